@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {EpochProofQuote, SignedEpochProofQuote} from "../libraries/QuoteLib.sol";
+import {Epoch, Slot} from "../libraries/TimeLib.sol";
+import {IClock} from "./IClock.sol";
+import {IProofVerifier} from "./IProofVerifier.sol";
+import {IProverEscrow} from "./IProverEscrow.sol";
+import {IRewardPool} from "./IRewardPool.sol";
+import {IStaking} from "./IStaking.sol";
+
+/// @title IRollup
+/// @notice Fernet block production with Sidecar epoch proving.
+///         Each slot, eligible sequencers may propose; a proposal's score is keccak(seed, slot, proposer)
+///         and during the slot's proposal window a higher score replaces a lower one. A slot nobody
+///         proposes in opens backup mode: anyone may submit a block with its proof. A sequencer of
+///         epoch N+1 claims one prover's signed quote for epoch N, locking the prover's bond; the epoch
+///         proof (one Groth16 proof per block, checked in one batched pairing) must land before the
+///         proof window ends, or the unproven blocks are pruned and the bond is slashed to the
+///         sequencers whose blocks were lost. Unclaimed epochs are open: the first valid proof wins.
+interface IRollup is IClock {
+    /// @notice Rollup parameters (every duration and amount is configurable; see docs/protocol.md).
+    /// @param proposalWindow Seconds from a slot's start during which proposals are accepted.
+    /// @param backupWindow Seconds after the proposal window during which an empty slot accepts a backup block.
+    /// @param claimWindowSlots Slots at the start of epoch N+1 during which epoch N can be claimed.
+    /// @param proofWindowSlots Slots after the end of epoch N during which its proof is accepted.
+    /// @param maxDataBytes Largest block data accepted (the circuit's capacity).
+    /// @param blockReward Reward per proven block, paid from the reward pool.
+    /// @param proofSubmissionReward Reward per proven epoch to whoever submits the proof.
+    /// @param openProvingBasisPointFee The prover's share of an unclaimed epoch, in basis points.
+    /// @param minimumProverBond Smallest bond a claimable quote may offer.
+    /// @param unprovenBlockPenalty Stake slashed from the proposer of the first pruned block of an unclaimed epoch.
+    /// @param voteRoundSize Slots per upgrade-signalling round.
+    /// @param voteQuorum Votes within one round that signal a payload.
+    /// @param genesisStateRoot State root of block 0.
+    struct Config {
+        uint256 proposalWindow;
+        uint256 backupWindow;
+        uint256 claimWindowSlots;
+        uint256 proofWindowSlots;
+        uint256 maxDataBytes;
+        uint256 blockReward;
+        uint256 proofSubmissionReward;
+        uint256 openProvingBasisPointFee;
+        uint256 minimumProverBond;
+        uint256 unprovenBlockPenalty;
+        uint256 voteRoundSize;
+        uint256 voteQuorum;
+        bytes32 genesisStateRoot;
+    }
+
+    /// @notice The header of a proposed block. All roots and the data hash are BN254 field elements.
+    /// @param blockNumber Height: the pending tip + 1, or the tip itself when replacing it in its slot.
+    /// @param slot The current slot.
+    /// @param prevStateRoot State root of the parent block.
+    /// @param newStateRoot State root after the block.
+    /// @param totalFees Sum of the block's transaction fees (< 2^120).
+    /// @param dataHash The Poseidon hash `h` of the block data (see DataFingerprint).
+    struct BlockHeader {
+        uint256 blockNumber;
+        Slot slot;
+        bytes32 prevStateRoot;
+        bytes32 newStateRoot;
+        uint256 totalFees;
+        uint256 dataHash;
+    }
+
+    /// @notice A proposal: header, block data (published in calldata) and an optional upgrade vote.
+    /// @param header The block header.
+    /// @param data The block's transaction effects, as encoded by fernet-state.
+    /// @param upgradePayload The upgrade the proposer signals for (address(0): no vote).
+    struct ProposeArgs {
+        BlockHeader header;
+        bytes data;
+        address upgradePayload;
+    }
+
+    /// @notice What the rollup keeps per block.
+    /// @param stateRoot State root after the block.
+    /// @param publicInputsHash keccak256 of the block's 6 public inputs, fixed at proposal time.
+    /// @param proposer Who proposed it (sequencer, or backup submitter).
+    /// @param slot Its slot.
+    struct BlockLog {
+        bytes32 stateRoot;
+        bytes32 publicInputsHash;
+        address proposer;
+        uint64 slot;
+    }
+
+    /// @notice The pending blocks of one epoch.
+    /// @param firstBlock Number of the epoch's first block.
+    /// @param blockCount Number of blocks in the epoch (0: none).
+    struct EpochLog {
+        uint64 firstBlock;
+        uint32 blockCount;
+    }
+
+    /// @notice Life of a claim: claimed, then exactly one of proven (bond released), slashed, cancelled.
+    enum ClaimStatus {
+        None,
+        Claimed,
+        Proven,
+        Slashed,
+        Cancelled
+    }
+
+    /// @notice An accepted quote.
+    struct ProofClaim {
+        address prover;
+        uint96 bondAmount;
+        address claimant;
+        uint32 basisPointFee;
+        ClaimStatus status;
+    }
+
+    /// @notice Emitted when the first call of `epoch` stores `randao` as that epoch's checkpoint.
+    event RandomnessCheckpointed(Epoch indexed epoch, uint256 randao);
+    /// @notice Emitted when a block is appended (or replaces the tip in its slot).
+    event BlockProposed(
+        uint256 indexed blockNumber,
+        Slot indexed slot,
+        address indexed proposer,
+        bytes32 stateRoot,
+        uint256 dataHash,
+        uint256 challenge,
+        uint256 evaluation,
+        bool backup
+    );
+    /// @notice Emitted when a higher-scoring proposal replaces the tip of its slot.
+    event BlockReplaced(uint256 indexed blockNumber, Slot indexed slot, address replaced, address replacement);
+    /// @notice Emitted when an upgrade vote is counted (`votes` is the payload's total in `round`).
+    event UpgradeVoteCast(uint256 indexed round, address indexed payload, Slot slot, uint256 votes);
+    /// @notice Emitted when a vote is withdrawn because its proposal was replaced.
+    event UpgradeVoteWithdrawn(uint256 indexed round, address indexed payload, Slot slot, uint256 votes);
+    /// @notice Emitted once per round when a payload reaches the quorum.
+    event UpgradeSignalled(uint256 indexed round, address indexed payload);
+    /// @notice Emitted when `claimant` claims `prover`'s quote for `epoch`.
+    event EpochProofRightClaimed(
+        Epoch indexed epoch, address indexed prover, address indexed claimant, uint256 bondAmount, uint256 basisPointFee
+    );
+    /// @notice Emitted when blocks `fromBlock..toBlock` of `epoch` are proven.
+    event EpochProven(
+        Epoch indexed epoch, uint256 fromBlock, uint256 toBlock, address indexed prover, address indexed submitter
+    );
+    /// @notice Emitted when unproven blocks `fromBlock..toBlock` are pruned after `epoch` missed its proof window.
+    event BlocksPruned(Epoch indexed epoch, uint256 fromBlock, uint256 toBlock);
+    /// @notice Emitted when a claimed prover's bond is slashed; `perBlockShare` went to each lost block's proposer.
+    event ProverSlashed(Epoch indexed epoch, address indexed prover, uint256 bondAmount, uint256 perBlockShare);
+    /// @notice Emitted when a claim is dropped, its bond returned, because earlier blocks were pruned.
+    event ClaimCancelled(Epoch indexed epoch, address indexed prover);
+
+    /// @notice Proposes a block for the current slot. The caller must be able to propose in this epoch,
+    ///         and, if the slot already has a block, score strictly higher than its proposer.
+    /// @dev Prunes first if the oldest unproven epoch missed its proof window.
+    function propose(ProposeArgs calldata args) external;
+
+    /// @notice Backup mode: submits a block for `args.header.slot`, a slot in which nobody proposed,
+    ///         together with its proof. Open to anyone from the end of that slot's proposal window for
+    ///         `backupWindow` seconds, as long as no block exists for that slot or a later one.
+    /// @param proof The block's Groth16 proof (256 bytes).
+    function proposeWithProof(ProposeArgs calldata args, bytes calldata proof) external;
+
+    /// @notice Claims the right to prove the previous epoch with `signedQuote`, locking its bond.
+    ///         Callable by any sequencer that can propose in the current epoch, during the claim window,
+    ///         once per epoch; it does not require proposing a block.
+    function claimEpochProofRight(SignedEpochProofQuote calldata signedQuote) external;
+
+    /// @notice Proves every unproven block of `epoch` (the epoch of the oldest unproven block, which must
+    ///         have ended and still be inside its proof window).
+    /// @param epoch The epoch being proven.
+    /// @param publicInputs 6 words per block, in block order (must match each proposal's commitment).
+    /// @param proofs One 256-byte proof per block, concatenated.
+    function submitEpochProof(Epoch epoch, uint256[] calldata publicInputs, bytes calldata proofs) external;
+
+    /// @notice Prunes the unproven blocks once the oldest unproven epoch's proof window has passed.
+    function prune() external;
+
+    /// @notice The staking contract (sequencer set).
+    function staking() external view returns (IStaking);
+
+    /// @notice The prover escrow.
+    function proverEscrow() external view returns (IProverEscrow);
+
+    /// @notice The reward pool.
+    function rewardPool() external view returns (IRewardPool);
+
+    /// @notice The block proof verifier.
+    function verifier() external view returns (IProofVerifier);
+
+    /// @notice The rollup parameters.
+    function config() external view returns (Config memory);
+
+    /// @notice Height of the latest pending block.
+    function pendingTip() external view returns (uint256);
+
+    /// @notice Height of the latest proven block.
+    function provenTip() external view returns (uint256);
+
+    /// @notice What the rollup keeps of block `blockNumber`.
+    function blockLog(uint256 blockNumber) external view returns (BlockLog memory);
+
+    /// @notice The pending blocks of `epoch`.
+    function epochLog(Epoch epoch) external view returns (EpochLog memory);
+
+    /// @notice The claim for `epoch`.
+    function claimOf(Epoch epoch) external view returns (ProofClaim memory);
+
+    /// @notice Last slot in which a proof of `epoch` is accepted.
+    function proofDeadline(Epoch epoch) external view returns (Slot);
+
+    /// @notice Last slot in which `epoch` can be claimed.
+    function claimDeadline(Epoch epoch) external view returns (Slot);
+
+    /// @notice Whether `prune()` would prune now.
+    function canPrune() external view returns (bool);
+
+    /// @notice The randomness seed of `epoch`, fixed by a checkpoint at least `snapshotLag` epochs old.
+    function seedOf(Epoch epoch) external view returns (uint256);
+
+    /// @notice The score of `proposer` in `slot`: keccak256(abi.encode(seedOf(epoch of slot), slot, proposer)).
+    function scoreOf(Slot slot, address proposer) external view returns (uint256);
+
+    /// @notice Every sequencer that can propose in `slot`'s epoch, sorted by score, highest first (view only).
+    function rankingForSlot(Slot slot) external view returns (address[] memory proposers, uint256[] memory scores);
+
+    /// @notice The randomness checkpoint written in `epoch` (0 if none).
+    function randomnessCheckpoint(Epoch epoch) external view returns (uint256);
+
+    /// @notice The EIP-712 digest a prover signs for `quote`.
+    function quoteDigest(EpochProofQuote calldata quote) external view returns (bytes32);
+
+    /// @notice The 6 public inputs of a proposal, as its proof must use them, and their commitment hash.
+    function publicInputsOf(ProposeArgs calldata args)
+        external
+        pure
+        returns (uint256[] memory publicInputs, bytes32 commitment);
+
+    /// @notice Votes `payload` has in signalling `round`.
+    function votesFor(uint256 round, address payload) external view returns (uint256);
+
+    /// @notice The payload that reached the quorum in `round` (address(0) if none).
+    function signalledPayload(uint256 round) external view returns (address);
+}

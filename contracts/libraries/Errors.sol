@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Epoch, Slot} from "./TimeLib.sol";
+
+/// @title Errors
+/// @notice Every custom error of the rollup suite, named `Contract__What`, each carrying the values a
+///         caller needs to see which rule it broke and by how much.
+library Errors {
+    // ------------------------------------------------------------------ shared
+    /// @notice Only the rollup may call this function.
+    error Auth__NotRollup(address rollup, address caller);
+    /// @notice A constructor parameter is out of its allowed range.
+    error Config__Invalid(bytes32 parameter, uint256 value);
+    /// @notice An amount of zero where a positive amount is required.
+    error Amount__Zero();
+
+    // ------------------------------------------------------------------ staking
+    /// @notice The address already has a staking record (active, exiting or withdrawn).
+    error Staking__AlreadyRegistered(address staker);
+    /// @notice The deposited stake is below the minimum.
+    error Staking__InsufficientStake(uint256 minimum, uint256 provided);
+    /// @notice The address has no staking record.
+    error Staking__NotRegistered(address staker);
+    /// @notice `exit()` was already called (or forced by a slash).
+    error Staking__AlreadyExiting(address staker, Epoch exitEpoch);
+    /// @notice Withdrawal requires a prior `exit()`.
+    error Staking__NotExiting(address staker);
+    /// @notice The exit delay has not passed yet.
+    error Staking__WithdrawalNotReady(address staker, uint256 readyAt, uint256 now_);
+    /// @notice The stake was already withdrawn.
+    error Staking__AlreadyWithdrawn(address staker);
+
+    // ------------------------------------------------------------------ prover escrow
+    /// @notice The prover's free (unlocked, not withdrawing) balance is too small.
+    error ProverEscrow__InsufficientFreeBalance(address prover, uint256 free, uint256 requested);
+    /// @notice Releasing or slashing more than is locked for the prover.
+    error ProverEscrow__InsufficientLockedBalance(address prover, uint256 locked, uint256 requested);
+    /// @notice No withdrawal is pending for the prover.
+    error ProverEscrow__NoPendingWithdrawal(address prover);
+    /// @notice The withdrawal delay has not passed yet.
+    error ProverEscrow__WithdrawalNotReady(address prover, uint256 readyAt, uint256 now_);
+
+    // ------------------------------------------------------------------ reward pool
+    /// @notice The caller has no rewards to claim.
+    error RewardPool__NothingToClaim(address account);
+
+    // ------------------------------------------------------------------ rollup: clock and config
+    /// @notice The rollup and the staking contract must run on the same clock.
+    error Rollup__ClockMismatch(bytes32 parameter, uint256 rollupValue, uint256 stakingValue);
+    /// @notice A satellite contract was deployed for another rollup or token.
+    error Rollup__SatelliteMismatch(address satellite, address expectedRollup, address actualRollup);
+
+    // ------------------------------------------------------------------ rollup: proposals
+    /// @notice A proposal must be for the current slot.
+    error Rollup__InvalidSlot(Slot expected, Slot actual);
+    /// @notice The slot's proposal window has closed.
+    error Rollup__ProposalWindowClosed(Slot slot, uint256 windowEnd, uint256 now_);
+    /// @notice The proposer is not an eligible sequencer in this epoch (not in the snapshot, or exiting).
+    error Rollup__ProposerNotEligible(address proposer, Epoch epoch);
+    /// @notice A replacement proposal must score strictly higher than the current one.
+    error Rollup__ScoreTooLow(Slot slot, uint256 currentScore, uint256 proposedScore);
+    /// @notice The header's block number does not extend the pending chain.
+    error Rollup__InvalidBlockNumber(uint256 expected, uint256 actual);
+    /// @notice The header's previous state root is not the parent's state root.
+    error Rollup__InvalidParent(bytes32 expected, bytes32 actual);
+    /// @notice A value that must be a BN254 scalar field element is not.
+    error Rollup__NotAFieldElement(uint256 value);
+    /// @notice The block's total fees exceed the 120 bits reserved for them in the public inputs.
+    error Rollup__FeesTooLarge(uint256 maximum, uint256 actual);
+    /// @notice The block data exceeds the maximum the circuit accepts.
+    error Rollup__DataTooLarge(uint256 maximum, uint256 actual);
+    /// @notice Backup mode for `slot` is not open at this time.
+    error Rollup__BackupWindowClosed(Slot slot, uint256 opensAt, uint256 closesAt, uint256 now_);
+    /// @notice Backup mode only fills a slot with no block (and none after it).
+    error Rollup__SlotNotEmpty(Slot slot, Slot pendingTipSlot);
+
+    // ------------------------------------------------------------------ rollup: quotes and claims
+    /// @notice The quote is for another epoch than the one claimable now.
+    error Rollup__InvalidEpochToProve(Epoch expected, Epoch actual);
+    /// @notice The claim window of the epoch has closed.
+    error Rollup__ClaimWindowClosed(Epoch epoch, Slot lastClaimSlot, Slot currentSlot);
+    /// @notice The quote expired.
+    error Rollup__QuoteExpired(Slot validUntilSlot, Slot currentSlot);
+    /// @notice The quote names another rollup.
+    error Rollup__QuoteForOtherRollup(address expected, address actual);
+    /// @notice The quote's fee is above 100 %.
+    error Rollup__InvalidBasisPointFee(uint256 maximum, uint256 actual);
+    /// @notice The quote's bond is below the protocol minimum.
+    error Rollup__BondTooSmall(uint256 minimum, uint256 actual);
+    /// @notice The quote's signature does not recover to its prover.
+    error Rollup__InvalidQuoteSignature(address prover, address recovered);
+    /// @notice Only an eligible sequencer of the current epoch may claim.
+    error Rollup__ClaimantNotEligible(address claimant, Epoch epoch);
+    /// @notice The epoch already has a claim.
+    error Rollup__EpochAlreadyClaimed(Epoch epoch, address prover);
+    /// @notice The epoch has no unproven block.
+    error Rollup__NothingToProve(Epoch epoch);
+
+    // ------------------------------------------------------------------ rollup: proofs and prunes
+    /// @notice The epoch has not ended, so its blocks are not final.
+    error Rollup__EpochNotEnded(Epoch epoch, Epoch currentEpoch);
+    /// @notice The epoch's proof window has closed; it can only be pruned.
+    error Rollup__ProofWindowClosed(Epoch epoch, Slot deadlineSlot, Slot currentSlot);
+    /// @notice The public inputs do not have one fixed-size row per block.
+    error Rollup__InvalidPublicInputsLength(uint256 expected, uint256 actual);
+    /// @notice A block's public inputs differ from what its proposal committed to.
+    error Rollup__PublicInputsMismatch(uint256 blockNumber, bytes32 expected, bytes32 actual);
+    /// @notice The verifier rejected the proof.
+    error Rollup__InvalidProof(uint256 fromBlock, uint256 toBlock);
+    /// @notice Nothing can be pruned now.
+    error Rollup__NothingToPrune(uint256 provenTip, uint256 pendingTip);
+}

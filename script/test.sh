@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every check of the project, as CI does: formatting, lints, the forge suite with the deep `ci`
+# fuzz/invariant profile, the gas snapshot, and the Rust workspace tests.
+# Usage: script/test.sh            (everything)
+#        FOUNDRY_PROFILE=default script/test.sh   (quick fuzz/invariant runs for local work)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+"$root/script/setup.sh"
+# shellcheck source=script/env.sh
+source "$root/script/env.sh"
+export FOUNDRY_PROFILE="${FOUNDRY_PROFILE:-ci}"
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "forge fmt --check"
+forge fmt --check
+
+step "forge build"
+forge build
+
+step "forge test (profile: $FOUNDRY_PROFILE)"
+forge test 2>&1 | tee "$logs/forge.txt"
+
+step "forge snapshot --check (gas regressions)"
+forge snapshot --check --match-path 'test/gas/*' >"$logs/snapshot.txt" 2>&1 || { cat "$logs/snapshot.txt"; exit 1; }
+tail -n 3 "$logs/snapshot.txt"
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked 2>&1 | tee "$logs/cargo.txt"
+
+forge_passed=$(grep -Eo '[0-9]+ tests passed' "$logs/forge.txt" | tail -n 1 | grep -Eo '^[0-9]+')
+forge_failed=$(grep -Eo '[0-9]+ failed, [0-9]+ skipped \([0-9]+ total tests\)' "$logs/forge.txt" | tail -n 1 | grep -Eo '^[0-9]+')
+cargo_passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$logs/cargo.txt" | awk '{ sum += $4 } END { print sum + 0 }')
+printf '\nforge: %s passed, %s failed; cargo: %s passed, 0 failed\n' "$forge_passed" "$forge_failed" "$cargo_passed"
+printf 'tests: %s passed, %s failed\n' "$((forge_passed + cargo_passed))" "$forge_failed"
