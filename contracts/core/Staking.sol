@@ -220,19 +220,26 @@ contract Staking is IStaking, Clock {
 
     /// @dev Puts `staker` in the exit queue: the first epoch with room, no earlier than the first epoch
     ///      not yet snapshotted, so no snapshotted set ever changes.
+    ///      A staker not yet in any snapshotted set leaves without a queue place: its membership simply
+    ///      ends where it would have begun.
     function _startExit(address staker, StakerInfo storage info, bool forced) private returns (Epoch exitEpoch) {
         uint256 earliest = Epoch.unwrap(_firstUnsnapshottedEpoch());
-        uint256 queueEpoch = _exitQueueEpoch;
-        uint256 inQueueEpoch = _exitsInQueueEpoch;
-        if (queueEpoch < earliest) {
-            queueEpoch = earliest;
-            inQueueEpoch = 0;
-        } else if (inQueueEpoch == EXIT_CHURN_PER_EPOCH) {
-            queueEpoch += 1;
-            inQueueEpoch = 0;
+        uint256 queueEpoch;
+        if (info.activationEpoch >= earliest) {
+            queueEpoch = info.activationEpoch;
+        } else {
+            queueEpoch = _exitQueueEpoch;
+            uint256 inQueueEpoch = _exitsInQueueEpoch;
+            if (queueEpoch < earliest) {
+                queueEpoch = earliest;
+                inQueueEpoch = 0;
+            } else if (inQueueEpoch == EXIT_CHURN_PER_EPOCH) {
+                queueEpoch += 1;
+                inQueueEpoch = 0;
+            }
+            _exitQueueEpoch = queueEpoch.toUint32();
+            _exitsInQueueEpoch = (inQueueEpoch + 1).toUint32();
         }
-        _exitQueueEpoch = queueEpoch.toUint32();
-        _exitsInQueueEpoch = (inQueueEpoch + 1).toUint32();
 
         exitEpoch = Epoch.wrap(queueEpoch);
         uint256 withdrawableAt = _epochStart(exitEpoch) + EXIT_DELAY;

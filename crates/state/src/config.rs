@@ -1,0 +1,171 @@
+//! Sizes of the state and of a block, shared by the native code and the circuit.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    encoding::{BLOCK_DATA_HEADER_BYTES, TX_EFFECT_BYTES},
+    error::Error,
+    fingerprint::CHUNK_BYTES,
+    tx::MAX_NOTE_HASHES_PER_TX,
+    Result,
+};
+
+/// Largest tree depth: leaf indices are `u64`.
+pub const MAX_TREE_DEPTH: usize = 63;
+
+/// 31-byte chunks of the encoding of a block with `max_txs` transactions.
+pub const fn required_data_chunks(max_txs: usize) -> usize {
+    (BLOCK_DATA_HEADER_BYTES + max_txs * TX_EFFECT_BYTES).div_ceil(CHUNK_BYTES)
+}
+
+/// Tree depths and block limits. A circuit is built for one configuration; the genesis state
+/// root depends on the depths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateConfig {
+    /// Depth of the append-only note-hash tree.
+    pub note_tree_depth: usize,
+    /// Depth of the indexed nullifier tree.
+    pub nullifier_tree_depth: usize,
+    /// Depth of the indexed public data tree.
+    pub public_data_tree_depth: usize,
+    /// Transactions a block holds at most (the circuit's tx slots).
+    pub max_txs_per_block: usize,
+    /// 31-byte chunks the data hash covers (at least [`required_data_chunks`]).
+    pub max_data_chunks: usize,
+}
+
+impl StateConfig {
+    /// Small trees and blocks for a local devnet and tests: 4 txs per block, note tree of
+    /// depth 16 (8192 blocks of 8 note slots), nullifier and public data trees of depth 10.
+    pub const fn devnet() -> Self {
+        Self {
+            note_tree_depth: 16,
+            nullifier_tree_depth: 10,
+            public_data_tree_depth: 10,
+            max_txs_per_block: 4,
+            max_data_chunks: required_data_chunks(4),
+        }
+    }
+
+    /// Production sizes: 32 txs per block and trees of depth 32.
+    pub const fn production() -> Self {
+        Self {
+            note_tree_depth: 32,
+            nullifier_tree_depth: 32,
+            public_data_tree_depth: 32,
+            max_txs_per_block: 32,
+            max_data_chunks: required_data_chunks(32),
+        }
+    }
+
+    /// Height of the note subtree a block appends: `log2` of `2 * max_txs_per_block`
+    /// rounded up to a power of two.
+    pub const fn note_subtree_height(&self) -> usize {
+        let slots = self.max_txs_per_block * MAX_NOTE_HASHES_PER_TX;
+        slots.next_power_of_two().trailing_zeros() as usize
+    }
+
+    /// Checks that the depths are usable and a full block fits the data budget.
+    pub fn validate(&self) -> Result<()> {
+        for (tree, depth) in [
+            ("note_tree_depth", self.note_tree_depth),
+            ("nullifier_tree_depth", self.nullifier_tree_depth),
+            ("public_data_tree_depth", self.public_data_tree_depth),
+        ] {
+            if !(1..=MAX_TREE_DEPTH).contains(&depth) {
+                return Err(Error::InvalidTreeDepth {
+                    tree,
+                    depth,
+                    max: MAX_TREE_DEPTH,
+                });
+            }
+        }
+        if self.max_txs_per_block == 0 {
+            return Err(Error::ZeroMaxTxs);
+        }
+        let subtree_height = self.note_subtree_height();
+        if subtree_height > self.note_tree_depth {
+            return Err(Error::NoteSubtreeTooHigh {
+                subtree_height,
+                depth: self.note_tree_depth,
+            });
+        }
+        let required = required_data_chunks(self.max_txs_per_block);
+        if self.max_data_chunks < required {
+            return Err(Error::TooFewDataChunks {
+                max_data_chunks: self.max_data_chunks,
+                required,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_are_valid() {
+        let devnet = StateConfig::devnet();
+        devnet.validate().unwrap();
+        assert_eq!(devnet.note_subtree_height(), 3);
+        assert_eq!(devnet.max_data_chunks, 30);
+        let production = StateConfig::production();
+        production.validate().unwrap();
+        assert_eq!(production.note_subtree_height(), 6);
+        assert_eq!(production.max_data_chunks, 233);
+    }
+
+    #[test]
+    fn rejects_bad_sizes() {
+        let bad = StateConfig {
+            nullifier_tree_depth: 0,
+            ..StateConfig::devnet()
+        };
+        assert_eq!(
+            bad.validate(),
+            Err(Error::InvalidTreeDepth {
+                tree: "nullifier_tree_depth",
+                depth: 0,
+                max: 63
+            })
+        );
+        let bad = StateConfig {
+            max_txs_per_block: 0,
+            ..StateConfig::devnet()
+        };
+        assert_eq!(bad.validate(), Err(Error::ZeroMaxTxs));
+        let bad = StateConfig {
+            note_tree_depth: 2,
+            ..StateConfig::devnet()
+        };
+        assert_eq!(
+            bad.validate(),
+            Err(Error::NoteSubtreeTooHigh {
+                subtree_height: 3,
+                depth: 2
+            })
+        );
+        let bad = StateConfig {
+            max_data_chunks: 29,
+            ..StateConfig::devnet()
+        };
+        assert_eq!(
+            bad.validate(),
+            Err(Error::TooFewDataChunks {
+                max_data_chunks: 29,
+                required: 30
+            })
+        );
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        let json = serde_json::to_string(&StateConfig::production()).unwrap();
+        assert_eq!(
+            serde_json::from_str::<StateConfig>(&json).unwrap(),
+            StateConfig::production()
+        );
+    }
+}

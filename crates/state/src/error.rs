@@ -1,0 +1,220 @@
+//! Errors of the state crate.
+
+use crate::field::Fr;
+
+/// Result alias of the state crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while building, updating or encoding the L2 state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The Poseidon parameter set has no permutation of this width (circomlib: 2..=13 here).
+    #[error("unsupported Poseidon width {width} (supported: 2..=13)")]
+    UnsupportedPoseidonWidth {
+        /// The requested state width `t` (number of inputs plus one).
+        width: usize,
+    },
+    /// A tree depth is zero or so large that leaf indices do not fit in a `u64`.
+    #[error("{tree} depth {depth} is out of range 1..={max}")]
+    InvalidTreeDepth {
+        /// Which tree of the configuration.
+        tree: &'static str,
+        /// The configured depth.
+        depth: usize,
+        /// The largest supported depth.
+        max: usize,
+    },
+    /// A block must be able to hold at least one transaction.
+    #[error("max_txs_per_block must be at least 1")]
+    ZeroMaxTxs,
+    /// The per-block note subtree (`2 * max_txs_per_block` rounded up to a power of two) is
+    /// deeper than the note-hash tree.
+    #[error("note subtree height {subtree_height} exceeds note tree depth {depth}")]
+    NoteSubtreeTooHigh {
+        /// Height of the per-block note subtree.
+        subtree_height: usize,
+        /// Configured note-hash tree depth.
+        depth: usize,
+    },
+    /// `max_data_chunks` cannot hold the encoding of a full block.
+    #[error("max_data_chunks {max_data_chunks} is below the {required} chunks of a full block")]
+    TooFewDataChunks {
+        /// Configured chunk budget.
+        max_data_chunks: usize,
+        /// Chunks of a block with `max_txs_per_block` transactions.
+        required: usize,
+    },
+    /// A leaf or subtree index lies outside the tree.
+    #[error("index {index} at height {height} is outside a tree of depth {depth}")]
+    IndexOutOfRange {
+        /// The offending index (counted at `height`).
+        index: u64,
+        /// Level of the node (0 = leaves).
+        height: usize,
+        /// Depth of the tree.
+        depth: usize,
+    },
+    /// A subtree update was given the wrong number of leaves.
+    #[error("a subtree of height {height} takes {expected} leaves, got {actual}")]
+    SubtreeSize {
+        /// Height of the subtree.
+        height: usize,
+        /// `2^height`.
+        expected: usize,
+        /// Leaves supplied.
+        actual: usize,
+    },
+    /// An append would write past the last leaf.
+    #[error("{tree} is full: {needed} more leaves do not fit after index {next_index} (capacity {capacity})")]
+    TreeFull {
+        /// Which tree.
+        tree: &'static str,
+        /// First free leaf index.
+        next_index: u64,
+        /// Leaves the operation needs.
+        needed: u64,
+        /// `2^depth`.
+        capacity: u64,
+    },
+    /// Key 0 is the indexed trees' genesis sentinel and can never be inserted.
+    #[error("{tree} key 0 is reserved for the genesis leaf")]
+    ReservedKey {
+        /// Which tree.
+        tree: &'static str,
+    },
+    /// The key already has a leaf in the indexed tree.
+    #[error("{tree} already holds key {key}")]
+    KeyExists {
+        /// Which tree.
+        tree: &'static str,
+        /// The key.
+        key: Fr,
+    },
+    /// The nullifier is already in the nullifier tree: a double spend.
+    #[error("nullifier {nullifier} already exists")]
+    NullifierExists {
+        /// The nullifier.
+        nullifier: Fr,
+    },
+    /// The same nullifier appears twice in one block.
+    #[error("nullifier {nullifier} appears in tx {first_tx} and again in tx {second_tx}")]
+    DuplicateNullifier {
+        /// The nullifier.
+        nullifier: Fr,
+        /// Index of the first transaction that emits it.
+        first_tx: usize,
+        /// Index of the transaction that emits it again (may equal `first_tx`).
+        second_tx: usize,
+    },
+    /// A transaction effect is malformed.
+    #[error("tx {index} is invalid: {source}")]
+    InvalidTx {
+        /// Position of the transaction in the block.
+        index: usize,
+        /// What is wrong with it.
+        source: TxError,
+    },
+    /// The block does not extend the state's chain by exactly one.
+    #[error("expected block number {expected}, got {actual}")]
+    UnexpectedBlockNumber {
+        /// Number the next block must have.
+        expected: u64,
+        /// Number the block has.
+        actual: u64,
+    },
+    /// The block's slot is not after the slot of the previous block.
+    #[error("block slot {actual} is not after the previous block's slot {previous}")]
+    SlotNotIncreasing {
+        /// Slot of the last applied block.
+        previous: u64,
+        /// Slot of the block.
+        actual: u64,
+    },
+    /// The block carries more transactions than the configuration allows.
+    #[error("block has {count} txs, at most {max} allowed")]
+    TooManyTxs {
+        /// Transactions in the block.
+        count: usize,
+        /// `max_txs_per_block`.
+        max: usize,
+    },
+    /// `Some(0x00..00)` is not a coinbase: the encoding uses the zero address for "none".
+    #[error("coinbase must not be the zero address (use None)")]
+    ZeroCoinbase,
+    /// The block's fees do not fit the 120 bits the packed globals reserve for them.
+    #[error("total fees {total} do not fit in {bits} bits")]
+    TotalFeesTooLarge {
+        /// Sum of the fees.
+        total: u128,
+        /// Bits available.
+        bits: u32,
+    },
+    /// Block data is shorter than its header or than its declared transactions.
+    #[error("block data has {actual} bytes, expected {expected}")]
+    DataLength {
+        /// Length the header implies.
+        expected: usize,
+        /// Length supplied.
+        actual: usize,
+    },
+    /// Block data starts with a version this code does not know.
+    #[error("block data version {found} is not supported (expected {expected})")]
+    UnsupportedDataVersion {
+        /// Version byte found.
+        found: u8,
+        /// Version this code writes.
+        expected: u8,
+    },
+    /// A 32-byte word of the block data is not a canonical field element (it is `>= r`).
+    #[error("word at byte offset {offset} is not a canonical field element")]
+    NonCanonicalFieldElement {
+        /// Byte offset of the word in the data.
+        offset: usize,
+    },
+    /// A fee word of the block data does not fit in a `u64`.
+    #[error("fee of tx {tx} at byte offset {offset} does not fit in 64 bits")]
+    FeeOutOfRange {
+        /// Position of the transaction.
+        tx: usize,
+        /// Byte offset of the fee word.
+        offset: usize,
+    },
+    /// The data needs more 31-byte chunks than the fixed budget of the data hash.
+    #[error("data needs {chunks} chunks, the data hash covers at most {max_chunks}")]
+    DataTooLarge {
+        /// Chunks of the data.
+        chunks: usize,
+        /// Configured `max_data_chunks`.
+        max_chunks: usize,
+    },
+}
+
+/// Why a single transaction effect is malformed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TxError {
+    /// Every transaction emits at least one nullifier, so it is unique and never padding.
+    #[error("the first nullifier is zero")]
+    MissingNullifier,
+    /// More items than the fixed per-tx slots.
+    #[error("{count} {kind} exceed the {max} slots of a tx")]
+    TooMany {
+        /// Which list.
+        kind: &'static str,
+        /// Items supplied.
+        count: usize,
+        /// Slots available.
+        max: usize,
+    },
+    /// A zero (absent) entry is followed by a non-zero one; padding goes last.
+    #[error("{kind} has a non-zero entry after a zero (padding must be trailing)")]
+    NonCanonicalPadding {
+        /// Which list.
+        kind: &'static str,
+    },
+    /// The same nullifier twice in one transaction.
+    #[error("the tx emits the same nullifier twice")]
+    DuplicateNullifier,
+    /// A public data write with key 0 (meaning "no write") must also have value 0.
+    #[error("public data write without key has a non-zero value")]
+    ValueWithoutKey,
+}

@@ -1,0 +1,376 @@
+//! Indexed Merkle tree (Aztec): leaves form a linked list sorted by key, so non-membership of
+//! a key is proven by one "low leaf" whose key is below it and whose successor is above it
+//! (or is the end of the list, `next_key = 0`). Index 0 holds the all-zero genesis leaf, so
+//! key 0 is reserved and every key has a low leaf. Empty slots are the zero leaf value 0.
+
+use std::collections::BTreeMap;
+
+use ark_ff::AdditiveGroup;
+
+use crate::{
+    error::Error,
+    field::Fr,
+    merkle::{MerkleUpdate, SparseMerkleTree},
+    Result,
+};
+
+/// A leaf of an indexed tree: a sorted-list node with a key, its hash being the tree leaf.
+pub trait IndexedLeaf: Clone + std::fmt::Debug + PartialEq + Eq {
+    /// The all-zero leaf stored at index 0 of a new tree.
+    fn genesis() -> Self;
+    /// The key the list is sorted by.
+    fn key(&self) -> Fr;
+    /// Index of the leaf with the next larger key (0 at the end of the list).
+    fn next_index(&self) -> u64;
+    /// The next larger key (0 at the end of the list).
+    fn next_key(&self) -> Fr;
+    /// Points the leaf to a new successor.
+    fn set_next(&mut self, next_index: u64, next_key: Fr);
+    /// The tree leaf value: the Poseidon hash of the preimage.
+    fn hash(&self) -> Fr;
+}
+
+/// Witness of one write to an indexed tree, in a fixed shape for every kind of write: first
+/// `low_leaf_update` rewrites the low leaf, then `new_leaf_update` writes `new_leaf`.
+///
+/// * Insertion (`inserted`): `low_leaf` is the preimage of the predecessor before the write
+///   (`low.key < key` and `key < low.next_key` or `low.next_key = 0`); the update points it
+///   to `(new_leaf_index, key)`; `new_leaf` takes the low leaf's old successor and is written
+///   into the empty slot `new_leaf_index` (`new_leaf_update.old_node = 0`).
+/// * Update in place (not `inserted`): `low_leaf` is the leaf holding the key; its update
+///   writes `new_leaf` at `low_leaf_index`; `new_leaf_update` rewrites that same leaf
+///   unchanged.
+/// * No-op (padding): both updates rewrite leaf 0 unchanged.
+///
+/// Every `MerkleUpdate` is a real, verifiable write, so a circuit can check both paths
+/// unconditionally; `new_leaf_update.new_node == new_leaf.hash()` always holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedWriteWitness<L> {
+    /// Preimage of the low leaf (or of the updated leaf) before the write.
+    pub low_leaf: L,
+    /// Index of `low_leaf`.
+    pub low_leaf_index: u64,
+    /// The write of the low leaf.
+    pub low_leaf_update: MerkleUpdate,
+    /// Preimage of the leaf written last.
+    pub new_leaf: L,
+    /// Index of `new_leaf`.
+    pub new_leaf_index: u64,
+    /// The write of `new_leaf`, made on the tree after `low_leaf_update`.
+    pub new_leaf_update: MerkleUpdate,
+    /// Whether a new leaf was inserted (the tree's next index advanced by one).
+    pub inserted: bool,
+}
+
+impl<L> IndexedWriteWitness<L> {
+    /// Root before the write.
+    pub fn old_root(&self) -> Fr {
+        self.low_leaf_update.old_root
+    }
+
+    /// Root after the write.
+    pub fn new_root(&self) -> Fr {
+        self.new_leaf_update.new_root
+    }
+}
+
+/// An indexed Merkle tree over leaves of type `L`.
+#[derive(Debug, Clone)]
+pub struct IndexedTree<L> {
+    name: &'static str,
+    tree: SparseMerkleTree,
+    leaves: Vec<L>,
+    by_key: BTreeMap<Fr, u64>,
+}
+
+impl<L: IndexedLeaf> IndexedTree<L> {
+    /// A tree of `depth` holding only the genesis leaf at index 0; `name` labels errors.
+    pub fn new(name: &'static str, depth: usize) -> Self {
+        let mut tree = SparseMerkleTree::new(depth);
+        let genesis = L::genesis();
+        tree.update_subtree(0, 0, &[genesis.hash()])
+            .expect("index 0 exists in every tree of depth >= 0");
+        Self {
+            name,
+            tree,
+            by_key: BTreeMap::from([(genesis.key(), 0)]),
+            leaves: vec![genesis],
+        }
+    }
+
+    /// Current root.
+    pub fn root(&self) -> Fr {
+        self.tree.root()
+    }
+
+    /// First free leaf index (the number of leaves, genesis included).
+    pub fn next_index(&self) -> u64 {
+        self.leaves.len() as u64
+    }
+
+    /// The underlying Merkle tree.
+    pub fn tree(&self) -> &SparseMerkleTree {
+        &self.tree
+    }
+
+    /// Preimage of the leaf at `index`, if written.
+    pub fn leaf(&self, index: u64) -> Option<&L> {
+        self.leaves.get(usize::try_from(index).ok()?)
+    }
+
+    /// Index of the leaf holding `key`.
+    pub fn find(&self, key: &Fr) -> Option<u64> {
+        self.by_key.get(key).copied()
+    }
+
+    /// Index of the leaf with the largest key strictly below `key` (`None` only for key 0).
+    pub fn low_leaf_index(&self, key: &Fr) -> Option<u64> {
+        self.by_key
+            .range(..*key)
+            .next_back()
+            .map(|(_, index)| *index)
+    }
+
+    /// Fails with [`Error::TreeFull`] unless `needed` more leaves fit.
+    pub fn check_capacity(&self, needed: u64) -> Result<()> {
+        let capacity = self.tree.capacity();
+        let next_index = self.next_index();
+        if capacity - next_index < needed {
+            return Err(Error::TreeFull {
+                tree: self.name,
+                next_index,
+                needed,
+                capacity,
+            });
+        }
+        Ok(())
+    }
+
+    /// Inserts `leaf` (its successor fields are overwritten) after its low leaf.
+    pub fn insert(&mut self, mut leaf: L) -> Result<IndexedWriteWitness<L>> {
+        let key = leaf.key();
+        if key == Fr::ZERO {
+            return Err(Error::ReservedKey { tree: self.name });
+        }
+        if self.find(&key).is_some() {
+            return Err(Error::KeyExists {
+                tree: self.name,
+                key,
+            });
+        }
+        self.check_capacity(1)?;
+        let low_leaf_index = self
+            .low_leaf_index(&key)
+            .expect("genesis key 0 is below every key");
+        let new_leaf_index = self.next_index();
+        let low_leaf = self.leaves[low_leaf_index as usize].clone();
+        leaf.set_next(low_leaf.next_index(), low_leaf.next_key());
+        let mut low_after = low_leaf.clone();
+        low_after.set_next(new_leaf_index, key);
+        let low_leaf_update = self
+            .tree
+            .update_subtree(0, low_leaf_index, &[low_after.hash()])?;
+        let new_leaf_update = self
+            .tree
+            .update_subtree(0, new_leaf_index, &[leaf.hash()])?;
+        self.leaves[low_leaf_index as usize] = low_after;
+        self.leaves.push(leaf.clone());
+        self.by_key.insert(key, new_leaf_index);
+        Ok(IndexedWriteWitness {
+            low_leaf,
+            low_leaf_index,
+            low_leaf_update,
+            new_leaf: leaf,
+            new_leaf_index,
+            new_leaf_update,
+            inserted: true,
+        })
+    }
+
+    /// Changes the payload of the leaf at `index` in place; `change` must keep its key and
+    /// successor, which is checked.
+    ///
+    /// # Panics
+    /// If `change` alters the key or the successor of the leaf.
+    pub fn update(
+        &mut self,
+        index: u64,
+        change: impl FnOnce(&mut L),
+    ) -> Result<IndexedWriteWitness<L>> {
+        let low_leaf = self.leaf(index).cloned().ok_or(Error::IndexOutOfRange {
+            index,
+            height: 0,
+            depth: self.tree.depth(),
+        })?;
+        let mut new_leaf = low_leaf.clone();
+        change(&mut new_leaf);
+        assert_eq!(
+            (new_leaf.key(), new_leaf.next_index(), new_leaf.next_key()),
+            (low_leaf.key(), low_leaf.next_index(), low_leaf.next_key()),
+            "an in-place update keeps the key and the list links"
+        );
+        let low_leaf_update = self.tree.update_subtree(0, index, &[new_leaf.hash()])?;
+        let new_leaf_update = self.tree.update_subtree(0, index, &[new_leaf.hash()])?;
+        self.leaves[index as usize] = new_leaf.clone();
+        Ok(IndexedWriteWitness {
+            low_leaf,
+            low_leaf_index: index,
+            low_leaf_update,
+            new_leaf,
+            new_leaf_index: index,
+            new_leaf_update,
+            inserted: false,
+        })
+    }
+
+    /// The witness of a write that changes nothing (a padding slot): leaf 0 rewritten twice.
+    pub fn noop(&mut self) -> IndexedWriteWitness<L> {
+        self.update(0, |_| {}).expect("leaf 0 always exists")
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::{merkle::tests::dense_root, poseidon};
+
+    /// A minimal leaf type to test the generic tree.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct TestLeaf {
+        key: Fr,
+        payload: Fr,
+        next_index: u64,
+        next_key: Fr,
+    }
+
+    impl IndexedLeaf for TestLeaf {
+        fn genesis() -> Self {
+            Self {
+                key: Fr::ZERO,
+                payload: Fr::ZERO,
+                next_index: 0,
+                next_key: Fr::ZERO,
+            }
+        }
+        fn key(&self) -> Fr {
+            self.key
+        }
+        fn next_index(&self) -> u64 {
+            self.next_index
+        }
+        fn next_key(&self) -> Fr {
+            self.next_key
+        }
+        fn set_next(&mut self, next_index: u64, next_key: Fr) {
+            self.next_index = next_index;
+            self.next_key = next_key;
+        }
+        fn hash(&self) -> Fr {
+            poseidon::hash([
+                self.key,
+                self.payload,
+                Fr::from(self.next_index),
+                self.next_key,
+            ])
+        }
+    }
+
+    fn leaf(key: u64) -> TestLeaf {
+        TestLeaf {
+            key: Fr::from(key),
+            payload: Fr::from(key * 10),
+            ..TestLeaf::genesis()
+        }
+    }
+
+    /// Checks both updates of a witness against their roots and each other.
+    pub(crate) fn assert_witness_consistent<L: IndexedLeaf>(w: &IndexedWriteWitness<L>) {
+        let low = &w.low_leaf_update;
+        let new = &w.new_leaf_update;
+        assert_eq!(low.old_node, w.low_leaf.hash());
+        assert_eq!(
+            low.path.compute_root(low.old_node, w.low_leaf_index),
+            low.old_root
+        );
+        assert_eq!(
+            low.path.compute_root(low.new_node, w.low_leaf_index),
+            low.new_root
+        );
+        assert_eq!(new.old_root, low.new_root);
+        assert_eq!(
+            new.path.compute_root(new.old_node, w.new_leaf_index),
+            new.old_root
+        );
+        assert_eq!(
+            new.path.compute_root(new.new_node, w.new_leaf_index),
+            new.new_root
+        );
+        assert_eq!(new.new_node, w.new_leaf.hash());
+        if w.inserted {
+            assert_eq!(new.old_node, Fr::ZERO);
+            assert!(w.low_leaf.key() < w.new_leaf.key());
+            assert!(w.low_leaf.next_key() > w.new_leaf.key() || w.low_leaf.next_key() == Fr::ZERO);
+        }
+    }
+
+    #[test]
+    fn inserts_keep_sorted_links_and_match_dense_root() {
+        let mut tree = IndexedTree::<TestLeaf>::new("test tree", 4);
+        for key in [30u64, 10, 20, 40] {
+            let witness = tree.insert(leaf(key)).unwrap();
+            assert_witness_consistent(&witness);
+            assert_eq!(witness.new_root(), tree.root());
+        }
+        // Walk the list from genesis: keys come out sorted.
+        let mut keys = vec![];
+        let mut at = tree.leaf(0).unwrap();
+        while at.next_key != Fr::ZERO {
+            keys.push(at.next_key);
+            at = tree.leaf(at.next_index).unwrap();
+        }
+        assert_eq!(keys, [10u64, 20, 30, 40].map(Fr::from));
+        let hashes: Vec<Fr> = (0..5).map(|i| tree.leaf(i).unwrap().hash()).collect();
+        assert_eq!(tree.root(), dense_root(4, &hashes));
+    }
+
+    #[test]
+    fn update_and_noop_witnesses_are_valid() {
+        let mut tree = IndexedTree::<TestLeaf>::new("test tree", 4);
+        tree.insert(leaf(5)).unwrap();
+        let before = tree.root();
+        let noop = tree.noop();
+        assert_witness_consistent(&noop);
+        assert_eq!((noop.old_root(), noop.new_root()), (before, before));
+        let update = tree.update(1, |l| l.payload = Fr::from(99u64)).unwrap();
+        assert_witness_consistent(&update);
+        assert!(!update.inserted);
+        assert_eq!(tree.leaf(1).unwrap().payload, Fr::from(99u64));
+        assert_eq!(update.new_root(), tree.root());
+    }
+
+    #[test]
+    fn rejects_reserved_duplicate_and_overflow() {
+        let mut tree = IndexedTree::<TestLeaf>::new("test tree", 1);
+        assert_eq!(
+            tree.insert(leaf(0)),
+            Err(Error::ReservedKey { tree: "test tree" })
+        );
+        tree.insert(leaf(7)).unwrap();
+        assert_eq!(
+            tree.insert(leaf(7)),
+            Err(Error::KeyExists {
+                tree: "test tree",
+                key: Fr::from(7u64)
+            })
+        );
+        assert_eq!(
+            tree.insert(leaf(8)),
+            Err(Error::TreeFull {
+                tree: "test tree",
+                next_index: 2,
+                needed: 1,
+                capacity: 2
+            })
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! Native L2 state of the Fernet rollup and the block application a Groth16 circuit proves.
+//!
+//! The state is Aztec-shaped: an append-only note-hash tree, an indexed nullifier tree (no
+//! double spend) and an indexed public data tree, all Poseidon Merkle trees over BN254 `Fr`
+//! with circomlib parameters. [`apply_block`] checks a [`Block`], updates the
+//! [`WorldState`] and returns a [`BlockWitness`] with every path and intermediate root the
+//! block circuit needs; the witness is recorded by the very code that updates the trees.
+//! [`encode_block_data`] gives the bytes a proposer publishes on L1 and
+//! [`DataFingerprint`] the `(h, z, y)` commitment the L1 contract derives from them;
+//! [`BlockPublicInputs`] lays out the six public inputs shared with the Solidity rollup.
+
+mod apply;
+mod block;
+mod config;
+mod encoding;
+mod error;
+mod field;
+mod fingerprint;
+mod indexed;
+mod merkle;
+mod note_tree;
+mod nullifier_tree;
+pub mod poseidon;
+mod public_data_tree;
+mod public_inputs;
+mod tx;
+mod world_state;
+
+pub use apply::{apply_block, BlockWitness};
+pub use block::{Address, Block, BlockBody};
+pub use config::{required_data_chunks, StateConfig, MAX_TREE_DEPTH};
+pub use encoding::{
+    decode_block_data, encode_block_data, BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION,
+    TX_EFFECT_BYTES,
+};
+pub use error::{Error, Result, TxError};
+pub use field::{fr_from_be_bytes, fr_to_be_bytes, Fr};
+pub use fingerprint::{
+    data_challenge, data_chunks, data_evaluation, data_hash, DataFingerprint, CHUNK_BYTES,
+};
+pub use indexed::{IndexedLeaf, IndexedTree, IndexedWriteWitness};
+pub use merkle::{MerklePath, MerkleUpdate, SparseMerkleTree};
+pub use note_tree::NoteHashTree;
+pub use nullifier_tree::{NullifierLeaf, NullifierTree, NullifierWitness};
+pub use public_data_tree::{PublicDataLeaf, PublicDataTree, PublicDataWitness};
+pub use public_inputs::{pack_globals, BlockPublicInputs, MAX_TOTAL_FEES_BITS, NUM_PUBLIC_INPUTS};
+pub use tx::{
+    PublicDataWrite, TxEffect, MAX_NOTE_HASHES_PER_TX, MAX_NULLIFIERS_PER_TX,
+    MAX_PUBLIC_DATA_WRITES_PER_TX,
+};
+pub use world_state::{StateSnapshot, TreeSnapshot, WorldState};

@@ -1,0 +1,174 @@
+//! The public inputs of a block proof, in the fixed layout the Solidity rollup uses:
+//!
+//! ```text
+//! [0] prevStateRoot  [1] newStateRoot
+//! [2] globals = blockNumber + slot * 2^64 + totalFees * 2^128
+//! [3] h (data hash)  [4] z (challenge)  [5] y (evaluation)
+//! ```
+
+use ark_ff::{BigInt, PrimeField};
+
+use crate::{
+    error::Error,
+    field::{fr_to_be_bytes, Fr},
+    fingerprint::DataFingerprint,
+    Result,
+};
+
+/// Public inputs per block.
+pub const NUM_PUBLIC_INPUTS: usize = 6;
+
+/// Bits of `totalFees` in the packed globals (`blockNumber`, `slot` take 64 each).
+pub const MAX_TOTAL_FEES_BITS: u32 = 120;
+
+/// `blockNumber + slot * 2^64 + totalFees * 2^128`, with `totalFees < 2^120`.
+pub fn pack_globals(block_number: u64, slot: u64, total_fees: u128) -> Result<Fr> {
+    if total_fees >> MAX_TOTAL_FEES_BITS != 0 {
+        return Err(Error::TotalFeesTooLarge {
+            total: total_fees,
+            bits: MAX_TOTAL_FEES_BITS,
+        });
+    }
+    let limbs = [
+        block_number,
+        slot,
+        total_fees as u64,
+        (total_fees >> 64) as u64,
+    ];
+    Ok(Fr::from_bigint(BigInt::new(limbs)).expect("below 2^248 < r"))
+}
+
+/// The six public inputs of one block proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockPublicInputs {
+    prev_state_root: Fr,
+    new_state_root: Fr,
+    block_number: u64,
+    slot: u64,
+    total_fees: u128,
+    globals: Fr,
+    fingerprint: DataFingerprint,
+}
+
+impl BlockPublicInputs {
+    /// Public inputs of a transition; fails if `total_fees >= 2^120`.
+    pub fn new(
+        prev_state_root: Fr,
+        new_state_root: Fr,
+        block_number: u64,
+        slot: u64,
+        total_fees: u128,
+        fingerprint: DataFingerprint,
+    ) -> Result<Self> {
+        let globals = pack_globals(block_number, slot, total_fees)?;
+        Ok(Self {
+            prev_state_root,
+            new_state_root,
+            block_number,
+            slot,
+            total_fees,
+            globals,
+            fingerprint,
+        })
+    }
+
+    /// State root before the block.
+    pub fn prev_state_root(&self) -> Fr {
+        self.prev_state_root
+    }
+
+    /// State root after the block.
+    pub fn new_state_root(&self) -> Fr {
+        self.new_state_root
+    }
+
+    /// Block number.
+    pub fn block_number(&self) -> u64 {
+        self.block_number
+    }
+
+    /// Slot.
+    pub fn slot(&self) -> u64 {
+        self.slot
+    }
+
+    /// Sum of the block's fees.
+    pub fn total_fees(&self) -> u128 {
+        self.total_fees
+    }
+
+    /// The packed globals, input `[2]`.
+    pub fn globals(&self) -> Fr {
+        self.globals
+    }
+
+    /// The data fingerprint, inputs `[3..6]`.
+    pub fn fingerprint(&self) -> DataFingerprint {
+        self.fingerprint
+    }
+
+    /// The inputs in circuit order.
+    pub fn to_field_elements(&self) -> [Fr; NUM_PUBLIC_INPUTS] {
+        [
+            self.prev_state_root,
+            self.new_state_root,
+            self.globals,
+            self.fingerprint.hash,
+            self.fingerprint.challenge,
+            self.fingerprint.evaluation,
+        ]
+    }
+
+    /// The inputs as 32-byte big-endian `uint256` words, as Solidity sees them.
+    pub fn to_u256_be_words(&self) -> [[u8; 32]; NUM_PUBLIC_INPUTS] {
+        self.to_field_elements().map(|x| fr_to_be_bytes(&x))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globals_pack_into_disjoint_bit_ranges() {
+        let globals = pack_globals(0x0102, 0x0304, 0x0506).unwrap();
+        let word = fr_to_be_bytes(&globals);
+        let mut want = [0u8; 32];
+        want[30..32].copy_from_slice(&[1, 2]); // bits 0..64: block number
+        want[22..24].copy_from_slice(&[3, 4]); // bits 64..128: slot
+        want[14..16].copy_from_slice(&[5, 6]); // bits 128..248: total fees
+        assert_eq!(word, want);
+        let two64 = Fr::from(u64::MAX) + Fr::from(1u64);
+        let max_fees = (1u128 << 120) - 1;
+        assert_eq!(
+            pack_globals(u64::MAX, u64::MAX, max_fees).unwrap(),
+            Fr::from(u64::MAX) + Fr::from(u64::MAX) * two64 + Fr::from(max_fees) * two64 * two64
+        );
+        assert_eq!(
+            pack_globals(0, 0, 1 << 120),
+            Err(Error::TotalFeesTooLarge {
+                total: 1 << 120,
+                bits: 120
+            })
+        );
+    }
+
+    #[test]
+    fn layout_order() {
+        let fp = DataFingerprint {
+            hash: Fr::from(4u64),
+            challenge: Fr::from(5u64),
+            evaluation: Fr::from(6u64),
+        };
+        let inputs = BlockPublicInputs::new(Fr::from(1u64), Fr::from(2u64), 7, 8, 9, fp).unwrap();
+        let fields = inputs.to_field_elements();
+        assert_eq!(fields[0], Fr::from(1u64));
+        assert_eq!(fields[1], Fr::from(2u64));
+        assert_eq!(fields[2], pack_globals(7, 8, 9).unwrap());
+        assert_eq!(fields[3..], [4u64, 5, 6].map(Fr::from));
+        let words = inputs.to_u256_be_words();
+        assert_eq!(words[5][31], 6);
+        assert_eq!(words[2][23], 8);
+        assert_eq!(words[2][15], 9);
+    }
+}
