@@ -296,6 +296,24 @@ contract StakingTest is Base {
         assertEq(_exit(bob), 12, "queue behind the snapshot bound restarts there");
     }
 
+    function test_exit_beforeActivationEndsMembershipWithoutAQueuePlace() public {
+        address[] memory stakers = new address[](2);
+        for (uint256 i; i < stakers.length; ++i) {
+            stakers[i] = makeAddr(string.concat("early-", vm.toString(i)));
+            _stake(stakers[i], MINIMUM_STAKE);
+        }
+        _warpToEpoch(3);
+        // A fresh registration activates at epoch 5; leaving before then changes no snapshotted set.
+        assertEq(_stake(alice, MINIMUM_STAKE), 5, "activation");
+        vm.expectEmit(address(staking));
+        emit IStaking.ExitInitiated(alice, Epoch.wrap(5), _epochStart(5) + EXIT_DELAY, false);
+        assertEq(_exit(alice), 5, "membership ends where it would begin");
+        assertFalse(staking.isMember(alice, Epoch.wrap(5)), "never a member");
+        // The churn limit (2) is still fully available to members in epoch 5.
+        assertEq(_exit(stakers[0]), 5, "first member exit");
+        assertEq(_exit(stakers[1]), 5, "second member exit");
+    }
+
     // ------------------------------------------------------------------ withdraw
 
     function test_withdraw_revertsBeforeExitDelay() public {
