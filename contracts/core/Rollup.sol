@@ -391,6 +391,7 @@ contract Rollup is IRollup, Clock, EIP712 {
         log.publicInputsHash = commitment;
         log.proposer = msg.sender;
         log.slot = uint64(Slot.unwrap(header.slot));
+        log.backup = backup;
 
         if (blockNumber > _pendingTip) {
             _pendingTip = uint128(blockNumber);
@@ -450,7 +451,7 @@ contract Rollup is IRollup, Clock, EIP712 {
             for (uint256 n = fromBlock; n <= toBlock; ++n) {
                 POOL.credit(_blocks[n].proposer, share);
             }
-        } else if (UNPROVEN_BLOCK_PENALTY > 0) {
+        } else if (UNPROVEN_BLOCK_PENALTY > 0 && !_blocks[fromBlock].backup) {
             STAKING.slash(_blocks[fromBlock].proposer, UNPROVEN_BLOCK_PENALTY, address(POOL));
         }
     }

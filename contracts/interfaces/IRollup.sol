@@ -80,11 +80,13 @@ interface IRollup is IClock {
     /// @param publicInputsHash keccak256 of the block's 6 public inputs, fixed at proposal time.
     /// @param proposer Who proposed it (sequencer, or backup submitter).
     /// @param slot Its slot.
+    /// @param backup Whether it came from backup mode (with its proof): exempt from the unproven-block penalty.
     struct BlockLog {
         bytes32 stateRoot;
         bytes32 publicInputsHash;
         address proposer;
         uint64 slot;
+        bool backup;
     }
 
     /// @notice The pending blocks of one epoch.
@@ -130,8 +132,6 @@ interface IRollup is IClock {
     event BlockReplaced(uint256 indexed blockNumber, Slot indexed slot, address replaced, address replacement);
     /// @notice Emitted when an upgrade vote is counted (`votes` is the payload's total in `round`).
     event UpgradeVoteCast(uint256 indexed round, address indexed payload, Slot slot, uint256 votes);
-    /// @notice Emitted when a vote is withdrawn because its proposal was replaced.
-    event UpgradeVoteWithdrawn(uint256 indexed round, address indexed payload, Slot slot, uint256 votes);
     /// @notice Emitted once per round when a payload reaches the quorum.
     event UpgradeSignalled(uint256 indexed round, address indexed payload);
     /// @notice Emitted when `claimant` claims `prover`'s quote for `epoch`.
@@ -157,6 +157,7 @@ interface IRollup is IClock {
     /// @notice Backup mode: submits a block for `args.header.slot`, a slot in which nobody proposed,
     ///         together with its proof. Open to anyone from the end of that slot's proposal window for
     ///         `backupWindow` seconds, as long as no block exists for that slot or a later one.
+    ///         `args.upgradePayload` is ignored: the submitter was not elected, so it has no vote.
     /// @param proof The block's Groth16 proof (256 bytes).
     function proposeWithProof(ProposeArgs calldata args, bytes calldata proof) external;
 

@@ -46,8 +46,6 @@ library Errors {
     error RewardPool__NothingToClaim(address account);
 
     // ------------------------------------------------------------------ rollup: clock and config
-    /// @notice The rollup and the staking contract must run on the same clock.
-    error Rollup__ClockMismatch(bytes32 parameter, uint256 rollupValue, uint256 stakingValue);
     /// @notice A satellite contract was deployed for another rollup or token.
     error Rollup__SatelliteMismatch(address satellite, address expectedRollup, address actualRollup);
 

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ProverEscrow} from "../../contracts/core/ProverEscrow.sol";
+import {RewardPool} from "../../contracts/core/RewardPool.sol";
+import {Rollup} from "../../contracts/core/Rollup.sol";
+import {Staking} from "../../contracts/core/Staking.sol";
+import {IRollup} from "../../contracts/interfaces/IRollup.sol";
+import {Errors} from "../../contracts/libraries/Errors.sol";
+import {Epoch, Slot} from "../../contracts/libraries/TimeLib.sol";
+import {DevnetToken} from "../../contracts/token/DevnetToken.sol";
+import {Base} from "../Base.t.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+/// @notice Rollup construction: satellite and token checks, every config bound, the clock copied from
+///         staking, and the genesis block.
+contract RollupConstructorTest is Base {
+    struct Suite {
+        Staking staking;
+        ProverEscrow escrow;
+        RewardPool pool;
+        address predicted;
+    }
+
+    /// @dev Satellites for the rollup deployed right after them, with the given clock and tokens.
+    function _satellites(Staking.Config memory stakingConfig, IERC20 escrowToken, IERC20 poolToken)
+        internal
+        returns (Suite memory s)
+    {
+        s.predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 3);
+        s.staking = new Staking(token, s.predicted, stakingConfig);
+        s.escrow = new ProverEscrow(escrowToken, s.predicted, ESCROW_WITHDRAWAL_DELAY);
+        s.pool = new RewardPool(poolToken, s.predicted);
+    }
+
+    function _satellites() internal returns (Suite memory) {
+        return _satellites(_stakingConfig(), token, token);
+    }
+
+    /// @dev A Config__Invalid parameter name (a string literal converted implicitly, as the contract does).
+    function _param(bytes32 name) internal pure returns (bytes32) {
+        return name;
+    }
+
+    /// @dev Deploys a rollup with `c` on fresh satellites and expects Config__Invalid(parameter, value).
+    function _expectConfigInvalid(IRollup.Config memory c, bytes32 parameter, uint256 value) internal {
+        Suite memory s = _satellites();
+        vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, parameter, value));
+        new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+    }
+
+    // ------------------------------------------------------------------ config bounds
+
+    function test_constructor_revertsWhenProposalWindowIsZeroOrLongerThanSlot() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.proposalWindow = 0;
+        _expectConfigInvalid(c, "proposalWindow", 0);
+        c.proposalWindow = SLOT_DURATION + 1;
+        _expectConfigInvalid(c, "proposalWindow", SLOT_DURATION + 1);
+    }
+
+    function test_constructor_revertsWhenClaimWindowIsZeroOrLongerThanEpoch() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.claimWindowSlots = 0;
+        _expectConfigInvalid(c, "claimWindowSlots", 0);
+        c.claimWindowSlots = EPOCH_DURATION + 1;
+        c.proofWindowSlots = EPOCH_DURATION + 1;
+        _expectConfigInvalid(c, "claimWindowSlots", EPOCH_DURATION + 1);
+    }
+
+    function test_constructor_revertsWhenProofWindowIsShorterThanClaimWindow() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.claimWindowSlots = 3;
+        c.proofWindowSlots = 2;
+        _expectConfigInvalid(c, "proofWindowSlots", 2);
+    }
+
+    function test_constructor_revertsWhenMaxDataBytesIsZero() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.maxDataBytes = 0;
+        _expectConfigInvalid(c, "maxDataBytes", 0);
+    }
+
+    function test_constructor_revertsWhenOpenProvingFeeAbove100Percent() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.openProvingBasisPointFee = 10_001;
+        _expectConfigInvalid(c, "openProvingBasisPointFee", 10_001);
+    }
+
+    function test_constructor_revertsWhenVoteRoundSizeIsZero() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.voteRoundSize = 0;
+        c.voteQuorum = 0;
+        _expectConfigInvalid(c, "voteRoundSize", 0);
+    }
+
+    function test_constructor_revertsWhenVoteQuorumIsZeroOrAboveRoundSize() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.voteQuorum = 0;
+        _expectConfigInvalid(c, "voteQuorum", 0);
+        c.voteQuorum = VOTE_ROUND_SIZE + 1;
+        _expectConfigInvalid(c, "voteQuorum", VOTE_ROUND_SIZE + 1);
+    }
+
+    function test_constructor_revertsWhenGenesisStateRootIsNotAFieldElement() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.genesisStateRoot = bytes32(FIELD_MODULUS);
+        _expectConfigInvalid(c, "genesisStateRoot", FIELD_MODULUS);
+    }
+
+    function test_constructor_acceptsEveryBoundValue() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.proposalWindow = SLOT_DURATION;
+        c.claimWindowSlots = EPOCH_DURATION;
+        c.proofWindowSlots = EPOCH_DURATION;
+        c.maxDataBytes = 1;
+        c.openProvingBasisPointFee = 10_000;
+        c.voteRoundSize = 1;
+        c.voteQuorum = 1;
+        c.genesisStateRoot = bytes32(FIELD_MODULUS - 1);
+        Suite memory s = _satellites();
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        assertEq(address(r), s.predicted, "deployed at the predicted address");
+        assertEq(abi.encode(r.config()), abi.encode(c), "config stored as given");
+    }
+
+    // ------------------------------------------------------------------ satellites and tokens
+
+    function test_constructor_revertsWhenASatelliteServesAnotherRollup() public {
+        address other = makeAddr("other-rollup");
+        Suite memory s = _satellites();
+
+        Staking foreignStaking = new Staking(token, other, _stakingConfig());
+        address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Rollup__SatelliteMismatch.selector, address(foreignStaking), predicted, other
+            )
+        );
+        new Rollup(foreignStaking, s.escrow, s.pool, verifier, _rollupConfig());
+
+        ProverEscrow foreignEscrow = new ProverEscrow(token, other, ESCROW_WITHDRAWAL_DELAY);
+        s = _satellites();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Rollup__SatelliteMismatch.selector, address(foreignEscrow), s.predicted, other
+            )
+        );
+        new Rollup(s.staking, foreignEscrow, s.pool, verifier, _rollupConfig());
+
+        RewardPool foreignPool = new RewardPool(token, other);
+        s = _satellites();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Rollup__SatelliteMismatch.selector, address(foreignPool), s.predicted, other
+            )
+        );
+        new Rollup(s.staking, s.escrow, foreignPool, verifier, _rollupConfig());
+    }
+
+    function test_constructor_revertsWhenEscrowOrPoolUsesAnotherToken() public {
+        DevnetToken otherToken = new DevnetToken("Other", "OTH");
+
+        Suite memory s = _satellites(_stakingConfig(), otherToken, token);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Config__Invalid.selector, _param("escrowToken"), uint160(address(otherToken))
+            )
+        );
+        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig());
+
+        s = _satellites(_stakingConfig(), token, otherToken);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Config__Invalid.selector, _param("poolToken"), uint160(address(otherToken))
+            )
+        );
+        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig());
+    }
+
+    // ------------------------------------------------------------------ clock and genesis
+
+    function test_constructor_copiesTheClockFromStaking() public {
+        Staking.Config memory sc = _stakingConfig();
+        sc.genesisTime = genesisTime + 7;
+        sc.slotDuration = 30;
+        sc.epochDuration = 5;
+        sc.snapshotLag = 2;
+        Suite memory s = _satellites(sc, token, token);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig());
+
+        assertEq(r.genesisTime(), genesisTime + 7, "genesis time");
+        assertEq(r.slotDuration(), 30, "slot duration");
+        assertEq(r.epochDuration(), 5, "epoch duration");
+        vm.warp(genesisTime + 7 + 30 * 5 * 3 + 30);
+        assertEq(Slot.unwrap(r.currentSlot()), 16, "slot counted with staking's duration");
+        assertEq(
+            Epoch.unwrap(r.currentEpoch()), Epoch.unwrap(s.staking.currentEpoch()), "same epoch as staking"
+        );
+        assertEq(Epoch.unwrap(r.currentEpoch()), 3, "epoch counted with staking's length");
+    }
+
+    function test_constructor_writesGenesisBlockAndEpochZeroCheckpoint() public {
+        uint256 randao = 0xabc123;
+        vm.prevrandao(bytes32(randao));
+        Suite memory s = _satellites();
+        vm.expectEmit(s.predicted);
+        emit IRollup.RandomnessCheckpointed(Epoch.wrap(0), randao);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig());
+
+        IRollup.BlockLog memory genesis = r.blockLog(0);
+        assertEq(genesis.stateRoot, GENESIS_STATE_ROOT, "genesis state root");
+        assertEq(genesis.proposer, address(0), "genesis has no proposer");
+        assertEq(genesis.slot, 0, "genesis slot");
+        assertEq(r.pendingTip(), 0, "pending tip");
+        assertEq(r.provenTip(), 0, "proven tip");
+        assertEq(r.randomnessCheckpoint(Epoch.wrap(0)), randao, "epoch 0 checkpoint");
+        assertEq(
+            r.seedOf(Epoch.wrap(0)), uint256(keccak256(abi.encode(randao, uint256(0)))), "seed of epoch 0"
+        );
+        assertEq(address(r.staking()), address(s.staking), "staking");
+        assertEq(address(r.proverEscrow()), address(s.escrow), "escrow");
+        assertEq(address(r.rewardPool()), address(s.pool), "pool");
+        assertEq(address(r.verifier()), address(verifier), "verifier");
+    }
+}
