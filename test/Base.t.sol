@@ -57,7 +57,7 @@ abstract contract Base is Test {
 
     function setUp() public virtual {
         vm.warp(1_000_000);
-        vm.prevrandao(bytes32(uint256(0xfe12_0e7)));
+        vm.prevrandao(bytes32(uint256(0xfe120e7)));
         genesisTime = block.timestamp;
         token = new DevnetToken("Fernet Staking Token", "FST");
         verifier = new CommitmentVerifier();
@@ -192,7 +192,8 @@ abstract contract Base is Test {
             blockNumber: blockNumber,
             slot: rollup.currentSlot(),
             prevStateRoot: rollup.blockLog(blockNumber - 1).stateRoot,
-            newStateRoot: keccak256(abi.encode("state", blockNumber, data)) & bytes32(uint256(type(uint248).max)),
+            newStateRoot: keccak256(abi.encode("state", blockNumber, data))
+            & bytes32(uint256(type(uint248).max)),
             totalFees: data.length * 1 gwei,
             dataHash: uint256(keccak256(abi.encode("h", data))) % FIELD_MODULUS
         });
@@ -240,7 +241,11 @@ abstract contract Base is Test {
         });
     }
 
-    function _sign(EpochProofQuote memory quote, uint256 key) internal view returns (SignedEpochProofQuote memory) {
+    function _sign(EpochProofQuote memory quote, uint256 key)
+        internal
+        view
+        returns (SignedEpochProofQuote memory)
+    {
         bytes32 digest = rollup.quoteDigest(quote);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
         return SignedEpochProofQuote({quote: quote, signature: abi.encodePacked(r, s, v)});

@@ -50,7 +50,8 @@ contract ProverEscrow is IProverEscrow {
         require(amount > 0, Errors.Amount__Zero());
         Account storage account = _accounts[msg.sender];
         require(
-            account.free >= amount, Errors.ProverEscrow__InsufficientFreeBalance(msg.sender, account.free, amount)
+            account.free >= amount,
+            Errors.ProverEscrow__InsufficientFreeBalance(msg.sender, account.free, amount)
         );
         // Cannot underflow: checked just above.
         unchecked {
@@ -82,7 +83,9 @@ contract ProverEscrow is IProverEscrow {
     /// @inheritdoc IProverEscrow
     function lockBond(address prover, uint256 amount) external onlyRollup {
         Account storage account = _accounts[prover];
-        require(account.free >= amount, Errors.ProverEscrow__InsufficientFreeBalance(prover, account.free, amount));
+        require(
+            account.free >= amount, Errors.ProverEscrow__InsufficientFreeBalance(prover, account.free, amount)
+        );
         // Cannot underflow: checked just above; locked + amount <= total deposits, which fit in uint128.
         unchecked {
             account.free -= uint128(amount);
@@ -95,7 +98,8 @@ contract ProverEscrow is IProverEscrow {
     function releaseBond(address prover, uint256 amount) external onlyRollup {
         Account storage account = _accounts[prover];
         require(
-            account.locked >= amount, Errors.ProverEscrow__InsufficientLockedBalance(prover, account.locked, amount)
+            account.locked >= amount,
+            Errors.ProverEscrow__InsufficientLockedBalance(prover, account.locked, amount)
         );
         // Cannot overflow or underflow: moves `amount` <= locked back to free within the same total.
         unchecked {
@@ -109,7 +113,8 @@ contract ProverEscrow is IProverEscrow {
     function slashBond(address prover, uint256 amount, address recipient) external onlyRollup {
         Account storage account = _accounts[prover];
         require(
-            account.locked >= amount, Errors.ProverEscrow__InsufficientLockedBalance(prover, account.locked, amount)
+            account.locked >= amount,
+            Errors.ProverEscrow__InsufficientLockedBalance(prover, account.locked, amount)
         );
         // Cannot underflow: checked just above, and locked is part of _totalDeposits.
         unchecked {

@@ -114,7 +114,9 @@ contract Rollup is IRollup, Clock, EIP712 {
         Slot slot = _currentSlot();
         require(args.header.slot == slot, Errors.Rollup__InvalidSlot(slot, args.header.slot));
         uint256 windowEnd = _slotStart(slot) + PROPOSAL_WINDOW;
-        require(block.timestamp < windowEnd, Errors.Rollup__ProposalWindowClosed(slot, windowEnd, block.timestamp));
+        require(
+            block.timestamp < windowEnd, Errors.Rollup__ProposalWindowClosed(slot, windowEnd, block.timestamp)
+        );
         Epoch epoch = _epochOf(slot);
         require(STAKING.canPropose(msg.sender, epoch), Errors.Rollup__ProposerNotEligible(msg.sender, epoch));
 
@@ -124,7 +126,9 @@ contract Rollup is IRollup, Clock, EIP712 {
             uint256 seed = _seed(epoch);
             uint256 currentScore = _score(seed, slot, tipLog.proposer);
             uint256 proposedScore = _score(seed, slot, msg.sender);
-            require(proposedScore > currentScore, Errors.Rollup__ScoreTooLow(slot, currentScore, proposedScore));
+            require(
+                proposedScore > currentScore, Errors.Rollup__ScoreTooLow(slot, currentScore, proposedScore)
+            );
             emit BlockReplaced(tip, slot, tipLog.proposer, msg.sender);
             _appendBlock(args, tip, false);
         } else {
@@ -168,7 +172,9 @@ contract Rollup is IRollup, Clock, EIP712 {
         Epoch current = _epochOf(slot);
         Epoch target = Epoch.wrap(Epoch.unwrap(current) == 0 ? 0 : Epoch.unwrap(current) - 1);
         Epoch quoted = Epoch.wrap(quote.epochToProve);
-        require(Epoch.unwrap(current) > 0 && quoted == target, Errors.Rollup__InvalidEpochToProve(target, quoted));
+        require(
+            Epoch.unwrap(current) > 0 && quoted == target, Errors.Rollup__InvalidEpochToProve(target, quoted)
+        );
         Slot lastClaimSlot = _claimDeadline(target);
         require(slot <= lastClaimSlot, Errors.Rollup__ClaimWindowClosed(target, lastClaimSlot, slot));
         require(
@@ -176,21 +182,26 @@ contract Rollup is IRollup, Clock, EIP712 {
             Errors.Rollup__QuoteExpired(Slot.wrap(quote.validUntilSlot), slot)
         );
         require(
-            quote.rollupAddress == address(this), Errors.Rollup__QuoteForOtherRollup(address(this), quote.rollupAddress)
+            quote.rollupAddress == address(this),
+            Errors.Rollup__QuoteForOtherRollup(address(this), quote.rollupAddress)
         );
         require(
             quote.basisPointFee <= Constants.BASIS_POINTS,
             Errors.Rollup__InvalidBasisPointFee(Constants.BASIS_POINTS, quote.basisPointFee)
         );
         require(
-            quote.bondAmount >= MINIMUM_PROVER_BOND, Errors.Rollup__BondTooSmall(MINIMUM_PROVER_BOND, quote.bondAmount)
+            quote.bondAmount >= MINIMUM_PROVER_BOND,
+            Errors.Rollup__BondTooSmall(MINIMUM_PROVER_BOND, quote.bondAmount)
         );
-        require(STAKING.canPropose(msg.sender, current), Errors.Rollup__ClaimantNotEligible(msg.sender, current));
+        require(
+            STAKING.canPropose(msg.sender, current), Errors.Rollup__ClaimantNotEligible(msg.sender, current)
+        );
         ProofClaim storage claim = _claims[Epoch.unwrap(target)];
         require(claim.status == ClaimStatus.None, Errors.Rollup__EpochAlreadyClaimed(target, claim.prover));
         require(_hasUnprovenBlocks(target), Errors.Rollup__NothingToProve(target));
 
-        (address signer,,) = ECDSA.tryRecover(_hashTypedDataV4(QuoteLib.structHash(quote)), signedQuote.signature);
+        (address signer,,) =
+            ECDSA.tryRecover(_hashTypedDataV4(QuoteLib.structHash(quote)), signedQuote.signature);
         require(signer == quote.prover, Errors.Rollup__InvalidQuoteSignature(quote.prover, signer));
 
         claim.prover = quote.prover;
@@ -315,7 +326,11 @@ contract Rollup is IRollup, Clock, EIP712 {
     }
 
     /// @inheritdoc IRollup
-    function rankingForSlot(Slot slot) external view returns (address[] memory proposers, uint256[] memory scores) {
+    function rankingForSlot(Slot slot)
+        external
+        view
+        returns (address[] memory proposers, uint256[] memory scores)
+    {
         Epoch epoch = _epochOf(slot);
         proposers = STAKING.proposersAt(epoch);
         uint256 seed = _seed(epoch);
@@ -373,16 +388,26 @@ contract Rollup is IRollup, Clock, EIP712 {
         returns (uint256[] memory publicInputs)
     {
         BlockHeader calldata header = args.header;
-        require(header.blockNumber == blockNumber, Errors.Rollup__InvalidBlockNumber(blockNumber, header.blockNumber));
+        require(
+            header.blockNumber == blockNumber,
+            Errors.Rollup__InvalidBlockNumber(blockNumber, header.blockNumber)
+        );
         bytes32 parentRoot = _blocks[blockNumber - 1].stateRoot;
-        require(header.prevStateRoot == parentRoot, Errors.Rollup__InvalidParent(parentRoot, header.prevStateRoot));
+        require(
+            header.prevStateRoot == parentRoot, Errors.Rollup__InvalidParent(parentRoot, header.prevStateRoot)
+        );
         require(
             uint256(header.newStateRoot) < Constants.FIELD_MODULUS,
             Errors.Rollup__NotAFieldElement(uint256(header.newStateRoot))
         );
         require(header.dataHash < Constants.FIELD_MODULUS, Errors.Rollup__NotAFieldElement(header.dataHash));
-        require(header.totalFees <= Constants.MAX_FEES, Errors.Rollup__FeesTooLarge(Constants.MAX_FEES, header.totalFees));
-        require(args.data.length <= MAX_DATA_BYTES, Errors.Rollup__DataTooLarge(MAX_DATA_BYTES, args.data.length));
+        require(
+            header.totalFees <= Constants.MAX_FEES,
+            Errors.Rollup__FeesTooLarge(Constants.MAX_FEES, header.totalFees)
+        );
+        require(
+            args.data.length <= MAX_DATA_BYTES, Errors.Rollup__DataTooLarge(MAX_DATA_BYTES, args.data.length)
+        );
 
         bytes32 commitment;
         (publicInputs, commitment) = _publicInputs(args);
@@ -628,12 +653,26 @@ contract Rollup is IRollup, Clock, EIP712 {
 
     function _checkSatellites(IStaking staking_, IProverEscrow escrow_, IRewardPool pool_) private view {
         address self = address(this);
-        require(staking_.rollup() == self, Errors.Rollup__SatelliteMismatch(address(staking_), self, staking_.rollup()));
-        require(escrow_.rollup() == self, Errors.Rollup__SatelliteMismatch(address(escrow_), self, escrow_.rollup()));
-        require(pool_.rollup() == self, Errors.Rollup__SatelliteMismatch(address(pool_), self, pool_.rollup()));
+        require(
+            staking_.rollup() == self,
+            Errors.Rollup__SatelliteMismatch(address(staking_), self, staking_.rollup())
+        );
+        require(
+            escrow_.rollup() == self,
+            Errors.Rollup__SatelliteMismatch(address(escrow_), self, escrow_.rollup())
+        );
+        require(
+            pool_.rollup() == self, Errors.Rollup__SatelliteMismatch(address(pool_), self, pool_.rollup())
+        );
         address token = address(staking_.stakingToken());
-        require(address(escrow_.token()) == token, Errors.Config__Invalid("escrowToken", uint160(address(escrow_.token()))));
-        require(address(pool_.token()) == token, Errors.Config__Invalid("poolToken", uint160(address(pool_.token()))));
+        require(
+            address(escrow_.token()) == token,
+            Errors.Config__Invalid("escrowToken", uint160(address(escrow_.token())))
+        );
+        require(
+            address(pool_.token()) == token,
+            Errors.Config__Invalid("poolToken", uint160(address(pool_.token())))
+        );
     }
 
     function _checkConfig(Config memory c) private view {
@@ -645,7 +684,10 @@ contract Rollup is IRollup, Clock, EIP712 {
             c.claimWindowSlots > 0 && c.claimWindowSlots <= EPOCH_DURATION,
             Errors.Config__Invalid("claimWindowSlots", c.claimWindowSlots)
         );
-        require(c.proofWindowSlots >= c.claimWindowSlots, Errors.Config__Invalid("proofWindowSlots", c.proofWindowSlots));
+        require(
+            c.proofWindowSlots >= c.claimWindowSlots,
+            Errors.Config__Invalid("proofWindowSlots", c.proofWindowSlots)
+        );
         require(c.maxDataBytes > 0, Errors.Config__Invalid("maxDataBytes", 0));
         require(
             c.openProvingBasisPointFee <= Constants.BASIS_POINTS,
@@ -653,7 +695,8 @@ contract Rollup is IRollup, Clock, EIP712 {
         );
         require(c.voteRoundSize > 0, Errors.Config__Invalid("voteRoundSize", 0));
         require(
-            c.voteQuorum > 0 && c.voteQuorum <= c.voteRoundSize, Errors.Config__Invalid("voteQuorum", c.voteQuorum)
+            c.voteQuorum > 0 && c.voteQuorum <= c.voteRoundSize,
+            Errors.Config__Invalid("voteQuorum", c.voteQuorum)
         );
         require(
             uint256(c.genesisStateRoot) < Constants.FIELD_MODULUS,

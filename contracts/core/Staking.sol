@@ -222,7 +222,10 @@ contract Staking is IStaking, Clock {
     ///      not yet snapshotted, so no snapshotted set ever changes.
     ///      A staker not yet in any snapshotted set leaves without a queue place: its membership simply
     ///      ends where it would have begun.
-    function _startExit(address staker, StakerInfo storage info, bool forced) private returns (Epoch exitEpoch) {
+    function _startExit(address staker, StakerInfo storage info, bool forced)
+        private
+        returns (Epoch exitEpoch)
+    {
         uint256 earliest = Epoch.unwrap(_firstUnsnapshottedEpoch());
         uint256 queueEpoch;
         if (info.activationEpoch >= earliest) {
@@ -260,7 +263,9 @@ contract Staking is IStaking, Clock {
         uint256 count;
         for (uint256 i; i < total; ++i) {
             address staker = _stakerList[i];
-            if (proposersOnly ? canPropose(staker, epoch) : isMember(staker, epoch)) selected[count++] = staker;
+            if (proposersOnly ? canPropose(staker, epoch) : isMember(staker, epoch)) {
+                selected[count++] = staker;
+            }
         }
         assembly ("memory-safe") {
             mstore(selected, count)

@@ -23,7 +23,9 @@ interface IProverEscrow {
     /// @notice Emitted when `from` deposits `amount` for `prover`.
     event Deposited(address indexed prover, address indexed from, uint256 amount);
     /// @notice Emitted when `prover` asks to withdraw `amount` (the pending total is `pending`).
-    event WithdrawalRequested(address indexed prover, uint256 amount, uint256 pending, uint256 withdrawableAt);
+    event WithdrawalRequested(
+        address indexed prover, uint256 amount, uint256 pending, uint256 withdrawableAt
+    );
     /// @notice Emitted when `prover` withdraws `amount` to `recipient`.
     event WithdrawalFinalized(address indexed prover, address indexed recipient, uint256 amount);
     /// @notice Emitted when the rollup locks `amount` of `prover`'s free balance as a bond.

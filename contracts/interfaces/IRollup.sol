@@ -129,23 +129,35 @@ interface IRollup is IClock {
         bool backup
     );
     /// @notice Emitted when a higher-scoring proposal replaces the tip of its slot.
-    event BlockReplaced(uint256 indexed blockNumber, Slot indexed slot, address replaced, address replacement);
+    event BlockReplaced(
+        uint256 indexed blockNumber, Slot indexed slot, address replaced, address replacement
+    );
     /// @notice Emitted when an upgrade vote is counted (`votes` is the payload's total in `round`).
     event UpgradeVoteCast(uint256 indexed round, address indexed payload, Slot slot, uint256 votes);
     /// @notice Emitted once per round when a payload reaches the quorum.
     event UpgradeSignalled(uint256 indexed round, address indexed payload);
     /// @notice Emitted when `claimant` claims `prover`'s quote for `epoch`.
     event EpochProofRightClaimed(
-        Epoch indexed epoch, address indexed prover, address indexed claimant, uint256 bondAmount, uint256 basisPointFee
+        Epoch indexed epoch,
+        address indexed prover,
+        address indexed claimant,
+        uint256 bondAmount,
+        uint256 basisPointFee
     );
     /// @notice Emitted when blocks `fromBlock..toBlock` of `epoch` are proven.
     event EpochProven(
-        Epoch indexed epoch, uint256 fromBlock, uint256 toBlock, address indexed prover, address indexed submitter
+        Epoch indexed epoch,
+        uint256 fromBlock,
+        uint256 toBlock,
+        address indexed prover,
+        address indexed submitter
     );
     /// @notice Emitted when unproven blocks `fromBlock..toBlock` are pruned after `epoch` missed its proof window.
     event BlocksPruned(Epoch indexed epoch, uint256 fromBlock, uint256 toBlock);
     /// @notice Emitted when a claimed prover's bond is slashed; `perBlockShare` went to each lost block's proposer.
-    event ProverSlashed(Epoch indexed epoch, address indexed prover, uint256 bondAmount, uint256 perBlockShare);
+    event ProverSlashed(
+        Epoch indexed epoch, address indexed prover, uint256 bondAmount, uint256 perBlockShare
+    );
     /// @notice Emitted when a claim is dropped, its bond returned, because earlier blocks were pruned.
     event ClaimCancelled(Epoch indexed epoch, address indexed prover);
 
@@ -222,7 +234,10 @@ interface IRollup is IClock {
     function scoreOf(Slot slot, address proposer) external view returns (uint256);
 
     /// @notice Every sequencer that can propose in `slot`'s epoch, sorted by score, highest first (view only).
-    function rankingForSlot(Slot slot) external view returns (address[] memory proposers, uint256[] memory scores);
+    function rankingForSlot(Slot slot)
+        external
+        view
+        returns (address[] memory proposers, uint256[] memory scores);
 
     /// @notice The randomness checkpoint written in `epoch` (0 if none).
     function randomnessCheckpoint(Epoch epoch) external view returns (uint256);

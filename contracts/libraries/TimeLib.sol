@@ -8,7 +8,14 @@ type Slot is uint256;
 type Epoch is uint256;
 
 using {slotEq as ==, slotNeq as !=, slotLt as <, slotLte as <=, slotGt as >, slotGte as >=} for Slot global;
-using {epochEq as ==, epochNeq as !=, epochLt as <, epochLte as <=, epochGt as >, epochGte as >=} for Epoch global;
+using {
+    epochEq as ==,
+    epochNeq as !=,
+    epochLt as <,
+    epochLte as <=,
+    epochGt as >,
+    epochGte as >=
+} for Epoch global;
 
 function slotEq(Slot a, Slot b) pure returns (bool) {
     return Slot.unwrap(a) == Slot.unwrap(b);

@@ -21,13 +21,21 @@ contract CommitmentVerifier is IProofVerifier {
     }
 
     /// @inheritdoc IProofVerifier
-    function verifyBatch(bytes calldata proofs, uint256[] calldata publicInputs) external pure returns (bool) {
+    function verifyBatch(bytes calldata proofs, uint256[] calldata publicInputs)
+        external
+        pure
+        returns (bool)
+    {
         require(proofs.length > 0, ProofVerifier__EmptyBatch());
-        require(proofs.length % PROOF_BYTES == 0, ProofVerifier__InvalidProofLength(PROOF_BYTES, proofs.length));
+        require(
+            proofs.length % PROOF_BYTES == 0, ProofVerifier__InvalidProofLength(PROOF_BYTES, proofs.length)
+        );
         uint256 n = proofs.length / PROOF_BYTES;
         require(publicInputs.length == n * K, ProofVerifier__InvalidInputCount(n * K, publicInputs.length));
         for (uint256 i; i < n; ++i) {
-            if (!_check(proofs[i * PROOF_BYTES:(i + 1) * PROOF_BYTES], publicInputs[i * K:(i + 1) * K])) return false;
+            if (!_check(proofs[i * PROOF_BYTES:(i + 1) * PROOF_BYTES], publicInputs[i * K:(i + 1) * K])) {
+                return false;
+            }
         }
         return true;
     }
