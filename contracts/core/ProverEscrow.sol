@@ -55,8 +55,10 @@ contract ProverEscrow is IProverEscrow {
         );
         // Cannot underflow: checked just above.
         unchecked {
+            // forge-lint: disable-next-line(unsafe-typecast) -- amount <= a uint128 balance, checked above
             account.free -= uint128(amount);
         }
+        // forge-lint: disable-next-line(unsafe-typecast) -- amount <= a uint128 balance, checked above
         account.pendingWithdrawal += uint128(amount);
         uint256 withdrawableAt = block.timestamp + WITHDRAWAL_DELAY;
         account.withdrawableAt = withdrawableAt.toUint64();
@@ -88,7 +90,9 @@ contract ProverEscrow is IProverEscrow {
         );
         // Cannot underflow: checked just above; locked + amount <= total deposits, which fit in uint128.
         unchecked {
+            // forge-lint: disable-next-line(unsafe-typecast) -- amount <= a uint128 balance, checked above
             account.free -= uint128(amount);
+            // forge-lint: disable-next-line(unsafe-typecast) -- amount <= a uint128 balance, checked above
             account.locked += uint128(amount);
         }
         emit BondLocked(prover, amount);
@@ -103,7 +107,9 @@ contract ProverEscrow is IProverEscrow {
         );
         // Cannot overflow or underflow: moves `amount` <= locked back to free within the same total.
         unchecked {
+            // forge-lint: disable-next-line(unsafe-typecast) -- amount <= a uint128 balance, checked above
             account.locked -= uint128(amount);
+            // forge-lint: disable-next-line(unsafe-typecast) -- amount <= a uint128 balance, checked above
             account.free += uint128(amount);
         }
         emit BondReleased(prover, amount);
@@ -118,6 +124,7 @@ contract ProverEscrow is IProverEscrow {
         );
         // Cannot underflow: checked just above, and locked is part of _totalDeposits.
         unchecked {
+            // forge-lint: disable-next-line(unsafe-typecast) -- amount <= a uint128 balance, checked above
             account.locked -= uint128(amount);
             _totalDeposits -= amount;
         }

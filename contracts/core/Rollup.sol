@@ -220,6 +220,7 @@ contract Rollup is IRollup, Clock, EIP712 {
         (uint256 first, uint256 last) = _checkEpochInputs(epoch, publicInputs);
         require(VERIFIER.verifyBatch(proofs, publicInputs), Errors.Rollup__InvalidProof(first, last));
 
+        // forge-lint: disable-next-line(unsafe-typecast) -- block numbers grow by one per slot, far below 2^128
         _provenTip = uint128(last);
         address prover = _settleClaim(epoch);
         emit EpochProven(epoch, first, last, prover, msg.sender);
@@ -415,13 +416,18 @@ contract Rollup is IRollup, Clock, EIP712 {
         log.stateRoot = header.newStateRoot;
         log.publicInputsHash = commitment;
         log.proposer = msg.sender;
+        // forge-lint: disable-next-line(unsafe-typecast) -- the slot is at most the current slot, far below 2^64
         log.slot = uint64(Slot.unwrap(header.slot));
         log.backup = backup;
 
         if (blockNumber > _pendingTip) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- block numbers grow by one per slot, far below 2^128
             _pendingTip = uint128(blockNumber);
             EpochLog storage epochLog_ = _epochs[Epoch.unwrap(_epochOf(header.slot))];
-            if (epochLog_.blockCount == 0) epochLog_.firstBlock = uint64(blockNumber);
+            if (epochLog_.blockCount == 0) {
+                // forge-lint: disable-next-line(unsafe-typecast) -- block numbers grow by one per slot
+                epochLog_.firstBlock = uint64(blockNumber);
+            }
             epochLog_.blockCount += 1;
         }
         emit BlockProposed(
@@ -444,6 +450,7 @@ contract Rollup is IRollup, Clock, EIP712 {
         Epoch epoch = _epochOf(Slot.wrap(_blocks[proven + 1].slot));
         if (_currentSlot() <= _proofDeadline(epoch)) return false;
 
+        // forge-lint: disable-next-line(unsafe-typecast) -- block numbers grow by one per slot, far below 2^128
         _pendingTip = uint128(proven);
         emit BlocksPruned(epoch, proven + 1, pending);
         _punishMissedProof(epoch, proven + 1, pending);

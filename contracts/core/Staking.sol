@@ -131,6 +131,7 @@ contract Staking is IStaking, Clock {
         if (slashed == 0) return 0;
         // Cannot underflow: slashed <= info.stake <= _totalStaked.
         unchecked {
+            // forge-lint: disable-next-line(unsafe-typecast) -- slashed <= info.stake, a uint128
             info.stake -= uint128(slashed);
             _totalStaked -= slashed;
         }
