@@ -146,7 +146,9 @@ contract Rollup is IRollup, Clock, EIP712 {
 
         Slot slot = args.header.slot;
         uint256 opensAt = _slotStart(slot) + PROPOSAL_WINDOW;
-        uint256 closesAt = opensAt + BACKUP_WINDOW;
+        // An epoch's blocks are final once it ends (it may be proven at once), so the window stops there.
+        uint256 epochEnd = _epochStart(_epochOf(slot).plus(1));
+        uint256 closesAt = opensAt + BACKUP_WINDOW < epochEnd ? opensAt + BACKUP_WINDOW : epochEnd;
         require(
             block.timestamp >= opensAt && block.timestamp < closesAt,
             Errors.Rollup__BackupWindowClosed(slot, opensAt, closesAt, block.timestamp)

@@ -168,7 +168,8 @@ interface IRollup is IClock {
 
     /// @notice Backup mode: submits a block for `args.header.slot`, a slot in which nobody proposed,
     ///         together with its proof. Open to anyone from the end of that slot's proposal window for
-    ///         `backupWindow` seconds, as long as no block exists for that slot or a later one.
+    ///         `backupWindow` seconds (never past the end of the slot's epoch), as long as no block exists
+    ///         for that slot or a later one.
     ///         `args.upgradePayload` is ignored: the submitter was not elected, so it has no vote.
     /// @param proof The block's Groth16 proof (256 bytes).
     function proposeWithProof(ProposeArgs calldata args, bytes calldata proof) external;
