@@ -6,9 +6,24 @@ import {RewardPool} from "../../contracts/core/RewardPool.sol";
 import {Rollup} from "../../contracts/core/Rollup.sol";
 import {Staking} from "../../contracts/core/Staking.sol";
 import {IRollup} from "../../contracts/interfaces/IRollup.sol";
+import {DataFingerprint} from "../../contracts/libraries/DataFingerprint.sol";
 import {EpochProofQuote, SignedEpochProofQuote} from "../../contracts/libraries/QuoteLib.sol";
 import {Epoch, Slot} from "../../contracts/libraries/TimeLib.sol";
 import {Base} from "../Base.t.sol";
+
+/// @notice Calls DataFingerprint.evaluate on calldata and reports the gas of the library call alone.
+contract FingerprintGasHarness {
+    /// @notice Evaluates `data` at the challenge derived from `dataHash`; `used` is the library's own gas.
+    function evaluate(uint256 dataHash, bytes calldata data)
+        external
+        view
+        returns (uint256 challenge, uint256 evaluation, uint256 used)
+    {
+        uint256 before = gasleft();
+        (challenge, evaluation) = DataFingerprint.evaluate(dataHash, data);
+        used = before - gasleft();
+    }
+}
 
 /// @notice Gas of the protocol's write paths, recorded in `.gas-snapshot` (`forge snapshot --match-path
 ///         test/gas/Gas.t.sol`). Each test pauses gas metering while it builds its state, so the recorded
@@ -249,5 +264,22 @@ contract GasTest is Base {
         rollup.prune();
         _stopMeasure(budget);
         assertEq(rollup.pendingTip(), 0, "pruned");
+    }
+
+    // ------------------------------------------------------------------ data fingerprint
+
+    /// @dev The L1 cost of binding 4,096 bytes of block data (133 chunks), library call alone
+    ///      (`forge test --match-test test_gas_dataFingerprint -vv` prints it).
+    function test_gas_dataFingerprint_4096Bytes() public {
+        vm.pauseGasMetering();
+        FingerprintGasHarness harness = new FingerprintGasHarness();
+        bytes memory data = _data(4096);
+        vm.resumeGasMetering();
+        (uint256 challenge, uint256 evaluation, uint256 used) = harness.evaluate(7, data);
+        vm.pauseGasMetering();
+        emit log_named_uint("DataFingerprint.evaluate gas, 4096 bytes", used);
+        assertLt(used, 30_000, "gas budget");
+        assertLt(challenge, FIELD_MODULUS, "challenge in field");
+        assertLt(evaluation, FIELD_MODULUS, "evaluation in field");
     }
 }
