@@ -5,8 +5,8 @@ pragma solidity 0.8.30;
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 
 /// @title BlockProofVerifier
-/// @notice Groth16 verifier over BN254 with a built-in verifying key (1 public inputs).
-/// @dev Verifying key hash 0xdfa2e71ffed5ed4e31dbf31b7f578cf9a07cc23b571de16c145e7e20c87dd99a.
+/// @notice Groth16 verifier over BN254 with a built-in verifying key (6 public inputs).
+/// @dev Verifying key hash 0x73e52fe028dfab4c73d41c3718efe8588757641100ff8c3cfa0104db82511d3e.
 ///      One proof: e(-A, B) * e(alpha, beta) * e(vk_x, gamma) * e(C, delta) == 1 with
 ///      vk_x = IC_0 + sum_j x_j * IC_j, that is K ecMul and one pairing check of 4 pairs.
 ///      N proofs: with r_0 = 1 and r_i = keccak256(seed, i) mod r, seed = keccak256(VK_HASH, proofs,
@@ -20,8 +20,8 @@ contract BlockProofVerifier is IProofVerifier {
     uint256 internal constant Q = 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47;
 
     uint256 internal constant PROOF_LENGTH = 256;
-    uint256 internal constant NUM_PUBLIC_INPUTS = 1;
-    bytes32 internal constant VK_HASH = 0xdfa2e71ffed5ed4e31dbf31b7f578cf9a07cc23b571de16c145e7e20c87dd99a;
+    uint256 internal constant NUM_PUBLIC_INPUTS = 6;
+    bytes32 internal constant VK_HASH = 0x73e52fe028dfab4c73d41c3718efe8588757641100ff8c3cfa0104db82511d3e;
 
     // Verifying key. G2 coordinates are imaginary part (X1, Y1) first, as the precompile wants.
     uint256 internal constant ALPHA_X = 0x03b3df0046373d086091880bb65436be73e26e5cd5df36b55bdc4241ed0271ba;
@@ -39,10 +39,20 @@ contract BlockProofVerifier is IProofVerifier {
     uint256 internal constant DELTA_X0 = 0x280d4cf4ec586e933123b69ddb0e82557ad78775ad008fb9f46619e41dbb9916;
     uint256 internal constant DELTA_Y1 = 0x24690ecf78b8680eb19a10f3f6934e3deca0e287ef414551cc6d6d790ecaf421;
     uint256 internal constant DELTA_Y0 = 0x1cae70bcc6fe1f1d4bf51a2773e5401e26dffdbdeec2ceb307bf0f034ecc439d;
-    uint256 internal constant IC_0_X = 0x302bc289bd88019a11b8833bf80fcf8e736880482de8832e1c44ec7b84f0ea57;
-    uint256 internal constant IC_0_Y = 0x2e12786ca44645df749d25ba790663822e8f94955080d3e268e552ba340ba9c9;
-    uint256 internal constant IC_1_X = 0x09fb29bcf409d3ad3752c38c0a0b81821db4985255df09be776bf8640094b120;
-    uint256 internal constant IC_1_Y = 0x305c02947b4908627ddaddfa9b386f576904e03c3216d47714ff3961f172b649;
+    uint256 internal constant IC_0_X = 0x0bf0a6e0cdbbaa5af1498d070e179161c5f898fd82babb3d989d63eaeef31b26;
+    uint256 internal constant IC_0_Y = 0x0f9363308077263157706594940bad551d1931017e66c700ea5ea7e1f489da97;
+    uint256 internal constant IC_1_X = 0x2cf16fa689c94eabb9f50d98c01cf32c056b2f608dcbac3ebbb8950e7a4aa786;
+    uint256 internal constant IC_1_Y = 0x2afc6cd8ad7a2e5c082f9fa3e2e74928934e6480e8bc4a6aca38105a9e96b0ee;
+    uint256 internal constant IC_2_X = 0x0397607643dad7446397dc04710184e1deaa50fcba39eeed1deae57ca21d3331;
+    uint256 internal constant IC_2_Y = 0x1312c697e27b80c624c4e432d86b15856c845d94c46ca1bae22a0204c6233015;
+    uint256 internal constant IC_3_X = 0x24696efa55701a90510c3cd35d65593c6f9cf610999417b72b1fe31b657907e3;
+    uint256 internal constant IC_3_Y = 0x1b4c9cf00766d45e97c4d23a2a78e6de0a08f005d208d51b340dc541c20cfb69;
+    uint256 internal constant IC_4_X = 0x12943cfc58e908cd73f83f32d79839bbde900fa84be0d3949071a0df26f0b98c;
+    uint256 internal constant IC_4_Y = 0x0a74c32151ce99fb2a9b2a465101b4ee091deeb32b9a4b7dab6e3ed5335b00ca;
+    uint256 internal constant IC_5_X = 0x20440b6889008e3c64a264b5473d8d1fdc8b202ef92e7daeb75039093e7f9f17;
+    uint256 internal constant IC_5_Y = 0x2f18f63d7a987c5491b3f97f6f88b704bc336a50b154df3a832417ded913ccaf;
+    uint256 internal constant IC_6_X = 0x20b45f6fbdf661eec4f94656ca87d01438a984536036b3610649b4f912730744;
+    uint256 internal constant IC_6_Y = 0x219c37d6fd22353762a0455f6343ced7af36a57ff1ad06b86095a408a6f5b10b;
 
     /// @inheritdoc IProofVerifier
     function verifyProof(bytes calldata proof, uint256[] calldata publicInputs) external view returns (bool) {
@@ -50,8 +60,30 @@ contract BlockProofVerifier is IProofVerifier {
         if (publicInputs.length != NUM_PUBLIC_INPUTS) {
             revert ProofVerifier__InvalidInputCount(NUM_PUBLIC_INPUTS, publicInputs.length);
         }
-        _checkCoordinates(proof);
-        _checkInputs(publicInputs);
+        // Unrolled fast path of the range checks; the slow path finds the culprit and reverts.
+        bool inRange;
+        assembly ("memory-safe") {
+            let p := proof.offset
+            let x := publicInputs.offset
+            inRange := lt(calldataload(p), Q)
+            inRange := and(inRange, lt(calldataload(add(p, 0x20)), Q))
+            inRange := and(inRange, lt(calldataload(add(p, 0x40)), Q))
+            inRange := and(inRange, lt(calldataload(add(p, 0x60)), Q))
+            inRange := and(inRange, lt(calldataload(add(p, 0x80)), Q))
+            inRange := and(inRange, lt(calldataload(add(p, 0xa0)), Q))
+            inRange := and(inRange, lt(calldataload(add(p, 0xc0)), Q))
+            inRange := and(inRange, lt(calldataload(add(p, 0xe0)), Q))
+            inRange := and(inRange, lt(calldataload(add(x, 0x0)), R))
+            inRange := and(inRange, lt(calldataload(add(x, 0x20)), R))
+            inRange := and(inRange, lt(calldataload(add(x, 0x40)), R))
+            inRange := and(inRange, lt(calldataload(add(x, 0x60)), R))
+            inRange := and(inRange, lt(calldataload(add(x, 0x80)), R))
+            inRange := and(inRange, lt(calldataload(add(x, 0xa0)), R))
+        }
+        if (!inRange) {
+            _checkCoordinates(proof);
+            _checkInputs(publicInputs);
+        }
         return _pairingCheckSingle(proof, publicInputs);
     }
 
@@ -135,6 +167,31 @@ contract BlockProofVerifier is IProofVerifier {
             mstore(add(acc, 0x40), IC_1_X)
             mstore(add(acc, 0x60), IC_1_Y)
             mstore(add(acc, 0x80), calldataload(add(inputs, 0x0)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_2_X)
+            mstore(add(acc, 0x60), IC_2_Y)
+            mstore(add(acc, 0x80), calldataload(add(inputs, 0x20)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_3_X)
+            mstore(add(acc, 0x60), IC_3_Y)
+            mstore(add(acc, 0x80), calldataload(add(inputs, 0x40)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_4_X)
+            mstore(add(acc, 0x60), IC_4_Y)
+            mstore(add(acc, 0x80), calldataload(add(inputs, 0x60)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_5_X)
+            mstore(add(acc, 0x60), IC_5_Y)
+            mstore(add(acc, 0x80), calldataload(add(inputs, 0x80)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_6_X)
+            mstore(add(acc, 0x60), IC_6_Y)
+            mstore(add(acc, 0x80), calldataload(add(inputs, 0xa0)))
             if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
             if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
 
@@ -247,6 +304,31 @@ contract BlockProofVerifier is IProofVerifier {
             mstore(add(acc, 0x40), IC_1_X)
             mstore(add(acc, 0x60), IC_1_Y)
             mstore(add(acc, 0x80), mload(add(sums, 0x0)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_2_X)
+            mstore(add(acc, 0x60), IC_2_Y)
+            mstore(add(acc, 0x80), mload(add(sums, 0x20)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_3_X)
+            mstore(add(acc, 0x60), IC_3_Y)
+            mstore(add(acc, 0x80), mload(add(sums, 0x40)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_4_X)
+            mstore(add(acc, 0x60), IC_4_Y)
+            mstore(add(acc, 0x80), mload(add(sums, 0x60)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_5_X)
+            mstore(add(acc, 0x60), IC_5_Y)
+            mstore(add(acc, 0x80), mload(add(sums, 0x80)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_6_X)
+            mstore(add(acc, 0x60), IC_6_Y)
+            mstore(add(acc, 0x80), mload(add(sums, 0xa0)))
             if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
             if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
 

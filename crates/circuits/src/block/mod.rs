@@ -1,0 +1,363 @@
+//! The block circuit: one Groth16 statement per block that the state transition recorded by
+//! `fernet_state::apply_block` is valid and bound to the data the proposal published.
+//!
+//! Public inputs, in the order of `fernet_state::BlockPublicInputs` (shared with Solidity):
+//! `[prevStateRoot, newStateRoot, globals, h, z, y]` with
+//! `globals = blockNumber + slot * 2^64 + totalFees * 2^128`. The circuit
+//!
+//! 1. opens `prevStateRoot` into the three tree snapshots (width-7 Poseidon);
+//! 2. allocates the tx slots, enforces the tx slot rules and zero padding, and rebuilds the
+//!    v1 data encoding from the bits of the words ([`data`]);
+//! 3. proves `h` (Poseidon chain over `[byteLength, chunks...]`) and `y = sum d_i z^i` for
+//!    the public `z` the L1 contract derived;
+//! 4. sums the fees (each range-checked to 64 bits) into `globals` with the 64-bit block
+//!    number and slot;
+//! 5. replays, in the native order, every nullifier insertion, public data write and the
+//!    note-hash subtree append ([`crate::gadgets`]);
+//! 6. closes the new snapshots into `newStateRoot`.
+//!
+//! The witness is `fernet_state::BlockWitness`, produced by the native `apply_block`: there
+//! is no second implementation of block application.
+
+mod data;
+pub mod epoch;
+pub mod prover;
+pub mod sizing;
+pub mod tools;
+
+use ark_bn254::Fr;
+use ark_ff::{AdditiveGroup, Field};
+use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, SynthesisError,
+};
+use fernet_state::{
+    apply_block, Block, BlockWitness, SparseMerkleTree, StateConfig, StateSnapshot, WorldState,
+    MAX_NOTE_HASHES_PER_TX, NUM_PUBLIC_INPUTS,
+};
+use serde::Serialize;
+
+use crate::{
+    gadgets::{
+        indexed::{indexed_write, IndexedWriteHint, TreeVars, WriteInput},
+        linear::Linear,
+        merkle::{root_from_path, subtree_root},
+        num::alloc_uint,
+        poseidon,
+    },
+    Error, Result,
+};
+
+/// Bits of the block number and of the slot in `globals`.
+const HEADER_FIELD_BITS: usize = 64;
+
+/// The block circuit for one [`BlockWitness`].
+#[derive(Clone, Debug)]
+pub struct BlockCircuit {
+    witness: BlockWitness,
+}
+
+/// Constraints per component of the block circuit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ConstraintReport {
+    /// Opening `prevStateRoot` and closing `newStateRoot` (two width-7 Poseidon hashes).
+    pub state_roots: usize,
+    /// Tx slot allocation, slot rules, padding, and the bit decompositions of every word.
+    pub data_encoding: usize,
+    /// The Poseidon chain `h` over the chunks.
+    pub data_hash: usize,
+    /// The evaluation `y` at `z`.
+    pub data_evaluation: usize,
+    /// Fees, block number and slot packed into `globals`.
+    pub globals: usize,
+    /// Every nullifier slot (`2 * max_txs` indexed-tree writes).
+    pub nullifier_tree: usize,
+    /// Every public data slot (`max_txs` indexed-tree writes).
+    pub public_data_tree: usize,
+    /// The note-hash subtree root and its append.
+    pub note_hash_tree: usize,
+    /// All constraints.
+    pub total: usize,
+}
+
+impl BlockCircuit {
+    /// The circuit proving `witness`, after checking it has the shape of its config.
+    pub fn new(witness: BlockWitness) -> Result<Self> {
+        let config = witness.config;
+        let max = config.max_txs_per_block;
+        let shapes = [
+            ("txs", witness.txs.len(), max),
+            ("nullifier witnesses", witness.nullifiers.len(), 2 * max),
+            (
+                "public data witnesses",
+                witness.public_data_writes.len(),
+                max,
+            ),
+            (
+                "data chunks",
+                witness.data_chunks.len(),
+                config.max_data_chunks,
+            ),
+            (
+                "note subtree path",
+                witness.note_hash_append.path.siblings.len(),
+                config.note_tree_depth - config.note_subtree_height(),
+            ),
+        ];
+        for (item, actual, expected) in shapes {
+            if actual != expected {
+                return Err(Error::WitnessShape {
+                    item,
+                    expected,
+                    actual,
+                });
+            }
+        }
+        Ok(Self { witness })
+    }
+
+    /// A circuit of the shape of `config` for the setup: the witness of an empty block on the
+    /// genesis state (the setup ignores the values, so any valid witness of the shape does).
+    pub fn blank(config: StateConfig) -> Result<Self> {
+        let mut state = WorldState::new(config)?;
+        let block = Block {
+            number: 1,
+            ..Block::default()
+        };
+        Self::new(apply_block(&mut state, &block)?)
+    }
+
+    /// The configuration the circuit is shaped for.
+    pub fn config(&self) -> StateConfig {
+        self.witness.config
+    }
+
+    /// The witness.
+    pub fn witness(&self) -> &BlockWitness {
+        &self.witness
+    }
+
+    /// The six public inputs the proof is checked against.
+    pub fn public_inputs(&self) -> [Fr; NUM_PUBLIC_INPUTS] {
+        self.witness.public_inputs.to_field_elements()
+    }
+
+    /// Synthesizes the circuit into a fresh constraint system and reports the constraints of
+    /// each component.
+    pub fn constraint_report(self) -> Result<ConstraintReport> {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let mut report = ConstraintReport::default();
+        self.synthesize(&cs, &mut report)?;
+        report.total = cs.num_constraints();
+        Ok(report)
+    }
+
+    /// Synthesizes into `cs` (with the witness assigned) and tells whether every constraint
+    /// holds: what a proof of this circuit would need.
+    pub fn is_satisfied(self) -> Result<bool> {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        self.synthesize(&cs, &mut ConstraintReport::default())?;
+        Ok(cs.is_satisfied()?)
+    }
+
+    fn synthesize(
+        self,
+        cs: &ConstraintSystemRef<Fr>,
+        report: &mut ConstraintReport,
+    ) -> Result<(), SynthesisError> {
+        let w = self.witness;
+        let config = w.config;
+        let mut mark = cs.num_constraints();
+        let mut section = |cs: &ConstraintSystemRef<Fr>| {
+            let now = cs.num_constraints();
+            let spent = now - mark;
+            mark = now;
+            spent
+        };
+
+        let inputs = w
+            .public_inputs
+            .to_field_elements()
+            .iter()
+            .map(|x| FpVar::new_input(cs.clone(), || Ok(*x)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let [prev_root, new_root, globals, h, z, y]: [FpVar<Fr>; NUM_PUBLIC_INPUTS] = inputs
+            .try_into()
+            .map_err(|_| SynthesisError::Unsatisfiable)?;
+
+        // 1. The previous state.
+        let prev = SnapshotVars::alloc(cs, &config, &w.prev_state)?;
+        prev.state_root(cs)?.enforce_equal(&prev_root)?;
+        report.state_roots += section(cs);
+
+        // 2-3. The data and its fingerprint.
+        let (txs, num_txs) = data::alloc_txs(cs, &w.txs, w.num_txs)?;
+        let chunks =
+            data::encode_chunks(cs, &config, &txs, &num_txs, w.coinbase.unwrap_or_default())?;
+        report.data_encoding += section(cs);
+        let hash = data::data_hash(cs, &data::byte_length(&num_txs), &chunks)?;
+        data::bind(cs, &hash, &h)?;
+        report.data_hash += section(cs);
+        let evaluation = data::evaluation(cs, &chunks, &Linear::from_var(&z))?;
+        data::bind(cs, &evaluation, &y)?;
+        report.data_evaluation += section(cs);
+
+        // 4. Globals.
+        let block_number = alloc_uint(cs, Some(Fr::from(w.block_number)), HEADER_FIELD_BITS)?;
+        let slot = alloc_uint(cs, Some(Fr::from(w.slot)), HEADER_FIELD_BITS)?;
+        let total_fees = txs
+            .iter()
+            .fold(Linear::constant(Fr::ZERO), |acc, tx| acc.add(&tx.fee));
+        let two_64 = Fr::from(2u64).pow([64]);
+        let packed = Linear::from_bits_le(&block_number)
+            .add_scaled(two_64, &Linear::from_bits_le(&slot))
+            .add_scaled(two_64 * two_64, &total_fees);
+        data::bind(cs, &packed, &globals)?;
+        report.globals += section(cs);
+
+        // 5. The writes, in the native order: per tx slot nullifier 0, nullifier 1, public
+        // write; then the note-hash subtree.
+        let mut nullifier_tree = prev.nullifier_tree.clone();
+        let mut public_data_tree = prev.public_data_tree.clone();
+        for (i, tx) in txs.iter().enumerate() {
+            for j in 0..2 {
+                let key = tx.nullifier(j);
+                let input = WriteInput {
+                    key: &key.var,
+                    key_bits: &key.bits,
+                    value: None,
+                };
+                let hint = IndexedWriteHint::from(&w.nullifiers[2 * i + j]);
+                nullifier_tree = indexed_write(
+                    cs,
+                    config.nullifier_tree_depth,
+                    &nullifier_tree,
+                    input,
+                    &hint,
+                )?;
+                report.nullifier_tree += section(cs);
+            }
+            let key = tx.public_key();
+            let input = WriteInput {
+                key: &key.var,
+                key_bits: &key.bits,
+                value: Some(&tx.public_value().var),
+            };
+            let hint = IndexedWriteHint::from(&w.public_data_writes[i]);
+            public_data_tree = indexed_write(
+                cs,
+                config.public_data_tree_depth,
+                &public_data_tree,
+                input,
+                &hint,
+            )?;
+            report.public_data_tree += section(cs);
+        }
+
+        let height = config.note_subtree_height();
+        let mut leaves: Vec<FpVar<Fr>> = txs
+            .iter()
+            .flat_map(|tx| (0..MAX_NOTE_HASHES_PER_TX).map(|j| tx.note_hash(j).var.clone()))
+            .collect();
+        leaves.resize(1 << height, FpVar::Constant(Fr::ZERO));
+        let subtree = subtree_root(cs, &leaves)?;
+        let empty_subtree = FpVar::Constant(SparseMerkleTree::new(height).root());
+        let siblings = w
+            .note_hash_append
+            .path
+            .siblings
+            .iter()
+            .map(|s| FpVar::new_witness(cs.clone(), || Ok(*s)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let position = &prev.note_subtree_index;
+        root_from_path(cs, &empty_subtree, position, &siblings)?
+            .enforce_equal(&prev.note_hash_tree.root)?;
+        let note_hash_tree = TreeVars {
+            root: root_from_path(cs, &subtree, position, &siblings)?,
+            next_index: Linear::from_var(&prev.note_hash_tree.next_index)
+                .add_constant(Fr::from(1u64 << height))
+                .to_var(cs)?,
+        };
+        report.note_hash_tree += section(cs);
+
+        // 6. The new state.
+        let new_state = [note_hash_tree, nullifier_tree, public_data_tree];
+        snapshot_root(cs, &new_state)?.enforce_equal(&new_root)?;
+        report.state_roots += section(cs);
+        Ok(())
+    }
+}
+
+impl ConstraintSynthesizer<Fr> for BlockCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        self.synthesize(&cs, &mut ConstraintReport::default())
+    }
+}
+
+/// The three tree snapshots of a state, as variables.
+struct SnapshotVars {
+    note_hash_tree: TreeVars,
+    /// `noteNextIndex >> note_subtree_height` in little-endian bits: the position of the
+    /// next subtree, range-checked so the tree has room for it.
+    note_subtree_index: Vec<ark_r1cs_std::prelude::Boolean<Fr>>,
+    nullifier_tree: TreeVars,
+    public_data_tree: TreeVars,
+}
+
+impl SnapshotVars {
+    fn alloc(
+        cs: &ConstraintSystemRef<Fr>,
+        config: &StateConfig,
+        snapshot: &StateSnapshot,
+    ) -> Result<Self, SynthesisError> {
+        let height = config.note_subtree_height();
+        let note = snapshot.note_hash_tree;
+        let note_subtree_index = alloc_uint(
+            cs,
+            Some(Fr::from(note.next_index >> height)),
+            config.note_tree_depth - height,
+        )?;
+        let note_next_index = Linear::from_bits_le(&note_subtree_index)
+            .scale(Fr::from(1u64 << height))
+            .to_var(cs)?;
+        let tree = |t: fernet_state::TreeSnapshot| -> Result<TreeVars, SynthesisError> {
+            Ok(TreeVars {
+                root: FpVar::new_witness(cs.clone(), || Ok(t.root))?,
+                next_index: FpVar::new_witness(cs.clone(), || Ok(Fr::from(t.next_index)))?,
+            })
+        };
+        Ok(Self {
+            note_hash_tree: TreeVars {
+                root: FpVar::new_witness(cs.clone(), || Ok(note.root))?,
+                next_index: note_next_index,
+            },
+            note_subtree_index,
+            nullifier_tree: tree(snapshot.nullifier_tree)?,
+            public_data_tree: tree(snapshot.public_data_tree)?,
+        })
+    }
+
+    fn state_root(&self, cs: &ConstraintSystemRef<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+        snapshot_root(
+            cs,
+            &[
+                self.note_hash_tree.clone(),
+                self.nullifier_tree.clone(),
+                self.public_data_tree.clone(),
+            ],
+        )
+    }
+}
+
+/// `Poseidon(noteRoot, noteNextIndex, nullifierRoot, nullifierNextIndex, publicDataRoot,
+/// publicDataNextIndex)`, as `StateSnapshot::state_root`.
+fn snapshot_root(
+    cs: &ConstraintSystemRef<Fr>,
+    trees: &[TreeVars; 3],
+) -> Result<FpVar<Fr>, SynthesisError> {
+    let inputs: Vec<FpVar<Fr>> = trees
+        .iter()
+        .flat_map(|t| [t.root.clone(), t.next_index.clone()])
+        .collect();
+    poseidon::hash(cs, &inputs)
+}

@@ -1,0 +1,82 @@
+//! Keys, proving and verification of the block circuit.
+
+use std::path::{Path, PathBuf};
+
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::{Proof, VerifyingKey};
+use fernet_state::{BlockWitness, StateConfig, NUM_PUBLIC_INPUTS};
+use indicatif::MultiProgress;
+use rand::{CryptoRng, RngCore};
+
+use super::BlockCircuit;
+use crate::{
+    keys::{CircuitId, KeyCache, KeyPair},
+    Groth16Bn254, ProofSystem, Result,
+};
+
+/// Name of the block circuit in key caches.
+pub const BLOCK_CIRCUIT_NAME: &str = "block";
+
+/// Version of the block circuit's constraints: bump it whenever they change, so cached keys of
+/// an older circuit are never used.
+pub const BLOCK_CIRCUIT_VERSION: u32 = 1;
+
+/// Environment variable that overrides the default key cache directory.
+pub const KEY_CACHE_ENV: &str = "FERNET_KEY_CACHE";
+
+/// Identifies the block circuit of `config` (with [`BLOCK_CIRCUIT_VERSION`]) in a key cache.
+pub fn circuit_id(config: &StateConfig) -> Result<CircuitId> {
+    let params = format!(
+        "v{BLOCK_CIRCUIT_VERSION}/notes={}/nullifiers={}/public={}/txs={}/chunks={}",
+        config.note_tree_depth,
+        config.nullifier_tree_depth,
+        config.public_data_tree_depth,
+        config.max_txs_per_block,
+        config.max_data_chunks
+    );
+    CircuitId::new(BLOCK_CIRCUIT_NAME, params)
+}
+
+/// The key cache directory: `$FERNET_KEY_CACHE`, else `target/fernet-keys` under the
+/// workspace this crate was built in.
+pub fn default_key_cache_dir() -> PathBuf {
+    std::env::var_os(KEY_CACHE_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/fernet-keys"))
+}
+
+/// The **INSECURE** deterministic devnet keys of the block circuit of `config`, loaded from
+/// `cache` or set up and stored there (see [`crate::keys`]).
+pub fn devnet_keys(
+    cache: &KeyCache,
+    config: StateConfig,
+    progress: Option<&MultiProgress>,
+) -> Result<KeyPair<Groth16Bn254>> {
+    let id = circuit_id(&config)?;
+    cache.load_or_insecure_devnet_setup::<Groth16Bn254, _>(
+        &id,
+        BlockCircuit::blank(config)?,
+        progress,
+    )
+}
+
+/// Proves the block of `witness`; returns the proof and its public inputs.
+pub fn prove_block<R: RngCore + CryptoRng>(
+    keys: &KeyPair<Groth16Bn254>,
+    witness: BlockWitness,
+    rng: &mut R,
+) -> Result<(Proof<Bn254>, [Fr; NUM_PUBLIC_INPUTS])> {
+    let circuit = BlockCircuit::new(witness)?;
+    let inputs = circuit.public_inputs();
+    let proof = Groth16Bn254::prove(&keys.proving_key, circuit, rng)?;
+    Ok((proof, inputs))
+}
+
+/// Verifies a block proof natively.
+pub fn verify_block(
+    vk: &VerifyingKey<Bn254>,
+    inputs: &[Fr; NUM_PUBLIC_INPUTS],
+    proof: &Proof<Bn254>,
+) -> Result<bool> {
+    Groth16Bn254::verify(vk, inputs, proof)
+}

@@ -1,0 +1,413 @@
+//! The block circuit against the native state: every honest block of the fixture chain
+//! satisfies it; forged witnesses (a double spend the native code refuses) and mismatched
+//! public inputs do not, and a real proof fails against any tampered input.
+
+use std::sync::OnceLock;
+
+use ark_bn254::Fr;
+use ark_ff::{AdditiveGroup, Field};
+use fernet_circuits::{
+    block::{
+        epoch::{chain_witnesses, devnet_chain},
+        prover::{default_key_cache_dir, devnet_keys, prove_block, verify_block},
+        BlockCircuit,
+    },
+    keys::{KeyCache, KeyPair},
+    proof_system::evm,
+    verifier_gen::{generate_solidity_verifier, VERIFIER_CONTRACT_NAME},
+    Groth16Bn254,
+};
+use fernet_state::{
+    apply_block, data_chunks, encode_block_data, Block, BlockBody, BlockPublicInputs, BlockWitness,
+    DataFingerprint, MerkleUpdate, NullifierLeaf, NullifierWitness, SparseMerkleTree, StateConfig,
+    TreeSnapshot, TxEffect, WorldState,
+};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+use crate::support::chain::{call_verify, decode_hex, deploy_verifier, repo_root, Anvil};
+
+/// The devnet keys, set up (or loaded from the shared cache) once per test binary.
+fn devnet_block_keys() -> &'static KeyPair<Groth16Bn254> {
+    static KEYS: OnceLock<KeyPair<Groth16Bn254>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let cache = KeyCache::new(default_key_cache_dir());
+        devnet_keys(&cache, StateConfig::devnet(), None).expect("devnet keys")
+    })
+}
+
+fn satisfied(witness: &BlockWitness) -> bool {
+    BlockCircuit::new(witness.clone())
+        .unwrap()
+        .is_satisfied()
+        .unwrap()
+}
+
+/// The second block of the fixture chain, honest.
+fn second_block() -> BlockWitness {
+    chain_witnesses(StateConfig::devnet())
+        .unwrap()
+        .1
+        .swap_remove(1)
+}
+
+/// `witness` with its public inputs rebuilt from the given parts.
+fn with_inputs(
+    witness: &BlockWitness,
+    change: impl FnOnce(&mut (Fr, Fr, u64, u64, u128, DataFingerprint)),
+) -> BlockWitness {
+    let p = witness.public_inputs;
+    let mut parts = (
+        p.prev_state_root(),
+        p.new_state_root(),
+        p.block_number(),
+        p.slot(),
+        p.total_fees(),
+        p.fingerprint(),
+    );
+    change(&mut parts);
+    let (prev, new, number, slot, fees, fingerprint) = parts;
+    let mut out = witness.clone();
+    out.public_inputs = BlockPublicInputs::new(prev, new, number, slot, fees, fingerprint).unwrap();
+    out
+}
+
+/// Every way of lying about the public inputs of an honest witness: a wrong previous or new
+/// root, data with one chunk changed, another block number or slot, another fee total.
+fn tampered(witness: &BlockWitness) -> Vec<(&'static str, BlockWitness)> {
+    let one = Fr::ONE;
+    let mut data = witness.data.clone();
+    data[40] ^= 0x01; // a byte of the first tx's fee word (chunk 1)
+    let config = witness.config;
+    let tampered_fingerprint = DataFingerprint::compute(&data, config.max_data_chunks).unwrap();
+    assert_ne!(data_chunks(&data)[1], witness.data_chunks[1]);
+    vec![
+        ("prev root", with_inputs(witness, |p| p.0 += one)),
+        ("new root", with_inputs(witness, |p| p.1 += one)),
+        (
+            "data chunk",
+            with_inputs(witness, |p| p.5 = tampered_fingerprint),
+        ),
+        ("block number", with_inputs(witness, |p| p.2 += 1)),
+        ("slot", with_inputs(witness, |p| p.3 += 1)),
+        ("fee", with_inputs(witness, |p| p.4 += 1)),
+    ]
+}
+
+#[test]
+fn honest_chain_satisfies_the_circuit() {
+    let (genesis, witnesses) = chain_witnesses(StateConfig::devnet()).unwrap();
+    assert_eq!(witnesses[0].public_inputs.prev_state_root(), genesis);
+    for witness in witnesses {
+        assert!(satisfied(&witness), "block {}", witness.block_number);
+    }
+}
+
+#[test]
+fn empty_and_full_blocks_satisfy_the_circuit() {
+    let config = StateConfig::devnet();
+    let mut state = WorldState::new(config).unwrap();
+    let empty = apply_block(
+        &mut state,
+        &Block {
+            number: 1,
+            slot: 3,
+            body: BlockBody::default(),
+        },
+    )
+    .unwrap();
+    assert!(satisfied(&empty));
+    // Four txs that all write the same new key: one insertion, then three updates in place.
+    let key = -Fr::from(5u64);
+    let txs = (0..4u64)
+        .map(|t| {
+            let write = fernet_state::PublicDataWrite {
+                key,
+                value: Fr::from(t + 1),
+            };
+            let nullifiers = [-Fr::from(100 + t), Fr::from(100 + t)];
+            TxEffect::new(
+                u64::MAX,
+                &nullifiers,
+                &[Fr::from(t + 9), -Fr::ONE],
+                Some(write),
+            )
+            .unwrap()
+        })
+        .collect();
+    let full = Block {
+        number: 2,
+        slot: 4,
+        body: BlockBody {
+            coinbase: Some([0xff; 20]),
+            txs,
+        },
+    };
+    let full = apply_block(&mut state, &full).unwrap();
+    assert_eq!(full.public_inputs.total_fees(), 4 * u128::from(u64::MAX));
+    assert!(satisfied(&full));
+}
+
+#[test]
+fn mismatched_public_inputs_are_unsatisfiable() {
+    let witness = second_block();
+    assert!(satisfied(&witness));
+    for (what, bad) in tampered(&witness) {
+        assert!(!satisfied(&bad), "{what}");
+    }
+}
+
+#[test]
+fn witness_of_another_shape_is_rejected() {
+    let mut witness = second_block();
+    witness.txs.pop();
+    let error = BlockCircuit::new(witness).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "block witness has 3 txs, the configuration needs 4"
+    );
+}
+
+/// Which dishonest nullifier write to forge.
+#[derive(Clone, Copy, Debug)]
+enum Forgery {
+    /// Insert the spent nullifier again after its predecessor (fails the range check).
+    Reinsert,
+    /// Treat the spent nullifier's own leaf as an in-place "update" (fails `exists == padding`).
+    RewriteOwnLeaf,
+}
+
+/// A block 2 whose one tx spends `nullifier`, with the nullifier write built by hand as
+/// `forgery` says (for a nullifier of block 1, a witness the native code would never produce:
+/// it refuses with `NullifierExists`). Everything else is consistent: the trees are updated as
+/// the forged write says, and the public inputs match the data and the roots.
+fn forge_block_two(nullifier: Option<Fr>, forgery: Forgery) -> BlockWitness {
+    let config = StateConfig::devnet();
+    let mut state = WorldState::new(config).unwrap();
+    let block_one = &devnet_chain()[0];
+    apply_block(&mut state, block_one).unwrap();
+    let spent = nullifier.unwrap_or(block_one.body.txs[0].nullifiers[0]);
+    let tx = |nullifier: Fr| TxEffect::new(5, &[nullifier], &[Fr::from(77u64)], None).unwrap();
+    let double_spend = Block {
+        number: 2,
+        slot: 9,
+        body: BlockBody {
+            coinbase: None,
+            txs: vec![tx(spent)],
+        },
+    };
+    assert_eq!(
+        apply_block(&mut state.clone(), &double_spend).is_err(),
+        nullifier.is_none()
+    );
+
+    // Template: the same block with a fresh nullifier; only the nullifier tree differs.
+    let fresh = Block {
+        body: BlockBody {
+            coinbase: None,
+            txs: vec![tx(Fr::from(12345u64))],
+        },
+        ..double_spend.clone()
+    };
+    let mut witness = apply_block(&mut state.clone(), &fresh).unwrap();
+
+    let inner = state.nullifier_tree().inner();
+    let mut tree: SparseMerkleTree = inner.tree().clone();
+    let mut next_index = inner.next_index();
+    let mut leaves: Vec<NullifierLeaf> = (0..next_index).map(|i| *inner.leaf(i).unwrap()).collect();
+    let write = |tree: &mut SparseMerkleTree, index: u64, leaf: &NullifierLeaf| -> MerkleUpdate {
+        let hash =
+            fernet_state::poseidon::hash([leaf.value, Fr::from(leaf.next_index), leaf.next_value]);
+        tree.update_subtree(0, index, &[hash]).unwrap()
+    };
+    let mut forged = Vec::new();
+    let first = match forgery {
+        Forgery::Reinsert => {
+            let low_index = inner.low_leaf_index(&spent).unwrap();
+            let low_leaf = leaves[low_index as usize];
+            assert_eq!(low_leaf.next_value == spent, nullifier.is_none());
+            let low_after = NullifierLeaf {
+                next_index,
+                next_value: spent,
+                ..low_leaf
+            };
+            let new_leaf = NullifierLeaf {
+                value: spent,
+                ..low_leaf
+            };
+            let low_leaf_update = write(&mut tree, low_index, &low_after);
+            let new_leaf_update = write(&mut tree, next_index, &new_leaf);
+            leaves[low_index as usize] = low_after;
+            leaves.push(new_leaf);
+            next_index += 1;
+            NullifierWitness {
+                low_leaf,
+                low_leaf_index: low_index,
+                low_leaf_update,
+                new_leaf,
+                new_leaf_index: next_index - 1,
+                new_leaf_update,
+                inserted: true,
+            }
+        }
+        Forgery::RewriteOwnLeaf => {
+            let index = inner.find(&spent).unwrap();
+            let leaf = leaves[index as usize];
+            NullifierWitness {
+                low_leaf: leaf,
+                low_leaf_index: index,
+                low_leaf_update: write(&mut tree, index, &leaf),
+                new_leaf: leaf,
+                new_leaf_index: index,
+                new_leaf_update: write(&mut tree, index, &leaf),
+                inserted: false,
+            }
+        }
+    };
+    forged.push(first);
+    while forged.len() < 2 * config.max_txs_per_block {
+        let leaf = leaves[0];
+        forged.push(NullifierWitness {
+            low_leaf: leaf,
+            low_leaf_index: 0,
+            low_leaf_update: write(&mut tree, 0, &leaf),
+            new_leaf: leaf,
+            new_leaf_index: 0,
+            new_leaf_update: write(&mut tree, 0, &leaf),
+            inserted: false,
+        });
+    }
+
+    witness.nullifiers = forged;
+    witness.txs[0] = tx(spent);
+    witness.new_state.nullifier_tree = TreeSnapshot {
+        root: tree.root(),
+        next_index,
+    };
+    witness.data = encode_block_data(&double_spend.body).unwrap();
+    witness.data_chunks = data_chunks(&witness.data);
+    witness.data_chunks.resize(config.max_data_chunks, Fr::ZERO);
+    let fingerprint = DataFingerprint::compute(&witness.data, config.max_data_chunks).unwrap();
+    witness.public_inputs = BlockPublicInputs::new(
+        witness.prev_state.state_root(),
+        witness.new_state.state_root(),
+        2,
+        9,
+        5,
+        fingerprint,
+    )
+    .unwrap();
+    witness
+}
+
+#[test]
+fn double_spend_is_unsatisfiable() {
+    // Control: the hand-built insertion of a fresh nullifier satisfies the circuit, so the
+    // forgeries below fail for the double spend alone.
+    assert!(satisfied(&forge_block_two(
+        Some(Fr::from(999u64)),
+        Forgery::Reinsert
+    )));
+    for forgery in [Forgery::Reinsert, Forgery::RewriteOwnLeaf] {
+        let witness = forge_block_two(None, forgery);
+        assert!(!satisfied(&witness), "{forgery:?}");
+    }
+}
+
+#[test]
+fn real_proof_verifies_only_against_its_own_inputs() {
+    let keys = devnet_block_keys();
+    let witness = second_block();
+    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    let bad_inputs: Vec<(&str, [Fr; 6])> = tampered(&witness)
+        .into_iter()
+        .map(|(what, w)| (what, w.public_inputs.to_field_elements()))
+        .collect();
+    let (proof, inputs) = prove_block(keys, witness, &mut rng).unwrap();
+    assert!(verify_block(&keys.verifying_key, &inputs, &proof).unwrap());
+    for (what, bad) in bad_inputs {
+        assert!(
+            !verify_block(&keys.verifying_key, &bad, &proof).unwrap(),
+            "{what}"
+        );
+    }
+}
+
+/// The committed `contracts/verifier/BlockProofVerifier.sol` is exactly what the generator
+/// makes from the devnet block circuit's deterministic keys. Regenerate it with
+/// `cargo run --release -p fernet-circuits --bin gen-verifier`.
+#[test]
+fn committed_verifier_matches_the_devnet_keys() {
+    let path = repo_root().join(format!("contracts/verifier/{VERIFIER_CONTRACT_NAME}.sol"));
+    let expected = generate_solidity_verifier(&devnet_block_keys().verifying_key);
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == expected,
+        "{} is stale: run gen-verifier",
+        path.display()
+    );
+}
+
+/// The committed epoch fixture was proven with the same keys and its proofs verify natively.
+#[test]
+fn committed_fixture_verifies_natively() {
+    let keys = devnet_block_keys();
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("test/fixtures/epoch.json")).unwrap(),
+    )
+    .unwrap();
+    let hash = evm::word_to_hex(&evm::verifying_key_hash(&keys.verifying_key));
+    assert_eq!(json["verifier"]["verificationKeyHash"], hash.as_str());
+    let (genesis, witnesses) = chain_witnesses(StateConfig::devnet()).unwrap();
+    assert_eq!(
+        json["genesisStateRoot"],
+        evm::word_to_hex(&evm::field_to_word(&genesis)).as_str()
+    );
+    let blocks: Vec<&serde_json::Value> = json["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain([&json["backupBlock"]])
+        .collect();
+    assert_eq!(blocks.len(), witnesses.len());
+    for (block, witness) in blocks.into_iter().zip(witnesses) {
+        let inputs = witness.public_inputs.to_field_elements();
+        let words: Vec<String> = evm::public_inputs_to_words(&inputs)
+            .iter()
+            .map(evm::word_to_hex)
+            .collect();
+        assert_eq!(block["publicInputs"], serde_json::json!(words));
+        let proof =
+            evm::proof_from_bytes(&decode_hex(block["proof"].as_str().unwrap()).unwrap()).unwrap();
+        assert!(verify_block(&keys.verifying_key, &inputs, &proof).unwrap());
+    }
+}
+
+/// End to end: a block applied natively, proven, verified natively and by the generated
+/// verifier on a real anvil (and rejected there with a tampered input).
+#[test]
+fn real_block_proof_verifies_on_anvil() {
+    let keys = devnet_block_keys();
+    let mut state = WorldState::new(StateConfig::devnet()).unwrap();
+    let witness = apply_block(&mut state, &devnet_chain()[0]).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let (proof, inputs) = prove_block(keys, witness, &mut rng).unwrap();
+    assert!(verify_block(&keys.verifying_key, &inputs, &proof).unwrap());
+
+    let anvil = Anvil::spawn().unwrap();
+    let verifier = deploy_verifier(&anvil.rpc, &keys.verifying_key).unwrap();
+    let bytes = evm::proof_to_bytes(&proof);
+    let verify = |inputs: &[Fr]| {
+        call_verify(&anvil.rpc, &verifier, "verifyProof", &bytes, inputs)
+            .unwrap()
+            .unwrap()
+    };
+    assert!(verify(&inputs));
+    let mut wrong = inputs;
+    wrong[2] += Fr::ONE;
+    assert!(!verify(&wrong));
+    let batch = call_verify(&anvil.rpc, &verifier, "verifyBatch", &bytes, &inputs)
+        .unwrap()
+        .unwrap();
+    assert!(batch);
+}

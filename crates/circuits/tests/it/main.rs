@@ -1,0 +1,11 @@
+//! Integration tests of fernet-circuits, one binary.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod block;
+mod evm_verifier;
+mod fixture;
+mod keys;
+mod proofs;
+mod verifier_gen;

@@ -1,0 +1,80 @@
+//! `deploy`: puts the rollup's L1 suite on a chain and writes `deployments/<chain-id>.json`.
+
+use std::path::PathBuf;
+
+use alloy::{primitives::Address, transports::http::reqwest::Url};
+use clap::Parser;
+use eyre::WrapErr;
+use fernet_cli::{config::StatePreset, deploy, DeployConfig, DeployOptions, DeployStatus};
+
+/// Deploys DevnetToken (unless --token), BlockProofVerifier, Staking, ProverEscrow, RewardPool and
+/// Rollup, funds the reward pool (with a DevnetToken) and writes deployments/<chain-id>.json with
+/// every address, deployment block and parameter. Idempotent: when that file records a rollup
+/// that is live on the chain with the same parameters, prints it and sends nothing.
+///
+/// Parameters come from --config; every key can be overridden by an environment variable named
+/// after it in SCREAMING_SNAKE_CASE (slotDuration -> SLOT_DURATION). Logs go to stderr (LOG_LEVEL,
+/// LOG_JSON=true); the deployment JSON goes to stdout.
+#[derive(Debug, Parser)]
+#[command(name = "deploy", version)]
+struct Args {
+    /// L1 JSON-RPC endpoint.
+    #[arg(long, env = "ETHEREUM_HOST", default_value = "http://127.0.0.1:8545")]
+    rpc_url: Url,
+    /// Chain id the RPC must serve (checked when set).
+    #[arg(long, env = "L1_CHAIN_ID")]
+    l1_chain_id: Option<u64>,
+    /// Deployer key (prefer the environment variable: a flag shows in `ps`); defaults to anvil's
+    /// first development key on chain 31337 only.
+    #[arg(long, env = "DEPLOYER_PRIVATE_KEY", hide_env_values = true)]
+    private_key: Option<String>,
+    /// TOML file with the parameters.
+    #[arg(long, default_value = "deployments/devnet.toml")]
+    config: PathBuf,
+    /// Circuit state sizes (genesis root, block capacity); overrides the file's stateConfig.
+    #[arg(long, value_parser = ["devnet", "production"])]
+    state_config: Option<String>,
+    /// Use this staking token instead of deploying a DevnetToken (the pool is then not funded).
+    #[arg(long)]
+    token: Option<Address>,
+    /// Directory of the <chain-id>.json records.
+    #[arg(long, default_value = "deployments")]
+    deployments_dir: PathBuf,
+    /// Deploy to a chain id other than 31337 (anvil), 11155111 (Sepolia) or 17000 (Holesky).
+    #[arg(long)]
+    allow_unknown_chain: bool,
+    /// Deploy a new suite even if the recorded one is live with other parameters.
+    #[arg(long)]
+    redeploy: bool,
+}
+
+#[tokio::main]
+async fn main() -> eyre::Result<()> {
+    let args = Args::parse();
+    fernet_cli::logging::init()?;
+    let mut config = DeployConfig::load(&args.config)?;
+    if let Some(preset) = &args.state_config {
+        config.state_config = preset.parse::<StatePreset>()?;
+    }
+    let options = DeployOptions {
+        rpc_url: args.rpc_url,
+        expected_chain_id: args.l1_chain_id,
+        private_key: args.private_key,
+        config,
+        token: args.token,
+        deployments_dir: args.deployments_dir,
+        allow_unknown_chain: args.allow_unknown_chain,
+        redeploy: args.redeploy,
+    };
+    let outcome = deploy(&options).await.wrap_err("deploy failed")?;
+    match outcome.status {
+        DeployStatus::Deployed => {
+            eprintln!("deployed; record written to {}", outcome.path.display())
+        }
+        DeployStatus::AlreadyDeployed => {
+            eprintln!("already deployed; record in {}", outcome.path.display())
+        }
+    }
+    print!("{}", outcome.deployment.to_json());
+    Ok(())
+}

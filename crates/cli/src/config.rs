@@ -1,0 +1,628 @@
+//! Deployment parameters: a TOML file (`deployments/devnet.toml`), overridden by the environment.
+//!
+//! Keys are the Solidity parameter names of docs/protocol.md ("Parameters"), in camelCase, grouped
+//! by contract. Every key can be overridden by an environment variable named after it in
+//! SCREAMING_SNAKE_CASE (`slotDuration` -> `SLOT_DURATION`, `stateConfig` -> `STATE_CONFIG`).
+//! Token amounts are integers in base units or strings: `"1000"` (base units) or `"100 tokens"`
+//! (18 decimals, fractions allowed: `"0.5 tokens"`).
+
+use std::{fmt, path::Path, str::FromStr};
+
+use alloy::primitives::U256;
+use fernet_state::{StateConfig, BLOCK_DATA_HEADER_BYTES, TX_EFFECT_BYTES};
+use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{Error, Result};
+
+/// Base units per token: the devnet token has 18 decimals.
+const TOKEN_DECIMALS: usize = 18;
+
+/// How an environment override is read into TOML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// An integer (seconds, slots, counts, basis points).
+    Integer,
+    /// A token amount: base units or `"<n> tokens"`.
+    Amount,
+    /// Text (names, presets).
+    Text,
+}
+
+/// Every overridable key as `(section, key, kind)`; the variable is the key in
+/// SCREAMING_SNAKE_CASE. Top-level keys have the empty section.
+pub const ENV_OVERRIDES: &[(&str, &str, ValueKind)] = &[
+    ("", "stateConfig", ValueKind::Text),
+    ("staking", "genesisTime", ValueKind::Integer),
+    ("staking", "slotDuration", ValueKind::Integer),
+    ("staking", "epochDuration", ValueKind::Integer),
+    ("staking", "minimumStake", ValueKind::Amount),
+    ("staking", "entryPeriod", ValueKind::Integer),
+    ("staking", "exitDelay", ValueKind::Integer),
+    ("staking", "exitChurnPerEpoch", ValueKind::Integer),
+    ("staking", "snapshotLag", ValueKind::Integer),
+    ("proverEscrow", "withdrawalDelay", ValueKind::Integer),
+    ("rollup", "proposalWindow", ValueKind::Integer),
+    ("rollup", "backupWindow", ValueKind::Integer),
+    ("rollup", "claimWindowSlots", ValueKind::Integer),
+    ("rollup", "proofWindowSlots", ValueKind::Integer),
+    ("rollup", "maxDataBytes", ValueKind::Integer),
+    ("rollup", "blockReward", ValueKind::Amount),
+    ("rollup", "proofSubmissionReward", ValueKind::Amount),
+    ("rollup", "openProvingBasisPointFee", ValueKind::Integer),
+    ("rollup", "minimumProverBond", ValueKind::Amount),
+    ("rollup", "unprovenBlockPenalty", ValueKind::Amount),
+    ("rollup", "voteRoundSize", ValueKind::Integer),
+    ("rollup", "voteQuorum", ValueKind::Integer),
+    ("devnetToken", "tokenName", ValueKind::Text),
+    ("devnetToken", "tokenSymbol", ValueKind::Text),
+    ("devnetToken", "deployerMint", ValueKind::Amount),
+    ("devnetToken", "rewardPoolFunding", ValueKind::Amount),
+];
+
+/// The environment variable that overrides `key` (`slotDuration` -> `SLOT_DURATION`).
+pub fn env_name(key: &str) -> String {
+    let mut name = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            name.push('_');
+        }
+        name.push(c.to_ascii_uppercase());
+    }
+    name
+}
+
+/// An amount of the staking token in base units.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TokenAmount(pub U256);
+
+impl TokenAmount {
+    /// `n` whole tokens.
+    pub fn tokens(n: u64) -> Self {
+        Self(U256::from(n) * U256::from(10).pow(U256::from(TOKEN_DECIMALS)))
+    }
+
+    /// Whether the amount is zero.
+    pub fn is_zero(&self) -> bool {
+        self.0.is_zero()
+    }
+}
+
+impl fmt::Display for TokenAmount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for TokenAmount {
+    type Err = String;
+
+    /// Parses `"1000"` (base units) or `"1.5 tokens"` / `"1 token"` (whole tokens).
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        let s = s.trim();
+        let whole = s
+            .strip_suffix("tokens")
+            .or_else(|| s.strip_suffix("token"))
+            .map(str::trim);
+        let invalid =
+            || format!("invalid token amount {s:?}: expected \"<base units>\" or \"<n> tokens\"");
+        let digits_ok = |part: &str| part.chars().all(|c| c.is_ascii_digit());
+        match whole {
+            None if s.is_empty() || !digits_ok(s) => Err(invalid()),
+            None => U256::from_str_radix(s, 10).map(Self).map_err(|_| invalid()),
+            Some(number) => {
+                let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+                if int.is_empty()
+                    || !digits_ok(int)
+                    || !digits_ok(frac)
+                    || frac.len() > TOKEN_DECIMALS
+                {
+                    return Err(invalid());
+                }
+                let padded = format!("{int}{frac:0<width$}", width = TOKEN_DECIMALS);
+                U256::from_str_radix(&padded, 10)
+                    .map(Self)
+                    .map_err(|_| invalid())
+            }
+        }
+    }
+}
+
+impl Serialize for TokenAmount {
+    /// Base units as a decimal string (JSON numbers cannot hold 256 bits).
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenAmount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Units(u64),
+            Text(String),
+        }
+        match Raw::deserialize(deserializer)? {
+            Raw::Units(units) => Ok(Self(U256::from(units))),
+            Raw::Text(text) => text.parse().map_err(de::Error::custom),
+        }
+    }
+}
+
+/// Which `fernet_state` sizes the circuit (and so the genesis root and block capacity) uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StatePreset {
+    /// [`StateConfig::devnet`]: 4 txs per block, small trees.
+    #[default]
+    Devnet,
+    /// [`StateConfig::production`]: 32 txs per block, trees of depth 32.
+    Production,
+}
+
+impl StatePreset {
+    /// The state sizes of this preset.
+    pub fn state_config(self) -> StateConfig {
+        match self {
+            Self::Devnet => StateConfig::devnet(),
+            Self::Production => StateConfig::production(),
+        }
+    }
+}
+
+impl FromStr for StatePreset {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "devnet" => Ok(Self::Devnet),
+            "production" => Ok(Self::Production),
+            other => Err(Error::InvalidStatePreset(other.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for StatePreset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Devnet => "devnet",
+            Self::Production => "production",
+        })
+    }
+}
+
+/// The largest block data the circuit of `state` accepts: `25 + 224 * max_txs_per_block` bytes.
+pub fn block_data_capacity(state: &StateConfig) -> u64 {
+    (BLOCK_DATA_HEADER_BYTES + TX_EFFECT_BYTES * state.max_txs_per_block) as u64
+}
+
+/// `Staking` constructor parameters (the rollup reads its clock and lag from here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StakingParams {
+    /// L1 timestamp of slot 0; 0 (default) means the deployment block's timestamp.
+    #[serde(default)]
+    pub genesis_time: u64,
+    /// Seconds per slot (devnet 8, production 36).
+    pub slot_duration: u64,
+    /// Slots per epoch (devnet 4, production 32).
+    pub epoch_duration: u64,
+    /// Stake to register and to stay in the set (devnet 100 tokens).
+    pub minimum_stake: TokenAmount,
+    /// Seconds from registration to the earliest eligibility (devnet 0).
+    pub entry_period: u64,
+    /// Seconds from the start of the exit epoch to withdrawal (devnet 60).
+    pub exit_delay: u64,
+    /// Members leaving the set per epoch at most (devnet 4).
+    pub exit_churn_per_epoch: u64,
+    /// Epochs of lag of the seed and the member set (devnet 1).
+    pub snapshot_lag: u64,
+}
+
+/// `ProverEscrow` constructor parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProverEscrowParams {
+    /// Seconds from a withdrawal request to its payout (devnet 60).
+    pub withdrawal_delay: u64,
+}
+
+/// `Rollup` constructor parameters, but the genesis state root (computed from the state sizes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RollupParams {
+    /// Seconds from a slot's start during which proposals are accepted (devnet 4).
+    pub proposal_window: u64,
+    /// Seconds after the proposal window during which an empty slot takes a backup block (devnet 16).
+    pub backup_window: u64,
+    /// Slots at the start of epoch N+1 in which epoch N can be claimed (devnet 2).
+    pub claim_window_slots: u64,
+    /// Slots after epoch N within which its proof must land (devnet 4).
+    pub proof_window_slots: u64,
+    /// Largest block data accepted; absent (default) means the circuit's capacity,
+    /// [`block_data_capacity`] (921 bytes for the devnet sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_data_bytes: Option<u64>,
+    /// Reward per proven block (devnet 10 tokens).
+    pub block_reward: TokenAmount,
+    /// Reward per proven epoch to its submitter (devnet 1 token).
+    pub proof_submission_reward: TokenAmount,
+    /// Prover share of an unclaimed epoch, in basis points (2000).
+    pub open_proving_basis_point_fee: u64,
+    /// Smallest bond a claimable quote may offer (devnet 10 tokens).
+    pub minimum_prover_bond: TokenAmount,
+    /// Stake slashed when an unclaimed epoch's first block is never proven (devnet 5 tokens).
+    pub unproven_block_penalty: TokenAmount,
+    /// Slots per upgrade-signalling round (devnet 16).
+    pub vote_round_size: u64,
+    /// Votes in a round that signal a payload (devnet 9).
+    pub vote_quorum: u64,
+}
+
+/// The devnet token, deployed only when no `--token` is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DevnetTokenParams {
+    /// ERC-20 name ("Fernet Staking Token").
+    pub token_name: String,
+    /// ERC-20 symbol ("FST").
+    pub token_symbol: String,
+    /// Minted to the deployer (devnet 10 000 000 tokens); must cover `rewardPoolFunding`.
+    pub deployer_mint: TokenAmount,
+    /// Moved from the deployer into the reward pool (devnet 1 000 000 tokens; 0 skips it).
+    pub reward_pool_funding: TokenAmount,
+}
+
+/// Everything `deploy` needs besides the chain: one section per contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeployConfig {
+    /// State sizes of the circuit: `devnet` (default) or `production`.
+    #[serde(default)]
+    pub state_config: StatePreset,
+    /// `Staking` parameters.
+    pub staking: StakingParams,
+    /// `ProverEscrow` parameters.
+    pub prover_escrow: ProverEscrowParams,
+    /// `Rollup` parameters.
+    pub rollup: RollupParams,
+    /// The devnet token and the reward pool's funding.
+    pub devnet_token: DevnetTokenParams,
+}
+
+impl Default for DeployConfig {
+    /// The devnet values of docs/protocol.md (the content of `deployments/devnet.toml`).
+    fn default() -> Self {
+        Self::devnet()
+    }
+}
+
+impl DeployConfig {
+    /// The devnet column of docs/protocol.md's parameter table.
+    pub fn devnet() -> Self {
+        Self {
+            state_config: StatePreset::Devnet,
+            staking: StakingParams {
+                genesis_time: 0,
+                slot_duration: 8,
+                epoch_duration: 4,
+                minimum_stake: TokenAmount::tokens(100),
+                entry_period: 0,
+                exit_delay: 60,
+                exit_churn_per_epoch: 4,
+                snapshot_lag: 1,
+            },
+            prover_escrow: ProverEscrowParams {
+                withdrawal_delay: 60,
+            },
+            rollup: RollupParams {
+                proposal_window: 4,
+                backup_window: 16,
+                claim_window_slots: 2,
+                proof_window_slots: 4,
+                max_data_bytes: None,
+                block_reward: TokenAmount::tokens(10),
+                proof_submission_reward: TokenAmount::tokens(1),
+                open_proving_basis_point_fee: 2000,
+                minimum_prover_bond: TokenAmount::tokens(10),
+                unproven_block_penalty: TokenAmount::tokens(5),
+                vote_round_size: 16,
+                vote_quorum: 9,
+            },
+            devnet_token: DevnetTokenParams {
+                token_name: "Fernet Staking Token".into(),
+                token_symbol: "FST".into(),
+                deployer_mint: TokenAmount::tokens(10_000_000),
+                reward_pool_funding: TokenAmount::tokens(1_000_000),
+            },
+        }
+    }
+
+    /// Reads `path` and applies the process environment's overrides.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::ReadConfig {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text, |name| std::env::var(name).ok()).map_err(|error| match error {
+            Error::ParseConfig { source, .. } => Error::ParseConfig {
+                path: Some(path.to_owned()),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses TOML text, then applies the overrides `env` returns for the names of
+    /// [`ENV_OVERRIDES`].
+    pub fn from_toml(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let parse_error = |source| Error::ParseConfig { path: None, source };
+        let mut table: toml::Table = toml::from_str(text).map_err(parse_error)?;
+        for (section, key, kind) in ENV_OVERRIDES {
+            let Some(value) = env(&env_name(key)) else {
+                continue;
+            };
+            // A malformed integer stays a string, so the parse error names the key.
+            let value = match (kind, value.trim().parse::<i64>()) {
+                (ValueKind::Integer, Ok(number)) => toml::Value::Integer(number),
+                _ => toml::Value::String(value),
+            };
+            let target = if section.is_empty() {
+                &mut table
+            } else {
+                table
+                    .entry(*section)
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                    .as_table_mut()
+                    .ok_or_else(|| Error::InvalidParameter {
+                        parameter: section,
+                        reason: "must be a table".into(),
+                    })?
+            };
+            target.insert((*key).to_owned(), value);
+        }
+        table.try_into().map_err(parse_error)
+    }
+
+    /// The state sizes of [`Self::state_config`].
+    pub fn state(&self) -> StateConfig {
+        self.state_config.state_config()
+    }
+
+    /// `maxDataBytes`: the configured value, or the circuit's capacity.
+    pub fn max_data_bytes(&self) -> u64 {
+        self.rollup
+            .max_data_bytes
+            .unwrap_or_else(|| block_data_capacity(&self.state()))
+    }
+
+    /// Checks every rule the constructors enforce (so a bad value fails before any gas is
+    /// spent), plus the block capacity and the token amounts.
+    pub fn validate(&self) -> Result<()> {
+        let s = &self.staking;
+        let r = &self.rollup;
+        let capacity = block_data_capacity(&self.state());
+        let max_data_bytes = self.max_data_bytes();
+        let rules: [(&'static str, bool, String); 14] = [
+            ("slotDuration", s.slot_duration > 0, "must be positive".into()),
+            ("epochDuration", s.epoch_duration > 0, "must be positive".into()),
+            ("minimumStake", !s.minimum_stake.is_zero(), "must be positive".into()),
+            ("exitChurnPerEpoch", s.exit_churn_per_epoch > 0, "must be positive".into()),
+            ("snapshotLag", s.snapshot_lag > 0, "must be at least 1 epoch".into()),
+            (
+                "proposalWindow",
+                r.proposal_window > 0 && r.proposal_window <= s.slot_duration,
+                format!("must be in 1..={} (slotDuration)", s.slot_duration),
+            ),
+            (
+                "claimWindowSlots",
+                r.claim_window_slots > 0 && r.claim_window_slots <= s.epoch_duration,
+                format!("must be in 1..={} (epochDuration)", s.epoch_duration),
+            ),
+            (
+                "proofWindowSlots",
+                r.proof_window_slots >= r.claim_window_slots,
+                format!("must be at least claimWindowSlots ({})", r.claim_window_slots),
+            ),
+            (
+                "maxDataBytes",
+                max_data_bytes > 0 && max_data_bytes <= capacity,
+                format!(
+                    "must be in 1..={capacity}: larger blocks could never be proven by the {} circuit",
+                    self.state_config
+                ),
+            ),
+            (
+                "openProvingBasisPointFee",
+                r.open_proving_basis_point_fee <= 10_000,
+                "must be at most 10000 (100 %)".into(),
+            ),
+            ("voteRoundSize", r.vote_round_size > 0, "must be positive".into()),
+            (
+                "voteQuorum",
+                r.vote_quorum > 0 && r.vote_quorum <= r.vote_round_size,
+                format!("must be in 1..={} (voteRoundSize)", r.vote_round_size),
+            ),
+            (
+                "deployerMint",
+                self.devnet_token.deployer_mint >= self.devnet_token.reward_pool_funding,
+                "must cover rewardPoolFunding".into(),
+            ),
+            (
+                "tokenSymbol",
+                !self.devnet_token.token_symbol.is_empty(),
+                "must not be empty".into(),
+            ),
+        ];
+        match rules.into_iter().find(|(_, ok, _)| !ok) {
+            Some((parameter, _, reason)) => Err(Error::InvalidParameter { parameter, reason }),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn committed_devnet_toml() -> String {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deployments/devnet.toml");
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn committed_devnet_file_holds_the_devnet_values() {
+        let config = DeployConfig::from_toml(&committed_devnet_toml(), no_env).unwrap();
+        assert_eq!(config, DeployConfig::devnet());
+        config.validate().unwrap();
+        assert_eq!(config.max_data_bytes(), 25 + 224 * 4);
+    }
+
+    #[test]
+    fn defaults_round_trip_through_toml() {
+        let text = toml::to_string(&DeployConfig::devnet()).unwrap();
+        assert_eq!(
+            DeployConfig::from_toml(&text, no_env).unwrap(),
+            DeployConfig::devnet()
+        );
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let env: HashMap<&str, &str> = [
+            ("SLOT_DURATION", "12"),
+            ("MINIMUM_STAKE", "250 tokens"),
+            ("MAX_DATA_BYTES", "500"),
+            ("STATE_CONFIG", "production"),
+            ("TOKEN_SYMBOL", "TST"),
+        ]
+        .into();
+        let config = DeployConfig::from_toml(&committed_devnet_toml(), |name| {
+            env.get(name).map(|v| v.to_string())
+        })
+        .unwrap();
+        assert_eq!(config.staking.slot_duration, 12);
+        assert_eq!(config.staking.minimum_stake, TokenAmount::tokens(250));
+        assert_eq!(config.rollup.max_data_bytes, Some(500));
+        assert_eq!(config.state_config, StatePreset::Production);
+        assert_eq!(config.devnet_token.token_symbol, "TST");
+        config.validate().unwrap();
+    }
+
+    #[test]
+    fn every_override_names_a_distinct_known_key() {
+        let names: HashSet<String> = ENV_OVERRIDES
+            .iter()
+            .map(|(_, key, _)| env_name(key))
+            .collect();
+        assert_eq!(names.len(), ENV_OVERRIDES.len());
+        assert_eq!(
+            env_name("openProvingBasisPointFee"),
+            "OPEN_PROVING_BASIS_POINT_FEE"
+        );
+        // Each key is accepted where the table says it lives (unknown keys are rejected).
+        for (section, key, _) in ENV_OVERRIDES {
+            let value = if *key == "stateConfig" { "devnet" } else { "1" };
+            let result = DeployConfig::from_toml(&committed_devnet_toml(), |name| {
+                (name == env_name(key)).then(|| value.to_owned())
+            });
+            assert!(result.is_ok(), "{section}.{key}: {result:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_bad_values() {
+        let text = format!("{}\n[extra]\nfoo = 1\n", committed_devnet_toml());
+        assert!(matches!(
+            DeployConfig::from_toml(&text, no_env),
+            Err(Error::ParseConfig { .. })
+        ));
+        let bad_number = DeployConfig::from_toml(&committed_devnet_toml(), |name| {
+            (name == "SLOT_DURATION").then(|| "eight".to_owned())
+        });
+        assert!(matches!(bad_number, Err(Error::ParseConfig { .. })));
+        let bad_preset = DeployConfig::from_toml(&committed_devnet_toml(), |name| {
+            (name == "STATE_CONFIG").then(|| "huge".to_owned())
+        });
+        assert!(matches!(bad_preset, Err(Error::ParseConfig { .. })));
+    }
+
+    #[test]
+    fn parses_token_amounts() {
+        assert_eq!(
+            "1000".parse::<TokenAmount>().unwrap(),
+            TokenAmount(U256::from(1000))
+        );
+        assert_eq!(
+            "100 tokens".parse::<TokenAmount>().unwrap(),
+            TokenAmount::tokens(100)
+        );
+        assert_eq!(
+            "1 token".parse::<TokenAmount>().unwrap(),
+            TokenAmount::tokens(1)
+        );
+        assert_eq!(
+            "0.5 tokens".parse::<TokenAmount>().unwrap(),
+            TokenAmount(U256::from(500_000_000_000_000_000u64))
+        );
+        for bad in [
+            "",
+            "tokens",
+            "-1",
+            "1e18",
+            "1.0000000000000000001 tokens",
+            "ten tokens",
+        ] {
+            assert!(bad.parse::<TokenAmount>().is_err(), "{bad:?} parsed");
+        }
+        let json = serde_json::to_string(&TokenAmount::tokens(2)).unwrap();
+        assert_eq!(json, "\"2000000000000000000\"");
+    }
+
+    #[test]
+    fn validation_mirrors_the_constructor_rules() {
+        type Breaker = fn(&mut DeployConfig);
+        let cases: [(&str, Breaker); 9] = [
+            ("slotDuration", |c| c.staking.slot_duration = 0),
+            ("snapshotLag", |c| c.staking.snapshot_lag = 0),
+            ("proposalWindow", |c| c.rollup.proposal_window = 9),
+            ("claimWindowSlots", |c| c.rollup.claim_window_slots = 5),
+            ("proofWindowSlots", |c| c.rollup.proof_window_slots = 1),
+            ("maxDataBytes", |c| c.rollup.max_data_bytes = Some(922)),
+            ("openProvingBasisPointFee", |c| {
+                c.rollup.open_proving_basis_point_fee = 10_001
+            }),
+            ("voteQuorum", |c| c.rollup.vote_quorum = 17),
+            ("deployerMint", |c| {
+                c.devnet_token.deployer_mint = TokenAmount::tokens(1)
+            }),
+        ];
+        for (parameter, break_it) in cases {
+            let mut config = DeployConfig::devnet();
+            break_it(&mut config);
+            match config.validate() {
+                Err(Error::InvalidParameter { parameter: got, .. }) => assert_eq!(got, parameter),
+                other => panic!("{parameter}: expected InvalidParameter, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn capacity_follows_the_state_preset() {
+        let mut config = DeployConfig::devnet();
+        assert_eq!(config.max_data_bytes(), 921);
+        config.state_config = StatePreset::Production;
+        assert_eq!(config.max_data_bytes(), 25 + 224 * 32);
+        assert_eq!(
+            "production".parse::<StatePreset>().unwrap(),
+            StatePreset::Production
+        );
+        assert!("mainnet".parse::<StatePreset>().is_err());
+    }
+}

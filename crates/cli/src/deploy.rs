@@ -1,0 +1,587 @@
+//! Deploys the suite (token, verifier, staking, escrow, pool, rollup) and records it, idempotently.
+//!
+//! The satellites (`Staking`, `ProverEscrow`, `RewardPool`) take the rollup's address in their
+//! constructor, so the rollup's address is predicted from the deployer's nonce and every
+//! transaction is sent with an explicit nonce; the `Rollup` constructor checks the wiring.
+//! Transactions without dependencies between them are sent together and mined in one go
+//! (three rounds: contracts; rollup, mint and approve; pool funding).
+
+use std::path::PathBuf;
+
+use alloy::{
+    contract::{CallBuilder, CallDecoder},
+    network::Ethereum,
+    primitives::{Address, B256, U256},
+    providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder},
+    rpc::types::TransactionReceipt,
+    transports::http::reqwest::Url,
+};
+use fernet_bindings::{
+    rollup::IRollup, BlockProofVerifier, ContractResultExt, DevnetToken, ProverEscrow, RewardPool,
+    Rollup, Staking,
+};
+use fernet_state::{fr_to_be_bytes, StateConfig, WorldState};
+use tracing::{debug, info, warn};
+
+use crate::{
+    chain::{check_chain, deployer_signer},
+    config::{DeployConfig, TokenAmount},
+    deployment::{ContractRecord, Deployment, Parameters},
+    Error, Result,
+};
+
+/// What to deploy where.
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    /// The L1 JSON-RPC endpoint (`ETHEREUM_HOST`).
+    pub rpc_url: Url,
+    /// The chain the RPC must serve (`L1_CHAIN_ID`), if set.
+    pub expected_chain_id: Option<u64>,
+    /// The deployer's key (`DEPLOYER_PRIVATE_KEY`); anvil's first key on chain 31337 when `None`.
+    pub private_key: Option<String>,
+    /// The parameters.
+    pub config: DeployConfig,
+    /// An existing staking token; `None` deploys a `DevnetToken` and funds the reward pool.
+    pub token: Option<Address>,
+    /// Where `<chain-id>.json` is read and written.
+    pub deployments_dir: PathBuf,
+    /// Deploy to a chain id not in [`crate::chain::KNOWN_CHAINS`].
+    pub allow_unknown_chain: bool,
+    /// Deploy a new suite even when the recorded one is live with other parameters.
+    pub redeploy: bool,
+}
+
+/// Whether `deploy` deployed or found the suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeployStatus {
+    /// A new suite was deployed and recorded.
+    Deployed,
+    /// The recorded suite is live with the wanted parameters; nothing was sent.
+    AlreadyDeployed,
+}
+
+/// The result of [`deploy`].
+#[derive(Debug, Clone)]
+pub struct DeployOutcome {
+    /// Deployed or found.
+    pub status: DeployStatus,
+    /// The record.
+    pub deployment: Deployment,
+    /// Where the record is.
+    pub path: PathBuf,
+}
+
+/// The empty-state root of `state`, as the rollup's `genesisStateRoot`.
+pub fn genesis_state_root(state: &StateConfig) -> Result<B256> {
+    let world = WorldState::new(*state)?;
+    Ok(B256::from(fr_to_be_bytes(&world.state_root())))
+}
+
+/// Deploys the suite unless `<deployments_dir>/<chain-id>.json` records a live suite with the
+/// same parameters, and writes the record.
+pub async fn deploy(options: &DeployOptions) -> Result<DeployOutcome> {
+    let config = &options.config;
+    config.validate()?;
+    let genesis_root = genesis_state_root(&config.state())?;
+
+    let reader = ProviderBuilder::new().connect_http(options.rpc_url.clone());
+    let chain_id = reader.get_chain_id().await.map_err(rpc("eth_chainId"))?;
+    let chain = check_chain(
+        chain_id,
+        options.expected_chain_id,
+        options.allow_unknown_chain,
+    )?;
+    let signer = deployer_signer(options.private_key.as_deref(), chain_id)?;
+    let deployer = signer.address();
+    info!(chain_id, chain, %deployer, rpc = %options.rpc_url, "connected");
+    let provider = ProviderBuilder::new()
+        .wallet(signer)
+        .connect_http(options.rpc_url.clone())
+        .erased();
+
+    let path = Deployment::path(&options.deployments_dir, chain_id);
+    let wanted = Wanted {
+        config,
+        token: options.token,
+        genesis_root,
+    };
+    if let Some(recorded) = Deployment::read(&path)? {
+        if let Some(live) = check_recorded(&provider, recorded, chain_id).await? {
+            let differences = compare(&provider, &live, &wanted).await?;
+            if differences.is_empty() {
+                info!(path = %path.display(), rollup = %live.rollup.address, "already deployed");
+                return Ok(DeployOutcome {
+                    status: DeployStatus::AlreadyDeployed,
+                    deployment: live,
+                    path,
+                });
+            }
+            if !options.redeploy {
+                return Err(Error::DeploymentMismatch { path, differences });
+            }
+            warn!(
+                ?differences,
+                "--redeploy: replacing a live deployment with other parameters"
+            );
+        }
+    }
+
+    let deployment = deploy_suite(&provider, chain_id, deployer, &wanted).await?;
+    deployment.write(&path)?;
+    info!(path = %path.display(), rollup = %deployment.rollup.address, "deployment written");
+    Ok(DeployOutcome {
+        status: DeployStatus::Deployed,
+        deployment,
+        path,
+    })
+}
+
+/// The wanted parameters, resolved.
+struct Wanted<'a> {
+    config: &'a DeployConfig,
+    token: Option<Address>,
+    genesis_root: B256,
+}
+
+impl Wanted<'_> {
+    fn staking_config(&self) -> Staking::Config {
+        let s = &self.config.staking;
+        Staking::Config {
+            genesisTime: U256::from(s.genesis_time),
+            slotDuration: U256::from(s.slot_duration),
+            epochDuration: U256::from(s.epoch_duration),
+            minimumStake: s.minimum_stake.0,
+            entryPeriod: U256::from(s.entry_period),
+            exitDelay: U256::from(s.exit_delay),
+            exitChurnPerEpoch: U256::from(s.exit_churn_per_epoch),
+            snapshotLag: U256::from(s.snapshot_lag),
+        }
+    }
+
+    fn rollup_config(&self) -> IRollup::Config {
+        let r = &self.config.rollup;
+        IRollup::Config {
+            proposalWindow: U256::from(r.proposal_window),
+            backupWindow: U256::from(r.backup_window),
+            claimWindowSlots: U256::from(r.claim_window_slots),
+            proofWindowSlots: U256::from(r.proof_window_slots),
+            maxDataBytes: U256::from(self.config.max_data_bytes()),
+            blockReward: r.block_reward.0,
+            proofSubmissionReward: r.proof_submission_reward.0,
+            openProvingBasisPointFee: U256::from(r.open_proving_basis_point_fee),
+            minimumProverBond: r.minimum_prover_bond.0,
+            unprovenBlockPenalty: r.unproven_block_penalty.0,
+            voteRoundSize: U256::from(r.vote_round_size),
+            voteQuorum: U256::from(r.vote_quorum),
+            genesisStateRoot: self.genesis_root,
+        }
+    }
+}
+
+/// The recorded deployment if it is for this chain and its rollup has code there.
+async fn check_recorded(
+    provider: &DynProvider,
+    recorded: Deployment,
+    chain_id: u64,
+) -> Result<Option<Deployment>> {
+    if recorded.chain_id != chain_id {
+        warn!(
+            recorded = recorded.chain_id,
+            chain_id, "the record is for another chain: redeploying"
+        );
+        return Ok(None);
+    }
+    let code = provider
+        .get_code_at(recorded.rollup.address)
+        .await
+        .map_err(rpc("eth_getCode"))?;
+    if code.is_empty() {
+        info!(
+            rollup = %recorded.rollup.address,
+            "the recorded rollup has no code on this chain (a fresh node?): redeploying"
+        );
+        return Ok(None);
+    }
+    debug!(rollup = %recorded.rollup.address, "the recorded rollup is live: comparing parameters");
+    Ok(Some(recorded))
+}
+
+/// Every difference between the live suite and the wanted parameters, as `name: X, wanted Y`.
+async fn compare(
+    provider: &DynProvider,
+    live: &Deployment,
+    wanted: &Wanted<'_>,
+) -> Result<Vec<String>> {
+    let mut differences = Vec::new();
+    let mut check = |name: &str, actual: String, expected: String| {
+        if actual != expected {
+            differences.push(format!("{name}: {actual} on chain, wanted {expected}"));
+        }
+    };
+    let rollup = Rollup::new(live.rollup.address, provider.clone());
+    let staking = Staking::new(live.staking.address, provider.clone());
+    let escrow = ProverEscrow::new(live.prover_escrow.address, provider.clone());
+
+    check(
+        "rollup.staking",
+        rollup
+            .staking()
+            .call()
+            .await
+            .decoded("Rollup.staking()")?
+            .to_string(),
+        live.staking.address.to_string(),
+    );
+    check(
+        "rollup.proverEscrow",
+        rollup
+            .proverEscrow()
+            .call()
+            .await
+            .decoded("Rollup.proverEscrow()")?
+            .to_string(),
+        live.prover_escrow.address.to_string(),
+    );
+    check(
+        "rollup.rewardPool",
+        rollup
+            .rewardPool()
+            .call()
+            .await
+            .decoded("Rollup.rewardPool()")?
+            .to_string(),
+        live.reward_pool.address.to_string(),
+    );
+    check(
+        "rollup.verifier",
+        rollup
+            .verifier()
+            .call()
+            .await
+            .decoded("Rollup.verifier()")?
+            .to_string(),
+        live.verifier.address.to_string(),
+    );
+    if let Some(token) = wanted.token {
+        check(
+            "staking.stakingToken",
+            staking
+                .stakingToken()
+                .call()
+                .await
+                .decoded("Staking.stakingToken()")?
+                .to_string(),
+            token.to_string(),
+        );
+    }
+
+    let actual = rollup.config().call().await.decoded("Rollup.config()")?;
+    let expected = wanted.rollup_config();
+    macro_rules! rollup_fields {
+        ($($field:ident),*) => {$(
+            check(
+                concat!("rollup.", stringify!($field)),
+                actual.$field.to_string(),
+                expected.$field.to_string(),
+            );
+        )*};
+    }
+    rollup_fields!(
+        proposalWindow,
+        backupWindow,
+        claimWindowSlots,
+        proofWindowSlots,
+        maxDataBytes,
+        blockReward,
+        proofSubmissionReward,
+        openProvingBasisPointFee,
+        minimumProverBond,
+        unprovenBlockPenalty,
+        voteRoundSize,
+        voteQuorum,
+        genesisStateRoot
+    );
+
+    let expected = wanted.staking_config();
+    macro_rules! staking_fields {
+        ($($field:ident),*) => {$(
+            check(
+                concat!("staking.", stringify!($field)),
+                staking
+                    .$field()
+                    .call()
+                    .await
+                    .decoded(concat!("Staking.", stringify!($field), "()"))?
+                    .to_string(),
+                expected.$field.to_string(),
+            );
+        )*};
+    }
+    staking_fields!(
+        slotDuration,
+        epochDuration,
+        minimumStake,
+        entryPeriod,
+        exitDelay,
+        exitChurnPerEpoch,
+        snapshotLag
+    );
+    if wanted.config.staking.genesis_time != 0 {
+        staking_fields!(genesisTime);
+    }
+    check(
+        "proverEscrow.withdrawalDelay",
+        escrow
+            .withdrawalDelay()
+            .call()
+            .await
+            .decoded("ProverEscrow.withdrawalDelay()")?
+            .to_string(),
+        wanted.config.prover_escrow.withdrawal_delay.to_string(),
+    );
+    Ok(differences)
+}
+
+/// A sent transaction awaiting its receipt.
+struct Sent {
+    context: &'static str,
+    pending: PendingTransactionBuilder<Ethereum>,
+}
+
+/// Sends `call` (its nonce already set).
+async fn send<P: Provider, D: CallDecoder>(
+    call: CallBuilder<P, D>,
+    context: &'static str,
+) -> Result<Sent> {
+    let pending = call.send().await.decoded(context)?;
+    debug!(context, tx = %pending.tx_hash(), "sent");
+    Ok(Sent { context, pending })
+}
+
+/// Waits for every receipt, in order, and fails on the first reverted transaction.
+async fn confirm(sent: Vec<Sent>) -> Result<Vec<TransactionReceipt>> {
+    let mut receipts = Vec::with_capacity(sent.len());
+    for Sent { context, pending } in sent {
+        let receipt = pending
+            .get_receipt()
+            .await
+            .map_err(|source| Error::Receipt {
+                context: context.into(),
+                source,
+            })?;
+        if !receipt.status() {
+            return Err(Error::TransactionReverted {
+                context: context.into(),
+                tx_hash: receipt.transaction_hash,
+            });
+        }
+        info!(
+            context,
+            block = receipt.block_number,
+            gas = receipt.gas_used,
+            tx = %receipt.transaction_hash,
+            "confirmed"
+        );
+        receipts.push(receipt);
+    }
+    Ok(receipts)
+}
+
+/// The address and block of a deployment receipt.
+fn record(receipt: &TransactionReceipt, context: &'static str) -> Result<ContractRecord> {
+    let address = receipt.contract_address.ok_or(Error::NoContractAddress {
+        context: context.into(),
+        tx_hash: receipt.transaction_hash,
+    })?;
+    Ok(ContractRecord {
+        address,
+        deploy_block: receipt.block_number,
+    })
+}
+
+/// Hands out consecutive nonces.
+struct Nonces(u64);
+
+impl Nonces {
+    fn next(&mut self) -> u64 {
+        let nonce = self.0;
+        self.0 += 1;
+        nonce
+    }
+}
+
+/// Sends every transaction of a fresh deployment and builds its record.
+async fn deploy_suite(
+    provider: &DynProvider,
+    chain_id: u64,
+    deployer: Address,
+    wanted: &Wanted<'_>,
+) -> Result<Deployment> {
+    let config = wanted.config;
+    let base = provider
+        .get_transaction_count(deployer)
+        .pending()
+        .await
+        .map_err(rpc("eth_getTransactionCount"))?;
+    let mut nonces = Nonces(base);
+
+    // Round 1: the token, the verifier and the three satellites (no constructor calls another).
+    let mut round = Vec::new();
+    let token = match wanted.token {
+        Some(token) => token,
+        None => {
+            let nonce = nonces.next();
+            let t = &config.devnet_token;
+            let call = DevnetToken::deploy_builder(
+                provider.clone(),
+                t.token_name.clone(),
+                t.token_symbol.clone(),
+            )
+            .nonce(nonce);
+            round.push(send(call, "deploy DevnetToken").await?);
+            deployer.create(nonce)
+        }
+    };
+    let call = BlockProofVerifier::deploy_builder(provider.clone()).nonce(nonces.next());
+    round.push(send(call, "deploy BlockProofVerifier").await?);
+    let staking_nonce = nonces.next();
+    let predicted_rollup = deployer.create(staking_nonce + 3);
+    info!(%predicted_rollup, %token, "deploying the suite");
+    let call = Staking::deploy_builder(
+        provider.clone(),
+        token,
+        predicted_rollup,
+        wanted.staking_config(),
+    )
+    .nonce(staking_nonce);
+    round.push(send(call, "deploy Staking").await?);
+    let call = ProverEscrow::deploy_builder(
+        provider.clone(),
+        token,
+        predicted_rollup,
+        U256::from(config.prover_escrow.withdrawal_delay),
+    )
+    .nonce(nonces.next());
+    round.push(send(call, "deploy ProverEscrow").await?);
+    let call =
+        RewardPool::deploy_builder(provider.clone(), token, predicted_rollup).nonce(nonces.next());
+    round.push(send(call, "deploy RewardPool").await?);
+    let receipts = confirm(round).await?;
+    let (token_record, rest) = match wanted.token {
+        Some(address) => (
+            ContractRecord {
+                address,
+                deploy_block: None,
+            },
+            &receipts[..],
+        ),
+        None => (record(&receipts[0], "deploy DevnetToken")?, &receipts[1..]),
+    };
+    let verifier = record(&rest[0], "deploy BlockProofVerifier")?;
+    let staking = record(&rest[1], "deploy Staking")?;
+    let prover_escrow = record(&rest[2], "deploy ProverEscrow")?;
+    let reward_pool = record(&rest[3], "deploy RewardPool")?;
+
+    // Round 2: the rollup (its constructor reads the satellites), and the pool's tokens.
+    let funding = match wanted.token {
+        Some(_) => TokenAmount::default(),
+        None => config.devnet_token.reward_pool_funding,
+    };
+    let mut round = Vec::new();
+    let call = Rollup::deploy_builder(
+        provider.clone(),
+        staking.address,
+        prover_escrow.address,
+        reward_pool.address,
+        verifier.address,
+        wanted.rollup_config(),
+    )
+    .nonce(nonces.next());
+    round.push(send(call, "deploy Rollup").await?);
+    let devnet_token = DevnetToken::new(token, provider.clone());
+    let mint = config.devnet_token.deployer_mint;
+    if wanted.token.is_none() && !mint.is_zero() {
+        let call = devnet_token.mint(deployer, mint.0).nonce(nonces.next());
+        round.push(send(call, "DevnetToken.mint").await?);
+    }
+    if !funding.is_zero() {
+        let call = devnet_token
+            .approve(reward_pool.address, funding.0)
+            .nonce(nonces.next());
+        round.push(send(call, "DevnetToken.approve").await?);
+    }
+    let receipts = confirm(round).await?;
+    let rollup = record(&receipts[0], "deploy Rollup")?;
+    if rollup.address != predicted_rollup {
+        return Err(Error::RollupAddressMismatch {
+            predicted: predicted_rollup,
+            actual: rollup.address,
+        });
+    }
+
+    // Round 3: fund the reward pool.
+    if !funding.is_zero() {
+        let pool = RewardPool::new(reward_pool.address, provider.clone());
+        let call = pool.fund(funding.0).nonce(nonces.next());
+        confirm(vec![send(call, "RewardPool.fund").await?]).await?;
+        info!(amount = %funding, "reward pool funded");
+    }
+
+    let verification_key_hash = BlockProofVerifier::new(verifier.address, provider.clone())
+        .verificationKeyHash()
+        .call()
+        .await
+        .decoded("BlockProofVerifier.verificationKeyHash()")?;
+    let genesis_time = Staking::new(staking.address, provider.clone())
+        .genesisTime()
+        .call()
+        .await
+        .decoded("Staking.genesisTime()")?;
+    let mut parameters = Parameters {
+        staking: config.staking.clone(),
+        prover_escrow: config.prover_escrow.clone(),
+        rollup: config.rollup.clone(),
+    };
+    parameters.staking.genesis_time = genesis_time.saturating_to();
+    parameters.rollup.max_data_bytes = Some(config.max_data_bytes());
+    Ok(Deployment {
+        chain_id,
+        deployer,
+        deploy_block: rollup.deploy_block.unwrap_or_default(),
+        token: token_record,
+        verifier,
+        staking,
+        prover_escrow,
+        reward_pool,
+        rollup,
+        verification_key_hash,
+        genesis_state_root: wanted.genesis_root,
+        state_preset: config.state_config,
+        state_config: config.state(),
+        parameters,
+        reward_pool_funding: funding,
+    })
+}
+
+/// Maps a transport error into [`Error::Rpc`] naming the request.
+fn rpc(context: &'static str) -> impl FnOnce(alloy::transports::TransportError) -> Error {
+    move |source| Error::Rpc {
+        context: context.into(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genesis_root_depends_on_the_state_sizes() {
+        let devnet = genesis_state_root(&StateConfig::devnet()).unwrap();
+        let production = genesis_state_root(&StateConfig::production()).unwrap();
+        assert_ne!(devnet, production);
+        assert_ne!(devnet, B256::ZERO);
+        let world = WorldState::new(StateConfig::devnet()).unwrap();
+        assert_eq!(devnet, B256::from(fr_to_be_bytes(&world.state_root())));
+    }
+}

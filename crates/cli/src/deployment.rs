@@ -1,0 +1,116 @@
+//! The deployment record, `deployments/<chain-id>.json`: what other tools read to find the suite.
+
+use std::path::{Path, PathBuf};
+
+use alloy::primitives::{Address, B256};
+use fernet_state::StateConfig;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    config::{ProverEscrowParams, RollupParams, StakingParams, StatePreset, TokenAmount},
+    Error, Result,
+};
+
+/// One deployed contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContractRecord {
+    /// Its address.
+    pub address: Address,
+    /// The L1 block of its deployment; `None` for a contract given to deploy (`--token`).
+    pub deploy_block: Option<u64>,
+}
+
+/// The parameters the suite was deployed with, as the contracts hold them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Parameters {
+    /// `Staking` (with the actual `genesisTime`).
+    pub staking: StakingParams,
+    /// `ProverEscrow`.
+    pub prover_escrow: ProverEscrowParams,
+    /// `Rollup` (with the actual `maxDataBytes`).
+    pub rollup: RollupParams,
+}
+
+/// Everything about one deployment of the suite on one chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployment {
+    /// The chain.
+    pub chain_id: u64,
+    /// The account that deployed the suite.
+    pub deployer: Address,
+    /// The rollup's deployment block: L1 followers start reading events here.
+    pub deploy_block: u64,
+    /// The staking token (`DevnetToken` unless `--token` was given).
+    pub token: ContractRecord,
+    /// The `BlockProofVerifier`.
+    pub verifier: ContractRecord,
+    /// `Staking`.
+    pub staking: ContractRecord,
+    /// `ProverEscrow`.
+    pub prover_escrow: ContractRecord,
+    /// `RewardPool`.
+    pub reward_pool: ContractRecord,
+    /// `Rollup`.
+    pub rollup: ContractRecord,
+    /// `verificationKeyHash()` of the verifier: which circuit keys prove blocks.
+    pub verification_key_hash: B256,
+    /// State root of block 0 (the empty state of `stateConfig`).
+    pub genesis_state_root: B256,
+    /// The state sizes preset of the circuit.
+    pub state_preset: StatePreset,
+    /// The state sizes themselves.
+    pub state_config: StateConfig,
+    /// Every constructor parameter.
+    pub parameters: Parameters,
+    /// Tokens moved into the reward pool at deployment (0 with `--token`).
+    pub reward_pool_funding: TokenAmount,
+}
+
+impl Deployment {
+    /// `<dir>/<chain-id>.json`.
+    pub fn path(dir: &Path, chain_id: u64) -> PathBuf {
+        dir.join(format!("{chain_id}.json"))
+    }
+
+    /// Reads the record at `path`; `None` when there is no file.
+    pub fn read(path: &Path) -> Result<Option<Self>> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(Error::DeploymentFile {
+                    path: path.to_owned(),
+                    source,
+                })
+            }
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|source| Error::ParseDeployment {
+                path: path.to_owned(),
+                source,
+            })
+    }
+
+    /// Pretty JSON, as written to the file.
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).expect("a deployment serializes");
+        json.push('\n');
+        json
+    }
+
+    /// Writes the record to `path`, creating its directory.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let io_error = |source| Error::DeploymentFile {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io_error)?;
+        }
+        std::fs::write(path, self.to_json()).map_err(io_error)
+    }
+}

@@ -1,0 +1,157 @@
+//! Errors of the deploy library.
+
+use std::path::PathBuf;
+
+use alloy::primitives::{Address, TxHash};
+
+/// Everything that can stop a deployment, each with the values needed to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The config file could not be read.
+    #[error("cannot read config {path}")]
+    ReadConfig {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The config (file plus environment overrides) is not valid TOML for [`crate::DeployConfig`].
+    #[error("invalid config{}", path.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default())]
+    ParseConfig {
+        /// The file, when read from one.
+        path: Option<PathBuf>,
+        /// The TOML error (names the key).
+        #[source]
+        source: toml::de::Error,
+    },
+    /// A parameter breaks a rule of the contracts.
+    #[error("invalid parameter {parameter}: {reason}")]
+    InvalidParameter {
+        /// The parameter's name in the config.
+        parameter: &'static str,
+        /// The rule it breaks.
+        reason: String,
+    },
+    /// `--state-config` names no preset.
+    #[error("unknown state config {0:?}: expected devnet or production")]
+    InvalidStatePreset(String),
+    /// The chain is not one deploy knows, and `--allow-unknown-chain` was not given.
+    #[error(
+        "chain id {chain_id} is not a known chain (31337 anvil, 11155111 sepolia, 17000 holesky); \
+         pass --allow-unknown-chain to deploy anyway"
+    )]
+    UnknownChain {
+        /// The RPC's chain id.
+        chain_id: u64,
+    },
+    /// The RPC serves another chain than `L1_CHAIN_ID` says.
+    #[error("the RPC serves chain {actual}, but L1_CHAIN_ID is {expected}")]
+    ChainIdMismatch {
+        /// `L1_CHAIN_ID`.
+        expected: u64,
+        /// The RPC's chain id.
+        actual: u64,
+    },
+    /// No deployer key was given for a chain other than anvil.
+    #[error("DEPLOYER_PRIVATE_KEY is required on chain {chain_id} (only anvil has a default key)")]
+    MissingPrivateKey {
+        /// The chain.
+        chain_id: u64,
+    },
+    /// The deployer key does not parse.
+    #[error("DEPLOYER_PRIVATE_KEY is not a valid private key")]
+    InvalidPrivateKey(#[source] alloy::signers::local::LocalSignerError),
+    /// An RPC request failed.
+    #[error("RPC request failed: {context}")]
+    Rpc {
+        /// What was asked.
+        context: String,
+        /// The transport error.
+        #[source]
+        source: alloy::transports::TransportError,
+    },
+    /// A contract call or transaction failed; its revert is decoded.
+    #[error(transparent)]
+    Contract(#[from] fernet_bindings::Error),
+    /// Waiting for a transaction's receipt failed.
+    #[error("waiting for the receipt of {context} failed")]
+    Receipt {
+        /// The transaction.
+        context: String,
+        /// The error.
+        #[source]
+        source: alloy::providers::PendingTransactionError,
+    },
+    /// A transaction was mined but reverted.
+    #[error("{context} reverted on chain (transaction {tx_hash})")]
+    TransactionReverted {
+        /// The transaction.
+        context: String,
+        /// Its hash.
+        tx_hash: TxHash,
+    },
+    /// A deployment receipt has no contract address.
+    #[error("{context}: the receipt of {tx_hash} has no contract address")]
+    NoContractAddress {
+        /// The deployment.
+        context: String,
+        /// Its hash.
+        tx_hash: TxHash,
+    },
+    /// The rollup landed elsewhere than the satellites were told (someone used the deployer's nonce).
+    #[error("the rollup was deployed at {actual}, but the satellites were built for {predicted}")]
+    RollupAddressMismatch {
+        /// The address the satellites point at.
+        predicted: Address,
+        /// Where the rollup is.
+        actual: Address,
+    },
+    /// The recorded deployment is live but was deployed with other parameters.
+    #[error(
+        "{path} records a live deployment with other parameters ({}); pass --redeploy to deploy a new suite",
+        differences.join("; ")
+    )]
+    DeploymentMismatch {
+        /// The deployment file.
+        path: PathBuf,
+        /// `name: recorded/on chain X, wanted Y` for each difference.
+        differences: Vec<String>,
+    },
+    /// The deployment file could not be read or written.
+    #[error("cannot access deployment file {path}")]
+    DeploymentFile {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The deployment file is not a deployment record.
+    #[error("{path} is not a deployment record")]
+    ParseDeployment {
+        /// The file.
+        path: PathBuf,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// `LOG_LEVEL` is not a tracing filter directive.
+    #[error("invalid LOG_LEVEL {level:?}")]
+    InvalidLogLevel {
+        /// The value.
+        level: String,
+        /// The parse error.
+        #[source]
+        source: tracing_subscriber::filter::ParseError,
+    },
+    /// The logger could not be installed.
+    #[error("cannot install the logger")]
+    Logging(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The state sizes are invalid (genesis root).
+    #[error("cannot compute the genesis state root")]
+    State(#[from] fernet_state::Error),
+}
+
+/// Result of the deploy library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,356 @@
+//! `deploy` on a fresh anvil: wiring, parameters, record, idempotency, redeployment, reverts.
+
+use std::path::{Path, PathBuf};
+
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{Address, B256, U256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+};
+use fernet_bindings::{
+    errors::Errors, BlockProofVerifier, ContractResultExt, DevnetToken, ProverEscrow, RewardPool,
+    Rollup, Staking,
+};
+use fernet_cli::{
+    chain::ANVIL_DEFAULT_PRIVATE_KEY,
+    config::{StatePreset, TokenAmount},
+    deploy, DeployConfig, DeployOptions, DeployStatus, Deployment, Error,
+};
+use fernet_state::{fr_to_be_bytes, StateConfig, WorldState};
+
+/// The pinned anvil that `script/setup.sh` installs.
+fn anvil_binary() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    assert!(
+        path.is_file(),
+        "anvil not found at {}: run script/setup.sh",
+        path.display()
+    );
+    path
+}
+
+/// A fresh anvil on a free port (port 0: anvil picks one, the bindings read it back).
+fn spawn_anvil(args: &[&str]) -> AnvilInstance {
+    Anvil::at(anvil_binary()).args(args).spawn()
+}
+
+fn options(anvil: &AnvilInstance, dir: &Path) -> DeployOptions {
+    DeployOptions {
+        rpc_url: anvil.endpoint_url(),
+        expected_chain_id: None,
+        private_key: None,
+        config: DeployConfig::devnet(),
+        token: None,
+        deployments_dir: dir.to_owned(),
+        allow_unknown_chain: false,
+        redeploy: false,
+    }
+}
+
+fn reader(anvil: &AnvilInstance) -> DynProvider {
+    ProviderBuilder::new()
+        .connect_http(anvil.endpoint_url())
+        .erased()
+}
+
+fn devnet_genesis_root() -> B256 {
+    let world = WorldState::new(StateConfig::devnet()).unwrap();
+    B256::from(fr_to_be_bytes(&world.state_root()))
+}
+
+#[tokio::test]
+async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
+    let anvil = spawn_anvil(&[]);
+    let dir = tempfile::tempdir()?;
+    let outcome = deploy(&options(&anvil, dir.path())).await?;
+    assert_eq!(outcome.status, DeployStatus::Deployed);
+    let d = &outcome.deployment;
+    assert_eq!(outcome.path, dir.path().join("31337.json"));
+    assert_eq!(Deployment::read(&outcome.path)?.as_ref(), Some(d));
+    assert_eq!(d.chain_id, 31_337);
+    assert_eq!(d.deployer, anvil.addresses()[0]);
+
+    let provider = reader(&anvil);
+    let rollup = Rollup::new(d.rollup.address, provider.clone());
+    let staking = Staking::new(d.staking.address, provider.clone());
+    let escrow = ProverEscrow::new(d.prover_escrow.address, provider.clone());
+    let pool = RewardPool::new(d.reward_pool.address, provider.clone());
+    let verifier = BlockProofVerifier::new(d.verifier.address, provider.clone());
+    let token = DevnetToken::new(d.token.address, provider.clone());
+
+    // Wiring: the rollup points at the satellites, the satellites at the rollup, one token.
+    assert_eq!(rollup.staking().call().await?, d.staking.address);
+    assert_eq!(rollup.proverEscrow().call().await?, d.prover_escrow.address);
+    assert_eq!(rollup.rewardPool().call().await?, d.reward_pool.address);
+    assert_eq!(rollup.verifier().call().await?, d.verifier.address);
+    assert_eq!(staking.rollup().call().await?, d.rollup.address);
+    assert_eq!(escrow.rollup().call().await?, d.rollup.address);
+    assert_eq!(pool.rollup().call().await?, d.rollup.address);
+    assert_eq!(staking.stakingToken().call().await?, d.token.address);
+    assert_eq!(escrow.token().call().await?, d.token.address);
+    assert_eq!(pool.token().call().await?, d.token.address);
+
+    // Parameters: the devnet column of docs/protocol.md, as the contracts hold them.
+    let config = rollup.config().call().await?;
+    assert_eq!(config.proposalWindow, U256::from(4));
+    assert_eq!(config.backupWindow, U256::from(16));
+    assert_eq!(config.claimWindowSlots, U256::from(2));
+    assert_eq!(config.proofWindowSlots, U256::from(4));
+    assert_eq!(config.maxDataBytes, U256::from(25 + 224 * 4));
+    assert_eq!(config.blockReward, TokenAmount::tokens(10).0);
+    assert_eq!(config.proofSubmissionReward, TokenAmount::tokens(1).0);
+    assert_eq!(config.openProvingBasisPointFee, U256::from(2000));
+    assert_eq!(config.minimumProverBond, TokenAmount::tokens(10).0);
+    assert_eq!(config.unprovenBlockPenalty, TokenAmount::tokens(5).0);
+    assert_eq!(config.voteRoundSize, U256::from(16));
+    assert_eq!(config.voteQuorum, U256::from(9));
+    assert_eq!(config.genesisStateRoot, devnet_genesis_root());
+    assert_eq!(d.genesis_state_root, devnet_genesis_root());
+    assert_eq!(
+        rollup.blockLog(U256::ZERO).call().await?.stateRoot,
+        devnet_genesis_root()
+    );
+
+    assert_eq!(
+        staking.minimumStake().call().await?,
+        TokenAmount::tokens(100).0
+    );
+    assert_eq!(staking.slotDuration().call().await?, U256::from(8));
+    assert_eq!(staking.epochDuration().call().await?, U256::from(4));
+    assert_eq!(staking.entryPeriod().call().await?, U256::ZERO);
+    assert_eq!(staking.exitDelay().call().await?, U256::from(60));
+    assert_eq!(staking.exitChurnPerEpoch().call().await?, U256::from(4));
+    assert_eq!(staking.snapshotLag().call().await?, U256::from(1));
+    assert_eq!(escrow.withdrawalDelay().call().await?, U256::from(60));
+    assert_eq!(rollup.slotDuration().call().await?, U256::from(8));
+    assert_eq!(
+        rollup.genesisTime().call().await?,
+        U256::from(d.parameters.staking.genesis_time)
+    );
+    assert_eq!(d.parameters.rollup.max_data_bytes, Some(921));
+
+    // The verifier's key hash and the funded pool.
+    assert_eq!(
+        verifier.verificationKeyHash().call().await?,
+        d.verification_key_hash
+    );
+    let funding = TokenAmount::tokens(1_000_000);
+    assert_eq!(d.reward_pool_funding, funding);
+    assert_eq!(
+        token.balanceOf(d.reward_pool.address).call().await?,
+        funding.0
+    );
+    assert_eq!(pool.available().call().await?, funding.0);
+    assert_eq!(
+        token.balanceOf(d.deployer).call().await?,
+        TokenAmount::tokens(9_000_000).0
+    );
+
+    // Every contract has code at its recorded block.
+    let rollup_block = d.rollup.deploy_block.expect("deployed here");
+    assert_eq!(d.deploy_block, rollup_block);
+    for record in [
+        &d.token,
+        &d.verifier,
+        &d.staking,
+        &d.prover_escrow,
+        &d.reward_pool,
+    ] {
+        assert!(record.deploy_block.expect("deployed here") <= rollup_block);
+        assert!(!provider.get_code_at(record.address).await?.is_empty());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn second_run_is_idempotent() -> eyre::Result<()> {
+    let anvil = spawn_anvil(&[]);
+    let dir = tempfile::tempdir()?;
+    let options = options(&anvil, dir.path());
+    let first = deploy(&options).await?;
+    let provider = reader(&anvil);
+    let deployer = first.deployment.deployer;
+    let nonce = provider.get_transaction_count(deployer).await?;
+    let block = provider.get_block_number().await?;
+
+    let second = deploy(&options).await?;
+    assert_eq!(second.status, DeployStatus::AlreadyDeployed);
+    assert_eq!(second.deployment, first.deployment);
+    assert_eq!(provider.get_transaction_count(deployer).await?, nonce);
+    assert_eq!(provider.get_block_number().await?, block);
+    Ok(())
+}
+
+#[tokio::test]
+async fn redeploys_on_a_fresh_chain_and_on_request() -> eyre::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let first_anvil = spawn_anvil(&[]);
+    let first = deploy(&options(&first_anvil, dir.path())).await?;
+    drop(first_anvil);
+
+    // A fresh anvil has no code at the recorded rollup: deploy again and overwrite the record.
+    let anvil = spawn_anvil(&[]);
+    let mut options = options(&anvil, dir.path());
+    let second = deploy(&options).await?;
+    assert_eq!(second.status, DeployStatus::Deployed);
+    assert_eq!(
+        Deployment::read(&second.path)?,
+        Some(second.deployment.clone())
+    );
+    assert!(!reader(&anvil)
+        .get_code_at(second.deployment.rollup.address)
+        .await?
+        .is_empty());
+    assert_eq!(
+        second.deployment.rollup.address,
+        first.deployment.rollup.address
+    );
+
+    // A live suite with other parameters is refused, naming the difference...
+    options.config.staking.slot_duration = 12;
+    match deploy(&options).await {
+        Err(Error::DeploymentMismatch { differences, .. }) => {
+            assert_eq!(differences.len(), 1, "{differences:?}");
+            assert!(
+                differences[0].starts_with("staking.slotDuration: 8 on chain, wanted 12"),
+                "{differences:?}"
+            );
+        }
+        other => panic!("expected DeploymentMismatch, got {other:?}"),
+    }
+
+    // ...unless asked to redeploy.
+    options.redeploy = true;
+    let third = deploy(&options).await?;
+    assert_eq!(third.status, DeployStatus::Deployed);
+    assert_ne!(
+        third.deployment.rollup.address,
+        second.deployment.rollup.address
+    );
+    let staking = Staking::new(third.deployment.staking.address, reader(&anvil));
+    assert_eq!(staking.slotDuration().call().await?, U256::from(12));
+    Ok(())
+}
+
+#[tokio::test]
+async fn uses_a_given_token_and_the_production_state_sizes() -> eyre::Result<()> {
+    let anvil = spawn_anvil(&[]);
+    let dir = tempfile::tempdir()?;
+    let signer: alloy::signers::local::PrivateKeySigner = ANVIL_DEFAULT_PRIVATE_KEY.parse()?;
+    let wallet = ProviderBuilder::new()
+        .wallet(signer)
+        .connect_http(anvil.endpoint_url());
+    let existing = DevnetToken::deploy(wallet, "Other".into(), "OTH".into()).await?;
+
+    let mut options = options(&anvil, dir.path());
+    options.token = Some(*existing.address());
+    options.config.state_config = StatePreset::Production;
+    let outcome = deploy(&options).await?;
+    let d = &outcome.deployment;
+    assert_eq!(d.token.address, *existing.address());
+    assert_eq!(d.token.deploy_block, None);
+    assert_eq!(d.reward_pool_funding, TokenAmount::default());
+    assert_eq!(d.state_config, StateConfig::production());
+
+    let provider = reader(&anvil);
+    let staking = Staking::new(d.staking.address, provider.clone());
+    assert_eq!(staking.stakingToken().call().await?, *existing.address());
+    let config = Rollup::new(d.rollup.address, provider.clone())
+        .config()
+        .call()
+        .await?;
+    assert_eq!(config.maxDataBytes, U256::from(25 + 224 * 32));
+    let production_root = WorldState::new(StateConfig::production())?.state_root();
+    assert_eq!(
+        config.genesisStateRoot,
+        B256::from(fr_to_be_bytes(&production_root))
+    );
+    assert_ne!(config.genesisStateRoot, devnet_genesis_root());
+    assert_eq!(
+        existing.balanceOf(d.reward_pool.address).call().await?,
+        U256::ZERO
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn reverts_are_decoded_into_custom_errors() -> eyre::Result<()> {
+    let anvil = spawn_anvil(&[]);
+    let dir = tempfile::tempdir()?;
+    let outcome = deploy(&options(&anvil, dir.path())).await?;
+    let rollup = Rollup::new(outcome.deployment.rollup.address, reader(&anvil));
+
+    let error = rollup
+        .prune()
+        .call()
+        .await
+        .decoded("Rollup.prune()")
+        .expect_err("nothing to prune on a fresh rollup");
+    let message = error.to_string();
+    assert!(
+        message.contains("Rollup__NothingToPrune(0, 0)"),
+        "{message}"
+    );
+    assert_eq!(
+        message,
+        "Rollup.prune() reverted: Rollup__NothingToPrune(0, 0)"
+    );
+    let revert = error.revert().expect("a revert");
+    assert!(matches!(
+        revert.decode::<Errors::ErrorsErrors>(),
+        Some(Errors::ErrorsErrors::Rollup__NothingToPrune(e))
+            if e.provenTip.is_zero() && e.pendingTip.is_zero()
+    ));
+
+    // A transaction that would revert fails at gas estimation with the same decoded error.
+    let signer: alloy::signers::local::PrivateKeySigner = ANVIL_DEFAULT_PRIVATE_KEY.parse()?;
+    let wallet = ProviderBuilder::new()
+        .wallet(signer)
+        .connect_http(anvil.endpoint_url());
+    let staking = Staking::new(outcome.deployment.staking.address, wallet);
+    let error = staking
+        .register(U256::from(1))
+        .send()
+        .await
+        .decoded("Staking.register(1)")
+        .expect_err("below the minimum stake");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "Staking.register(1) reverted: Staking__InsufficientStake({}, 1)",
+            TokenAmount::tokens(100)
+        )
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn refuses_unknown_chains_and_missing_keys() -> eyre::Result<()> {
+    let anvil = spawn_anvil(&["--chain-id", "999"]);
+    let dir = tempfile::tempdir()?;
+    let mut options = options(&anvil, dir.path());
+    assert!(matches!(
+        deploy(&options).await,
+        Err(Error::UnknownChain { chain_id: 999 })
+    ));
+    options.allow_unknown_chain = true;
+    assert!(matches!(
+        deploy(&options).await,
+        Err(Error::MissingPrivateKey { chain_id: 999 })
+    ));
+    options.expected_chain_id = Some(31_337);
+    assert!(matches!(
+        deploy(&options).await,
+        Err(Error::ChainIdMismatch {
+            expected: 31_337,
+            actual: 999
+        })
+    ));
+    options.expected_chain_id = Some(999);
+    options.private_key = Some(ANVIL_DEFAULT_PRIVATE_KEY.into());
+    let outcome = deploy(&options).await?;
+    assert_eq!(outcome.path, dir.path().join("999.json"));
+    assert!(Address::ZERO != outcome.deployment.rollup.address);
+    Ok(())
+}
