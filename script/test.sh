@@ -34,6 +34,9 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "cargo build --bins (the end-to-end tests run the services as processes)"
+cargo build --workspace --bins --locked
+
 step "cargo test"
 cargo test --workspace --locked 2>&1 | tee "$logs/cargo.txt"
 

@@ -10,13 +10,19 @@
 //!
 //! # Key file format
 //!
-//! One file holds the proving key followed by the verifying key, each in ark-serialize's
-//! compressed format ([`ProofSystem::write_key_pair`]). The devnet cache and ceremony keys use
-//! the same format.
+//! One file holds the proving key followed by the verifying key. Key files from elsewhere
+//! ([`load_key_pair`], [`write_key_pair`]) use ark-serialize's compressed format
+//! ([`ProofSystem::write_key_pair`]) and every point is validated on load. The devnet cache
+//! ([`KeyCache`]) stores them uncompressed ([`ProofSystem::write_uncompressed_key_pair`]) and
+//! loads them unchecked, because it only ever reads what it wrote: no square roots, no subgroup
+//! checks, so a load is bound by I/O (the 4-tx devnet keys: 14 s compressed, under 1 s
+//! uncompressed). The file name [`INSECURE_DEVNET_KEY_FILE`] names the format, so a cache
+//! written in the older compressed format is never misread: it is set up again.
 
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use ark_relations::gr1cs::ConstraintSynthesizer;
@@ -30,8 +36,9 @@ use crate::{Error, ProofSystem, Result};
 /// The public seed of the devnet setup. **INSECURE**: it makes the toxic waste public.
 pub const INSECURE_DEVNET_SEED: [u8; 32] = *b"fernet-rollup INSECURE devnet v1";
 
-/// Name of the key file inside a cache entry; it says what it is to anyone listing the dir.
-pub const INSECURE_DEVNET_KEY_FILE: &str = "insecure-devnet-keys.bin";
+/// Name of the key file inside a cache entry; it says what it is (and its format) to anyone
+/// listing the dir. Caches of the older compressed format used `insecure-devnet-keys.bin`.
+pub const INSECURE_DEVNET_KEY_FILE: &str = "insecure-devnet-keys.uncompressed.bin";
 
 /// A proving key with its verifying key.
 pub struct KeyPair<P: ProofSystem> {
@@ -126,17 +133,31 @@ pub fn load_key_pair<P: ProofSystem>(path: &Path) -> Result<KeyPair<P>> {
 /// Writes a key pair as a key file, atomically (a temporary file renamed into place), creating
 /// the parent directory if needed.
 pub fn write_key_pair<P: ProofSystem>(path: &Path, keys: &KeyPair<P>) -> Result<()> {
+    write_atomically(path, |writer| {
+        P::write_key_pair(&keys.proving_key, &keys.verifying_key, writer)
+    })
+}
+
+/// Writes a file with `write` into a temporary file renamed into place, creating the parent
+/// directory if needed, so readers never see a partial file.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
+) -> Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
     let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp-{}", std::process::id()));
+    // Unique per process and call, so concurrent writers (threads included) never share one.
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let write_id = WRITES.fetch_add(1, Ordering::Relaxed);
+    tmp.push(format!(".tmp-{}-{write_id}", std::process::id()));
     let tmp = PathBuf::from(tmp);
     let file = File::create(&tmp).map_err(|source| io_error(&tmp, source))?;
     let mut writer = BufWriter::new(file);
-    P::write_key_pair(&keys.proving_key, &keys.verifying_key, &mut writer)?;
+    write(&mut writer)?;
     let file = writer
         .into_inner()
         .map_err(|e| io_error(&tmp, e.into_error()))?;
@@ -196,7 +217,7 @@ impl KeyCache {
         });
         let started = Instant::now();
         let keys = if cached {
-            // Our own cache entry: skip the point validation (see `read_trusted_key_pair`).
+            // Our own cache entry: uncompressed, unchecked (see `read_trusted_key_pair`).
             let file = File::open(&path).map_err(|source| io_error(&path, source))?;
             let (proving_key, verifying_key) = P::read_trusted_key_pair(BufReader::new(file))?;
             KeyPair {
@@ -205,7 +226,9 @@ impl KeyCache {
             }
         } else {
             let keys = insecure_devnet_setup::<P, C>(circuit)?;
-            write_key_pair(&path, &keys)?;
+            write_atomically(&path, |writer| {
+                P::write_uncompressed_key_pair(&keys.proving_key, &keys.verifying_key, writer)
+            })?;
             keys
         };
         if let Some(spinner) = spinner {

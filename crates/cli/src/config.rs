@@ -203,9 +203,9 @@ pub struct StakingParams {
     /// L1 timestamp of slot 0; 0 (default) means the deployment block's timestamp.
     #[serde(default)]
     pub genesis_time: u64,
-    /// Seconds per slot (devnet 8, production 36).
+    /// Seconds per slot (devnet 20, production 36).
     pub slot_duration: u64,
-    /// Slots per epoch (devnet 4, production 32).
+    /// Slots per epoch (devnet 2, production 32).
     pub epoch_duration: u64,
     /// Stake to register and to stay in the set (devnet 100 tokens).
     pub minimum_stake: TokenAmount,
@@ -231,13 +231,13 @@ pub struct ProverEscrowParams {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RollupParams {
-    /// Seconds from a slot's start during which proposals are accepted (devnet 4).
+    /// Seconds from a slot's start during which proposals are accepted (devnet 8).
     pub proposal_window: u64,
-    /// Seconds after the proposal window during which an empty slot takes a backup block (devnet 16).
+    /// Seconds after the proposal window during which an empty slot takes a backup block (devnet 12).
     pub backup_window: u64,
-    /// Slots at the start of epoch N+1 in which epoch N can be claimed (devnet 2).
+    /// Slots at the start of epoch N+1 in which epoch N can be claimed (devnet 1).
     pub claim_window_slots: u64,
-    /// Slots after epoch N within which its proof must land (devnet 4).
+    /// Slots after epoch N within which its proof must land (devnet 2).
     pub proof_window_slots: u64,
     /// Largest block data accepted; absent (default) means the circuit's capacity,
     /// [`block_data_capacity`] (921 bytes for the devnet sizes).
@@ -304,8 +304,8 @@ impl DeployConfig {
             state_config: StatePreset::Devnet,
             staking: StakingParams {
                 genesis_time: 0,
-                slot_duration: 8,
-                epoch_duration: 4,
+                slot_duration: 20,
+                epoch_duration: 2,
                 minimum_stake: TokenAmount::tokens(100),
                 entry_period: 0,
                 exit_delay: 60,
@@ -316,10 +316,10 @@ impl DeployConfig {
                 withdrawal_delay: 60,
             },
             rollup: RollupParams {
-                proposal_window: 4,
-                backup_window: 16,
-                claim_window_slots: 2,
-                proof_window_slots: 4,
+                proposal_window: 8,
+                backup_window: 12,
+                claim_window_slots: 1,
+                proof_window_slots: 2,
                 max_data_bytes: None,
                 block_reward: TokenAmount::tokens(10),
                 proof_submission_reward: TokenAmount::tokens(1),
@@ -591,9 +591,9 @@ mod tests {
         let cases: [(&str, Breaker); 9] = [
             ("slotDuration", |c| c.staking.slot_duration = 0),
             ("snapshotLag", |c| c.staking.snapshot_lag = 0),
-            ("proposalWindow", |c| c.rollup.proposal_window = 9),
-            ("claimWindowSlots", |c| c.rollup.claim_window_slots = 5),
-            ("proofWindowSlots", |c| c.rollup.proof_window_slots = 1),
+            ("proposalWindow", |c| c.rollup.proposal_window = 21),
+            ("claimWindowSlots", |c| c.rollup.claim_window_slots = 3),
+            ("proofWindowSlots", |c| c.rollup.proof_window_slots = 0),
             ("maxDataBytes", |c| c.rollup.max_data_bytes = Some(922)),
             ("openProvingBasisPointFee", |c| {
                 c.rollup.open_proving_basis_point_fee = 10_001

@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 
 use ark_ff::AdditiveGroup;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use crate::{
     block::{Address, Block},
@@ -28,7 +29,7 @@ use crate::{
 };
 
 /// Everything the block circuit needs, in application order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct BlockWitness {
     /// The configuration (depths, slots) the witness is shaped for.
     pub config: StateConfig,

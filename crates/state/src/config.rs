@@ -1,5 +1,6 @@
 //! Sizes of the state and of a block, shared by the native code and the circuit.
 
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -20,7 +21,17 @@ pub const fn required_data_chunks(max_txs: usize) -> usize {
 
 /// Tree depths and block limits. A circuit is built for one configuration; the genesis state
 /// root depends on the depths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    CanonicalSerialize,
+    CanonicalDeserialize,
+)]
 pub struct StateConfig {
     /// Depth of the append-only note-hash tree.
     pub note_tree_depth: usize,

@@ -41,14 +41,25 @@ pub fn encode_block_data(body: &BlockBody) -> Result<Vec<u8>> {
     out.extend_from_slice(&count.to_be_bytes());
     out.extend_from_slice(&body.coinbase.unwrap_or_default());
     for tx in &body.txs {
-        out.extend_from_slice(&fr_to_be_bytes(&Fr::from(tx.fee)));
-        let words = tx.nullifiers.iter().chain(&tx.note_hashes);
-        let write = [tx.public_data_write.key, tx.public_data_write.value];
-        for word in words.chain(&write) {
-            out.extend_from_slice(&fr_to_be_bytes(word));
-        }
+        out.extend_from_slice(&encode_tx_effect(tx));
     }
     Ok(out)
+}
+
+/// The [`TX_EFFECT_BYTES`] bytes of one transaction effect as it appears in block data (fee,
+/// nullifiers, note hashes, public data key and value); its keccak256 is the tx hash.
+pub fn encode_tx_effect(tx: &TxEffect) -> [u8; TX_EFFECT_BYTES] {
+    let mut out = [0u8; TX_EFFECT_BYTES];
+    let words = tx.nullifiers.iter().chain(&tx.note_hashes);
+    let write = [tx.public_data_write.key, tx.public_data_write.value];
+    let fee = Fr::from(tx.fee);
+    for (slot, word) in out
+        .chunks_exact_mut(32)
+        .zip(std::iter::once(&fee).chain(words).chain(&write))
+    {
+        slot.copy_from_slice(&fr_to_be_bytes(word));
+    }
+    out
 }
 
 /// Decodes and validates block data; rejects any byte string [`encode_block_data`] would
@@ -236,6 +247,19 @@ mod tests {
             decode_block_data(&bad),
             Err(Error::DataLength { .. })
         ));
+    }
+
+    #[test]
+    fn tx_effect_encoding_is_its_slice_of_block_data() {
+        let body = sample();
+        let data = encode_block_data(&body).unwrap();
+        for (index, tx) in body.txs.iter().enumerate() {
+            let start = BLOCK_DATA_HEADER_BYTES + index * TX_EFFECT_BYTES;
+            assert_eq!(
+                encode_tx_effect(tx)[..],
+                data[start..start + TX_EFFECT_BYTES]
+            );
+        }
     }
 
     #[test]

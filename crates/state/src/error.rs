@@ -187,6 +187,15 @@ pub enum Error {
         /// Configured `max_data_chunks`.
         max_chunks: usize,
     },
+    /// Bytes handed over as a block witness ([`crate::BlockWitness::from_bytes`]) do not
+    /// decode into one.
+    #[error("block witness of {len} bytes does not decode: {reason}")]
+    WitnessDecoding {
+        /// Length of the bytes given.
+        len: usize,
+        /// What failed: the ark-serialize error, or trailing bytes.
+        reason: String,
+    },
 }
 
 /// Why a single transaction effect is malformed.

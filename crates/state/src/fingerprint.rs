@@ -13,6 +13,7 @@
 //! The L1 contract computes `z` and `y` from calldata exactly like this.
 
 use ark_ff::{AdditiveGroup, PrimeField};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use sha3::{Digest, Keccak256};
 
 use crate::{error::Error, field::fr_to_be_bytes, field::Fr, poseidon, Result};
@@ -67,7 +68,7 @@ pub fn data_evaluation(chunks: &[Fr], z: Fr) -> Fr {
 }
 
 /// The fingerprint the L1 contract stores with a block and the proof binds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct DataFingerprint {
     /// `h`, the Poseidon data hash.
     pub hash: Fr,

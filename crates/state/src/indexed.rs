@@ -6,6 +6,10 @@
 use std::collections::BTreeMap;
 
 use ark_ff::AdditiveGroup;
+use ark_serialize::{
+    CanonicalDeserialize, CanonicalSerialize, Compress, Read, SerializationError, Valid, Validate,
+    Write,
+};
 
 use crate::{
     error::Error,
@@ -60,6 +64,65 @@ pub struct IndexedWriteWitness<L> {
     pub new_leaf_update: MerkleUpdate,
     /// Whether a new leaf was inserted (the tree's next index advanced by one).
     pub inserted: bool,
+}
+
+// ark-serialize's derive adds no bounds on type parameters, so the generic witness gets
+// hand-written impls: the fields in declaration order, as the derive would write them.
+impl<L: CanonicalSerialize> CanonicalSerialize for IndexedWriteWitness<L> {
+    fn serialize_with_mode<W: Write>(
+        &self,
+        mut writer: W,
+        compress: Compress,
+    ) -> Result<(), SerializationError> {
+        self.low_leaf.serialize_with_mode(&mut writer, compress)?;
+        self.low_leaf_index
+            .serialize_with_mode(&mut writer, compress)?;
+        self.low_leaf_update
+            .serialize_with_mode(&mut writer, compress)?;
+        self.new_leaf.serialize_with_mode(&mut writer, compress)?;
+        self.new_leaf_index
+            .serialize_with_mode(&mut writer, compress)?;
+        self.new_leaf_update
+            .serialize_with_mode(&mut writer, compress)?;
+        self.inserted.serialize_with_mode(&mut writer, compress)
+    }
+
+    fn serialized_size(&self, compress: Compress) -> usize {
+        self.low_leaf.serialized_size(compress)
+            + self.low_leaf_index.serialized_size(compress)
+            + self.low_leaf_update.serialized_size(compress)
+            + self.new_leaf.serialized_size(compress)
+            + self.new_leaf_index.serialized_size(compress)
+            + self.new_leaf_update.serialized_size(compress)
+            + self.inserted.serialized_size(compress)
+    }
+}
+
+impl<L: Valid> Valid for IndexedWriteWitness<L> {
+    fn check(&self) -> Result<(), SerializationError> {
+        self.low_leaf.check()?;
+        self.low_leaf_update.check()?;
+        self.new_leaf.check()?;
+        self.new_leaf_update.check()
+    }
+}
+
+impl<L: CanonicalDeserialize> CanonicalDeserialize for IndexedWriteWitness<L> {
+    fn deserialize_with_mode<R: Read>(
+        mut reader: R,
+        compress: Compress,
+        validate: Validate,
+    ) -> Result<Self, SerializationError> {
+        Ok(Self {
+            low_leaf: L::deserialize_with_mode(&mut reader, compress, validate)?,
+            low_leaf_index: u64::deserialize_with_mode(&mut reader, compress, validate)?,
+            low_leaf_update: MerkleUpdate::deserialize_with_mode(&mut reader, compress, validate)?,
+            new_leaf: L::deserialize_with_mode(&mut reader, compress, validate)?,
+            new_leaf_index: u64::deserialize_with_mode(&mut reader, compress, validate)?,
+            new_leaf_update: MerkleUpdate::deserialize_with_mode(&mut reader, compress, validate)?,
+            inserted: bool::deserialize_with_mode(&mut reader, compress, validate)?,
+        })
+    }
 }
 
 impl<L> IndexedWriteWitness<L> {

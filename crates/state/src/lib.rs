@@ -11,6 +11,7 @@
 
 mod apply;
 mod block;
+mod codec;
 mod config;
 mod encoding;
 mod error;
@@ -30,8 +31,8 @@ pub use apply::{apply_block, BlockWitness};
 pub use block::{Address, Block, BlockBody};
 pub use config::{required_data_chunks, StateConfig, MAX_TREE_DEPTH};
 pub use encoding::{
-    decode_block_data, encode_block_data, BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION,
-    TX_EFFECT_BYTES,
+    decode_block_data, encode_block_data, encode_tx_effect, BLOCK_DATA_HEADER_BYTES,
+    BLOCK_DATA_VERSION, TX_EFFECT_BYTES,
 };
 pub use error::{Error, Result, TxError};
 pub use field::{fr_from_be_bytes, fr_to_be_bytes, Fr};

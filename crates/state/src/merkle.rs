@@ -9,12 +9,13 @@
 use std::collections::HashMap;
 
 use ark_ff::AdditiveGroup;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use crate::{error::Error, field::Fr, poseidon, Result};
 
 /// Sibling path of a node, bottom-up: `siblings[k]` is the sibling at level `height + k`,
 /// where `height` is the level of the node the path starts from (0 for a leaf).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct MerklePath {
     /// Sibling hashes from the node's level up to just below the root.
     pub siblings: Vec<Fr>,
@@ -40,7 +41,7 @@ impl MerklePath {
 /// Witness of one write: the node at `(height, index)` changes from `old_node` to
 /// `new_node`, and `path` proves both `old_node` under `old_root` and `new_node` under
 /// `new_root` (the siblings do not change).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct MerkleUpdate {
     /// Level of the written node: 0 for a leaf, `h` for a subtree of `2^h` leaves.
     pub height: usize,

@@ -3,6 +3,7 @@
 //! `Poseidon(value, next_index, next_value)`.
 
 use ark_ff::AdditiveGroup;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use crate::{
     error::Error,
@@ -14,7 +15,7 @@ use crate::{
 const TREE: &str = "nullifier tree";
 
 /// A nullifier leaf preimage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct NullifierLeaf {
     /// The nullifier.
     pub value: Fr,

@@ -5,6 +5,7 @@
 //! inserts a leaf. Unwritten keys read as 0; key 0 is reserved (it means "no write").
 
 use ark_ff::AdditiveGroup;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use crate::{
     field::Fr,
@@ -15,7 +16,7 @@ use crate::{
 const TREE: &str = "public data tree";
 
 /// A public data leaf preimage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct PublicDataLeaf {
     /// Storage key.
     pub key: Fr,

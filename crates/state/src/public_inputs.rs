@@ -7,6 +7,10 @@
 //! ```
 
 use ark_ff::{BigInt, PrimeField};
+use ark_serialize::{
+    CanonicalDeserialize, CanonicalSerialize, Compress, Read, SerializationError, Valid, Validate,
+    Write,
+};
 
 use crate::{
     error::Error,
@@ -48,6 +52,74 @@ pub struct BlockPublicInputs {
     total_fees: u128,
     globals: Fr,
     fingerprint: DataFingerprint,
+}
+
+// Hand-written because `u128` has no ark-serialize impl and `globals` is derived data: the
+// fees travel as two little-endian `u64` halves and `globals` is recomputed on decoding.
+impl CanonicalSerialize for BlockPublicInputs {
+    fn serialize_with_mode<W: Write>(
+        &self,
+        mut writer: W,
+        compress: Compress,
+    ) -> Result<(), SerializationError> {
+        self.prev_state_root
+            .serialize_with_mode(&mut writer, compress)?;
+        self.new_state_root
+            .serialize_with_mode(&mut writer, compress)?;
+        self.block_number
+            .serialize_with_mode(&mut writer, compress)?;
+        self.slot.serialize_with_mode(&mut writer, compress)?;
+        fee_halves(self.total_fees).serialize_with_mode(&mut writer, compress)?;
+        self.fingerprint.serialize_with_mode(&mut writer, compress)
+    }
+
+    fn serialized_size(&self, compress: Compress) -> usize {
+        self.prev_state_root.serialized_size(compress)
+            + self.new_state_root.serialized_size(compress)
+            + self.block_number.serialized_size(compress)
+            + self.slot.serialized_size(compress)
+            + fee_halves(self.total_fees).serialized_size(compress)
+            + self.fingerprint.serialized_size(compress)
+    }
+}
+
+impl Valid for BlockPublicInputs {
+    fn check(&self) -> Result<(), SerializationError> {
+        self.prev_state_root.check()?;
+        self.new_state_root.check()?;
+        self.globals.check()?;
+        self.fingerprint.check()
+    }
+}
+
+impl CanonicalDeserialize for BlockPublicInputs {
+    fn deserialize_with_mode<R: Read>(
+        mut reader: R,
+        compress: Compress,
+        validate: Validate,
+    ) -> Result<Self, SerializationError> {
+        let prev_state_root = Fr::deserialize_with_mode(&mut reader, compress, validate)?;
+        let new_state_root = Fr::deserialize_with_mode(&mut reader, compress, validate)?;
+        let block_number = u64::deserialize_with_mode(&mut reader, compress, validate)?;
+        let slot = u64::deserialize_with_mode(&mut reader, compress, validate)?;
+        let [low, high] = <[u64; 2]>::deserialize_with_mode(&mut reader, compress, validate)?;
+        let total_fees = u128::from(low) | (u128::from(high) << 64);
+        let fingerprint = DataFingerprint::deserialize_with_mode(&mut reader, compress, validate)?;
+        Self::new(
+            prev_state_root,
+            new_state_root,
+            block_number,
+            slot,
+            total_fees,
+            fingerprint,
+        )
+        .map_err(|_| SerializationError::InvalidData)
+    }
+}
+
+/// `total` as its low and high 64-bit halves.
+fn fee_halves(total: u128) -> [u64; 2] {
+    [total as u64, (total >> 64) as u64]
 }
 
 impl BlockPublicInputs {

@@ -2,6 +2,7 @@
 //! zeros (a zero nullifier, note hash or key means "empty slot").
 
 use ark_ff::AdditiveGroup;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use crate::{error::TxError, field::Fr};
 
@@ -13,7 +14,7 @@ pub const MAX_NOTE_HASHES_PER_TX: usize = 2;
 pub const MAX_PUBLIC_DATA_WRITES_PER_TX: usize = 1;
 
 /// A write of `value` under `key` in the public data tree; key 0 means "no write".
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct PublicDataWrite {
     /// Storage key (non-zero for a real write).
     pub key: Fr,
@@ -23,7 +24,7 @@ pub struct PublicDataWrite {
 
 /// The effect of one transaction on the state. `TxEffect::default()` is the all-zero padding
 /// effect that fills a block up to `max_txs_per_block` in the circuit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct TxEffect {
     /// Fee paid to the block (summed into the block's `totalFees`).
     pub fee: u64,

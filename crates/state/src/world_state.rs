@@ -6,13 +6,15 @@
 //! circuit can only write new leaves where the native state does: the transition is a
 //! function of the previous root and the block.
 
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+
 use crate::{
     config::StateConfig, field::Fr, note_tree::NoteHashTree, nullifier_tree::NullifierTree,
     poseidon, public_data_tree::PublicDataTree, Result,
 };
 
 /// A tree's root and first free leaf index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct TreeSnapshot {
     /// Merkle root.
     pub root: Fr,
@@ -21,7 +23,7 @@ pub struct TreeSnapshot {
 }
 
 /// Snapshots of the three trees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct StateSnapshot {
     /// The append-only note-hash tree.
     pub note_hash_tree: TreeSnapshot,

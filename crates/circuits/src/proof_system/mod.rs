@@ -23,7 +23,9 @@ use crate::Result;
 /// A SNARK with a circuit-specific setup, as the rollup uses it.
 ///
 /// Keys and proofs travel in ark-serialize's compressed format (see the provided methods);
-/// every deserialization validates points (on the curve, in the right subgroup).
+/// every deserialization validates points (on the curve, in the right subgroup). The one
+/// exception is the devnet key cache, which this code writes and reads itself: uncompressed
+/// and unchecked, so loading it is bound by I/O rather than by point decompression.
 pub trait ProofSystem {
     /// The scalar field the circuits are written over.
     type Field: PrimeField;
@@ -99,15 +101,27 @@ pub trait ProofSystem {
         Ok(())
     }
 
-    /// Reads a key pair written by [`ProofSystem::write_key_pair`] **without** validating the
-    /// points: only for files this process family wrote itself (the devnet key cache), where
-    /// the subgroup checks would cost more than the setup they save.
+    /// Writes a key pair uncompressed (about twice the size of [`ProofSystem::write_key_pair`]):
+    /// the devnet key cache format, read back by [`ProofSystem::read_trusted_key_pair`].
+    fn write_uncompressed_key_pair<W: Write>(
+        pk: &Self::ProvingKey,
+        vk: &Self::VerifyingKey,
+        mut writer: W,
+    ) -> Result<()> {
+        pk.serialize_uncompressed(&mut writer)?;
+        vk.serialize_uncompressed(&mut writer)?;
+        Ok(())
+    }
+
+    /// Reads a key pair written by [`ProofSystem::write_uncompressed_key_pair`] **without**
+    /// validating the points: only for files this process family wrote itself (the devnet key
+    /// cache), where decompression and subgroup checks would cost as much as the setup they
+    /// save.
     fn read_trusted_key_pair<R: Read>(
         mut reader: R,
     ) -> Result<(Self::ProvingKey, Self::VerifyingKey)> {
-        let pk = Self::ProvingKey::deserialize_with_mode(&mut reader, Compress::Yes, Validate::No)?;
-        let vk =
-            Self::VerifyingKey::deserialize_with_mode(&mut reader, Compress::Yes, Validate::No)?;
+        let pk = Self::ProvingKey::deserialize_uncompressed_unchecked(&mut reader)?;
+        let vk = Self::VerifyingKey::deserialize_uncompressed_unchecked(&mut reader)?;
         Ok((pk, vk))
     }
 

@@ -44,6 +44,15 @@ fn cache_runs_setup_once_then_loads() {
         )
         .unwrap();
     assert!(path.is_file());
+    // The cache is the uncompressed format, read back without validation.
+    let mut uncompressed = Vec::new();
+    Groth16Bn254::write_uncompressed_key_pair(
+        &created.proving_key,
+        &created.verifying_key,
+        &mut uncompressed,
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), uncompressed);
     let modified = path.metadata().unwrap().modified().unwrap();
 
     let loaded = cache
@@ -59,6 +68,16 @@ fn cache_runs_setup_once_then_loads() {
 
     let (proof, inputs) = prove(&loaded, &mut ChaCha20Rng::seed_from_u64(4));
     assert!(Groth16Bn254::verify(&created.verifying_key, &inputs, &proof).unwrap());
+
+    // A cache entry in the older compressed format, under its old name, is not read: the
+    // entry is set up again under the new name.
+    let legacy_id = CircuitId::new("test-circuit", b"legacy").unwrap();
+    let legacy = cache.dir().join(legacy_id.cache_key());
+    write_key_pair(&legacy.join("insecure-devnet-keys.bin"), &created).unwrap();
+    cache
+        .load_or_insecure_devnet_setup::<Groth16Bn254, _>(&legacy_id, TestCircuit::blank(2), None)
+        .unwrap();
+    assert!(legacy.join(INSECURE_DEVNET_KEY_FILE).is_file());
 
     // Other parameters, other entry.
     let other = CircuitId::new("test-circuit", b"inputs=3").unwrap();

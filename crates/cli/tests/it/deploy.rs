@@ -93,10 +93,10 @@ async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
 
     // Parameters: the devnet column of docs/protocol.md, as the contracts hold them.
     let config = rollup.config().call().await?;
-    assert_eq!(config.proposalWindow, U256::from(4));
-    assert_eq!(config.backupWindow, U256::from(16));
-    assert_eq!(config.claimWindowSlots, U256::from(2));
-    assert_eq!(config.proofWindowSlots, U256::from(4));
+    assert_eq!(config.proposalWindow, U256::from(8));
+    assert_eq!(config.backupWindow, U256::from(12));
+    assert_eq!(config.claimWindowSlots, U256::from(1));
+    assert_eq!(config.proofWindowSlots, U256::from(2));
     assert_eq!(config.maxDataBytes, U256::from(25 + 224 * 4));
     assert_eq!(config.blockReward, TokenAmount::tokens(10).0);
     assert_eq!(config.proofSubmissionReward, TokenAmount::tokens(1).0);
@@ -116,14 +116,14 @@ async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
         staking.minimumStake().call().await?,
         TokenAmount::tokens(100).0
     );
-    assert_eq!(staking.slotDuration().call().await?, U256::from(8));
-    assert_eq!(staking.epochDuration().call().await?, U256::from(4));
+    assert_eq!(staking.slotDuration().call().await?, U256::from(20));
+    assert_eq!(staking.epochDuration().call().await?, U256::from(2));
     assert_eq!(staking.entryPeriod().call().await?, U256::ZERO);
     assert_eq!(staking.exitDelay().call().await?, U256::from(60));
     assert_eq!(staking.exitChurnPerEpoch().call().await?, U256::from(4));
     assert_eq!(staking.snapshotLag().call().await?, U256::from(1));
     assert_eq!(escrow.withdrawalDelay().call().await?, U256::from(60));
-    assert_eq!(rollup.slotDuration().call().await?, U256::from(8));
+    assert_eq!(rollup.slotDuration().call().await?, U256::from(20));
     assert_eq!(
         rollup.genesisTime().call().await?,
         U256::from(d.parameters.staking.genesis_time)
@@ -213,7 +213,7 @@ async fn redeploys_on_a_fresh_chain_and_on_request() -> eyre::Result<()> {
         Err(Error::DeploymentMismatch { differences, .. }) => {
             assert_eq!(differences.len(), 1, "{differences:?}");
             assert!(
-                differences[0].starts_with("staking.slotDuration: 8 on chain, wanted 12"),
+                differences[0].starts_with("staking.slotDuration: 20 on chain, wanted 12"),
                 "{differences:?}"
             );
         }

@@ -1,0 +1,179 @@
+//! The `broker_*` JSON-RPC methods' names, parameters and answers (`docs/services.md`),
+//! shared by the server and [`crate::BrokerClient`]. Field names are camelCase on the wire;
+//! byte strings are `0x` hex.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{
+    block_job::BlockProofResult,
+    error::{Error, Result},
+    hex,
+    job::{JobId, JobKind, JobRecord, JobStatus},
+};
+
+/// `broker_enqueueJob`: store a job (idempotent).
+pub const ENQUEUE_JOB: &str = "broker_enqueueJob";
+/// `broker_getJob`: a job's status and outcome.
+pub const GET_JOB: &str = "broker_getJob";
+/// `broker_takeJob`: lease the next job to an agent.
+pub const TAKE_JOB: &str = "broker_takeJob";
+/// `broker_heartbeat`: extend a lease.
+pub const HEARTBEAT: &str = "broker_heartbeat";
+/// `broker_completeJob`: deliver a result.
+pub const COMPLETE_JOB: &str = "broker_completeJob";
+/// `broker_failJob`: report a failed attempt.
+pub const FAIL_JOB: &str = "broker_failJob";
+
+/// Parameters of `broker_enqueueJob`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnqueueJobParams {
+    /// What to prove.
+    pub kind: JobKind,
+    /// The epoch (priority: lower first).
+    pub epoch: u64,
+    /// The kind's input (a block job: `BlockWitness::to_bytes`).
+    #[serde(with = "hex::bytes")]
+    pub input: Vec<u8>,
+}
+
+/// Answer of `broker_enqueueJob`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnqueueJobResult {
+    /// `keccak256(kind || input)`.
+    pub id: JobId,
+    /// The job's status (of the first enqueue, if it was known).
+    pub status: JobStatus,
+}
+
+/// Parameters of `broker_getJob`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetJobParams {
+    /// The job.
+    pub id: JobId,
+}
+
+/// Answer of `broker_getJob` (or `null` for an unknown id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView {
+    /// The job.
+    pub id: JobId,
+    /// What it proves.
+    pub kind: JobKind,
+    /// Its epoch.
+    pub epoch: u64,
+    /// Where it is.
+    pub status: JobStatus,
+    /// Times it was handed to an agent.
+    pub attempts: u32,
+    /// The result, once `proven`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    /// Why the latest attempt failed, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl JobView {
+    /// The result of a proven `block` job, decoded and checked (`None` while not proven).
+    pub fn block_result(&self) -> Result<Option<BlockProofResult>> {
+        let decode = |result| {
+            BlockProofResult::from_json(result).map_err(|reason| Error::InvalidResult {
+                id: self.id,
+                reason,
+            })
+        };
+        self.result.as_ref().map(decode).transpose()
+    }
+}
+
+impl From<&JobRecord> for JobView {
+    fn from(job: &JobRecord) -> Self {
+        Self {
+            id: job.id,
+            kind: job.kind,
+            epoch: job.epoch,
+            status: job.status,
+            attempts: job.attempts,
+            result: job.result.clone(),
+            error: job.error.clone(),
+        }
+    }
+}
+
+/// Parameters of `broker_takeJob`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TakeJobParams {
+    /// Who asks (1 to [`MAX_AGENT_ID_CHARS`] characters).
+    pub agent_id: String,
+    /// The kinds it takes (all when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<Vec<JobKind>>,
+}
+
+/// Longest agent id accepted.
+pub const MAX_AGENT_ID_CHARS: usize = 128;
+
+/// Answer of `broker_takeJob` (or `null` when nothing is queued): the job, leased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignedJob {
+    /// The job.
+    pub id: JobId,
+    /// What to prove.
+    pub kind: JobKind,
+    /// Its epoch.
+    pub epoch: u64,
+    /// Its input.
+    #[serde(with = "hex::bytes")]
+    pub input: Vec<u8>,
+    /// The lease length: heartbeat well within it.
+    pub lease_ms: u64,
+}
+
+/// Parameters of `broker_heartbeat`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeartbeatParams {
+    /// The lease holder.
+    pub agent_id: String,
+    /// The job.
+    pub id: JobId,
+}
+
+/// Answer of `broker_heartbeat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeartbeatResult {
+    /// The lease now runs for this long.
+    pub lease_ms: u64,
+}
+
+/// Parameters of `broker_completeJob`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompleteJobParams {
+    /// The lease holder.
+    pub agent_id: String,
+    /// The job.
+    pub id: JobId,
+    /// The result (a block job: [`BlockProofResult::to_json`]).
+    pub result: Value,
+}
+
+/// Parameters of `broker_failJob`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailJobParams {
+    /// The lease holder.
+    pub agent_id: String,
+    /// The job.
+    pub id: JobId,
+    /// What went wrong.
+    pub error: String,
+}

@@ -1,0 +1,182 @@
+//! The error type of the broker crate.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use fernet_state::StateConfig;
+
+use crate::job::{JobId, JobStatus};
+
+/// Result alias with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the broker, its client and the agent.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The data directory could not be created.
+    #[error("cannot create data directory {}: {source}", path.display())]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The job store file could not be opened (or is held by another broker).
+    #[error("cannot open job store {}: {source}", path.display())]
+    OpenStore {
+        /// The redb file.
+        path: PathBuf,
+        /// The underlying error (boxed: it is large).
+        source: Box<redb::DatabaseError>,
+    },
+    /// A read or write of the job store failed (boxed: redb's error is large).
+    #[error("job store: {0}")]
+    Store(Box<redb::Error>),
+    /// A stored job record does not decode: the store is corrupt or from another version.
+    #[error("job {id} has a corrupt record: {source}")]
+    CorruptRecord {
+        /// The job.
+        id: JobId,
+        /// The decoding error.
+        source: serde_json::Error,
+    },
+    /// No job has this id.
+    #[error("no job {0}")]
+    JobNotFound(JobId),
+    /// The agent does not hold the job's lease (any more).
+    #[error("agent {agent_id:?} holds no lease on job {id}: {reason}")]
+    LeaseLost {
+        /// The job.
+        id: JobId,
+        /// The agent that asked.
+        agent_id: String,
+        /// Why: expired, held by another agent, or the job's status.
+        reason: String,
+    },
+    /// A job is proven with another result; results are never replaced.
+    #[error("job {0} is already proven with another result")]
+    AlreadyProven(JobId),
+    /// A job is in a final status that the request cannot change.
+    #[error("job {id} is {status}")]
+    JobFinal {
+        /// The job.
+        id: JobId,
+        /// Its status (`proven` or `failed`).
+        status: JobStatus,
+    },
+    /// A job's input is larger than the broker accepts.
+    #[error("input of {len} bytes exceeds the {max}-byte limit")]
+    InputTooLarge {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A job's input does not decode as its kind's input.
+    #[error("input is not a valid {kind} job input: {reason}")]
+    InvalidInput {
+        /// The job's kind.
+        kind: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A completion's result does not have the shape of its kind's result, or does not prove
+    /// the job's statement.
+    #[error("result for job {id} rejected: {reason}")]
+    InvalidResult {
+        /// The job.
+        id: JobId,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The broker could not listen on its address.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The HTTP server stopped with an error.
+    #[error("HTTP server on {addr} failed: {source}")]
+    Serve {
+        /// Its address.
+        addr: SocketAddr,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An HTTP request to the broker failed (unreachable, timeout, non-JSON answer).
+    #[error("{method} to {url} failed: {}", error_chain(source))]
+    Http {
+        /// The JSON-RPC method.
+        method: &'static str,
+        /// The broker's URL.
+        url: String,
+        /// The underlying error.
+        source: reqwest::Error,
+    },
+    /// The broker answered with a JSON-RPC error.
+    #[error("{method} rejected by the broker (code {code}): {message}")]
+    Rpc {
+        /// The JSON-RPC method.
+        method: &'static str,
+        /// The JSON-RPC error code.
+        code: i64,
+        /// The broker's message.
+        message: String,
+    },
+    /// The broker's answer is not what the method returns.
+    #[error("{method}: unexpected answer: {reason}")]
+    BadResponse {
+        /// The JSON-RPC method.
+        method: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A job's witness is for a configuration this agent has no keys for.
+    #[error("no keys for state configuration {0:?}: the agent accepts only its configured ones")]
+    UnsupportedConfig(StateConfig),
+    /// The circuit crate failed (keys, witness shape, proving).
+    #[error("proving failed: {0}")]
+    Circuits(#[from] fernet_circuits::Error),
+    /// A freshly made proof does not verify: the keys or the witness are wrong.
+    #[error("the proof of job {0} does not verify against the verifying key")]
+    ProofDoesNotVerify(JobId),
+    /// A background task panicked or was cancelled.
+    #[error("task {task} ended abnormally: {reason}")]
+    Task {
+        /// Which task.
+        task: &'static str,
+        /// The panic or cancellation.
+        reason: String,
+    },
+}
+
+/// `error` and its sources, joined by `: ` (reqwest's own message omits the cause).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The redb error types, each a step of a transaction, all reported as [`Error::Store`].
+macro_rules! store_error {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for Error {
+            fn from(error: $ty) -> Self {
+                Error::Store(Box::new(error.into()))
+            }
+        }
+    )*};
+}
+
+store_error!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);

@@ -1,0 +1,144 @@
+//! The broker service: the store, the HTTP server and the lease-expiry task, started and
+//! stopped together.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+
+use crate::{
+    broker::{Broker, JobPolicy},
+    error::{Error, Result},
+    rpc::router,
+};
+
+/// Where and how the broker runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerConfig {
+    /// Interface to listen on (default `127.0.0.1`).
+    pub host: String,
+    /// Port (`PROVER_BROKER_PORT`, default 8090; 0 picks a free one).
+    pub port: u16,
+    /// Directory of the job store (`DATA_DIRECTORY`, default `.fernet/broker`).
+    pub data_dir: PathBuf,
+    /// Leases, retries and size limits.
+    pub policy: JobPolicy,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8090,
+            data_dir: PathBuf::from(".fernet/broker"),
+            policy: JobPolicy::default(),
+        }
+    }
+}
+
+/// A running broker.
+#[derive(Debug)]
+pub struct BrokerServer {
+    broker: Arc<Broker>,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<Result<()>>,
+    expiry: JoinHandle<()>,
+}
+
+impl BrokerServer {
+    /// Opens the store, listens and starts serving and expiring leases.
+    pub async fn start(config: BrokerConfig) -> Result<Self> {
+        let broker = Arc::new(Broker::open(&config.data_dir, config.policy)?);
+        let bind = format!("{}:{}", config.host, config.port);
+        let listener = TcpListener::bind(&bind)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: bind.clone(),
+                source,
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| Error::Bind { addr: bind, source })?;
+        tracing::info!(
+            store = %broker.store_path().display(),
+            job_timeout_ms = config.policy.job_timeout_ms(),
+            max_attempts = broker.policy().max_attempts,
+            "broker listening on {addr}"
+        );
+        let (shutdown, stop) = watch::channel(false);
+        let server = tokio::spawn(serve(listener, Arc::clone(&broker), addr, stop.clone()));
+        let expiry = tokio::spawn(expire_leases(Arc::clone(&broker), stop));
+        Ok(Self {
+            broker,
+            addr,
+            shutdown,
+            server,
+            expiry,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its URL, `http://<address>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The broker behind the server.
+    pub fn broker(&self) -> &Arc<Broker> {
+        &self.broker
+    }
+
+    /// Stops serving (requests in flight finish) and the expiry task.
+    pub async fn shutdown(self) -> Result<()> {
+        let _ = self.shutdown.send(true);
+        let served = self.server.await.map_err(|error| Error::Task {
+            task: "broker-http",
+            reason: error.to_string(),
+        })?;
+        self.expiry.await.map_err(|error| Error::Task {
+            task: "broker-lease-expiry",
+            reason: error.to_string(),
+        })?;
+        tracing::info!(addr = %self.addr, "broker stopped");
+        served
+    }
+}
+
+/// The `broker-http` task.
+async fn serve(
+    listener: TcpListener,
+    broker: Arc<Broker>,
+    addr: SocketAddr,
+    mut stop: watch::Receiver<bool>,
+) -> Result<()> {
+    axum::serve(listener, router(broker))
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|stop| *stop).await;
+        })
+        .await
+        .map_err(|source| Error::Serve { addr, source })
+}
+
+/// The `broker-lease-expiry` task: expires overdue leases every quarter of the job timeout
+/// (between 50 ms and 1 s), so a job of a dead agent is back in the queue soon after its
+/// deadline even if no agent asks for work.
+async fn expire_leases(broker: Arc<Broker>, mut stop: watch::Receiver<bool>) {
+    let period =
+        (broker.policy().job_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        let broker = Arc::clone(&broker);
+        match tokio::task::spawn_blocking(move || broker.expire_leases()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "lease expiry failed"),
+            Err(error) => tracing::error!(%error, "lease expiry task panicked"),
+        }
+    }
+}

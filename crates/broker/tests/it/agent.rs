@@ -1,0 +1,116 @@
+//! A real agent, in-process, proving a real devnet block job end to end with the cached devnet
+//! keys; an agent stopped mid-proof handing its job back; and a witness of a configuration the
+//! agent has no keys for failing its job.
+
+use std::{sync::Arc, time::Duration};
+
+use fernet_broker::{Agent, AgentConfig, BlockKeys, BrokerClient, JobKind, JobStatus};
+use fernet_circuits::{
+    block::{
+        prover::{default_key_cache_dir, verify_block},
+        sizing::full_block_witness,
+    },
+    keys::KeyCache,
+};
+use fernet_state::StateConfig;
+use tokio::sync::watch;
+
+use crate::support::{policy, start_broker};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_proves_a_devnet_block_job_that_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_broker(dir.path(), policy(10_000, 2)).await;
+    let client = BrokerClient::new(server.url());
+    let keys = Arc::new(BlockKeys::new(
+        KeyCache::new(default_key_cache_dir()),
+        vec![StateConfig::devnet()],
+    ));
+    let witness = full_block_witness(StateConfig::devnet()).unwrap();
+    let expected_inputs = witness.public_inputs.to_field_elements();
+    let job = client
+        .enqueue_job(JobKind::Block, 1, &witness.to_bytes())
+        .await
+        .unwrap();
+    // A witness of another configuration: refused without a setup, failed after 2 attempts.
+    let other_config = StateConfig {
+        note_tree_depth: 17,
+        ..StateConfig::devnet()
+    };
+    let unsupported = client
+        .enqueue_job(
+            JobKind::Block,
+            2,
+            &full_block_witness(other_config).unwrap().to_bytes(),
+        )
+        .await
+        .unwrap();
+
+    let config = AgentConfig {
+        agent_id: "test-agent".into(),
+        concurrency: 1,
+        poll_interval: Duration::from_millis(50),
+        kinds: vec![JobKind::Block],
+    };
+    let start_agent = || {
+        let (stop, shutdown) = watch::channel(false);
+        let agent = Agent::new(client.clone(), config.clone(), Arc::clone(&keys));
+        (stop, tokio::spawn(agent.run(shutdown)))
+    };
+
+    // Stopped while proving: the job goes back to the queue at once.
+    let (stop, agent) = start_agent();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while client.get_job(job.id).await.unwrap().unwrap().status != JobStatus::Proving {
+        assert!(tokio::time::Instant::now() < deadline, "never taken");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(true).unwrap();
+    agent.await.unwrap().unwrap();
+    let handed_back = client.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!(
+        (handed_back.status, handed_back.attempts),
+        (JobStatus::Queued, 1)
+    );
+    assert_eq!(
+        handed_back.error.as_deref(),
+        Some("agent test-agent: agent shutting down")
+    );
+
+    let (stop, agent) = start_agent();
+
+    let proven = tokio::time::timeout(
+        Duration::from_secs(240),
+        client.wait_for_job(job.id, Duration::from_millis(200)),
+    )
+    .await
+    .expect("proven within 4 minutes")
+    .unwrap();
+    assert_eq!(proven.status, JobStatus::Proven, "{proven:?}");
+    let result = proven.block_result().unwrap().unwrap();
+    let inputs = result.public_inputs().unwrap();
+    assert_eq!(inputs, expected_inputs);
+    let pair = keys.get(&StateConfig::devnet()).unwrap();
+    assert!(verify_block(&pair.verifying_key, &inputs, &result.proof().unwrap()).unwrap());
+
+    let failed = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.wait_for_job(unsupported.id, Duration::from_millis(100)),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(failed.status, JobStatus::Failed);
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("no keys for state configuration"),
+        "{failed:?}"
+    );
+
+    stop.send(true).unwrap();
+    agent.await.unwrap().unwrap();
+    server.shutdown().await.unwrap();
+}

@@ -1,0 +1,258 @@
+//! The JSON-RPC server over HTTP: the full job cycle through `BrokerClient`, and clear errors
+//! for bad requests after which the server still answers.
+
+use fernet_broker::{
+    BrokerClient, Error, JobId, JobKind, JobPolicy, JobStatus, INVALID_PARAMS, INVALID_REQUEST,
+    METHOD_NOT_FOUND, PARSE_ERROR, REJECTED,
+};
+use serde_json::json;
+
+use crate::support::{fake_result, policy, post_raw, rpc_error, start_broker, witness};
+
+#[tokio::test]
+async fn a_job_goes_through_its_life_over_json_rpc() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_broker(dir.path(), policy(60_000, 3)).await;
+    let client = BrokerClient::new(server.url());
+    let input = witness(1).to_bytes();
+
+    let enqueued = client.enqueue_job(JobKind::Block, 4, &input).await.unwrap();
+    assert_eq!(enqueued.id, JobId::compute(JobKind::Block, &input));
+    assert_eq!(enqueued.status, JobStatus::Queued);
+    assert_eq!(
+        client.enqueue_job(JobKind::Block, 4, &input).await.unwrap(),
+        enqueued
+    );
+
+    let job = client.take_job("agent-1", None).await.unwrap().unwrap();
+    assert_eq!((job.id, job.epoch, job.lease_ms), (enqueued.id, 4, 60_000));
+    assert_eq!(job.input, input);
+    assert!(client.take_job("agent-2", None).await.unwrap().is_none());
+    assert_eq!(
+        client.heartbeat("agent-1", job.id).await.unwrap().lease_ms,
+        60_000
+    );
+    let lost = client.heartbeat("agent-2", job.id).await.unwrap_err();
+    assert!(
+        matches!(&lost, Error::Rpc { code: REJECTED, message, .. } if message.contains("leased to agent agent-1")),
+        "{lost}"
+    );
+
+    client
+        .complete_job("agent-1", job.id, fake_result(1))
+        .await
+        .unwrap();
+    let view = client.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!(
+        (view.status, view.attempts, view.epoch),
+        (JobStatus::Proven, 1, 4)
+    );
+    let result = view.block_result().unwrap().unwrap();
+    assert_eq!(result.proof.len(), 256);
+    assert_eq!(
+        result.public_inputs,
+        witness(1).public_inputs.to_u256_be_words().to_vec()
+    );
+    assert!(client.get_job(JobId([9; 32])).await.unwrap().is_none());
+
+    // A second job fails for good (max attempts 3 not reached yet: it is queued again).
+    let other = client
+        .enqueue_job(JobKind::Block, 4, &witness(2).to_bytes())
+        .await
+        .unwrap();
+    client
+        .take_job("agent-1", Some(&[JobKind::Block]))
+        .await
+        .unwrap()
+        .unwrap();
+    client.fail_job("agent-1", other.id, "boom").await.unwrap();
+    let view = client.get_job(other.id).await.unwrap().unwrap();
+    assert_eq!(view.status, JobStatus::Queued);
+    assert_eq!(view.error.as_deref(), Some("agent agent-1: boom"));
+
+    let metrics = reqwest::get(format!("{}/metrics", server.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "prover_broker_jobs{status=\"proven\"} 1",
+        "prover_broker_jobs{status=\"queued\"} 1",
+        "prover_broker_jobs_enqueued_total 2",
+        "prover_broker_jobs_taken_total 2",
+        "prover_broker_jobs_completed_total 1",
+        "prover_broker_job_attempts_failed_total 1",
+        "prover_broker_job_proving_seconds_count 1",
+        "prover_broker_agents_active 2",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no {line} in\n{metrics}"
+        );
+    }
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_errors_and_the_server_keeps_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = JobPolicy {
+        max_input_bytes: 20_000,
+        ..policy(60_000, 3)
+    };
+    let server = start_broker(dir.path(), policy).await;
+    let url = server.url();
+    let input = format!("0x{}", hex::encode(witness(1).to_bytes()));
+
+    let (status, answer) = post_raw(&url, "{not json").await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["error"]["code"], PARSE_ERROR, "{answer}");
+    let (_, answer) = post_raw(&url, "[1, 2]").await;
+    assert_eq!(answer["error"]["code"], INVALID_REQUEST, "{answer}");
+    let (_, answer) = post_raw(&url, r#"{"jsonrpc":"2.0","id":1,"method":5}"#).await;
+    assert_eq!(answer["error"]["code"], INVALID_REQUEST, "{answer}");
+
+    let (code, message) = rpc_error(&url, "broker_nope", json!({})).await;
+    assert_eq!(
+        (code, message.as_str()),
+        (METHOD_NOT_FOUND, "unknown method \"broker_nope\"")
+    );
+
+    let cases = [
+        (
+            "broker_enqueueJob",
+            json!("x"),
+            "params: expected an object, got \"x\"",
+        ),
+        (
+            "broker_enqueueJob",
+            json!({ "kind": "block", "input": input }),
+            "epoch: missing",
+        ),
+        (
+            "broker_enqueueJob",
+            json!({ "kind": "block", "epoch": "3", "input": input }),
+            "epoch: invalid type: string \"3\", expected u64 (got \"3\")",
+        ),
+        (
+            "broker_enqueueJob",
+            json!({ "kind": "block", "epoch": -1, "input": input }),
+            "epoch: invalid value: integer `-1`, expected u64 (got -1)",
+        ),
+        (
+            "broker_enqueueJob",
+            json!({ "kind": "epoch", "epoch": 1, "input": input }),
+            "kind: unknown variant `epoch`, expected `block` (got \"epoch\")",
+        ),
+        (
+            "broker_enqueueJob",
+            json!({ "kind": "block", "epoch": 1, "input": "0xzz" }),
+            "input: invalid hex \"0xzz\": Invalid character 'z' at position 0",
+        ),
+        (
+            "broker_enqueueJob",
+            json!({ "kind": "block", "epoch": 1, "input": format!("0x{}", "00".repeat(20_001)) }),
+            "input: 20001 bytes exceeds the 20000-byte limit",
+        ),
+        (
+            "broker_getJob",
+            json!({ "id": "0x12" }),
+            "id: expected 32 bytes, got 1 in \"0x12\" (got \"0x12\")",
+        ),
+        (
+            "broker_takeJob",
+            json!({ "agentId": "" }),
+            "agentId: expected 1 to 128 characters, got 0",
+        ),
+        (
+            "broker_takeJob",
+            json!({ "agentId": "a", "kinds": "block" }),
+            "kinds: invalid type: string \"block\", expected a sequence (got \"block\")",
+        ),
+        (
+            "broker_heartbeat",
+            json!([{ "agentId": "a" }]),
+            "id: missing",
+        ),
+        (
+            "broker_failJob",
+            json!({ "agentId": "a", "id": format!("0x{}", "11".repeat(32)) }),
+            "error: missing",
+        ),
+    ];
+    for (method, params, expected) in cases {
+        let (code, message) = rpc_error(&url, method, params.clone()).await;
+        assert_eq!(
+            (code, message.as_str()),
+            (INVALID_PARAMS, expected),
+            "{method} {params}"
+        );
+    }
+
+    // Valid hex that is not a witness: -32602 naming the input.
+    let (code, message) = rpc_error(
+        &url,
+        "broker_enqueueJob",
+        json!({ "kind": "block", "epoch": 1, "input": "0x0102" }),
+    )
+    .await;
+    assert_eq!(code, INVALID_PARAMS);
+    assert!(
+        message.starts_with(
+            "input: input is not a valid block job input: block witness of 2 bytes does not decode"
+        ),
+        "{message}"
+    );
+
+    // A result of the wrong shape names the field.
+    let client = BrokerClient::new(url.clone());
+    let job = client
+        .enqueue_job(JobKind::Block, 1, &witness(1).to_bytes())
+        .await
+        .unwrap();
+    client.take_job("a", None).await.unwrap().unwrap();
+    let mut result = fake_result(1);
+    result["publicInputs"][2] = json!(format!("0x{}", "ff".repeat(32)));
+    let (code, message) = rpc_error(
+        &url,
+        "broker_completeJob",
+        json!({ "agentId": "a", "id": job.id, "result": result }),
+    )
+    .await;
+    assert_eq!(code, INVALID_PARAMS);
+    assert!(
+        message.ends_with("result.publicInputs[2]: not below the BN254 scalar modulus"),
+        "{message}"
+    );
+    let (code, message) = rpc_error(
+        &url,
+        "broker_completeJob",
+        json!({ "agentId": "a", "id": format!("0x{}", "11".repeat(32)), "result": fake_result(1) }),
+    )
+    .await;
+    assert_eq!(
+        (code, message.as_str()),
+        (
+            REJECTED,
+            "no job 0x1111111111111111111111111111111111111111111111111111111111111111"
+        )
+    );
+
+    // A body over the limit (twice the input limit and some) is refused before parsing.
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"broker_enqueueJob","params":{{"kind":"block","epoch":1,"input":"0x{}"}}}}"#,
+        "00".repeat(100_000)
+    );
+    let (status, answer) = post_raw(&url, huge).await;
+    assert_eq!(status, 413);
+    assert_eq!(answer["error"]["code"], INVALID_REQUEST, "{answer}");
+
+    // Still up, and nothing bad was stored.
+    let health = reqwest::get(format!("{url}/health")).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    assert_eq!(health.text().await.unwrap(), "ok");
+    let view = client.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!(view.status, JobStatus::Proving);
+    server.shutdown().await.unwrap();
+}

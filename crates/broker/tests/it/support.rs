@@ -1,0 +1,87 @@
+//! Shared helpers: real witnesses, well-formed results, servers and raw requests.
+
+use std::time::Duration;
+
+use ark_bn254::{Fr, G1Affine, G2Affine};
+use ark_ec::AffineRepr;
+use ark_groth16::Proof;
+use fernet_broker::{BlockProofResult, BrokerConfig, BrokerServer, JobPolicy};
+use fernet_state::{
+    apply_block, Block, BlockBody, BlockWitness, StateConfig, TxEffect, WorldState,
+};
+use serde_json::Value;
+
+/// The witness of a one-tx devnet block on genesis; `seed` makes it unique.
+pub(crate) fn witness(seed: u64) -> BlockWitness {
+    let mut state = WorldState::new(StateConfig::devnet()).unwrap();
+    let tx = TxEffect::new(seed, &[Fr::from(seed + 1)], &[], None).unwrap();
+    let block = Block {
+        number: 1,
+        slot: 1,
+        body: BlockBody {
+            coinbase: None,
+            txs: vec![tx],
+        },
+    };
+    apply_block(&mut state, &block).unwrap()
+}
+
+/// A result with the witness's public inputs and curve generators as the "proof": the right
+/// shape, not a valid proof (the broker checks shape and statement, agents check validity).
+pub(crate) fn fake_result(seed: u64) -> Value {
+    let inputs = witness(seed).public_inputs.to_field_elements();
+    let proof = Proof {
+        a: G1Affine::generator(),
+        b: G2Affine::generator(),
+        c: G1Affine::generator(),
+    };
+    BlockProofResult::new(&proof, &inputs).to_json()
+}
+
+/// A broker on a free port over `dir`.
+pub(crate) async fn start_broker(dir: &std::path::Path, policy: JobPolicy) -> BrokerServer {
+    BrokerServer::start(BrokerConfig {
+        host: "127.0.0.1".into(),
+        port: 0,
+        data_dir: dir.to_path_buf(),
+        policy,
+    })
+    .await
+    .unwrap()
+}
+
+/// A policy with a short lease.
+pub(crate) fn policy(job_timeout_ms: u64, max_attempts: u32) -> JobPolicy {
+    JobPolicy {
+        job_timeout: Duration::from_millis(job_timeout_ms),
+        max_attempts,
+        ..JobPolicy::default()
+    }
+}
+
+/// POSTs `body` to `url` as is; returns the HTTP status and the JSON answer.
+pub(crate) async fn post_raw(url: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// Calls `method` with `params`; returns the answer's `error` object, panicking on success.
+pub(crate) async fn rpc_error(url: &str, method: &str, params: Value) -> (i64, String) {
+    let body = serde_json::json!({ "jsonrpc": "2.0", "id": 7, "method": method, "params": params });
+    let (_, answer) = post_raw(url, body.to_string()).await;
+    assert_eq!(answer["id"], 7, "{answer}");
+    let error = answer
+        .get("error")
+        .unwrap_or_else(|| panic!("expected an error, got {answer}"));
+    (
+        error["code"].as_i64().unwrap(),
+        error["message"].as_str().unwrap().to_owned(),
+    )
+}

@@ -1,0 +1,321 @@
+//! `devnet`: anvil, the deployed suite and every service on one machine, with a live line per
+//! slot read from L1. Ctrl-C stops everything.
+
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+use clap::Parser;
+use eyre::WrapErr;
+use fernet_cli::config::{env_name, ENV_OVERRIDES};
+use fernet_devnet::{Devnet, DevnetOptions, Monitor, Role};
+use indicatif::MultiProgress;
+use tokio::signal::unix::{signal, Signal, SignalKind};
+
+/// Runs a local devnet: anvil (1 s blocks), the L1 suite deployed with deployments/devnet.toml,
+/// funded accounts from anvil's well-known mnemonic, the circuit keys (generated once, then
+/// cached), and fernet-broker, fernet-agent, fernet-node, fernet-sequencer, fernet-prover-node
+/// and `fernet traffic` as processes. Prints one line per slot (block, rank, txs, claims, proofs,
+/// prunes, slashes, proven tip). Logs go to <data-dir>/logs/<name>.log. Ctrl-C stops everything.
+///
+/// Deploy parameters can be overridden like the deploy binary's: environment variables named
+/// after the keys (SLOT_DURATION=12) or --set SLOT_DURATION=12.
+#[derive(Debug, Parser)]
+#[command(name = "devnet", version)]
+struct Args {
+    /// Sequencers started as processes.
+    #[arg(long, env = "DEVNET_SEQUENCERS", default_value_t = 4)]
+    sequencers: usize,
+    /// Sequencers registered and funded by the devnet but never started (they miss their slots).
+    #[arg(long, env = "DEVNET_OFFLINE_SEQUENCERS", default_value_t = 0)]
+    offline_sequencers: usize,
+    /// Prover nodes.
+    #[arg(long, env = "DEVNET_PROVERS", default_value_t = 2)]
+    provers: usize,
+    /// Proving agents (all share the one broker).
+    #[arg(long, env = "DEVNET_AGENTS", default_value_t = 1)]
+    agents: usize,
+    /// Jobs each agent proves at once.
+    #[arg(long, env = "DEVNET_AGENT_CONCURRENCY", default_value_t = 1)]
+    agent_concurrency: usize,
+    /// anvil's port.
+    #[arg(long, env = "ANVIL_PORT", default_value_t = 8545)]
+    anvil_port: u16,
+    /// The user-facing node's JSON-RPC port.
+    #[arg(long, env = "DEVNET_NODE_PORT", default_value_t = 8080)]
+    node_port: u16,
+    /// The broker's JSON-RPC port.
+    #[arg(long, env = "DEVNET_BROKER_PORT", default_value_t = 8090)]
+    broker_port: u16,
+    /// Sequencer i (from 0) listens on this port + i.
+    #[arg(long, env = "DEVNET_SEQUENCER_BASE_PORT", default_value_t = 8100)]
+    sequencer_base_port: u16,
+    /// Prover node i (from 0) listens on this port + i.
+    #[arg(long, env = "DEVNET_PROVER_BASE_PORT", default_value_t = 8200)]
+    prover_base_port: u16,
+    /// Seconds between the transactions of `fernet traffic`; 0 runs no traffic.
+    #[arg(long, env = "DEVNET_TRAFFIC_INTERVAL", default_value_t = 4.0)]
+    traffic_interval: f64,
+    /// Logs and service stores (the stores of a previous run are removed: the chain is new).
+    #[arg(long, env = "DEVNET_DATA_DIR", default_value = ".devnet")]
+    data_dir: PathBuf,
+    /// Where deploy writes <chain-id>.json.
+    #[arg(long, env = "DEVNET_DEPLOYMENTS_DIR", default_value = "deployments")]
+    deployments_dir: PathBuf,
+    /// The deploy parameters.
+    #[arg(
+        long,
+        env = "DEVNET_DEPLOY_CONFIG",
+        default_value = "deployments/devnet.toml"
+    )]
+    config: PathBuf,
+    /// A deploy parameter override, KEY=VALUE with the deploy binary's variable names
+    /// (SLOT_DURATION=12); repeatable, applied after the environment's.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    overrides: Vec<String>,
+    /// Where the service binaries are [default: the directory of this executable].
+    #[arg(long, env = "DEVNET_BIN_DIR")]
+    bin_dir: Option<PathBuf>,
+    /// The anvil binary [default: the pinned one in node_modules].
+    #[arg(long, env = "DEVNET_ANVIL")]
+    anvil: Option<PathBuf>,
+    /// The circuit key cache [default: $FERNET_KEY_CACHE or target/fernet-keys].
+    #[arg(long)]
+    key_cache: Option<PathBuf>,
+    /// Passed to every prover node as QUOTE_PROVIDER_URL [default: fixed quotes].
+    #[arg(long, env = "QUOTE_PROVIDER_URL")]
+    quote_provider_url: Option<String>,
+    /// Extra environment for one role, <role>:KEY=VALUE (roles: node, sequencer, prover,
+    /// broker, agent, traffic); repeatable, applied last.
+    #[arg(long = "env", value_name = "ROLE:KEY=VALUE")]
+    role_env: Vec<String>,
+    /// Print one JSON object per slot instead of a line.
+    #[arg(long)]
+    json: bool,
+    /// Start only anvil and the deployed, funded suite (no keys, no services).
+    #[arg(long)]
+    l1_only: bool,
+    /// Seconds each service may take to answer GET /health.
+    #[arg(long, default_value_t = 60)]
+    health_timeout: u64,
+}
+
+impl Args {
+    fn options(&self, progress: MultiProgress) -> eyre::Result<DevnetOptions> {
+        let defaults = DevnetOptions::default();
+        let mut deploy_overrides = Vec::new();
+        for (_, key, _) in ENV_OVERRIDES {
+            let name = env_name(key);
+            if let Ok(value) = std::env::var(&name) {
+                deploy_overrides.push((name, value));
+            }
+        }
+        for text in &self.overrides {
+            deploy_overrides.push(DevnetOptions::parse_override(text)?);
+        }
+        let mut extra_env = std::collections::BTreeMap::<Role, Vec<(String, String)>>::new();
+        for text in &self.role_env {
+            let (role, key, value) = DevnetOptions::parse_role_env(text)?;
+            extra_env.entry(role).or_default().push((key, value));
+        }
+        if !(self.traffic_interval.is_finite() && self.traffic_interval >= 0.0) {
+            eyre::bail!(
+                "--traffic-interval {} must be a non-negative number of seconds",
+                self.traffic_interval
+            );
+        }
+        Ok(DevnetOptions {
+            sequencers: self.sequencers,
+            offline_sequencers: self.offline_sequencers,
+            provers: self.provers,
+            agents: self.agents,
+            agent_concurrency: self.agent_concurrency,
+            anvil_port: self.anvil_port,
+            node_port: self.node_port,
+            broker_port: self.broker_port,
+            sequencer_base_port: self.sequencer_base_port,
+            prover_base_port: self.prover_base_port,
+            traffic_interval: Duration::from_secs_f64(self.traffic_interval),
+            data_dir: self.data_dir.clone(),
+            deployments_dir: self.deployments_dir.clone(),
+            deploy_config: self.config.clone(),
+            deploy_overrides,
+            bin_dir: self.bin_dir.clone(),
+            anvil_binary: self.anvil.clone().unwrap_or(defaults.anvil_binary),
+            key_cache_dir: self.key_cache.clone().unwrap_or(defaults.key_cache_dir),
+            quote_provider_url: self.quote_provider_url.clone(),
+            extra_env,
+            l1_only: self.l1_only,
+            progress: Some(progress),
+            health_timeout: Duration::from_secs(self.health_timeout),
+        })
+    }
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM, registered once so none is missed between polls.
+struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Signals {
+    fn new() -> eyre::Result<Self> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt()).wrap_err("cannot listen for SIGINT")?,
+            terminate: signal(SignalKind::terminate()).wrap_err("cannot listen for SIGTERM")?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> eyre::Result<ExitCode> {
+    let args = Args::parse();
+    fernet_cli::logging::init()?;
+    let mut signals = Signals::new()?;
+    let options = args.options(MultiProgress::new())?;
+
+    // Dropping the start future on a signal stops whatever it had spawned.
+    let started = tokio::select! {
+        started = Devnet::start(options) => Some(started),
+        () = signals.recv() => None,
+    };
+    let Some(started) = started else {
+        eprintln!("devnet: interrupted while starting; stopped");
+        // Key generation may still run on a blocking thread: do not wait for it.
+        std::process::exit(0);
+    };
+    let mut devnet = started.wrap_err("the devnet did not start")?;
+    print_summary(&devnet);
+    let code = run(&mut devnet, &mut signals, args.json).await;
+    eprintln!("devnet: stopping every process");
+    devnet.stop();
+    eprintln!("devnet: stopped");
+    Ok(code)
+}
+
+/// Prints a report per slot until a signal (exit 0) or the death of an essential process
+/// (exit 1); other deaths are reported and the devnet runs on.
+async fn run(devnet: &mut Devnet, signals: &mut Signals, json: bool) -> ExitCode {
+    let mut monitor: Option<Monitor> = None;
+    loop {
+        if let Err(error) = devnet.check() {
+            eprintln!("devnet: {error}");
+            if let fernet_devnet::Error::ChildExited { name, .. } = &error {
+                if Devnet::is_essential(name) {
+                    eprintln!("devnet: {name} is essential: stopping the devnet");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        if monitor.is_none() {
+            match devnet.monitor().await {
+                Ok(started) => monitor = Some(started),
+                Err(error) => eprintln!("devnet: monitor: {error}"),
+            }
+        }
+        if let Some(monitor) = monitor.as_mut() {
+            match monitor.try_next_report().await {
+                Ok(Some(report)) => {
+                    if json {
+                        match serde_json::to_string(&report) {
+                            Ok(line) => println!("{line}"),
+                            Err(error) => eprintln!("devnet: cannot serialize a report: {error}"),
+                        }
+                    } else {
+                        println!("{report}");
+                    }
+                    // Catch up at once if several slots ended.
+                    continue;
+                }
+                Ok(None) => {}
+                Err(error) => eprintln!("devnet: monitor: {error}"),
+            }
+        }
+        tokio::select! {
+            () = signals.recv() => return ExitCode::SUCCESS,
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}
+
+/// Where everything is: URLs, accounts, logs.
+fn print_summary(devnet: &Devnet) {
+    let urls = devnet.urls();
+    let options = devnet.options();
+    let params = &devnet.deployment().parameters;
+    let logs = devnet.data_dir().join("logs");
+    eprintln!();
+    eprintln!(
+        "devnet: up. slot {} s, epoch {} slots, proposal window {} s, claim window {} slot(s), proof window {} slot(s)",
+        params.staking.slot_duration,
+        params.staking.epoch_duration,
+        params.rollup.proposal_window,
+        params.rollup.claim_window_slots,
+        params.rollup.proof_window_slots,
+    );
+    eprintln!(
+        "  L1 (anvil)   {}  log {}",
+        urls.l1,
+        devnet.log_path("anvil").display()
+    );
+    eprintln!("  deployment   {}", devnet.deployment_path().display());
+    if !options.l1_only {
+        eprintln!(
+            "  node RPC     {}  (AZTEC_NODE_URL for `fernet send` / `fernet status`)",
+            urls.node
+        );
+        eprintln!(
+            "  metrics      {}/metrics, broker {}/metrics",
+            urls.node, urls.broker
+        );
+    }
+    let not_started = "(funded, not started)".to_owned();
+    for (i, account) in devnet.accounts().sequencers.iter().enumerate() {
+        let url = if options.l1_only {
+            &not_started
+        } else {
+            &urls.sequencers[i]
+        };
+        eprintln!(
+            "  {}  {url}  {}",
+            fernet_devnet::sequencer_name(i),
+            account.address
+        );
+    }
+    for (i, account) in devnet.accounts().offline_sequencers.iter().enumerate() {
+        eprintln!(
+            "  offline-sequencer-{}  (registered, not started)  {}",
+            i + 1,
+            account.address
+        );
+    }
+    for (i, account) in devnet.accounts().provers.iter().enumerate() {
+        let url = if options.l1_only {
+            &not_started
+        } else {
+            &urls.provers[i]
+        };
+        eprintln!(
+            "  {}     {url}  {}",
+            fernet_devnet::prover_name(i),
+            account.address
+        );
+    }
+    if !options.l1_only {
+        eprintln!(
+            "  logs         {}/<name>.log ({})",
+            logs.display(),
+            devnet.process_names().join(", ")
+        );
+    }
+    eprintln!(
+        "  sequencers propose from {} epochs after they register (snapshotLag + 1); Ctrl-C stops everything",
+        params.staking.snapshot_lag + 1
+    );
+    eprintln!();
+}

@@ -1,0 +1,846 @@
+//! [`Devnet`]: starts anvil, deploys, funds, generates the circuit keys and spawns every service;
+//! stops them all on [`Devnet::stop`] or drop.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+
+use alloy::{
+    primitives::{Address, U256},
+    providers::Provider,
+    transports::http::reqwest::Url,
+};
+use fernet_circuits::{block::prover::devnet_keys, keys::KeyCache};
+use fernet_cli::{config::TokenAmount, DeployConfig, DeployOptions, Deployment};
+use futures::future::try_join_all;
+use serde_json::{json, Value};
+use tracing::{info, warn};
+
+use crate::{
+    accounts::{Accounts, DEVNET_MNEMONIC},
+    l1::{L1State, L1},
+    monitor::Monitor,
+    options::{agent_name, offset_port, prover_name, sequencer_name, DevnetOptions, Role},
+    process::{stop_all, ChildProcess, ProcessSpec},
+    Error, Result,
+};
+
+/// Chain id of the devnet's anvil.
+pub const DEVNET_CHAIN_ID: u64 = 31_337;
+
+/// Tokens sent to each sequencer (online or offline): ten times the devnet minimum stake.
+pub const SEQUENCER_FUNDING_TOKENS: u64 = 1_000;
+
+/// Tokens sent to each prover: enough for the escrow's target of 4 bonds many times over.
+pub const PROVER_FUNDING_TOKENS: u64 = 1_000;
+
+/// Tokens sent to the traffic account (for tests that need a funded outsider).
+pub const TRAFFIC_FUNDING_TOKENS: u64 = 1_000;
+
+/// Environment variables of the services (docs/services.md) that the devnet sets itself; they are
+/// removed from the inherited environment so a value in the user's shell cannot leak in.
+const MANAGED_ENV: &[&str] = &[
+    "ETHEREUM_HOST",
+    "L1_CHAIN_ID",
+    "DEPLOYMENT_FILE",
+    "DATA_DIRECTORY",
+    "AZTEC_PORT",
+    "NODE_PEERS",
+    "SEQ_PUBLISHER_PRIVATE_KEY",
+    "PROVER_PUBLISHER_PRIVATE_KEY",
+    "PROVER_COORDINATION_NODE_URL",
+    "QUOTE_PROVIDER_URL",
+    "PROVER_BROKER_HOST",
+    "PROVER_BROKER_PORT",
+    "PROVER_AGENT_CONCURRENCY",
+    "PROVER_AGENT_ID",
+    "FERNET_KEY_CACHE",
+    "AZTEC_NODE_URL",
+];
+
+/// Where every service answers.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    /// anvil's JSON-RPC.
+    pub l1: Url,
+    /// The user-facing node (`AZTEC_NODE_URL` of `fernet`).
+    pub node: String,
+    /// The broker.
+    pub broker: String,
+    /// Each online sequencer's node.
+    pub sequencers: Vec<String>,
+    /// Each prover node.
+    pub provers: Vec<String>,
+}
+
+/// A running devnet. Dropping it stops every process.
+#[derive(Debug)]
+pub struct Devnet {
+    options: DevnetOptions,
+    data_dir: PathBuf,
+    anvil: ChildProcess,
+    children: Vec<ChildProcess>,
+    l1: L1,
+    deployment_path: PathBuf,
+    accounts: Accounts,
+    urls: Urls,
+    http: reqwest::Client,
+}
+
+impl Devnet {
+    /// Starts the devnet of `options`: checks the ports and binaries, generates or loads the
+    /// circuit keys, starts anvil, deploys the suite, funds the accounts, registers the offline
+    /// sequencers, then spawns broker, agents, node, sequencers, prover nodes and traffic, each
+    /// once the services it talks to answer `GET /health`.
+    pub async fn start(options: DevnetOptions) -> Result<Self> {
+        if options.agent_concurrency == 0 {
+            return Err(Error::InvalidOption {
+                option: "agent-concurrency",
+                reason: "must be at least 1".into(),
+            });
+        }
+        for (name, port) in options.ports()? {
+            if TcpListener::bind(("127.0.0.1", port)).is_err() {
+                return Err(Error::PortInUse { port, what: name });
+            }
+        }
+        let bin_dir = resolve_bin_dir(options.bin_dir.as_deref())?;
+        if !options.l1_only {
+            for name in required_binaries(&options) {
+                let path = bin_dir.join(name);
+                if !path.is_file() {
+                    return Err(Error::MissingBinary {
+                        name: name.to_owned(),
+                        path,
+                    });
+                }
+            }
+        }
+        let config = load_config(&options)?;
+        config.validate()?;
+
+        if !options.l1_only && options.agents > 0 {
+            generate_keys(&options, &config).await?;
+        }
+
+        let data_dir = absolute(&options.data_dir)?;
+        prepare_data_dir(&data_dir)?;
+        let accounts = Accounts::derive(
+            options.sequencers,
+            options.offline_sequencers,
+            options.provers,
+        )?;
+
+        let anvil = start_anvil(&options, &data_dir, accounts.count()).await?;
+        let l1_url: Url = format!("http://127.0.0.1:{}", options.anvil_port)
+            .parse()
+            .map_err(|_| Error::InvalidOption {
+                option: "anvil-port",
+                reason: format!("http://127.0.0.1:{} is not a URL", options.anvil_port),
+            })?;
+
+        let deployments_dir = absolute(&options.deployments_dir)?;
+        let outcome = fernet_cli::deploy(&DeployOptions {
+            rpc_url: l1_url.clone(),
+            expected_chain_id: Some(DEVNET_CHAIN_ID),
+            private_key: Some(accounts.deployer.private_key_hex()),
+            config: config.clone(),
+            token: None,
+            deployments_dir,
+            allow_unknown_chain: false,
+            redeploy: true,
+        })
+        .await?;
+        info!(rollup = %outcome.deployment.rollup.address, path = %outcome.path.display(), "deployed");
+        let l1 = L1::new(l1_url.clone(), outcome.deployment);
+
+        fund(&l1, &accounts).await?;
+        let stake = config.staking.minimum_stake.0;
+        try_join_all(
+            accounts
+                .offline_sequencers
+                .iter()
+                .map(|account| l1.register(account, stake)),
+        )
+        .await?;
+
+        let urls = Urls {
+            l1: l1_url,
+            node: local_url(options.node_port),
+            broker: local_url(options.broker_port),
+            sequencers: (0..options.sequencers)
+                .map(|i| offset_port(options.sequencer_base_port, i).map(local_url))
+                .collect::<Result<_>>()?,
+            provers: (0..options.provers)
+                .map(|i| offset_port(options.prover_base_port, i).map(local_url))
+                .collect::<Result<_>>()?,
+        };
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|source| Error::Http {
+                url: urls.node.clone(),
+                source,
+            })?;
+        let mut devnet = Self {
+            options,
+            data_dir,
+            anvil,
+            children: Vec::new(),
+            l1,
+            deployment_path: outcome.path,
+            accounts,
+            urls,
+            http,
+        };
+        if !devnet.options.l1_only {
+            devnet.spawn_services(&bin_dir).await?;
+        }
+        Ok(devnet)
+    }
+
+    /// The options it was started with.
+    pub fn options(&self) -> &DevnetOptions {
+        &self.options
+    }
+
+    /// Service URLs.
+    pub fn urls(&self) -> &Urls {
+        &self.urls
+    }
+
+    /// Every account, by role.
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
+    }
+
+    /// The deployment record.
+    pub fn deployment(&self) -> &Deployment {
+        self.l1.deployment()
+    }
+
+    /// Where the deployment record was written.
+    pub fn deployment_path(&self) -> &Path {
+        &self.deployment_path
+    }
+
+    /// L1 reads and the clock of the deployed suite.
+    pub fn l1(&self) -> &L1 {
+        &self.l1
+    }
+
+    /// The data directory (absolute).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The log file of the process named `name` (`anvil`, `node`, `sequencer-2`, ...).
+    pub fn log_path(&self, name: &str) -> PathBuf {
+        if name == "anvil" {
+            self.data_dir.join("anvil.log")
+        } else {
+            self.data_dir.join("logs").join(format!("{name}.log"))
+        }
+    }
+
+    /// The names of the spawned processes, in start order (anvil not included).
+    pub fn process_names(&self) -> Vec<&str> {
+        self.children.iter().map(ChildProcess::name).collect()
+    }
+
+    /// The process id (and process group id) of the process `name`.
+    pub fn pid(&self, name: &str) -> Result<u32> {
+        if name == "anvil" {
+            return Ok(self.anvil.pid());
+        }
+        self.children
+            .iter()
+            .find(|child| child.name() == name)
+            .map(ChildProcess::pid)
+            .ok_or_else(|| Error::UnknownChild(name.to_owned()))
+    }
+
+    /// Names of devnet accounts by address, for the monitor's lines.
+    pub fn account_names(&self) -> std::collections::HashMap<Address, String> {
+        self.accounts
+            .named()
+            .into_iter()
+            .map(|(name, account)| (account.address, name))
+            .collect()
+    }
+
+    /// A monitor of this devnet, starting at the slot in progress, naming devnet accounts.
+    pub async fn monitor(&self) -> Result<Monitor> {
+        Ok(Monitor::new(self.l1.clone())
+            .await?
+            .with_names(self.account_names()))
+    }
+
+    /// Whether the devnet cannot run without the process `name` (anvil, node, broker).
+    pub fn is_essential(name: &str) -> bool {
+        matches!(name, "anvil" | "node" | "broker")
+    }
+
+    /// Fails with [`Error::ChildExited`] (its log's last lines) for the first process that
+    /// exited without being stopped; that process is then marked stopped, so each exit is
+    /// reported once.
+    pub fn check(&mut self) -> Result<()> {
+        for child in std::iter::once(&mut self.anvil).chain(self.children.iter_mut()) {
+            if let Err(error) = child.check() {
+                child.mark_stopped();
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// SIGKILLs the process `name` (and its group) at once, as a crash would.
+    pub fn kill(&mut self, name: &str) -> Result<()> {
+        let child = self.child_mut(name)?;
+        child.mark_stopped();
+        child.signal_group("KILL");
+        while child.try_exit_status()?.is_none() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        info!(name, "killed");
+        Ok(())
+    }
+
+    /// Stops the process `name` gracefully (SIGTERM, then SIGKILL after the grace period).
+    pub fn stop_process(&mut self, name: &str) -> Result<()> {
+        self.child_mut(name)?.stop();
+        info!(name, "stopped");
+        Ok(())
+    }
+
+    /// Starts the process `name` again as it was first started (stopping it first if it still
+    /// runs), with its store kept, and waits for its health check.
+    pub async fn restart(&mut self, name: &str) -> Result<()> {
+        let index = self
+            .children
+            .iter()
+            .position(|child| child.name() == name)
+            .ok_or_else(|| Error::UnknownChild(name.to_owned()))?;
+        self.children[index].stop();
+        let spec = self.children[index].spec().clone();
+        self.children[index] = ChildProcess::spawn(spec)?;
+        self.wait_healthy(index).await?;
+        info!(name, "restarted");
+        Ok(())
+    }
+
+    /// Polls L1 until `condition` holds for its state, failing after `timeout` or as soon as a
+    /// process exits unexpectedly.
+    pub async fn wait_until(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut condition: impl FnMut(&L1State) -> bool,
+    ) -> Result<L1State> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.check()?;
+            let state = self.l1.state().await?;
+            if condition(&state) {
+                return Ok(state);
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::Timeout {
+                    what: what.to_owned(),
+                    timeout,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Calls `method` on the user-facing node's JSON-RPC and returns its result.
+    pub async fn node_rpc(&self, method: &str, params: Value) -> Result<Value> {
+        json_rpc(&self.http, &self.urls.node, method, params).await
+    }
+
+    /// Stops every process: the services at once (SIGTERM, grace period, SIGKILL), then anvil.
+    /// Idempotent; also done on drop.
+    pub fn stop(&mut self) {
+        stop_all(&mut self.children);
+        self.anvil.stop();
+    }
+
+    fn child_mut(&mut self, name: &str) -> Result<&mut ChildProcess> {
+        self.children
+            .iter_mut()
+            .find(|child| child.name() == name)
+            .ok_or_else(|| Error::UnknownChild(name.to_owned()))
+    }
+
+    /// Spawns every service in dependency order.
+    async fn spawn_services(&mut self, bin_dir: &Path) -> Result<()> {
+        let broker = self.spec(
+            "broker",
+            bin_dir.join("fernet-broker"),
+            Role::Broker,
+            vec![
+                ("PROVER_BROKER_PORT", self.options.broker_port.to_string()),
+                ("DATA_DIRECTORY", self.store("broker")),
+            ],
+        );
+        self.spawn_all(vec![with_url(broker, &self.urls.broker)])
+            .await?;
+
+        let agents = (0..self.options.agents)
+            .map(|i| {
+                self.spec(
+                    &agent_name(i),
+                    bin_dir.join("fernet-agent"),
+                    Role::Agent,
+                    vec![
+                        ("PROVER_BROKER_HOST", self.urls.broker.clone()),
+                        ("PROVER_AGENT_ID", agent_name(i)),
+                        (
+                            "PROVER_AGENT_CONCURRENCY",
+                            self.options.agent_concurrency.to_string(),
+                        ),
+                    ],
+                )
+            })
+            .collect();
+        self.spawn_all(agents).await?;
+
+        let node = self.spec(
+            "node",
+            bin_dir.join("fernet-node"),
+            Role::Node,
+            vec![
+                ("AZTEC_PORT", self.options.node_port.to_string()),
+                ("DATA_DIRECTORY", self.store("node")),
+                ("NODE_PEERS", self.urls.sequencers.join(",")),
+            ],
+        );
+        self.spawn_all(vec![with_url(node, &self.urls.node)])
+            .await?;
+
+        let sequencers = (0..self.options.sequencers)
+            .map(|i| {
+                let name = sequencer_name(i);
+                let peers: Vec<String> = std::iter::once(self.urls.node.clone())
+                    .chain(
+                        self.urls
+                            .sequencers
+                            .iter()
+                            .enumerate()
+                            .filter(|(j, _)| *j != i)
+                            .map(|(_, url)| url.clone()),
+                    )
+                    .collect();
+                let spec = self.spec(
+                    &name,
+                    bin_dir.join("fernet-sequencer"),
+                    Role::Sequencer,
+                    vec![
+                        ("AZTEC_PORT", port_of(&self.urls.sequencers[i])),
+                        ("DATA_DIRECTORY", self.store(&name)),
+                        ("NODE_PEERS", peers.join(",")),
+                        (
+                            "SEQ_PUBLISHER_PRIVATE_KEY",
+                            self.accounts.sequencers[i].private_key_hex(),
+                        ),
+                    ],
+                );
+                with_url(spec, &self.urls.sequencers[i])
+            })
+            .collect();
+        self.spawn_all(sequencers).await?;
+
+        let coordination: Vec<String> = std::iter::once(self.urls.node.clone())
+            .chain(self.urls.sequencers.iter().cloned())
+            .collect();
+        let provers = (0..self.options.provers)
+            .map(|i| {
+                let name = prover_name(i);
+                let mut env = vec![
+                    ("AZTEC_PORT", port_of(&self.urls.provers[i])),
+                    ("DATA_DIRECTORY", self.store(&name)),
+                    (
+                        "PROVER_PUBLISHER_PRIVATE_KEY",
+                        self.accounts.provers[i].private_key_hex(),
+                    ),
+                    ("PROVER_COORDINATION_NODE_URL", coordination.join(",")),
+                    ("PROVER_BROKER_HOST", self.urls.broker.clone()),
+                ];
+                if let Some(url) = &self.options.quote_provider_url {
+                    env.push(("QUOTE_PROVIDER_URL", url.clone()));
+                }
+                let spec = self.spec(&name, bin_dir.join("fernet-prover-node"), Role::Prover, env);
+                with_url(spec, &self.urls.provers[i])
+            })
+            .collect();
+        self.spawn_all(provers).await?;
+
+        if !self.options.traffic_interval.is_zero() {
+            let mut spec = self.spec(
+                "traffic",
+                bin_dir.join("fernet"),
+                Role::Traffic,
+                vec![("AZTEC_NODE_URL", self.urls.node.clone())],
+            );
+            spec.args = traffic_args(self.options.traffic_interval);
+            self.spawn_all(vec![spec]).await?;
+        }
+        Ok(())
+    }
+
+    /// The spec of a service: the common L1 environment, then `env`, then its role's extra
+    /// environment (last, so it can override), with its log under `logs/`.
+    fn spec(
+        &self,
+        name: &str,
+        program: PathBuf,
+        role: Role,
+        env: Vec<(&str, String)>,
+    ) -> ProcessSpec {
+        let common = [
+            ("ETHEREUM_HOST", self.urls.l1.to_string()),
+            ("L1_CHAIN_ID", DEVNET_CHAIN_ID.to_string()),
+            (
+                "DEPLOYMENT_FILE",
+                self.deployment_path.display().to_string(),
+            ),
+            (
+                "FERNET_KEY_CACHE",
+                self.options.key_cache_dir.display().to_string(),
+            ),
+        ];
+        let extra = self.options.extra_env.get(&role).into_iter().flatten();
+        let env = common
+            .into_iter()
+            .chain(env)
+            .map(|(key, value)| (key.to_owned(), value))
+            .chain(extra.cloned())
+            .collect();
+        ProcessSpec {
+            name: name.to_owned(),
+            program,
+            args: Vec::new(),
+            env,
+            env_remove: MANAGED_ENV.iter().map(|name| (*name).to_owned()).collect(),
+            log: self.log_path(name),
+            url: None,
+        }
+    }
+
+    /// `data/<name>` under the data directory, as a string for the environment.
+    fn store(&self, name: &str) -> String {
+        self.data_dir.join("data").join(name).display().to_string()
+    }
+
+    /// Spawns every spec, then waits for each health check.
+    async fn spawn_all(&mut self, specs: Vec<ProcessSpec>) -> Result<()> {
+        let first = self.children.len();
+        for spec in specs {
+            info!(name = %spec.name, log = %spec.log.display(), "starting");
+            self.children.push(ChildProcess::spawn(spec)?);
+        }
+        for index in first..self.children.len() {
+            self.wait_healthy(index).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits until child `index` answers `GET /health` (if it serves HTTP), failing early if it
+    /// exits.
+    async fn wait_healthy(&mut self, index: usize) -> Result<()> {
+        let Some(url) = self.children[index].spec().url.clone() else {
+            return Ok(());
+        };
+        let health = format!("{url}/health");
+        let timeout = self.options.health_timeout;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let child = &mut self.children[index];
+            if let Some(status) = child.try_exit_status()? {
+                child.mark_stopped();
+                return Err(child.exited(status));
+            }
+            let ok = self
+                .http
+                .get(&health)
+                .send()
+                .await
+                .is_ok_and(|response| response.status().is_success());
+            if ok {
+                info!(name = %child.name(), %url, "healthy");
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::Unhealthy {
+                    name: child.name().to_owned(),
+                    url: health,
+                    timeout,
+                    log: child.spec().log.clone(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Calls `method` with `params` on the JSON-RPC 2.0 server at `url` and returns its result.
+pub async fn json_rpc(
+    http: &reqwest::Client,
+    url: &str,
+    method: &str,
+    params: Value,
+) -> Result<Value> {
+    let http_error = |source| Error::Http {
+        url: url.to_owned(),
+        source,
+    };
+    let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+    let mut response: Value = http
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .map_err(http_error)?
+        .json()
+        .await
+        .map_err(http_error)?;
+    if let Some(error) = response.get("error") {
+        return Err(Error::JsonRpc {
+            url: url.to_owned(),
+            method: method.to_owned(),
+            code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
+            message: error
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("(no message)")
+                .to_owned(),
+        });
+    }
+    Ok(response
+        .get_mut("result")
+        .map(Value::take)
+        .unwrap_or(Value::Null))
+}
+
+/// `fernet traffic`'s arguments for one transaction every `interval`.
+fn traffic_args(interval: Duration) -> Vec<String> {
+    vec![
+        "traffic".into(),
+        "--interval-ms".into(),
+        interval.as_millis().to_string(),
+    ]
+}
+
+/// The binaries the options need.
+fn required_binaries(options: &DevnetOptions) -> Vec<&'static str> {
+    let mut names = vec!["fernet-broker", "fernet-node"];
+    if options.agents > 0 {
+        names.push("fernet-agent");
+    }
+    if options.sequencers > 0 {
+        names.push("fernet-sequencer");
+    }
+    if options.provers > 0 {
+        names.push("fernet-prover-node");
+    }
+    if !options.traffic_interval.is_zero() {
+        names.push("fernet");
+    }
+    names
+}
+
+/// `--bin-dir`, else the running executable's directory (its parent for a test binary in
+/// `target/<profile>/deps`).
+fn resolve_bin_dir(bin_dir: Option<&Path>) -> Result<PathBuf> {
+    if let Some(dir) = bin_dir {
+        return Ok(dir.to_owned());
+    }
+    let exe = std::env::current_exe().map_err(|source| Error::Io {
+        path: PathBuf::from("/proc/self/exe"),
+        source,
+    })?;
+    let dir = exe.parent().unwrap_or(Path::new(".")).to_owned();
+    Ok(match dir.file_name() {
+        Some(name) if name == "deps" => dir.parent().unwrap_or(&dir).to_owned(),
+        _ => dir,
+    })
+}
+
+/// The deploy config file with the overrides applied.
+fn load_config(options: &DevnetOptions) -> Result<DeployConfig> {
+    let text = std::fs::read_to_string(&options.deploy_config).map_err(|source| Error::Io {
+        path: options.deploy_config.clone(),
+        source,
+    })?;
+    let config = DeployConfig::from_toml(&text, |name| {
+        options
+            .deploy_overrides
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    })?;
+    Ok(config)
+}
+
+/// Generates or loads the circuit keys in the key cache, with progress bars if asked.
+async fn generate_keys(options: &DevnetOptions, config: &DeployConfig) -> Result<()> {
+    let dir = options.key_cache_dir.clone();
+    let state = config.state();
+    let progress = options.progress.clone();
+    info!(cache = %dir.display(), "circuit keys: loading or generating");
+    let result = tokio::task::spawn_blocking(move || {
+        devnet_keys(&KeyCache::new(&dir), state, progress.as_ref())
+            .map(|_| ())
+            .map_err(|source| Error::Keys { dir, source })
+    })
+    .await
+    .map_err(|_| Error::Task("circuit key generation"))?;
+    result
+}
+
+/// Creates the data directory and removes the stores and logs of a previous run.
+fn prepare_data_dir(data_dir: &Path) -> Result<()> {
+    for stale in ["data", "logs"] {
+        let path = data_dir.join(stale);
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(Error::Io { path, source }),
+        }
+    }
+    for dir in [data_dir.join("data"), data_dir.join("logs")] {
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir, source })?;
+    }
+    let anvil_log = data_dir.join("anvil.log");
+    match std::fs::remove_file(&anvil_log) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(Error::Io {
+            path: anvil_log,
+            source,
+        }),
+    }
+}
+
+/// Starts anvil with 1 s blocks and `accounts` funded accounts, and waits for its RPC.
+async fn start_anvil(
+    options: &DevnetOptions,
+    data_dir: &Path,
+    accounts: u32,
+) -> Result<ChildProcess> {
+    let spec = ProcessSpec {
+        name: "anvil".into(),
+        program: options.anvil_binary.clone(),
+        args: vec![
+            "--port".into(),
+            options.anvil_port.to_string(),
+            "--block-time".into(),
+            "1".into(),
+            "--accounts".into(),
+            accounts.max(10).to_string(),
+            "--mnemonic".into(),
+            DEVNET_MNEMONIC.into(),
+            "--chain-id".into(),
+            DEVNET_CHAIN_ID.to_string(),
+        ],
+        env: Vec::new(),
+        env_remove: Vec::new(),
+        log: data_dir.join("anvil.log"),
+        url: None,
+    };
+    let mut anvil = ChildProcess::spawn(spec)?;
+    let url = local_url(options.anvil_port);
+    let provider =
+        alloy::providers::ProviderBuilder::new().connect_http(url.parse().map_err(|_| {
+            Error::InvalidOption {
+                option: "anvil-port",
+                reason: format!("{url} is not a URL"),
+            }
+        })?);
+    let timeout = Duration::from_secs(20);
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = anvil.try_exit_status()? {
+            anvil.mark_stopped();
+            return Err(anvil.exited(status));
+        }
+        if provider.get_chain_id().await.is_ok() {
+            info!(%url, pid = anvil.pid(), "anvil is up");
+            return Ok(anvil);
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::Unhealthy {
+                name: "anvil".into(),
+                url,
+                timeout,
+                log: anvil.spec().log.clone(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Sends tokens from the deployer to every sequencer, prover and the traffic account.
+async fn fund(l1: &L1, accounts: &Accounts) -> Result<()> {
+    let mut recipients: Vec<(Address, U256)> = Vec::new();
+    let sequencer = TokenAmount::tokens(SEQUENCER_FUNDING_TOKENS).0;
+    let prover = TokenAmount::tokens(PROVER_FUNDING_TOKENS).0;
+    recipients.extend(
+        accounts
+            .sequencers
+            .iter()
+            .chain(&accounts.offline_sequencers)
+            .map(|account| (account.address, sequencer)),
+    );
+    recipients.extend(
+        accounts
+            .provers
+            .iter()
+            .map(|account| (account.address, prover)),
+    );
+    recipients.push((
+        accounts.traffic.address,
+        TokenAmount::tokens(TRAFFIC_FUNDING_TOKENS).0,
+    ));
+    if accounts.deployer.address != l1.deployment().deployer {
+        warn!(
+            deployer = %l1.deployment().deployer,
+            "the suite was deployed by another account than the devnet's deployer"
+        );
+    }
+    l1.fund(&accounts.deployer, &recipients).await
+}
+
+/// `http://127.0.0.1:<port>`.
+fn local_url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}")
+}
+
+/// The port of a [`local_url`].
+fn port_of(url: &str) -> String {
+    url.rsplit(':').next().unwrap_or_default().to_owned()
+}
+
+/// `path` made absolute against the current directory.
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Sets the URL whose `/health` is polled.
+fn with_url(mut spec: ProcessSpec, url: &str) -> ProcessSpec {
+    spec.url = Some(url.to_owned());
+    spec
+}

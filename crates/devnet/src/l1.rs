@@ -1,0 +1,405 @@
+//! Reading the suite on L1 (clock, tips, claims, rankings, events) and the devnet's own L1
+//! transactions (funding, registering offline sequencers).
+
+use std::collections::HashMap;
+
+use alloy::{
+    consensus::Transaction as _,
+    eips::BlockNumberOrTag,
+    network::Ethereum,
+    primitives::{Address, TxHash, U256},
+    providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder},
+    rpc::types::{Filter, Log},
+    sol_types::{SolCall, SolEventInterface},
+    transports::http::reqwest::Url,
+};
+use fernet_bindings::{
+    prover_escrow::ProverEscrow::ProverEscrowInstance,
+    rollup::{IRollup, Rollup::RollupInstance},
+    staking::Staking::StakingInstance,
+    ContractResultExt, DevnetToken, ProverEscrow, Rollup, Staking,
+};
+use fernet_cli::Deployment;
+use serde::Serialize;
+use tracing::{debug, info};
+
+use crate::{accounts::Account, error::rpc, Error, Result};
+
+/// A snapshot of the rollup as L1 sees it at its latest block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct L1State {
+    /// The latest L1 block.
+    pub l1_block: u64,
+    /// Its timestamp.
+    pub timestamp: u64,
+    /// The slot of that timestamp.
+    pub slot: u64,
+    /// The epoch of that slot.
+    pub epoch: u64,
+    /// The last pending block.
+    pub pending_tip: u64,
+    /// The last proven block.
+    pub proven_tip: u64,
+}
+
+/// One event of the suite, with where it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct L1Log {
+    /// The L1 block.
+    pub l1_block: u64,
+    /// That block's timestamp.
+    pub timestamp: u64,
+    /// The transaction that emitted it.
+    pub tx_hash: TxHash,
+    /// The decoded event.
+    pub event: L1Event,
+}
+
+/// A decoded event of the rollup or of the staking contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum L1Event {
+    /// An event of `Rollup` (proposals, claims, proofs, prunes, slashes, votes).
+    Rollup(Rollup::RollupEvents),
+    /// An event of `Staking` (registrations, exits, stake slashes).
+    Staking(Staking::StakingEvents),
+}
+
+/// Read access to the deployed suite, plus the clock arithmetic of its parameters.
+#[derive(Debug, Clone)]
+pub struct L1 {
+    provider: DynProvider,
+    rpc_url: Url,
+    deployment: Deployment,
+}
+
+impl L1 {
+    /// Reads the suite of `deployment` through `rpc_url`.
+    pub fn new(rpc_url: Url, deployment: Deployment) -> Self {
+        let provider = ProviderBuilder::new()
+            .connect_http(rpc_url.clone())
+            .erased();
+        Self {
+            provider,
+            rpc_url,
+            deployment,
+        }
+    }
+
+    /// The read-only provider.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// The L1 RPC URL.
+    pub fn rpc_url(&self) -> &Url {
+        &self.rpc_url
+    }
+
+    /// The deployment record.
+    pub fn deployment(&self) -> &Deployment {
+        &self.deployment
+    }
+
+    /// A provider that signs with `account` (for test transactions).
+    pub fn wallet(&self, account: &Account) -> DynProvider {
+        ProviderBuilder::new()
+            .wallet(account.signer.clone())
+            .connect_http(self.rpc_url.clone())
+            .erased()
+    }
+
+    /// The rollup contract.
+    pub fn rollup(&self) -> RollupInstance<DynProvider> {
+        Rollup::new(self.deployment.rollup.address, self.provider.clone())
+    }
+
+    /// The staking contract.
+    pub fn staking(&self) -> StakingInstance<DynProvider> {
+        Staking::new(self.deployment.staking.address, self.provider.clone())
+    }
+
+    /// The prover escrow.
+    pub fn escrow(&self) -> ProverEscrowInstance<DynProvider> {
+        ProverEscrow::new(self.deployment.prover_escrow.address, self.provider.clone())
+    }
+
+    /// The slot of L1 time `timestamp` (0 before genesis).
+    pub fn slot_at(&self, timestamp: u64) -> u64 {
+        let staking = &self.deployment.parameters.staking;
+        timestamp.saturating_sub(staking.genesis_time) / staking.slot_duration.max(1)
+    }
+
+    /// The L1 time at which `slot` starts.
+    pub fn slot_start(&self, slot: u64) -> u64 {
+        let staking = &self.deployment.parameters.staking;
+        staking.genesis_time + slot * staking.slot_duration
+    }
+
+    /// The epoch of `slot`.
+    pub fn epoch_of(&self, slot: u64) -> u64 {
+        slot / self.deployment.parameters.staking.epoch_duration.max(1)
+    }
+
+    /// The latest L1 block's number and timestamp.
+    pub async fn latest(&self) -> Result<(u64, u64)> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await
+            .map_err(rpc("eth_getBlockByNumber(latest)"))?
+            .ok_or_else(|| Error::InvalidOption {
+                option: "ethereum host",
+                reason: "the L1 node has no latest block".into(),
+            })?;
+        Ok((block.header.number, block.header.timestamp))
+    }
+
+    /// The rollup at the latest L1 block.
+    pub async fn state(&self) -> Result<L1State> {
+        let (l1_block, timestamp) = self.latest().await?;
+        let slot = self.slot_at(timestamp);
+        Ok(L1State {
+            l1_block,
+            timestamp,
+            slot,
+            epoch: self.epoch_of(slot),
+            pending_tip: self.pending_tip().await?,
+            proven_tip: self.proven_tip().await?,
+        })
+    }
+
+    /// `Rollup.pendingTip()`.
+    pub async fn pending_tip(&self) -> Result<u64> {
+        let tip = self
+            .rollup()
+            .pendingTip()
+            .call()
+            .await
+            .decoded("Rollup.pendingTip()")?;
+        Ok(tip.saturating_to())
+    }
+
+    /// `Rollup.provenTip()`.
+    pub async fn proven_tip(&self) -> Result<u64> {
+        let tip = self
+            .rollup()
+            .provenTip()
+            .call()
+            .await
+            .decoded("Rollup.provenTip()")?;
+        Ok(tip.saturating_to())
+    }
+
+    /// `Rollup.claimOf(epoch)`.
+    pub async fn claim_of(&self, epoch: u64) -> Result<IRollup::ProofClaim> {
+        Ok(self
+            .rollup()
+            .claimOf(U256::from(epoch))
+            .call()
+            .await
+            .decoded(format!("Rollup.claimOf({epoch})"))?)
+    }
+
+    /// `Rollup.blockLog(number)`.
+    pub async fn block_log(&self, number: u64) -> Result<IRollup::BlockLog> {
+        Ok(self
+            .rollup()
+            .blockLog(U256::from(number))
+            .call()
+            .await
+            .decoded(format!("Rollup.blockLog({number})"))?)
+    }
+
+    /// `Rollup.rankingForSlot(slot)`: who may propose in `slot`, best score first.
+    pub async fn ranking(&self, slot: u64) -> Result<Vec<Address>> {
+        let ranking = self
+            .rollup()
+            .rankingForSlot(U256::from(slot))
+            .call()
+            .await
+            .decoded(format!("Rollup.rankingForSlot({slot})"))?;
+        Ok(ranking.proposers)
+    }
+
+    /// The staking token balance of `account`.
+    pub async fn token_balance(&self, account: Address) -> Result<U256> {
+        let token = DevnetToken::new(self.deployment.token.address, self.provider.clone());
+        Ok(token
+            .balanceOf(account)
+            .call()
+            .await
+            .decoded(format!("DevnetToken.balanceOf({account})"))?)
+    }
+
+    /// Every event of the rollup and the staking contract in L1 blocks `from..=to`, in order.
+    pub async fn events(&self, from: u64, to: u64) -> Result<Vec<L1Log>> {
+        let filter = Filter::new()
+            .address(vec![
+                self.deployment.rollup.address,
+                self.deployment.staking.address,
+            ])
+            .from_block(from)
+            .to_block(to);
+        let logs = self
+            .provider
+            .get_logs(&filter)
+            .await
+            .map_err(rpc(format!("eth_getLogs({from}..={to})")))?;
+        let mut timestamps: HashMap<u64, u64> = HashMap::new();
+        let mut decoded = Vec::with_capacity(logs.len());
+        for log in logs {
+            let Some(event) = self.decode(&log) else {
+                continue;
+            };
+            let (Some(l1_block), Some(tx_hash)) = (log.block_number, log.transaction_hash) else {
+                continue;
+            };
+            let timestamp = match log.block_timestamp {
+                Some(timestamp) => timestamp,
+                None => match timestamps.get(&l1_block) {
+                    Some(timestamp) => *timestamp,
+                    None => {
+                        let timestamp = self.block_timestamp(l1_block).await?;
+                        timestamps.insert(l1_block, timestamp);
+                        timestamp
+                    }
+                },
+            };
+            decoded.push(L1Log {
+                l1_block,
+                timestamp,
+                tx_hash,
+                event,
+            });
+        }
+        Ok(decoded)
+    }
+
+    /// The number of transactions in the block data of the proposal sent in `tx_hash`; `None`
+    /// when the transaction is not a direct `propose` / `proposeWithProof` call or its data does
+    /// not decode.
+    pub async fn proposal_tx_count(&self, tx_hash: TxHash) -> Result<Option<usize>> {
+        let Some(tx) = self
+            .provider
+            .get_transaction_by_hash(tx_hash)
+            .await
+            .map_err(rpc(format!("eth_getTransactionByHash({tx_hash})")))?
+        else {
+            return Ok(None);
+        };
+        let input = tx.input();
+        let data = if let Ok(call) = Rollup::proposeCall::abi_decode(input) {
+            call.args.data
+        } else if let Ok(call) = Rollup::proposeWithProofCall::abi_decode(input) {
+            call.args.data
+        } else {
+            return Ok(None);
+        };
+        Ok(fernet_state::decode_block_data(&data)
+            .ok()
+            .map(|body| body.txs.len()))
+    }
+
+    fn decode(&self, log: &Log) -> Option<L1Event> {
+        let address = log.address();
+        if address == self.deployment.rollup.address {
+            Rollup::RollupEvents::decode_log(&log.inner)
+                .ok()
+                .map(|event| L1Event::Rollup(event.data))
+        } else if address == self.deployment.staking.address {
+            Staking::StakingEvents::decode_log(&log.inner)
+                .ok()
+                .map(|event| L1Event::Staking(event.data))
+        } else {
+            None
+        }
+    }
+
+    async fn block_timestamp(&self, number: u64) -> Result<u64> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(rpc(format!("eth_getBlockByNumber({number})")))?
+            .ok_or_else(|| Error::InvalidOption {
+                option: "ethereum host",
+                reason: format!("the L1 node has no block {number}"),
+            })?;
+        Ok(block.header.timestamp)
+    }
+
+    /// Sends `amount` tokens from `from` to each of `recipients` (explicit nonces, all in one go)
+    /// and waits for every receipt.
+    pub async fn fund(&self, from: &Account, recipients: &[(Address, U256)]) -> Result<()> {
+        let wallet = self.wallet(from);
+        let token = DevnetToken::new(self.deployment.token.address, wallet.clone());
+        let mut nonce = wallet
+            .get_transaction_count(from.address)
+            .pending()
+            .await
+            .map_err(rpc(format!("eth_getTransactionCount({})", from.address)))?;
+        let mut sent = Vec::with_capacity(recipients.len());
+        for (recipient, amount) in recipients {
+            let context = format!("DevnetToken.transfer({recipient}, {amount})");
+            let pending = token
+                .transfer(*recipient, *amount)
+                .nonce(nonce)
+                .send()
+                .await
+                .decoded(context.clone())?;
+            nonce += 1;
+            sent.push((context, pending));
+        }
+        for (context, pending) in sent {
+            confirm(context, pending).await?;
+        }
+        info!(recipients = recipients.len(), "funded");
+        Ok(())
+    }
+
+    /// Approves the staking contract and registers `account` with `stake`, waiting for both.
+    pub async fn register(&self, account: &Account, stake: U256) -> Result<()> {
+        let wallet = self.wallet(account);
+        let token = DevnetToken::new(self.deployment.token.address, wallet.clone());
+        let staking = Staking::new(self.deployment.staking.address, wallet);
+        let context = format!(
+            "DevnetToken.approve(staking, {stake}) from {}",
+            account.address
+        );
+        let pending = token
+            .approve(self.deployment.staking.address, stake)
+            .send()
+            .await
+            .decoded(context.clone())?;
+        confirm(context, pending).await?;
+        let context = format!("Staking.register({stake}) from {}", account.address);
+        let pending = staking
+            .register(stake)
+            .send()
+            .await
+            .decoded(context.clone())?;
+        confirm(context, pending).await?;
+        info!(sequencer = %account.address, "registered");
+        Ok(())
+    }
+}
+
+/// Waits for a transaction's receipt and fails if it reverted.
+async fn confirm(context: String, pending: PendingTransactionBuilder<Ethereum>) -> Result<()> {
+    let receipt = pending
+        .get_receipt()
+        .await
+        .map_err(|source| Error::Receipt {
+            context: context.clone(),
+            source,
+        })?;
+    if !receipt.status() {
+        return Err(Error::TransactionReverted {
+            context,
+            tx_hash: receipt.transaction_hash,
+        });
+    }
+    debug!(context, block = receipt.block_number, "confirmed");
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! The local devnet: anvil with 1 s blocks, the suite deployed with `deployments/devnet.toml`,
+//! funded accounts derived from anvil's well-known mnemonic, the circuit keys, and every
+//! service (`fernet-broker`, `fernet-agent`, `fernet-node`, `fernet-sequencer`,
+//! `fernet-prover-node`, `fernet traffic`) as a process with its log under the data directory.
+//!
+//! [`Devnet::start`] brings it up from [`DevnetOptions`], [`Devnet::stop`] (or drop) takes it
+//! down. [`Monitor`] turns L1 events into one [`SlotReport`] per slot: the `devnet` binary prints
+//! them as live lines, tests wait on them or on [`Devnet::wait_until`].
+
+mod accounts;
+mod devnet;
+mod error;
+pub mod l1;
+pub mod monitor;
+mod options;
+pub mod process;
+
+pub use accounts::{Account, Accounts, DEVNET_MNEMONIC};
+pub use devnet::{
+    json_rpc, Devnet, Urls, DEVNET_CHAIN_ID, PROVER_FUNDING_TOKENS, SEQUENCER_FUNDING_TOKENS,
+    TRAFFIC_FUNDING_TOKENS,
+};
+pub use error::{Error, Result};
+pub use l1::{L1Event, L1Log, L1State, L1};
+pub use monitor::{Monitor, SlotReport};
+pub use options::{agent_name, prover_name, sequencer_name, workspace_root, DevnetOptions, Role};

@@ -1,0 +1,301 @@
+//! What the devnet runs and where: counts, ports, directories, extra environment.
+
+use std::{collections::BTreeMap, fmt, path::PathBuf, str::FromStr, time::Duration};
+
+use fernet_cli::config::{env_name, ENV_OVERRIDES};
+
+use crate::{Error, Result};
+
+/// The kinds of process the devnet spawns (besides anvil), for per-role extra environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// `fernet-node`, the user-facing node.
+    Node,
+    /// `fernet-sequencer`.
+    Sequencer,
+    /// `fernet-prover-node`.
+    Prover,
+    /// `fernet-broker`.
+    Broker,
+    /// `fernet-agent`.
+    Agent,
+    /// `fernet traffic`.
+    Traffic,
+}
+
+impl Role {
+    /// Every role, in the order the devnet starts them.
+    pub const ALL: [Role; 6] = [
+        Role::Broker,
+        Role::Agent,
+        Role::Node,
+        Role::Sequencer,
+        Role::Prover,
+        Role::Traffic,
+    ];
+
+    /// The role's name, as in `--env <role>:KEY=VALUE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Node => "node",
+            Role::Sequencer => "sequencer",
+            Role::Prover => "prover",
+            Role::Broker => "broker",
+            Role::Agent => "agent",
+            Role::Traffic => "traffic",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == s)
+            .ok_or_else(|| Error::InvalidOption {
+                option: "env",
+                reason: format!(
+                    "unknown role {s:?}: expected one of node, sequencer, prover, broker, agent, traffic"
+                ),
+            })
+    }
+}
+
+/// Everything [`crate::Devnet::start`] needs. [`Default`] gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct DevnetOptions {
+    /// Sequencers started as processes (default 4).
+    pub sequencers: usize,
+    /// Sequencers registered and funded by the devnet itself but never started (default 0).
+    pub offline_sequencers: usize,
+    /// Prover nodes (default 2).
+    pub provers: usize,
+    /// Proving agents sharing the broker (default 1).
+    pub agents: usize,
+    /// Jobs each agent proves at once (default 1).
+    pub agent_concurrency: usize,
+    /// anvil's port (default 8545).
+    pub anvil_port: u16,
+    /// The user-facing node's JSON-RPC port (default 8080).
+    pub node_port: u16,
+    /// The broker's JSON-RPC port (default 8090).
+    pub broker_port: u16,
+    /// Sequencer `i` (from 0) listens on `sequencer_base_port + i` (default 8100).
+    pub sequencer_base_port: u16,
+    /// Prover node `i` (from 0) listens on `prover_base_port + i` (default 8200).
+    pub prover_base_port: u16,
+    /// Period of `fernet traffic`'s transactions; zero runs no traffic (default 4 s).
+    pub traffic_interval: Duration,
+    /// Logs (`logs/<name>.log`, `anvil.log`) and service stores (`data/<name>`); the stores of a
+    /// previous run are removed at start, as the chain is new (default `.devnet`).
+    pub data_dir: PathBuf,
+    /// Where `deployments/<chain-id>.json` is written (default `deployments`).
+    pub deployments_dir: PathBuf,
+    /// The deploy parameters file (default `deployments/devnet.toml`).
+    pub deploy_config: PathBuf,
+    /// Overrides of the deploy parameters, as the deploy binary's environment variables
+    /// (`("SLOT_DURATION", "4")`).
+    pub deploy_overrides: Vec<(String, String)>,
+    /// Where the service binaries are; `None` means the directory of the running executable.
+    pub bin_dir: Option<PathBuf>,
+    /// The anvil binary (default: the pinned one under `node_modules`).
+    pub anvil_binary: PathBuf,
+    /// The circuit key cache (default [`fernet_circuits::block::prover::default_key_cache_dir`]).
+    pub key_cache_dir: PathBuf,
+    /// Passed to every prover node as `QUOTE_PROVIDER_URL` (default none: fixed quotes).
+    pub quote_provider_url: Option<String>,
+    /// Extra environment per role, applied last (so it can override what the devnet sets).
+    pub extra_env: BTreeMap<Role, Vec<(String, String)>>,
+    /// Start only the L1 side: anvil, deployment, funding, offline registrations; no keys, no
+    /// processes (default false).
+    pub l1_only: bool,
+    /// Progress bars for the circuit key generation (default none: nothing drawn).
+    pub progress: Option<indicatif::MultiProgress>,
+    /// How long each service may take to answer `GET /health` (default 60 s).
+    pub health_timeout: Duration,
+}
+
+impl Default for DevnetOptions {
+    fn default() -> Self {
+        let root = workspace_root();
+        Self {
+            sequencers: 4,
+            offline_sequencers: 0,
+            provers: 2,
+            agents: 1,
+            agent_concurrency: 1,
+            anvil_port: 8545,
+            node_port: 8080,
+            broker_port: 8090,
+            sequencer_base_port: 8100,
+            prover_base_port: 8200,
+            traffic_interval: Duration::from_secs(4),
+            data_dir: PathBuf::from(".devnet"),
+            deployments_dir: PathBuf::from("deployments"),
+            deploy_config: PathBuf::from("deployments/devnet.toml"),
+            deploy_overrides: Vec::new(),
+            bin_dir: None,
+            anvil_binary: root.join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"),
+            key_cache_dir: fernet_circuits::block::prover::default_key_cache_dir(),
+            quote_provider_url: None,
+            extra_env: BTreeMap::new(),
+            l1_only: false,
+            progress: None,
+            health_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl DevnetOptions {
+    /// Options for tests: only the L1 side, in `data_dir`, with anvil on `anvil_port`, and the
+    /// repository's files found from this crate's sources.
+    pub fn l1_only(data_dir: impl Into<PathBuf>, anvil_port: u16) -> Self {
+        let root = workspace_root();
+        let data_dir = data_dir.into();
+        Self {
+            sequencers: 0,
+            provers: 0,
+            agents: 0,
+            traffic_interval: Duration::ZERO,
+            anvil_port,
+            deployments_dir: data_dir.join("deployments"),
+            deploy_config: root.join("deployments/devnet.toml"),
+            data_dir,
+            l1_only: true,
+            ..Self::default()
+        }
+    }
+
+    /// Parses `KEY=VALUE` into a deploy override, checking that `KEY` is a deploy variable.
+    pub fn parse_override(text: &str) -> Result<(String, String)> {
+        let (key, value) = text
+            .split_once('=')
+            .ok_or_else(|| Error::InvalidOverride(text.to_owned()))?;
+        let known = ENV_OVERRIDES
+            .iter()
+            .any(|(_, name, _)| env_name(name) == key);
+        if !known {
+            return Err(Error::InvalidOverride(text.to_owned()));
+        }
+        Ok((key.to_owned(), value.to_owned()))
+    }
+
+    /// Parses `<role>:KEY=VALUE` into an extra environment variable of a role.
+    pub fn parse_role_env(text: &str) -> Result<(Role, String, String)> {
+        let invalid = || Error::InvalidOption {
+            option: "env",
+            reason: format!("{text:?} is not <role>:KEY=VALUE"),
+        };
+        let (role, assignment) = text.split_once(':').ok_or_else(invalid)?;
+        let (key, value) = assignment.split_once('=').ok_or_else(invalid)?;
+        if key.is_empty() {
+            return Err(invalid());
+        }
+        Ok((role.parse()?, key.to_owned(), value.to_owned()))
+    }
+
+    /// Every port the devnet will listen on, named by process, checked for clashes.
+    pub(crate) fn ports(&self) -> Result<Vec<(String, u16)>> {
+        let mut ports = vec![("anvil".to_owned(), self.anvil_port)];
+        if !self.l1_only {
+            ports.push(("node".into(), self.node_port));
+            ports.push(("broker".into(), self.broker_port));
+            for i in 0..self.sequencers {
+                ports.push((sequencer_name(i), offset_port(self.sequencer_base_port, i)?));
+            }
+            for i in 0..self.provers {
+                ports.push((prover_name(i), offset_port(self.prover_base_port, i)?));
+            }
+        }
+        for (i, (name, port)) in ports.iter().enumerate() {
+            if let Some((first, _)) = ports[..i].iter().find(|(_, p)| p == port) {
+                return Err(Error::PortClash {
+                    port: *port,
+                    first: first.clone(),
+                    second: name.clone(),
+                });
+            }
+        }
+        Ok(ports)
+    }
+}
+
+/// `base + index`, or an error naming the overflow.
+pub(crate) fn offset_port(base: u16, index: usize) -> Result<u16> {
+    u16::try_from(index)
+        .ok()
+        .and_then(|index| base.checked_add(index))
+        .ok_or(Error::InvalidOption {
+            option: "base port",
+            reason: format!("{base} + {index} is not a port"),
+        })
+}
+
+/// The devnet's name of sequencer `i` (from 0): `sequencer-1`, ...
+pub fn sequencer_name(index: usize) -> String {
+    format!("sequencer-{}", index + 1)
+}
+
+/// The devnet's name of prover node `i` (from 0): `prover-1`, ...
+pub fn prover_name(index: usize) -> String {
+    format!("prover-{}", index + 1)
+}
+
+/// The devnet's name of agent `i` (from 0): `agent-1`, ...
+pub fn agent_name(index: usize) -> String {
+    format!("agent-{}", index + 1)
+}
+
+/// The repository root this crate was built in (for the pinned anvil and the deploy config).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_overrides_and_role_env() {
+        assert_eq!(
+            DevnetOptions::parse_override("SLOT_DURATION=4").unwrap(),
+            ("SLOT_DURATION".into(), "4".into())
+        );
+        assert!(matches!(
+            DevnetOptions::parse_override("SLOT_LENGTH=4"),
+            Err(Error::InvalidOverride(text)) if text == "SLOT_LENGTH=4"
+        ));
+        assert!(DevnetOptions::parse_override("SLOT_DURATION").is_err());
+        assert_eq!(
+            DevnetOptions::parse_role_env("prover:LOG_LEVEL=debug=x").unwrap(),
+            (Role::Prover, "LOG_LEVEL".into(), "debug=x".into())
+        );
+        assert!(DevnetOptions::parse_role_env("miner:A=1").is_err());
+        assert!(DevnetOptions::parse_role_env("node:=1").is_err());
+    }
+
+    #[test]
+    fn names_clashing_ports() {
+        let options = DevnetOptions {
+            node_port: 8101,
+            ..DevnetOptions::default()
+        };
+        match options.ports() {
+            Err(Error::PortClash {
+                port: 8101,
+                first,
+                second,
+            }) => assert_eq!((first.as_str(), second.as_str()), ("node", "sequencer-2")),
+            other => panic!("expected a clash, got {other:?}"),
+        }
+        assert_eq!(DevnetOptions::default().ports().unwrap().len(), 9);
+    }
+}

@@ -1,0 +1,410 @@
+//! End to end: the devnet runs the protocol on a real anvil with real processes and real
+//! proofs, and four scenarios hold in one run (a run costs minutes of proving, so the
+//! scenarios share it, each on its own epochs):
+//!
+//! - (a) epochs `F`, `F+1`, `F+2` (`F`: the first epoch with blocks) are claimed and proven on
+//!   L1 inside their windows, a transaction sent to the node reaches "proven", and rewards land
+//!   at the provers, proposers and submitters;
+//! - (b) two of the four registered sequencers are offline: in every slot where an offline one
+//!   ranks first, the block comes from the highest-ranked live one;
+//! - (c) epoch `F+3` is claimed with a quote of a prover that never proves: its bond is
+//!   slashed, the unproven blocks are pruned, and a later epoch is proven again;
+//! - (d) nobody quotes epoch `F+6` (the quote provider refuses it): it stays unclaimed and is
+//!   proven by open proving.
+
+mod history;
+mod quote_server;
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+
+use alloy::primitives::{Address, U256};
+use eyre::{bail, ensure, eyre, WrapErr};
+use fernet_bindings::{DevnetToken, ProverEscrow, RewardPool};
+use fernet_devnet::{Devnet, DevnetOptions, L1};
+use fernet_node::{quote::Quote, NodeClient, Stage, Tx};
+use fernet_state::{Fr, TxEffect};
+use history::History;
+use quote_server::Refusals;
+
+/// `IRollup.ClaimStatus` values.
+const CLAIM_NONE: u8 = 0;
+const CLAIM_SLASHED: u8 = 3;
+/// Epochs after `F` of each scenario.
+const ROGUE_OFFSET: u64 = 3;
+const OPEN_OFFSET: u64 = 6;
+/// The whole run must finish within this (first proofs need keys, registration and the
+/// snapshot lag: about 2 epochs; then 8 epochs of 40 s).
+const RUN_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+        PathBuf::from,
+    )
+}
+
+/// A base port with `count` free ports after it.
+fn free_port_range(count: u16) -> eyre::Result<u16> {
+    for _ in 0..50 {
+        let base = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        if base > 60_000 {
+            continue;
+        }
+        if (0..count).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return Ok(base);
+        }
+    }
+    bail!("no range of {count} free ports")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devnet_proves_epochs_survives_offline_sequencers_withheld_proofs_and_missing_quotes(
+) -> eyre::Result<()> {
+    let refusals = Refusals::default();
+    let quote_url = quote_server::spawn(refusals.clone()).await?;
+    let base = free_port_range(16)?;
+    let data = tempfile::tempdir()?;
+    let options = DevnetOptions {
+        sequencers: 2,
+        offline_sequencers: 2,
+        provers: 2,
+        agents: 1,
+        anvil_port: base,
+        node_port: base + 1,
+        broker_port: base + 2,
+        sequencer_base_port: base + 4,
+        prover_base_port: base + 8,
+        traffic_interval: Duration::from_secs(5),
+        data_dir: data.path().join("devnet"),
+        deployments_dir: data.path().join("deployments"),
+        deploy_config: fernet_devnet::workspace_root().join("deployments/devnet.toml"),
+        bin_dir: Some(target_dir().join("debug")),
+        quote_provider_url: Some(quote_url),
+        ..DevnetOptions::default()
+    };
+    let mut devnet = Devnet::start(options)
+        .await
+        .wrap_err("starting the devnet")?;
+    let result = run_scenarios(&mut devnet, &refusals).await;
+    if result.is_err() {
+        eprintln!("logs are in {}", devnet.data_dir().display());
+        for name in devnet.process_names() {
+            let log = std::fs::read_to_string(devnet.log_path(name)).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(15).collect();
+            eprintln!("--- {name} (last lines)");
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+    devnet.stop();
+    result
+}
+
+async fn run_scenarios(devnet: &mut Devnet, refusals: &Refusals) -> eyre::Result<()> {
+    let l1 = devnet.l1().clone();
+    let node = NodeClient::new(devnet.urls().node.parse()?);
+    let rogue = devnet.accounts().traffic.clone();
+    let offline: Vec<Address> = devnet
+        .accounts()
+        .offline_sequencers
+        .iter()
+        .map(|a| a.address)
+        .collect();
+    let honest_provers: Vec<Address> = devnet
+        .accounts()
+        .provers
+        .iter()
+        .map(|a| a.address)
+        .collect();
+
+    // A user transaction, sent before any block exists.
+    let unique = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos();
+    let effect = TxEffect::new(10, &[Fr::from(unique)], &[Fr::from(unique + 1)], None)?;
+    let user_tx = Tx::from_effect(&effect);
+    let user_tx_hash = node.send_transaction(&user_tx).await?;
+
+    let bond = U256::from(10u64) * U256::from(10u64).pow(U256::from(18u64));
+    let rogue_escrow_before = deposit_rogue_bond(&l1, &rogue, bond).await?;
+
+    let started = Instant::now();
+    let mut history = History::default();
+    let mut rogue_quoted = false;
+    let mut first_epoch = None;
+    loop {
+        devnet.check()?;
+        history.update(&l1).await?;
+        if first_epoch.is_none() {
+            first_epoch = history.first_epoch(&l1);
+            if let Some(f) = first_epoch {
+                refusals.refuse(f + ROGUE_OFFSET);
+                refusals.refuse(f + OPEN_OFFSET);
+                eprintln!("first epoch with blocks: {f}");
+            }
+        }
+        if let Some(f) = first_epoch {
+            let (_, timestamp) = l1.latest().await?;
+            let epoch = l1.epoch_of(l1.slot_at(timestamp));
+            let rogue_epoch = f + ROGUE_OFFSET;
+            if !rogue_quoted && epoch == rogue_epoch {
+                let quote = Quote {
+                    prover: rogue.address,
+                    epoch_to_prove: rogue_epoch,
+                    valid_until_slot: l1
+                        .rollup()
+                        .claimDeadline(U256::from(rogue_epoch))
+                        .call()
+                        .await?
+                        .saturating_to(),
+                    bond_amount: bond,
+                    rollup_address: l1.deployment().rollup.address,
+                    basis_point_fee: 0,
+                };
+                let signed = quote.sign(&rogue.signer, l1.deployment().chain_id)?;
+                ensure!(
+                    node.send_epoch_proof_quote(&signed).await?,
+                    "the node refused the rogue quote"
+                );
+                rogue_quoted = true;
+                eprintln!("rogue prover quoted epoch {rogue_epoch}");
+            }
+            if history.proven.contains_key(&(f + OPEN_OFFSET)) {
+                break;
+            }
+        }
+        if started.elapsed() > RUN_TIMEOUT {
+            bail!("the run did not finish in {RUN_TIMEOUT:?}: {history:#?}");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let f = first_epoch.ok_or_else(|| eyre!("no epoch"))?;
+    eprintln!("run finished in {:?}: {history:#?}", started.elapsed());
+
+    check_epochs_proven(&l1, &history, f, &honest_provers).await?;
+    check_user_tx(&node, user_tx_hash).await?;
+    check_offline_sequencers_replaced(&l1, &history, &offline).await?;
+    check_withheld_proof(
+        &l1,
+        &history,
+        f + ROGUE_OFFSET,
+        rogue.address,
+        bond,
+        rogue_escrow_before,
+    )
+    .await?;
+    check_open_proving(&l1, &history, f + OPEN_OFFSET, &honest_provers).await?;
+    Ok(())
+}
+
+/// Funds nothing new (the devnet funded the account) but deposits `bond` into the escrow for
+/// the rogue prover; returns its escrow balance after the deposit.
+async fn deposit_rogue_bond(
+    l1: &L1,
+    rogue: &fernet_devnet::Account,
+    bond: U256,
+) -> eyre::Result<U256> {
+    let wallet = l1.wallet(rogue);
+    let escrow_address = l1.deployment().prover_escrow.address;
+    let token = DevnetToken::new(l1.deployment().token.address, wallet.clone());
+    token
+        .approve(escrow_address, bond)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    let escrow = ProverEscrow::new(escrow_address, wallet);
+    let receipt = escrow
+        .deposit(rogue.address, bond)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    ensure!(receipt.status(), "the rogue deposit reverted");
+    Ok(escrow.freeBalanceOf(rogue.address).call().await?)
+}
+
+/// (a) Epochs F..F+2 are claimed by honest provers, proven inside their windows, and paid.
+async fn check_epochs_proven(
+    l1: &L1,
+    history: &History,
+    f: u64,
+    honest: &[Address],
+) -> eyre::Result<()> {
+    let pool = RewardPool::new(l1.deployment().reward_pool.address, l1.provider().clone());
+    for epoch in f..f + 3 {
+        let proven = history
+            .proven
+            .get(&epoch)
+            .ok_or_else(|| eyre!("(a) epoch {epoch} was not proven"))?;
+        let claim = history
+            .claims
+            .get(&epoch)
+            .ok_or_else(|| eyre!("(a) epoch {epoch} was proven without a claim"))?;
+        ensure!(
+            honest.contains(&claim.prover) && proven.prover == claim.prover,
+            "(a) epoch {epoch}: claimed by {}, proven for {}",
+            claim.prover,
+            proven.prover
+        );
+        let deadline: u64 = l1
+            .rollup()
+            .proofDeadline(U256::from(epoch))
+            .call()
+            .await?
+            .saturating_to();
+        let proof_slot = l1.slot_at(proven.timestamp);
+        ensure!(
+            proof_slot <= deadline,
+            "(a) epoch {epoch} proven in slot {proof_slot}, after its deadline {deadline}"
+        );
+        for account in [proven.prover, proven.submitter] {
+            let owed = pool.owed(account).call().await?;
+            ensure!(
+                owed > U256::ZERO,
+                "(a) nothing owed to {account} after epoch {epoch}"
+            );
+        }
+        let proposer = history
+            .proposals
+            .values()
+            .find(|p| p.block == proven.to_block)
+            .ok_or_else(|| eyre!("(a) no proposal of block {}", proven.to_block))?
+            .proposer;
+        ensure!(
+            pool.owed(proposer).call().await? > U256::ZERO,
+            "(a) nothing owed to proposer {proposer}"
+        );
+    }
+    Ok(())
+}
+
+/// (a) The transaction sent at the start reached "proven" (or beyond).
+async fn check_user_tx(node: &NodeClient, hash: alloy::primitives::B256) -> eyre::Result<()> {
+    let status = node.transaction_status(hash).await?;
+    ensure!(
+        status.stage.reached(Stage::Proven),
+        "(a) the user transaction {hash} is only {:?}",
+        status.stage
+    );
+    Ok(())
+}
+
+/// (b) In every slot whose top-ranked sequencer is offline, the block comes from the
+/// highest-ranked online one; at least one such slot happened.
+async fn check_offline_sequencers_replaced(
+    l1: &L1,
+    history: &History,
+    offline: &[Address],
+) -> eyre::Result<()> {
+    let mut covered = 0;
+    for proposal in history.proposals.values() {
+        let ranking = l1.ranking(proposal.slot).await?;
+        let Some(top) = ranking.first() else { continue };
+        if !offline.contains(top) {
+            continue;
+        }
+        let expected = ranking
+            .iter()
+            .find(|s| !offline.contains(s))
+            .ok_or_else(|| eyre!("(b) slot {}: nobody online", proposal.slot))?;
+        ensure!(
+            proposal.proposer == *expected,
+            "(b) slot {}: top {top} offline, expected {expected}, got {}",
+            proposal.slot,
+            proposal.proposer
+        );
+        covered += 1;
+    }
+    ensure!(
+        covered > 0,
+        "(b) no slot had an offline top-ranked sequencer"
+    );
+    eprintln!(
+        "(b) {covered} slots had an offline top-ranked sequencer; the next live rank proposed"
+    );
+    Ok(())
+}
+
+/// (c) The rogue prover's claim was slashed, its epoch's blocks pruned, and a later epoch
+/// proven.
+async fn check_withheld_proof(
+    l1: &L1,
+    history: &History,
+    epoch: u64,
+    rogue: Address,
+    bond: U256,
+    escrow_before: U256,
+) -> eyre::Result<()> {
+    let claim = history
+        .claims
+        .get(&epoch)
+        .ok_or_else(|| eyre!("(c) epoch {epoch} was never claimed"))?;
+    ensure!(
+        claim.prover == rogue,
+        "(c) epoch {epoch} claimed by {} instead of the rogue prover",
+        claim.prover
+    );
+    let slash = history
+        .slashes
+        .get(&epoch)
+        .ok_or_else(|| eyre!("(c) the rogue prover of epoch {epoch} was not slashed"))?;
+    ensure!(
+        slash.prover == rogue && slash.bond == bond,
+        "(c) wrong slash {slash:?}"
+    );
+    ensure!(
+        history.pruned.contains_key(&epoch),
+        "(c) epoch {epoch} was not pruned"
+    );
+    let escrow = ProverEscrow::new(l1.deployment().prover_escrow.address, l1.provider().clone());
+    let account = escrow.accountOf(rogue).call().await?;
+    ensure!(
+        U256::from(account.free) + bond == escrow_before && account.locked == 0,
+        "(c) escrow of the rogue prover: {} before, {:?} after",
+        escrow_before,
+        account
+    );
+    let recovered = history.proven.keys().any(|&e| e > epoch);
+    ensure!(recovered, "(c) no epoch after {epoch} was proven");
+    let claim_status = l1.claim_of(epoch).await?.status;
+    ensure!(
+        claim_status == CLAIM_SLASHED,
+        "(c) claim status {claim_status:?}, expected Slashed"
+    );
+    Ok(())
+}
+
+/// (d) The unquoted epoch stayed unclaimed and an honest prover proved it anyway.
+async fn check_open_proving(
+    l1: &L1,
+    history: &History,
+    epoch: u64,
+    honest: &[Address],
+) -> eyre::Result<()> {
+    ensure!(
+        !history.claims.contains_key(&epoch),
+        "(d) epoch {epoch} was claimed"
+    );
+    let proven = history
+        .proven
+        .get(&epoch)
+        .ok_or_else(|| eyre!("(d) epoch {epoch} was not proven"))?;
+    ensure!(
+        honest.contains(&proven.submitter) && proven.prover == proven.submitter,
+        "(d) epoch {epoch} proven by {} for {}",
+        proven.submitter,
+        proven.prover
+    );
+    let status = l1.claim_of(epoch).await?.status;
+    ensure!(
+        status == CLAIM_NONE,
+        "(d) claim status {status:?}, expected None"
+    );
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! The L1 connection: provider, deployment record, clock and chain id.
+
+use std::path::{Path, PathBuf};
+
+use alloy::{
+    primitives::U256,
+    providers::{DynProvider, Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+    transports::http::reqwest::Url,
+};
+use fernet_bindings::{ContractResultExt, IRollup};
+use fernet_cli::Deployment;
+use tracing::info;
+
+use crate::{Clock, Error, Result};
+
+/// Everything about the L1 side a node needs: a read provider on `ETHEREUM_HOST`, the suite's
+/// deployment record, the rollup's clock and the chain id.
+#[derive(Debug, Clone)]
+pub struct L1 {
+    /// Read-only provider on the L1 RPC.
+    pub provider: DynProvider,
+    /// The suite's addresses and parameters.
+    pub deployment: Deployment,
+    /// The rollup's slot and epoch clock (read from the contract).
+    pub clock: Clock,
+    /// The L1 chain id.
+    pub chain_id: u64,
+    /// The L1 RPC URL (for signing providers on the same endpoint).
+    pub rpc_url: Url,
+}
+
+impl L1 {
+    /// Connects to `rpc_url`, checks the chain against `expected_chain_id` (`L1_CHAIN_ID`), reads
+    /// the deployment record (`deployment_file`, default `deployments/<chain-id>.json`) and the
+    /// rollup's clock.
+    pub async fn connect(
+        rpc_url: &Url,
+        expected_chain_id: Option<u64>,
+        deployment_file: Option<&Path>,
+    ) -> Result<Self> {
+        let provider = ProviderBuilder::new()
+            .connect_http(rpc_url.clone())
+            .erased();
+        let chain_id = provider
+            .get_chain_id()
+            .await
+            .map_err(Error::l1(format!("eth_chainId on {rpc_url}")))?;
+        if let Some(expected) = expected_chain_id.filter(|expected| *expected != chain_id) {
+            return Err(Error::ChainIdMismatch {
+                expected,
+                actual: chain_id,
+            });
+        }
+        let path = deployment_file.map_or_else(
+            || Deployment::path(Path::new("deployments"), chain_id),
+            PathBuf::from,
+        );
+        let deployment = Deployment::read(&path)?.ok_or_else(|| Error::NoDeployment {
+            path: path.clone(),
+            chain_id,
+        })?;
+        if deployment.chain_id != chain_id {
+            return Err(Error::DeploymentChainMismatch {
+                path,
+                recorded: deployment.chain_id,
+                actual: chain_id,
+            });
+        }
+        let rollup = IRollup::new(deployment.rollup.address, provider.clone());
+        let word = |value: U256| value.saturating_to::<u64>();
+        let clock = Clock {
+            genesis_time: word(
+                rollup
+                    .genesisTime()
+                    .call()
+                    .await
+                    .decoded("Rollup.genesisTime()")?,
+            ),
+            slot_duration: word(
+                rollup
+                    .slotDuration()
+                    .call()
+                    .await
+                    .decoded("Rollup.slotDuration()")?,
+            ),
+            epoch_duration: word(
+                rollup
+                    .epochDuration()
+                    .call()
+                    .await
+                    .decoded("Rollup.epochDuration()")?,
+            ),
+        };
+        info!(chain_id, rollup = %deployment.rollup.address, deployment = %path.display(), ?clock, "connected to L1");
+        Ok(Self {
+            provider,
+            deployment,
+            clock,
+            chain_id,
+            rpc_url: rpc_url.clone(),
+        })
+    }
+
+    /// The rollup contract on the read provider.
+    pub fn rollup(&self) -> IRollup::IRollupInstance<DynProvider> {
+        IRollup::new(self.deployment.rollup.address, self.provider.clone())
+    }
+
+    /// A provider on the same RPC that signs and sends transactions with `signer`.
+    pub fn signing_provider(&self, signer: PrivateKeySigner) -> DynProvider {
+        ProviderBuilder::new()
+            .wallet(signer)
+            .connect_http(self.rpc_url.clone())
+            .erased()
+    }
+}

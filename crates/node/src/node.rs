@@ -1,0 +1,249 @@
+//! The node as a library: configuration, start-up (store, replay, follower, RPC server) and
+//! shutdown. The `fernet-node` binary, the sequencer and the prover node embed it.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use fernet_state::WorldState;
+use reqwest::Url;
+use tokio::{sync::watch, task::JoinHandle};
+use tracing::{error, info};
+
+use crate::{
+    chain::ChainHandle,
+    follower::{replay, Follower},
+    gossip::Gossip,
+    metrics::Metrics,
+    pool::{PoolHandle, PoolState, QuoteRules},
+    rpc::{router, RpcContext},
+    store::Store,
+    Error, Result, L1,
+};
+
+/// What a node needs to run.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// L1 JSON-RPC (`ETHEREUM_HOST`).
+    pub rpc_url: Url,
+    /// Refuse any other L1 chain (`L1_CHAIN_ID`).
+    pub l1_chain_id: Option<u64>,
+    /// The deployment record (`DEPLOYMENT_FILE`; default `deployments/<chain-id>.json`).
+    pub deployment_file: Option<PathBuf>,
+    /// Where the store lives (`DATA_DIRECTORY`).
+    pub data_dir: PathBuf,
+    /// JSON-RPC port (`AZTEC_PORT`); `None`: no RPC server, `Some(0)`: any free port.
+    pub port: Option<u16>,
+    /// Nodes to gossip to (`NODE_PEERS`).
+    pub peers: Vec<Url>,
+    /// Lowest fee the pool accepts (`L2_BASE_FEE`).
+    pub base_fee: u128,
+    /// Follower period (`NODE_POLLING_INTERVAL_MS`).
+    pub polling_interval: Duration,
+}
+
+/// The node's command-line flags, each with its environment variable; flatten them into a
+/// service's own arguments with `#[command(flatten)]`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NodeArgs {
+    /// L1 JSON-RPC endpoint.
+    #[arg(
+        long = "l1-rpc-url",
+        env = "ETHEREUM_HOST",
+        default_value = "http://127.0.0.1:8545"
+    )]
+    pub ethereum_host: Url,
+    /// Refuse to run on any other L1 chain (default: whatever the RPC serves).
+    #[arg(long, env = "L1_CHAIN_ID")]
+    pub l1_chain_id: Option<u64>,
+    /// The suite's deployment record (default: deployments/<chain-id>.json).
+    #[arg(long, env = "DEPLOYMENT_FILE")]
+    pub deployment_file: Option<PathBuf>,
+    /// Directory of the embedded store (default: .fernet/<binary>).
+    #[arg(long, env = "DATA_DIRECTORY")]
+    pub data_directory: Option<PathBuf>,
+    /// JSON-RPC port (0: any free port).
+    #[arg(long, env = "AZTEC_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Comma-separated node URLs to forward new transactions and quotes to.
+    #[arg(long, env = "NODE_PEERS", value_delimiter = ',')]
+    pub peers: Vec<Url>,
+    /// Lowest transaction fee the pool accepts.
+    #[arg(long, env = "L2_BASE_FEE", default_value_t = 1)]
+    pub l2_base_fee: u128,
+    /// How often the follower polls L1, in milliseconds.
+    #[arg(long, env = "NODE_POLLING_INTERVAL_MS", default_value_t = 1000)]
+    pub polling_interval_ms: u64,
+}
+
+impl NodeArgs {
+    /// The configuration, with `.fernet/<binary>` as the data directory unless one was given.
+    pub fn into_config(self, binary: &str) -> NodeConfig {
+        NodeConfig {
+            rpc_url: self.ethereum_host,
+            l1_chain_id: self.l1_chain_id,
+            deployment_file: self.deployment_file,
+            data_dir: self
+                .data_directory
+                .unwrap_or_else(|| PathBuf::from(".fernet").join(binary)),
+            port: Some(self.port),
+            peers: self.peers,
+            base_fee: self.l2_base_fee,
+            polling_interval: Duration::from_millis(self.polling_interval_ms.max(1)),
+        }
+    }
+}
+
+/// A running node.
+#[derive(Debug)]
+pub struct Node {
+    /// The L1 connection.
+    pub l1: Arc<L1>,
+    /// The chain the follower maintains.
+    pub chain: ChainHandle,
+    /// The transaction and quote pools.
+    pub pool: PoolHandle,
+    /// The counters served on `/metrics`.
+    pub metrics: Arc<Metrics>,
+    rpc_addr: Option<SocketAddr>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<(&'static str, JoinHandle<()>)>,
+}
+
+impl Node {
+    /// Connects to L1, opens the store, rebuilds the chain from it, and spawns the follower
+    /// (and the RPC server when a port is configured).
+    pub async fn start(config: NodeConfig) -> Result<Self> {
+        let l1 = Arc::new(
+            L1::connect(
+                &config.rpc_url,
+                config.l1_chain_id,
+                config.deployment_file.as_deref(),
+            )
+            .await?,
+        );
+        let store = Arc::new(Store::open(&config.data_dir)?);
+        let loaded = store.load()?;
+        let genesis = WorldState::new(l1.deployment.state_config)?;
+        let chain = ChainHandle::new(replay(&genesis, l1.clock, &loaded.events));
+        info!(
+            data_dir = %config.data_dir.display(),
+            events = loaded.events.len(),
+            pending = chain.pending_tip(),
+            proven = chain.proven_tip(),
+            pooled = loaded.pool.len(),
+            "store loaded"
+        );
+        let rules = QuoteRules {
+            chain_id: l1.chain_id,
+            rollup: l1.deployment.rollup.address,
+            claim_window_slots: l1.deployment.parameters.rollup.claim_window_slots,
+        };
+        let pool_state =
+            PoolState::from_loaded(loaded.pool, loaded.dropped, loaded.quotes, l1.chain_id);
+        let pool = PoolHandle::new(pool_state, store, chain.clone(), config.base_fee, rules);
+        let metrics = Arc::new(Metrics::default());
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let follower = Follower::new(
+            l1.clone(),
+            chain.clone(),
+            pool.clone(),
+            genesis,
+            loaded.cursor,
+            metrics.clone(),
+        );
+        let mut tasks = vec![(
+            "follower",
+            tokio::spawn(follower.run(config.polling_interval, shutdown_rx.clone())),
+        )];
+        let mut rpc_addr = None;
+        if let Some(port) = config.port {
+            let listener = tokio::net::TcpListener::bind(("0.0.0.0", port))
+                .await
+                .map_err(|source| Error::Bind { port, source })?;
+            let addr = listener
+                .local_addr()
+                .map_err(|source| Error::Bind { port, source })?;
+            let context = Arc::new(RpcContext {
+                l1: l1.clone(),
+                chain: chain.clone(),
+                pool: pool.clone(),
+                metrics: metrics.clone(),
+                gossip: Gossip::new(config.peers.clone()),
+            });
+            let mut stop = shutdown_rx;
+            let server =
+                axum::serve(listener, router(context)).with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|stop| *stop).await;
+                });
+            tasks.push((
+                "rpc",
+                tokio::spawn(async move {
+                    if let Err(error) = server.await {
+                        error!(%error, "RPC server failed");
+                    }
+                }),
+            ));
+            info!(%addr, "node listening on {addr}");
+            rpc_addr = Some(addr);
+        }
+        Ok(Self {
+            l1,
+            chain,
+            pool,
+            metrics,
+            rpc_addr,
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// Where the RPC server listens, if it runs.
+    pub fn rpc_addr(&self) -> Option<SocketAddr> {
+        self.rpc_addr
+    }
+
+    /// `http://127.0.0.1:<port>`, if the RPC server runs.
+    pub fn rpc_url(&self) -> Option<Url> {
+        let addr = self.rpc_addr?;
+        Url::parse(&format!("http://127.0.0.1:{}", addr.port())).ok()
+    }
+
+    /// Waits until the follower has finished at least one more step.
+    pub async fn next_step(&self) {
+        let mut steps = self.chain.subscribe();
+        steps.borrow_and_update();
+        let _ = steps.changed().await;
+    }
+
+    /// Stops the follower and the RPC server and waits for them; reports a task that panicked.
+    pub async fn shutdown(self) -> Result<()> {
+        let _ = self.shutdown.send(true);
+        let mut result = Ok(());
+        for (task, handle) in self.tasks {
+            if let Err(join) = handle.await {
+                error!(task, error = %join, "task failed");
+                result = Err(Error::Task {
+                    task,
+                    message: join.to_string(),
+                });
+            }
+        }
+        info!("node stopped");
+        result
+    }
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM: what the service binaries stop on.
+pub async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}

@@ -1,0 +1,280 @@
+//! Configuration: clap flags, each with its environment variable (names from seed 003 and
+//! docs/services.md), and the checks that need the rollup's parameters.
+
+use std::{path::PathBuf, time::Duration};
+
+use alloy::{
+    primitives::{Address, U256},
+    signers::local::PrivateKeySigner,
+    transports::http::reqwest::Url,
+};
+use clap::{ArgAction, Parser};
+use fernet_cli::config::TokenAmount;
+
+use crate::{Error, Result};
+
+/// Largest basis-point fee a quote may ask for (100 %).
+pub const MAX_BASIS_POINT_FEE: u32 = 10_000;
+
+/// `fernet-prover-node`: watches L1 for ended epochs, sends signed quotes to the coordination
+/// nodes, proves claimed (or unclaimed, open) epochs through the proving broker and submits the
+/// epoch proofs to L1.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "fernet-prover-node", version, about, long_about = None)]
+pub struct ProverNodeArgs {
+    /// L1 JSON-RPC endpoint.
+    #[arg(
+        long = "l1-rpc-url",
+        env = "ETHEREUM_HOST",
+        default_value = "http://127.0.0.1:8545"
+    )]
+    pub ethereum_host: Url,
+    /// Refuse to run unless the L1 RPC serves this chain (default: whatever it serves).
+    #[arg(long, env = "L1_CHAIN_ID")]
+    pub l1_chain_id: Option<u64>,
+    /// The suite's deployment record (default: `deployments/<chain-id>.json`).
+    #[arg(long, env = "DEPLOYMENT_FILE")]
+    pub deployment_file: Option<PathBuf>,
+    /// Where the embedded node keeps its store.
+    #[arg(
+        long,
+        env = "DATA_DIRECTORY",
+        default_value = ".fernet/fernet-prover-node"
+    )]
+    pub data_directory: PathBuf,
+    /// The prover's L1 key: it owns the escrow deposit, signs quotes and submits proofs.
+    #[arg(long, env = "PROVER_PUBLISHER_PRIVATE_KEY", hide_env_values = true)]
+    pub publisher_private_key: PrivateKeySigner,
+    /// Comma-separated node URLs the signed quotes are sent to (none: no quotes, open proving only).
+    #[arg(long, env = "PROVER_COORDINATION_NODE_URL", value_delimiter = ',')]
+    pub coordination_node_urls: Vec<Url>,
+    /// The proving broker.
+    #[arg(
+        long,
+        env = "PROVER_BROKER_HOST",
+        default_value = "http://127.0.0.1:8090"
+    )]
+    pub broker_host: Url,
+    /// Run a prover agent in this process.
+    #[arg(long, env = "PROVER_AGENT_ENABLED", default_value_t = false, action = ArgAction::Set)]
+    pub agent_enabled: bool,
+    /// Jobs the in-process agent proves at once.
+    #[arg(long, env = "PROVER_AGENT_CONCURRENCY", default_value_t = 1)]
+    pub agent_concurrency: usize,
+    /// Remote quote provider: POST the epoch (seed-003 JSON), answer `{basisPointFee, bondAmount}`.
+    #[arg(long, env = "QUOTE_PROVIDER_URL")]
+    pub quote_provider_url: Option<Url>,
+    /// How long the remote quote provider may take to answer, in milliseconds.
+    #[arg(long, env = "QUOTE_PROVIDER_TIMEOUT_MS", default_value_t = 2_000)]
+    pub quote_provider_timeout_ms: u64,
+    /// Fixed quote fee in basis points (without QUOTE_PROVIDER_URL).
+    #[arg(long, env = "QUOTE_PROVIDER_BASIS_POINT_FEE", default_value_t = 100)]
+    pub quote_basis_point_fee: u32,
+    /// Fixed quote bond, base units or "<n> tokens" (default: the rollup's minimumProverBond).
+    #[arg(long, env = "QUOTE_PROVIDER_BOND_AMOUNT")]
+    pub quote_bond_amount: Option<TokenAmount>,
+    /// Top the escrow up when its free balance is below this (default: 2 × the bond).
+    #[arg(long, env = "PROVER_MINIMUM_ESCROW_AMOUNT")]
+    pub minimum_escrow_amount: Option<TokenAmount>,
+    /// ... up to this free balance (default: 4 × the bond).
+    #[arg(long, env = "PROVER_TARGET_ESCROW_AMOUNT")]
+    pub target_escrow_amount: Option<TokenAmount>,
+    /// Epoch monitor period in milliseconds.
+    #[arg(long, env = "PROVER_NODE_POLLING_INTERVAL_MS", default_value_t = 1_000)]
+    pub polling_interval_ms: u64,
+    /// Prove and submit unclaimed epochs once their claim window has passed (first proof wins).
+    #[arg(long, env = "PROVER_OPEN_PROVING", default_value_t = true, action = ArgAction::Set)]
+    pub open_proving: bool,
+    /// Port of `/metrics` and `/health`.
+    #[arg(long, env = "AZTEC_PORT", default_value_t = 8080)]
+    pub port: u16,
+}
+
+/// The prover's economic settings, resolved against the rollup's parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProverSettings {
+    /// The prover (the publisher key's address).
+    pub prover: Address,
+    /// Fee of the fixed quote provider.
+    pub basis_point_fee: u32,
+    /// Bond of the fixed quote provider.
+    pub bond_amount: U256,
+    /// Free escrow balance below which the bond manager tops up.
+    pub minimum_escrow: U256,
+    /// Free escrow balance the bond manager tops up to.
+    pub target_escrow: U256,
+    /// Epoch monitor period.
+    pub polling_interval: Duration,
+    /// Whether unclaimed epochs are proven once their claim window has passed.
+    pub open_proving: bool,
+}
+
+impl ProverNodeArgs {
+    /// Applies the defaults that depend on the rollup and checks every rule: fee at most
+    /// 10 000 bps, bond at least `minimum_prover_bond`, target at least the minimum, a polling
+    /// interval above zero.
+    pub fn settings(&self, minimum_prover_bond: U256) -> Result<ProverSettings> {
+        if self.quote_basis_point_fee > MAX_BASIS_POINT_FEE {
+            return Err(Error::Config {
+                name: "QUOTE_PROVIDER_BASIS_POINT_FEE",
+                reason: format!(
+                    "{} bps is above {MAX_BASIS_POINT_FEE} bps (100 %)",
+                    self.quote_basis_point_fee
+                ),
+            });
+        }
+        let bond_amount = self
+            .quote_bond_amount
+            .map_or(minimum_prover_bond, |amount| amount.0);
+        if bond_amount < minimum_prover_bond {
+            return Err(Error::Config {
+                name: "QUOTE_PROVIDER_BOND_AMOUNT",
+                reason: format!(
+                    "{bond_amount} is below the rollup's minimumProverBond {minimum_prover_bond}"
+                ),
+            });
+        }
+        let minimum_escrow = self
+            .minimum_escrow_amount
+            .map_or(bond_amount.saturating_mul(U256::from(2)), |amount| amount.0);
+        let target_escrow = self
+            .target_escrow_amount
+            .map_or(bond_amount.saturating_mul(U256::from(4)), |amount| amount.0);
+        if target_escrow < minimum_escrow {
+            return Err(Error::Config {
+                name: "PROVER_TARGET_ESCROW_AMOUNT",
+                reason: format!(
+                    "{target_escrow} is below PROVER_MINIMUM_ESCROW_AMOUNT {minimum_escrow}"
+                ),
+            });
+        }
+        if self.polling_interval_ms == 0 {
+            return Err(Error::Config {
+                name: "PROVER_NODE_POLLING_INTERVAL_MS",
+                reason: "must be above 0".into(),
+            });
+        }
+        if self.agent_enabled && self.agent_concurrency == 0 {
+            return Err(Error::Config {
+                name: "PROVER_AGENT_CONCURRENCY",
+                reason: "must be above 0 when PROVER_AGENT_ENABLED is true".into(),
+            });
+        }
+        Ok(ProverSettings {
+            prover: self.publisher_private_key.address(),
+            basis_point_fee: self.quote_basis_point_fee,
+            bond_amount,
+            minimum_escrow,
+            target_escrow,
+            polling_interval: Duration::from_millis(self.polling_interval_ms),
+            open_proving: self.open_proving,
+        })
+    }
+
+    /// The remote quote provider's timeout.
+    pub fn quote_provider_timeout(&self) -> Duration {
+        Duration::from_millis(self.quote_provider_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Anvil's second key (never a real one).
+    const KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+    fn parse(extra: &[&str]) -> std::result::Result<ProverNodeArgs, clap::Error> {
+        let mut args = vec!["fernet-prover-node", "--publisher-private-key", KEY];
+        args.extend_from_slice(extra);
+        ProverNodeArgs::try_parse_from(args)
+    }
+
+    #[test]
+    fn defaults_follow_the_bond() {
+        let args = parse(&[]).unwrap();
+        assert!(args.open_proving);
+        assert!(!args.agent_enabled);
+        assert_eq!(args.port, 8080);
+        assert!(args.coordination_node_urls.is_empty());
+        let bond = TokenAmount::tokens(10).0;
+        let settings = args.settings(bond).unwrap();
+        assert_eq!(settings.bond_amount, bond);
+        assert_eq!(settings.minimum_escrow, TokenAmount::tokens(20).0);
+        assert_eq!(settings.target_escrow, TokenAmount::tokens(40).0);
+        assert_eq!(settings.basis_point_fee, 100);
+        assert_eq!(settings.polling_interval, Duration::from_secs(1));
+        assert_eq!(
+            settings.prover.to_string(),
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+        );
+    }
+
+    #[test]
+    fn parses_amounts_lists_and_booleans() {
+        let args = parse(&[
+            "--quote-bond-amount",
+            "12 tokens",
+            "--minimum-escrow-amount",
+            "30000000000000000000",
+            "--target-escrow-amount",
+            "50 tokens",
+            "--coordination-node-urls",
+            "http://a:8080,http://b:8080",
+            "--open-proving",
+            "false",
+            "--agent-enabled",
+            "true",
+        ])
+        .unwrap();
+        assert_eq!(args.coordination_node_urls.len(), 2);
+        assert!(!args.open_proving);
+        assert!(args.agent_enabled);
+        let settings = args.settings(TokenAmount::tokens(10).0).unwrap();
+        assert_eq!(settings.bond_amount, TokenAmount::tokens(12).0);
+        assert_eq!(settings.minimum_escrow, TokenAmount::tokens(30).0);
+        assert_eq!(settings.target_escrow, TokenAmount::tokens(50).0);
+        assert!(parse(&["--quote-bond-amount", "ten tokens"]).is_err());
+    }
+
+    #[test]
+    fn rejects_rule_breaking_settings_naming_the_values() {
+        let minimum_bond = TokenAmount::tokens(10).0;
+        let cases: [(&[&str], &str, &str); 4] = [
+            (
+                &["--quote-basis-point-fee", "10001"],
+                "QUOTE_PROVIDER_BASIS_POINT_FEE",
+                "10001 bps",
+            ),
+            (
+                &["--quote-bond-amount", "5 tokens"],
+                "QUOTE_PROVIDER_BOND_AMOUNT",
+                "5000000000000000000 is below the rollup's minimumProverBond 10000000000000000000",
+            ),
+            (
+                &[
+                    "--minimum-escrow-amount",
+                    "50 tokens",
+                    "--target-escrow-amount",
+                    "40 tokens",
+                ],
+                "PROVER_TARGET_ESCROW_AMOUNT",
+                "40000000000000000000 is below PROVER_MINIMUM_ESCROW_AMOUNT 50000000000000000000",
+            ),
+            (
+                &["--polling-interval-ms", "0"],
+                "PROVER_NODE_POLLING_INTERVAL_MS",
+                "above 0",
+            ),
+        ];
+        for (extra, variable, text) in cases {
+            match parse(extra).unwrap().settings(minimum_bond) {
+                Err(error @ Error::Config { name, .. }) => {
+                    assert_eq!(name, variable);
+                    assert!(error.to_string().contains(text), "{error}");
+                }
+                other => panic!("{variable}: expected a config error, got {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The Fernet prover node: it watches L1 for ended epochs, quotes for proving them, proves the
+//! epochs it wins (or any unclaimed one) through the proving broker, and submits the proofs.
+//!
+//! The pieces follow seed 003's prover coordination design, one job per module:
+//!
+//! - [`config`]: flags and environment (`PROVER_*`, `QUOTE_PROVIDER_*`), checked against the
+//!   rollup's rules.
+//! - [`quote_provider`]: the terms of a quote, fixed or asked of a remote service.
+//! - [`quote`]: the signed EIP-712 `EpochProofQuote`; [`delivery`]: sending it to the nodes.
+//! - [`bond`]: the escrow top-ups that back every quote.
+//! - [`orchestrator`]: one block-proof job per block on the broker, results checked.
+//! - [`submit`]: `submitEpochProof`, never twice and never late.
+//! - [`monitor`]: the main loop that ties them together; [`l1`] the rollup reads it acts on.
+//! - [`metrics`]: counters on `/metrics`, and `/health`.
+//! - [`service`]: all of it around an embedded follower node, as the binary runs it.
+
+pub mod bond;
+pub mod config;
+pub mod delivery;
+mod error;
+pub mod l1;
+pub mod metrics;
+pub mod monitor;
+pub mod orchestrator;
+pub mod quote;
+pub mod quote_provider;
+pub mod service;
+pub mod submit;
+
+pub use error::{Error, Result, TokenShortfall};

@@ -1,0 +1,677 @@
+//! The orchestrator: turns an epoch's blocks into independent block-proof jobs on the broker,
+//! polls them, checks every result, and hands back the epoch proof once all blocks are proven.
+//!
+//! Job ids are `keccak256(kind, input)`, so enqueueing a witness again returns the same job:
+//! a restarted prover node, or two prover nodes sharing a broker, never prove a block twice.
+//! Jobs are keyed by the block's L1 commitment: a block replaced in its slot, or re-proposed
+//! after a prune, is a new job.
+
+use std::{collections::BTreeMap, future::Future};
+
+use alloy::primitives::{keccak256, Bytes, B256, U256};
+use fernet_state::{BlockWitness, NUM_PUBLIC_INPUTS};
+use tracing::debug;
+
+use crate::{Error, Result};
+
+/// Bytes of one block proof in its EVM encoding.
+pub const PROOF_BYTES: usize = 256;
+
+/// The view of an L2 block the orchestrator needs: its number, slot and what L1 committed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProvableBlock {
+    /// Height.
+    pub number: u64,
+    /// Slot it was proposed in.
+    pub slot: u64,
+    /// `keccak256` of its six public inputs, stored by the rollup at proposal time.
+    pub commitment: B256,
+}
+
+/// A block proof as an agent returns it (`docs/services.md`, broker results).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockProof {
+    /// The proof in its EVM encoding (256 bytes).
+    pub proof: Vec<u8>,
+    /// The six public inputs it proves, as 32-byte big-endian words.
+    pub public_inputs: Vec<[u8; 32]>,
+}
+
+/// Where a job is, as far as the orchestrator cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobStatus {
+    /// Queued or being proven.
+    Pending,
+    /// Proven, with its result.
+    Proven(BlockProof),
+    /// Failed for good, with the broker's error.
+    Failed(String),
+    /// The broker does not know the job (its store was reset): enqueue it again.
+    Unknown,
+}
+
+/// The circuit witnesses of the pending chain (the embedded node's world state).
+pub trait WitnessSource: Send + Sync {
+    /// The witness of block `number`, or why it is not available (not synced yet, not kept).
+    fn witness(&self, number: u64) -> Result<BlockWitness>;
+}
+
+impl WitnessSource for fernet_node::ChainHandle {
+    fn witness(&self, number: u64) -> Result<BlockWitness> {
+        fernet_node::ChainHandle::witness(self, number).map_err(|error| Error::Witness {
+            block: number,
+            reason: error.to_string(),
+        })
+    }
+}
+
+/// The proving broker, as the orchestrator uses it.
+pub trait ProvingBroker: Send + Sync {
+    /// Enqueues a `block` job of `epoch` with the serialized witness `input`; returns its id
+    /// (the same id for the same input).
+    fn enqueue_block(
+        &self,
+        epoch: u64,
+        input: Vec<u8>,
+    ) -> impl Future<Output = Result<B256>> + Send;
+
+    /// The status of job `id`.
+    fn job_status(&self, id: B256) -> impl Future<Output = Result<JobStatus>> + Send;
+}
+
+impl ProvingBroker for fernet_broker::BrokerClient {
+    async fn enqueue_block(&self, epoch: u64, input: Vec<u8>) -> Result<B256> {
+        let enqueued = self
+            .enqueue_job(fernet_broker::JobKind::Block, epoch, &input)
+            .await
+            .map_err(|error| Error::Broker {
+                context: format!("broker_enqueueJob(block, epoch {epoch})"),
+                reason: error.to_string(),
+            })?;
+        Ok(B256::from(enqueued.id.0))
+    }
+
+    async fn job_status(&self, id: B256) -> Result<JobStatus> {
+        let job = self
+            .get_job(fernet_broker::JobId(id.0))
+            .await
+            .map_err(|error| Error::Broker {
+                context: format!("broker_getJob({id})"),
+                reason: error.to_string(),
+            })?;
+        let Some(job) = job else {
+            return Ok(JobStatus::Unknown);
+        };
+        Ok(match job.status {
+            fernet_broker::JobStatus::Proven => match job.block_result() {
+                Ok(Some(result)) => JobStatus::Proven(BlockProof {
+                    proof: result.proof,
+                    public_inputs: result.public_inputs,
+                }),
+                Ok(None) => JobStatus::Failed("proven without a result".into()),
+                Err(reason) => JobStatus::Failed(format!("malformed result: {reason}")),
+            },
+            fernet_broker::JobStatus::Failed => {
+                JobStatus::Failed(job.error.unwrap_or_else(|| "no error given".into()))
+            }
+            fernet_broker::JobStatus::Queued | fernet_broker::JobStatus::Proving => {
+                JobStatus::Pending
+            }
+        })
+    }
+}
+
+/// `keccak256` of six 32-byte words: the commitment the rollup stores per block.
+pub fn commitment_of(words: &[[u8; 32]; NUM_PUBLIC_INPUTS]) -> B256 {
+    keccak256(words.concat())
+}
+
+/// The proof of every block of an epoch, in the shape `submitEpochProof` takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EpochProof {
+    /// The epoch.
+    pub epoch: u64,
+    /// Its first block.
+    pub first_block: u64,
+    /// Its last block.
+    pub last_block: u64,
+    /// Six words per block, in block order.
+    pub public_inputs: Vec<U256>,
+    /// One 256-byte proof per block, concatenated in block order.
+    pub proofs: Bytes,
+}
+
+/// What one [`Orchestrator::advance`] saw of an epoch.
+#[derive(Debug, Default)]
+pub struct EpochStatus {
+    /// Blocks given (the final ones).
+    pub blocks: usize,
+    /// Of these, blocks with a job.
+    pub enqueued: usize,
+    /// Of these, blocks with a checked proof.
+    pub proven: usize,
+    /// Blocks whose job failed for good.
+    pub failed: usize,
+    /// Jobs enqueued by this call.
+    pub newly_enqueued: usize,
+    /// Proofs received by this call.
+    pub newly_proven: usize,
+    /// Why blocks could not be enqueued or proven (missing witness, commitment mismatch, failed
+    /// job, wrong result).
+    pub problems: Vec<Error>,
+}
+
+/// The state of one block's job.
+#[derive(Debug, Clone)]
+enum JobState {
+    Pending,
+    Proven(Vec<u8>),
+    Failed,
+}
+
+/// One block's job and what the orchestrator expects of its result.
+#[derive(Debug, Clone)]
+struct BlockJob {
+    commitment: B256,
+    inputs: [[u8; 32]; NUM_PUBLIC_INPUTS],
+    job: B256,
+    tx_count: u64,
+    total_fees: u128,
+    state: JobState,
+}
+
+/// Totals of an epoch's blocks, for the quote request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EpochSummary {
+    /// Transactions in the epoch.
+    pub tx_count: u64,
+    /// Sum of their fees.
+    pub total_fees: u128,
+}
+
+/// Enqueues and tracks the block-proof jobs of the epochs the prover may prove.
+#[derive(Debug)]
+pub struct Orchestrator<W, B> {
+    witnesses: W,
+    broker: B,
+    epochs: BTreeMap<u64, BTreeMap<u64, BlockJob>>,
+}
+
+impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
+    /// An orchestrator reading witnesses from `witnesses` and proving on `broker`.
+    pub fn new(witnesses: W, broker: B) -> Self {
+        Self {
+            witnesses,
+            broker,
+            epochs: BTreeMap::new(),
+        }
+    }
+
+    /// Enqueues a job for every given block of `epoch` that has none (or whose commitment
+    /// changed), after checking that its witness hashes to the L1 commitment, then polls the
+    /// pending jobs and checks each result against the witness's public inputs. `blocks` are the
+    /// blocks that can no longer be replaced; jobs of blocks not among them are dropped.
+    pub async fn advance(&mut self, epoch: u64, blocks: &[ProvableBlock]) -> Result<EpochStatus> {
+        let mut status = EpochStatus {
+            blocks: blocks.len(),
+            ..EpochStatus::default()
+        };
+        let jobs = self.epochs.entry(epoch).or_default();
+        jobs.retain(|number, job| {
+            blocks
+                .iter()
+                .any(|block| block.number == *number && block.commitment == job.commitment)
+        });
+        for block in blocks {
+            if jobs.contains_key(&block.number) {
+                continue;
+            }
+            let witness = match self.witnesses.witness(block.number) {
+                Ok(witness) => witness,
+                Err(error) => {
+                    status.problems.push(error);
+                    continue;
+                }
+            };
+            let inputs = witness.public_inputs.to_u256_be_words();
+            let actual = commitment_of(&inputs);
+            if actual != block.commitment {
+                status.problems.push(Error::CommitmentMismatch {
+                    block: block.number,
+                    expected: block.commitment,
+                    actual,
+                });
+                continue;
+            }
+            let job = self.broker.enqueue_block(epoch, witness.to_bytes()).await?;
+            debug!(epoch, block = block.number, %job, "job enqueued");
+            jobs.insert(
+                block.number,
+                BlockJob {
+                    commitment: block.commitment,
+                    inputs,
+                    job,
+                    tx_count: witness.num_txs as u64,
+                    total_fees: witness.public_inputs.total_fees(),
+                    state: JobState::Pending,
+                },
+            );
+            status.newly_enqueued += 1;
+        }
+        let mut lost = Vec::new();
+        for (&number, job) in jobs.iter_mut() {
+            if !matches!(job.state, JobState::Pending) {
+                continue;
+            }
+            match self.broker.job_status(job.job).await? {
+                JobStatus::Pending => {}
+                JobStatus::Unknown => lost.push(number),
+                JobStatus::Proven(result) => match check_result(number, job, result) {
+                    Ok(proof) => {
+                        job.state = JobState::Proven(proof);
+                        status.newly_proven += 1;
+                    }
+                    Err(error) => {
+                        job.state = JobState::Failed;
+                        status.problems.push(error);
+                    }
+                },
+                JobStatus::Failed(reason) => {
+                    job.state = JobState::Failed;
+                    status.problems.push(Error::JobFailed {
+                        block: number,
+                        job: job.job,
+                        reason,
+                    });
+                }
+            }
+        }
+        for number in lost {
+            debug!(
+                epoch,
+                block = number,
+                "the broker lost the job: enqueueing it again"
+            );
+            jobs.remove(&number);
+        }
+        status.enqueued = jobs.len();
+        for job in jobs.values() {
+            match job.state {
+                JobState::Pending => {}
+                JobState::Proven(_) => status.proven += 1,
+                JobState::Failed => status.failed += 1,
+            }
+        }
+        Ok(status)
+    }
+
+    /// The transaction count and fees of `blocks` of `epoch`, once every one of them has a job
+    /// (so its witness matched its L1 commitment).
+    pub fn summary(&self, epoch: u64, blocks: &[ProvableBlock]) -> Option<EpochSummary> {
+        let jobs = self.epochs.get(&epoch)?;
+        blocks.iter().try_fold(
+            EpochSummary {
+                tx_count: 0,
+                total_fees: 0,
+            },
+            |sum, block| {
+                let job = jobs
+                    .get(&block.number)
+                    .filter(|job| job.commitment == block.commitment)?;
+                Some(EpochSummary {
+                    tx_count: sum.tx_count + job.tx_count,
+                    total_fees: sum.total_fees.saturating_add(job.total_fees),
+                })
+            },
+        )
+    }
+
+    /// The epoch proof of `blocks` (all of `epoch`'s unproven blocks, in order), once every one
+    /// is proven.
+    pub fn epoch_proof(&self, epoch: u64, blocks: &[ProvableBlock]) -> Option<EpochProof> {
+        let jobs = self.epochs.get(&epoch)?;
+        let first_block = blocks.first()?.number;
+        let last_block = blocks.last()?.number;
+        let mut public_inputs = Vec::with_capacity(blocks.len() * NUM_PUBLIC_INPUTS);
+        let mut proofs = Vec::with_capacity(blocks.len() * PROOF_BYTES);
+        for block in blocks {
+            let job = jobs
+                .get(&block.number)
+                .filter(|job| job.commitment == block.commitment)?;
+            let JobState::Proven(proof) = &job.state else {
+                return None;
+            };
+            public_inputs.extend(job.inputs.iter().map(|word| U256::from_be_bytes(*word)));
+            proofs.extend_from_slice(proof);
+        }
+        Some(EpochProof {
+            epoch,
+            first_block,
+            last_block,
+            public_inputs,
+            proofs: proofs.into(),
+        })
+    }
+
+    /// Forgets the jobs of `epoch` (another prover claimed it, or it is proven or pruned).
+    pub fn forget(&mut self, epoch: u64) {
+        self.epochs.remove(&epoch);
+    }
+
+    /// Keeps only the epochs for which `keep` holds.
+    pub fn retain(&mut self, mut keep: impl FnMut(u64) -> bool) {
+        self.epochs.retain(|epoch, _| keep(*epoch));
+    }
+
+    /// The epochs with tracked jobs.
+    pub fn epochs(&self) -> impl Iterator<Item = u64> + '_ {
+        self.epochs.keys().copied()
+    }
+}
+
+/// Checks a result against the block's expected inputs; returns the proof.
+fn check_result(number: u64, job: &BlockJob, result: BlockProof) -> Result<Vec<u8>> {
+    if result.proof.len() != PROOF_BYTES {
+        return Err(Error::WrongProofLength {
+            block: number,
+            job: job.job,
+            expected: PROOF_BYTES,
+            actual: result.proof.len(),
+        });
+    }
+    if result.public_inputs.as_slice() != job.inputs.as_slice() {
+        return Err(Error::WrongPublicInputs {
+            block: number,
+            job: job.job,
+        });
+    }
+    Ok(result.proof)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Mutex,
+    };
+
+    use fernet_state::{apply_block, Block, BlockBody, StateConfig, TxEffect, WorldState};
+
+    use super::*;
+
+    /// Witnesses of a small chain: block `n` at slot `7 + n` with `min(n, 3)` transactions;
+    /// `variant` changes every block's coinbase (another chain with the same numbers).
+    struct Chain {
+        witnesses: Vec<BlockWitness>,
+    }
+
+    impl Chain {
+        fn new(blocks: u64) -> Self {
+            Self::variant(blocks, 0)
+        }
+
+        fn variant(blocks: u64, variant: u8) -> Self {
+            let mut state = WorldState::new(StateConfig::devnet()).unwrap();
+            let witnesses = (1..=blocks)
+                .map(|number| {
+                    let txs = (0..number.min(3))
+                        .map(|t| {
+                            let nullifier = fernet_state::Fr::from(number * 100 + t + 1);
+                            TxEffect::new(10 + t, &[nullifier], &[], None).unwrap()
+                        })
+                        .collect();
+                    let block = Block {
+                        number,
+                        slot: 7 + number,
+                        body: BlockBody {
+                            coinbase: Some([variant + 1; 20]),
+                            txs,
+                        },
+                    };
+                    apply_block(&mut state, &block).unwrap()
+                })
+                .collect();
+            Self { witnesses }
+        }
+
+        fn block(&self, number: u64) -> ProvableBlock {
+            let witness = &self.witnesses[number as usize - 1];
+            ProvableBlock {
+                number,
+                slot: witness.slot,
+                commitment: commitment_of(&witness.public_inputs.to_u256_be_words()),
+            }
+        }
+    }
+
+    impl WitnessSource for Chain {
+        fn witness(&self, number: u64) -> Result<BlockWitness> {
+            self.witnesses
+                .get(number as usize - 1)
+                .cloned()
+                .ok_or(Error::Witness {
+                    block: number,
+                    reason: "not synced".into(),
+                })
+        }
+    }
+
+    /// An in-memory broker: ids are the keccak of the input, results are set by the test.
+    #[derive(Default)]
+    struct FakeBroker {
+        jobs: Mutex<BTreeMap<B256, (Vec<u8>, JobStatus)>>,
+        enqueues: AtomicUsize,
+    }
+
+    impl FakeBroker {
+        /// Proves every pending job correctly (the inputs of the witness it was given).
+        fn prove_all(&self) {
+            for (input, status) in self.jobs.lock().unwrap().values_mut() {
+                if *status == JobStatus::Pending {
+                    let witness = BlockWitness::from_bytes(input).unwrap();
+                    *status = JobStatus::Proven(BlockProof {
+                        proof: vec![witness.block_number as u8; PROOF_BYTES],
+                        public_inputs: witness.public_inputs.to_u256_be_words().to_vec(),
+                    });
+                }
+            }
+        }
+
+        fn set(&self, block: u64, status: impl Fn(&BlockWitness) -> JobStatus) {
+            for (input, job) in self.jobs.lock().unwrap().values_mut() {
+                let witness = BlockWitness::from_bytes(input).unwrap();
+                if witness.block_number == block {
+                    *job = status(&witness);
+                }
+            }
+        }
+    }
+
+    impl ProvingBroker for &FakeBroker {
+        async fn enqueue_block(&self, _epoch: u64, input: Vec<u8>) -> Result<B256> {
+            self.enqueues.fetch_add(1, Ordering::Relaxed);
+            let id = keccak256([b"block".as_slice(), &input].concat());
+            self.jobs
+                .lock()
+                .unwrap()
+                .entry(id)
+                .or_insert((input, JobStatus::Pending));
+            Ok(id)
+        }
+
+        async fn job_status(&self, id: B256) -> Result<JobStatus> {
+            self.jobs
+                .lock()
+                .unwrap()
+                .get(&id)
+                .map(|(_, status)| status.clone())
+                .ok_or(Error::Broker {
+                    context: format!("job {id}"),
+                    reason: "unknown".into(),
+                })
+        }
+    }
+
+    #[tokio::test]
+    async fn proves_an_epoch_block_by_block_and_assembles_it_in_order() {
+        let chain = Chain::new(4);
+        let broker = FakeBroker::default();
+        let mut orchestrator = Orchestrator::new(chain, &broker);
+        let blocks: Vec<_> = (1..=4).map(|n| orchestrator.witnesses.block(n)).collect();
+
+        // Speculative start: only the first two blocks are final yet.
+        let status = orchestrator.advance(2, &blocks[..2]).await.unwrap();
+        assert_eq!(
+            (status.enqueued, status.proven, status.newly_enqueued),
+            (2, 0, 2)
+        );
+        assert!(orchestrator.summary(2, &blocks).is_none());
+        let status = orchestrator.advance(2, &blocks).await.unwrap();
+        assert_eq!((status.enqueued, status.newly_enqueued), (4, 2));
+        assert!(status.problems.is_empty(), "{:?}", status.problems);
+        assert_eq!(
+            orchestrator.summary(2, &blocks),
+            Some(EpochSummary {
+                tx_count: 1 + 2 + 3 + 3,
+                total_fees: 10 + 21 + 33 + 33,
+            })
+        );
+        assert!(orchestrator.epoch_proof(2, &blocks).is_none());
+
+        broker.prove_all();
+        let status = orchestrator.advance(2, &blocks).await.unwrap();
+        assert_eq!(
+            (status.proven, status.newly_proven, status.newly_enqueued),
+            (4, 4, 0)
+        );
+        let proof = orchestrator.epoch_proof(2, &blocks).unwrap();
+        assert_eq!(
+            (proof.epoch, proof.first_block, proof.last_block),
+            (2, 1, 4)
+        );
+        assert_eq!(proof.public_inputs.len(), 24);
+        assert_eq!(proof.proofs.len(), 4 * PROOF_BYTES);
+        assert_eq!(proof.proofs[0], 1);
+        assert_eq!(proof.proofs[3 * PROOF_BYTES], 4);
+        let words = orchestrator.witnesses.witnesses[2]
+            .public_inputs
+            .to_u256_be_words();
+        assert_eq!(proof.public_inputs[12], U256::from_be_bytes(words[0]));
+        assert_eq!(broker.enqueues.load(Ordering::Relaxed), 4);
+    }
+
+    #[tokio::test]
+    async fn re_enqueueing_after_a_restart_reuses_the_jobs() {
+        let broker = FakeBroker::default();
+        let chain = Chain::new(2);
+        let blocks: Vec<_> = (1..=2).map(|n| chain.block(n)).collect();
+        let mut first = Orchestrator::new(chain, &broker);
+        first.advance(1, &blocks).await.unwrap();
+        broker.prove_all();
+
+        // A fresh orchestrator (a restart) enqueues again and finds the proofs at once.
+        let mut second = Orchestrator::new(Chain::new(2), &broker);
+        let status = second.advance(1, &blocks).await.unwrap();
+        assert_eq!((status.newly_enqueued, status.proven), (2, 2));
+        assert_eq!(broker.jobs.lock().unwrap().len(), 2);
+        assert!(second.epoch_proof(1, &blocks).is_some());
+    }
+
+    #[tokio::test]
+    async fn refuses_blocks_whose_witness_differs_from_l1() {
+        let chain = Chain::new(2);
+        let broker = FakeBroker::default();
+        let mut blocks: Vec<_> = (1..=2).map(|n| chain.block(n)).collect();
+        blocks[1].commitment = B256::repeat_byte(7);
+        blocks.push(ProvableBlock {
+            number: 3,
+            slot: 10,
+            commitment: B256::ZERO,
+        });
+        let mut orchestrator = Orchestrator::new(chain, &broker);
+        let status = orchestrator.advance(1, &blocks).await.unwrap();
+        assert_eq!(status.enqueued, 1);
+        assert_eq!(status.problems.len(), 2);
+        assert!(matches!(
+            &status.problems[0],
+            Error::CommitmentMismatch { block: 2, expected, .. } if *expected == B256::repeat_byte(7)
+        ));
+        assert!(matches!(
+            status.problems[1],
+            Error::Witness { block: 3, .. }
+        ));
+        assert!(orchestrator.summary(1, &blocks).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_replaced_block_is_a_new_job() {
+        let chain = Chain::new(2);
+        let broker = FakeBroker::default();
+        let blocks: Vec<_> = (1..=2).map(|n| chain.block(n)).collect();
+        let mut orchestrator = Orchestrator::new(chain, &broker);
+        orchestrator.advance(1, &blocks).await.unwrap();
+        broker.prove_all();
+        orchestrator.advance(1, &blocks).await.unwrap();
+
+        // Blocks 1 and 2 changed on L1 (a prune and new proposals): the node follows.
+        let other = Chain::variant(2, 9);
+        let replaced = vec![other.block(1), other.block(2)];
+        orchestrator.witnesses = other;
+        let status = orchestrator.advance(1, &replaced).await.unwrap();
+        assert_eq!((status.newly_enqueued, status.proven), (2, 0));
+        assert!(orchestrator.epoch_proof(1, &replaced).is_none());
+        broker.prove_all();
+        orchestrator.advance(1, &replaced).await.unwrap();
+        let proof = orchestrator.epoch_proof(1, &replaced).unwrap();
+        assert_eq!(proof.public_inputs.len(), 12);
+    }
+
+    #[tokio::test]
+    async fn wrong_or_failed_results_are_reported_and_never_submitted() {
+        let chain = Chain::new(3);
+        let broker = FakeBroker::default();
+        let blocks: Vec<_> = (1..=3).map(|n| chain.block(n)).collect();
+        let mut orchestrator = Orchestrator::new(chain, &broker);
+        orchestrator.advance(1, &blocks).await.unwrap();
+        broker.prove_all();
+        broker.set(1, |witness| {
+            let mut inputs = witness.public_inputs.to_u256_be_words().to_vec();
+            inputs[5][31] ^= 1;
+            JobStatus::Proven(BlockProof {
+                proof: vec![0; PROOF_BYTES],
+                public_inputs: inputs,
+            })
+        });
+        broker.set(2, |_| JobStatus::Failed("out of retries".into()));
+        broker.set(3, |witness| {
+            JobStatus::Proven(BlockProof {
+                proof: vec![0; 255],
+                public_inputs: witness.public_inputs.to_u256_be_words().to_vec(),
+            })
+        });
+        let status = orchestrator.advance(1, &blocks).await.unwrap();
+        assert_eq!((status.proven, status.failed), (0, 3));
+        assert!(matches!(
+            status.problems[0],
+            Error::WrongPublicInputs { block: 1, .. }
+        ));
+        assert!(matches!(
+            &status.problems[1],
+            Error::JobFailed { block: 2, reason, .. } if reason == "out of retries"
+        ));
+        assert!(matches!(
+            status.problems[2],
+            Error::WrongProofLength {
+                block: 3,
+                actual: 255,
+                ..
+            }
+        ));
+        assert!(orchestrator.epoch_proof(1, &blocks).is_none());
+        // Failed jobs are not polled again.
+        let status = orchestrator.advance(1, &blocks).await.unwrap();
+        assert!(status.problems.is_empty());
+        orchestrator.forget(1);
+        assert_eq!(orchestrator.epochs().count(), 0);
+    }
+}

@@ -1,0 +1,185 @@
+//! The prover node as a service: an embedded follower node, the epoch monitor, the metrics and
+//! health server, and optionally an in-process prover agent, started and stopped together.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use alloy::primitives::Address;
+use fernet_bindings::IRollup;
+use fernet_broker::{Agent, AgentConfig, BlockKeys, BrokerClient};
+use fernet_node::{Node, NodeConfig};
+use tokio::{sync::watch, task::JoinHandle};
+use tracing::{error, info, warn};
+
+use crate::{
+    bond::BondManager,
+    config::ProverNodeArgs,
+    delivery::QuoteDelivery,
+    l1::RollupView,
+    metrics::{self, Metrics},
+    monitor::{EpochMonitor, MonitorParts, MonitorSettings},
+    orchestrator::Orchestrator,
+    quote::QuoteSigner,
+    quote_provider::{ConfiguredQuoteProvider, FixedQuoteProvider, HttpQuoteProvider, QuoteTerms},
+    submit::ProofSubmitter,
+    Error, Result,
+};
+
+/// A running prover node.
+#[derive(Debug)]
+pub struct ProverNode {
+    node: Node,
+    prover: Address,
+    metrics: Arc<Metrics>,
+    metrics_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<(&'static str, JoinHandle<()>)>,
+}
+
+impl ProverNode {
+    /// Starts the embedded node (a follower: no RPC server), checks the settings against the
+    /// rollup, serves `/metrics` and `/health` on `AZTEC_PORT`, and spawns the epoch monitor
+    /// (and the agent when `PROVER_AGENT_ENABLED`).
+    pub async fn start(args: ProverNodeArgs) -> Result<Self> {
+        let node = Node::start(NodeConfig {
+            rpc_url: args.ethereum_host.clone(),
+            l1_chain_id: args.l1_chain_id,
+            deployment_file: args.deployment_file.clone(),
+            data_dir: args.data_directory.join("node"),
+            port: None,
+            peers: Vec::new(),
+            base_fee: 1,
+            polling_interval: std::time::Duration::from_millis(args.polling_interval_ms.max(1)),
+        })
+        .await?;
+        let l1 = node.l1.clone();
+        let view = RollupView::connect(&l1).await?;
+        let settings = args.settings(view.windows().minimum_prover_bond)?;
+        let deployment = &l1.deployment;
+        let signing = l1.signing_provider(args.publisher_private_key.clone());
+
+        let quotes = match &args.quote_provider_url {
+            Some(url) => ConfiguredQuoteProvider::Http(HttpQuoteProvider::new(
+                url.clone(),
+                args.quote_provider_timeout(),
+            )?),
+            None => ConfiguredQuoteProvider::Fixed(FixedQuoteProvider::new(QuoteTerms {
+                basis_point_fee: settings.basis_point_fee,
+                bond_amount: settings.bond_amount,
+            })),
+        };
+        let delivery = QuoteDelivery::new(&args.coordination_node_urls);
+        if delivery.is_empty() {
+            warn!("no PROVER_COORDINATION_NODE_URL: no quotes are sent (open proving only)");
+        }
+        let broker = BrokerClient::new(args.broker_host.as_str());
+        let metrics = Arc::new(Metrics::default());
+        let (shutdown, stop) = watch::channel(false);
+        let (metrics_addr, server) =
+            metrics::serve(args.port, metrics.clone(), stop.clone()).await?;
+        let mut tasks = vec![("metrics-server", server)];
+
+        let monitor = EpochMonitor::new(MonitorParts {
+            view,
+            quotes,
+            signer: QuoteSigner::new(
+                args.publisher_private_key.clone(),
+                l1.chain_id,
+                deployment.rollup.address,
+            ),
+            delivery,
+            bonds: BondManager::new(
+                signing.clone(),
+                deployment.prover_escrow.address,
+                deployment.token.address,
+                settings.prover,
+                settings.minimum_escrow,
+                settings.target_escrow,
+            ),
+            submitter: ProofSubmitter::new(IRollup::new(deployment.rollup.address, signing)),
+            orchestrator: Orchestrator::new(node.chain.clone(), broker.clone()),
+            settings: MonitorSettings {
+                prover: settings.prover,
+                startup_bond: settings.bond_amount,
+                open_proving: settings.open_proving,
+                polling_interval: settings.polling_interval,
+            },
+            metrics: metrics.clone(),
+        });
+        tasks.push(("epoch-monitor", tokio::spawn(monitor.run(stop.clone()))));
+
+        if args.agent_enabled {
+            let agent = Agent::new(
+                broker,
+                AgentConfig {
+                    concurrency: args.agent_concurrency,
+                    ..AgentConfig::default()
+                },
+                Arc::new(BlockKeys::from_default_cache()),
+            );
+            let stop = stop.clone();
+            tasks.push((
+                "prover-agent",
+                tokio::spawn(async move {
+                    if let Err(error) = agent.run(stop).await {
+                        error!(%error, "in-process agent failed");
+                    }
+                }),
+            ));
+        }
+        info!(
+            prover = %settings.prover,
+            rollup = %deployment.rollup.address,
+            broker = %args.broker_host,
+            metrics = %metrics_addr,
+            open_proving = settings.open_proving,
+            agent = args.agent_enabled,
+            "prover node started"
+        );
+        Ok(Self {
+            node,
+            prover: settings.prover,
+            metrics,
+            metrics_addr,
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// The prover's address.
+    pub fn prover(&self) -> Address {
+        self.prover
+    }
+
+    /// The embedded node (its chain, L1 connection).
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// The counters served on `/metrics`.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Where `/metrics` and `/health` are served.
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.metrics_addr
+    }
+
+    /// Stops every task and the embedded node and waits for them; reports a task that panicked.
+    pub async fn shutdown(self) -> Result<()> {
+        let _ = self.shutdown.send(true);
+        let mut result = Ok(());
+        for (task, handle) in self.tasks {
+            if let Err(join) = handle.await {
+                error!(task, error = %join, "task failed");
+                result = Err(Error::Task {
+                    task,
+                    message: join.to_string(),
+                });
+            }
+        }
+        self.node.shutdown().await?;
+        info!("prover node stopped");
+        result
+    }
+}

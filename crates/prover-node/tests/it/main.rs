@@ -1,0 +1,95 @@
+//! Integration tests of `fernet-prover-node` against a real anvil with the suite deployed (one
+//! anvil per test, on a free port): quote digests, escrow top-ups, the rollup's windows.
+
+mod l1;
+mod monitor;
+
+use std::path::{Path, PathBuf};
+
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{Address, U256},
+    providers::{DynProvider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+};
+use fernet_bindings::DevnetToken;
+use fernet_cli::{chain::ANVIL_DEFAULT_PRIVATE_KEY, deploy, DeployConfig, DeployOptions};
+use fernet_node::L1;
+use tempfile::TempDir;
+
+/// Anvil's second key: the prover of these tests.
+pub const PROVER_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+/// The pinned anvil that `script/setup.sh` installs.
+fn anvil_binary() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    assert!(
+        path.is_file(),
+        "anvil not found at {}: run script/setup.sh",
+        path.display()
+    );
+    path
+}
+
+/// A fresh anvil with the devnet suite deployed.
+pub struct Suite {
+    /// The chain (dropped last).
+    pub anvil: AnvilInstance,
+    /// Holds the deployment record.
+    pub dir: TempDir,
+    /// The L1 connection, as the prover node makes it.
+    pub l1: L1,
+}
+
+impl Suite {
+    /// Deploys the devnet suite on a fresh anvil.
+    pub async fn deploy() -> eyre::Result<Self> {
+        let anvil = Anvil::at(anvil_binary()).spawn();
+        let dir = tempfile::tempdir()?;
+        let outcome = deploy(&DeployOptions {
+            rpc_url: anvil.endpoint_url(),
+            expected_chain_id: None,
+            private_key: None,
+            config: DeployConfig::devnet(),
+            token: None,
+            deployments_dir: dir.path().to_owned(),
+            allow_unknown_chain: false,
+            redeploy: false,
+        })
+        .await?;
+        let l1 = L1::connect(&anvil.endpoint_url(), None, Some(&outcome.path)).await?;
+        Ok(Self { anvil, dir, l1 })
+    }
+
+    /// The deployment record's path.
+    pub fn deployment_file(&self) -> PathBuf {
+        fernet_cli::Deployment::path(self.dir.path(), self.l1.chain_id)
+    }
+
+    /// The prover's signer.
+    pub fn prover(&self) -> PrivateKeySigner {
+        PROVER_KEY.parse().expect("a valid key")
+    }
+
+    /// A provider signing for the prover.
+    pub fn prover_provider(&self) -> DynProvider {
+        self.l1.signing_provider(self.prover())
+    }
+
+    /// Sends `amount` tokens from the deployer to `to`.
+    pub async fn fund(&self, to: Address, amount: U256) -> eyre::Result<()> {
+        let deployer: PrivateKeySigner = ANVIL_DEFAULT_PRIVATE_KEY.parse()?;
+        let provider = ProviderBuilder::new()
+            .wallet(deployer)
+            .connect_http(self.anvil.endpoint_url());
+        let token = DevnetToken::new(self.l1.deployment.token.address, provider);
+        token
+            .transfer(to, amount)
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,318 @@
+//! The epoch monitor end to end on anvil, with real proofs: a sequencer proposes an epoch, the
+//! monitor proves it speculatively through a real broker and in-process agent, quotes for it
+//! (to a fake coordination node), the sequencer claims the quote, and the monitor submits the
+//! epoch proof before its deadline. Two real Groth16 proofs: about 50 s on two cores.
+
+use std::{sync::Arc, time::Duration};
+
+use alloy::transports::http::reqwest::Url;
+use alloy::{
+    primitives::{Address, U256},
+    providers::{DynProvider, Provider},
+    signers::local::PrivateKeySigner,
+};
+use axum::{routing::post, Json, Router};
+use fernet_bindings::{
+    i_rollup::IRollup::{BlockHeader, ProposeArgs},
+    DevnetToken, IRollup, Staking,
+};
+use fernet_broker::{Agent, AgentConfig, BlockKeys, BrokerClient, BrokerConfig, BrokerServer};
+use fernet_cli::{chain::ANVIL_DEFAULT_PRIVATE_KEY, config::TokenAmount};
+use fernet_node::{Node, NodeConfig, SignedQuote};
+use fernet_prover_node::{
+    bond::BondManager,
+    delivery::QuoteDelivery,
+    l1::{Claim, RollupView},
+    metrics::Metrics,
+    monitor::{EpochMonitor, MonitorParts, MonitorSettings},
+    orchestrator::Orchestrator,
+    quote::QuoteSigner,
+    quote_provider::{FixedQuoteProvider, QuoteTerms},
+    submit::ProofSubmitter,
+};
+use fernet_state::{
+    apply_block, encode_block_data, fr_to_be_bytes, Block, BlockBody, Fr, TxEffect, WorldState,
+};
+use serde_json::{json, Value};
+use tokio::{net::TcpListener, sync::mpsc};
+
+use crate::Suite;
+
+/// Sets the timestamp of the next L1 block and mines it.
+async fn warp(provider: &DynProvider, timestamp: u64) -> eyre::Result<()> {
+    provider
+        .raw_request::<_, Value>("evm_setNextBlockTimestamp".into(), (timestamp,))
+        .await?;
+    provider
+        .raw_request::<_, Value>("evm_mine".into(), ())
+        .await?;
+    Ok(())
+}
+
+/// A fake coordination node: accepts every quote and forwards it.
+async fn coordination_node() -> eyre::Result<(Url, mpsc::UnboundedReceiver<SignedQuote>)> {
+    let (sender, quotes) = mpsc::unbounded_channel();
+    let router = Router::new().route(
+        "/",
+        post(move |Json(request): Json<Value>| {
+            let sender = sender.clone();
+            async move {
+                let quote: SignedQuote =
+                    serde_json::from_value(request["params"][0].clone()).expect("a signed quote");
+                let _ = sender.send(quote);
+                Json(json!({ "jsonrpc": "2.0", "id": request["id"], "result": true }))
+            }
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/", listener.local_addr()?).parse()?;
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok((url, quotes))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(fernet_cli::logging::filter_directives(
+            "info,fernet_prover_node=debug",
+        ))
+        .with_test_writer()
+        .try_init();
+    let suite = Suite::deploy().await?;
+    let l1 = &suite.l1;
+    let d = &l1.deployment;
+    let clock = l1.clock;
+    let reader = l1.provider.clone();
+
+    // The prover gets tokens; the sequencer (anvil's first account, the deployer) registers.
+    let prover = suite.prover();
+    suite
+        .fund(prover.address(), TokenAmount::tokens(100).0)
+        .await?;
+    let sequencer: PrivateKeySigner = ANVIL_DEFAULT_PRIVATE_KEY.parse()?;
+    let seq_provider = l1.signing_provider(sequencer.clone());
+    let stake = d.parameters.staking.minimum_stake.0;
+    DevnetToken::new(d.token.address, seq_provider.clone())
+        .approve(d.staking.address, stake)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    Staking::new(d.staking.address, seq_provider.clone())
+        .register(stake)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    let staking = Staking::new(d.staking.address, reader.clone());
+    let mut epoch = 0;
+    while !staking
+        .canPropose(sequencer.address(), U256::from(epoch))
+        .call()
+        .await?
+    {
+        epoch += 1;
+        assert!(epoch < 10, "the sequencer never becomes eligible");
+    }
+
+    // The sequencer proposes one block in each slot of `epoch`.
+    let rollup = IRollup::new(d.rollup.address, seq_provider.clone());
+    let mut state = WorldState::new(d.state_config)?;
+    let first_slot = clock.epoch_first_slot(epoch);
+    let slots: Vec<u64> = (first_slot..first_slot + clock.epoch_duration).collect();
+    for (i, &slot) in slots.iter().enumerate() {
+        let number = i as u64 + 1;
+        let txs = (0..2)
+            .map(|t| TxEffect::new(5 + t, &[Fr::from(number * 10 + t + 1)], &[], None))
+            .collect::<Result<Vec<_>, _>>()?;
+        let body = BlockBody {
+            coinbase: Some([0x11; 20]),
+            txs,
+        };
+        let data = encode_block_data(&body)?;
+        let witness = apply_block(&mut state, &Block { number, slot, body })?;
+        let inputs = witness.public_inputs;
+        warp(&reader, clock.slot_start(slot) + 1).await?;
+        rollup
+            .propose(ProposeArgs {
+                header: BlockHeader {
+                    blockNumber: U256::from(number),
+                    slot: U256::from(slot),
+                    prevStateRoot: fr_to_be_bytes(&inputs.prev_state_root()).into(),
+                    newStateRoot: fr_to_be_bytes(&inputs.new_state_root()).into(),
+                    totalFees: U256::from(inputs.total_fees()),
+                    dataHash: U256::from_be_bytes(fr_to_be_bytes(&inputs.fingerprint().hash)),
+                },
+                data: data.into(),
+                upgradePayload: Address::ZERO,
+            })
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+    }
+    let last_slot = *slots.last().expect("an epoch has slots");
+    let proposal_window = d.parameters.rollup.proposal_window;
+    warp(&reader, clock.slot_start(last_slot) + proposal_window).await?;
+
+    // The prover side: embedded follower, broker, in-process agent, monitor.
+    let dir = tempfile::tempdir()?;
+    let node = Node::start(NodeConfig {
+        rpc_url: suite.anvil.endpoint_url(),
+        l1_chain_id: None,
+        deployment_file: Some(suite.deployment_file()),
+        data_dir: dir.path().join("node"),
+        port: None,
+        peers: Vec::new(),
+        base_fee: 1,
+        polling_interval: Duration::from_millis(100),
+    })
+    .await?;
+    let broker = BrokerServer::start(BrokerConfig {
+        port: 0,
+        data_dir: dir.path().join("broker"),
+        ..BrokerConfig::default()
+    })
+    .await?;
+    let client = BrokerClient::new(broker.url());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let agent = Agent::new(
+        client.clone(),
+        AgentConfig {
+            poll_interval: Duration::from_millis(100),
+            ..AgentConfig::default()
+        },
+        Arc::new(BlockKeys::from_default_cache()),
+    );
+    let agent = tokio::spawn(agent.run(stopped));
+    let (node_url, mut quotes) = coordination_node().await?;
+
+    let signing = l1.signing_provider(prover.clone());
+    let bond = d.parameters.rollup.minimum_prover_bond.0;
+    let metrics = Arc::new(Metrics::default());
+    let mut monitor = EpochMonitor::new(MonitorParts {
+        view: RollupView::connect(l1).await?,
+        quotes: FixedQuoteProvider::new(QuoteTerms {
+            basis_point_fee: 300,
+            bond_amount: bond,
+        }),
+        signer: QuoteSigner::new(prover.clone(), l1.chain_id, d.rollup.address),
+        delivery: QuoteDelivery::new(&[node_url]),
+        bonds: BondManager::new(
+            signing.clone(),
+            d.prover_escrow.address,
+            d.token.address,
+            prover.address(),
+            bond * U256::from(2),
+            bond * U256::from(4),
+        ),
+        submitter: ProofSubmitter::new(IRollup::new(d.rollup.address, signing)),
+        orchestrator: Orchestrator::new(node.chain.clone(), client),
+        settings: MonitorSettings {
+            prover: prover.address(),
+            startup_bond: bond,
+            open_proving: false,
+            polling_interval: Duration::from_millis(200),
+        },
+        metrics: metrics.clone(),
+    });
+
+    // Speculative proving while the epoch is still running (L1 time stands still: no blocks).
+    let blocks = slots.len() as u64;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(1_800);
+    while metrics
+        .block_proofs_received
+        .load(std::sync::atomic::Ordering::Relaxed)
+        < blocks
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "proofs never arrived"
+        );
+        monitor.tick().await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        metrics
+            .jobs_enqueued
+            .load(std::sync::atomic::Ordering::Relaxed),
+        blocks
+    );
+    assert_eq!(
+        metrics
+            .quotes_sent
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
+
+    // The epoch ends: inside its claim window the monitor quotes, once.
+    let claim_slot = clock.epoch_first_slot(epoch + 1);
+    warp(&reader, clock.slot_start(claim_slot) + 1).await?;
+    monitor.tick().await?;
+    let quote = quotes.try_recv()?;
+    assert_eq!(quote.quote.epoch_to_prove, epoch);
+    assert_eq!(quote.quote.prover, prover.address());
+    assert_eq!(quote.quote.basis_point_fee, 300);
+    assert_eq!(
+        quote.quote.valid_until_slot,
+        claim_slot + d.parameters.rollup.claim_window_slots - 1
+    );
+    monitor.tick().await?;
+    assert!(quotes.try_recv().is_err(), "quoted twice");
+    let escrow = fernet_bindings::ProverEscrow::new(d.prover_escrow.address, reader.clone());
+    assert_eq!(
+        escrow.freeBalanceOf(prover.address()).call().await?,
+        bond * U256::from(4)
+    );
+
+    // The sequencer claims it; the monitor sees its claim and submits the proof.
+    IRollup::new(d.rollup.address, seq_provider)
+        .claimEpochProofRight(quote.to_sol())
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    let view = RollupView::connect(l1).await?;
+    assert!(
+        matches!(view.claim(epoch).await?, Claim::Claimed { prover: p, .. } if p == prover.address())
+    );
+    monitor.tick().await?;
+    assert_eq!(
+        metrics
+            .epochs_claimed
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    assert_eq!(
+        metrics
+            .proofs_submitted
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    let reader_rollup = IRollup::new(d.rollup.address, reader.clone());
+    assert_eq!(reader_rollup.provenTip().call().await?, U256::from(blocks));
+    assert_eq!(view.claim(epoch).await?, Claim::Settled);
+    assert_eq!(
+        escrow.freeBalanceOf(prover.address()).call().await?,
+        bond * U256::from(4),
+        "the bond is released"
+    );
+    // Nothing left to do: no second submission.
+    monitor.tick().await?;
+    assert_eq!(
+        metrics
+            .proofs_submitted
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    assert_eq!(
+        metrics.failures.load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
+
+    stop.send(true)?;
+    agent.await??;
+    broker.shutdown().await?;
+    node.shutdown().await?;
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! Errors of the sequencer library.
+
+use alloy::primitives::{Address, U256};
+
+/// Why a sequencer duty failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A contract call or transaction failed; the revert is decoded into the suite's errors.
+    #[error(transparent)]
+    Contract(#[from] fernet_bindings::Error),
+    /// An L1 RPC request failed.
+    #[error("L1 request {method} failed: {message}")]
+    Rpc {
+        /// The request.
+        method: &'static str,
+        /// The transport's message.
+        message: String,
+    },
+    /// The sequencer cannot afford its stake.
+    #[error("{sequencer} holds {balance} staking tokens but needs {stake} to register")]
+    InsufficientBalance {
+        /// The sequencer.
+        sequencer: Address,
+        /// Its token balance.
+        balance: U256,
+        /// The stake it wants to register with.
+        stake: U256,
+    },
+    /// The stake was withdrawn: Staking never lets the address register again.
+    #[error("{0} withdrew its stake and can never register again: use another key")]
+    Withdrawn(Address),
+    /// The block could not be built.
+    #[error("building block {number}: {source}")]
+    Build {
+        /// The block number.
+        number: u64,
+        /// What the state rejected.
+        #[source]
+        source: fernet_state::Error,
+    },
+    /// The node has not synced the parent block yet.
+    #[error("the node has no state for parent block {parent} (synced up to {synced})")]
+    ParentNotSynced {
+        /// The parent block.
+        parent: u64,
+        /// The node's pending tip.
+        synced: u64,
+    },
+    /// The node's state disagrees with L1 about the parent's state root.
+    #[error("parent block {parent}: the node has state root {local}, L1 has {l1}")]
+    ParentMismatch {
+        /// The parent block.
+        parent: u64,
+        /// The node's root.
+        local: alloy::primitives::B256,
+        /// The rollup's root.
+        l1: alloy::primitives::B256,
+    },
+    /// The quote provider answered with something that is not a list of signed quotes.
+    #[error("quote provider {url}: {message}")]
+    QuoteProvider {
+        /// The provider.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Backup mode could not get its proof.
+    #[error("backup proof for block {number}: {message}")]
+    BackupProof {
+        /// The block number.
+        number: u64,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Result of the sequencer library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Maps an alloy transport error into [`Error::Rpc`].
+pub(crate) fn rpc<E: std::fmt::Display>(method: &'static str) -> impl FnOnce(E) -> Error {
+    move |error| Error::Rpc {
+        method,
+        message: error.to_string(),
+    }
+}

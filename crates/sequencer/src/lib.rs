@@ -1,0 +1,28 @@
+//! The Fernet sequencer.
+//!
+//! A sequencer is an L2 node ([`fernet_node::Node`]: follower, world state, pools) plus the
+//! duties of a staker:
+//!
+//! - [`registration`]: stake once; membership starts after the entry period and snapshot lag;
+//! - [`schedule`]: in every slot, rank `r` of the slot's ranking proposes `r` steps after the
+//!   slot starts if the slot is still empty, so the highest live sequencer wins;
+//! - [`builder`]: blocks from the pool on top of the parent's state, with the data and
+//!   fingerprint the rollup checks;
+//! - [`quotes`]: the cheapest claimable epoch proof quote (a [`quotes::QuotePolicy`] hook and an
+//!   optional external quote provider), claimed during the claim window;
+//! - [`backup`]: when a slot stays empty, a block with its own proof (from a broker);
+//! - [`sequencer`]: the slot loop that runs them, voting for the configured upgrade payload in
+//!   every proposal.
+
+pub mod backup;
+pub mod builder;
+pub mod config;
+mod error;
+mod l1tx;
+pub mod quotes;
+pub mod registration;
+pub mod schedule;
+pub mod sequencer;
+
+pub use error::{Error, Result};
+pub use sequencer::{Sequencer, SequencerConfig};

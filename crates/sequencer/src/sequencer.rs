@@ -1,0 +1,413 @@
+//! The sequencer's slot loop: for every slot, rank, propose when it is this sequencer's turn,
+//! claim the previous epoch's proof right, and fall back to backup mode when a slot stays empty.
+
+use std::{
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use alloy::{
+    primitives::{Address, B256, U256},
+    providers::DynProvider,
+};
+use fernet_bindings::{ContractResultExt, IRollup, Staking};
+use fernet_node::Node;
+use tracing::{debug, info, warn};
+
+use crate::{
+    backup::BackupProver,
+    builder::{build_block, BuiltBlock},
+    error::{Error, Result},
+    l1tx::confirmed,
+    quotes::{ClaimContext, QuotePolicy, QuoteProviderClient},
+    schedule::SlotSchedule,
+};
+
+/// What a sequencer needs besides its node.
+pub struct SequencerConfig {
+    /// The sequencer's address (its key signs `provider`'s transactions).
+    pub address: Address,
+    /// The upgrade payload it votes for in every proposal (`Address::ZERO`: no vote).
+    pub upgrade_payload: Address,
+    /// Delay between ranks stepping in.
+    pub step: Duration,
+    /// Time an L1 transaction needs to land.
+    pub inclusion_margin: Duration,
+    /// Optional extra source of quotes.
+    pub quote_provider: Option<QuoteProviderClient>,
+    /// Optional prover for backup blocks (through a broker).
+    pub backup: Option<BackupProver>,
+}
+
+/// A running sequencer.
+pub struct Sequencer {
+    node: Arc<Node>,
+    provider: DynProvider,
+    config: SequencerConfig,
+    policy: Box<dyn QuotePolicy>,
+}
+
+/// The L1 view of one slot that the duties act on.
+struct SlotView {
+    slot: u64,
+    epoch: u64,
+    start: u64,
+    rank: usize,
+    ranking: Vec<Address>,
+}
+
+impl Sequencer {
+    /// A sequencer on `node`, sending transactions with `provider` (which signs for
+    /// `config.address`) and claiming with `policy`.
+    pub fn new(
+        node: Arc<Node>,
+        provider: DynProvider,
+        config: SequencerConfig,
+        policy: Box<dyn QuotePolicy>,
+    ) -> Self {
+        Self {
+            node,
+            provider,
+            config,
+            policy,
+        }
+    }
+
+    fn rollup(&self) -> IRollup::IRollupInstance<DynProvider> {
+        IRollup::new(
+            self.node.l1.deployment.rollup.address,
+            self.provider.clone(),
+        )
+    }
+
+    /// Runs the slot loop forever (until the task is dropped). Errors of one slot are logged and
+    /// the loop goes on with the next.
+    pub async fn run(&self) -> Result<()> {
+        let clock = self.node.l1.clock;
+        let mut slot = clock.slot_at(now_secs());
+        loop {
+            if let Err(error) = self.on_slot(slot).await {
+                warn!(slot, %error, "slot duty failed");
+            }
+            // Wait for the next slot (never run a slot twice, never skip one silently).
+            let next = slot + 1;
+            sleep_until(clock.slot_start(next)).await;
+            let current = clock.slot_at(now_secs());
+            if current > next {
+                warn!(
+                    missed = current - next,
+                    "fell behind: skipping to the current slot"
+                );
+            }
+            slot = current.max(next);
+        }
+    }
+
+    async fn on_slot(&self, slot: u64) -> Result<()> {
+        let l1 = &self.node.l1;
+        let epoch = l1.clock.epoch_of(slot);
+        let staking = Staking::new(l1.deployment.staking.address, self.provider.clone());
+        let me = self.config.address;
+        if !staking
+            .canPropose(me, U256::from(epoch))
+            .call()
+            .await
+            .decoded("Staking.canPropose")?
+        {
+            debug!(slot, epoch, "not eligible to propose in this epoch");
+            return Ok(());
+        }
+        let ranking = self
+            .rollup()
+            .rankingForSlot(U256::from(slot))
+            .call()
+            .await
+            .decoded("Rollup.rankingForSlot")?
+            .proposers;
+        let Some(rank) = ranking.iter().position(|p| *p == me) else {
+            return Ok(());
+        };
+        let config = self
+            .rollup()
+            .config()
+            .call()
+            .await
+            .decoded("Rollup.config")?;
+        let schedule = SlotSchedule {
+            proposal_window: Duration::from_secs(config.proposalWindow.saturating_to()),
+            step: self.config.step,
+            inclusion_margin: self.config.inclusion_margin,
+        };
+        let view = SlotView {
+            slot,
+            epoch,
+            start: l1.clock.slot_start(slot),
+            rank,
+            ranking,
+        };
+
+        let mut proposed = false;
+        if let Some(offset) = schedule.proposal_offset(rank) {
+            sleep_until_offset(view.start, offset).await;
+            match self.try_propose(&view).await {
+                Ok(done) => proposed = done,
+                Err(error) => warn!(slot, rank, %error, "proposal failed"),
+            }
+        }
+        if proposed {
+            self.claim_duty(&view).await;
+        }
+        sleep_until_offset(view.start, schedule.fallback_offset(rank)).await;
+        self.claim_duty(&view).await;
+        if let Some(backup) = &self.config.backup {
+            if let Err(error) = self.backup_duty(&view, backup).await {
+                warn!(slot, %error, "backup block failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Proposes for the slot unless it already holds a block from a higher rank. Returns whether
+    /// a block was proposed.
+    async fn try_propose(&self, view: &SlotView) -> Result<bool> {
+        let rollup = self.rollup();
+        let tip = rollup
+            .pendingTip()
+            .call()
+            .await
+            .decoded("Rollup.pendingTip")?
+            .saturating_to::<u64>();
+        let tip_log = rollup
+            .blockLog(U256::from(tip))
+            .call()
+            .await
+            .decoded("Rollup.blockLog")?;
+        let prunes = rollup.canPrune().call().await.decoded("Rollup.canPrune")?;
+        let parent = if prunes {
+            // The proposal prunes first: build on the proven tip.
+            rollup
+                .provenTip()
+                .call()
+                .await
+                .decoded("Rollup.provenTip")?
+                .saturating_to::<u64>()
+        } else if tip > 0 && tip_log.slot == view.slot {
+            let holder_rank = view.ranking.iter().position(|p| *p == tip_log.proposer);
+            if holder_rank.is_none_or(|r| r <= view.rank) {
+                debug!(slot = view.slot, holder = %tip_log.proposer, "slot already has a block from a higher rank");
+                return Ok(false);
+            }
+            tip - 1
+        } else {
+            tip
+        };
+        let built = self.build_on(parent, view.slot).await?;
+        let number = built.block.number;
+        let txs = built.tx_hashes.len();
+        let args = built.propose_args(self.config.upgrade_payload);
+        let receipt = confirmed(rollup.propose(args).send().await, "Rollup.propose").await?;
+        info!(
+            block = number,
+            slot = view.slot,
+            rank = view.rank,
+            txs,
+            replaced = parent + 1 == tip,
+            tx = %receipt.transaction_hash,
+            gas = receipt.gas_used,
+            "proposed"
+        );
+        Ok(true)
+    }
+
+    /// Builds block `parent + 1` for `slot` on the node's state after `parent`, checking that
+    /// state against the root L1 holds for `parent`.
+    async fn build_on(&self, parent: u64, slot: u64) -> Result<BuiltBlock> {
+        let chain = &self.node.chain;
+        let mut state = chain.state_after(parent);
+        for _ in 0..20 {
+            if state.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            state = chain.state_after(parent);
+        }
+        let state = state.ok_or(Error::ParentNotSynced {
+            parent,
+            synced: chain.pending_tip(),
+        })?;
+        let l1_root = self
+            .rollup()
+            .blockLog(U256::from(parent))
+            .call()
+            .await
+            .decoded("Rollup.blockLog")?
+            .stateRoot;
+        let local = B256::from(fernet_state::fr_to_be_bytes(&state.state_root()));
+        if local != l1_root {
+            return Err(Error::ParentMismatch {
+                parent,
+                local,
+                l1: l1_root,
+            });
+        }
+        let capacity = state.config().max_txs_per_block;
+        let candidates = self
+            .node
+            .pool
+            .pending(4 * capacity)
+            .into_iter()
+            .map(|pooled| (pooled.hash, pooled.effect));
+        build_block(&state, parent + 1, slot, self.config.address, candidates)
+    }
+
+    /// Claims the previous epoch's proof right with the best claimable quote, if this slot is in
+    /// its claim window and nobody claimed it yet. Failures are logged: another sequencer may
+    /// have claimed first.
+    async fn claim_duty(&self, view: &SlotView) {
+        if view.epoch == 0 {
+            return;
+        }
+        if let Err(error) = self.try_claim(view, view.epoch - 1).await {
+            warn!(slot = view.slot, epoch = view.epoch - 1, %error, "claim failed");
+        }
+    }
+
+    async fn try_claim(&self, view: &SlotView, target: u64) -> Result<()> {
+        let rollup = self.rollup();
+        let deadline = rollup
+            .claimDeadline(U256::from(target))
+            .call()
+            .await
+            .decoded("Rollup.claimDeadline")?
+            .saturating_to::<u64>();
+        if view.slot > deadline {
+            return Ok(());
+        }
+        let claim = rollup
+            .claimOf(U256::from(target))
+            .call()
+            .await
+            .decoded("Rollup.claimOf")?;
+        if claim.prover != Address::ZERO {
+            return Ok(());
+        }
+        let epoch_log = rollup
+            .epochLog(U256::from(target))
+            .call()
+            .await
+            .decoded("Rollup.epochLog")?;
+        let proven = rollup
+            .provenTip()
+            .call()
+            .await
+            .decoded("Rollup.provenTip")?
+            .saturating_to::<u64>();
+        if epoch_log.blockCount == 0 {
+            return Ok(());
+        }
+        let last = epoch_log.firstBlock + u64::from(epoch_log.blockCount) - 1;
+        if last <= proven {
+            return Ok(());
+        }
+        let config = rollup.config().call().await.decoded("Rollup.config")?;
+        let context = ClaimContext {
+            rollup: self.node.l1.deployment.rollup.address,
+            epoch: target,
+            slot: view.slot,
+            minimum_bond: config.minimumProverBond,
+        };
+        let mut quotes = self.node.pool.quotes(target);
+        if let Some(provider) = &self.config.quote_provider {
+            match provider.fetch(target).await {
+                Ok(extra) => quotes.extend(extra),
+                Err(error) => warn!(%error, "quote provider failed"),
+            }
+        }
+        let claimable: Vec<_> = quotes.into_iter().filter(|q| context.accepts(q)).collect();
+        let offered = claimable.len();
+        let Some(chosen) = self.policy.choose(claimable) else {
+            debug!(epoch = target, "no claimable quote");
+            return Ok(());
+        };
+        let receipt = confirmed(
+            rollup.claimEpochProofRight(chosen.to_sol()).send().await,
+            "Rollup.claimEpochProofRight",
+        )
+        .await?;
+        info!(
+            epoch = target,
+            prover = %chosen.quote.prover,
+            fee_bps = chosen.quote.basis_point_fee,
+            bond = %chosen.quote.bond_amount,
+            offered,
+            tx = %receipt.transaction_hash,
+            "claimed epoch proof right"
+        );
+        Ok(())
+    }
+
+    /// Backup mode: after the proposal window of an empty slot, builds a block, gets its proof
+    /// from the broker and submits it with `proposeWithProof` while the backup window is open.
+    async fn backup_duty(&self, view: &SlotView, backup: &BackupProver) -> Result<()> {
+        let rollup = self.rollup();
+        let tip = rollup
+            .pendingTip()
+            .call()
+            .await
+            .decoded("Rollup.pendingTip")?
+            .saturating_to::<u64>();
+        let tip_log = rollup
+            .blockLog(U256::from(tip))
+            .call()
+            .await
+            .decoded("Rollup.blockLog")?;
+        if tip_log.slot >= view.slot || self.node.pool.pending(1).is_empty() {
+            return Ok(());
+        }
+        if rollup.canPrune().call().await.decoded("Rollup.canPrune")? {
+            return Ok(());
+        }
+        let built = self.build_on(tip, view.slot).await?;
+        let number = built.block.number;
+        info!(
+            block = number,
+            slot = view.slot,
+            "slot left empty: proving a backup block"
+        );
+        let proof = backup.prove(view.epoch, &built.witness).await?;
+        let args = built.propose_args(Address::ZERO);
+        let receipt = confirmed(
+            rollup.proposeWithProof(args, proof.into()).send().await,
+            "Rollup.proposeWithProof",
+        )
+        .await?;
+        info!(
+            block = number,
+            slot = view.slot,
+            tx = %receipt.transaction_hash,
+            gas = receipt.gas_used,
+            "backup block proposed with its proof"
+        );
+        Ok(())
+    }
+}
+
+/// Seconds since the UNIX epoch.
+pub(crate) fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Sleeps until the UNIX time `timestamp` (returns at once if it has passed).
+async fn sleep_until(timestamp: u64) {
+    sleep_until_offset(timestamp, Duration::ZERO).await;
+}
+
+/// Sleeps until `offset` after the UNIX time `start`.
+async fn sleep_until_offset(start: u64, offset: Duration) {
+    let target = UNIX_EPOCH + Duration::from_secs(start) + offset;
+    if let Ok(wait) = target.duration_since(SystemTime::now()) {
+        tokio::time::sleep(wait).await;
+    }
+}
