@@ -13,6 +13,8 @@ pub(crate) struct Proposal {
     pub(crate) block: u64,
     pub(crate) slot: u64,
     pub(crate) proposer: Address,
+    /// The timestamp of the L1 block that holds it.
+    pub(crate) timestamp: u64,
 }
 
 /// An accepted epoch proof.
@@ -74,6 +76,7 @@ impl History {
                         block: small(e.blockNumber),
                         slot: small(e.slot),
                         proposer: e.proposer,
+                        timestamp: log.timestamp,
                     };
                     self.proposals.insert(proposal.slot, proposal);
                 }

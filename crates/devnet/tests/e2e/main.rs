@@ -129,6 +129,8 @@ async fn run_scenarios(devnet: &mut Devnet, refusals: &Refusals) -> eyre::Result
     let effect = TxEffect::new(10, &[Fr::from(unique)], &[Fr::from(unique + 1)], None)?;
     let user_tx = Tx::from_effect(&effect);
     let user_tx_hash = node.send_transaction(&user_tx).await?;
+    let sent_at = Instant::now();
+    let mut stage_times: Vec<(Stage, Duration)> = Vec::new();
 
     let bond = U256::from(10u64) * U256::from(10u64).pow(U256::from(18u64));
     let rogue_escrow_before = deposit_rogue_bond(&l1, &rogue, bond).await?;
@@ -140,6 +142,10 @@ async fn run_scenarios(devnet: &mut Devnet, refusals: &Refusals) -> eyre::Result
     loop {
         devnet.check()?;
         history.update(&l1).await?;
+        let stage = node.transaction_status(user_tx_hash).await?.stage;
+        if stage_times.last().is_none_or(|(last, _)| *last != stage) {
+            stage_times.push((stage, sent_at.elapsed()));
+        }
         if first_epoch.is_none() {
             first_epoch = history.first_epoch(&l1);
             if let Some(f) = first_epoch {
@@ -186,6 +192,7 @@ async fn run_scenarios(devnet: &mut Devnet, refusals: &Refusals) -> eyre::Result
     let f = first_epoch.ok_or_else(|| eyre!("no epoch"))?;
     eprintln!("run finished in {:?}: {history:#?}", started.elapsed());
 
+    print_timings(&l1, &history, &stage_times);
     check_epochs_proven(&l1, &history, f, &honest_provers).await?;
     check_user_tx(&node, user_tx_hash).await?;
     check_offline_sequencers_replaced(&l1, &history, &offline).await?;
@@ -227,6 +234,39 @@ async fn deposit_rogue_bond(
         .await?;
     ensure!(receipt.status(), "the rogue deposit reverted");
     Ok(escrow.freeBalanceOf(rogue.address).call().await?)
+}
+
+/// Prints the measured timings docs/devnet.md records: the user transaction's stages, when in
+/// its slot each block landed, and how long after its epoch's end each proof landed.
+fn print_timings(l1: &L1, history: &History, stages: &[(Stage, Duration)]) {
+    eprintln!("timings: user transaction, time from sending to each stage:");
+    for (stage, elapsed) in stages {
+        eprintln!("  {stage:?}: {:.1} s", elapsed.as_secs_f64());
+    }
+    let mut offsets: Vec<u64> = Vec::new();
+    for proposal in history.proposals.values() {
+        offsets.push(
+            proposal
+                .timestamp
+                .saturating_sub(l1.slot_start(proposal.slot)),
+        );
+    }
+    offsets.sort_unstable();
+    if let (Some(min), Some(max)) = (offsets.first(), offsets.last()) {
+        eprintln!(
+            "timings: proposal landed {min}-{max} s into its slot (median {} s, {} slots)",
+            offsets[offsets.len() / 2],
+            offsets.len()
+        );
+    }
+    for (epoch, proven) in &history.proven {
+        let epoch_slots = l1.deployment().parameters.staking.epoch_duration;
+        let end = l1.slot_start((epoch + 1) * epoch_slots);
+        eprintln!(
+            "timings: epoch {epoch} proof landed {} s after the epoch ended",
+            proven.timestamp.saturating_sub(end)
+        );
+    }
 }
 
 /// (a) Epochs F..F+2 are claimed by honest provers, proven inside their windows, and paid.
