@@ -52,7 +52,7 @@ struct Args {
     #[arg(long, env = "DEVNET_PROVER_BASE_PORT", default_value_t = 8200)]
     prover_base_port: u16,
     /// Seconds between the transactions of `fernet traffic`; 0 runs no traffic.
-    #[arg(long, env = "DEVNET_TRAFFIC_INTERVAL", default_value_t = 4.0)]
+    #[arg(long, env = "DEVNET_TRAFFIC_INTERVAL", default_value_t = 8.0)]
     traffic_interval: f64,
     /// Logs and service stores (the stores of a previous run are removed: the chain is new).
     #[arg(long, env = "DEVNET_DATA_DIR", default_value = ".devnet")]
