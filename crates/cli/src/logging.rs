@@ -13,9 +13,19 @@ const CONSTRAINT_TARGETS: [&str; 2] = ["gr1cs", "r1cs"];
 /// The `EnvFilter` directives for `level`: the constraint-library targets are switched off
 /// unless `level` mentions them.
 pub fn filter_directives(level: &str) -> String {
+    let named: Vec<&str> = level
+        .split(',')
+        .map(|directive| {
+            directive
+                .split(['=', '['])
+                .next()
+                .unwrap_or_default()
+                .trim()
+        })
+        .collect();
     let mut directives = level.to_owned();
     for target in CONSTRAINT_TARGETS {
-        if !level.contains(target) {
+        if !named.contains(&target) {
             directives.push_str(&format!(",{target}=off"));
         }
     }
