@@ -34,8 +34,11 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "cargo build --bins (the end-to-end tests run the services as processes)"
-cargo build --workspace --bins --locked
+# One build of every target: the end-to-end tests run the service binaries as processes, and building
+# them together with the tests gives them the same (dev-dependency unified) features, so `cargo test`
+# reuses them instead of compiling alloy and arkworks a second time.
+step "cargo build --all-targets (the end-to-end tests run the services as processes)"
+cargo build --workspace --all-targets --locked
 
 step "cargo test"
 cargo test --workspace --locked 2>&1 | tee "$logs/cargo.txt"

@@ -26,6 +26,7 @@ contract ProverEscrow is IProverEscrow {
     /// @param withdrawalDelay_ Seconds between a withdrawal request and its finalization.
     constructor(IERC20 token_, address rollup_, uint256 withdrawalDelay_) {
         TOKEN = token_;
+        // slither-disable-next-line missing-zero-check -- the Rollup constructor checks rollup() == itself
         ROLLUP = rollup_;
         WITHDRAWAL_DELAY = withdrawalDelay_;
     }

@@ -23,6 +23,7 @@ contract RewardPool is IRewardPool {
     /// @param rollup_ The rollup allowed to credit accounts.
     constructor(IERC20 token_, address rollup_) {
         TOKEN = token_;
+        // slither-disable-next-line missing-zero-check -- the Rollup constructor checks rollup() == itself
         ROLLUP = rollup_;
     }
 
@@ -38,6 +39,7 @@ contract RewardPool is IRewardPool {
         require(msg.sender == ROLLUP, Errors.Auth__NotRollup(ROLLUP, msg.sender));
         uint256 free = available();
         credited = amount < free ? amount : free;
+        // slither-disable-next-line incorrect-equality -- nothing to credit; more funds only raise it
         if (credited == 0) return 0;
         _owed[account] += credited;
         _totalOwed += credited;

@@ -109,6 +109,8 @@ contract Rollup is IRollup, Clock, EIP712 {
     /// @inheritdoc IRollup
     function propose(ProposeArgs calldata args) external {
         _checkpointRandomness();
+        // Pruning calls the trusted satellites first (see docs/security-slither.md: reentrancy).
+        // slither-disable-next-line reentrancy-no-eth,reentrancy-benign,reentrancy-events
         _pruneIfExpired();
 
         Slot slot = _currentSlot();
@@ -142,6 +144,8 @@ contract Rollup is IRollup, Clock, EIP712 {
     /// @inheritdoc IRollup
     function proposeWithProof(ProposeArgs calldata args, bytes calldata proof) external {
         _checkpointRandomness();
+        // Pruning calls the trusted satellites first (see docs/security-slither.md: reentrancy).
+        // slither-disable-next-line reentrancy-no-eth,reentrancy-benign,reentrancy-events
         _pruneIfExpired();
 
         Slot slot = args.header.slot;
@@ -167,11 +171,14 @@ contract Rollup is IRollup, Clock, EIP712 {
     /// @inheritdoc IRollup
     function claimEpochProofRight(SignedEpochProofQuote calldata signedQuote) external {
         _checkpointRandomness();
+        // Pruning calls the trusted satellites first (see docs/security-slither.md: reentrancy).
+        // slither-disable-next-line reentrancy-no-eth,reentrancy-events
         _pruneIfExpired();
 
         EpochProofQuote calldata quote = signedQuote.quote;
         Slot slot = _currentSlot();
         Epoch current = _epochOf(slot);
+        // slither-disable-next-line incorrect-equality -- an epoch number, not a balance
         Epoch target = Epoch.wrap(Epoch.unwrap(current) == 0 ? 0 : Epoch.unwrap(current) - 1);
         Epoch quoted = Epoch.wrap(quote.epochToProve);
         require(
@@ -202,9 +209,15 @@ contract Rollup is IRollup, Clock, EIP712 {
         require(claim.status == ClaimStatus.None, Errors.Rollup__EpochAlreadyClaimed(target, claim.prover));
         require(_hasUnprovenBlocks(target), Errors.Rollup__NothingToProve(target));
 
+        // tryRecover yields address(0) exactly when the signature recovers nobody (its error values say why):
+        // that must not match a quote naming address(0) as its prover.
+        // slither-disable-next-line unused-return -- the error values only say why signer is address(0)
         (address signer,,) =
             ECDSA.tryRecover(_hashTypedDataV4(QuoteLib.structHash(quote)), signedQuote.signature);
-        require(signer == quote.prover, Errors.Rollup__InvalidQuoteSignature(quote.prover, signer));
+        require(
+            signer == quote.prover && signer != address(0),
+            Errors.Rollup__InvalidQuoteSignature(quote.prover, signer)
+        );
 
         claim.prover = quote.prover;
         claim.bondAmount = quote.bondAmount.toUint96();
@@ -224,6 +237,7 @@ contract Rollup is IRollup, Clock, EIP712 {
 
         // forge-lint: disable-next-line(unsafe-typecast) -- block numbers grow by one per slot, far below 2^128
         _provenTip = uint128(last);
+        // slither-disable-next-line reentrancy-events -- releases the bond in the trusted escrow
         address prover = _settleClaim(epoch);
         emit EpochProven(epoch, first, last, prover, msg.sender);
         _payEpoch(epoch, first, publicInputs, prover);
@@ -455,6 +469,8 @@ contract Rollup is IRollup, Clock, EIP712 {
         // forge-lint: disable-next-line(unsafe-typecast) -- block numbers grow by one per slot, far below 2^128
         _pendingTip = uint128(proven);
         emit BlocksPruned(epoch, proven + 1, pending);
+        // The escrow, pool and staking are trusted (see docs/security-slither.md: reentrancy).
+        // slither-disable-next-line reentrancy-no-eth,reentrancy-events
         _punishMissedProof(epoch, proven + 1, pending);
 
         Epoch lastEpoch = _epochOf(Slot.wrap(_blocks[pending].slot));
@@ -464,6 +480,7 @@ contract Rollup is IRollup, Clock, EIP712 {
             if (e != Epoch.unwrap(epoch) && claim.status == ClaimStatus.Claimed) {
                 claim.status = ClaimStatus.Cancelled;
                 emit ClaimCancelled(Epoch.wrap(e), claim.prover);
+                // slither-disable-next-line calls-loop -- the trusted escrow; bounded by the pruned epochs
                 ESCROW.releaseBond(claim.prover, claim.bondAmount);
             }
         }
@@ -483,9 +500,11 @@ contract Rollup is IRollup, Clock, EIP712 {
             ESCROW.slashBond(claim.prover, bond, address(POOL));
             if (share == 0) return;
             for (uint256 n = fromBlock; n <= toBlock; ++n) {
+                // slither-disable-next-line calls-loop,unused-return -- capped by the pool's funds by design
                 POOL.credit(_blocks[n].proposer, share);
             }
         } else if (UNPROVEN_BLOCK_PENALTY > 0 && !_blocks[fromBlock].backup) {
+            // slither-disable-next-line unused-return -- capped by the stake; Staking emits the amount
             STAKING.slash(_blocks[fromBlock].proposer, UNPROVEN_BLOCK_PENALTY, address(POOL));
         }
     }
@@ -505,9 +524,11 @@ contract Rollup is IRollup, Clock, EIP712 {
         ProofClaim storage claim = _claims[Epoch.unwrap(epoch)];
         uint256 basisPointFee =
             claim.status == ClaimStatus.Proven ? claim.basisPointFee : OPEN_PROVING_BASIS_POINT_FEE;
+        // slither-disable-next-line unused-return -- credits are capped by the pool's funds by design
         POOL.credit(msg.sender, PROOF_SUBMISSION_REWARD);
 
         uint256[] memory sequencerShares = new uint256[](count);
+        // slither-disable-next-line uninitialized-local -- starts at zero, as Solidity initializes it
         uint256 proverShare;
         for (uint256 i; i < count; ++i) {
             uint256 fees = publicInputs[i * K + 2] >> Constants.GLOBALS_FEES_SHIFT;
@@ -516,8 +537,10 @@ contract Rollup is IRollup, Clock, EIP712 {
             proverShare += cut;
             sequencerShares[i] = total - cut;
         }
+        // slither-disable-next-line unused-return -- credits are capped by the pool's funds by design
         POOL.credit(prover, proverShare);
         for (uint256 i; i < count; ++i) {
+            // slither-disable-next-line calls-loop,unused-return -- the trusted pool; one call per block
             POOL.credit(_blocks[first + i].proposer, sequencerShares[i]);
         }
     }
@@ -585,12 +608,14 @@ contract Rollup is IRollup, Clock, EIP712 {
         publicInputs[3] = header.dataHash;
         publicInputs[4] = challenge;
         publicInputs[5] = evaluation;
+        // slither-disable-next-line assembly -- hashes the words in place, without an abi.encodePacked copy
         assembly ("memory-safe") {
             commitment := keccak256(add(publicInputs, 0x20), shl(5, mload(publicInputs)))
         }
     }
 
     function _hashWords(uint256[] calldata words) private pure returns (bytes32 digest) {
+        // slither-disable-next-line assembly -- hashes a calldata slice without an abi.encodePacked copy
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             let size := mul(words.length, 0x20)

@@ -66,6 +66,7 @@ contract Staking is IStaking, Clock {
         require(config.exitChurnPerEpoch > 0, Errors.Config__Invalid("exitChurnPerEpoch", 0));
         require(config.snapshotLag > 0, Errors.Config__Invalid("snapshotLag", 0));
         STAKING_TOKEN = token;
+        // slither-disable-next-line missing-zero-check -- the Rollup constructor checks rollup() == itself
         ROLLUP = rollup_;
         MINIMUM_STAKE = config.minimumStake;
         ENTRY_PERIOD = config.entryPeriod;
@@ -268,6 +269,7 @@ contract Staking is IStaking, Clock {
                 selected[count++] = staker;
             }
         }
+        // slither-disable-next-line assembly -- shortens the array in place to the selected entries
         assembly ("memory-safe") {
             mstore(selected, count)
         }

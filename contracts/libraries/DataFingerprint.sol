@@ -27,6 +27,7 @@ library DataFingerprint {
         uint256 length = data.length;
         uint256 chunks = (length + 30) / 31;
         // Horner from the last chunk down: y = d_0 + z (d_1 + z (d_2 + ...)).
+        // slither-disable-next-line assembly -- reads the chunks straight from calldata
         assembly ("memory-safe") {
             let acc := 0
             for { let i := chunks } gt(i, 0) {} {
@@ -37,8 +38,8 @@ library DataFingerprint {
                 let remaining := sub(length, offset)
                 if lt(remaining, 31) {
                     // Clear the low (32 - remaining) bytes, then align like a full chunk.
-                    let keepBits := mul(remaining, 8)
-                    word := and(word, not(sub(shl(sub(256, keepBits), 1), 1)))
+                    let dropBits := sub(256, mul(remaining, 8))
+                    word := shl(dropBits, shr(dropBits, word))
                 }
                 let chunk := shr(8, word)
                 acc := addmod(mulmod(acc, challenge, r), chunk, r)

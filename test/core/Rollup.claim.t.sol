@@ -324,6 +324,22 @@ contract RollupClaimTest is Base {
         _assertUnclaimed();
     }
 
+    function test_claim_revertsWhenQuoteNamesAddressZeroWithoutValidSignature() public {
+        // Anyone may deposit on behalf of address(0); a signature that recovers nobody must not match it.
+        _fund(prover, address(escrow), BOND);
+        vm.prank(prover);
+        escrow.deposit(address(0), BOND);
+        SignedEpochProofQuote memory signed =
+            SignedEpochProofQuote({quote: _quote(address(0), epoch, BOND, FEE), signature: ""});
+        _expectClaimRevert(
+            claimant,
+            signed,
+            abi.encodeWithSelector(Errors.Rollup__InvalidQuoteSignature.selector, address(0), address(0))
+        );
+        _assertUnclaimed();
+        assertEq(escrow.accountOf(address(0)).locked, 0, "address(0) bond not locked");
+    }
+
     function test_claim_revertsWhenQuoteSignedForAnotherChain() public {
         uint256 chainId = block.chainid;
         EpochProofQuote memory quote = _quote(prover, epoch, BOND, FEE);

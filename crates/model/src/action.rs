@@ -1,0 +1,342 @@
+//! The actions of a schedule and the proptest strategies that generate them.
+//!
+//! Actors are indices into the harness's cast (sequencers, provers); every choice an action
+//! carries is concrete, so a shrunk schedule reads as a list of what happened, one per line.
+
+use std::fmt;
+
+use proptest::prelude::*;
+
+/// How much a registration stakes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stake {
+    /// Exactly the minimum.
+    Minimum,
+    /// Twice the minimum.
+    Double,
+    /// One wei below the minimum.
+    BelowMinimum,
+    /// One wei more than the actor holds.
+    AboveBalance,
+}
+
+/// Which block a proposal carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockChoice {
+    /// The block the contract expects (on the tip after any due prune; the tip itself when
+    /// the tip is in this slot, which makes it a replacement).
+    Honest,
+    /// For a slot other than the current one.
+    WrongSlot,
+    /// With a block number one too high.
+    WrongNumber,
+    /// On a parent root that is not the tip's.
+    WrongParent,
+    /// With a new state root that is not a field element.
+    RootNotInField,
+    /// With fees of 2^120.
+    FeesTooLarge,
+    /// With one byte more data than the maximum.
+    DataTooLarge,
+}
+
+/// What is wrong with a claimed quote, if anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuoteChoice {
+    /// A quote for the previous epoch, valid now, signed by its prover.
+    Valid,
+    /// Expired one slot ago.
+    Expired,
+    /// For the current epoch instead of the previous one.
+    WrongEpoch,
+    /// Signed for another rollup (a cross-deployment replay).
+    OtherRollup,
+    /// With a fee above 100 %.
+    FeeTooHigh,
+    /// With a bond below the minimum.
+    BondTooSmall,
+    /// Signed by another prover's key.
+    Forged,
+    /// With a 64-byte signature (recovers to the zero address).
+    Truncated,
+    /// With a bond above the prover's free balance.
+    OverBond,
+    /// Naming the zero address as prover, with an empty signature (which recovers to zero).
+    ZeroProver,
+}
+
+/// What an epoch-proof submission carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProofChoice {
+    /// The oldest unproven epoch with its inputs and valid proofs.
+    Valid,
+    /// Valid proofs for an epoch that is not the oldest unproven one.
+    WrongEpoch,
+    /// One public input changed.
+    TamperedInputs,
+    /// The last block's row left out.
+    MissingBlock,
+    /// The right inputs with a proof the verifier rejects.
+    InvalidProof,
+}
+
+/// One step of a schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// L1 time moves on by `seconds`.
+    Warp {
+        /// Seconds.
+        seconds: u16,
+    },
+    /// L1 time moves to `offset` seconds into the next slot.
+    NextSlot {
+        /// Seconds after the slot's start.
+        offset: u8,
+    },
+    /// Sequencer `who` registers.
+    Register {
+        /// Sequencer index.
+        who: u8,
+        /// How much it stakes.
+        stake: Stake,
+    },
+    /// Sequencer `who` exits.
+    Exit {
+        /// Sequencer index.
+        who: u8,
+    },
+    /// Sequencer `who` withdraws its stake to itself.
+    Withdraw {
+        /// Sequencer index.
+        who: u8,
+    },
+    /// A sequencer proposes in the current slot: with `ranked`, the one ranked `who` among
+    /// this slot's eligible proposers (0: the top score); otherwise sequencer `who`.
+    Propose {
+        /// Rank or sequencer index.
+        who: u8,
+        /// Whether `who` is a rank.
+        ranked: bool,
+        /// Which block.
+        block: BlockChoice,
+        /// Seed of the block's data (its length and bytes).
+        data: u16,
+        /// Upgrade payload voted for (0: none, else payload 1 or 2).
+        vote: u8,
+    },
+    /// Sequencer `who` submits a backup block with its proof for the slot `slots_back` before
+    /// the current one.
+    ProposeBackup {
+        /// Sequencer index (anyone may submit; sequencers are the cast).
+        who: u8,
+        /// 0: the current slot, 1: the previous one, ...
+        slots_back: u8,
+        /// Which block.
+        block: BlockChoice,
+        /// Seed of the block's data.
+        data: u16,
+        /// Whether the proof is valid.
+        valid_proof: bool,
+    },
+    /// A sequencer claims prover `prover`'s quote for the previous epoch: with `ranked`, the
+    /// current epoch's eligible proposer number `who`; otherwise sequencer `who`.
+    Claim {
+        /// Claimant: eligible-proposer position or sequencer index.
+        who: u8,
+        /// Whether `who` is a position among the eligible proposers.
+        ranked: bool,
+        /// Prover index.
+        prover: u8,
+        /// What is wrong with the quote.
+        quote: QuoteChoice,
+        /// Bond: 1 to 4 times the minimum.
+        bond: u8,
+        /// Fee in basis points.
+        fee: u16,
+    },
+    /// Sequencer `who` submits the proof of the oldest unproven epoch (or a flawed one).
+    Prove {
+        /// Submitter (sequencer index).
+        who: u8,
+        /// What the submission carries.
+        proof: ProofChoice,
+    },
+    /// Sequencer `who` calls `prune()`.
+    Prune {
+        /// Sequencer index.
+        who: u8,
+    },
+    /// Prover `prover` deposits `tens` × 10 tokens.
+    Deposit {
+        /// Prover index.
+        prover: u8,
+        /// Amount in tens of tokens (0 reverts).
+        tens: u8,
+    },
+    /// Prover `prover` requests a withdrawal of `tens` × 10 tokens.
+    RequestWithdrawal {
+        /// Prover index.
+        prover: u8,
+        /// Amount in tens of tokens (0 reverts).
+        tens: u8,
+    },
+    /// Prover `prover` finalises its withdrawal.
+    FinalizeWithdrawal {
+        /// Prover index.
+        prover: u8,
+    },
+    /// Actor `who` (sequencers, then provers) claims its rewards.
+    ClaimRewards {
+        /// Actor index over sequencers then provers.
+        who: u8,
+    },
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::Warp { seconds } => write!(f, "warp +{seconds}s"),
+            Self::NextSlot { offset } => write!(f, "warp to next slot +{offset}s"),
+            Self::Register { who, stake } => write!(f, "seq{who} register({stake:?})"),
+            Self::Exit { who } => write!(f, "seq{who} exit()"),
+            Self::Withdraw { who } => write!(f, "seq{who} withdraw()"),
+            Self::Propose {
+                who,
+                ranked,
+                block,
+                data,
+                vote,
+            } => write!(
+                f,
+                "{}{who} propose({block:?}, data #{data}, vote {vote})",
+                if ranked { "rank" } else { "seq" }
+            ),
+            Self::ProposeBackup {
+                who,
+                slots_back,
+                block,
+                data,
+                valid_proof,
+            } => write!(
+                f,
+                "seq{who} proposeWithProof(slot -{slots_back}, {block:?}, data #{data}, {} proof)",
+                if valid_proof { "valid" } else { "invalid" }
+            ),
+            Self::Claim {
+                who,
+                ranked,
+                prover,
+                quote,
+                bond,
+                fee,
+            } => write!(
+                f,
+                "{}{who} claim(prover{prover}, {quote:?}, bond x{}, fee {fee} bps)",
+                if ranked { "eligible" } else { "seq" },
+                1 + bond % 4
+            ),
+            Self::Prove { who, proof } => write!(f, "seq{who} submitEpochProof({proof:?})"),
+            Self::Prune { who } => write!(f, "seq{who} prune()"),
+            Self::Deposit { prover, tens } => write!(f, "prover{prover} deposit({}0)", tens),
+            Self::RequestWithdrawal { prover, tens } => {
+                write!(f, "prover{prover} requestWithdrawal({}0)", tens)
+            }
+            Self::FinalizeWithdrawal { prover } => write!(f, "prover{prover} finalizeWithdrawal()"),
+            Self::ClaimRewards { who } => write!(f, "actor{who} claimRewards()"),
+        }
+    }
+}
+
+/// Formats a schedule one numbered action per line (how a shrunk failure is printed).
+pub fn describe(schedule: &[Action]) -> String {
+    schedule
+        .iter()
+        .enumerate()
+        .map(|(i, action)| format!("{i:>4}. {action}\n"))
+        .collect()
+}
+
+fn stake() -> impl Strategy<Value = Stake> {
+    prop_oneof![
+        6 => Just(Stake::Minimum),
+        2 => Just(Stake::Double),
+        1 => Just(Stake::BelowMinimum),
+        1 => Just(Stake::AboveBalance),
+    ]
+}
+
+fn block_choice() -> impl Strategy<Value = BlockChoice> {
+    prop_oneof![
+        24 => Just(BlockChoice::Honest),
+        1 => Just(BlockChoice::WrongSlot),
+        1 => Just(BlockChoice::WrongNumber),
+        1 => Just(BlockChoice::WrongParent),
+        1 => Just(BlockChoice::RootNotInField),
+        1 => Just(BlockChoice::FeesTooLarge),
+        1 => Just(BlockChoice::DataTooLarge),
+    ]
+}
+
+fn quote_choice() -> impl Strategy<Value = QuoteChoice> {
+    prop_oneof![
+        12 => Just(QuoteChoice::Valid),
+        1 => Just(QuoteChoice::Expired),
+        1 => Just(QuoteChoice::WrongEpoch),
+        1 => Just(QuoteChoice::OtherRollup),
+        1 => Just(QuoteChoice::FeeTooHigh),
+        1 => Just(QuoteChoice::BondTooSmall),
+        1 => Just(QuoteChoice::Forged),
+        1 => Just(QuoteChoice::Truncated),
+        1 => Just(QuoteChoice::OverBond),
+        1 => Just(QuoteChoice::ZeroProver),
+    ]
+}
+
+fn proof_choice() -> impl Strategy<Value = ProofChoice> {
+    prop_oneof![
+        12 => Just(ProofChoice::Valid),
+        1 => Just(ProofChoice::WrongEpoch),
+        1 => Just(ProofChoice::TamperedInputs),
+        1 => Just(ProofChoice::MissingBlock),
+        1 => Just(ProofChoice::InvalidProof),
+    ]
+}
+
+/// One action over `sequencers` sequencers and `provers` provers.
+pub fn action(sequencers: u8, provers: u8) -> impl Strategy<Value = Action> {
+    let seq = 0..sequencers;
+    let prover = 0..provers;
+    prop_oneof![
+        6 => prop_oneof![1u16..=6, 6u16..=14, 40u16..=60].prop_map(|seconds| Action::Warp { seconds }),
+        5 => (0u8..8).prop_map(|offset| Action::NextSlot { offset }),
+        1 => (seq.clone(), stake()).prop_map(|(who, stake)| Action::Register { who, stake }),
+        1 => seq.clone().prop_map(|who| Action::Exit { who }),
+        1 => seq.clone().prop_map(|who| Action::Withdraw { who }),
+        12 => (seq.clone(), proptest::bool::weighted(0.8), block_choice(), any::<u16>(), 0u8..3)
+            .prop_map(|(who, ranked, block, data, vote)| Action::Propose { who, ranked, block, data, vote }),
+        2 => (seq.clone(), 0u8..3, block_choice(), any::<u16>(), any::<bool>())
+            .prop_map(|(who, slots_back, block, data, valid_proof)| Action::ProposeBackup {
+                who, slots_back, block, data, valid_proof,
+            }),
+        4 => (seq.clone(), proptest::bool::weighted(0.8), prover.clone(), quote_choice(), any::<u8>(), 0u16..=10_000)
+            .prop_map(|(who, ranked, prover, quote, bond, fee)| Action::Claim {
+                who, ranked, prover, quote, bond, fee,
+            }),
+        5 => (seq.clone(), proof_choice()).prop_map(|(who, proof)| Action::Prove { who, proof }),
+        1 => seq.clone().prop_map(|who| Action::Prune { who }),
+        1 => (prover.clone(), 0u8..5).prop_map(|(prover, tens)| Action::Deposit { prover, tens }),
+        1 => (prover.clone(), 0u8..5)
+            .prop_map(|(prover, tens)| Action::RequestWithdrawal { prover, tens }),
+        1 => prover.prop_map(|prover| Action::FinalizeWithdrawal { prover }),
+        1 => (0..sequencers + provers).prop_map(|who| Action::ClaimRewards { who }),
+    ]
+}
+
+/// A schedule of `len` actions.
+pub fn schedule(
+    sequencers: u8,
+    provers: u8,
+    len: impl Into<proptest::collection::SizeRange>,
+) -> impl Strategy<Value = Vec<Action>> {
+    proptest::collection::vec(action(sequencers, provers), len)
+}

@@ -1,0 +1,116 @@
+//! Invariants of the protocol, checked after every step on the model's state, which the step
+//! has just found equal to every value the contracts expose.
+
+use alloy::primitives::Address;
+
+use crate::{
+    error::Divergence,
+    model::{ClaimStatus, Model},
+};
+
+fn broken(name: &'static str, detail: String) -> Divergence {
+    Divergence::Invariant { name, detail }
+}
+
+/// Checks every invariant.
+pub fn check(m: &Model) -> Result<(), Divergence> {
+    let a = m.addresses;
+    let balance = |holder: Address| m.token.balance_of(holder);
+    let held: u128 = m.token.balances.values().sum();
+    if held != m.token.total_supply {
+        return Err(broken(
+            "tokens are conserved",
+            format!("held {held}, minted {}", m.token.total_supply),
+        ));
+    }
+    if balance(a.staking) != m.staking.total_staked {
+        return Err(broken(
+            "staking holds exactly the stakes",
+            format!(
+                "balance {}, totalStaked {}",
+                balance(a.staking),
+                m.staking.total_staked
+            ),
+        ));
+    }
+    let stakes: u128 = m.staking.stakers.values().map(|s| s.stake).sum();
+    if stakes != m.staking.total_staked {
+        return Err(broken(
+            "totalStaked sums the stakes",
+            format!("{stakes} vs {}", m.staking.total_staked),
+        ));
+    }
+    if balance(a.escrow) != m.escrow.total_deposits {
+        return Err(broken(
+            "escrow holds exactly the deposits",
+            format!(
+                "balance {}, totalDeposits {}",
+                balance(a.escrow),
+                m.escrow.total_deposits
+            ),
+        ));
+    }
+    if balance(a.pool) < m.pool.total_owed {
+        return Err(broken(
+            "the pool covers what it owes",
+            format!("balance {}, owed {}", balance(a.pool), m.pool.total_owed),
+        ));
+    }
+    let r = &m.rollup;
+    if r.proven_tip > r.pending_tip {
+        return Err(broken(
+            "proven tip <= pending tip",
+            format!("{} > {}", r.proven_tip, r.pending_tip),
+        ));
+    }
+    for n in 1..=r.pending_tip {
+        let (previous, block) = (r.block(n - 1), r.block(n));
+        if n > 1 && previous.slot >= block.slot {
+            return Err(broken(
+                "at most one block per slot, slots increasing",
+                format!(
+                    "block {} at slot {}, block {n} at slot {}",
+                    n - 1,
+                    previous.slot,
+                    block.slot
+                ),
+            ));
+        }
+    }
+    for n in r.proven_tip + 1..=r.pending_tip {
+        let epoch = m.params.epoch_of(r.block(n).slot);
+        let log = r.epoch_log(epoch);
+        if n < log.first_block || n >= log.first_block + u64::from(log.block_count) {
+            return Err(broken(
+                "pending blocks are in their epoch's log",
+                format!("block {n} (epoch {epoch}) outside {log:?}"),
+            ));
+        }
+    }
+    let mut locked = std::collections::BTreeMap::<Address, u128>::new();
+    for claim in r
+        .claims
+        .values()
+        .filter(|c| c.status == ClaimStatus::Claimed)
+    {
+        *locked.entry(claim.prover).or_default() += claim.bond_amount;
+    }
+    for (prover, account) in &m.escrow.accounts {
+        let open = locked.get(prover).copied().unwrap_or(0);
+        if account.locked != open {
+            return Err(broken(
+                "a prover's locked bond equals its open claims",
+                format!("{prover}: locked {}, open claims {open}", account.locked),
+            ));
+        }
+    }
+    for (epoch, claim) in &r.claims {
+        if claim.status != ClaimStatus::None && *epoch >= m.current_epoch() {
+            return Err(broken(
+                "only ended epochs are claimed",
+                format!("epoch {epoch} claimed in epoch {}", m.current_epoch()),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! A reference model of the rollup's L1 protocol, and the harness that checks the compiled
+//! contracts against it.
+//!
+//! [`Model`] is the protocol written again in plain Rust from docs/protocol.md: staking with its
+//! entry period and exit queue, the prover escrow, the reward pool, and the rollup (RANDAO
+//! checkpoints, scores, proposals and replacements, backup blocks, quote claims, epoch proofs,
+//! prunes, slashes, rewards, upgrade votes). [`Harness`] deploys the forge artifacts from `out/`
+//! into an in-memory revm, and [`Harness::step`] runs one [`Action`] on both: the call must succeed
+//! on both or revert on both with the same custom error and arguments, and afterwards every value
+//! the contracts expose must equal the model's and the [invariants](invariants) must hold.
+//!
+//! The proptest strategies of [`action`] generate schedules of actions over a fixed cast of
+//! sequencers and provers, honest and hostile (late, ineligible, lower-scoring, forged, replayed,
+//! over-bonded, invalid). A failing schedule shrinks to a short list printed one action per line.
+
+pub mod action;
+mod artifacts;
+mod error;
+mod evm;
+mod harness;
+pub mod invariants;
+pub mod model;
+mod observe;
+mod params;
+mod proofs;
+mod quote;
+mod reverts;
+
+pub use action::Action;
+pub use artifacts::{workspace_root, Artifacts, VerifierKind};
+pub use error::{Divergence, Error, Result};
+pub use evm::{CallOutcome, Evm};
+pub use harness::{Harness, StepReport};
+pub use model::Model;
+pub use observe::Snapshot;
+pub use params::Params;
+pub use proofs::{FixtureBlock, FixtureChain, Proofs};
+pub use reverts::{Outcome, Revert};

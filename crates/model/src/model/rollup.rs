@@ -1,0 +1,761 @@
+//! The rollup: RANDAO checkpoints and scores, proposals, backup blocks, quote claims, epoch
+//! proofs, prunes with their slashes, rewards and upgrade votes.
+
+use std::collections::BTreeMap;
+
+use alloy::{
+    primitives::{keccak256, Address, Bytes, Signature, B256, U256},
+    sol_types::{eip712_domain, SolStruct, SolValue},
+};
+use fernet_bindings::{
+    errors::Errors,
+    IRollup::{ProposeArgs, SignedEpochProofQuote},
+};
+use fernet_state::{
+    data_challenge, data_chunks, data_evaluation, fr_from_be_bytes, fr_to_be_bytes, Fr,
+};
+
+use super::Model;
+use crate::reverts::{Outcome, Revert};
+
+/// BN254's scalar field modulus `r`.
+pub const FIELD_MODULUS: U256 = U256::from_limbs([
+    0x43e1f593f0000001,
+    0x2833e84879b97091,
+    0xb85045b68181585d,
+    0x30644e72e131a029,
+]);
+
+/// Largest `totalFees` a header may carry (`2^120 - 1`).
+const MAX_FEES: U256 = U256::from_limbs([u64::MAX, (1 << 56) - 1, 0, 0]);
+
+/// Public inputs per block.
+pub const K: usize = 6;
+
+/// Basis points in one.
+const BASIS_POINTS: u128 = 10_000;
+
+/// Half the secp256k1 group order: larger `s` values are malleable and rejected.
+const SECP256K1_HALF_ORDER: U256 = U256::from_limbs([
+    0xdfe92f46681b20a0,
+    0x5d576e7357a4501d,
+    0xffffffffffffffff,
+    0x7fffffffffffffff,
+]);
+
+/// What the rollup keeps per block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockLog {
+    /// State root after the block.
+    pub state_root: B256,
+    /// keccak256 of the block's public inputs.
+    pub public_inputs_hash: B256,
+    /// Who proposed it.
+    pub proposer: Address,
+    /// Its slot.
+    pub slot: u64,
+    /// Whether it came with its proof in backup mode.
+    pub backup: bool,
+}
+
+/// The pending blocks of one epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EpochLog {
+    /// First block.
+    pub first_block: u64,
+    /// Number of blocks.
+    pub block_count: u32,
+}
+
+/// Life of a claim, as `IRollup.ClaimStatus`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ClaimStatus {
+    /// Not claimed.
+    #[default]
+    None,
+    /// Claimed, bond locked.
+    Claimed,
+    /// Proven, bond released.
+    Proven,
+    /// Proof missed, bond slashed.
+    Slashed,
+    /// Dropped because earlier blocks were pruned, bond released.
+    Cancelled,
+}
+
+/// An accepted quote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Claim {
+    /// The prover.
+    pub prover: Address,
+    /// The bond locked.
+    pub bond_amount: u128,
+    /// Who claimed.
+    pub claimant: Address,
+    /// The prover's share, in basis points.
+    pub basis_point_fee: u32,
+    /// Where the claim is in its life.
+    pub status: ClaimStatus,
+}
+
+/// The rollup contract's state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rollup {
+    /// Block records by number (pruned records stay until overwritten, as on L1).
+    pub blocks: BTreeMap<u64, BlockLog>,
+    /// Latest pending block.
+    pub pending_tip: u64,
+    /// Latest proven block.
+    pub proven_tip: u64,
+    /// Pending blocks per epoch.
+    pub epochs: BTreeMap<u64, EpochLog>,
+    /// Claims per epoch.
+    pub claims: BTreeMap<u64, Claim>,
+    /// Epochs with a randomness checkpoint, ascending.
+    pub checkpoints: Vec<u64>,
+    /// The checkpointed randomness per epoch.
+    pub randao: BTreeMap<u64, U256>,
+    /// The latest slot's vote, counted when a later slot gets a block.
+    pub pending_vote: Option<(Address, u64)>,
+    /// Votes per (round, payload).
+    pub votes: BTreeMap<(u64, Address), u64>,
+    /// The payload signalled per round.
+    pub signalled: BTreeMap<u64, Address>,
+}
+
+/// Decides whether the verifier accepts a proof for some public inputs (the commitment double
+/// accepts `keccak256(inputs)`; the Groth16 verifier accepts the fixture's real proofs).
+pub trait ProofOracle {
+    /// Whether `proof` (256 bytes) proves `inputs` (6 words).
+    fn accepts(&self, proof: &[u8], inputs: &[U256]) -> bool;
+}
+
+impl Rollup {
+    /// The rollup as deployed: block 0 with the genesis root, the epoch-0 checkpoint.
+    pub fn genesis(genesis_state_root: B256, prevrandao: U256) -> Self {
+        let mut rollup = Self::default();
+        rollup.blocks.insert(
+            0,
+            BlockLog {
+                state_root: genesis_state_root,
+                ..BlockLog::default()
+            },
+        );
+        rollup.checkpoints.push(0);
+        rollup.randao.insert(0, prevrandao);
+        rollup
+    }
+
+    /// The record of block `number` (zero when never written).
+    pub fn block(&self, number: u64) -> BlockLog {
+        self.blocks.get(&number).copied().unwrap_or_default()
+    }
+
+    /// The epoch log of `epoch` (zero when none).
+    pub fn epoch_log(&self, epoch: u64) -> EpochLog {
+        self.epochs.get(&epoch).copied().unwrap_or_default()
+    }
+
+    /// The claim of `epoch` (zero when none).
+    pub fn claim(&self, epoch: u64) -> Claim {
+        self.claims.get(&epoch).copied().unwrap_or_default()
+    }
+
+    /// The randomness seed of `epoch`, given the seed lag.
+    pub fn seed(&self, epoch: u64, lag: u64) -> U256 {
+        let target = epoch.saturating_sub(lag);
+        let checkpoint = self
+            .checkpoints
+            .iter()
+            .rev()
+            .find(|e| **e <= target)
+            .copied()
+            .unwrap_or(0);
+        let randao = self.randao.get(&checkpoint).copied().unwrap_or_default();
+        U256::from_be_bytes(keccak256((randao, U256::from(epoch)).abi_encode()).0)
+    }
+}
+
+/// `keccak256(abi.encode(seed, slot, proposer))`.
+pub fn score(seed: U256, slot: u64, proposer: Address) -> U256 {
+    U256::from_be_bytes(keccak256((seed, U256::from(slot), proposer).abi_encode()).0)
+}
+
+/// The six public inputs of a proposal, computed from its header and data; `None` when the
+/// data hash is not a field element (the contract rejects those before computing them).
+pub fn public_inputs(args: &ProposeArgs) -> Option<[U256; K]> {
+    let header = &args.header;
+    let hash = fr_from_be_bytes(&header.dataHash.to_be_bytes::<32>())?;
+    let challenge = data_challenge(hash, &args.data);
+    let evaluation = data_evaluation(&data_chunks(&args.data), challenge);
+    let globals = header.blockNumber | (header.slot << 64) | (header.totalFees << 128);
+    Some([
+        U256::from_be_bytes(header.prevStateRoot.0),
+        U256::from_be_bytes(header.newStateRoot.0),
+        globals,
+        header.dataHash,
+        fr_to_u256(challenge),
+        fr_to_u256(evaluation),
+    ])
+}
+
+/// keccak256 of words, packed.
+pub fn hash_words(words: &[U256]) -> B256 {
+    let mut bytes = Vec::with_capacity(words.len() * 32);
+    for word in words {
+        bytes.extend_from_slice(&word.to_be_bytes::<32>());
+    }
+    keccak256(bytes)
+}
+
+fn fr_to_u256(x: Fr) -> U256 {
+    U256::from_be_bytes(fr_to_be_bytes(&x))
+}
+
+fn u(value: u64) -> U256 {
+    U256::from(value)
+}
+
+impl Model {
+    /// The first call of each epoch stores that block's prevrandao.
+    fn checkpoint_randomness(&mut self) {
+        let epoch = self.current_epoch();
+        if *self.rollup.checkpoints.last().expect("genesis checkpoint") < epoch {
+            self.rollup.checkpoints.push(epoch);
+            self.rollup.randao.insert(epoch, self.prevrandao);
+        }
+    }
+
+    /// The seed of `epoch`.
+    pub fn seed(&self, epoch: u64) -> U256 {
+        self.rollup.seed(epoch, self.params.snapshot_lag)
+    }
+
+    /// `rollup.propose(args)` by `sender`.
+    pub fn propose(&mut self, sender: Address, args: &ProposeArgs) -> Outcome {
+        self.transaction(|m| {
+            m.checkpoint_randomness();
+            m.prune_if_expired()?;
+            let slot = m.current_slot();
+            if args.header.slot != u(slot) {
+                return Err(Revert::of(Errors::Rollup__InvalidSlot {
+                    expected: u(slot),
+                    actual: args.header.slot,
+                }));
+            }
+            let window_end = m.params.slot_start(slot) + m.params.proposal_window;
+            if m.now >= window_end {
+                return Err(Revert::of(Errors::Rollup__ProposalWindowClosed {
+                    slot: u(slot),
+                    windowEnd: u(window_end),
+                    now_: u(m.now),
+                }));
+            }
+            let epoch = m.params.epoch_of(slot);
+            if !m.staking.can_propose(sender, epoch) {
+                return Err(Revert::of(Errors::Rollup__ProposerNotEligible {
+                    proposer: sender,
+                    epoch: u(epoch),
+                }));
+            }
+            let tip = m.rollup.pending_tip;
+            let tip_log = m.rollup.block(tip);
+            if tip != 0 && tip_log.slot == slot {
+                let seed = m.seed(epoch);
+                let current = score(seed, slot, tip_log.proposer);
+                let proposed = score(seed, slot, sender);
+                if proposed <= current {
+                    return Err(Revert::of(Errors::Rollup__ScoreTooLow {
+                        slot: u(slot),
+                        currentScore: current,
+                        proposedScore: proposed,
+                    }));
+                }
+                m.append_block(sender, args, tip, false)?;
+            } else {
+                m.settle_pending_vote();
+                m.append_block(sender, args, tip + 1, false)?;
+            }
+            m.rollup.pending_vote = Some((args.upgradePayload, slot));
+            Ok(())
+        })
+    }
+
+    /// `rollup.proposeWithProof(args, proof)` by `sender`.
+    pub fn propose_with_proof(
+        &mut self,
+        sender: Address,
+        args: &ProposeArgs,
+        proof: &Bytes,
+        oracle: &dyn ProofOracle,
+    ) -> Outcome {
+        self.transaction(|m| {
+            m.checkpoint_randomness();
+            m.prune_if_expired()?;
+            let slot: u64 = args.header.slot.saturating_to();
+            let opens_at = m.params.slot_start(slot) + m.params.proposal_window;
+            let epoch_end = m.params.epoch_start(m.params.epoch_of(slot) + 1);
+            let closes_at = (opens_at + m.params.backup_window).min(epoch_end);
+            if m.now < opens_at || m.now >= closes_at {
+                return Err(Revert::of(Errors::Rollup__BackupWindowClosed {
+                    slot: args.header.slot,
+                    opensAt: u(opens_at),
+                    closesAt: u(closes_at),
+                    now_: u(m.now),
+                }));
+            }
+            let tip = m.rollup.pending_tip;
+            let tip_slot = m.rollup.block(tip).slot;
+            if tip_slot >= slot {
+                return Err(Revert::of(Errors::Rollup__SlotNotEmpty {
+                    slot: args.header.slot,
+                    pendingTipSlot: u(tip_slot),
+                }));
+            }
+            m.settle_pending_vote();
+            let inputs = m.append_block(sender, args, tip + 1, true)?;
+            if !oracle.accepts(proof, &inputs) {
+                return Err(Revert::of(Errors::Rollup__InvalidProof {
+                    fromBlock: u(tip + 1),
+                    toBlock: u(tip + 1),
+                }));
+            }
+            Ok(())
+        })
+    }
+
+    /// `rollup.claimEpochProofRight(signed)` by `sender`.
+    pub fn claim_epoch_proof_right(
+        &mut self,
+        sender: Address,
+        signed: &SignedEpochProofQuote,
+    ) -> Outcome {
+        self.transaction(|m| {
+            m.checkpoint_randomness();
+            m.prune_if_expired()?;
+            let quote = &signed.quote;
+            let slot = m.current_slot();
+            let current = m.params.epoch_of(slot);
+            let target = current.saturating_sub(1);
+            if current == 0 || quote.epochToProve != u(target) {
+                return Err(Revert::of(Errors::Rollup__InvalidEpochToProve {
+                    expected: u(target),
+                    actual: quote.epochToProve,
+                }));
+            }
+            let last_claim_slot = m.params.claim_deadline(target);
+            if slot > last_claim_slot {
+                return Err(Revert::of(Errors::Rollup__ClaimWindowClosed {
+                    epoch: u(target),
+                    lastClaimSlot: u(last_claim_slot),
+                    currentSlot: u(slot),
+                }));
+            }
+            if u(slot) > quote.validUntilSlot {
+                return Err(Revert::of(Errors::Rollup__QuoteExpired {
+                    validUntilSlot: quote.validUntilSlot,
+                    currentSlot: u(slot),
+                }));
+            }
+            if quote.rollupAddress != m.addresses.rollup {
+                return Err(Revert::of(Errors::Rollup__QuoteForOtherRollup {
+                    expected: m.addresses.rollup,
+                    actual: quote.rollupAddress,
+                }));
+            }
+            if u128::from(quote.basisPointFee) > BASIS_POINTS {
+                return Err(Revert::of(Errors::Rollup__InvalidBasisPointFee {
+                    maximum: U256::from(BASIS_POINTS),
+                    actual: U256::from(quote.basisPointFee),
+                }));
+            }
+            if quote.bondAmount < U256::from(m.params.minimum_prover_bond) {
+                return Err(Revert::of(Errors::Rollup__BondTooSmall {
+                    minimum: U256::from(m.params.minimum_prover_bond),
+                    actual: quote.bondAmount,
+                }));
+            }
+            if !m.staking.can_propose(sender, current) {
+                return Err(Revert::of(Errors::Rollup__ClaimantNotEligible {
+                    claimant: sender,
+                    epoch: u(current),
+                }));
+            }
+            let existing = m.rollup.claim(target);
+            if existing.status != ClaimStatus::None {
+                return Err(Revert::of(Errors::Rollup__EpochAlreadyClaimed {
+                    epoch: u(target),
+                    prover: existing.prover,
+                }));
+            }
+            if !m.has_unproven_blocks(target) {
+                return Err(Revert::of(Errors::Rollup__NothingToProve {
+                    epoch: u(target),
+                }));
+            }
+            let signer = m.recover_quote_signer(signed);
+            if signer != quote.prover || signer == Address::ZERO {
+                return Err(Revert::of(Errors::Rollup__InvalidQuoteSignature {
+                    prover: quote.prover,
+                    recovered: signer,
+                }));
+            }
+            // The bond is a uint96 in storage: SafeCast reverts above that (bonds here are far
+            // below, and an over-bonded quote fails on the escrow's free balance first).
+            let bond: u128 = quote.bondAmount.saturating_to();
+            m.rollup.claims.insert(
+                target,
+                Claim {
+                    prover: quote.prover,
+                    bond_amount: bond,
+                    claimant: sender,
+                    basis_point_fee: quote.basisPointFee,
+                    status: ClaimStatus::Claimed,
+                },
+            );
+            m.escrow.lock_bond(quote.prover, bond)
+        })
+    }
+
+    /// `rollup.submitEpochProof(epoch, inputs, proofs)` by `sender`.
+    pub fn submit_epoch_proof(
+        &mut self,
+        sender: Address,
+        epoch: u64,
+        inputs: &[U256],
+        proofs: &Bytes,
+        oracle: &dyn ProofOracle,
+    ) -> Outcome {
+        self.transaction(|m| {
+            m.checkpoint_randomness();
+            let (first, last) = m.check_epoch_inputs(epoch, inputs)?;
+            let accepted = !proofs.is_empty()
+                && proofs.len() == inputs.len() / K * 256
+                && proofs
+                    .chunks(256)
+                    .zip(inputs.chunks(K))
+                    .all(|(proof, row)| oracle.accepts(proof, row));
+            if !accepted {
+                return Err(Revert::of(Errors::Rollup__InvalidProof {
+                    fromBlock: u(first),
+                    toBlock: u(last),
+                }));
+            }
+            m.rollup.proven_tip = last;
+            let prover = m.settle_claim(sender, epoch)?;
+            m.pay_epoch(sender, epoch, first, inputs, prover);
+            Ok(())
+        })
+    }
+
+    /// `rollup.prune()` by anyone.
+    pub fn prune(&mut self) -> Outcome {
+        self.transaction(|m| {
+            m.checkpoint_randomness();
+            if m.prune_if_expired()? {
+                Ok(())
+            } else {
+                Err(Revert::of(Errors::Rollup__NothingToPrune {
+                    provenTip: u(m.rollup.proven_tip),
+                    pendingTip: u(m.rollup.pending_tip),
+                }))
+            }
+        })
+    }
+
+    /// Whether `prune()` would prune now (the `canPrune` view).
+    pub fn can_prune(&self) -> bool {
+        let proven = self.rollup.proven_tip;
+        if self.rollup.pending_tip == proven {
+            return false;
+        }
+        let epoch = self.params.epoch_of(self.rollup.block(proven + 1).slot);
+        self.current_slot() > self.params.proof_deadline(epoch)
+    }
+
+    /// The oldest unproven epoch, if any block is unproven.
+    pub fn oldest_unproven_epoch(&self) -> Option<u64> {
+        let proven = self.rollup.proven_tip;
+        (self.rollup.pending_tip > proven)
+            .then(|| self.params.epoch_of(self.rollup.block(proven + 1).slot))
+    }
+
+    fn append_block(
+        &mut self,
+        sender: Address,
+        args: &ProposeArgs,
+        number: u64,
+        backup: bool,
+    ) -> Outcome<[U256; K]> {
+        let header = &args.header;
+        if header.blockNumber != u(number) {
+            return Err(Revert::of(Errors::Rollup__InvalidBlockNumber {
+                expected: u(number),
+                actual: header.blockNumber,
+            }));
+        }
+        let parent = self.rollup.block(number - 1).state_root;
+        if header.prevStateRoot != parent {
+            return Err(Revert::of(Errors::Rollup__InvalidParent {
+                expected: parent,
+                actual: header.prevStateRoot,
+            }));
+        }
+        let new_root = U256::from_be_bytes(header.newStateRoot.0);
+        if new_root >= FIELD_MODULUS {
+            return Err(Revert::of(Errors::Rollup__NotAFieldElement {
+                value: new_root,
+            }));
+        }
+        if header.dataHash >= FIELD_MODULUS {
+            return Err(Revert::of(Errors::Rollup__NotAFieldElement {
+                value: header.dataHash,
+            }));
+        }
+        if header.totalFees > MAX_FEES {
+            return Err(Revert::of(Errors::Rollup__FeesTooLarge {
+                maximum: MAX_FEES,
+                actual: header.totalFees,
+            }));
+        }
+        if args.data.len() > self.params.max_data_bytes {
+            return Err(Revert::of(Errors::Rollup__DataTooLarge {
+                maximum: U256::from(self.params.max_data_bytes),
+                actual: U256::from(args.data.len()),
+            }));
+        }
+        let inputs = public_inputs(args).expect("data hash checked above");
+        let slot: u64 = header.slot.saturating_to();
+        self.rollup.blocks.insert(
+            number,
+            BlockLog {
+                state_root: header.newStateRoot,
+                public_inputs_hash: hash_words(&inputs),
+                proposer: sender,
+                slot,
+                backup,
+            },
+        );
+        if number > self.rollup.pending_tip {
+            self.rollup.pending_tip = number;
+            let log = self
+                .rollup
+                .epochs
+                .entry(self.params.epoch_of(slot))
+                .or_default();
+            if log.block_count == 0 {
+                log.first_block = number;
+            }
+            log.block_count += 1;
+        }
+        Ok(inputs)
+    }
+
+    /// Prunes every unproven block once the oldest unproven epoch is past its proof deadline.
+    fn prune_if_expired(&mut self) -> Outcome<bool> {
+        let proven = self.rollup.proven_tip;
+        let pending = self.rollup.pending_tip;
+        if pending == proven {
+            return Ok(false);
+        }
+        let epoch = self.params.epoch_of(self.rollup.block(proven + 1).slot);
+        if self.current_slot() <= self.params.proof_deadline(epoch) {
+            return Ok(false);
+        }
+        self.rollup.pending_tip = proven;
+        self.punish_missed_proof(epoch, proven + 1, pending)?;
+        let last_epoch = self.params.epoch_of(self.rollup.block(pending).slot);
+        for e in epoch..=last_epoch {
+            self.rollup.epochs.remove(&e);
+            let claim = self.rollup.claim(e);
+            if e != epoch && claim.status == ClaimStatus::Claimed {
+                self.rollup.claims.get_mut(&e).expect("claimed").status = ClaimStatus::Cancelled;
+                self.escrow.release_bond(claim.prover, claim.bond_amount)?;
+            }
+        }
+        Ok(true)
+    }
+
+    fn punish_missed_proof(&mut self, epoch: u64, from: u64, to: u64) -> Outcome {
+        let claim = self.rollup.claim(epoch);
+        let (pool, escrow, staking) = (
+            self.addresses.pool,
+            self.addresses.escrow,
+            self.addresses.staking,
+        );
+        if claim.status == ClaimStatus::Claimed {
+            self.rollup.claims.get_mut(&epoch).expect("claimed").status = ClaimStatus::Slashed;
+            let bond = claim.bond_amount;
+            let share = bond / u128::from(to - from + 1);
+            self.escrow
+                .slash_bond(&mut self.token, claim.prover, bond, pool, escrow)?;
+            if share == 0 {
+                return Ok(());
+            }
+            for n in from..=to {
+                let proposer = self.rollup.block(n).proposer;
+                self.pool.credit(&self.token, pool, proposer, share);
+            }
+        } else if self.params.unproven_block_penalty > 0 && !self.rollup.block(from).backup {
+            let proposer = self.rollup.block(from).proposer;
+            let penalty = self.params.unproven_block_penalty;
+            self.staking.slash(
+                &mut self.token,
+                &self.params,
+                self.now,
+                proposer,
+                penalty,
+                pool,
+                staking,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn settle_claim(&mut self, sender: Address, epoch: u64) -> Outcome<Address> {
+        let claim = self.rollup.claim(epoch);
+        if claim.status != ClaimStatus::Claimed {
+            return Ok(sender);
+        }
+        self.rollup.claims.get_mut(&epoch).expect("claimed").status = ClaimStatus::Proven;
+        self.escrow.release_bond(claim.prover, claim.bond_amount)?;
+        Ok(claim.prover)
+    }
+
+    fn pay_epoch(
+        &mut self,
+        sender: Address,
+        epoch: u64,
+        first: u64,
+        inputs: &[U256],
+        prover: Address,
+    ) {
+        let pool = self.addresses.pool;
+        let claim = self.rollup.claim(epoch);
+        let bps = if claim.status == ClaimStatus::Proven {
+            u128::from(claim.basis_point_fee)
+        } else {
+            self.params.open_proving_bps
+        };
+        let submission = self.params.proof_submission_reward;
+        self.pool.credit(&self.token, pool, sender, submission);
+        let mut prover_share = 0u128;
+        let mut sequencer_shares = Vec::new();
+        for row in inputs.chunks(K) {
+            let fees: u128 = (row[2] >> 128usize).saturating_to();
+            let total = self.params.block_reward + fees;
+            let cut = total * bps / BASIS_POINTS;
+            prover_share += cut;
+            sequencer_shares.push(total - cut);
+        }
+        self.pool.credit(&self.token, pool, prover, prover_share);
+        for (i, share) in sequencer_shares.into_iter().enumerate() {
+            let proposer = self.rollup.block(first + i as u64).proposer;
+            self.pool.credit(&self.token, pool, proposer, share);
+        }
+    }
+
+    fn check_epoch_inputs(&self, epoch: u64, inputs: &[U256]) -> Outcome<(u64, u64)> {
+        let first = self.rollup.proven_tip + 1;
+        if first > self.rollup.pending_tip {
+            return Err(Revert::of(Errors::Rollup__NothingToProve {
+                epoch: u(epoch),
+            }));
+        }
+        let oldest = self.params.epoch_of(self.rollup.block(first).slot);
+        if oldest != epoch {
+            return Err(Revert::of(Errors::Rollup__InvalidEpochToProve {
+                expected: u(oldest),
+                actual: u(epoch),
+            }));
+        }
+        let current = self.current_epoch();
+        if current <= epoch {
+            return Err(Revert::of(Errors::Rollup__EpochNotEnded {
+                epoch: u(epoch),
+                currentEpoch: u(current),
+            }));
+        }
+        let deadline = self.params.proof_deadline(epoch);
+        let slot = self.current_slot();
+        if slot > deadline {
+            return Err(Revert::of(Errors::Rollup__ProofWindowClosed {
+                epoch: u(epoch),
+                deadlineSlot: u(deadline),
+                currentSlot: u(slot),
+            }));
+        }
+        let log = self.rollup.epoch_log(epoch);
+        let last = log.first_block + u64::from(log.block_count) - 1;
+        let expected = (last - first + 1) as usize * K;
+        if inputs.len() != expected {
+            return Err(Revert::of(Errors::Rollup__InvalidPublicInputsLength {
+                expected: U256::from(expected),
+                actual: U256::from(inputs.len()),
+            }));
+        }
+        for (n, row) in (first..=last).zip(inputs.chunks(K)) {
+            let expected = self.rollup.block(n).public_inputs_hash;
+            let actual = hash_words(row);
+            if actual != expected {
+                return Err(Revert::of(Errors::Rollup__PublicInputsMismatch {
+                    blockNumber: u(n),
+                    expected,
+                    actual,
+                }));
+            }
+        }
+        Ok((first, last))
+    }
+
+    fn has_unproven_blocks(&self, epoch: u64) -> bool {
+        let log = self.rollup.epoch_log(epoch);
+        log.block_count > 0
+            && log.first_block + u64::from(log.block_count) - 1 > self.rollup.proven_tip
+    }
+
+    /// Counts the previous slot's vote, now final.
+    fn settle_pending_vote(&mut self) {
+        let Some((payload, slot)) = self.rollup.pending_vote.take() else {
+            return;
+        };
+        if payload == Address::ZERO {
+            return;
+        }
+        let round = slot / self.params.vote_round_size;
+        let votes = self.rollup.votes.entry((round, payload)).or_default();
+        *votes += 1;
+        if *votes == self.params.vote_quorum && !self.rollup.signalled.contains_key(&round) {
+            self.rollup.signalled.insert(round, payload);
+        }
+    }
+
+    /// The EIP-712 digest of a quote under the rollup's domain.
+    pub fn quote_digest(&self, signed: &SignedEpochProofQuote) -> B256 {
+        let domain = eip712_domain! {
+            name: "FernetRollup",
+            version: "1",
+            chain_id: self.chain_id,
+            verifying_contract: self.addresses.rollup,
+        };
+        signed.quote.eip712_signing_hash(&domain)
+    }
+
+    /// What OpenZeppelin's `ECDSA.tryRecover` returns: the signer, or zero for a malformed or
+    /// malleable signature.
+    fn recover_quote_signer(&self, signed: &SignedEpochProofQuote) -> Address {
+        let bytes = &signed.signature;
+        if bytes.len() != 65 {
+            return Address::ZERO;
+        }
+        let r = U256::from_be_slice(&bytes[..32]);
+        let s = U256::from_be_slice(&bytes[32..64]);
+        let v = bytes[64];
+        if s > SECP256K1_HALF_ORDER || (v != 27 && v != 28) {
+            return Address::ZERO;
+        }
+        Signature::new(r, s, v == 28)
+            .recover_address_from_prehash(&self.quote_digest(signed))
+            .unwrap_or(Address::ZERO)
+    }
+}

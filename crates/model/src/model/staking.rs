@@ -1,0 +1,221 @@
+//! Sequencer staking: registration with an entry period, the exit queue, withdrawal, slashing.
+
+use std::collections::BTreeMap;
+
+use alloy::primitives::{Address, U256};
+use fernet_bindings::errors::Errors;
+
+use super::token::Token;
+use crate::{
+    params::Params,
+    reverts::{Outcome, Revert},
+};
+
+/// `exitEpoch` of a staker that is not exiting.
+pub const NOT_EXITING: u32 = u32::MAX;
+
+/// One staker's record, as `IStaking.StakerInfo`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Staker {
+    /// Tokens at stake.
+    pub stake: u128,
+    /// First member epoch (0: never registered).
+    pub activation_epoch: u32,
+    /// First epoch no longer a member.
+    pub exit_epoch: u32,
+    /// Whether the exit started.
+    pub exiting: bool,
+    /// Whether the stake was withdrawn.
+    pub withdrawn: bool,
+    /// From when the stake can be withdrawn.
+    pub withdrawable_at: u64,
+}
+
+/// The staking contract's state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Staking {
+    /// Every staker ever registered.
+    pub stakers: BTreeMap<Address, Staker>,
+    /// Registration order (what `membersAt` enumerates).
+    pub order: Vec<Address>,
+    /// The epoch the exit queue is filling.
+    pub exit_queue_epoch: u32,
+    /// Exits already queued in that epoch.
+    pub exits_in_queue_epoch: u32,
+    /// Tokens held for stakers.
+    pub total_staked: u128,
+    /// Tokens ever slashed.
+    pub total_slashed: u128,
+}
+
+impl Staking {
+    /// The record of `staker` (all zero when unknown).
+    pub fn info(&self, staker: Address) -> Staker {
+        self.stakers.get(&staker).copied().unwrap_or_default()
+    }
+
+    /// Whether `staker` is in the member set of `epoch`.
+    pub fn is_member(&self, staker: Address, epoch: u64) -> bool {
+        let info = self.info(staker);
+        info.activation_epoch != 0
+            && u64::from(info.activation_epoch) <= epoch
+            && epoch < u64::from(info.exit_epoch)
+    }
+
+    /// Whether `staker` may propose or claim in `epoch`.
+    pub fn can_propose(&self, staker: Address, epoch: u64) -> bool {
+        self.is_member(staker, epoch) && !self.info(staker).exiting
+    }
+
+    /// The members of `epoch` that can propose, in registration order.
+    pub fn proposers_at(&self, epoch: u64) -> Vec<Address> {
+        self.order
+            .iter()
+            .copied()
+            .filter(|staker| self.can_propose(*staker, epoch))
+            .collect()
+    }
+
+    fn first_unsnapshotted_epoch(p: &Params, now: u64) -> u64 {
+        p.epoch_at(now) + p.snapshot_lag + 1
+    }
+
+    /// `register(amount)` by `staker`.
+    pub fn register(
+        &mut self,
+        token: &mut Token,
+        p: &Params,
+        now: u64,
+        staker: Address,
+        amount: u128,
+        this: Address,
+    ) -> Outcome {
+        if self.info(staker).activation_epoch != 0 {
+            return Err(Revert::of(Errors::Staking__AlreadyRegistered { staker }));
+        }
+        if amount < p.minimum_stake {
+            return Err(Revert::of(Errors::Staking__InsufficientStake {
+                minimum: U256::from(p.minimum_stake),
+                provided: U256::from(amount),
+            }));
+        }
+        let after_entry = p.epoch_at(now + p.entry_period) + 1;
+        let activation = after_entry.max(Self::first_unsnapshotted_epoch(p, now));
+        self.stakers.insert(
+            staker,
+            Staker {
+                stake: amount,
+                activation_epoch: u32::try_from(activation).expect("small epochs"),
+                exit_epoch: NOT_EXITING,
+                ..Staker::default()
+            },
+        );
+        self.order.push(staker);
+        self.total_staked += amount;
+        token.transfer(staker, this, amount)
+    }
+
+    /// `exit()` by `staker`.
+    pub fn exit(&mut self, p: &Params, now: u64, staker: Address) -> Outcome {
+        let info = self.info(staker);
+        if info.activation_epoch == 0 {
+            return Err(Revert::of(Errors::Staking__NotRegistered { staker }));
+        }
+        if info.exiting {
+            return Err(Revert::of(Errors::Staking__AlreadyExiting {
+                staker,
+                exitEpoch: U256::from(info.exit_epoch),
+            }));
+        }
+        self.start_exit(p, now, staker);
+        Ok(())
+    }
+
+    /// `withdraw(recipient)` by `staker`.
+    pub fn withdraw(
+        &mut self,
+        token: &mut Token,
+        now: u64,
+        staker: Address,
+        recipient: Address,
+        this: Address,
+    ) -> Outcome {
+        let info = self.info(staker);
+        if info.activation_epoch == 0 {
+            return Err(Revert::of(Errors::Staking__NotRegistered { staker }));
+        }
+        if info.withdrawn {
+            return Err(Revert::of(Errors::Staking__AlreadyWithdrawn { staker }));
+        }
+        if !info.exiting {
+            return Err(Revert::of(Errors::Staking__NotExiting { staker }));
+        }
+        if now < info.withdrawable_at {
+            return Err(Revert::of(Errors::Staking__WithdrawalNotReady {
+                staker,
+                readyAt: U256::from(info.withdrawable_at),
+                now_: U256::from(now),
+            }));
+        }
+        let record = self.stakers.get_mut(&staker).expect("registered");
+        let amount = record.stake;
+        record.stake = 0;
+        record.withdrawn = true;
+        self.total_staked -= amount;
+        token.transfer(this, recipient, amount)
+    }
+
+    /// `slash(staker, amount, recipient)` called by the rollup; returns what was taken.
+    #[allow(clippy::too_many_arguments)]
+    pub fn slash(
+        &mut self,
+        token: &mut Token,
+        p: &Params,
+        now: u64,
+        staker: Address,
+        amount: u128,
+        recipient: Address,
+        this: Address,
+    ) -> Outcome<u128> {
+        let info = self.info(staker);
+        let slashed = amount.min(info.stake);
+        if slashed == 0 {
+            return Ok(0);
+        }
+        let record = self.stakers.get_mut(&staker).expect("a staker with stake");
+        record.stake -= slashed;
+        self.total_staked -= slashed;
+        self.total_slashed += slashed;
+        let record = *record;
+        if record.stake < p.minimum_stake && !record.exiting && !record.withdrawn {
+            self.start_exit(p, now, staker);
+        }
+        token.transfer(this, recipient, slashed)?;
+        Ok(slashed)
+    }
+
+    fn start_exit(&mut self, p: &Params, now: u64, staker: Address) {
+        let earliest = Self::first_unsnapshotted_epoch(p, now);
+        let info = self.info(staker);
+        let queue_epoch = if u64::from(info.activation_epoch) >= earliest {
+            u64::from(info.activation_epoch)
+        } else {
+            let mut queue_epoch = u64::from(self.exit_queue_epoch);
+            let mut in_queue = self.exits_in_queue_epoch;
+            if queue_epoch < earliest {
+                queue_epoch = earliest;
+                in_queue = 0;
+            } else if in_queue == p.exit_churn_per_epoch {
+                queue_epoch += 1;
+                in_queue = 0;
+            }
+            self.exit_queue_epoch = u32::try_from(queue_epoch).expect("small epochs");
+            self.exits_in_queue_epoch = in_queue + 1;
+            queue_epoch
+        };
+        let record = self.stakers.get_mut(&staker).expect("registered");
+        record.exiting = true;
+        record.exit_epoch = u32::try_from(queue_epoch).expect("small epochs");
+        record.withdrawable_at = p.epoch_start(queue_epoch) + p.exit_delay;
+    }
+}

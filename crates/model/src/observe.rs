@@ -1,0 +1,411 @@
+//! What the harness compares after every step: every value the contracts expose about the
+//! cast and the recent chain, read through their views, against the same values in the model.
+
+use std::{collections::BTreeMap, fmt::Display};
+
+use alloy::{
+    primitives::{Address, U256},
+    sol_types::SolCall,
+};
+use fernet_bindings::{DevnetToken, IRollup as Rollup, ProverEscrow, RewardPool, Staking};
+
+use crate::{
+    error::{Divergence, Error, Result},
+    evm::Evm,
+    model::{ClaimStatus, Model},
+};
+
+/// Epochs before the current one whose logs and claims are compared.
+const EPOCH_WINDOW: u64 = 4;
+
+/// Observed values by path (`staking.stakerInfo(0x..)`), each rendered as text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Value per path.
+    pub values: BTreeMap<String, String>,
+}
+
+/// Upgrade payloads whose votes are compared (the harness's two).
+const PAYLOADS: [Address; 2] = [Address::new([0xa1; 20]), Address::new([0xa2; 20])];
+
+/// The block numbers compared: from just below the proven tip to the highest ever written.
+fn block_range(model: &Model) -> std::ops::RangeInclusive<u64> {
+    let highest = model.rollup.blocks.keys().next_back().copied().unwrap_or(0);
+    model.rollup.proven_tip.saturating_sub(1)..=highest
+}
+
+fn epoch_range(model: &Model) -> std::ops::RangeInclusive<u64> {
+    let current = model.current_epoch();
+    current.saturating_sub(EPOCH_WINDOW)..=current + 1
+}
+
+fn status_code(status: ClaimStatus) -> u8 {
+    match status {
+        ClaimStatus::None => 0,
+        ClaimStatus::Claimed => 1,
+        ClaimStatus::Proven => 2,
+        ClaimStatus::Slashed => 3,
+        ClaimStatus::Cancelled => 4,
+    }
+}
+
+impl Snapshot {
+    fn put(&mut self, path: String, value: impl std::fmt::Display) {
+        self.values.insert(path, value.to_string());
+    }
+
+    /// Reads the contracts' values through their views.
+    pub fn observe(evm: &mut Evm, model: &Model, accounts: &[Address]) -> Result<Self> {
+        let a = model.addresses;
+        let mut s = Self::default();
+        let view = |evm: &mut Evm, to: Address, data: Vec<u8>| evm.view(to, data.into());
+        macro_rules! call {
+            ($to:expr, $call:expr) => {{
+                let call = $call;
+                let output = view(evm, $to, call.abi_encode())?;
+                decode(&call, &output)?
+            }};
+        }
+        s.put(
+            "rollup.pendingTip".into(),
+            call!(a.rollup, Rollup::pendingTipCall {}),
+        );
+        s.put(
+            "rollup.provenTip".into(),
+            call!(a.rollup, Rollup::provenTipCall {}),
+        );
+        s.put(
+            "rollup.canPrune".into(),
+            call!(a.rollup, Rollup::canPruneCall {}),
+        );
+        for n in block_range(model) {
+            let log = call!(
+                a.rollup,
+                Rollup::blockLogCall {
+                    blockNumber: U256::from(n)
+                }
+            );
+            s.put(
+                format!("rollup.blockLog({n})"),
+                block_line(
+                    log.stateRoot,
+                    log.publicInputsHash,
+                    log.proposer,
+                    log.slot,
+                    log.backup,
+                ),
+            );
+        }
+        for e in epoch_range(model) {
+            let epoch = U256::from(e);
+            let log = call!(a.rollup, Rollup::epochLogCall { epoch });
+            s.put(
+                format!("rollup.epochLog({e})"),
+                epoch_line(log.firstBlock, log.blockCount),
+            );
+            let claim = call!(a.rollup, Rollup::claimOfCall { epoch });
+            s.put(
+                format!("rollup.claimOf({e})"),
+                claim_line(
+                    claim.prover,
+                    claim.bondAmount,
+                    claim.claimant,
+                    claim.basisPointFee,
+                    claim.status,
+                ),
+            );
+        }
+        let current = U256::from(model.current_epoch());
+        s.put(
+            "rollup.randomnessCheckpoint(current)".into(),
+            call!(
+                a.rollup,
+                Rollup::randomnessCheckpointCall { epoch: current }
+            ),
+        );
+        s.put(
+            "rollup.seedOf(current)".into(),
+            call!(a.rollup, Rollup::seedOfCall { epoch: current }),
+        );
+        let round = model.current_slot() / model.params.vote_round_size;
+        for r in round.saturating_sub(1)..=round {
+            s.put(
+                format!("rollup.signalledPayload({r})"),
+                call!(
+                    a.rollup,
+                    Rollup::signalledPayloadCall {
+                        round: U256::from(r)
+                    }
+                ),
+            );
+            for payload in PAYLOADS {
+                s.put(
+                    format!("rollup.votesFor({r}, {payload})"),
+                    call!(
+                        a.rollup,
+                        Rollup::votesForCall {
+                            round: U256::from(r),
+                            payload
+                        }
+                    ),
+                );
+            }
+        }
+        for &account in accounts {
+            let info = call!(a.staking, Staking::stakerInfoCall { staker: account });
+            s.put(
+                format!("staking.stakerInfo({account})"),
+                staker_line(
+                    info.stake,
+                    info.activationEpoch,
+                    info.exitEpoch,
+                    info.exiting,
+                    info.withdrawn,
+                    info.withdrawableAt,
+                ),
+            );
+            s.put(
+                format!("staking.canPropose({account}, current)"),
+                call!(
+                    a.staking,
+                    Staking::canProposeCall {
+                        staker: account,
+                        epoch: current
+                    }
+                ),
+            );
+            let account_of = call!(a.escrow, ProverEscrow::accountOfCall { prover: account });
+            s.put(
+                format!("escrow.accountOf({account})"),
+                account_line(
+                    account_of.free,
+                    account_of.locked,
+                    account_of.pendingWithdrawal,
+                    account_of.withdrawableAt,
+                ),
+            );
+            s.put(
+                format!("pool.owed({account})"),
+                call!(a.pool, RewardPool::owedCall { account }),
+            );
+        }
+        for holder in accounts
+            .iter()
+            .copied()
+            .chain([a.staking, a.escrow, a.pool])
+        {
+            s.put(
+                format!("token.balanceOf({holder})"),
+                call!(a.token, DevnetToken::balanceOfCall { account: holder }),
+            );
+        }
+        s.put(
+            "token.totalSupply".into(),
+            call!(a.token, DevnetToken::totalSupplyCall {}),
+        );
+        s.put(
+            "staking.totalStaked".into(),
+            call!(a.staking, Staking::totalStakedCall {}),
+        );
+        s.put(
+            "staking.totalSlashed".into(),
+            call!(a.staking, Staking::totalSlashedCall {}),
+        );
+        s.put(
+            "staking.stakerCount".into(),
+            call!(a.staking, Staking::stakerCountCall {}),
+        );
+        s.put(
+            "escrow.totalDeposits".into(),
+            call!(a.escrow, ProverEscrow::totalDepositsCall {}),
+        );
+        s.put(
+            "escrow.totalSlashed".into(),
+            call!(a.escrow, ProverEscrow::totalSlashedCall {}),
+        );
+        s.put(
+            "pool.totalOwed".into(),
+            call!(a.pool, RewardPool::totalOwedCall {}),
+        );
+        Ok(s)
+    }
+
+    /// The same values, as the model has them.
+    pub fn expect(model: &Model, accounts: &[Address]) -> Self {
+        let a = model.addresses;
+        let r = &model.rollup;
+        let mut s = Self::default();
+        s.put("rollup.pendingTip".into(), r.pending_tip);
+        s.put("rollup.provenTip".into(), r.proven_tip);
+        s.put("rollup.canPrune".into(), model.can_prune());
+        for n in block_range(model) {
+            let log = r.block(n);
+            s.put(
+                format!("rollup.blockLog({n})"),
+                block_line(
+                    log.state_root,
+                    log.public_inputs_hash,
+                    log.proposer,
+                    log.slot,
+                    log.backup,
+                ),
+            );
+        }
+        for e in epoch_range(model) {
+            let log = r.epoch_log(e);
+            s.put(
+                format!("rollup.epochLog({e})"),
+                epoch_line(log.first_block, log.block_count),
+            );
+            let claim = r.claim(e);
+            s.put(
+                format!("rollup.claimOf({e})"),
+                claim_line(
+                    claim.prover,
+                    claim.bond_amount,
+                    claim.claimant,
+                    claim.basis_point_fee,
+                    status_code(claim.status),
+                ),
+            );
+        }
+        let current = model.current_epoch();
+        s.put(
+            "rollup.randomnessCheckpoint(current)".into(),
+            r.randao.get(&current).copied().unwrap_or_default(),
+        );
+        s.put("rollup.seedOf(current)".into(), model.seed(current));
+        let round = model.current_slot() / model.params.vote_round_size;
+        for round in round.saturating_sub(1)..=round {
+            s.put(
+                format!("rollup.signalledPayload({round})"),
+                r.signalled.get(&round).copied().unwrap_or_default(),
+            );
+            for payload in PAYLOADS {
+                s.put(
+                    format!("rollup.votesFor({round}, {payload})"),
+                    r.votes.get(&(round, payload)).copied().unwrap_or(0),
+                );
+            }
+        }
+        for &account in accounts {
+            let info = model.staking.info(account);
+            s.put(
+                format!("staking.stakerInfo({account})"),
+                staker_line(
+                    info.stake,
+                    info.activation_epoch,
+                    info.exit_epoch,
+                    info.exiting,
+                    info.withdrawn,
+                    info.withdrawable_at,
+                ),
+            );
+            s.put(
+                format!("staking.canPropose({account}, current)"),
+                model.staking.can_propose(account, current),
+            );
+            let acc = model.escrow.account(account);
+            s.put(
+                format!("escrow.accountOf({account})"),
+                account_line(
+                    acc.free,
+                    acc.locked,
+                    acc.pending_withdrawal,
+                    acc.withdrawable_at,
+                ),
+            );
+            s.put(format!("pool.owed({account})"), model.pool.owed_to(account));
+        }
+        for holder in accounts
+            .iter()
+            .copied()
+            .chain([a.staking, a.escrow, a.pool])
+        {
+            s.put(
+                format!("token.balanceOf({holder})"),
+                model.token.balance_of(holder),
+            );
+        }
+        s.put("token.totalSupply".into(), model.token.total_supply);
+        s.put("staking.totalStaked".into(), model.staking.total_staked);
+        s.put("staking.totalSlashed".into(), model.staking.total_slashed);
+        s.put("staking.stakerCount".into(), model.staking.order.len());
+        s.put("escrow.totalDeposits".into(), model.escrow.total_deposits);
+        s.put("escrow.totalSlashed".into(), model.escrow.total_slashed);
+        s.put("pool.totalOwed".into(), model.pool.total_owed);
+        s
+    }
+
+    /// The first value that differs, as a divergence.
+    pub fn diff(&self, expected: &Self) -> Result<(), Divergence> {
+        for (path, value) in &self.values {
+            let model = expected
+                .values
+                .get(path)
+                .map_or("<missing>", String::as_str);
+            if model != value {
+                return Err(Divergence::State {
+                    path: path.clone(),
+                    contracts: value.clone(),
+                    model: model.into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn decode<C: SolCall>(_call: &C, output: &[u8]) -> Result<C::Return> {
+    C::abi_decode_returns(output).map_err(|e| Error::Decode {
+        what: C::SIGNATURE,
+        reason: e.to_string(),
+    })
+}
+
+fn block_line(
+    root: impl Display,
+    inputs: impl Display,
+    proposer: Address,
+    slot: impl Display,
+    backup: bool,
+) -> String {
+    format!("root {root} inputs {inputs} proposer {proposer} slot {slot} backup {backup}")
+}
+
+fn epoch_line(first: impl Display, count: impl Display) -> String {
+    format!("first {first} count {count}")
+}
+
+fn claim_line(
+    prover: Address,
+    bond: impl Display,
+    claimant: Address,
+    fee: impl Display,
+    status: impl Display,
+) -> String {
+    format!("prover {prover} bond {bond} claimant {claimant} fee {fee} status {status}")
+}
+
+fn staker_line(
+    stake: impl Display,
+    activation: impl Display,
+    exit: impl Display,
+    exiting: bool,
+    withdrawn: bool,
+    withdrawable_at: impl Display,
+) -> String {
+    format!(
+        "stake {stake} activation {activation} exit {exit} exiting {exiting} withdrawn {withdrawn} \
+         withdrawableAt {withdrawable_at}"
+    )
+}
+
+fn account_line(
+    free: impl Display,
+    locked: impl Display,
+    pending: impl Display,
+    withdrawable_at: impl Display,
+) -> String {
+    format!("free {free} locked {locked} pending {pending} withdrawableAt {withdrawable_at}")
+}

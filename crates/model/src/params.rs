@@ -1,0 +1,130 @@
+//! The protocol parameters the harness deploys with, and the clock they define.
+
+use alloy::primitives::{B256, U256};
+
+/// One ether, the unit of the token amounts below.
+const ETHER: u128 = 1_000_000_000_000_000_000;
+
+/// Every parameter of the deployed suite (the same values as the forge suite's `test/Base.t.sol`,
+/// so the two property runners explore the same protocol).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    /// Timestamp of slot 0.
+    pub genesis_time: u64,
+    /// Seconds per slot.
+    pub slot_duration: u64,
+    /// Slots per epoch.
+    pub epoch_duration: u64,
+    /// Smallest stake a sequencer registers with.
+    pub minimum_stake: u128,
+    /// Seconds between registration and the earliest eligibility.
+    pub entry_period: u64,
+    /// Seconds between the start of the exit epoch and withdrawal.
+    pub exit_delay: u64,
+    /// Exits per epoch.
+    pub exit_churn_per_epoch: u32,
+    /// Epochs of lag for the member set and the seed.
+    pub snapshot_lag: u64,
+    /// Seconds between a prover's withdrawal request and its finalisation.
+    pub escrow_withdrawal_delay: u64,
+    /// Seconds from a slot's start during which proposals are accepted.
+    pub proposal_window: u64,
+    /// Seconds after the proposal window during which a backup block is accepted.
+    pub backup_window: u64,
+    /// Slots at the start of epoch N+1 during which epoch N can be claimed.
+    pub claim_window_slots: u64,
+    /// Slots after epoch N during which its proof is accepted.
+    pub proof_window_slots: u64,
+    /// Largest block data accepted.
+    pub max_data_bytes: usize,
+    /// Reward per proven block.
+    pub block_reward: u128,
+    /// Reward per proven epoch to its submitter.
+    pub proof_submission_reward: u128,
+    /// Prover share of an unclaimed epoch, in basis points.
+    pub open_proving_bps: u128,
+    /// Smallest bond a claimable quote offers.
+    pub minimum_prover_bond: u128,
+    /// Stake slashed for an unclaimed epoch that missed its proof.
+    pub unproven_block_penalty: u128,
+    /// Slots per upgrade-signalling round.
+    pub vote_round_size: u64,
+    /// Votes that signal a payload in a round.
+    pub vote_quorum: u64,
+    /// State root of block 0.
+    pub genesis_state_root: B256,
+    /// Tokens the reward pool is funded with.
+    pub pool_funding: u128,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            genesis_time: 1_000_000,
+            slot_duration: 12,
+            epoch_duration: 4,
+            minimum_stake: 100 * ETHER,
+            entry_period: 60,
+            exit_delay: 120,
+            exit_churn_per_epoch: 2,
+            snapshot_lag: 1,
+            escrow_withdrawal_delay: 100,
+            proposal_window: 6,
+            backup_window: 12,
+            claim_window_slots: 2,
+            proof_window_slots: 4,
+            max_data_bytes: 4096,
+            block_reward: 10 * ETHER,
+            proof_submission_reward: ETHER,
+            open_proving_bps: 2000,
+            minimum_prover_bond: 10 * ETHER,
+            unproven_block_penalty: 5 * ETHER,
+            vote_round_size: 8,
+            vote_quorum: 3,
+            genesis_state_root: B256::from(U256::from(1)),
+            pool_funding: 1_000_000 * ETHER,
+        }
+    }
+}
+
+impl Params {
+    /// The slot at `timestamp` (slot 0 before genesis).
+    pub fn slot_at(&self, timestamp: u64) -> u64 {
+        timestamp.saturating_sub(self.genesis_time) / self.slot_duration
+    }
+
+    /// The epoch of `slot`.
+    pub fn epoch_of(&self, slot: u64) -> u64 {
+        slot / self.epoch_duration
+    }
+
+    /// The epoch at `timestamp`.
+    pub fn epoch_at(&self, timestamp: u64) -> u64 {
+        self.epoch_of(self.slot_at(timestamp))
+    }
+
+    /// When `slot` starts.
+    pub fn slot_start(&self, slot: u64) -> u64 {
+        self.genesis_time + slot * self.slot_duration
+    }
+
+    /// The first slot of `epoch`.
+    pub fn first_slot(&self, epoch: u64) -> u64 {
+        epoch * self.epoch_duration
+    }
+
+    /// When `epoch` starts.
+    pub fn epoch_start(&self, epoch: u64) -> u64 {
+        self.slot_start(self.first_slot(epoch))
+    }
+
+    /// The last slot in which a proof of `epoch` is accepted.
+    pub fn proof_deadline(&self, epoch: u64) -> u64 {
+        self.first_slot(epoch + 1) + self.proof_window_slots - 1
+    }
+
+    /// The last slot in which `epoch` can be claimed.
+    pub fn claim_deadline(&self, epoch: u64) -> u64 {
+        self.first_slot(epoch + 1) + self.claim_window_slots - 1
+    }
+}

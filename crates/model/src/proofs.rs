@@ -1,0 +1,190 @@
+//! Where proofs come from: the commitment double's proofs, or the real Groth16 proofs of the
+//! fixture chain in `test/fixtures/epoch.json`.
+
+use std::path::Path;
+
+use alloy::primitives::{keccak256, Address, Bytes, B256, U256};
+use fernet_bindings::IRollup::{BlockHeader, ProposeArgs};
+use serde_json::Value;
+
+use crate::{
+    error::{Error, Result},
+    model::{ProofOracle, K},
+};
+
+/// Bytes of one proof.
+pub(crate) const PROOF_BYTES: usize = 256;
+
+/// One block of the fixture chain with its real proof.
+#[derive(Clone, Debug)]
+pub struct FixtureBlock {
+    /// The proposal (no upgrade vote).
+    pub args: ProposeArgs,
+    /// Its public inputs.
+    pub inputs: [U256; K],
+    /// Its Groth16 proof.
+    pub proof: Bytes,
+}
+
+/// The fixture chain: a genesis root, four blocks of epoch 2 (slots 8 to 11) and one backup
+/// block (slot 13), proven for real under the devnet keys.
+#[derive(Clone, Debug)]
+pub struct FixtureChain {
+    /// State root of block 0.
+    pub genesis_state_root: B256,
+    /// Every block, the backup block last.
+    pub blocks: Vec<FixtureBlock>,
+}
+
+impl FixtureChain {
+    /// Reads `test/fixtures/epoch.json`.
+    pub fn load(path: &Path) -> Result<Self> {
+        let bad = |reason: String| Error::Artifact {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let json: Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let mut blocks = Vec::new();
+        let listed = json["blocks"].as_array().cloned().unwrap_or_default();
+        for block in listed.iter().chain(std::iter::once(&json["backupBlock"])) {
+            blocks.push(parse_block(block).map_err(bad)?);
+        }
+        let genesis_state_root = word(&json["genesisStateRoot"]).map_err(bad)?;
+        Ok(Self {
+            genesis_state_root: B256::from(genesis_state_root),
+            blocks,
+        })
+    }
+}
+
+fn word(value: &Value) -> std::result::Result<U256, String> {
+    match value {
+        Value::String(text) => text.parse().map_err(|e| format!("{text}: {e}")),
+        Value::Number(number) => number
+            .as_u64()
+            .map(U256::from)
+            .ok_or_else(|| format!("{number} is not a u64")),
+        other => Err(format!("{other} is not a word")),
+    }
+}
+
+fn parse_block(block: &Value) -> std::result::Result<FixtureBlock, String> {
+    let field = |name: &str| word(&block[name]).map_err(|e| format!("{name}: {e}"));
+    let args = ProposeArgs {
+        header: BlockHeader {
+            blockNumber: field("blockNumber")?,
+            slot: field("slot")?,
+            prevStateRoot: B256::from(field("prevStateRoot")?),
+            newStateRoot: B256::from(field("newStateRoot")?),
+            totalFees: field("totalFees")?,
+            dataHash: field("dataHash")?,
+        },
+        data: bytes(&block["data"])?,
+        upgradePayload: Address::ZERO,
+    };
+    let listed = block["publicInputs"]
+        .as_array()
+        .ok_or("publicInputs is not a list")?;
+    let mut inputs = [U256::ZERO; K];
+    if listed.len() != K {
+        return Err(format!("{} public inputs, expected {K}", listed.len()));
+    }
+    for (slot, value) in inputs.iter_mut().zip(listed) {
+        *slot = word(value)?;
+    }
+    Ok(FixtureBlock {
+        args,
+        inputs,
+        proof: bytes(&block["proof"])?,
+    })
+}
+
+fn bytes(value: &Value) -> std::result::Result<Bytes, String> {
+    value
+        .as_str()
+        .ok_or_else(|| format!("{value} is not hex"))?
+        .parse()
+        .map_err(|e| format!("{e}"))
+}
+
+/// The proofs a schedule can submit.
+#[derive(Clone, Debug)]
+pub enum Proofs {
+    /// Commitment proofs: the first word is keccak256 of the inputs.
+    Commitment,
+    /// The fixture chain's real Groth16 proofs.
+    Fixture(FixtureChain),
+}
+
+impl Proofs {
+    /// The proof that proves `inputs`, or (with the fixture, for a block it does not hold) a
+    /// well-formed real proof of another block, which the verifier rejects.
+    pub fn proof_for(&self, inputs: &[U256]) -> Bytes {
+        match self {
+            Self::Commitment => commitment_proof(inputs),
+            Self::Fixture(chain) => chain
+                .blocks
+                .iter()
+                .find(|b| b.inputs == inputs)
+                .unwrap_or(&chain.blocks[0])
+                .proof
+                .clone(),
+        }
+    }
+
+    /// A well-formed proof the verifier rejects for `inputs`.
+    pub fn wrong_proof_for(&self, inputs: &[U256]) -> Bytes {
+        match self {
+            Self::Commitment => {
+                let mut proof = commitment_proof(inputs).to_vec();
+                proof[31] ^= 1;
+                proof.into()
+            }
+            Self::Fixture(chain) => chain
+                .blocks
+                .iter()
+                .find(|b| b.inputs != inputs)
+                .expect("the fixture has several blocks")
+                .proof
+                .clone(),
+        }
+    }
+
+    /// The fixture's block `number` at `slot` on `parent`, if the proofs are the fixture's.
+    pub fn fixture_block(&self, number: u64, slot: u64, parent: B256) -> Option<&FixtureBlock> {
+        match self {
+            Self::Commitment => None,
+            Self::Fixture(chain) => chain.blocks.iter().find(|b| {
+                b.args.header.blockNumber == U256::from(number)
+                    && b.args.header.slot == U256::from(slot)
+                    && b.args.header.prevStateRoot == parent
+            }),
+        }
+    }
+}
+
+impl ProofOracle for Proofs {
+    fn accepts(&self, proof: &[u8], inputs: &[U256]) -> bool {
+        match self {
+            Self::Commitment => {
+                proof.len() == PROOF_BYTES && proof[..32] == commitment_proof(inputs)[..32]
+            }
+            Self::Fixture(chain) => chain
+                .blocks
+                .iter()
+                .any(|b| b.inputs == inputs && b.proof.as_ref() == proof),
+        }
+    }
+}
+
+/// What `CommitmentVerifier.proofFor(inputs)` returns.
+fn commitment_proof(inputs: &[U256]) -> Bytes {
+    let mut packed = Vec::with_capacity(inputs.len() * 32);
+    for input in inputs {
+        packed.extend_from_slice(&input.to_be_bytes::<32>());
+    }
+    let mut proof = vec![0u8; PROOF_BYTES];
+    proof[..32].copy_from_slice(keccak256(packed).as_slice());
+    proof.into()
+}

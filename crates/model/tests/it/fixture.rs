@@ -1,0 +1,179 @@
+//! The fixture chain through the real Groth16 verifier: the model's proof oracle accepts exactly
+//! the fixture's proofs, and the contracts must agree (real pairings in revm's precompiles).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use fernet_model::{
+    action::{self, describe, BlockChoice, ProofChoice},
+    workspace_root, Action, FixtureChain, Harness, Proofs,
+};
+use proptest::{
+    prelude::*,
+    test_runner::{Config, TestCaseError, TestRunner},
+};
+
+const SEQUENCERS: u8 = 4;
+const PROVERS: u8 = 2;
+const SLOT_SECONDS: u16 = 12;
+
+fn fixture_harness() -> Harness {
+    let chain = FixtureChain::load(&workspace_root().join("test/fixtures/epoch.json"))
+        .expect("test/fixtures/epoch.json parses");
+    let harness = Harness::new(
+        Proofs::Fixture(chain),
+        SEQUENCERS.into(),
+        SEQUENCERS.into(),
+        PROVERS.into(),
+    )
+    .expect("the suite deploys with the Groth16 verifier");
+    assert_eq!(
+        harness.model().current_slot(),
+        8,
+        "the fixture's epoch starts at slot 8"
+    );
+    harness
+}
+
+fn step(harness: &mut Harness, action: Action) -> bool {
+    harness
+        .step(&action)
+        .unwrap_or_else(|e| panic!("{action}: {e}"))
+        .succeeded
+}
+
+#[test]
+fn the_fixture_epoch_is_proven_with_real_proofs_and_its_backup_block_accepted() {
+    let mut harness = fixture_harness();
+    for _ in 0..4 {
+        let proposed = (0..SEQUENCERS).any(|who| {
+            step(
+                &mut harness,
+                Action::Propose {
+                    who,
+                    ranked: false,
+                    block: BlockChoice::Honest,
+                    data: 0,
+                    vote: 0,
+                },
+            )
+        });
+        assert!(proposed, "some sequencer proposes the fixture block");
+        step(
+            &mut harness,
+            Action::Warp {
+                seconds: SLOT_SECONDS,
+            },
+        );
+    }
+    assert_eq!(harness.model().rollup.pending_tip, 4);
+    // Slot 12 (epoch 3): a swapped proof is rejected by the pairing, the real ones accepted.
+    assert!(!step(
+        &mut harness,
+        Action::Prove {
+            who: 0,
+            proof: ProofChoice::InvalidProof
+        }
+    ));
+    assert!(step(
+        &mut harness,
+        Action::Prove {
+            who: 0,
+            proof: ProofChoice::Valid
+        }
+    ));
+    assert_eq!(harness.model().rollup.proven_tip, 4);
+    // Slot 13 after its proposal window: the fixture's backup block with its real proof.
+    step(
+        &mut harness,
+        Action::Warp {
+            seconds: SLOT_SECONDS + 7,
+        },
+    );
+    let backup = |valid_proof| Action::ProposeBackup {
+        who: 1,
+        slots_back: 0,
+        block: BlockChoice::Honest,
+        data: 0,
+        valid_proof,
+    };
+    assert!(!step(&mut harness, backup(false)));
+    assert!(step(&mut harness, backup(true)));
+    assert_eq!(harness.model().rollup.pending_tip, 5);
+    assert!(harness.model().rollup.block(5).backup);
+}
+
+/// The fixture epoch proposed by random sequencers (with replacements), then random actions.
+fn fixture_schedule() -> impl Strategy<Value = Vec<Action>> {
+    let slot = (0..SEQUENCERS, 0..SEQUENCERS).prop_map(|(first, second)| {
+        vec![
+            Action::Propose {
+                who: first,
+                ranked: true,
+                block: BlockChoice::Honest,
+                data: 0,
+                vote: 1,
+            },
+            Action::Propose {
+                who: second,
+                ranked: true,
+                block: BlockChoice::Honest,
+                data: 0,
+                vote: 2,
+            },
+            Action::Warp {
+                seconds: SLOT_SECONDS,
+            },
+        ]
+    });
+    (
+        proptest::collection::vec(slot, 4..=4),
+        action::schedule(SEQUENCERS, PROVERS, 30..=30),
+    )
+        .prop_map(|(slots, tail)| slots.into_iter().flatten().chain(tail).collect())
+}
+
+#[test]
+fn random_schedules_on_the_fixture_chain_agree_with_the_real_verifier() {
+    let cases = std::env::var("FERNET_MODEL_FIXTURE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(24);
+    let proven = AtomicUsize::new(0);
+    let rejected = AtomicUsize::new(0);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&fixture_schedule(), |schedule| {
+            let mut harness = fixture_harness();
+            for (i, action) in schedule.iter().enumerate() {
+                let report = harness.step(action).map_err(|e| {
+                    TestCaseError::fail(format!(
+                        "step {i} ({action}): {e}\n{}",
+                        describe(&schedule[..=i])
+                    ))
+                })?;
+                if let Action::Prove { .. } = action {
+                    if report.succeeded {
+                        proven.fetch_add(1, Ordering::Relaxed);
+                    } else if report
+                        .revert
+                        .as_deref()
+                        .is_some_and(|r| r.starts_with("Rollup__InvalidProof"))
+                    {
+                        rejected.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|failure| panic!("{failure}"));
+    let (proven, rejected) = (proven.into_inner(), rejected.into_inner());
+    eprintln!("fixture schedules: {cases} cases, {proven} epochs proven for real, {rejected} proofs rejected");
+    assert!(
+        proven > 0,
+        "some schedule proved the fixture epoch with its real proofs"
+    );
+}

@@ -1,0 +1,156 @@
+//! Random schedules over the commitment verifier: at least 100k steps per run (set
+//! `FERNET_MODEL_CASES` and `FERNET_MODEL_STEPS` to go further), the contracts and the model
+//! agreeing after every one.
+
+use std::{collections::BTreeMap, sync::Mutex, time::Instant};
+
+use fernet_model::{
+    action::{describe, schedule},
+    Action, Harness, Proofs,
+};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+const SEQUENCERS: u8 = 6;
+const ACTIVE: usize = 4;
+const PROVERS: u8 = 3;
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Counts of what the schedules did: the run fails if some part of the protocol was never
+/// reached (a strategy that stopped exploring would otherwise pass silently).
+#[derive(Default)]
+struct Coverage {
+    steps: usize,
+    outcomes: BTreeMap<String, usize>,
+}
+
+fn label(action: &Action) -> &'static str {
+    match action {
+        Action::Warp { .. } | Action::NextSlot { .. } => "warp",
+        Action::Register { .. } => "register",
+        Action::Exit { .. } => "exit",
+        Action::Withdraw { .. } => "withdraw",
+        Action::Propose { .. } => "propose",
+        Action::ProposeBackup { .. } => "proposeWithProof",
+        Action::Claim { .. } => "claimEpochProofRight",
+        Action::Prove { .. } => "submitEpochProof",
+        Action::Prune { .. } => "prune",
+        Action::Deposit { .. } => "deposit",
+        Action::RequestWithdrawal { .. } => "requestWithdrawal",
+        Action::FinalizeWithdrawal { .. } => "finalizeWithdrawal",
+        Action::ClaimRewards { .. } => "claimRewards",
+    }
+}
+
+fn run(schedule: &[Action], coverage: &Mutex<Coverage>) -> Result<(), TestCaseError> {
+    let mut harness = Harness::new(
+        Proofs::Commitment,
+        SEQUENCERS.into(),
+        ACTIVE,
+        PROVERS.into(),
+    )
+    .map_err(|e| TestCaseError::fail(format!("setup: {e}")))?;
+    let mut outcomes = Vec::with_capacity(schedule.len());
+    for (i, action) in schedule.iter().enumerate() {
+        let report = harness.step(action).map_err(|e| {
+            TestCaseError::fail(format!(
+                "step {i} ({action}): {e}\nschedule up to the failure:\n{}",
+                describe(&schedule[..=i])
+            ))
+        })?;
+        let outcome = match report.revert {
+            None => format!("{} ok", label(action)),
+            Some(revert) => format!(
+                "{} reverted {}",
+                label(action),
+                revert.split('(').next().unwrap_or("")
+            ),
+        };
+        outcomes.push(outcome);
+    }
+    let mut coverage = coverage.lock().expect("no test panics while holding it");
+    coverage.steps += schedule.len();
+    for outcome in outcomes {
+        *coverage.outcomes.entry(outcome).or_default() += 1;
+    }
+    Ok(())
+}
+
+#[test]
+fn random_schedules_keep_contracts_and_model_equal() {
+    let cases = env_or("FERNET_MODEL_CASES", 400);
+    let steps = env_or("FERNET_MODEL_STEPS", 250);
+    let coverage = Mutex::new(Coverage::default());
+    // Independent runners on every core, each with its own random seed and share of the cases.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(cases.max(1));
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let share = cases / threads + usize::from(t < cases % threads);
+                let coverage = &coverage;
+                scope.spawn(move || {
+                    let mut runner = TestRunner::new(Config {
+                        cases: share as u32,
+                        failure_persistence: None,
+                        ..Config::default()
+                    });
+                    runner.run(&schedule(SEQUENCERS, PROVERS, steps..=steps), |s| {
+                        run(&s, coverage)
+                    })
+                })
+            })
+            .collect();
+        for worker in workers {
+            if let Err(failure) = worker.join().expect("a runner thread does not panic") {
+                panic!("{failure}");
+            }
+        }
+    });
+    let elapsed = started.elapsed();
+    let coverage = coverage.into_inner().expect("not poisoned");
+    eprintln!(
+        "model check: {} schedules on {threads} threads, {} steps in {:.1} s ({:.0} steps/s)",
+        cases,
+        coverage.steps,
+        elapsed.as_secs_f64(),
+        coverage.steps as f64 / elapsed.as_secs_f64()
+    );
+    for (outcome, count) in &coverage.outcomes {
+        eprintln!("  {count:>7}  {outcome}");
+    }
+    assert!(
+        coverage.steps >= cases * steps,
+        "every schedule ran to its end"
+    );
+    for needed in [
+        "propose ok",
+        "proposeWithProof ok",
+        "claimEpochProofRight ok",
+        "submitEpochProof ok",
+        "prune ok",
+        "exit ok",
+        "withdraw ok",
+        "finalizeWithdrawal ok",
+        "claimRewards ok",
+        "propose reverted Rollup__ScoreTooLow",
+        "claimEpochProofRight reverted Rollup__InvalidQuoteSignature",
+        "claimEpochProofRight reverted Rollup__QuoteForOtherRollup",
+        "claimEpochProofRight reverted Rollup__EpochAlreadyClaimed",
+        "submitEpochProof reverted Rollup__InvalidProof",
+        "submitEpochProof reverted Rollup__PublicInputsMismatch",
+        "submitEpochProof reverted Rollup__ProofWindowClosed",
+    ] {
+        assert!(
+            coverage.outcomes.contains_key(needed),
+            "no schedule reached `{needed}`: the strategies no longer explore it"
+        );
+    }
+}
