@@ -2,7 +2,7 @@
 # Static analysis of contracts/ with slither, pinned in a project-local virtualenv (.venv-slither/).
 # Fails (non-zero) on any finding that is not triaged. The triage lives in slither.config.json
 # (excluded detectors, filtered paths), in `// slither-disable-...` comments next to the code, and in
-# slither.db.json (the generated verifier, which cannot carry comments); docs/security-slither.md
+# slither.db.json (the generated verifier, which cannot carry comments); docs/security.md
 # explains every entry.
 # Usage: script/slither.sh [extra slither arguments, e.g. --show-ignored-findings to list the triaged ones]
 set -euo pipefail
@@ -98,7 +98,7 @@ if sys.argv[2] == "1":
     sys.exit(f"slither: {len(findings)} finding(s) listed, the triaged ones included")
 if findings or stale:
     print(f"slither: {len(findings)} untriaged finding(s), {len(stale)} unused directive(s); "
-          "fix them or triage them (docs/security-slither.md)")
+          "fix them or triage them (docs/security.md)")
     sys.exit(1)
 note = " (the one result slither counts is the unused directives in node_modules/)" if stale_all else ""
 print(f"slither: no untriaged finding{note}")

@@ -109,7 +109,7 @@ contract Rollup is IRollup, Clock, EIP712 {
     /// @inheritdoc IRollup
     function propose(ProposeArgs calldata args) external {
         _checkpointRandomness();
-        // Pruning calls the trusted satellites first (see docs/security-slither.md: reentrancy).
+        // Pruning calls the trusted satellites first (see docs/security.md, reentrancy).
         // slither-disable-next-line reentrancy-no-eth,reentrancy-benign,reentrancy-events
         _pruneIfExpired();
 
@@ -144,7 +144,7 @@ contract Rollup is IRollup, Clock, EIP712 {
     /// @inheritdoc IRollup
     function proposeWithProof(ProposeArgs calldata args, bytes calldata proof) external {
         _checkpointRandomness();
-        // Pruning calls the trusted satellites first (see docs/security-slither.md: reentrancy).
+        // Pruning calls the trusted satellites first (see docs/security.md, reentrancy).
         // slither-disable-next-line reentrancy-no-eth,reentrancy-benign,reentrancy-events
         _pruneIfExpired();
 
@@ -171,7 +171,7 @@ contract Rollup is IRollup, Clock, EIP712 {
     /// @inheritdoc IRollup
     function claimEpochProofRight(SignedEpochProofQuote calldata signedQuote) external {
         _checkpointRandomness();
-        // Pruning calls the trusted satellites first (see docs/security-slither.md: reentrancy).
+        // Pruning calls the trusted satellites first (see docs/security.md, reentrancy).
         // slither-disable-next-line reentrancy-no-eth,reentrancy-events
         _pruneIfExpired();
 
@@ -469,7 +469,7 @@ contract Rollup is IRollup, Clock, EIP712 {
         // forge-lint: disable-next-line(unsafe-typecast) -- block numbers grow by one per slot, far below 2^128
         _pendingTip = uint128(proven);
         emit BlocksPruned(epoch, proven + 1, pending);
-        // The escrow, pool and staking are trusted (see docs/security-slither.md: reentrancy).
+        // The escrow, pool and staking are trusted (see docs/security.md, reentrancy).
         // slither-disable-next-line reentrancy-no-eth,reentrancy-events
         _punishMissedProof(epoch, proven + 1, pending);
 

@@ -2,7 +2,7 @@
 //! stops them all on [`Devnet::stop`] or drop.
 
 use std::{
-    net::TcpListener,
+    net::{SocketAddr, TcpListener},
     path::{Path, PathBuf},
     time::{Duration, Instant},
 };
@@ -20,6 +20,7 @@ use tracing::{info, warn};
 
 use crate::{
     accounts::{Accounts, DEVNET_MNEMONIC},
+    gate::L1Gate,
     l1::{L1State, L1},
     monitor::Monitor,
     options::{agent_name, offset_port, prover_name, sequencer_name, DevnetOptions, Role},
@@ -65,6 +66,9 @@ const MANAGED_ENV: &[&str] = &[
 pub struct Urls {
     /// anvil's JSON-RPC.
     pub l1: Url,
+    /// The L1 JSON-RPC the services are given (`ETHEREUM_HOST`): the [`L1Gate`]'s with
+    /// [`DevnetOptions::l1_gate`], anvil's otherwise.
+    pub services_l1: Url,
     /// The user-facing node (`AZTEC_NODE_URL` of `fernet`).
     pub node: String,
     /// The broker.
@@ -82,6 +86,7 @@ pub struct Devnet {
     data_dir: PathBuf,
     anvil: ChildProcess,
     children: Vec<ChildProcess>,
+    gate: Option<L1Gate>,
     l1: L1,
     deployment_path: PathBuf,
     accounts: Accounts,
@@ -166,7 +171,15 @@ impl Devnet {
         )
         .await?;
 
+        let gate = if options.l1_gate {
+            Some(L1Gate::start(SocketAddr::from(([127, 0, 0, 1], options.anvil_port))).await?)
+        } else {
+            None
+        };
         let urls = Urls {
+            services_l1: gate
+                .as_ref()
+                .map_or_else(|| l1_url.clone(), |gate| gate.url().clone()),
             l1: l1_url,
             node: local_url(options.node_port),
             broker: local_url(options.broker_port),
@@ -189,6 +202,7 @@ impl Devnet {
             data_dir,
             anvil,
             children: Vec::new(),
+            gate,
             l1,
             deployment_path: outcome.path,
             accounts,
@@ -229,6 +243,12 @@ impl Devnet {
     /// L1 reads and the clock of the deployed suite.
     pub fn l1(&self) -> &L1 {
         &self.l1
+    }
+
+    /// The gate in front of anvil that the services' L1 RPC goes through, with
+    /// [`DevnetOptions::l1_gate`].
+    pub fn l1_gate(&self) -> Option<&L1Gate> {
+        self.gate.as_ref()
     }
 
     /// The data directory (absolute).
@@ -501,7 +521,7 @@ impl Devnet {
         env: Vec<(&str, String)>,
     ) -> ProcessSpec {
         let common = [
-            ("ETHEREUM_HOST", self.urls.l1.to_string()),
+            ("ETHEREUM_HOST", self.urls.services_l1.to_string()),
             ("L1_CHAIN_ID", DEVNET_CHAIN_ID.to_string()),
             (
                 "DEPLOYMENT_FILE",

@@ -10,6 +10,7 @@
 mod accounts;
 mod devnet;
 mod error;
+mod gate;
 pub mod l1;
 pub mod monitor;
 mod options;
@@ -21,6 +22,7 @@ pub use devnet::{
     TRAFFIC_FUNDING_TOKENS,
 };
 pub use error::{Error, Result};
+pub use gate::L1Gate;
 pub use l1::{L1Event, L1Log, L1State, L1};
 pub use monitor::{Monitor, SlotReport};
 pub use options::{agent_name, prover_name, sequencer_name, workspace_root, DevnetOptions, Role};

@@ -122,6 +122,10 @@ pub struct DevnetOptions {
     pub progress: Option<indicatif::MultiProgress>,
     /// How long each service may take to answer `GET /health` (default 60 s).
     pub health_timeout: Duration,
+    /// Routes the services' L1 RPC through an [`crate::L1Gate`] that tests can close and open
+    /// (an L1 outage on demand); the devnet's own L1 reads still go to anvil directly (default
+    /// false).
+    pub l1_gate: bool,
 }
 
 impl Default for DevnetOptions {
@@ -151,6 +155,7 @@ impl Default for DevnetOptions {
             l1_only: false,
             progress: None,
             health_timeout: Duration::from_secs(60),
+            l1_gate: false,
         }
     }
 }

@@ -108,8 +108,20 @@ impl L1 {
     }
 
     /// A provider on the same RPC that signs and sends transactions with `signer`.
+    ///
+    /// The nonce of every transaction is the account's pending transaction count on L1, read
+    /// when it is sent. alloy's default (a nonce cached and incremented locally) counts a
+    /// transaction that never reached L1 (a call that reverts in `eth_estimateGas`, as a claim or
+    /// a proof does when another service got there first, or a send during an RPC outage) or
+    /// that an L1 reorg dropped: every later transaction of the account then waits forever
+    /// behind the gap, and so does the service waiting for its receipt. The services send one
+    /// transaction at a time per account, so nothing needs reserving locally.
     pub fn signing_provider(&self, signer: PrivateKeySigner) -> DynProvider {
         ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id()
             .wallet(signer)
             .connect_http(self.rpc_url.clone())
             .erased()

@@ -146,6 +146,7 @@ impl Args {
             l1_only: self.l1_only,
             progress: Some(progress),
             health_timeout: Duration::from_secs(self.health_timeout),
+            l1_gate: false,
         })
     }
 }

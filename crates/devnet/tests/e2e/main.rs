@@ -13,13 +13,12 @@
 //!   proven by open proving.
 
 mod history;
+#[path = "../support/ports.rs"]
+mod ports;
 mod quote_server;
 
-use std::{
-    net::TcpListener,
-    path::{Path, PathBuf},
-    time::{Duration, Instant},
-};
+use ports::{free_port_range, target_dir};
+use std::time::{Duration, Instant};
 
 use alloy::primitives::{Address, U256};
 use eyre::{bail, ensure, eyre, WrapErr};
@@ -39,27 +38,6 @@ const OPEN_OFFSET: u64 = 6;
 /// The whole run must finish within this (first proofs need keys, registration and the
 /// snapshot lag: about 2 epochs; then 8 epochs of 40 s).
 const RUN_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
-        PathBuf::from,
-    )
-}
-
-/// A base port with `count` free ports after it.
-fn free_port_range(count: u16) -> eyre::Result<u16> {
-    for _ in 0..50 {
-        let base = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        if base > 60_000 {
-            continue;
-        }
-        if (0..count).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
-            return Ok(base);
-        }
-    }
-    bail!("no range of {count} free ports")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devnet_proves_epochs_survives_offline_sequencers_withheld_proofs_and_missing_quotes(

@@ -3,4 +3,5 @@
 
 mod follower;
 mod rpc;
+mod signing;
 mod support;

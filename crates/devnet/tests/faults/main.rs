@@ -1,0 +1,246 @@
+//! Fault injection with real processes: one devnet run (real anvil, real proofs) in which five
+//! faults hit the services one after the other, each on its own epochs (`F`: the first epoch
+//! with blocks):
+//!
+//! 1. `F`: the broker is killed (SIGKILL) mid-job and restarted: the epoch is proven in its
+//!    window and no job is lost, stored twice or proven twice ([`broker_kill`]);
+//! 2. `F+1`: the agent is killed mid-job and restarted: the job is retried once its lease
+//!    expires and the epoch is proven in its window ([`agent_kill`]);
+//! 3. `F+2`: a prover node (claimed for the epoch while it is down) and a sequencer are killed
+//!    and restarted: the prover proves its epoch, the sequencer proposes again ([`restarts`]);
+//! 4. `F+3`: an L1 reorg drops a proposal: the node matches L1 again within a slot, the chain
+//!    goes on and the dropped proposer proposes again ([`reorg`]);
+//! 5. `F+4`: the services lose L1 for ~21 s behind the devnet's L1 gate: every process survives,
+//!    the sequencers propose again and an epoch after the outage is proven ([`outage`]).
+//!
+//! Across the run, no epoch is claimed twice and no process dies unexpectedly.
+
+mod agent_kill;
+mod broker;
+mod broker_kill;
+mod history;
+mod logs;
+mod outage;
+#[path = "../support/ports.rs"]
+mod ports;
+mod reorg;
+mod restarts;
+mod run;
+mod turns;
+
+use ports::{free_port_range, target_dir};
+use std::{collections::BTreeMap, time::Instant};
+
+use eyre::{ensure, WrapErr};
+use fernet_bindings::Rollup::RollupEvents;
+use fernet_devnet::{Devnet, DevnetOptions, L1Event, Role};
+use run::Run;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devnet_survives_crashes_restarts_an_l1_reorg_and_an_l1_outage() -> eyre::Result<()> {
+    let started = Instant::now();
+    let base = free_port_range(16)?;
+    let data = tempfile::tempdir()?;
+    let lease_ms = agent_kill::LEASE.as_millis().to_string();
+    let options = DevnetOptions {
+        sequencers: 2,
+        provers: 2,
+        agents: 1,
+        anvil_port: base,
+        node_port: base + 1,
+        broker_port: base + 2,
+        sequencer_base_port: base + 4,
+        prover_base_port: base + 8,
+        data_dir: data.path().join("devnet"),
+        deployments_dir: data.path().join("deployments"),
+        deploy_config: fernet_devnet::workspace_root().join("deployments/devnet.toml"),
+        bin_dir: Some(target_dir().join("debug")),
+        extra_env: BTreeMap::from([(
+            Role::Broker,
+            vec![("PROVER_BROKER_JOB_TIMEOUT_MS".to_owned(), lease_ms)],
+        )]),
+        l1_gate: true,
+        ..DevnetOptions::default()
+    };
+    let mut devnet = Devnet::start(options)
+        .await
+        .wrap_err("starting the devnet")?;
+    eprintln!(
+        "devnet up in {:.1} s (logs in {})",
+        started.elapsed().as_secs_f64(),
+        devnet.data_dir().display()
+    );
+    let result = run_scenarios(&mut devnet).await;
+    if result.is_err() {
+        for name in devnet.process_names() {
+            let log = std::fs::read_to_string(devnet.log_path(name)).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(25).collect();
+            eprintln!("--- {name} (last lines)");
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+    devnet.stop();
+    if result.is_err() {
+        eprintln!("logs kept in {}", data.keep().display());
+    }
+    eprintln!(
+        "timings: the whole run took {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    result
+}
+
+async fn run_scenarios(devnet: &mut Devnet) -> eyre::Result<()> {
+    let mut run = Run::new(devnet)?;
+    let f = loop {
+        if let Some(epoch) = run.history.first_epoch(&run.l1) {
+            break epoch;
+        }
+        run.tick("the first block").await?;
+    };
+    run.say(format!("first epoch with blocks: {f}"));
+
+    let s1 = broker_kill::inject(&mut run, f).await?;
+    let s2 = agent_kill::inject(&mut run, f + 1).await?;
+    agent_kill::wait_for_retry(&mut run, &s2).await?;
+    let s3 = restarts::inject(&mut run, f + 2).await?;
+    let s4 = reorg::inject(&mut run, f + 3).await?;
+    let s5 = outage::inject(&mut run, f + 4).await?;
+
+    let mut after_outage = None;
+    let mut turns = turns::Turns::default();
+    loop {
+        restarts::ensure_sequencer_not_stuck(&run, &s3, &mut turns, &s5.slots).await?;
+        reorg::ensure_victim_not_stuck(&run, &s4, &mut turns, &s5.slots).await?;
+        if after_outage.is_none() {
+            if let Some(proposal) = outage::first_proposal_after(&run, &s5) {
+                let epoch = run.l1.epoch_of(proposal.slot);
+                run.require_proven(epoch).await?;
+                after_outage = Some(epoch);
+            }
+        }
+        let missing: Vec<String> = [
+            (
+                (f..f + 3).all(|e| run.history.proven(e).is_some()),
+                format!("the proofs of epochs {f} to {}", f + 2),
+            ),
+            (
+                restarts::sequencer_proposed_again(&run, &s3),
+                "a proposal of the restarted sequencer".to_owned(),
+            ),
+            (
+                reorg::victim_proposed_again(&run, &s4),
+                "a new proposal of the sequencer whose block was reorganised away".to_owned(),
+            ),
+            (
+                reorg::later_epoch_proven(&run, &s4),
+                "an epoch proven after the reorg".to_owned(),
+            ),
+            (
+                after_outage.is_some_and(|e| run.history.proven(e).is_some()),
+                "the proof of the first epoch with a block after the outage".to_owned(),
+            ),
+        ]
+        .into_iter()
+        .filter(|(done, _)| !done)
+        .map(|(_, what)| what)
+        .collect();
+        if missing.is_empty() {
+            break;
+        }
+        run.tick(&missing.join(", ")).await?;
+    }
+    run.say("every scenario played out; checking");
+
+    print_proof_timings(&run);
+    print_slots(&run, run.first_slot(f)).await?;
+    broker_kill::check(&run, &s1).await?;
+    agent_kill::check(&run, &s2).await?;
+    restarts::check(&run, &s3).await?;
+    reorg::check(&run, &s4).await?;
+    outage::check(&run, &s5).await?;
+    check_single_claims(&run).await?;
+    run.devnet.check()?;
+    run.say(format!(
+        "ok: every process is alive; {:.0} s from the devnet start",
+        run.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+/// When each proof landed after its epoch's end.
+fn print_proof_timings(run: &Run<'_>) {
+    for (epoch, proven) in run.history.proven_epochs() {
+        eprintln!(
+            "timings: epoch {epoch} (blocks {}-{}) proven by {} {} s after the epoch ended",
+            proven.from_block,
+            proven.to_block,
+            run.name(proven.submitter),
+            run.proof_delay(epoch, proven)
+        );
+    }
+}
+
+/// Who ranked first in each slot from `first` on, and which blocks the final chain holds.
+async fn print_slots(run: &Run<'_>, first: u64) -> eyre::Result<()> {
+    let current = run.slot().await?;
+    for slot in first..current {
+        let ranking = run.l1.ranking(slot).await?;
+        let top = ranking
+            .first()
+            .map_or("nobody".to_owned(), |a| run.name(*a));
+        let blocks: Vec<String> = run
+            .history
+            .proposals()
+            .iter()
+            .filter(|p| p.slot == slot)
+            .map(|p| {
+                let rank = ranking
+                    .iter()
+                    .position(|a| *a == p.proposer)
+                    .map_or(0, |r| r + 1);
+                format!(
+                    "block {} by {} (rank {rank})",
+                    p.block,
+                    run.name(p.proposer)
+                )
+            })
+            .collect();
+        eprintln!(
+            "slots: {slot} (epoch {}) top-ranked {top}: {}",
+            run.l1.epoch_of(slot),
+            if blocks.is_empty() {
+                "no block".to_owned()
+            } else {
+                blocks.join(", ")
+            }
+        );
+    }
+    Ok(())
+}
+
+/// On the final L1 chain, no epoch has more than one `EpochProofRightClaimed`.
+async fn check_single_claims(run: &Run<'_>) -> eyre::Result<()> {
+    let (latest, _) = run.l1.latest().await?;
+    let mut claims: BTreeMap<u64, usize> = BTreeMap::new();
+    for log in run
+        .l1
+        .events(run.l1.deployment().deploy_block, latest)
+        .await?
+    {
+        if let L1Event::Rollup(RollupEvents::EpochProofRightClaimed(claim)) = log.event {
+            *claims.entry(claim.epoch.saturating_to()).or_default() += 1;
+        }
+    }
+    let twice: Vec<_> = claims.iter().filter(|(_, n)| **n > 1).collect();
+    ensure!(twice.is_empty(), "epochs claimed more than once: {twice:?}");
+    ensure!(!claims.is_empty(), "no epoch was ever claimed");
+    run.say(format!(
+        "no epoch claimed twice ({} claimed epochs: {:?})",
+        claims.len(),
+        claims.keys().collect::<Vec<_>>()
+    ));
+    Ok(())
+}
