@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check of the project, as CI does: formatting, lints, the forge suite with the deep `ci`
-# fuzz/invariant profile, the gas snapshot, and the Rust workspace tests.
+# fuzz/invariant profile, the gas snapshot, slither, and the Rust workspace tests.
 # Usage: script/test.sh            (everything)
 #        FOUNDRY_PROFILE=default script/test.sh   (quick fuzz/invariant runs for local work)
 set -euo pipefail
@@ -27,6 +27,9 @@ forge test 2>&1 | tee "$logs/forge.txt"
 step "forge snapshot --check (gas regressions)"
 forge snapshot --check --match-path 'test/gas/*' >"$logs/snapshot.txt" 2>&1 || { cat "$logs/snapshot.txt"; exit 1; }
 tail -n 3 "$logs/snapshot.txt"
+
+step "slither (static analysis, findings triaged in docs/security.md)"
+"$root/script/slither.sh"
 
 step "cargo fmt --check"
 cargo fmt --all --check
