@@ -116,10 +116,10 @@ pub enum Error {
     #[error(transparent)]
     Quote(#[from] QuoteError),
     /// Binding the RPC server failed.
-    #[error("cannot listen on port {port}: {source}")]
+    #[error("cannot listen on {addr}: {source}")]
     Bind {
-        /// The port.
-        port: u16,
+        /// The address.
+        addr: std::net::SocketAddr,
         /// The I/O error.
         #[source]
         source: std::io::Error,

@@ -1,10 +1,17 @@
 //! The L1 connection: provider, deployment record, clock and chain id.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use alloy::{
+    network::Ethereum,
     primitives::U256,
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::{
+        DynProvider, PendingTransactionBuilder, PendingTransactionError, Provider, ProviderBuilder,
+    },
+    rpc::types::TransactionReceipt,
     signers::local::PrivateKeySigner,
     transports::http::reqwest::Url,
 };
@@ -13,6 +20,21 @@ use fernet_cli::Deployment;
 use tracing::info;
 
 use crate::{Clock, Error, Result};
+
+/// How long a service waits for the receipt of a transaction it sent before giving up on it: a
+/// transaction an L1 reorg or a mempool eviction dropped never gets one. Every duty that sends
+/// is retried later (next slot, next poll), and the retry's nonce is read from L1 again
+/// ([`L1::signing_provider`]), so it takes the dropped transaction's place.
+pub const RECEIPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Waits at most `timeout` for the receipt of a sent transaction (the services pass
+/// [`RECEIPT_TIMEOUT`]); past it, fails with `WatchTxError::Timeout`.
+pub async fn receipt_within(
+    pending: PendingTransactionBuilder<Ethereum>,
+    timeout: Duration,
+) -> std::result::Result<TransactionReceipt, PendingTransactionError> {
+    pending.with_timeout(Some(timeout)).get_receipt().await
+}
 
 /// Everything about the L1 side a node needs: a read provider on `ETHEREUM_HOST`, the suite's
 /// deployment record, the rollup's clock and the chain id.

@@ -1,7 +1,12 @@
 //! The node as a library: configuration, start-up (store, replay, follower, RPC server) and
 //! shutdown. The `fernet-node` binary, the sequencer and the prover node embed it.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::PathBuf,
+    sync::Arc,
+    time::Duration,
+};
 
 use fernet_state::WorldState;
 use reqwest::Url;
@@ -30,8 +35,9 @@ pub struct NodeConfig {
     pub deployment_file: Option<PathBuf>,
     /// Where the store lives (`DATA_DIRECTORY`).
     pub data_dir: PathBuf,
-    /// JSON-RPC port (`AZTEC_PORT`); `None`: no RPC server, `Some(0)`: any free port.
-    pub port: Option<u16>,
+    /// Where the JSON-RPC server listens (`NODE_LISTEN_HOST`, `AZTEC_PORT`); `None`: no RPC
+    /// server, port 0: any free port.
+    pub rpc_listen: Option<SocketAddr>,
     /// Nodes to gossip to (`NODE_PEERS`).
     pub peers: Vec<Url>,
     /// Lowest fee the pool accepts (`L2_BASE_FEE`).
@@ -60,6 +66,9 @@ pub struct NodeArgs {
     /// Directory of the embedded store (default: .fernet/<binary>).
     #[arg(long, env = "DATA_DIRECTORY")]
     pub data_directory: Option<PathBuf>,
+    /// Interface the JSON-RPC server listens on (`0.0.0.0` to serve other machines).
+    #[arg(long = "host", env = "NODE_LISTEN_HOST", default_value = "127.0.0.1")]
+    pub listen_host: IpAddr,
     /// JSON-RPC port (0: any free port).
     #[arg(long, env = "AZTEC_PORT", default_value_t = 8080)]
     pub port: u16,
@@ -84,7 +93,7 @@ impl NodeArgs {
             data_dir: self
                 .data_directory
                 .unwrap_or_else(|| PathBuf::from(".fernet").join(binary)),
-            port: Some(self.port),
+            rpc_listen: Some(SocketAddr::new(self.listen_host, self.port)),
             peers: self.peers,
             base_fee: self.l2_base_fee,
             polling_interval: Duration::from_millis(self.polling_interval_ms.max(1)),
@@ -155,13 +164,15 @@ impl Node {
             tokio::spawn(follower.run(config.polling_interval, shutdown_rx.clone())),
         )];
         let mut rpc_addr = None;
-        if let Some(port) = config.port {
-            let listener = tokio::net::TcpListener::bind(("0.0.0.0", port))
+        if let Some(listen) = config.rpc_listen {
+            let bind_error = |source| Error::Bind {
+                addr: listen,
+                source,
+            };
+            let listener = tokio::net::TcpListener::bind(listen)
                 .await
-                .map_err(|source| Error::Bind { port, source })?;
-            let addr = listener
-                .local_addr()
-                .map_err(|source| Error::Bind { port, source })?;
+                .map_err(bind_error)?;
+            let addr = listener.local_addr().map_err(bind_error)?;
             let context = Arc::new(RpcContext {
                 l1: l1.clone(),
                 chain: chain.clone(),
@@ -201,10 +212,13 @@ impl Node {
         self.rpc_addr
     }
 
-    /// `http://127.0.0.1:<port>`, if the RPC server runs.
+    /// The RPC server's URL (on loopback when it listens on every interface), if it runs.
     pub fn rpc_url(&self) -> Option<Url> {
-        let addr = self.rpc_addr?;
-        Url::parse(&format!("http://127.0.0.1:{}", addr.port())).ok()
+        let mut addr = self.rpc_addr?;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(Ipv4Addr::LOCALHOST.into());
+        }
+        Url::parse(&format!("http://{addr}")).ok()
     }
 
     /// Waits until the follower has finished at least one more step.

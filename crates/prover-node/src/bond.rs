@@ -7,6 +7,7 @@ use alloy::{
     rpc::types::TransactionReceipt,
 };
 use fernet_bindings::{ContractResultExt, DevnetToken, ProverEscrow};
+use fernet_node::l1::{receipt_within, RECEIPT_TIMEOUT};
 use tracing::{debug, info};
 
 use crate::{Error, Result, TokenShortfall};
@@ -133,13 +134,12 @@ impl BondManager {
     }
 }
 
-/// Waits for a transaction's receipt and fails if it reverted.
+/// Waits (at most [`RECEIPT_TIMEOUT`]) for a transaction's receipt and fails if it reverted.
 pub(crate) async fn confirm(
     pending: alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>,
     context: &str,
 ) -> Result<TransactionReceipt> {
-    let receipt = pending
-        .get_receipt()
+    let receipt = receipt_within(pending, RECEIPT_TIMEOUT)
         .await
         .map_err(|source| Error::Receipt {
             context: context.to_owned(),

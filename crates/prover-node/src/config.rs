@@ -1,7 +1,7 @@
 //! Configuration: clap flags, each with its environment variable (names from seed 003 and
 //! docs/services.md), and the checks that need the rollup's parameters.
 
-use std::{path::PathBuf, time::Duration};
+use std::{net::IpAddr, path::PathBuf, time::Duration};
 
 use alloy::{
     primitives::{Address, U256},
@@ -85,6 +85,14 @@ pub struct ProverNodeArgs {
     /// Prove and submit unclaimed epochs once their claim window has passed (first proof wins).
     #[arg(long, env = "PROVER_OPEN_PROVING", default_value_t = true, action = ArgAction::Set)]
     pub open_proving: bool,
+    /// Interface `/metrics` and `/health` are served on (`0.0.0.0` for a scraper on another
+    /// machine).
+    #[arg(
+        long = "host",
+        env = "PROVER_NODE_LISTEN_HOST",
+        default_value = "127.0.0.1"
+    )]
+    pub listen_host: IpAddr,
     /// Port of `/metrics` and `/health`.
     #[arg(long, env = "AZTEC_PORT", default_value_t = 8080)]
     pub port: u16,
@@ -196,6 +204,7 @@ mod tests {
         assert!(args.open_proving);
         assert!(!args.agent_enabled);
         assert_eq!(args.port, 8080);
+        assert!(args.listen_host.is_loopback());
         assert!(args.coordination_node_urls.is_empty());
         let bond = TokenAmount::tokens(10).0;
         let settings = args.settings(bond).unwrap();

@@ -82,14 +82,14 @@ impl Metrics {
     }
 }
 
-/// Serves `/metrics` and `/health` on `port` (0: any free port) until `shutdown` turns true;
-/// returns the bound address and the server task.
+/// Serves `/metrics` and `/health` on `listen` (port 0: any free port) until `shutdown` turns
+/// true; returns the bound address and the server task.
 pub async fn serve(
-    port: u16,
+    listen: SocketAddr,
     metrics: Arc<Metrics>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(SocketAddr, JoinHandle<()>)> {
-    let address = format!("0.0.0.0:{port}");
+    let address = listen.to_string();
     let serve_error = |source| Error::Serve {
         address: address.clone(),
         source,
@@ -128,7 +128,8 @@ mod tests {
         Metrics::add(&metrics.quotes_sent, 2);
         Metrics::add(&metrics.failures, 1);
         let (stop, stopped) = watch::channel(false);
-        let (address, task) = serve(0, metrics, stopped).await.unwrap();
+        let loopback = SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0));
+        let (address, task) = serve(loopback, metrics, stopped).await.unwrap();
         let base = format!("http://127.0.0.1:{}", address.port());
         let health = reqwest::get(format!("{base}/health")).await.unwrap();
         assert!(health.status().is_success());

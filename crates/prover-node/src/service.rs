@@ -45,7 +45,7 @@ impl ProverNode {
             l1_chain_id: args.l1_chain_id,
             deployment_file: args.deployment_file.clone(),
             data_dir: args.data_directory.join("node"),
-            port: None,
+            rpc_listen: None,
             peers: Vec::new(),
             base_fee: 1,
             polling_interval: std::time::Duration::from_millis(args.polling_interval_ms.max(1)),
@@ -74,8 +74,12 @@ impl ProverNode {
         let broker = BrokerClient::new(args.broker_host.as_str());
         let metrics = Arc::new(Metrics::default());
         let (shutdown, stop) = watch::channel(false);
-        let (metrics_addr, server) =
-            metrics::serve(args.port, metrics.clone(), stop.clone()).await?;
+        let (metrics_addr, server) = metrics::serve(
+            (args.listen_host, args.port).into(),
+            metrics.clone(),
+            stop.clone(),
+        )
+        .await?;
         let mut tasks = vec![("metrics-server", server)];
 
         let monitor = EpochMonitor::new(MonitorParts {

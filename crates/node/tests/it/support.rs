@@ -87,7 +87,7 @@ impl Env {
             l1_chain_id: Some(31_337),
             deployment_file: Some(self.deployment_file.clone()),
             data_dir: self.dir.path().join(name),
-            port: Some(0),
+            rpc_listen: Some((std::net::Ipv4Addr::LOCALHOST, 0).into()),
             peers: Vec::new(),
             base_fee,
             polling_interval: Duration::from_millis(100),

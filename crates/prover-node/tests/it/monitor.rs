@@ -162,7 +162,7 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
         l1_chain_id: None,
         deployment_file: Some(suite.deployment_file()),
         data_dir: dir.path().join("node"),
-        port: None,
+        rpc_listen: None,
         peers: Vec::new(),
         base_fee: 1,
         polling_interval: Duration::from_millis(100),
