@@ -5,7 +5,7 @@ use alloy::{
     signers::local::{MnemonicBuilder, PrivateKeySigner},
 };
 
-use crate::{Error, Result};
+use crate::{options::BACKUP_PROPOSER, Error, Result};
 
 /// anvil's default mnemonic: its accounts are public knowledge, never use them outside a devnet.
 pub const DEVNET_MNEMONIC: &str = "test test test test test test test test test test test junk";
@@ -40,7 +40,7 @@ impl Account {
 }
 
 /// Every account the devnet uses, by role: index 0 deploys, then the sequencers (online first,
-/// then offline), the provers, and the traffic account.
+/// then offline), the provers, the traffic account and the backup proposer.
 #[derive(Debug, Clone)]
 pub struct Accounts {
     /// Deployed the suite and holds the minted tokens (index 0).
@@ -53,6 +53,8 @@ pub struct Accounts {
     pub provers: Vec<Account>,
     /// A funded account with no process, for L1 transactions from tests and tools.
     pub traffic: Account,
+    /// The unstaked backup-only sequencer (gas only: backup mode needs no stake).
+    pub backup_proposer: Account,
 }
 
 impl Accounts {
@@ -74,18 +76,20 @@ impl Accounts {
         let offline_sequencers = take(offline)?;
         let provers = take(provers)?;
         let traffic = take(1)?.remove(0);
+        let backup_proposer = take(1)?.remove(0);
         Ok(Self {
             deployer,
             sequencers,
             offline_sequencers,
             provers,
             traffic,
+            backup_proposer,
         })
     }
 
     /// How many anvil must fund (the highest index + 1).
     pub fn count(&self) -> u32 {
-        self.traffic.index + 1
+        self.backup_proposer.index + 1
     }
 
     /// `(name, account)` for every account, with the devnet's process names
@@ -111,6 +115,7 @@ impl Accounts {
                 .map(|(i, a)| (crate::options::prover_name(i), a)),
         );
         named.push(("traffic".to_owned(), &self.traffic));
+        named.push((BACKUP_PROPOSER.to_owned(), &self.backup_proposer));
         named
     }
 }
@@ -139,7 +144,8 @@ mod tests {
         assert_eq!(accounts.offline_sequencers[0].index, 3);
         assert_eq!(accounts.provers[0].index, 4);
         assert_eq!(accounts.traffic.index, 5);
-        assert_eq!(accounts.count(), 6);
+        assert_eq!(accounts.backup_proposer.index, 6);
+        assert_eq!(accounts.count(), 7);
         let names: Vec<String> = accounts.named().into_iter().map(|(n, _)| n).collect();
         assert_eq!(
             names,
@@ -149,7 +155,8 @@ mod tests {
                 "sequencer-2",
                 "offline-sequencer-1",
                 "prover-1",
-                "traffic"
+                "traffic",
+                "backup-proposer"
             ]
         );
     }

@@ -23,7 +23,9 @@ use crate::{
     gate::L1Gate,
     l1::{L1State, L1},
     monitor::Monitor,
-    options::{agent_name, offset_port, prover_name, sequencer_name, DevnetOptions, Role},
+    options::{
+        agent_name, offset_port, prover_name, sequencer_name, DevnetOptions, Role, BACKUP_PROPOSER,
+    },
     process::{stop_all, ChildProcess, ProcessSpec},
     Error, Result,
 };
@@ -50,6 +52,8 @@ const MANAGED_ENV: &[&str] = &[
     "AZTEC_PORT",
     "NODE_PEERS",
     "SEQ_PUBLISHER_PRIVATE_KEY",
+    "SEQ_BACKUP_ONLY",
+    "SEQ_BACKUP_BROKER_HOST",
     "PROVER_PUBLISHER_PRIVATE_KEY",
     "PROVER_COORDINATION_NODE_URL",
     "QUOTE_PROVIDER_URL",
@@ -77,6 +81,8 @@ pub struct Urls {
     pub sequencers: Vec<String>,
     /// Each prover node.
     pub provers: Vec<String>,
+    /// The backup proposer's node, when it runs.
+    pub backup_proposer: Option<String>,
 }
 
 /// A running devnet. Dropping it stops every process.
@@ -189,6 +195,9 @@ impl Devnet {
             provers: (0..options.provers)
                 .map(|i| offset_port(options.prover_base_port, i).map(local_url))
                 .collect::<Result<_>>()?,
+            backup_proposer: options
+                .backup_proposer
+                .then(|| local_url(options.backup_proposer_port)),
         };
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
@@ -395,6 +404,17 @@ impl Devnet {
             .ok_or_else(|| Error::UnknownChild(name.to_owned()))
     }
 
+    /// The nodes that build blocks (the sequencers', the backup proposer's): the user-facing
+    /// node forwards every new transaction to them.
+    fn block_builders(&self) -> Vec<String> {
+        self.urls
+            .sequencers
+            .iter()
+            .chain(&self.urls.backup_proposer)
+            .cloned()
+            .collect()
+    }
+
     /// Spawns every service in dependency order.
     async fn spawn_services(&mut self, bin_dir: &Path) -> Result<()> {
         let broker = self.spec(
@@ -435,7 +455,7 @@ impl Devnet {
             vec![
                 ("AZTEC_PORT", self.options.node_port.to_string()),
                 ("DATA_DIRECTORY", self.store("node")),
-                ("NODE_PEERS", self.urls.sequencers.join(",")),
+                ("NODE_PEERS", self.block_builders().join(",")),
             ],
         );
         self.spawn_all(vec![with_url(node, &self.urls.node)])
@@ -472,6 +492,26 @@ impl Devnet {
             })
             .collect();
         self.spawn_all(sequencers).await?;
+
+        if let Some(url) = &self.urls.backup_proposer {
+            let spec = self.spec(
+                BACKUP_PROPOSER,
+                bin_dir.join("fernet-sequencer"),
+                Role::Sequencer,
+                vec![
+                    ("AZTEC_PORT", port_of(url)),
+                    ("DATA_DIRECTORY", self.store(BACKUP_PROPOSER)),
+                    ("NODE_PEERS", self.urls.node.clone()),
+                    (
+                        "SEQ_PUBLISHER_PRIVATE_KEY",
+                        self.accounts.backup_proposer.private_key_hex(),
+                    ),
+                    ("SEQ_BACKUP_ONLY", "true".to_owned()),
+                    ("SEQ_BACKUP_BROKER_HOST", self.urls.broker.clone()),
+                ],
+            );
+            self.spawn_all(vec![with_url(spec, url)]).await?;
+        }
 
         let coordination: Vec<String> = std::iter::once(self.urls.node.clone())
             .chain(self.urls.sequencers.iter().cloned())

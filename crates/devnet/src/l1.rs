@@ -7,7 +7,7 @@ use alloy::{
     consensus::Transaction as _,
     eips::BlockNumberOrTag,
     network::Ethereum,
-    primitives::{Address, TxHash, U256},
+    primitives::{Address, TxHash, B256, U256},
     providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder},
     rpc::types::{Filter, Log},
     sol_types::{SolCall, SolEventInterface},
@@ -314,6 +314,16 @@ impl L1 {
         } else {
             None
         }
+    }
+
+    /// The hash of L1 block `number`, `None` when L1 has no such block (any more).
+    pub async fn block_hash(&self, number: u64) -> Result<Option<B256>> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(rpc(format!("eth_getBlockByNumber({number})")))?;
+        Ok(block.map(|block| block.header.hash))
     }
 
     async fn block_timestamp(&self, number: u64) -> Result<u64> {

@@ -5,12 +5,14 @@
 //!
 //! [`Devnet::start`] brings it up from [`DevnetOptions`], [`Devnet::stop`] (or drop) takes it
 //! down. [`Monitor`] turns L1 events into one [`SlotReport`] per slot: the `devnet` binary prints
-//! them as live lines, tests wait on them or on [`Devnet::wait_until`].
+//! them as live lines, tests wait on them or on [`Devnet::wait_until`]. [`History`] keeps the
+//! rollup's events of a whole run, for checks over it.
 
 mod accounts;
 mod devnet;
 mod error;
 mod gate;
+pub mod history;
 pub mod l1;
 pub mod monitor;
 mod options;
@@ -23,6 +25,9 @@ pub use devnet::{
 };
 pub use error::{Error, Result};
 pub use gate::L1Gate;
+pub use history::History;
 pub use l1::{L1Event, L1Log, L1State, L1};
 pub use monitor::{Monitor, SlotReport};
-pub use options::{agent_name, prover_name, sequencer_name, workspace_root, DevnetOptions, Role};
+pub use options::{
+    agent_name, prover_name, sequencer_name, workspace_root, DevnetOptions, Role, BACKUP_PROPOSER,
+};

@@ -92,6 +92,12 @@ pub struct DevnetOptions {
     pub sequencer_base_port: u16,
     /// Prover node `i` (from 0) listens on `prover_base_port + i` (default 8200).
     pub prover_base_port: u16,
+    /// Runs the backup proposer: an unstaked `fernet-sequencer --backup-only` that fills
+    /// slots every staker left empty with blocks proven through the devnet's broker (default
+    /// true).
+    pub backup_proposer: bool,
+    /// The backup proposer's JSON-RPC port (default 8095).
+    pub backup_proposer_port: u16,
     /// Period of `fernet traffic`'s transactions; zero runs no traffic (default 8 s: 2.5
     /// transactions per 20 s slot, below the 4 a block holds, so user transactions find room).
     pub traffic_interval: Duration,
@@ -142,6 +148,8 @@ impl Default for DevnetOptions {
             broker_port: 8090,
             sequencer_base_port: 8100,
             prover_base_port: 8200,
+            backup_proposer: true,
+            backup_proposer_port: 8095,
             traffic_interval: Duration::from_secs(8),
             data_dir: PathBuf::from(".devnet"),
             deployments_dir: PathBuf::from("deployments"),
@@ -170,6 +178,7 @@ impl DevnetOptions {
             sequencers: 0,
             provers: 0,
             agents: 0,
+            backup_proposer: false,
             traffic_interval: Duration::ZERO,
             anvil_port,
             deployments_dir: data_dir.join("deployments"),
@@ -220,6 +229,9 @@ impl DevnetOptions {
             for i in 0..self.provers {
                 ports.push((prover_name(i), offset_port(self.prover_base_port, i)?));
             }
+            if self.backup_proposer {
+                ports.push((BACKUP_PROPOSER.into(), self.backup_proposer_port));
+            }
         }
         for (i, (name, port)) in ports.iter().enumerate() {
             if let Some((first, _)) = ports[..i].iter().find(|(_, p)| p == port) {
@@ -244,6 +256,9 @@ pub(crate) fn offset_port(base: u16, index: usize) -> Result<u16> {
             reason: format!("{base} + {index} is not a port"),
         })
 }
+
+/// The devnet's name of the backup-only sequencer (its process and its account).
+pub const BACKUP_PROPOSER: &str = "backup-proposer";
 
 /// The devnet's name of sequencer `i` (from 0): `sequencer-1`, ...
 pub fn sequencer_name(index: usize) -> String {
@@ -302,6 +317,6 @@ mod tests {
             }) => assert_eq!((first.as_str(), second.as_str()), ("node", "sequencer-2")),
             other => panic!("expected a clash, got {other:?}"),
         }
-        assert_eq!(DevnetOptions::default().ports().unwrap().len(), 9);
+        assert_eq!(DevnetOptions::default().ports().unwrap().len(), 10);
     }
 }

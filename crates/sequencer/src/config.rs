@@ -41,9 +41,22 @@ pub struct SequencerArgs {
     /// How long a backup proof may take, in seconds.
     #[arg(long, env = "SEQ_BACKUP_PROOF_TIMEOUT_SECS", default_value_t = 30)]
     pub backup_proof_timeout_secs: u64,
+    /// Neither stake nor propose in ranked turns: only fill slots that stay empty, in backup
+    /// mode (open to anyone). Needs `SEQ_BACKUP_BROKER_HOST`; the key needs only gas.
+    #[arg(long, env = "SEQ_BACKUP_ONLY", default_value_t = false, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub backup_only: bool,
 }
 
 impl SequencerArgs {
+    /// Checks the combinations clap cannot: backup-only mode needs a broker.
+    pub fn validate(&self) -> crate::Result<()> {
+        if self.backup_only && self.backup_broker.is_none() {
+            return Err(crate::Error::BackupOnlyWithoutBroker);
+        }
+        Ok(())
+    }
+
     /// Delay between ranks.
     pub fn rank_step(&self) -> Duration {
         Duration::from_millis(self.rank_step_ms)
@@ -52,5 +65,39 @@ impl SequencerArgs {
     /// Time an L1 transaction needs to land.
     pub fn inclusion_margin(&self) -> Duration {
         Duration::from_millis(self.inclusion_margin_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+    fn parse(extra: &[&str]) -> Result<SequencerArgs, clap::Error> {
+        let args = ["fernet-sequencer", "--private-key", KEY];
+        SequencerArgs::try_parse_from(args.iter().chain(extra))
+    }
+
+    #[test]
+    fn stakes_and_proposes_by_default() {
+        let args = parse(&[]).unwrap();
+        assert!(!args.backup_only);
+        assert!(args.backup_broker.is_none());
+    }
+
+    #[test]
+    fn backup_only_needs_a_broker_to_prove_with() {
+        let args = parse(&["--backup-only"]).unwrap();
+        assert!(matches!(
+            args.validate(),
+            Err(crate::Error::BackupOnlyWithoutBroker)
+        ));
+        let args = parse(&["--backup-only", "--backup-broker", "http://127.0.0.1:8090"]).unwrap();
+        assert!(args.backup_only);
+        args.validate().unwrap();
+        let args = parse(&["--backup-only=false"]).unwrap();
+        assert!(!args.backup_only);
+        args.validate().unwrap();
     }
 }

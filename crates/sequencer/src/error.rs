@@ -72,6 +72,9 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// Backup-only mode without a broker: backup blocks carry their own proof.
+    #[error("SEQ_BACKUP_ONLY (--backup-only) needs SEQ_BACKUP_BROKER_HOST (--backup-broker): backup blocks carry their own proof")]
+    BackupOnlyWithoutBroker,
 }
 
 /// Result of the sequencer library.

@@ -37,6 +37,9 @@ pub struct SequencerConfig {
     pub quote_provider: Option<QuoteProviderClient>,
     /// Optional prover for backup blocks (through a broker).
     pub backup: Option<BackupProver>,
+    /// Only fill empty slots in backup mode (an unstaked sequencer: no ranked proposals, no
+    /// claims).
+    pub backup_only: bool,
 }
 
 /// A running sequencer.
@@ -104,9 +107,51 @@ impl Sequencer {
     }
 
     async fn on_slot(&self, slot: u64) -> Result<()> {
-        let l1 = &self.node.l1;
-        let epoch = l1.clock.epoch_of(slot);
-        let staking = Staking::new(l1.deployment.staking.address, self.provider.clone());
+        let clock = self.node.l1.clock;
+        let epoch = clock.epoch_of(slot);
+        let start = clock.slot_start(slot);
+        let schedule = self.schedule().await?;
+        // Backup mode opens when the proposal window closes: a staker takes it in its rank's
+        // fallback turn, a backup-only sequencer (no rank) at once.
+        let mut backup_offset = schedule.fallback_offset(0);
+        if !self.config.backup_only {
+            if let Some(view) = self.ranked_view(slot, epoch, start).await? {
+                backup_offset = schedule.fallback_offset(view.rank);
+                self.staker_duties(&view, &schedule).await;
+            }
+        }
+        if let Some(backup) = &self.config.backup {
+            sleep_until_offset(start, backup_offset).await;
+            if let Err(error) = self.backup_duty(slot, epoch, backup).await {
+                warn!(slot, %error, "backup block failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// When in a slot the duties happen, from the rollup's proposal window and this
+    /// sequencer's step and margin.
+    async fn schedule(&self) -> Result<SlotSchedule> {
+        let config = self
+            .rollup()
+            .config()
+            .call()
+            .await
+            .decoded("Rollup.config")?;
+        Ok(SlotSchedule {
+            proposal_window: Duration::from_secs(config.proposalWindow.saturating_to()),
+            step: self.config.step,
+            inclusion_margin: self.config.inclusion_margin,
+        })
+    }
+
+    /// This sequencer's place in the slot's ranking, `None` when it may not propose in the
+    /// slot's epoch or is not ranked.
+    async fn ranked_view(&self, slot: u64, epoch: u64, start: u64) -> Result<Option<SlotView>> {
+        let staking = Staking::new(
+            self.node.l1.deployment.staking.address,
+            self.provider.clone(),
+        );
         let me = self.config.address;
         if !staking
             .canPropose(me, U256::from(epoch))
@@ -115,7 +160,7 @@ impl Sequencer {
             .decoded("Staking.canPropose")?
         {
             debug!(slot, epoch, "not eligible to propose in this epoch");
-            return Ok(());
+            return Ok(None);
         }
         let ranking = self
             .rollup()
@@ -124,47 +169,32 @@ impl Sequencer {
             .await
             .decoded("Rollup.rankingForSlot")?
             .proposers;
-        let Some(rank) = ranking.iter().position(|p| *p == me) else {
-            return Ok(());
-        };
-        let config = self
-            .rollup()
-            .config()
-            .call()
-            .await
-            .decoded("Rollup.config")?;
-        let schedule = SlotSchedule {
-            proposal_window: Duration::from_secs(config.proposalWindow.saturating_to()),
-            step: self.config.step,
-            inclusion_margin: self.config.inclusion_margin,
-        };
-        let view = SlotView {
+        Ok(ranking.iter().position(|p| *p == me).map(|rank| SlotView {
             slot,
             epoch,
-            start: l1.clock.slot_start(slot),
+            start,
             rank,
             ranking,
-        };
+        }))
+    }
 
+    /// A ranked staker's duties in its slot: propose in its rank's turn, then claim the
+    /// previous epoch's proof right (right after its own proposal, and again in its fallback
+    /// turn for a claim nobody made).
+    async fn staker_duties(&self, view: &SlotView, schedule: &SlotSchedule) {
         let mut proposed = false;
-        if let Some(offset) = schedule.proposal_offset(rank) {
+        if let Some(offset) = schedule.proposal_offset(view.rank) {
             sleep_until_offset(view.start, offset).await;
-            match self.try_propose(&view).await {
+            match self.try_propose(view).await {
                 Ok(done) => proposed = done,
-                Err(error) => warn!(slot, rank, %error, "proposal failed"),
+                Err(error) => warn!(slot = view.slot, rank = view.rank, %error, "proposal failed"),
             }
         }
         if proposed {
-            self.claim_duty(&view).await;
+            self.claim_duty(view).await;
         }
-        sleep_until_offset(view.start, schedule.fallback_offset(rank)).await;
-        self.claim_duty(&view).await;
-        if let Some(backup) = &self.config.backup {
-            if let Err(error) = self.backup_duty(&view, backup).await {
-                warn!(slot, %error, "backup block failed");
-            }
-        }
-        Ok(())
+        sleep_until_offset(view.start, schedule.fallback_offset(view.rank)).await;
+        self.claim_duty(view).await;
     }
 
     /// Proposes for the slot unless it already holds a block from a higher rank. Returns whether
@@ -348,7 +378,7 @@ impl Sequencer {
 
     /// Backup mode: after the proposal window of an empty slot, builds a block, gets its proof
     /// from the broker and submits it with `proposeWithProof` while the backup window is open.
-    async fn backup_duty(&self, view: &SlotView, backup: &BackupProver) -> Result<()> {
+    async fn backup_duty(&self, slot: u64, epoch: u64, backup: &BackupProver) -> Result<()> {
         let rollup = self.rollup();
         let tip = rollup
             .pendingTip()
@@ -361,20 +391,20 @@ impl Sequencer {
             .call()
             .await
             .decoded("Rollup.blockLog")?;
-        if tip_log.slot >= view.slot || self.node.pool.pending(1).is_empty() {
+        if tip_log.slot >= slot || self.node.pool.pending(1).is_empty() {
             return Ok(());
         }
         if rollup.canPrune().call().await.decoded("Rollup.canPrune")? {
             return Ok(());
         }
-        let built = self.build_on(tip, view.slot).await?;
+        let built = self.build_on(tip, slot).await?;
         let number = built.block.number;
         info!(
             block = number,
-            slot = view.slot,
+            slot = slot,
             "slot left empty: proving a backup block"
         );
-        let proof = backup.prove(view.epoch, &built.witness).await?;
+        let proof = backup.prove(epoch, &built.witness).await?;
         let args = built.propose_args(Address::ZERO);
         let receipt = confirmed(
             rollup.proposeWithProof(args, proof.into()).send().await,
@@ -383,7 +413,7 @@ impl Sequencer {
         .await?;
         info!(
             block = number,
-            slot = view.slot,
+            slot = slot,
             tx = %receipt.transaction_hash,
             gas = receipt.gas_used,
             "backup block proposed with its proof"

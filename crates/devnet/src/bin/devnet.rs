@@ -51,6 +51,13 @@ struct Args {
     /// Prover node i (from 0) listens on this port + i.
     #[arg(long, env = "DEVNET_PROVER_BASE_PORT", default_value_t = 8200)]
     prover_base_port: u16,
+    /// Run the backup proposer: an unstaked sequencer that fills slots every staker left empty
+    /// with proven blocks (backup mode).
+    #[arg(long, env = "DEVNET_BACKUP_PROPOSER", default_value_t = true, action = clap::ArgAction::Set)]
+    backup_proposer: bool,
+    /// The backup proposer's JSON-RPC port.
+    #[arg(long, env = "DEVNET_BACKUP_PROPOSER_PORT", default_value_t = 8095)]
+    backup_proposer_port: u16,
     /// Seconds between the transactions of `fernet traffic`; 0 runs no traffic.
     #[arg(long, env = "DEVNET_TRAFFIC_INTERVAL", default_value_t = 8.0)]
     traffic_interval: f64,
@@ -133,6 +140,8 @@ impl Args {
             broker_port: self.broker_port,
             sequencer_base_port: self.sequencer_base_port,
             prover_base_port: self.prover_base_port,
+            backup_proposer: self.backup_proposer && !self.l1_only,
+            backup_proposer_port: self.backup_proposer_port,
             traffic_interval: Duration::from_secs_f64(self.traffic_interval),
             data_dir: self.data_dir.clone(),
             deployments_dir: self.deployments_dir.clone(),

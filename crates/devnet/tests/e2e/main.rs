@@ -12,7 +12,6 @@
 //! - (d) nobody quotes epoch `F+6` (the quote provider refuses it): it stays unclaimed and is
 //!   proven by open proving.
 
-mod history;
 #[path = "../support/ports.rs"]
 mod ports;
 mod quote_server;
@@ -23,10 +22,9 @@ use std::time::{Duration, Instant};
 use alloy::primitives::{Address, U256};
 use eyre::{bail, ensure, eyre, WrapErr};
 use fernet_bindings::{DevnetToken, ProverEscrow, RewardPool};
-use fernet_devnet::{Devnet, DevnetOptions, L1};
+use fernet_devnet::{Devnet, DevnetOptions, History, L1};
 use fernet_node::{quote::Quote, NodeClient, Stage, Tx};
 use fernet_state::{Fr, TxEffect};
-use history::History;
 use quote_server::Refusals;
 
 /// `IRollup.ClaimStatus` values.
@@ -56,6 +54,9 @@ async fn devnet_proves_epochs_survives_offline_sequencers_withheld_proofs_and_mi
         broker_port: base + 2,
         sequencer_base_port: base + 4,
         prover_base_port: base + 8,
+        // Scenario (b) checks who proposed each slot among the ranked sequencers; backup mode
+        // has its own scenario in the fault-injection run.
+        backup_proposer: false,
         traffic_interval: Duration::from_secs(5),
         data_dir: data.path().join("devnet"),
         deployments_dir: data.path().join("deployments"),
@@ -158,7 +159,7 @@ async fn run_scenarios(devnet: &mut Devnet, refusals: &Refusals) -> eyre::Result
                 rogue_quoted = true;
                 eprintln!("rogue prover quoted epoch {rogue_epoch}");
             }
-            if history.proven.contains_key(&(f + OPEN_OFFSET)) {
+            if history.proven(f + OPEN_OFFSET).is_some() {
                 break;
             }
         }
@@ -222,7 +223,7 @@ fn print_timings(l1: &L1, history: &History, stages: &[(Stage, Duration)]) {
         eprintln!("  {stage:?}: {:.1} s", elapsed.as_secs_f64());
     }
     let mut offsets: Vec<u64> = Vec::new();
-    for proposal in history.proposals.values() {
+    for proposal in history.canonical_proposals() {
         offsets.push(
             proposal
                 .timestamp
@@ -237,7 +238,7 @@ fn print_timings(l1: &L1, history: &History, stages: &[(Stage, Duration)]) {
             offsets.len()
         );
     }
-    for (epoch, proven) in &history.proven {
+    for (epoch, proven) in history.proven_epochs() {
         let epoch_slots = l1.deployment().parameters.staking.epoch_duration;
         let end = l1.slot_start((epoch + 1) * epoch_slots);
         eprintln!(
@@ -257,12 +258,10 @@ async fn check_epochs_proven(
     let pool = RewardPool::new(l1.deployment().reward_pool.address, l1.provider().clone());
     for epoch in f..f + 3 {
         let proven = history
-            .proven
-            .get(&epoch)
+            .proven(epoch)
             .ok_or_else(|| eyre!("(a) epoch {epoch} was not proven"))?;
         let claim = history
-            .claims
-            .get(&epoch)
+            .claim(epoch)
             .ok_or_else(|| eyre!("(a) epoch {epoch} was proven without a claim"))?;
         ensure!(
             honest.contains(&claim.prover) && proven.prover == claim.prover,
@@ -289,8 +288,7 @@ async fn check_epochs_proven(
             );
         }
         let proposer = history
-            .proposals
-            .values()
+            .canonical_proposals()
             .find(|p| p.block == proven.to_block)
             .ok_or_else(|| eyre!("(a) no proposal of block {}", proven.to_block))?
             .proposer;
@@ -321,7 +319,7 @@ async fn check_offline_sequencers_replaced(
     offline: &[Address],
 ) -> eyre::Result<()> {
     let mut covered = 0;
-    for proposal in history.proposals.values() {
+    for proposal in history.canonical_proposals() {
         let ranking = l1.ranking(proposal.slot).await?;
         let Some(top) = ranking.first() else { continue };
         if !offline.contains(top) {
@@ -360,8 +358,7 @@ async fn check_withheld_proof(
     escrow_before: U256,
 ) -> eyre::Result<()> {
     let claim = history
-        .claims
-        .get(&epoch)
+        .claim(epoch)
         .ok_or_else(|| eyre!("(c) epoch {epoch} was never claimed"))?;
     ensure!(
         claim.prover == rogue,
@@ -369,17 +366,13 @@ async fn check_withheld_proof(
         claim.prover
     );
     let slash = history
-        .slashes
-        .get(&epoch)
+        .slash(epoch)
         .ok_or_else(|| eyre!("(c) the rogue prover of epoch {epoch} was not slashed"))?;
     ensure!(
         slash.prover == rogue && slash.bond == bond,
         "(c) wrong slash {slash:?}"
     );
-    ensure!(
-        history.pruned.contains_key(&epoch),
-        "(c) epoch {epoch} was not pruned"
-    );
+    ensure!(history.pruned(epoch), "(c) epoch {epoch} was not pruned");
     let escrow = ProverEscrow::new(l1.deployment().prover_escrow.address, l1.provider().clone());
     let account = escrow.accountOf(rogue).call().await?;
     ensure!(
@@ -388,7 +381,7 @@ async fn check_withheld_proof(
         escrow_before,
         account
     );
-    let recovered = history.proven.keys().any(|&e| e > epoch);
+    let recovered = history.proven_epochs().any(|(e, _)| e > epoch);
     ensure!(recovered, "(c) no epoch after {epoch} was proven");
     let claim_status = l1.claim_of(epoch).await?.status;
     ensure!(
@@ -406,12 +399,11 @@ async fn check_open_proving(
     honest: &[Address],
 ) -> eyre::Result<()> {
     ensure!(
-        !history.claims.contains_key(&epoch),
+        history.claim(epoch).is_none(),
         "(d) epoch {epoch} was claimed"
     );
     let proven = history
-        .proven
-        .get(&epoch)
+        .proven(epoch)
         .ok_or_else(|| eyre!("(d) epoch {epoch} was not proven"))?;
     ensure!(
         honest.contains(&proven.submitter) && proven.prover == proven.submitter,

@@ -11,14 +11,17 @@
 //! 4. `F+3`: an L1 reorg drops a proposal: the node matches L1 again within a slot, the chain
 //!    goes on and the dropped proposer proposes again ([`reorg`]);
 //! 5. `F+4`: the services lose L1 for ~21 s behind the devnet's L1 gate: every process survives,
-//!    the sequencers propose again and an epoch after the outage is proven ([`outage`]).
+//!    the sequencers propose again and an epoch after the outage is proven ([`outage`]);
+//! 6. `F+5`: every staked sequencer is down for the whole epoch: the backup proposer fills the
+//!    empty slots with proven blocks (backup mode), the epoch is proven, the sequencers come
+//!    back ([`backup`]).
 //!
 //! Across the run, no epoch is claimed twice and no process dies unexpectedly.
 
 mod agent_kill;
+mod backup;
 mod broker;
 mod broker_kill;
-mod history;
 mod logs;
 mod outage;
 #[path = "../support/ports.rs"]
@@ -31,7 +34,7 @@ mod turns;
 use ports::{free_port_range, target_dir};
 use std::{collections::BTreeMap, time::Instant};
 
-use eyre::{ensure, WrapErr};
+use eyre::{bail, ensure, WrapErr};
 use fernet_bindings::Rollup::RollupEvents;
 use fernet_devnet::{Devnet, DevnetOptions, L1Event, Role};
 use run::Run;
@@ -51,6 +54,7 @@ async fn devnet_survives_crashes_restarts_an_l1_reorg_and_an_l1_outage() -> eyre
         broker_port: base + 2,
         sequencer_base_port: base + 4,
         prover_base_port: base + 8,
+        backup_proposer_port: base + 3,
         data_dir: data.path().join("devnet"),
         deployments_dir: data.path().join("deployments"),
         deploy_config: fernet_devnet::workspace_root().join("deployments/devnet.toml"),
@@ -108,12 +112,15 @@ async fn run_scenarios(devnet: &mut Devnet) -> eyre::Result<()> {
     let s3 = restarts::inject(&mut run, f + 2).await?;
     let s4 = reorg::inject(&mut run, f + 3).await?;
     let s5 = outage::inject(&mut run, f + 4).await?;
+    let s6 = backup::inject(&mut run, f + 5).await?;
 
+    // Nobody could propose in the outage's slots, and no staker was up in the backup epoch's.
+    let down: Vec<u64> = s5.slots.iter().chain(&s6.slots).copied().collect();
     let mut after_outage = None;
     let mut turns = turns::Turns::default();
     loop {
-        restarts::ensure_sequencer_not_stuck(&run, &s3, &mut turns, &s5.slots).await?;
-        reorg::ensure_victim_not_stuck(&run, &s4, &mut turns, &s5.slots).await?;
+        restarts::ensure_sequencer_not_stuck(&run, &s3, &mut turns, &down).await?;
+        reorg::ensure_victim_not_stuck(&run, &s4, &mut turns, &down).await?;
         if after_outage.is_none() {
             if let Some(proposal) = outage::first_proposal_after(&run, &s5) {
                 let epoch = run.l1.epoch_of(proposal.slot);
@@ -142,6 +149,14 @@ async fn run_scenarios(devnet: &mut Devnet) -> eyre::Result<()> {
                 after_outage.is_some_and(|e| run.history.proven(e).is_some()),
                 "the proof of the first epoch with a block after the outage".to_owned(),
             ),
+            (
+                run.history.proven(f + 5).is_some(),
+                format!("the proof of the backup epoch {}", f + 5),
+            ),
+            (
+                backup::sequencers_proposed_again(&run, &s6),
+                "a proposal of the sequencers after they came back".to_owned(),
+            ),
         ]
         .into_iter()
         .filter(|(done, _)| !done)
@@ -161,7 +176,8 @@ async fn run_scenarios(devnet: &mut Devnet) -> eyre::Result<()> {
     restarts::check(&run, &s3).await?;
     reorg::check(&run, &s4).await?;
     outage::check(&run, &s5).await?;
-    check_single_claims(&run).await?;
+    backup::check(&run, &s6).await?;
+    check_claims(&run).await?;
     run.devnet.check()?;
     run.say(format!(
         "ok: every process is alive; {:.0} s from the devnet start",
@@ -197,15 +213,12 @@ async fn print_slots(run: &Run<'_>, first: u64) -> eyre::Result<()> {
             .iter()
             .filter(|p| p.slot == slot)
             .map(|p| {
-                let rank = ranking
-                    .iter()
-                    .position(|a| *a == p.proposer)
-                    .map_or(0, |r| r + 1);
-                format!(
-                    "block {} by {} (rank {rank})",
-                    p.block,
-                    run.name(p.proposer)
-                )
+                let place = match ranking.iter().position(|a| *a == p.proposer) {
+                    _ if p.backup => "backup mode".to_owned(),
+                    Some(rank) => format!("rank {}", rank + 1),
+                    None => "not ranked".to_owned(),
+                };
+                format!("block {} by {} ({place})", p.block, run.name(p.proposer))
             })
             .collect();
         eprintln!(
@@ -221,8 +234,16 @@ async fn print_slots(run: &Run<'_>, first: u64) -> eyre::Result<()> {
     Ok(())
 }
 
-/// On the final L1 chain, no epoch has more than one `EpochProofRightClaimed`.
-async fn check_single_claims(run: &Run<'_>) -> eyre::Result<()> {
+/// On the final L1 chain, no epoch has more than one `EpochProofRightClaimed`, and no claimed
+/// prover was slashed (every fault was survived without losing a proof).
+async fn check_claims(run: &Run<'_>) -> eyre::Result<()> {
+    if let Some((epoch, slash)) = run.history.slashes().first() {
+        bail!(
+            "{} was slashed {} for epoch {epoch}",
+            run.name(slash.prover),
+            slash.bond
+        );
+    }
     let (latest, _) = run.l1.latest().await?;
     let mut claims: BTreeMap<u64, usize> = BTreeMap::new();
     for log in run

@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use eyre::{ensure, eyre};
 
-use crate::{broker::read_metric, history::Proposal, run::Run};
+use fernet_devnet::history::Proposal;
+
+use crate::{broker::read_metric, run::Run};
 
 /// The node's counter of failed follower steps.
 const ERRORS_METRIC: &str = "fernet_node_follower_errors_total";

@@ -8,7 +8,9 @@ use std::time::Instant;
 use alloy::{primitives::TxHash, providers::Provider};
 use eyre::{bail, ensure, eyre};
 
-use crate::{broker::read_metric, history::Proposal, run::Run, turns::Turns};
+use fernet_devnet::history::Proposal;
+
+use crate::{broker::read_metric, run::Run, turns::Turns};
 
 /// The node's counter of handled reorgs.
 const REORGS_METRIC: &str = "fernet_node_l1_reorgs_total";
@@ -66,7 +68,7 @@ pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<Reorg>
         .provider()
         .raw_request("evm_setTime".into(), [now])
         .await?;
-    run.history.rewind(dropped.l1_block);
+    // (The history notices the reorg at its next update and reads the new blocks again.)
     let rolled_back = Instant::now();
     run.say(format!(
         "S4: L1 rolled back {depth} blocks (from L1 block {}): block {} of slot {slot} by {} is gone",

@@ -8,18 +8,18 @@ use std::{
 
 use alloy::primitives::{Address, U256};
 use eyre::{bail, eyre};
-use fernet_devnet::{Devnet, L1};
+use fernet_devnet::{
+    history::{History, Proven},
+    Devnet, L1,
+};
 use fernet_node::NodeClient;
 
-use crate::{
-    broker::Broker,
-    history::{History, Proven},
-};
+use crate::broker::Broker;
 
 /// How often the run polls L1, the logs and the services.
 const POLL: Duration = Duration::from_millis(500);
 
-/// The whole run must finish within this (about 80 s to the first block, then 5 to 6 epochs of
+/// The whole run must finish within this (about 80 s to the first block, then 7 to 8 epochs of
 /// 40 s; the margin covers a slow machine).
 const RUN_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use alloy::primitives::Address;
 use eyre::bail;
 
-use crate::{history::Proposal, run::Run};
+use fernet_devnet::history::Proposal;
+
+use crate::run::Run;
 
 /// Turns a live sequencer may miss before it counts as stuck (one may be lost to a slow machine).
 const TOLERATED_MISSES: usize = 1;

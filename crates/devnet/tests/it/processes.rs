@@ -15,7 +15,7 @@ use super::free_port;
 
 const STAND_IN: &str = r#"#!/bin/sh
 echo "args: $*"
-env | grep -E '^(ETHEREUM_HOST|L1_CHAIN_ID|DEPLOYMENT_FILE|DATA_DIRECTORY|AZTEC_PORT|NODE_PEERS|SEQ_PUBLISHER_PRIVATE_KEY|PROVER_[A-Z_]*|QUOTE_PROVIDER_URL|AZTEC_NODE_URL|EXTRA)=' | sort
+env | grep -E '^(ETHEREUM_HOST|L1_CHAIN_ID|DEPLOYMENT_FILE|DATA_DIRECTORY|AZTEC_PORT|NODE_PEERS|SEQ_PUBLISHER_PRIVATE_KEY|SEQ_BACKUP_[A-Z_]*|PROVER_[A-Z_]*|QUOTE_PROVIDER_URL|AZTEC_NODE_URL|EXTRA)=' | sort
 port="${AZTEC_PORT:-$PROVER_BROKER_PORT}"
 if [ -n "$port" ]; then
   mkdir -p "$DATA_DIRECTORY" && touch "$DATA_DIRECTORY/health"
@@ -67,6 +67,8 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
         broker_port: free_port(),
         sequencer_base_port: free_port(),
         prover_base_port: free_port(),
+        backup_proposer: true,
+        backup_proposer_port: free_port(),
         traffic_interval: Duration::from_secs(1),
         bin_dir: Some(bin_dir),
         quote_provider_url: Some("http://127.0.0.1:1/quote".into()),
@@ -82,6 +84,7 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
             "node",
             "sequencer-1",
             "sequencer-2",
+            "backup-proposer",
             "prover-1",
             "traffic"
         ]
@@ -105,11 +108,33 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
         "{sequencer}"
     );
     assert!(sequencer.contains("L1_CHAIN_ID=31337\n"), "{sequencer}");
+    let backup_url = urls
+        .backup_proposer
+        .clone()
+        .ok_or_else(|| eyre::eyre!("no backup proposer URL"))?;
     let node = log_with(&devnet, "node", "NODE_PEERS").await;
     assert!(
-        node.contains(&format!("NODE_PEERS={}\n", urls.sequencers.join(","))),
+        node.contains(&format!(
+            "NODE_PEERS={},{backup_url}\n",
+            urls.sequencers.join(",")
+        )),
         "{node}"
     );
+    let backup = log_with(&devnet, "backup-proposer", "SEQ_BACKUP_ONLY").await;
+    for expected in [
+        "SEQ_BACKUP_ONLY=true".to_owned(),
+        format!("SEQ_BACKUP_BROKER_HOST={}", urls.broker),
+        format!(
+            "SEQ_PUBLISHER_PRIVATE_KEY={}",
+            accounts.backup_proposer.private_key_hex()
+        ),
+        format!("NODE_PEERS={}", urls.node),
+    ] {
+        assert!(
+            backup.contains(&format!("{expected}\n")),
+            "{expected} in {backup}"
+        );
+    }
     let prover = log_with(&devnet, "prover-1", "PROVER_COORDINATION_NODE_URL").await;
     for expected in [
         format!(

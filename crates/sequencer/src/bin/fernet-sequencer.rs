@@ -19,6 +19,7 @@ use tracing::info;
 #[tokio::main]
 async fn main() -> eyre::Result<()> {
     let args = SequencerArgs::parse();
+    args.validate()?;
     fernet_cli::logging::init()?;
     let signer: PrivateKeySigner = args
         .private_key
@@ -28,18 +29,22 @@ async fn main() -> eyre::Result<()> {
     let address = signer.address();
     let node = Arc::new(Node::start(args.node.clone().into_config("sequencer")).await?);
     let provider = node.l1.signing_provider(signer);
-    let registration = ensure_registered(
-        &provider,
-        node.l1.deployment.staking.address,
-        address,
-        args.stake.map(|amount| amount.0),
-    )
-    .await?;
-    info!(
-        sequencer = %address,
-        activation_epoch = registration.activation_epoch,
-        "sequencer ready"
-    );
+    if args.backup_only {
+        info!(sequencer = %address, "backup-only sequencer ready: fills empty slots in backup mode");
+    } else {
+        let registration = ensure_registered(
+            &provider,
+            node.l1.deployment.staking.address,
+            address,
+            args.stake.map(|amount| amount.0),
+        )
+        .await?;
+        info!(
+            sequencer = %address,
+            activation_epoch = registration.activation_epoch,
+            "sequencer ready"
+        );
+    }
     let config = SequencerConfig {
         address,
         upgrade_payload: args.upgrade_payload.unwrap_or_default(),
@@ -55,6 +60,7 @@ async fn main() -> eyre::Result<()> {
                 Duration::from_secs(args.backup_proof_timeout_secs),
             )
         }),
+        backup_only: args.backup_only,
     };
     let sequencer = Sequencer::new(node.clone(), provider, config, Box::new(CheapestQuote));
     tokio::select! {

@@ -1,0 +1,235 @@
+//! The rollup's events read incrementally from L1 and kept in L1 order, for checks over a whole
+//! run (the end-to-end and fault-injection tests): what was proposed, claimed, proven, pruned
+//! and slashed. [`History::update`] notices when L1 reorganised blocks it had read and reads
+//! the replacements.
+
+use alloy::primitives::{Address, TxHash, B256, U256};
+use fernet_bindings::Rollup::RollupEvents;
+
+use crate::{
+    l1::{L1Event, L1},
+    Result,
+};
+
+/// A proposal as the current L1 chain holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Proposal {
+    /// The L2 block number.
+    pub block: u64,
+    /// Its slot.
+    pub slot: u64,
+    /// Who sent it.
+    pub proposer: Address,
+    /// Whether it came in backup mode, with its proof.
+    pub backup: bool,
+    /// The L1 block that holds it.
+    pub l1_block: u64,
+    /// That L1 block's timestamp.
+    pub timestamp: u64,
+    /// The L1 transaction.
+    pub tx_hash: TxHash,
+}
+
+/// An accepted epoch proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Proven {
+    /// The first block it proves.
+    pub from_block: u64,
+    /// The last block it proves.
+    pub to_block: u64,
+    /// The prover paid for it.
+    pub prover: Address,
+    /// Who submitted it.
+    pub submitter: Address,
+    /// The L1 block that holds it.
+    pub l1_block: u64,
+    /// That L1 block's timestamp.
+    pub timestamp: u64,
+}
+
+/// A claim of an epoch's proof right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    /// The prover whose quote was claimed.
+    pub prover: Address,
+    /// The L1 block that holds it.
+    pub l1_block: u64,
+}
+
+/// A slash of a claimed prover's bond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slash {
+    /// The slashed prover.
+    pub prover: Address,
+    /// The bond it lost.
+    pub bond: U256,
+    /// The L1 block that holds it.
+    pub l1_block: u64,
+}
+
+/// The rollup's events read so far, in L1 order, each list by epoch where it has one.
+#[derive(Debug, Default)]
+pub struct History {
+    next_block: u64,
+    /// The hash of the last L1 block of each update, oldest first: a reorganisation started
+    /// after the newest of them L1 still holds.
+    heads: Vec<(u64, B256)>,
+    proposals: Vec<Proposal>,
+    proven: Vec<(u64, Proven)>,
+    claims: Vec<(u64, Claim)>,
+    pruned: Vec<(u64, u64)>,
+    slashes: Vec<(u64, Slash)>,
+}
+
+fn small(value: U256) -> u64 {
+    value.saturating_to()
+}
+
+impl History {
+    /// Reads the events of the L1 blocks not read yet, after forgetting those of blocks L1
+    /// reorganised away.
+    pub async fn update(&mut self, l1: &L1) -> Result<()> {
+        self.rewind_reorganised(l1).await?;
+        let (latest, _) = l1.latest().await?;
+        if latest < self.next_block {
+            return Ok(());
+        }
+        // Taken before the events: a reorg while they are read changes it, and the next update
+        // reads those blocks again.
+        let Some(head) = l1.block_hash(latest).await? else {
+            return Ok(());
+        };
+        for log in l1.events(self.next_block, latest).await? {
+            let L1Event::Rollup(event) = log.event else {
+                continue;
+            };
+            let l1_block = log.l1_block;
+            match event {
+                RollupEvents::BlockProposed(e) => self.proposals.push(Proposal {
+                    block: small(e.blockNumber),
+                    slot: small(e.slot),
+                    proposer: e.proposer,
+                    backup: e.backup,
+                    l1_block,
+                    timestamp: log.timestamp,
+                    tx_hash: log.tx_hash,
+                }),
+                RollupEvents::EpochProven(e) => self.proven.push((
+                    small(e.epoch),
+                    Proven {
+                        from_block: small(e.fromBlock),
+                        to_block: small(e.toBlock),
+                        prover: e.prover,
+                        submitter: e.submitter,
+                        l1_block,
+                        timestamp: log.timestamp,
+                    },
+                )),
+                RollupEvents::EpochProofRightClaimed(e) => self.claims.push((
+                    small(e.epoch),
+                    Claim {
+                        prover: e.prover,
+                        l1_block,
+                    },
+                )),
+                RollupEvents::BlocksPruned(e) => self.pruned.push((small(e.epoch), l1_block)),
+                RollupEvents::ProverSlashed(e) => self.slashes.push((
+                    small(e.epoch),
+                    Slash {
+                        prover: e.prover,
+                        bond: e.bondAmount,
+                        l1_block,
+                    },
+                )),
+                _ => {}
+            }
+        }
+        self.heads.push((latest, head));
+        self.next_block = latest + 1;
+        Ok(())
+    }
+
+    /// Finds the newest head L1 still holds and forgets everything read after it: a reorg of
+    /// L1 replaced those blocks, and the next read takes the new ones.
+    async fn rewind_reorganised(&mut self, l1: &L1) -> Result<()> {
+        let mut kept = self.heads.len();
+        while kept > 0 {
+            let (number, hash) = self.heads[kept - 1];
+            if l1.block_hash(number).await? == Some(hash) {
+                break;
+            }
+            kept -= 1;
+        }
+        if kept == self.heads.len() {
+            return Ok(());
+        }
+        self.heads.truncate(kept);
+        let from = self.heads.last().map_or(0, |(number, _)| number + 1);
+        self.proposals.retain(|p| p.l1_block < from);
+        self.proven.retain(|(_, p)| p.l1_block < from);
+        self.claims.retain(|(_, c)| c.l1_block < from);
+        self.pruned.retain(|(_, l1_block)| *l1_block < from);
+        self.slashes.retain(|(_, s)| s.l1_block < from);
+        self.next_block = self.next_block.min(from);
+        Ok(())
+    }
+
+    /// Every proposal, in L1 order (replaced ones included).
+    pub fn proposals(&self) -> &[Proposal] {
+        &self.proposals
+    }
+
+    /// The proposal each slot ended with (the last one: a replacement outscores what it
+    /// replaces), in slot order.
+    pub fn canonical_proposals(&self) -> impl Iterator<Item = &Proposal> {
+        let mut by_slot = std::collections::BTreeMap::new();
+        for proposal in &self.proposals {
+            by_slot.insert(proposal.slot, proposal);
+        }
+        by_slot.into_values()
+    }
+
+    /// The proof of `epoch`, if it landed.
+    pub fn proven(&self, epoch: u64) -> Option<&Proven> {
+        first_of(&self.proven, epoch)
+    }
+
+    /// The proven epochs, in L1 order.
+    pub fn proven_epochs(&self) -> impl Iterator<Item = (u64, &Proven)> {
+        self.proven.iter().map(|(epoch, proven)| (*epoch, proven))
+    }
+
+    /// The (first) claim of `epoch`.
+    pub fn claim(&self, epoch: u64) -> Option<&Claim> {
+        first_of(&self.claims, epoch)
+    }
+
+    /// The slash of `epoch`'s claimed prover, if it was slashed.
+    pub fn slash(&self, epoch: u64) -> Option<&Slash> {
+        first_of(&self.slashes, epoch)
+    }
+
+    /// Every slash of a claimed prover's bond, with its epoch, in L1 order.
+    pub fn slashes(&self) -> &[(u64, Slash)] {
+        &self.slashes
+    }
+
+    /// Whether blocks of `epoch` were pruned.
+    pub fn pruned(&self, epoch: u64) -> bool {
+        self.pruned.iter().any(|(e, _)| *e == epoch)
+    }
+
+    /// The epoch of the first block an elected sequencer proposed (backup blocks, which fill
+    /// the slots before any sequencer may propose, aside), if any.
+    pub fn first_epoch(&self, l1: &L1) -> Option<u64> {
+        self.proposals
+            .iter()
+            .find(|p| !p.backup)
+            .map(|p| l1.epoch_of(p.slot))
+    }
+}
+
+/// The first entry of `epoch` in an L1-ordered list.
+fn first_of<T>(entries: &[(u64, T)], epoch: u64) -> Option<&T> {
+    entries.iter().find(|(e, _)| *e == epoch).map(|(_, t)| t)
+}
