@@ -10,7 +10,7 @@ use fernet_node::NodeArgs;
 /// Runs an L2 node and the sequencer duties of one staker: registers its stake, proposes when
 /// it is the highest-ranked live sequencer of a slot, claims the cheapest epoch proof quote,
 /// votes for an upgrade payload, and submits backup blocks (with a proof from a broker) when a
-/// slot stays empty.
+/// slot stays empty. With `--backup-only` it does the last alone, without a stake.
 #[derive(Debug, Parser)]
 #[command(name = "fernet-sequencer", version)]
 pub struct SequencerArgs {

@@ -10,7 +10,8 @@
 //!   fingerprint the rollup checks;
 //! - [`quotes`]: the cheapest claimable epoch proof quote (a [`quotes::QuotePolicy`] hook and an
 //!   optional external quote provider), claimed during the claim window;
-//! - [`backup`]: when a slot stays empty, a block with its own proof (from a broker);
+//! - [`backup`]: when a slot stays empty, a block with its own proof (from a broker); a
+//!   sequencer started with `--backup-only` has no stake and does only this;
 //! - [`sequencer`]: the slot loop that runs them, voting for the configured upgrade payload in
 //!   every proposal.
 
