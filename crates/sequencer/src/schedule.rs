@@ -4,8 +4,10 @@
 //! as soon as the slot starts; rank `r` waits `r` steps and proposes only if the slot is still
 //! empty, so a silent top-ranked sequencer is replaced by the next live one late in the window,
 //! while a live top-ranked one is never raced (a later, lower-scoring proposal would revert with
-//! `Rollup__ScoreTooLow` anyway). After the proposal window, the same stagger orders the fallback
-//! duties: claiming a quote nobody claimed and backup blocks.
+//! `Rollup__ScoreTooLow` anyway). A sequencer that (re)starts mid-slot proposes at once if its
+//! turn has passed, and not at all once the window cannot take its transaction any more. After
+//! the proposal window, the same stagger orders the fallback duties: claiming a quote nobody
+//! claimed and backup blocks.
 
 use std::time::Duration;
 
@@ -21,10 +23,13 @@ pub struct SlotSchedule {
 }
 
 impl SlotSchedule {
-    /// Offset from the slot's start at which `rank` proposes, or `None` when its turn would come
-    /// too late for the transaction to land inside the proposal window.
-    pub fn proposal_offset(&self, rank: usize) -> Option<Duration> {
-        let offset = self.step.checked_mul(u32::try_from(rank).ok()?)?;
+    /// Offset from the slot's start at which `rank` proposes, for a sequencer that looks at the
+    /// slot `elapsed` into it: its turn, or at once when the turn has passed (a sequencer that
+    /// just started); `None` when that is too late for the transaction to land inside the
+    /// proposal window.
+    pub fn proposal_offset(&self, rank: usize, elapsed: Duration) -> Option<Duration> {
+        let turn = self.step.checked_mul(u32::try_from(rank).ok()?)?;
+        let offset = turn.max(elapsed);
         (offset + self.inclusion_margin < self.proposal_window).then_some(offset)
     }
 
@@ -51,12 +56,31 @@ mod tests {
     #[test]
     fn ranks_step_in_one_after_another_while_the_window_lasts() {
         let s = schedule();
-        assert_eq!(s.proposal_offset(0), Some(Duration::ZERO));
-        assert_eq!(s.proposal_offset(1), Some(Duration::from_secs(2)));
-        assert_eq!(s.proposal_offset(3), Some(Duration::from_secs(6)));
+        let start = Duration::ZERO;
+        assert_eq!(s.proposal_offset(0, start), Some(Duration::ZERO));
+        assert_eq!(s.proposal_offset(1, start), Some(Duration::from_secs(2)));
+        assert_eq!(s.proposal_offset(3, start), Some(Duration::from_secs(6)));
         // 8 s + 1.5 s margin is past the window: rank 4 never proposes.
-        assert_eq!(s.proposal_offset(4), None);
-        assert_eq!(s.proposal_offset(usize::MAX), None);
+        assert_eq!(s.proposal_offset(4, start), None);
+        assert_eq!(s.proposal_offset(usize::MAX, start), None);
+    }
+
+    #[test]
+    fn a_sequencer_joining_mid_slot_proposes_at_once_or_not_at_all() {
+        let s = schedule();
+        // Its turn (2 s) has passed 3 s in: it proposes now, with time left to land.
+        assert_eq!(
+            s.proposal_offset(1, Duration::from_secs(3)),
+            Some(Duration::from_secs(3))
+        );
+        // A turn still ahead is kept.
+        assert_eq!(
+            s.proposal_offset(3, Duration::from_secs(3)),
+            Some(Duration::from_secs(6))
+        );
+        // 7 s in, 7 s + 1.5 s is past the 8 s window: no proposal that would revert.
+        assert_eq!(s.proposal_offset(0, Duration::from_secs(7)), None);
+        assert_eq!(s.proposal_offset(0, Duration::from_secs(30)), None);
     }
 
     #[test]

@@ -183,7 +183,7 @@ impl Sequencer {
     /// turn for a claim nobody made).
     async fn staker_duties(&self, view: &SlotView, schedule: &SlotSchedule) {
         let mut proposed = false;
-        if let Some(offset) = schedule.proposal_offset(view.rank) {
+        if let Some(offset) = schedule.proposal_offset(view.rank, elapsed_since(view.start)) {
             sleep_until_offset(view.start, offset).await;
             match self.try_propose(view).await {
                 Ok(done) => proposed = done,
@@ -427,6 +427,13 @@ pub(crate) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// Time since the UNIX time `start` (zero before it).
+fn elapsed_since(start: u64) -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH + Duration::from_secs(start))
+        .unwrap_or_default()
 }
 
 /// Sleeps until the UNIX time `timestamp` (returns at once if it has passed).
