@@ -6,10 +6,13 @@ import {RewardPool} from "../contracts/core/RewardPool.sol";
 import {Rollup} from "../contracts/core/Rollup.sol";
 import {Staking} from "../contracts/core/Staking.sol";
 import {IRollup} from "../contracts/interfaces/IRollup.sol";
+import {Constants} from "../contracts/libraries/Constants.sol";
 import {EpochProofQuote, SignedEpochProofQuote} from "../contracts/libraries/QuoteLib.sol";
 import {Epoch, Slot} from "../contracts/libraries/TimeLib.sol";
 import {DevnetToken} from "../contracts/token/DevnetToken.sol";
+import {BlockDataBuilder} from "./helpers/BlockDataBuilder.sol";
 import {CommitmentVerifier} from "./helpers/CommitmentVerifier.sol";
+import {Ranking} from "./helpers/Ranking.sol";
 import {Test} from "forge-std/Test.sol";
 
 /// @notice Shared fixture: deploys the suite with small test parameters and offers helpers to register
@@ -27,13 +30,15 @@ abstract contract Base is Test {
     uint256 internal constant ESCROW_WITHDRAWAL_DELAY = 100;
     // Rollup.
     uint256 internal constant PROPOSAL_WINDOW = 6;
-    uint256 internal constant BACKUP_WINDOW = 12;
+    /// @dev proposalWindow + backupWindow <= slotDuration: a backup block never lands in the next slot's window.
+    uint256 internal constant BACKUP_WINDOW = 6;
     uint256 internal constant CLAIM_WINDOW_SLOTS = 2;
     uint256 internal constant PROOF_WINDOW_SLOTS = 4;
     uint256 internal constant MAX_DATA_BYTES = 4096;
     uint256 internal constant BLOCK_REWARD = 10 ether;
     uint256 internal constant PROOF_SUBMISSION_REWARD = 1 ether;
     uint256 internal constant OPEN_PROVING_BPS = 2000;
+    uint256 internal constant MAX_PROVER_FEE_BPS = 5000;
     uint256 internal constant MINIMUM_PROVER_BOND = 10 ether;
     uint256 internal constant UNPROVEN_BLOCK_PENALTY = 5 ether;
     uint256 internal constant VOTE_ROUND_SIZE = 8;
@@ -62,19 +67,37 @@ abstract contract Base is Test {
         token = new DevnetToken("Fernet Staking Token", "FST");
         verifier = new CommitmentVerifier();
         _deploySuite();
-        token.mint(address(this), POOL_FUNDING);
-        token.approve(address(pool), POOL_FUNDING);
-        pool.fund(POOL_FUNDING);
+        _fundRewardPool(POOL_FUNDING);
     }
 
     function _deploySuite() internal {
+        _deploySuiteWith(_stakingConfig(), _rollupConfig());
+    }
+
+    /// @dev Deploys a fresh suite (staking, escrow, pool, rollup) with the given parameters; the pool is empty.
+    function _deploySuiteWith(Staking.Config memory stakingConfig, IRollup.Config memory rollupConfig)
+        internal
+    {
         uint256 nonce = vm.getNonce(address(this));
         address predictedRollup = vm.computeCreateAddress(address(this), nonce + 3);
-        staking = new Staking(token, predictedRollup, _stakingConfig());
+        staking = new Staking(token, predictedRollup, stakingConfig);
         escrow = new ProverEscrow(token, predictedRollup, ESCROW_WITHDRAWAL_DELAY);
         pool = new RewardPool(token, predictedRollup);
-        rollup = new Rollup(staking, escrow, pool, verifier, _rollupConfig());
+        rollup = new Rollup(staking, escrow, pool, verifier, rollupConfig);
         assertEq(address(rollup), predictedRollup, "rollup address prediction");
+    }
+
+    /// @dev Mints `amount` to this test and adds it to the pool.
+    function _fundRewardPool(uint256 amount) internal {
+        token.mint(address(this), amount);
+        token.approve(address(pool), amount);
+        pool.fund(amount);
+    }
+
+    /// @dev The smallest staking exit delay the rollup accepts with `proofWindowSlots`:
+    ///      (epochDuration + proofWindowSlots + 1) slots.
+    function _minimumExitDelay(uint256 proofWindowSlots) internal pure returns (uint256) {
+        return (EPOCH_DURATION + proofWindowSlots + 1) * SLOT_DURATION;
     }
 
     function _stakingConfig() internal view returns (Staking.Config memory) {
@@ -100,6 +123,7 @@ abstract contract Base is Test {
             blockReward: BLOCK_REWARD,
             proofSubmissionReward: PROOF_SUBMISSION_REWARD,
             openProvingBasisPointFee: OPEN_PROVING_BPS,
+            maxProverFeeBps: MAX_PROVER_FEE_BPS,
             minimumProverBond: MINIMUM_PROVER_BOND,
             unprovenBlockPenalty: UNPROVEN_BLOCK_PENALTY,
             voteRoundSize: VOTE_ROUND_SIZE,
@@ -169,21 +193,39 @@ abstract contract Base is Test {
 
     // ------------------------------------------------------------------ proposals
 
+    /// @dev The sequencers that can propose in `slot`, by score, highest first (computed off chain, as the
+    ///      Rust side does), and their scores.
+    function _ranking(uint256 slot) internal view returns (address[] memory ranked, uint256[] memory scores) {
+        return Ranking.forSlot(rollup, Slot.wrap(slot));
+    }
+
     /// @dev The highest-ranked sequencer that can propose in `slot`.
     function _topProposer(uint256 slot) internal view returns (address) {
-        (address[] memory ranked,) = rollup.rankingForSlot(Slot.wrap(slot));
+        (address[] memory ranked,) = _ranking(slot);
         require(ranked.length > 0, "no eligible proposer");
         return ranked[0];
     }
 
-    /// @dev Proposal args extending the pending tip in the current slot with `data`.
-    function _proposeArgs(bytes memory data) internal view returns (IRollup.ProposeArgs memory args) {
+    /// @dev Proposal args extending the pending tip in the current slot, with one-transaction canonical data
+    ///      derived from `tag` (distinct tags, distinct data).
+    function _proposeArgs(bytes memory tag) internal view returns (IRollup.ProposeArgs memory args) {
         uint256 tip = rollup.pendingTip();
-        return _proposeArgsAt(tip + 1, data);
+        return _proposeArgsAt(tip + 1, tag);
     }
 
-    /// @dev Proposal args for block `blockNumber` (on top of block `blockNumber - 1`) in the current slot.
-    function _proposeArgsAt(uint256 blockNumber, bytes memory data)
+    /// @dev Proposal args for block `blockNumber` (on top of block `blockNumber - 1`) in the current slot,
+    ///      with one-transaction canonical data derived from `tag`.
+    function _proposeArgsAt(uint256 blockNumber, bytes memory tag)
+        internal
+        view
+        returns (IRollup.ProposeArgs memory args)
+    {
+        return _proposeArgsWithData(blockNumber, BlockDataBuilder.fromTag(tag));
+    }
+
+    /// @dev Proposal args for block `blockNumber` in the current slot with exactly `data` (raw bytes: may be
+    ///      non-canonical, for the data checks).
+    function _proposeArgsWithData(uint256 blockNumber, bytes memory data)
         internal
         view
         returns (IRollup.ProposeArgs memory args)
@@ -206,6 +248,17 @@ abstract contract Base is Test {
         rollup.propose(args);
         (uint256[] memory inputs,) = rollup.publicInputsOf(args);
         inputsOf[args.header.blockNumber] = inputs;
+    }
+
+    /// @dev The CommitmentVerifier proof of `args` as a backup block sent by `payee` (its 6 committed words
+    ///      followed by `uint256(uint160(payee))`).
+    function _backupProof(IRollup.ProposeArgs memory args, address payee)
+        internal
+        view
+        returns (bytes memory)
+    {
+        (uint256[] memory committed,) = rollup.publicInputsOf(args);
+        return _blockProof(committed, payee);
     }
 
     /// @dev The top-ranked sequencer proposes a block with some data in the current slot.
@@ -251,8 +304,38 @@ abstract contract Base is Test {
         return SignedEpochProofQuote({quote: quote, signature: abi.encodePacked(r, s, v)});
     }
 
-    /// @dev Public inputs and proofs for blocks `from..to`, as recorded when they were proposed.
-    function _epochProof(uint256 from, uint256 to)
+    /// @dev The epoch of pending block `blockNumber`.
+    function _epochOfBlock(uint256 blockNumber) internal view returns (uint256) {
+        return Epoch.unwrap(rollup.epochAtSlot(Slot.wrap(rollup.blockLog(blockNumber).slot)));
+    }
+
+    /// @dev A block's 6 committed public inputs followed by `payee`: the 7 inputs its proof is checked against.
+    function _withPayee(uint256[] memory committed, address payee)
+        internal
+        pure
+        returns (uint256[] memory row)
+    {
+        row = new uint256[](Constants.PUBLIC_INPUTS_PER_BLOCK);
+        for (uint256 j; j < committed.length; ++j) {
+            row[j] = committed[j];
+        }
+        row[Constants.PAYEE_INPUT_INDEX] = uint256(uint160(payee));
+    }
+
+    /// @dev The proof the CommitmentVerifier accepts for a block with `committed` inputs, paying `payee`.
+    function _blockProof(uint256[] memory committed, address payee) internal view returns (bytes memory) {
+        return verifier.proofFor(_withPayee(committed, payee));
+    }
+
+    /// @dev The payee of a proof of `epoch` sent by `submitter`: the claimed prover while the claim is open.
+    function _payeeOf(uint256 epoch, address submitter) internal view returns (address) {
+        IRollup.ProofClaim memory claim = rollup.claimOf(Epoch.wrap(epoch));
+        return claim.status == IRollup.ClaimStatus.Claimed ? claim.prover : submitter;
+    }
+
+    /// @dev Public inputs (6 words per block, as recorded when proposed) and proofs naming `payee` for blocks
+    ///      `from..to`.
+    function _epochProof(uint256 from, uint256 to, address payee)
         internal
         view
         returns (uint256[] memory publicInputs, bytes memory proofs)
@@ -263,17 +346,36 @@ abstract contract Base is Test {
             for (uint256 j; j < 6; ++j) {
                 publicInputs[(n - from) * 6 + j] = row[j];
             }
-            proofs = bytes.concat(proofs, verifier.proofFor(row));
+            proofs = bytes.concat(proofs, _blockProof(row, payee));
         }
     }
 
-    /// @dev Proves the oldest unproven epoch as `submitter`.
+    /// @dev `_epochProof` for blocks `from..to` of a claimed epoch: the proofs name the claimed prover.
+    function _epochProof(uint256 from, uint256 to)
+        internal
+        view
+        returns (uint256[] memory publicInputs, bytes memory proofs)
+    {
+        uint256 epoch = _epochOfBlock(from);
+        IRollup.ProofClaim memory claim = rollup.claimOf(Epoch.wrap(epoch));
+        require(claim.status == IRollup.ClaimStatus.Claimed, "unclaimed epoch: name the payee");
+        return _epochProof(from, to, claim.prover);
+    }
+
+    /// @dev Proves the oldest unproven epoch's remaining blocks as `submitter` (payee as the rollup picks it).
     function _proveOldestEpoch(address submitter) internal returns (uint256 epoch) {
         uint256 first = rollup.provenTip() + 1;
-        epoch = rollup.blockLog(first).slot / EPOCH_DURATION;
+        epoch = _epochOfBlock(first);
         IRollup.EpochLog memory log = rollup.epochLog(Epoch.wrap(epoch));
-        uint256 last = log.firstBlock + log.blockCount - 1;
-        (uint256[] memory publicInputs, bytes memory proofs) = _epochProof(first, last);
+        _proveBlocks(submitter, log.firstBlock + log.blockCount - 1);
+    }
+
+    /// @dev Proves blocks provenTip + 1 .. `to` (a prefix of the oldest unproven epoch) as `submitter`.
+    function _proveBlocks(address submitter, uint256 to) internal {
+        uint256 first = rollup.provenTip() + 1;
+        uint256 epoch = _epochOfBlock(first);
+        (uint256[] memory publicInputs, bytes memory proofs) =
+            _epochProof(first, to, _payeeOf(epoch, submitter));
         vm.prank(submitter);
         rollup.submitEpochProof(Epoch.wrap(epoch), publicInputs, proofs);
     }

@@ -196,13 +196,21 @@ contract Staking is IStaking, Clock {
     }
 
     /// @inheritdoc IStaking
-    function membersAt(Epoch epoch) external view returns (address[] memory) {
-        return _filter(epoch, false);
+    function membersAt(Epoch epoch, uint256 start, uint256 limit)
+        external
+        view
+        returns (address[] memory members, uint256 next)
+    {
+        return _filter(epoch, start, limit, false);
     }
 
     /// @inheritdoc IStaking
-    function proposersAt(Epoch epoch) external view returns (address[] memory) {
-        return _filter(epoch, true);
+    function proposersAt(Epoch epoch, uint256 start, uint256 limit)
+        external
+        view
+        returns (address[] memory proposers, uint256 next)
+    {
+        return _filter(epoch, start, limit, true);
     }
 
     /// @inheritdoc IStaking
@@ -259,11 +267,20 @@ contract Staking is IStaking, Clock {
         return _currentEpoch().plus(SNAPSHOT_LAG + 1);
     }
 
-    function _filter(Epoch epoch, bool proposersOnly) private view returns (address[] memory selected) {
+    /// @dev The stakers of registration indices [start, min(start + limit, stakerCount())) that are members
+    ///      (or proposers) of `epoch`, and the end of that range.
+    function _filter(Epoch epoch, uint256 start, uint256 limit, bool proposersOnly)
+        private
+        view
+        returns (address[] memory selected, uint256 next)
+    {
         uint256 total = _stakerList.length;
-        selected = new address[](total);
+        // Saturating: a start past the end scans nothing, a huge limit scans to the end.
+        next = start >= total || limit >= total - start ? total : start + limit;
+        if (start > next) start = next;
+        selected = new address[](next - start);
         uint256 count;
-        for (uint256 i; i < total; ++i) {
+        for (uint256 i = start; i < next; ++i) {
             address staker = _stakerList[i];
             if (proposersOnly ? canPropose(staker, epoch) : isMember(staker, epoch)) {
                 selected[count++] = staker;

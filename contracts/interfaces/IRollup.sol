@@ -16,8 +16,12 @@ import {IStaking} from "./IStaking.sol";
 ///         proposes in opens backup mode: anyone may submit a block with its proof. A sequencer of
 ///         epoch N+1 claims one prover's signed quote for epoch N, locking the prover's bond; the epoch
 ///         proof (one Groth16 proof per block, checked in one batched pairing) must land before the
-///         proof window ends, or the unproven blocks are pruned and the bond is slashed to the
-///         sequencers whose blocks were lost. Unclaimed epochs are open: the first valid proof wins.
+///         proof window ends, or the unproven blocks are pruned and the bond is slashed, pro rata to the
+///         blocks lost, to the sequencers whose blocks were lost. The claim window is an auction: a strictly
+///         cheaper quote replaces the current claim. Unclaimed epochs are open: the first valid proof wins.
+///         Epoch proofs may prove a prefix of the unproven blocks; every proof names its payee as its last
+///         public input (the claimed prover, or the sender of an open proof), so a copied proof pays nobody
+///         but the prover that made it.
 interface IRollup is IClock {
     /// @notice Rollup parameters (every duration and amount is configurable; see docs/protocol.md).
     /// @param proposalWindow Seconds from a slot's start during which proposals are accepted.
@@ -26,10 +30,14 @@ interface IRollup is IClock {
     /// @param proofWindowSlots Slots after the end of epoch N during which its proof is accepted.
     /// @param maxDataBytes Largest block data accepted (the circuit's capacity).
     /// @param blockReward Reward per proven block, paid from the reward pool.
-    /// @param proofSubmissionReward Reward per proven epoch to whoever submits the proof.
-    /// @param openProvingBasisPointFee The prover's share of an unclaimed epoch, in basis points.
+    /// @param proofSubmissionReward Reward per proven epoch, paid once, to the payee of the proof that completes it.
+    /// @param openProvingBasisPointFee The prover's share of an unclaimed epoch, in basis points
+    ///        (at most `maxProverFeeBps`).
+    /// @param maxProverFeeBps Highest `basisPointFee` a claimable quote may ask (at most 10,000): caps what a
+    ///        sequencer colluding with a prover can divert from the other sequencers' blocks.
     /// @param minimumProverBond Smallest bond a claimable quote may offer.
-    /// @param unprovenBlockPenalty Stake slashed from the proposer of the first pruned block of an unclaimed epoch.
+    /// @param unprovenBlockPenalty Stake slashed from the proposer of the first unproven block of an unclaimed
+    ///        epoch when it is pruned (never from the proposer of a proven block; backup blocks are exempt).
     /// @param voteRoundSize Slots per upgrade-signalling round.
     /// @param voteQuorum Votes within one round that signal a payload.
     /// @param genesisStateRoot State root of block 0.
@@ -42,6 +50,7 @@ interface IRollup is IClock {
         uint256 blockReward;
         uint256 proofSubmissionReward;
         uint256 openProvingBasisPointFee;
+        uint256 maxProverFeeBps;
         uint256 minimumProverBond;
         uint256 unprovenBlockPenalty;
         uint256 voteRoundSize;
@@ -67,7 +76,8 @@ interface IRollup is IClock {
 
     /// @notice A proposal: header, block data (published in calldata) and an optional upgrade vote.
     /// @param header The block header.
-    /// @param data The block's transaction effects, as encoded by fernet-state.
+    /// @param data The block's transaction effects in the canonical version-1 encoding of fernet-state
+    ///        (checked on L1, see BlockData): version, tx count, coinbase, then 224 bytes per transaction.
     /// @param upgradePayload The upgrade the proposer signals for (address(0): no vote).
     struct ProposeArgs {
         BlockHeader header;
@@ -77,7 +87,8 @@ interface IRollup is IClock {
 
     /// @notice What the rollup keeps per block.
     /// @param stateRoot State root after the block.
-    /// @param publicInputsHash keccak256 of the block's 6 public inputs, fixed at proposal time.
+    /// @param publicInputsHash keccak256 of the block's 6 committed public inputs (all but the payee), fixed
+    ///        at proposal time.
     /// @param proposer Who proposed it (sequencer, or backup submitter).
     /// @param slot Its slot.
     /// @param backup Whether it came from backup mode (with its proof): exempt from the unproven-block penalty.
@@ -97,7 +108,9 @@ interface IRollup is IClock {
         uint32 blockCount;
     }
 
-    /// @notice Life of a claim: claimed, then exactly one of proven (bond released), slashed, cancelled.
+    /// @notice Life of a claim: claimed (possibly replaced by cheaper quotes, each replaced bond released at
+    ///         once), then exactly one of proven (the whole epoch; bond released), slashed (pro rata part of
+    ///         the bond slashed, the rest released), cancelled (an earlier epoch was pruned; bond released).
     enum ClaimStatus {
         None,
         Claimed,
@@ -107,6 +120,11 @@ interface IRollup is IClock {
     }
 
     /// @notice An accepted quote.
+    /// @param prover Who proves the epoch, and is paid for every proof of it while the claim is `Claimed`.
+    /// @param bondAmount The bond locked in the prover's escrow.
+    /// @param claimant The sequencer that claimed the quote.
+    /// @param basisPointFee The prover's share of each proven block's reward and fees, in basis points.
+    /// @param status Where the claim is in its life.
     struct ProofClaim {
         address prover;
         uint96 bondAmount;
@@ -136,7 +154,7 @@ interface IRollup is IClock {
     event UpgradeVoteCast(uint256 indexed round, address indexed payload, Slot slot, uint256 votes);
     /// @notice Emitted once per round when a payload reaches the quorum.
     event UpgradeSignalled(uint256 indexed round, address indexed payload);
-    /// @notice Emitted when `claimant` claims `prover`'s quote for `epoch`.
+    /// @notice Emitted when `claimant` claims `prover`'s quote for `epoch` (first claim or replacement).
     event EpochProofRightClaimed(
         Epoch indexed epoch,
         address indexed prover,
@@ -144,7 +162,17 @@ interface IRollup is IClock {
         uint256 bondAmount,
         uint256 basisPointFee
     );
-    /// @notice Emitted when blocks `fromBlock..toBlock` of `epoch` are proven.
+    /// @notice Emitted when a strictly cheaper quote of `prover` replaces `replacedProver`'s claim of `epoch`
+    ///         (the replaced bond is released at once; `EpochProofRightClaimed` follows for the new claim).
+    event EpochProofClaimReplaced(
+        Epoch indexed epoch,
+        address indexed replacedProver,
+        address indexed prover,
+        uint256 replacedFee,
+        uint256 basisPointFee
+    );
+    /// @notice Emitted when blocks `fromBlock..toBlock` of `epoch` are proven (`toBlock` may stop before the
+    ///         epoch's last block). `prover` is the payee the proofs name; `submitter` sent them.
     event EpochProven(
         Epoch indexed epoch,
         uint256 fromBlock,
@@ -154,7 +182,9 @@ interface IRollup is IClock {
     );
     /// @notice Emitted when unproven blocks `fromBlock..toBlock` are pruned after `epoch` missed its proof window.
     event BlocksPruned(Epoch indexed epoch, uint256 fromBlock, uint256 toBlock);
-    /// @notice Emitted when a claimed prover's bond is slashed; `perBlockShare` went to each lost block's proposer.
+    /// @notice Emitted when a claimed prover's bond is slashed: `bondAmount` is the slashed part,
+    ///         ceil(bond * unproven blocks of `epoch` / blocks of `epoch`) (the rest is released), and
+    ///         `perBlockShare` = bondAmount / pruned blocks went to each pruned block's proposer.
     event ProverSlashed(
         Epoch indexed epoch, address indexed prover, uint256 bondAmount, uint256 perBlockShare
     );
@@ -162,32 +192,60 @@ interface IRollup is IClock {
     event ClaimCancelled(Epoch indexed epoch, address indexed prover);
 
     /// @notice Proposes a block for the current slot. The caller must be able to propose in this epoch,
-    ///         and, if the slot already has a block, score strictly higher than its proposer.
+    ///         and, if the slot already has a block, score strictly higher than its proposer. `args.data`
+    ///         must be the canonical version-1 encoding, at most `maxDataBytes` long (its length is bound
+    ///         by this check, not by the fingerprint).
     /// @dev Prunes first if the oldest unproven epoch missed its proof window.
     function propose(ProposeArgs calldata args) external;
 
     /// @notice Backup mode: submits a block for `args.header.slot`, a slot in which nobody proposed,
     ///         together with its proof. Open to anyone from the end of that slot's proposal window for
-    ///         `backupWindow` seconds (never past the end of the slot's epoch), as long as no block exists
-    ///         for that slot or a later one.
-    ///         `args.upgradePayload` is ignored: the submitter was not elected, so it has no vote.
-    /// @param proof The block's Groth16 proof (256 bytes).
+    ///         `backupWindow` seconds (which ends inside the slot: `proposalWindow + backupWindow <=
+    ///         slotDuration`), as long as no block exists for that slot or a later one. The data rules are
+    ///         those of `propose`. `args.upgradePayload` is ignored: the submitter was not elected, so it has
+    ///         no vote (the previous slot's pending vote is counted, as by any later block).
+    /// @dev The proof is verified against the 6 committed public inputs followed by the payee,
+    ///      `uint256(uint160(msg.sender))`: the sender becomes the block's proposer, so a proof copied from
+    ///      the mempool and sent by another address fails with `Rollup__InvalidProof`.
+    /// @param proof The block's Groth16 proof (256 bytes), made for the sender as payee.
     function proposeWithProof(ProposeArgs calldata args, bytes calldata proof) external;
 
     /// @notice Claims the right to prove the previous epoch with `signedQuote`, locking its bond.
-    ///         Callable by any sequencer that can propose in the current epoch, during the claim window,
-    ///         once per epoch; it does not require proposing a block.
+    ///         Callable by any sequencer that can propose in the current epoch, during the claim window; it
+    ///         does not require proposing a block. The quote's fee must be at most `maxProverFeeBps`. If the
+    ///         epoch is already claimed, the quote must ask a strictly lower fee: it replaces the claim (the old
+    ///         bond is released before the new one is locked, so a prover may undercut itself).
     function claimEpochProofRight(SignedEpochProofQuote calldata signedQuote) external;
 
-    /// @notice Proves every unproven block of `epoch` (the epoch of the oldest unproven block, which must
-    ///         have ended and still be inside its proof window).
+    /// @notice Proves a prefix of the unproven blocks of `epoch` (the epoch of the oldest unproven block, which
+    ///         must have ended and still be inside its proof window): blocks provenTip + 1 onwards, one per row.
+    ///         The verifier checks each proof against the block's 6 committed words followed by the payee
+    ///         (`uint160` address): the claimed prover while the epoch's claim is `Claimed`, else the sender.
+    ///         The payee earns the prover cut of every block proven (the claim's fee, else
+    ///         `openProvingBasisPointFee`) and, if the proof completes the epoch, the submission reward; each
+    ///         block's proposer earns the rest. Completing a claimed epoch releases the bond.
     /// @param epoch The epoch being proven.
-    /// @param publicInputs 6 words per block, in block order (must match each proposal's commitment).
+    /// @param publicInputs 6 words per block, in block order, for 1 to all of the epoch's unproven blocks
+    ///        (each row must match its proposal's commitment).
     /// @param proofs One 256-byte proof per block, concatenated.
     function submitEpochProof(Epoch epoch, uint256[] calldata publicInputs, bytes calldata proofs) external;
 
-    /// @notice Prunes the unproven blocks once the oldest unproven epoch's proof window has passed.
+    /// @notice Prunes the unproven blocks once the oldest unproven epoch's proof window has passed. If that
+    ///         epoch is claimed, the bond is slashed pro rata to its unproven blocks and shared among the pruned
+    ///         blocks' proposers; if not, the proposer of the first unproven block loses
+    ///         `unprovenBlockPenalty` of its stake (unless it is a backup block). Later epochs' claims are
+    ///         cancelled, their bonds released.
+    /// @dev Residual risk of prefix proofs: a lazy open prover may prove a prefix that stops before an honest
+    ///      block, whose proposer is then penalised unless someone (itself included) proves that block before
+    ///      the deadline. Bounded by `unprovenBlockPenalty`, once per epoch.
     function prune() external;
+
+    /// @notice Writes the current epoch's randomness checkpoint (this block's prevrandao) if no call of
+    ///         this epoch wrote it yet. Anyone may call it; every other write path does the same first.
+    ///         Bots call it at the start of each epoch when nobody has, so seeds do not depend on whether
+    ///         someone happened to propose, claim or prove in an epoch.
+    /// @return written Whether this call wrote the checkpoint (false: it was already written).
+    function checkpointRandomness() external returns (bool written);
 
     /// @notice The staking contract (sequencer set).
     function staking() external view returns (IStaking);
@@ -232,13 +290,9 @@ interface IRollup is IClock {
     function seedOf(Epoch epoch) external view returns (uint256);
 
     /// @notice The score of `proposer` in `slot`: keccak256(abi.encode(seedOf(epoch of slot), slot, proposer)).
+    ///         A slot's ranking (highest score first, over `staking().proposersAt` of its epoch) is computed
+    ///         off chain from this formula.
     function scoreOf(Slot slot, address proposer) external view returns (uint256);
-
-    /// @notice Every sequencer that can propose in `slot`'s epoch, sorted by score, highest first (view only).
-    function rankingForSlot(Slot slot)
-        external
-        view
-        returns (address[] memory proposers, uint256[] memory scores);
 
     /// @notice The randomness checkpoint written in `epoch` (0 if none).
     function randomnessCheckpoint(Epoch epoch) external view returns (uint256);
@@ -246,7 +300,8 @@ interface IRollup is IClock {
     /// @notice The EIP-712 digest a prover signs for `quote`.
     function quoteDigest(EpochProofQuote calldata quote) external view returns (bytes32);
 
-    /// @notice The 6 public inputs of a proposal, as its proof must use them, and their commitment hash.
+    /// @notice The 6 committed public inputs of a proposal and their commitment hash. Its proof takes these
+    ///         words followed by the payee, `uint256(uint160(payee))` (see `Constants.PAYEE_INPUT_INDEX`).
     function publicInputsOf(ProposeArgs calldata args)
         external
         pure

@@ -89,11 +89,30 @@ interface IStaking is IClock {
     /// @notice Whether `staker` may propose or claim in `epoch`: a member that has not exited.
     function canPropose(address staker, Epoch epoch) external view returns (bool);
 
-    /// @notice The snapshotted member set of `epoch` (view only: enumerates every staker ever registered).
-    function membersAt(Epoch epoch) external view returns (address[] memory);
+    /// @notice One page of the snapshotted member set of `epoch`: the members among the stakers with
+    ///         registration indices `[start, min(start + limit, stakerCount()))`, in registration order
+    ///         (view only). Read the whole set by calling again from `next` until `next == stakerCount()`.
+    /// @param epoch The epoch whose set is read.
+    /// @param start First registration index scanned.
+    /// @param limit Most registration indices scanned (not the number returned).
+    /// @return members The members found in the scanned range.
+    /// @return next The end of the scanned range: the `start` of the next page (`stakerCount()` when done).
+    function membersAt(Epoch epoch, uint256 start, uint256 limit)
+        external
+        view
+        returns (address[] memory members, uint256 next);
 
-    /// @notice The members of `epoch` that can still propose (view only).
-    function proposersAt(Epoch epoch) external view returns (address[] memory);
+    /// @notice One page of the members of `epoch` that can still propose: those among registration
+    ///         indices `[start, min(start + limit, stakerCount()))`, in registration order (view only).
+    /// @param epoch The epoch whose proposers are read.
+    /// @param start First registration index scanned.
+    /// @param limit Most registration indices scanned (not the number returned).
+    /// @return proposers The proposers found in the scanned range.
+    /// @return next The end of the scanned range: the `start` of the next page (`stakerCount()` when done).
+    function proposersAt(Epoch epoch, uint256 start, uint256 limit)
+        external
+        view
+        returns (address[] memory proposers, uint256 next);
 
     /// @notice Number of addresses that ever registered.
     function stakerCount() external view returns (uint256);

@@ -8,9 +8,15 @@ library Constants {
     uint256 internal constant FIELD_MODULUS =
         21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_617;
 
-    /// @notice Public inputs per block proof:
-    ///         [prevStateRoot, newStateRoot, globals, dataHash, challenge, evaluation].
-    uint256 internal constant PUBLIC_INPUTS_PER_BLOCK = 6;
+    /// @notice Public inputs per block proof, as the verifier takes them:
+    ///         [prevStateRoot, newStateRoot, globals, dataHash, challenge, evaluation, payee].
+    uint256 internal constant PUBLIC_INPUTS_PER_BLOCK = 7;
+    /// @notice Public inputs a proposal commits to (the first 6, known at proposal time) and callers pass
+    ///         per block to `submitEpochProof`; L1 appends the payee itself.
+    uint256 internal constant COMMITTED_INPUTS_PER_BLOCK = 6;
+    /// @notice Index of the payee input, `uint256(uint160(address))` of whoever is paid for the proof: a
+    ///         proof copied by another sender fails verification.
+    uint256 internal constant PAYEE_INPUT_INDEX = 6;
 
     /// @notice `globals = blockNumber | slot << 64 | totalFees << 128`.
     uint256 internal constant GLOBALS_SLOT_SHIFT = 64;
@@ -23,6 +29,19 @@ library Constants {
 
     /// @notice Bytes of block data per field element of the fingerprint evaluation.
     uint256 internal constant DATA_CHUNK_BYTES = 31;
+
+    /// @notice Version byte (byte 0) of the only block data encoding L1 accepts.
+    uint256 internal constant DATA_VERSION = 1;
+    /// @notice Block data header: version (byte 0), big-endian uint32 tx count (bytes 1..5), coinbase (5..25).
+    uint256 internal constant DATA_HEADER_BYTES = 25;
+    /// @notice Bytes per transaction effect: 7 field elements of 32 bytes, the first one the fee.
+    uint256 internal constant TX_EFFECT_BYTES = 224;
+    /// @notice Largest fee of one transaction (the circuit range-checks it to 64 bits).
+    uint256 internal constant MAX_FEE = 2 ** 64 - 1;
+
+    /// @notice Upper bound of the proof window, in epochs: a proposer's stake must stay slashable (exit
+    ///         delay) until a prune can run, so the window cannot grow without bound.
+    uint256 internal constant MAX_PROOF_WINDOW_EPOCHS = 4;
 
     /// @notice 100 % in basis points.
     uint256 internal constant BASIS_POINTS = 10_000;

@@ -68,6 +68,13 @@ library Errors {
     error Rollup__FeesTooLarge(uint256 maximum, uint256 actual);
     /// @notice The block data exceeds the maximum the circuit accepts.
     error Rollup__DataTooLarge(uint256 maximum, uint256 actual);
+    /// @notice The block data is not as long as its header says (or shorter than the header itself).
+    error Rollup__DataLengthMismatch(uint256 expected, uint256 actual);
+    /// @notice The block data's version byte is not the one encoding L1 accepts.
+    error Rollup__UnsupportedDataVersion(uint256 expected, uint256 actual);
+    /// @notice A transaction word of the block data is not canonical: not a field element, or a fee >= 2^64.
+    ///         `offset` is the word's byte offset in the data.
+    error Rollup__NonCanonicalDataWord(uint256 offset, uint256 word);
     /// @notice Backup mode for `slot` is not open at this time.
     error Rollup__BackupWindowClosed(Slot slot, uint256 opensAt, uint256 closesAt, uint256 now_);
     /// @notice Backup mode only fills a slot with no block (and none after it).
@@ -82,7 +89,7 @@ library Errors {
     error Rollup__QuoteExpired(Slot validUntilSlot, Slot currentSlot);
     /// @notice The quote names another rollup.
     error Rollup__QuoteForOtherRollup(address expected, address actual);
-    /// @notice The quote's fee is above 100 %.
+    /// @notice The quote's fee is above the rollup's `maxProverFeeBps`.
     error Rollup__InvalidBasisPointFee(uint256 maximum, uint256 actual);
     /// @notice The quote's bond is below the protocol minimum.
     error Rollup__BondTooSmall(uint256 minimum, uint256 actual);
@@ -90,8 +97,9 @@ library Errors {
     error Rollup__InvalidQuoteSignature(address prover, address recovered);
     /// @notice Only an eligible sequencer of the current epoch may claim.
     error Rollup__ClaimantNotEligible(address claimant, Epoch epoch);
-    /// @notice The epoch already has a claim.
-    error Rollup__EpochAlreadyClaimed(Epoch epoch, address prover);
+    /// @notice The epoch already has a claim whose fee the quote does not strictly undercut (the claim window
+    ///         is an auction: only a cheaper quote replaces the current claim).
+    error Rollup__QuoteNotCheaper(Epoch epoch, uint256 currentFee, uint256 offeredFee);
     /// @notice The epoch has no unproven block.
     error Rollup__NothingToProve(Epoch epoch);
 
@@ -100,8 +108,9 @@ library Errors {
     error Rollup__EpochNotEnded(Epoch epoch, Epoch currentEpoch);
     /// @notice The epoch's proof window has closed; it can only be pruned.
     error Rollup__ProofWindowClosed(Epoch epoch, Slot deadlineSlot, Slot currentSlot);
-    /// @notice The public inputs do not have one fixed-size row per block.
-    error Rollup__InvalidPublicInputsLength(uint256 expected, uint256 actual);
+    /// @notice The public inputs are not 1 to `maxRows` rows of `rowWords` words (`maxRows`: the epoch's blocks
+    ///         from the oldest unproven one on).
+    error Rollup__InvalidPublicInputsLength(uint256 rowWords, uint256 maxRows, uint256 actualWords);
     /// @notice A block's public inputs differ from what its proposal committed to.
     error Rollup__PublicInputsMismatch(uint256 blockNumber, bytes32 expected, bytes32 actual);
     /// @notice The verifier rejected the proof.

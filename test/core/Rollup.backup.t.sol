@@ -5,9 +5,11 @@ import {IRollup} from "../../contracts/interfaces/IRollup.sol";
 import {Errors} from "../../contracts/libraries/Errors.sol";
 import {Slot} from "../../contracts/libraries/TimeLib.sol";
 import {Base} from "../Base.t.sol";
+import {BlockDataBuilder} from "../helpers/BlockDataBuilder.sol";
 
 /// @notice Backup mode: a slot nobody proposed in accepts a block with its proof from anyone, after the
-///         slot's proposal window and for `backupWindow` seconds, as long as no block exists at or after it.
+///         slot's proposal window and for `backupWindow` seconds (inside the slot), as long as no block
+///         exists at or after it. The proof names its sender as payee.
 contract RollupBackupTest is Base {
     /// @dev The slot left empty in every test (first slot of epoch 2, when the sequencers are active).
     uint256 internal slot;
@@ -29,9 +31,9 @@ contract RollupBackupTest is Base {
         args.header.slot = Slot.wrap(slot_);
     }
 
+    /// @dev The proof of `args` made for `anyone`, the submitter of these tests.
     function _proofOf(IRollup.ProposeArgs memory args) internal view returns (bytes memory) {
-        (uint256[] memory inputs,) = rollup.publicInputsOf(args);
-        return verifier.proofFor(inputs);
+        return _backupProof(args, anyone);
     }
 
     function _expectBackupRevert(IRollup.ProposeArgs memory args, bytes memory proof, bytes memory err)
@@ -46,7 +48,7 @@ contract RollupBackupTest is Base {
         vm.warp(_slotStart(slot) + PROPOSAL_WINDOW);
         IRollup.ProposeArgs memory args = _backupArgs(slot, "backup data");
         (uint256[] memory inputs, bytes32 commitment) = rollup.publicInputsOf(args);
-        bytes memory proof = verifier.proofFor(inputs);
+        bytes memory proof = _proofOf(args);
         assertEq(staking.stakerInfo(anyone).activationEpoch, 0, "submitter is not a staker");
 
         vm.expectEmit(address(rollup));
@@ -84,7 +86,68 @@ contract RollupBackupTest is Base {
         _expectBackupRevert(
             args, new bytes(256), abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, 1, 1)
         );
+        // A proof over the 6 committed words alone (no payee) does not verify either.
+        (uint256[] memory committed,) = rollup.publicInputsOf(args);
+        _expectBackupRevert(
+            args,
+            verifier.proofFor(committed),
+            abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, 1, 1)
+        );
         assertEq(rollup.pendingTip(), 0, "nothing appended");
+    }
+
+    /// Attack (issue 10, finding 2): B copies A's backup block and proof from the mempool and front-runs
+    /// it, to be recorded as the block's proposer (and paid as such). The proof names A as its payee, so it
+    /// does not verify for B; A's own transaction still lands.
+    function test_proposeWithProof_attack_copiedProofFailsForAnotherSender() public {
+        address alice = makeAddr("alice");
+        address bob = makeAddr("bob");
+        vm.warp(_slotStart(slot) + PROPOSAL_WINDOW);
+        IRollup.ProposeArgs memory args = _backupArgs(slot, "alice's block");
+        bytes memory aliceProof = _backupProof(args, alice);
+
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, 1, 1));
+        vm.prank(bob);
+        rollup.proposeWithProof(args, aliceProof);
+        assertEq(rollup.pendingTip(), 0, "bob's copy rejected");
+
+        vm.prank(alice);
+        rollup.proposeWithProof(args, aliceProof);
+        assertEq(rollup.blockLog(1).proposer, alice, "alice's block, alice as proposer");
+        assertTrue(rollup.blockLog(1).backup, "backup block");
+    }
+
+    /// @dev Whoever the prover named and whoever sends: the proof verifies iff they are the same address.
+    function testFuzz_proposeWithProof_verifiesIffSenderIsThePayee(address payee, address sender) public {
+        vm.assume(sender != address(0));
+        vm.warp(_slotStart(slot) + PROPOSAL_WINDOW);
+        IRollup.ProposeArgs memory args = _backupArgs(slot, "backup data");
+        bytes memory proof = _backupProof(args, payee);
+        if (payee != sender) {
+            vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, 1, 1));
+        }
+        vm.prank(sender);
+        rollup.proposeWithProof(args, proof);
+        assertEq(rollup.pendingTip(), payee == sender ? 1 : 0, "appended iff the sender is the payee");
+    }
+
+    function test_proposeWithProof_verifiesIffSenderIsThePayee_concrete() public {
+        testFuzz_proposeWithProof_verifiesIffSenderIsThePayee(makeAddr("a"), makeAddr("b"));
+        testFuzz_proposeWithProof_verifiesIffSenderIsThePayee(makeAddr("a"), makeAddr("a"));
+    }
+
+    /// Attack (issue 10, finding 1): the backup path applies the same data rules as `propose`: data with
+    /// trailing zero bytes appended is rejected even with a valid proof for exactly those bytes.
+    function test_proposeWithProof_attack_nonCanonicalDataReverts() public {
+        vm.warp(_slotStart(slot) + PROPOSAL_WINDOW);
+        bytes memory data = bytes.concat(BlockDataBuilder.build(1, 3), new bytes(2));
+        IRollup.ProposeArgs memory args = _proposeArgsWithData(1, data);
+        args.header.slot = Slot.wrap(slot);
+        _expectBackupRevert(
+            args,
+            _proofOf(args),
+            abi.encodeWithSelector(Errors.Rollup__DataLengthMismatch.selector, data.length - 2, data.length)
+        );
     }
 
     function test_proposeWithProof_revertsDuringProposalWindow() public {
@@ -119,8 +182,9 @@ contract RollupBackupTest is Base {
 
         // The window's last second still accepts it.
         vm.warp(closesAt - 1);
+        bytes memory proof = _proofOf(args);
         vm.prank(anyone);
-        rollup.proposeWithProof(args, _proofOf(args));
+        rollup.proposeWithProof(args, proof);
         assertEq(rollup.blockLog(1).slot, slot, "accepted in the last second");
     }
 
@@ -133,16 +197,28 @@ contract RollupBackupTest is Base {
         );
     }
 
-    function test_proposeWithProof_revertsWhenALaterSlotHasABlock() public {
-        // Slot stays empty; the next slot gets a block while the slot's backup window is still open.
-        _warpToSlot(slot + 1);
+    /// Attack (issue 10, finding 6): a backup submitter waits for the next slot's proposal window, so its
+    /// block (for the empty slot) lands before the next slot's elected proposer and takes its parent. The
+    /// backup window now ends inside its slot (proposalWindow + backupWindow <= slotDuration).
+    function test_proposeWithProof_attack_cannotLandInTheNextSlotsProposalWindow() public {
+        uint256 opensAt = _slotStart(slot) + PROPOSAL_WINDOW;
+        uint256 closesAt = opensAt + BACKUP_WINDOW;
+        assertLe(closesAt, _slotStart(slot + 1), "the backup window ends with its slot");
+        IRollup.ProposeArgs memory args = _backupArgs(slot, "late backup");
+        bytes memory proof = _proofOf(args);
+
+        for (uint256 t = _slotStart(slot + 1); t < _slotStart(slot + 1) + PROPOSAL_WINDOW; ++t) {
+            vm.warp(t);
+            _expectBackupRevert(
+                args,
+                proof,
+                abi.encodeWithSelector(Errors.Rollup__BackupWindowClosed.selector, slot, opensAt, closesAt, t)
+            );
+        }
+        // The next slot's proposer builds on the parent it expects.
         _proposeTop();
-        IRollup.ProposeArgs memory args = _backupArgs(slot, "backup");
-        vm.warp(_slotStart(slot + 1) + 1);
-        assertLt(block.timestamp, _slotStart(slot) + PROPOSAL_WINDOW + BACKUP_WINDOW, "backup window open");
-        _expectBackupRevert(
-            args, _proofOf(args), abi.encodeWithSelector(Errors.Rollup__SlotNotEmpty.selector, slot, slot + 1)
-        );
+        assertEq(rollup.blockLog(1).slot, slot + 1, "the elected proposer's block");
+        assertFalse(rollup.blockLog(1).backup, "not a backup block");
     }
 
     function test_proposeWithProof_nextSlotBuildsOnTheBackupBlock() public {

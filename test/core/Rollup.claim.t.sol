@@ -18,6 +18,9 @@ contract RollupClaimTest is Base {
     uint256 internal constant DEPOSIT = 50 ether;
     uint256 internal constant BOND = 20 ether;
     uint32 internal constant FEE = 1000;
+    /// @dev MAX_PROVER_FEE_BPS as a quote fee.
+    // forge-lint: disable-next-line(unsafe-typecast) -- 5000 fits in 32 bits
+    uint32 internal constant MAX_FEE = uint32(MAX_PROVER_FEE_BPS);
 
     /// @dev The epoch filled with blocks in setUp, claimable in the next one.
     uint256 internal epoch;
@@ -193,13 +196,28 @@ contract RollupClaimTest is Base {
         );
     }
 
-    function test_claim_revertsWhenFeeAbove100Percent() public {
-        SignedEpochProofQuote memory signed = _sign(_quote(prover, epoch, BOND, 10_001), proverKey);
+    /// @dev Attack (issue 10, finding 5): a sequencer colluding with its prover claims at a fee that diverts
+    ///      (nearly) every other sequencer's block reward; the rollup caps quotes at maxProverFeeBps.
+    function test_claim_revertsWhenFeeAboveMaxProverFee() public {
+        SignedEpochProofQuote memory greedy = _sign(_quote(prover, epoch, BOND, MAX_FEE + 1), proverKey);
         _expectClaimRevert(
             claimant,
-            signed,
-            abi.encodeWithSelector(Errors.Rollup__InvalidBasisPointFee.selector, 10_000, 10_001)
+            greedy,
+            abi.encodeWithSelector(
+                Errors.Rollup__InvalidBasisPointFee.selector, MAX_PROVER_FEE_BPS, MAX_PROVER_FEE_BPS + 1
+            )
         );
+        SignedEpochProofQuote memory everything = _sign(_quote(prover, epoch, BOND, 10_000), proverKey);
+        _expectClaimRevert(
+            claimant,
+            everything,
+            abi.encodeWithSelector(Errors.Rollup__InvalidBasisPointFee.selector, MAX_PROVER_FEE_BPS, 10_000)
+        );
+        _assertUnclaimed();
+
+        // The cap itself is accepted.
+        _claimAs(claimant, _sign(_quote(prover, epoch, BOND, MAX_FEE), proverKey));
+        assertEq(rollup.claimOf(Epoch.wrap(epoch)).basisPointFee, MAX_PROVER_FEE_BPS, "fee at the cap");
     }
 
     function test_claim_revertsWhenBondBelowMinimum() public {
@@ -241,16 +259,50 @@ contract RollupClaimTest is Base {
 
     // ------------------------------------------------------------------ claim state
 
-    function test_claim_revertsWhenEpochAlreadyClaimed() public {
+    function test_claim_cheaperQuoteReplacesClaim() public {
         _claimAs(claimant, _signed());
         (address rival, uint256 rivalKey) = _prover("rival", DEPOSIT);
-        SignedEpochProofQuote memory cheaper = _sign(_quote(rival, epoch, BOND, FEE / 2), rivalKey);
+        SignedEpochProofQuote memory cheaper = _sign(_quote(rival, epoch, BOND + 1, FEE - 1), rivalKey);
+        address replacer = sequencers[1];
+
+        vm.expectEmit(address(rollup));
+        emit IRollup.EpochProofClaimReplaced(Epoch.wrap(epoch), prover, rival, FEE, FEE - 1);
+        vm.expectEmit(address(rollup));
+        emit IRollup.EpochProofRightClaimed(Epoch.wrap(epoch), rival, replacer, BOND + 1, FEE - 1);
+        vm.expectEmit(address(escrow));
+        emit IProverEscrow.BondReleased(prover, BOND);
+        vm.expectEmit(address(escrow));
+        emit IProverEscrow.BondLocked(rival, BOND + 1);
+        _claimAs(replacer, cheaper);
+
+        IRollup.ProofClaim memory claim = rollup.claimOf(Epoch.wrap(epoch));
+        assertEq(claim.prover, rival, "new prover");
+        assertEq(claim.bondAmount, BOND + 1, "new bond");
+        assertEq(claim.claimant, replacer, "new claimant");
+        assertEq(claim.basisPointFee, FEE - 1, "new fee");
+        assertEq(uint8(claim.status), uint8(IRollup.ClaimStatus.Claimed), "still Claimed");
+        assertEq(escrow.accountOf(prover).locked, 0, "replaced bond released");
+        assertEq(escrow.accountOf(prover).free, DEPOSIT, "replaced prover's deposit free again");
+        assertEq(escrow.accountOf(rival).locked, BOND + 1, "new bond locked");
+    }
+
+    function test_claim_revertsWhenQuoteIsNotCheaper() public {
+        _claimAs(claimant, _signed());
+        (address rival, uint256 rivalKey) = _prover("rival", DEPOSIT);
+        SignedEpochProofQuote memory equal = _sign(_quote(rival, epoch, BOND, FEE), rivalKey);
         _expectClaimRevert(
             sequencers[1],
-            cheaper,
-            abi.encodeWithSelector(Errors.Rollup__EpochAlreadyClaimed.selector, epoch, prover)
+            equal,
+            abi.encodeWithSelector(Errors.Rollup__QuoteNotCheaper.selector, epoch, FEE, FEE)
+        );
+        SignedEpochProofQuote memory dearer = _sign(_quote(rival, epoch, BOND, FEE + 1), rivalKey);
+        _expectClaimRevert(
+            sequencers[1],
+            dearer,
+            abi.encodeWithSelector(Errors.Rollup__QuoteNotCheaper.selector, epoch, FEE, FEE + 1)
         );
         assertEq(rollup.claimOf(Epoch.wrap(epoch)).prover, prover, "first claim kept");
+        assertEq(escrow.accountOf(prover).locked, BOND, "first bond still locked");
         assertEq(escrow.accountOf(rival).locked, 0, "rival bond not locked");
     }
 
@@ -260,9 +312,38 @@ contract RollupClaimTest is Base {
         _expectClaimRevert(
             sequencers[1],
             signed,
-            abi.encodeWithSelector(Errors.Rollup__EpochAlreadyClaimed.selector, epoch, prover)
+            abi.encodeWithSelector(Errors.Rollup__QuoteNotCheaper.selector, epoch, FEE, FEE)
         );
         assertEq(escrow.accountOf(prover).locked, BOND, "bond locked once");
+    }
+
+    function test_claim_proverMayUndercutItselfWithTheReleasedBond() public {
+        // 50 deposited, a 30 bond locked: 20 free. A 40 bond fits only because the old 30 is released first.
+        _claimAs(claimant, _sign(_quote(prover, epoch, 30 ether, FEE), proverKey));
+        assertEq(escrow.freeBalanceOf(prover), 20 ether, "20 free");
+
+        vm.expectEmit(address(rollup));
+        emit IRollup.EpochProofClaimReplaced(Epoch.wrap(epoch), prover, prover, FEE, FEE / 2);
+        _claimAs(sequencers[1], _sign(_quote(prover, epoch, 40 ether, FEE / 2), proverKey));
+
+        IProverEscrow.Account memory account = escrow.accountOf(prover);
+        assertEq(account.locked, 40 ether, "only the new bond is locked");
+        assertEq(account.free, 10 ether, "the rest is free");
+        assertEq(rollup.claimOf(Epoch.wrap(epoch)).basisPointFee, FEE / 2, "cheaper fee");
+    }
+
+    function test_claim_replacementStillNeedsAFundedProver() public {
+        _claimAs(claimant, _signed());
+        (address broke, uint256 brokeKey) = _prover("broke", BOND - 1);
+        _expectClaimRevert(
+            sequencers[1],
+            _sign(_quote(broke, epoch, BOND, FEE - 1), brokeKey),
+            abi.encodeWithSelector(
+                Errors.ProverEscrow__InsufficientFreeBalance.selector, broke, BOND - 1, BOND
+            )
+        );
+        assertEq(rollup.claimOf(Epoch.wrap(epoch)).prover, prover, "claim kept");
+        assertEq(escrow.accountOf(prover).locked, BOND, "the release is undone with the failed lock");
     }
 
     function test_claim_revertsWhenEpochHasNoBlocks() public {
@@ -423,7 +504,7 @@ contract RollupClaimTest is Base {
         proverKey_ = bound(proverKey_, 1, SECP256K1_ORDER - 1);
         signerKey = signedByProver ? proverKey_ : bound(signerKey, 1, SECP256K1_ORDER - 1);
         bond = bound(bond, MINIMUM_PROVER_BOND, 1_000_000 ether);
-        fee = uint32(bound(fee, 0, 10_000));
+        fee = uint32(bound(fee, 0, MAX_PROVER_FEE_BPS));
         validUntilSlot = bound(validUntilSlot, _currentSlot(), type(uint256).max);
         address prover_ = vm.addr(proverKey_);
         address signer = vm.addr(signerKey);
@@ -468,5 +549,114 @@ contract RollupClaimTest is Base {
         vm.revertToState(snapshot);
         testFuzz_claim_acceptsSignatureIffSignerIsProver(0xa11ce, 0xb0b, false, 25 ether, 250, 13);
         assertEq(rollup.claimOf(Epoch.wrap(epoch)).prover, address(0), "foreign-signed quote rejected");
+    }
+}
+
+/// @notice The claim window as an auction on a rollup that allows any fee (maxProverFeeBps = 10,000).
+contract RollupClaimAuctionTest is Base {
+    uint256 internal constant DEPOSIT = 50 ether;
+    uint256 internal constant BOND = 20 ether;
+
+    uint256 internal epoch;
+
+    function setUp() public override {
+        super.setUp();
+        IRollup.Config memory config = _rollupConfig();
+        config.maxProverFeeBps = 10_000;
+        _deploySuiteWith(_stakingConfig(), config);
+        _fundRewardPool(POOL_FUNDING);
+        _registerAndActivate(4);
+        epoch = _currentEpoch();
+        _fillEpoch();
+        _warpToEpoch(epoch + 1);
+    }
+
+    function _claimAs(address who, SignedEpochProofQuote memory signed) internal {
+        vm.prank(who);
+        rollup.claimEpochProofRight(signed);
+    }
+
+    /// @dev Attack (issue 10, finding 5): a sequencer claims its accomplice's 10,000 bps quote, which would
+    ///      take every block's whole reward and fees from the other sequencers. Any sequencer holding a
+    ///      cheaper quote replaces it in the claim window: the accomplice's bond is free again at once and the
+    ///      epoch pays the cheaper fee.
+    function test_claim_colludingFullFeeClaimIsReplacedByCheaperQuote() public {
+        (address accomplice, uint256 accompliceKey) = _prover("accomplice", DEPOSIT);
+        (address honest, uint256 honestKey) = _prover("honest", DEPOSIT);
+        address colluder = sequencers[0];
+        address competitor = sequencers[1];
+        _claimAs(colluder, _sign(_quote(accomplice, epoch, BOND, 10_000), accompliceKey));
+        assertEq(escrow.accountOf(accomplice).locked, BOND, "accomplice bond locked");
+
+        vm.expectEmit(address(rollup));
+        emit IRollup.EpochProofClaimReplaced(Epoch.wrap(epoch), accomplice, honest, 10_000, 1000);
+        vm.expectEmit(address(rollup));
+        emit IRollup.EpochProofRightClaimed(Epoch.wrap(epoch), honest, competitor, BOND, 1000);
+        vm.expectEmit(address(escrow));
+        emit IProverEscrow.BondReleased(accomplice, BOND);
+        vm.expectEmit(address(escrow));
+        emit IProverEscrow.BondLocked(honest, BOND);
+        _claimAs(competitor, _sign(_quote(honest, epoch, BOND, 1000), honestKey));
+
+        IProverEscrow.Account memory old = escrow.accountOf(accomplice);
+        assertEq(old.locked, 0, "old bond no longer locked");
+        assertEq(old.free, DEPOSIT, "old bond free again");
+        IRollup.ProofClaim memory claim = rollup.claimOf(Epoch.wrap(epoch));
+        assertEq(claim.prover, honest, "honest prover holds the claim");
+        assertEq(claim.basisPointFee, 1000, "cheaper fee");
+
+        // The colluder cannot win it back with the same fee, and the accomplice's proof no longer pays it.
+        SignedEpochProofQuote memory again = _sign(_quote(accomplice, epoch, BOND, 1000), accompliceKey);
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__QuoteNotCheaper.selector, epoch, 1000, 1000));
+        _claimAs(colluder, again);
+        (uint256[] memory inputs, bytes memory accompliceProofs) = _epochProof(1, 4, accomplice);
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, 1, 4));
+        vm.prank(accomplice);
+        rollup.submitEpochProof(Epoch.wrap(epoch), inputs, accompliceProofs);
+
+        // Proven at the cheaper fee: each sequencer keeps 90 % of its block.
+        _proveOldestEpoch(honest);
+        for (uint256 n = 1; n <= 4; ++n) {
+            assertGt(pool.owed(rollup.blockLog(n).proposer), 0, "sequencers paid");
+        }
+        uint256 cut;
+        for (uint256 n = 1; n <= 4; ++n) {
+            cut += (BLOCK_REWARD + (inputsOf[n][2] >> 128)) * 1000 / 10_000;
+        }
+        assertEq(pool.owed(honest), PROOF_SUBMISSION_REWARD + cut, "honest prover paid at 10 %");
+        assertEq(pool.owed(accomplice), 0, "accomplice paid nothing");
+    }
+}
+
+/// @notice Constructor checks of maxProverFeeBps (the auction's fee cap).
+contract RollupClaimConfigTest is Base {
+    function _expectInvalid(IRollup.Config memory config, bytes32 parameter, uint256 value) internal {
+        uint256 nonce = vm.getNonce(address(this));
+        address predicted = vm.computeCreateAddress(address(this), nonce + 3);
+        Staking s = new Staking(token, predicted, _stakingConfig());
+        ProverEscrow e = new ProverEscrow(token, predicted, ESCROW_WITHDRAWAL_DELAY);
+        RewardPool p = new RewardPool(token, predicted);
+        vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, parameter, value));
+        new Rollup(s, e, p, verifier, config);
+    }
+
+    function test_constructor_revertsWhenMaxProverFeeAbove100Percent() public {
+        IRollup.Config memory config = _rollupConfig();
+        config.maxProverFeeBps = 10_001;
+        _expectInvalid(config, "maxProverFeeBps", 10_001);
+    }
+
+    function test_constructor_revertsWhenOpenProvingFeeAboveMaxProverFee() public {
+        IRollup.Config memory config = _rollupConfig();
+        config.openProvingBasisPointFee = MAX_PROVER_FEE_BPS + 1;
+        _expectInvalid(config, "openProvingBasisPointFee", MAX_PROVER_FEE_BPS + 1);
+    }
+
+    function test_constructor_acceptsOpenProvingFeeEqualToMaxAndStoresMax() public {
+        IRollup.Config memory config = _rollupConfig();
+        config.openProvingBasisPointFee = MAX_PROVER_FEE_BPS;
+        _deploySuiteWith(_stakingConfig(), config);
+        assertEq(rollup.config().maxProverFeeBps, MAX_PROVER_FEE_BPS, "maxProverFeeBps stored");
+        assertEq(rollup.config().openProvingBasisPointFee, MAX_PROVER_FEE_BPS, "open fee at the cap");
     }
 }

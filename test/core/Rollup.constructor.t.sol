@@ -59,6 +59,96 @@ contract RollupConstructorTest is Base {
         _expectConfigInvalid(c, "proposalWindow", SLOT_DURATION + 1);
     }
 
+    /// Attack (issue 10, finding 6): with proposalWindow + backupWindow > slotDuration a backup submitter
+    /// could land its block inside the next slot's proposal window, ahead of the elected proposer.
+    function test_constructor_attack_revertsWhenBackupWindowOverlapsTheNextSlot() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.proposalWindow = 6;
+        c.backupWindow = SLOT_DURATION - 6 + 1;
+        _expectConfigInvalid(c, "backupWindow", SLOT_DURATION - 6 + 1);
+        // No overflow on absurd values: the same error.
+        c.backupWindow = type(uint256).max;
+        _expectConfigInvalid(c, "backupWindow", type(uint256).max);
+
+        // Both windows filling the slot exactly is accepted.
+        c.backupWindow = SLOT_DURATION - 6;
+        Suite memory s = _satellites();
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        assertEq(r.config().backupWindow, SLOT_DURATION - 6, "backup window up to the slot's end");
+    }
+
+    /// @dev proposalWindow + backupWindow <= slotDuration, for every split of a slot.
+    function testFuzz_constructor_windowsMustFitInTheSlot(uint256 proposalWindow, uint256 backupWindow)
+        public
+    {
+        IRollup.Config memory c = _rollupConfig();
+        c.proposalWindow = bound(proposalWindow, 1, SLOT_DURATION);
+        c.backupWindow = bound(backupWindow, 0, 2 * SLOT_DURATION);
+        Suite memory s = _satellites();
+        if (c.proposalWindow + c.backupWindow > SLOT_DURATION) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    Errors.Config__Invalid.selector, _param("backupWindow"), c.backupWindow
+                )
+            );
+        }
+        new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+    }
+
+    function test_constructor_windowsMustFitInTheSlot_concrete() public {
+        testFuzz_constructor_windowsMustFitInTheSlot(SLOT_DURATION, 1);
+        testFuzz_constructor_windowsMustFitInTheSlot(1, SLOT_DURATION - 1);
+    }
+
+    /// Attack (issue 10, finding 6): a proposer exits right after proposing and withdraws its stake before
+    /// its block can be pruned, escaping the unproven-block penalty. The exit delay must cover the epoch, the
+    /// proof window and one slot.
+    function test_constructor_attack_revertsWhenExitDelayIsShorterThanTheProofWindow() public {
+        IRollup.Config memory c = _rollupConfig();
+        uint256 minimum = (EPOCH_DURATION + c.proofWindowSlots + 1) * SLOT_DURATION;
+        Staking.Config memory sc = _stakingConfig();
+        sc.exitDelay = minimum - 1;
+        Suite memory s = _satellites(sc, token, token);
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("exitDelay"), minimum - 1)
+        );
+        new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+
+        sc.exitDelay = minimum;
+        s = _satellites(sc, token, token);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        assertEq(r.staking().exitDelay(), minimum, "the minimum exit delay is accepted");
+    }
+
+    /// Attack (issue 10, finding 6): an unbounded proof window would need an unbounded exit delay (or leave
+    /// proposers unslashable); it is capped at MAX_PROOF_WINDOW_EPOCHS epochs.
+    function test_constructor_attack_revertsWhenProofWindowIsUnbounded() public {
+        IRollup.Config memory c = _rollupConfig();
+        uint256 cap = 4 * EPOCH_DURATION;
+        Staking.Config memory sc = _stakingConfig();
+        sc.exitDelay = (EPOCH_DURATION + cap + 1) * SLOT_DURATION;
+        c.proofWindowSlots = cap + 1;
+        Suite memory s = _satellites(sc, token, token);
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("proofWindowSlots"), cap + 1)
+        );
+        new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+
+        c.proofWindowSlots = type(uint256).max;
+        s = _satellites(sc, token, token);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Config__Invalid.selector, _param("proofWindowSlots"), type(uint256).max
+            )
+        );
+        new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+
+        c.proofWindowSlots = cap;
+        s = _satellites(sc, token, token);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        assertEq(r.config().proofWindowSlots, cap, "MAX_PROOF_WINDOW_EPOCHS epochs accepted");
+    }
+
     function test_constructor_revertsWhenClaimWindowIsZeroOrLongerThanEpoch() public {
         IRollup.Config memory c = _rollupConfig();
         c.claimWindowSlots = 0;
@@ -111,9 +201,11 @@ contract RollupConstructorTest is Base {
     function test_constructor_acceptsEveryBoundValue() public {
         IRollup.Config memory c = _rollupConfig();
         c.proposalWindow = SLOT_DURATION;
+        c.backupWindow = 0;
         c.claimWindowSlots = EPOCH_DURATION;
         c.proofWindowSlots = EPOCH_DURATION;
         c.maxDataBytes = 1;
+        c.maxProverFeeBps = 10_000;
         c.openProvingBasisPointFee = 10_000;
         c.voteRoundSize = 1;
         c.voteQuorum = 1;
@@ -186,6 +278,7 @@ contract RollupConstructorTest is Base {
         sc.slotDuration = 30;
         sc.epochDuration = 5;
         sc.snapshotLag = 2;
+        sc.exitDelay = (5 + PROOF_WINDOW_SLOTS + 1) * 30;
         Suite memory s = _satellites(sc, token, token);
         Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig());
 

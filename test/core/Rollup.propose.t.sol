@@ -5,10 +5,15 @@ import {IRollup} from "../../contracts/interfaces/IRollup.sol";
 import {Errors} from "../../contracts/libraries/Errors.sol";
 import {Epoch, Slot} from "../../contracts/libraries/TimeLib.sol";
 import {Base} from "../Base.t.sol";
+import {BlockDataBuilder} from "../helpers/BlockDataBuilder.sol";
 
-/// @notice Fernet proposals: validation, replacement by a higher score, chaining. Follows `Rollup.propose.tree`.
+/// @notice Fernet proposals: validation, replacement by a higher score, chaining, the canonical data encoding.
+///         Follows `Rollup.propose.tree`.
 contract RollupProposeTest is Base {
     uint256 internal constant MAX_FEES = (1 << 120) - 1;
+    uint256 internal constant HEADER = 25;
+    uint256 internal constant TX = 224;
+    uint256 internal constant MAX_FEE = type(uint64).max;
 
     /// @dev First slot in which the 4 sequencers of setUp can propose (epoch 2).
     uint256 internal firstSlot;
@@ -21,7 +26,7 @@ contract RollupProposeTest is Base {
 
     /// @dev Sequencers of `slot` by score: [0] highest, [length - 1] lowest.
     function _ranked(uint256 slot) internal view returns (address[] memory ranked, uint256[] memory scores) {
-        return rollup.rankingForSlot(Slot.wrap(slot));
+        return _ranking(slot);
     }
 
     function _expectRevertPropose(address proposer, IRollup.ProposeArgs memory args, bytes memory err)
@@ -365,11 +370,229 @@ contract RollupProposeTest is Base {
         address proposer = _topProposer(firstSlot);
         _expectRevertPropose(
             proposer,
-            _proposeArgs(new bytes(MAX_DATA_BYTES + 1)),
+            _proposeArgsWithData(1, new bytes(MAX_DATA_BYTES + 1)),
             abi.encodeWithSelector(Errors.Rollup__DataTooLarge.selector, MAX_DATA_BYTES, MAX_DATA_BYTES + 1)
         );
 
-        _proposeAs(proposer, _proposeArgs(new bytes(MAX_DATA_BYTES)));
-        assertEq(rollup.pendingTip(), 1, "maxDataBytes accepted");
+        // maxDataBytes passes the size check (the encoding check rejects these zeros next)...
+        _expectRevertPropose(
+            proposer,
+            _proposeArgsWithData(1, new bytes(MAX_DATA_BYTES)),
+            abi.encodeWithSelector(Errors.Rollup__UnsupportedDataVersion.selector, 1, 0)
+        );
+        // ...and the largest canonical block that fits is accepted.
+        uint256 txs = BlockDataBuilder.maxTxs(MAX_DATA_BYTES);
+        assertEq(txs, 18, "18 transactions fit in 4096 bytes");
+        _proposeAs(proposer, _proposeArgsWithData(1, BlockDataBuilder.build(txs, 7)));
+        assertEq(rollup.pendingTip(), 1, "largest canonical block accepted");
+    }
+
+    // ------------------------------------------------------------------ data encoding (finding 1)
+
+    /// @dev Canonical data with `txCount` transactions (`seed` picks the words).
+    function _canonical(uint256 txCount, uint256 seed) internal pure returns (bytes memory) {
+        return BlockDataBuilder.build(txCount, seed);
+    }
+
+    function _expectDataRevert(bytes memory data, bytes memory err) internal {
+        _expectRevertPropose(_topProposer(firstSlot), _proposeArgsWithData(1, data), err);
+    }
+
+    function _lengthMismatch(uint256 expected, uint256 actual) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(Errors.Rollup__DataLengthMismatch.selector, expected, actual);
+    }
+
+    function _nonCanonical(uint256 offset, uint256 word) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(Errors.Rollup__NonCanonicalDataWord.selector, offset, word);
+    }
+
+    /// @dev `data` without its last `count` bytes.
+    function _truncate(bytes memory data, uint256 count) internal pure returns (bytes memory out) {
+        out = new bytes(data.length - count);
+        for (uint256 i; i < out.length; ++i) {
+            out[i] = data[i];
+        }
+    }
+
+    function test_propose_acceptsCanonicalDataOfAnyTxCount() public {
+        // Zero transactions (the header alone) up to two, one slot each.
+        for (uint256 n; n < 3; ++n) {
+            _warpToSlot(firstSlot + n);
+            bytes memory data = _canonical(n, n);
+            assertEq(data.length, HEADER + TX * n, "encoded length");
+            _proposeAs(_topProposer(firstSlot + n), _proposeArgsWithData(n + 1, data));
+            assertEq(rollup.pendingTip(), n + 1, "accepted");
+        }
+    }
+
+    function test_propose_revertsWhenDataIsShorterThanTheHeader() public {
+        _expectDataRevert("", _lengthMismatch(HEADER, 0));
+        bytes memory data = _canonical(0, 1);
+        _expectDataRevert(_truncate(data, 1), _lengthMismatch(HEADER, HEADER - 1));
+    }
+
+    function test_propose_revertsWhenDataVersionIsNotOne() public {
+        bytes memory data = _canonical(1, 1);
+        data[0] = 0x02;
+        _expectDataRevert(data, abi.encodeWithSelector(Errors.Rollup__UnsupportedDataVersion.selector, 1, 2));
+        data[0] = 0x00;
+        _expectDataRevert(data, abi.encodeWithSelector(Errors.Rollup__UnsupportedDataVersion.selector, 1, 0));
+    }
+
+    function test_propose_revertsWhenTxCountDisagreesWithLength() public {
+        // One transaction published, the header claims two (and then the most a uint32 can say).
+        bytes memory data = _canonical(1, 1);
+        data[4] = 0x02;
+        _expectDataRevert(data, _lengthMismatch(HEADER + 2 * TX, HEADER + TX));
+        (data[1], data[2], data[3], data[4]) = (0xff, 0xff, 0xff, 0xff);
+        _expectDataRevert(data, _lengthMismatch(HEADER + uint256(type(uint32).max) * TX, HEADER + TX));
+    }
+
+    /// Attack (issue 10, finding 1): the proposer publishes the proven data with zero bytes appended. Zeros
+    /// leave every 31-byte chunk of the fingerprint unchanged (the last chunk is zero-padded anyway, extra
+    /// chunks are zero), so without an L1 length check the proof of the shorter data would settle a block
+    /// whose published bytes differ from the ones the circuit hashed.
+    function test_propose_attack_trailingZeroBytesAppended_reverts() public {
+        bytes memory data = _canonical(2, 1);
+        _expectDataRevert(bytes.concat(data, new bytes(1)), _lengthMismatch(data.length, data.length + 1));
+        _expectDataRevert(bytes.concat(data, new bytes(30)), _lengthMismatch(data.length, data.length + 30));
+        // Even a whole all-zero (canonical) transaction does not fit unless the header counts it.
+        _expectDataRevert(bytes.concat(data, new bytes(TX)), _lengthMismatch(data.length, data.length + TX));
+        assertEq(rollup.pendingTip(), 0, "nothing appended");
+    }
+
+    /// Attack (issue 10, finding 1): the proposer publishes the proven data without its trailing zero bytes
+    /// (its last word is zero), which the fingerprint cannot tell apart either.
+    function test_propose_attack_trailingZeroBytesRemoved_reverts() public {
+        bytes memory data = _canonical(2, 1);
+        BlockDataBuilder.setWord(data, data.length - 32, 0);
+        _expectDataRevert(_truncate(data, 1), _lengthMismatch(data.length, data.length - 1));
+        _expectDataRevert(_truncate(data, 32), _lengthMismatch(data.length, data.length - 32));
+        assertEq(rollup.pendingTip(), 0, "nothing appended");
+        _proposeAs(_topProposer(firstSlot), _proposeArgsWithData(1, data));
+        assertEq(rollup.pendingTip(), 1, "the untouched data is accepted");
+    }
+
+    /// Attack (issue 10, finding 1), fuzzed: any number of bytes appended to or removed from canonical data
+    /// reverts with the header's length and the published one.
+    function testFuzz_propose_attack_appendedOrRemovedBytes_revert(
+        uint256 txCount,
+        uint256 delta,
+        bool append
+    ) public {
+        txCount = bound(txCount, 0, BlockDataBuilder.maxTxs(MAX_DATA_BYTES));
+        bytes memory data = _canonical(txCount, txCount);
+        uint256 expected = data.length;
+        bytes memory tampered;
+        if (append) {
+            delta = bound(delta, 1, MAX_DATA_BYTES - expected);
+            tampered = bytes.concat(data, new bytes(delta));
+        } else {
+            // Removing bytes keeps at least the header: below it the header check answers (other test).
+            delta = bound(delta, 1, expected - HEADER == 0 ? 1 : expected - HEADER);
+            if (expected == HEADER) {
+                _expectDataRevert(_truncate(data, delta), _lengthMismatch(HEADER, HEADER - delta));
+                return;
+            }
+            tampered = _truncate(data, delta);
+        }
+        _expectDataRevert(tampered, _lengthMismatch(expected, tampered.length));
+    }
+
+    function test_propose_attack_appendedOrRemovedBytes_revert_concrete() public {
+        testFuzz_propose_attack_appendedOrRemovedBytes_revert(3, 224, true);
+        testFuzz_propose_attack_appendedOrRemovedBytes_revert(3, 31, false);
+        testFuzz_propose_attack_appendedOrRemovedBytes_revert(0, 1, false);
+    }
+
+    /// Attack (issue 10, finding 1): a tx word equal to r encodes the same field element as 0, so two byte
+    /// strings would share a chunk vector's meaning; only the canonical word is accepted.
+    function test_propose_attack_nonCanonicalWord_reverts() public {
+        bytes memory data = _canonical(2, 1);
+        // Word 3 of the second transaction.
+        uint256 offset = HEADER + TX + 3 * 32;
+        BlockDataBuilder.setWord(data, offset, FIELD_MODULUS);
+        _expectDataRevert(data, _nonCanonical(offset, FIELD_MODULUS));
+        BlockDataBuilder.setWord(data, offset, type(uint256).max);
+        _expectDataRevert(data, _nonCanonical(offset, type(uint256).max));
+
+        BlockDataBuilder.setWord(data, offset, FIELD_MODULUS - 1);
+        _proposeAs(_topProposer(firstSlot), _proposeArgsWithData(1, data));
+        assertEq(rollup.pendingTip(), 1, "r - 1 accepted");
+    }
+
+    /// Attack (issue 10, finding 1): a fee word of 2^64 or more, which the circuit's 64-bit fee cannot equal.
+    function test_propose_attack_feeWordAbove64Bits_reverts() public {
+        bytes memory data = _canonical(2, 1);
+        uint256 feeOffset = HEADER + TX;
+        BlockDataBuilder.setWord(data, feeOffset, MAX_FEE + 1);
+        _expectDataRevert(data, _nonCanonical(feeOffset, MAX_FEE + 1));
+        // A field element is not enough for a fee.
+        BlockDataBuilder.setWord(data, feeOffset, FIELD_MODULUS - 1);
+        _expectDataRevert(data, _nonCanonical(feeOffset, FIELD_MODULUS - 1));
+
+        BlockDataBuilder.setWord(data, feeOffset, MAX_FEE);
+        _proposeAs(_topProposer(firstSlot), _proposeArgsWithData(1, data));
+        assertEq(rollup.pendingTip(), 1, "2^64 - 1 accepted");
+    }
+
+    /// @dev Any word of any transaction: `value` is rejected at its offset iff it is out of range (fee:
+    ///      >= 2^64, other words: >= r).
+    function testFuzz_propose_wordIsCheckedAtItsOffset(uint256 txIndex, uint256 wordIndex, uint256 value)
+        public
+    {
+        uint256 txCount = 3;
+        txIndex = bound(txIndex, 0, txCount - 1);
+        wordIndex = bound(wordIndex, 0, 6);
+        uint256 limit = wordIndex == 0 ? MAX_FEE + 1 : FIELD_MODULUS;
+        bytes memory data = _canonical(txCount, 5);
+        uint256 offset = HEADER + txIndex * TX + wordIndex * 32;
+        BlockDataBuilder.setWord(data, offset, value);
+        if (value >= limit) {
+            _expectDataRevert(data, _nonCanonical(offset, value));
+        } else {
+            _proposeAs(_topProposer(firstSlot), _proposeArgsWithData(1, data));
+            assertEq(rollup.pendingTip(), 1, "in-range word accepted");
+        }
+    }
+
+    function test_propose_wordIsCheckedAtItsOffset_concrete() public {
+        uint256 snapshot = vm.snapshotState();
+        testFuzz_propose_wordIsCheckedAtItsOffset(2, 6, FIELD_MODULUS);
+        testFuzz_propose_wordIsCheckedAtItsOffset(0, 0, MAX_FEE + 1);
+        testFuzz_propose_wordIsCheckedAtItsOffset(1, 0, MAX_FEE);
+        assertEq(rollup.pendingTip(), 1, "the last call proposed");
+        vm.revertToState(snapshot);
+        testFuzz_propose_wordIsCheckedAtItsOffset(1, 4, FIELD_MODULUS - 1);
+        assertEq(rollup.pendingTip(), 1, "r - 1 in word 4 accepted");
+    }
+
+    function test_propose_firstBadWordIsReported() public {
+        bytes memory data = _canonical(2, 1);
+        BlockDataBuilder.setWord(data, HEADER + TX + 32, FIELD_MODULUS + 1);
+        BlockDataBuilder.setWord(data, HEADER + 2 * 32, FIELD_MODULUS + 2);
+        _expectDataRevert(data, _nonCanonical(HEADER + 2 * 32, FIELD_MODULUS + 2));
+    }
+
+    function test_propose_dataChecksRunInOrder() public {
+        // Too large beats everything else.
+        bytes memory data = new bytes(MAX_DATA_BYTES + 1);
+        data[0] = 0x07;
+        _expectDataRevert(
+            data,
+            abi.encodeWithSelector(Errors.Rollup__DataTooLarge.selector, MAX_DATA_BYTES, MAX_DATA_BYTES + 1)
+        );
+        // Shorter than the header beats a wrong version.
+        data = new bytes(HEADER - 1);
+        data[0] = 0x07;
+        _expectDataRevert(data, _lengthMismatch(HEADER, HEADER - 1));
+        // A wrong version beats a wrong length.
+        data = bytes.concat(_canonical(1, 1), new bytes(3));
+        data[0] = 0x07;
+        _expectDataRevert(data, abi.encodeWithSelector(Errors.Rollup__UnsupportedDataVersion.selector, 1, 7));
+        // A wrong length beats a non-canonical word.
+        data = bytes.concat(_canonical(1, 1), new bytes(3));
+        BlockDataBuilder.setWord(data, HEADER, type(uint256).max);
+        _expectDataRevert(data, _lengthMismatch(HEADER + TX, HEADER + TX + 3));
     }
 }

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ProverEscrow} from "../../contracts/core/ProverEscrow.sol";
-import {RewardPool} from "../../contracts/core/RewardPool.sol";
-import {Rollup} from "../../contracts/core/Rollup.sol";
 import {Staking} from "../../contracts/core/Staking.sol";
 import {IProverEscrow} from "../../contracts/interfaces/IProverEscrow.sol";
 import {IRewardPool} from "../../contracts/interfaces/IRewardPool.sol";
@@ -60,10 +57,23 @@ abstract contract PruneBase is Base {
         IRollup.ProposeArgs memory args =
             _proposeArgs(abi.encodePacked("backup-", vm.toString(_currentSlot())));
         (uint256[] memory inputs,) = rollup.publicInputsOf(args);
-        bytes memory proof = verifier.proofFor(inputs);
+        bytes memory proof = _backupProof(args, submitter);
         vm.prank(submitter);
         rollup.proposeWithProof(args, proof);
         inputsOf[args.header.blockNumber] = inputs;
+    }
+
+    /// @dev Fills every slot of the current epoch, from its first, with one block by each of `sequencers`
+    ///      (sequencer i in slot i): DISTINCT proposers, so a test sees WHICH block's proposer was punished.
+    ///      An empty slot takes any eligible sequencer's proposal, whatever its rank.
+    function _fillEpochDistinct() internal returns (address[] memory proposers) {
+        uint256 first = _currentEpoch() * EPOCH_DURATION;
+        proposers = new address[](EPOCH_DURATION);
+        for (uint256 i; i < EPOCH_DURATION; ++i) {
+            _warpToSlot(first + i);
+            proposers[i] = sequencers[i];
+            _proposeAs(proposers[i], _proposeArgs(abi.encodePacked("distinct-", vm.toString(first + i))));
+        }
     }
 }
 
@@ -114,11 +124,7 @@ contract RollupPruneTest is PruneBase {
     // ------------------------------------------------------------------ claimed epoch
 
     function test_prune_claimedEpochSlashesBondToLostBlocksProposers() public {
-        _fillEpoch();
-        address[4] memory proposers;
-        for (uint256 n = 1; n <= 4; ++n) {
-            proposers[n - 1] = rollup.blockLog(n).proposer;
-        }
+        address[] memory proposers = _fillEpochDistinct();
         _warpToEpoch(EPOCH + 1);
         _claimAs(prover, proverKey, BOND, 1000);
         _warpToSlot(16);
@@ -151,53 +157,66 @@ contract RollupPruneTest is PruneBase {
         assertEq(escrow.totalSlashed(), BOND, "escrow slashed total");
         assertEq(token.balanceOf(address(pool)), poolBalance + BOND, "bond moved to the pool");
         for (uint256 i; i < 4; ++i) {
-            uint256 blocksOfProposer;
-            for (uint256 j; j < 4; ++j) {
-                if (proposers[j] == proposers[i]) ++blocksOfProposer;
-            }
-            assertEq(pool.owed(proposers[i]), share * blocksOfProposer, "one share per lost block");
+            assertEq(pool.owed(proposers[i]), share, "one share per lost block");
         }
         assertFalse(rollup.canPrune(), "nothing left to prune");
     }
 
     function test_prune_slashDustStaysInPool() public {
         // 4 blocks and a bond of 10 ether + 3 wei: shares of 2.5 ether, 3 wei of dust.
-        _checkSlashSharesAndDust(MINIMUM_PROVER_BOND + 3, 0xF);
+        _checkSlashSharesAndDust(MINIMUM_PROVER_BOND + 3, 0xF, 0);
     }
 
-    function testFuzz_prune_slashSharesPlusDustEqualBond(uint256 bond, uint8 mask) public {
-        _checkSlashSharesAndDust(bound(bond, MINIMUM_PROVER_BOND, 50 ether), bound(mask, 1, 15));
+    function testFuzz_prune_slashSharesPlusDustEqualSlashed(uint256 bond, uint8 mask, uint8 proven) public {
+        uint256 m = bound(mask, 1, 15);
+        uint256 blocks;
+        for (uint256 i; i < 4; ++i) {
+            if ((m >> i) & 1 == 1) ++blocks;
+        }
+        _checkSlashSharesAndDust(bound(bond, MINIMUM_PROVER_BOND, 50 ether), m, bound(proven, 0, blocks - 1));
     }
 
-    function _checkSlashSharesAndDust(uint256 bond, uint256 mask) internal {
+    function test_prune_slashSharesPlusDustEqualSlashed_fixedPrefix() public {
+        // 3 blocks, 1 proven, bond 10 ether + 1: slashed ceil((20 ether + 2) / 3), shared by the 2 lost blocks.
+        _checkSlashSharesAndDust(MINIMUM_PROVER_BOND + 1, 0x7, 1);
+    }
+
+    /// @dev `proven` blocks of the epoch are proven by the claimed prover before the prune.
+    function _checkSlashSharesAndDust(uint256 bond, uint256 mask, uint256 proven) internal {
         uint256 blocks = _proposeInEpoch(EPOCH, mask);
         _warpToEpoch(EPOCH + 1);
         _claimAs(prover, proverKey, bond, 1000);
+        if (proven > 0) _proveBlocks(prover, proven);
         _warpToSlot(16);
         uint256 available = pool.available();
         uint256 owedBefore = pool.totalOwed();
-        uint256 share = bond / blocks;
+        uint256 lost = blocks - proven;
+        uint256 slashed = (bond * lost + blocks - 1) / blocks;
+        uint256 share = slashed / lost;
 
         vm.expectEmit(address(rollup));
-        emit IRollup.ProverSlashed(Epoch.wrap(EPOCH), prover, bond, share);
+        emit IRollup.ProverSlashed(Epoch.wrap(EPOCH), prover, slashed, share);
         rollup.prune();
 
         uint256 credited = pool.totalOwed() - owedBefore;
-        assertEq(credited, share * blocks, "one share per lost block");
-        assertEq(pool.available(), available + (bond - credited), "dust stays in the pool");
-        assertLt(bond - credited, blocks, "dust below one wei per block");
+        assertEq(credited, share * lost, "one share per lost block");
+        assertEq(pool.available(), available + (slashed - credited), "dust stays in the pool");
+        assertLt(slashed - credited, lost, "dust below one wei per block");
+        assertEq(escrow.accountOf(prover).free, 50 ether - slashed, "the unslashed part is free again");
+        assertEq(escrow.accountOf(prover).locked, 0, "nothing stays locked");
+        assertGe(slashed * blocks, bond * lost, "slashed at least pro rata");
+        assertLt(slashed * blocks, bond * lost + blocks, "rounded up by less than one wei");
     }
 
     // ------------------------------------------------------------------ unclaimed epoch
 
     function test_prune_unclaimedEpochSlashesFirstProposerStake() public {
-        _fillEpoch();
-        address first = rollup.blockLog(1).proposer;
-        address[4] memory proposers;
+        address[] memory proposers = _fillEpochDistinct();
+        address first = proposers[0];
+        assertEq(rollup.blockLog(1).proposer, first, "block 1's proposer");
         uint256[4] memory stakes;
         for (uint256 i; i < 4; ++i) {
-            proposers[i] = sequencers[i];
-            stakes[i] = _stake(sequencers[i]);
+            stakes[i] = _stake(proposers[i]);
         }
         _warpToSlot(16);
         uint256 poolAvailable = pool.available();
@@ -217,6 +236,7 @@ contract RollupPruneTest is PruneBase {
         assertEq(rollup.pendingTip(), 0, "pruned");
         for (uint256 i; i < 4; ++i) {
             uint256 expected = proposers[i] == first ? stakes[i] - UNPROVEN_BLOCK_PENALTY : stakes[i];
+            // Distinct proposers: slashing any other block's proposer (the last one, say) fails here.
             assertEq(_stake(proposers[i]), expected, "only the first proposer is slashed");
         }
         assertEq(staking.totalStaked(), totalStaked - UNPROVEN_BLOCK_PENALTY, "total staked");
@@ -256,6 +276,121 @@ contract RollupPruneTest is PruneBase {
         assertEq(_countLogs(vm.getRecordedLogs(), address(staking), IStaking.Slashed.selector), 0, "no slash");
         assertEq(staking.totalStaked(), totalStaked, "stakes intact");
         assertEq(staking.totalSlashed(), 0, "nothing slashed");
+    }
+
+    // ------------------------------------------------------------------ prefix proofs (finding 3)
+
+    /// @dev Attack (issue 10, finding 3): an elected staker publishes a block nobody can prove (its data does
+    ///      not match its state transition) right after an honest block, to stall the epoch and, before
+    ///      prefix proofs, get the HONEST first proposer slashed. Now the honest prefix is proven, and the
+    ///      prune penalises the culprit, the proposer of the first unproven block: neither the honest
+    ///      proposer before it nor the proposers after it. Distinct proposers per block.
+    function test_prune_unprovableBlockAfterHonestOneSlashesTheCulprit() public {
+        address[] memory proposers = _fillEpochDistinct();
+        address honest = proposers[0];
+        address culprit = proposers[1];
+        uint256[4] memory stakes;
+        for (uint256 i; i < 4; ++i) {
+            stakes[i] = _stake(proposers[i]);
+        }
+        _warpToEpoch(EPOCH + 1);
+        address openProver = makeAddr("open-prover");
+        _proveBlocks(openProver, 1); // the honest block; block 2 cannot be proven, so neither can 3 and 4
+        assertEq(rollup.provenTip(), 1, "honest prefix proven");
+        _warpToSlot(16);
+
+        vm.expectEmit(address(rollup));
+        emit IRollup.BlocksPruned(Epoch.wrap(EPOCH), 2, 4);
+        vm.expectEmit(address(staking));
+        emit IStaking.Slashed(culprit, UNPROVEN_BLOCK_PENALTY, address(pool));
+        rollup.prune();
+
+        assertEq(_stake(culprit), stakes[1] - UNPROVEN_BLOCK_PENALTY, "the culprit pays");
+        assertEq(_stake(honest), stakes[0], "the honest proposer of the proven block keeps its stake");
+        assertEq(_stake(proposers[2]), stakes[2], "a later proposer keeps its stake");
+        assertEq(_stake(proposers[3]), stakes[3], "the last proposer keeps its stake");
+        assertEq(staking.totalSlashed(), UNPROVEN_BLOCK_PENALTY, "one penalty");
+        assertEq(rollup.provenTip(), 1, "the honest block stays");
+        assertEq(rollup.pendingTip(), 1, "the rest is pruned");
+        assertGt(pool.owed(honest), 0, "the honest proposer was paid for its block");
+    }
+
+    function test_prune_unclaimedPenaltyFallsOnTheFirstUnprovenBlockEvenIfLast() public {
+        address[] memory proposers = _fillEpochDistinct();
+        _warpToEpoch(EPOCH + 1);
+        _proveBlocks(makeAddr("open-prover"), 3);
+        uint256 firstStake = _stake(proposers[0]);
+        _warpToSlot(16);
+
+        vm.expectEmit(address(staking));
+        emit IStaking.Slashed(proposers[3], UNPROVEN_BLOCK_PENALTY, address(pool));
+        rollup.prune();
+        assertEq(_stake(proposers[0]), firstStake, "the epoch's first proposer (proven) keeps its stake");
+        assertEq(staking.totalSlashed(), UNPROVEN_BLOCK_PENALTY, "one penalty");
+    }
+
+    /// @dev Attack (issue 10, finding 3): a claimed prover proves only what it can (a prefix) and lets the
+    ///      rest be pruned. It loses its bond pro rata to the unproven blocks of the epoch, rounded up, and
+    ///      keeps the rest; the lost blocks' proposers share the slashed part; dust stays in the pool.
+    function test_prune_claimedProverProvingOnlyAPrefixLosesItsBondProRata() public {
+        address[] memory proposers = _fillEpochDistinct();
+        uint256 bond = MINIMUM_PROVER_BOND + 1; // 10 ether + 1 wei
+        _warpToEpoch(EPOCH + 1);
+        _claimAs(prover, proverKey, bond, 1000);
+        _proveBlocks(prover, 1);
+        assertEq(escrow.accountOf(prover).locked, bond, "bond locked through the prefix proof");
+        _warpToSlot(16);
+        uint256 poolBalance = token.balanceOf(address(pool));
+        uint256 available = pool.available();
+
+        // 3 of 4 blocks unproven: ceil((10 ether + 1) * 3 / 4) = 7.5 ether + 1 wei, 2.5 ether released.
+        uint256 slashed = 7.5 ether + 1;
+        uint256 share = 2.5 ether; // slashed / 3 lost blocks, 1 wei of dust
+        vm.expectEmit(address(rollup));
+        emit IRollup.BlocksPruned(Epoch.wrap(EPOCH), 2, 4);
+        vm.expectEmit(address(rollup));
+        emit IRollup.ProverSlashed(Epoch.wrap(EPOCH), prover, slashed, share);
+        vm.expectEmit(address(escrow));
+        emit IProverEscrow.BondSlashed(prover, slashed, address(pool));
+        vm.expectEmit(address(escrow));
+        emit IProverEscrow.BondReleased(prover, 2.5 ether);
+        for (uint256 i = 1; i < 4; ++i) {
+            vm.expectEmit(address(pool));
+            emit IRewardPool.RewardCredited(proposers[i], share, share);
+        }
+        rollup.prune();
+
+        IProverEscrow.Account memory account = escrow.accountOf(prover);
+        assertEq(account.locked, 0, "nothing locked");
+        assertEq(account.free, 50 ether - slashed, "lost exactly the pro rata part");
+        assertEq(escrow.totalSlashed(), slashed, "escrow slashed total");
+        assertEq(token.balanceOf(address(pool)), poolBalance + slashed, "slashed part moved to the pool");
+        assertEq(pool.available(), available + 1, "1 wei of dust stays in the pool");
+        uint256 firstOwed = pool.owed(proposers[0]);
+        assertGt(firstOwed, 0, "the proven block's proposer was paid for its block");
+        for (uint256 i = 1; i < 4; ++i) {
+            assertEq(pool.owed(proposers[i]), share, "one share per lost block");
+        }
+        assertEq(
+            uint8(rollup.claimOf(Epoch.wrap(EPOCH)).status), uint8(IRollup.ClaimStatus.Slashed), "slashed"
+        );
+        assertEq(staking.totalSlashed(), 0, "no stake penalty for a claimed epoch");
+    }
+
+    /// @dev The residual risk of prefix proofs: a lazy open prover stops before an honest block. Its proposer
+    ///      (or anyone) can still prove it before the deadline and keep its stake; the penalty, if nobody
+    ///      does, is bounded by unprovenBlockPenalty once per epoch.
+    function test_prune_honestProposerCanProveItsOwnBlockAfterALazyPrefix() public {
+        address[] memory proposers = _fillEpochDistinct();
+        _warpToEpoch(EPOCH + 1);
+        _proveBlocks(makeAddr("lazy-prover"), 2); // stops before block 3
+        uint256 stake = _stake(proposers[2]);
+        _proveBlocks(proposers[2], 4); // block 3's proposer proves the rest itself
+        assertEq(rollup.provenTip(), 4, "epoch complete");
+        _warpToSlot(16);
+        assertFalse(rollup.canPrune(), "nothing to prune");
+        assertEq(_stake(proposers[2]), stake, "no penalty");
+        assertGt(pool.owed(proposers[2]), PROOF_SUBMISSION_REWARD, "paid as proposer and as prover");
     }
 
     // ------------------------------------------------------------------ later epochs and recovery
@@ -348,16 +483,10 @@ contract RollupPruneLongWindowTest is PruneBase {
         super.setUp();
         IRollup.Config memory config = _rollupConfig();
         config.proofWindowSlots = LONG_PROOF_WINDOW_SLOTS;
-        uint256 nonce = vm.getNonce(address(this));
-        address predictedRollup = vm.computeCreateAddress(address(this), nonce + 3);
-        staking = new Staking(token, predictedRollup, _stakingConfig());
-        escrow = new ProverEscrow(token, predictedRollup, ESCROW_WITHDRAWAL_DELAY);
-        pool = new RewardPool(token, predictedRollup);
-        rollup = new Rollup(staking, escrow, pool, verifier, config);
-        assertEq(address(rollup), predictedRollup, "rollup address prediction");
-        token.mint(address(this), POOL_FUNDING);
-        token.approve(address(pool), POOL_FUNDING);
-        pool.fund(POOL_FUNDING);
+        Staking.Config memory stakingConfig = _stakingConfig();
+        stakingConfig.exitDelay = _minimumExitDelay(LONG_PROOF_WINDOW_SLOTS);
+        _deploySuiteWith(stakingConfig, config);
+        _fundRewardPool(POOL_FUNDING);
         _registerAndActivate(4);
     }
 

@@ -6,7 +6,8 @@ import {Epoch, Slot} from "../../contracts/libraries/TimeLib.sol";
 import {Base} from "../Base.t.sol";
 import {Vm} from "forge-std/Vm.sol";
 
-/// @notice RANDAO checkpoints, lagged seeds and the per-slot ranking.
+/// @notice RANDAO checkpoints (written by the first call of an epoch, or by anyone through
+///         `checkpointRandomness`), lagged seeds, scores and the off-chain ranking built from them.
 contract RollupRandomnessTest is Base {
     /// @dev prevrandao at deployment (set by Base.setUp), the epoch 0 checkpoint.
     uint256 internal constant GENESIS_RANDAO = 0xfe120e7;
@@ -27,8 +28,7 @@ contract RollupRandomnessTest is Base {
         uint256 parent = rollup.canPrune() ? rollup.provenTip() : rollup.pendingTip();
         IRollup.ProposeArgs memory args = _proposeArgsAt(parent + 1, abi.encode("poke", epoch));
         args.header.slot = Slot.wrap(slot);
-        (uint256[] memory inputs,) = rollup.publicInputsOf(args);
-        bytes memory proof = verifier.proofFor(inputs);
+        bytes memory proof = _backupProof(args, anyone);
         vm.prank(anyone);
         rollup.proposeWithProof(args, proof);
     }
@@ -118,7 +118,7 @@ contract RollupRandomnessTest is Base {
         uint256 epoch = _currentEpoch();
         uint256 seedNow = rollup.seedOf(Epoch.wrap(epoch));
         uint256 seedNext = rollup.seedOf(Epoch.wrap(epoch + 1));
-        (address[] memory rankingBefore,) = rollup.rankingForSlot(Slot.wrap(_currentSlot() + 1));
+        (address[] memory rankingBefore,) = _ranking(_currentSlot() + 1);
 
         // Every kind of call during the epoch, each with a different prevrandao.
         vm.prevrandao(bytes32(uint256(0x1111)));
@@ -130,8 +130,7 @@ contract RollupRandomnessTest is Base {
         vm.warp(_slotStart(backupSlot) + PROPOSAL_WINDOW);
         IRollup.ProposeArgs memory args = _proposeArgs("backup");
         args.header.slot = Slot.wrap(backupSlot);
-        (uint256[] memory inputs,) = rollup.publicInputsOf(args);
-        bytes memory proof = verifier.proofFor(inputs);
+        bytes memory proof = _backupProof(args, anyone);
         vm.prank(anyone);
         rollup.proposeWithProof(args, proof);
         assertEq(rollup.seedOf(Epoch.wrap(epoch)), seedNow, "proposeWithProof");
@@ -141,12 +140,66 @@ contract RollupRandomnessTest is Base {
         _proposeTop();
         assertEq(rollup.seedOf(Epoch.wrap(epoch)), seedNow, "second propose");
 
-        (address[] memory rankingAfter,) = rollup.rankingForSlot(Slot.wrap(backupSlot));
+        (address[] memory rankingAfter,) = _ranking(backupSlot);
         assertEq(rankingAfter, rankingBefore, "ranking unchanged");
         // Only the next epoch's seed moved: to the checkpoint the first call wrote.
         assertEq(rollup.randomnessCheckpoint(Epoch.wrap(epoch)), 0x1111, "checkpoint of the first call");
         assertTrue(rollup.seedOf(Epoch.wrap(epoch + 1)) != seedNext, "next epoch's seed moved");
         assertEq(rollup.seedOf(Epoch.wrap(epoch + 1)), _expectedSeed(0x1111, epoch + 1), "next seed");
+    }
+
+    // ------------------------------------------------------------------ checkpointRandomness
+
+    /// Attack (issue 10, finding 6): the checkpoint was written only as a side effect of the epoch's first
+    /// propose, claim, proof or prune, so whoever made that first call (or chose not to) picked the block
+    /// whose prevrandao seeds a later epoch. Anyone may now write it at the epoch's start.
+    function test_checkpointRandomness_attack_anyoneWritesTheCheckpoint() public {
+        uint256 epoch = _currentEpoch();
+        assertEq(rollup.randomnessCheckpoint(Epoch.wrap(epoch)), 0, "no checkpoint yet");
+        address stranger = makeAddr("stranger");
+        assertEq(staking.stakerInfo(stranger).activationEpoch, 0, "not a staker");
+
+        vm.prevrandao(bytes32(uint256(0xc0ffee)));
+        vm.expectEmit(address(rollup));
+        emit IRollup.RandomnessCheckpointed(Epoch.wrap(epoch), 0xc0ffee);
+        vm.prank(stranger);
+        assertTrue(rollup.checkpointRandomness(), "written");
+        assertEq(rollup.randomnessCheckpoint(Epoch.wrap(epoch)), 0xc0ffee, "checkpoint = the caller's block");
+
+        // The epoch's first rollup call no longer picks it.
+        vm.prevrandao(bytes32(uint256(0xbad)));
+        vm.recordLogs();
+        _proposeTop();
+        assertEq(_countCheckpointLogs(vm.getRecordedLogs()), 0, "propose wrote no checkpoint");
+        assertEq(rollup.randomnessCheckpoint(Epoch.wrap(epoch)), 0xc0ffee, "unchanged by propose");
+        assertEq(
+            rollup.seedOf(Epoch.wrap(epoch + LAG)),
+            _expectedSeed(0xc0ffee, epoch + LAG),
+            "seeds the lagged epoch"
+        );
+    }
+
+    function test_checkpointRandomness_isANoOpOnceWritten() public {
+        uint256 epoch = _currentEpoch();
+        vm.prevrandao(bytes32(uint256(0xaaaa)));
+        _proposeTop();
+        assertEq(rollup.randomnessCheckpoint(Epoch.wrap(epoch)), 0xaaaa, "written by propose");
+
+        vm.prevrandao(bytes32(uint256(0xbbbb)));
+        vm.recordLogs();
+        vm.prank(anyone);
+        assertFalse(rollup.checkpointRandomness(), "already written");
+        assertEq(_countCheckpointLogs(vm.getRecordedLogs()), 0, "no event");
+        assertEq(rollup.randomnessCheckpoint(Epoch.wrap(epoch)), 0xaaaa, "unchanged");
+
+        // Next epoch: written again, once.
+        _warpToEpoch(epoch + 1);
+        vm.prank(anyone);
+        assertTrue(rollup.checkpointRandomness(), "next epoch written");
+        vm.prevrandao(bytes32(uint256(0xcccc)));
+        vm.prank(anyone);
+        assertFalse(rollup.checkpointRandomness(), "second call of the epoch");
+        assertEq(rollup.randomnessCheckpoint(Epoch.wrap(epoch + 1)), 0xbbbb, "the first call's prevrandao");
     }
 
     // ------------------------------------------------------------------ scores and ranking
@@ -170,14 +223,16 @@ contract RollupRandomnessTest is Base {
         );
     }
 
-    function test_rankingForSlot_listsExactlyTheEpochsProposersSorted() public {
+    /// @dev The ranking the Rust side computes (test/helpers/Ranking.sol mirrors it) from the on-chain
+    ///      proposer set and scores.
+    function test_ranking_listsExactlyTheEpochsProposersSorted() public {
         address leaver = sequencers[1];
         vm.prank(leaver);
         staking.exit();
         address newcomer = _registerSequencer("newcomer");
         uint256 slot = _currentSlot();
 
-        (address[] memory ranked, uint256[] memory scores) = rollup.rankingForSlot(Slot.wrap(slot));
+        (address[] memory ranked, uint256[] memory scores) = _ranking(slot);
         assertEq(ranked.length, 3, "4 active - 1 exiting, newcomer not yet active");
         assertEq(scores.length, 3, "one score each");
         for (uint256 i; i < ranked.length; ++i) {
@@ -193,7 +248,7 @@ contract RollupRandomnessTest is Base {
 
         // Once active, the newcomer is ranked; the leaver stays out.
         uint256 activation = staking.stakerInfo(newcomer).activationEpoch;
-        (ranked,) = rollup.rankingForSlot(Slot.wrap(activation * EPOCH_DURATION));
+        (ranked,) = _ranking(activation * EPOCH_DURATION);
         assertEq(ranked.length, 4, "3 + newcomer");
         bool seen;
         for (uint256 i; i < ranked.length; ++i) {
@@ -204,7 +259,7 @@ contract RollupRandomnessTest is Base {
     }
 
     /// @dev Whatever the checkpointed prevrandao, the ranking is sorted and its head has the max score.
-    function testFuzz_rankingForSlot_headHasMaxScore(uint256 randao, uint256 slotOffset) public {
+    function testFuzz_ranking_headHasMaxScore(uint256 randao, uint256 slotOffset) public {
         address late;
         for (uint256 i; i < 4; ++i) {
             late = _registerSequencer(string.concat("late-", vm.toString(i)));
@@ -221,8 +276,8 @@ contract RollupRandomnessTest is Base {
         assertEq(
             rollup.seedOf(Epoch.wrap(epoch + 1)), _expectedSeed(randao, epoch + 1), "seed from checkpoint"
         );
-        (address[] memory ranked, uint256[] memory scores) = rollup.rankingForSlot(Slot.wrap(slot));
-        address[] memory proposers = staking.proposersAt(Epoch.wrap(epoch + 1));
+        (address[] memory ranked, uint256[] memory scores) = _ranking(slot);
+        (address[] memory proposers,) = staking.proposersAt(Epoch.wrap(epoch + 1), 0, type(uint256).max);
         assertEq(proposers.length, 8, "8 proposers");
         assertEq(ranked.length, proposers.length, "every proposer ranked");
         uint256 max;
@@ -237,7 +292,7 @@ contract RollupRandomnessTest is Base {
         }
     }
 
-    function test_rankingForSlot_headHasMaxScore_fixedRandao() public {
-        testFuzz_rankingForSlot_headHasMaxScore(0x5eed, 2);
+    function test_ranking_headHasMaxScore_fixedRandao() public {
+        testFuzz_ranking_headHasMaxScore(0x5eed, 2);
     }
 }

@@ -76,11 +76,11 @@ contract RollupRewardsTest is RewardsBase {
         }
         uint256 available = pool.available();
 
-        // Credits in order: submitter, prover, then each block's proposer.
+        // Credits in order: the payee (the claimed prover: its cut and the submission reward in one credit),
+        // then each block's proposer. The submitter is not the payee: it gets nothing.
+        uint256 payeeAmount = PROOF_SUBMISSION_REWARD + proverCut;
         vm.expectEmit(address(pool));
-        emit IRewardPool.RewardCredited(submitter, PROOF_SUBMISSION_REWARD, PROOF_SUBMISSION_REWARD);
-        vm.expectEmit(address(pool));
-        emit IRewardPool.RewardCredited(prover, proverCut, proverCut);
+        emit IRewardPool.RewardCredited(prover, payeeAmount, payeeAmount);
         for (uint256 n = 1; n <= 4; ++n) {
             uint256 share = _total(n) - _cut(n, fee);
             vm.expectEmit(address(pool));
@@ -89,8 +89,8 @@ contract RollupRewardsTest is RewardsBase {
         vm.prank(submitter);
         rollup.submitEpochProof(Epoch.wrap(EPOCH), inputs, proofs);
 
-        assertEq(pool.owed(submitter), PROOF_SUBMISSION_REWARD, "submitter");
-        assertEq(pool.owed(prover), proverCut, "prover");
+        assertEq(pool.owed(submitter), 0, "submitter");
+        assertEq(pool.owed(prover), payeeAmount, "prover");
         for (uint256 i; i < sequencers.length; ++i) {
             assertEq(pool.owed(sequencers[i]), _sequencerShareOf(sequencers[i], 1, 4, fee), "sequencer share");
         }
@@ -101,7 +101,7 @@ contract RollupRewardsTest is RewardsBase {
     function test_rewards_openProvingPaysOpenFeeToSubmitter() public {
         _fillEpoch();
         _warpToEpoch(EPOCH + 1);
-        (uint256[] memory inputs, bytes memory proofs) = _epochProof(1, 4);
+        (uint256[] memory inputs, bytes memory proofs) = _epochProof(1, 4, submitter);
         uint256 proverCut;
         for (uint256 n = 1; n <= 4; ++n) {
             proverCut += _cut(n, OPEN_PROVING_BPS);
@@ -138,7 +138,7 @@ contract RollupRewardsTest is RewardsBase {
 
         uint256 total = BLOCK_REWARD + fees;
         uint256 cut = total * fee / 10_000;
-        assertEq(pool.owed(prover), cut, "prover cut rounds down");
+        assertEq(pool.owed(prover), PROOF_SUBMISSION_REWARD + cut, "prover cut rounds down");
         assertEq(pool.owed(proposer), total - cut, "sequencer gets the rest, rounding included");
     }
 
@@ -147,7 +147,7 @@ contract RollupRewardsTest is RewardsBase {
     }
 
     function testFuzz_rewards_splitMatchesBasisPoints(uint256 bps, uint256 fees) public {
-        _checkSplit(uint32(bound(bps, 0, 10_000)), bound(fees, 0, 1000 ether));
+        _checkSplit(uint32(bound(bps, 0, MAX_PROVER_FEE_BPS)), bound(fees, 0, 1000 ether));
     }
 
     function _checkSplit(uint32 bps, uint256 fees) internal {
@@ -161,9 +161,9 @@ contract RollupRewardsTest is RewardsBase {
 
         uint256 total = BLOCK_REWARD + fees;
         uint256 cut = total * bps / 10_000;
-        assertEq(pool.owed(prover), cut, "prover cut");
+        assertEq(pool.owed(prover), PROOF_SUBMISSION_REWARD + cut, "prover cut and submission reward");
         assertEq(pool.owed(proposer), total - cut, "sequencer share");
-        assertEq(pool.owed(submitter), PROOF_SUBMISSION_REWARD, "submitter");
+        assertEq(pool.owed(submitter), 0, "a submitter that is not the payee earns nothing");
         assertEq(pool.totalOwed(), total + PROOF_SUBMISSION_REWARD, "nothing lost to rounding");
     }
 
@@ -212,9 +212,7 @@ contract RollupRewardsShortfallTest is RewardsBase {
         super.setUp();
         // A fresh suite whose pool holds only SHORT_FUNDING (the first one keeps its POOL_FUNDING).
         _deploySuite();
-        token.mint(address(this), SHORT_FUNDING);
-        token.approve(address(pool), SHORT_FUNDING);
-        pool.fund(SHORT_FUNDING);
+        _fundRewardPool(SHORT_FUNDING);
         _setUpActors();
     }
 
@@ -229,17 +227,15 @@ contract RollupRewardsShortfallTest is RewardsBase {
         _warpToSlot(9);
         _proposeTop();
         _warpToEpoch(EPOCH + 1);
-        (uint256[] memory inputs, bytes memory proofs) = _epochProof(1, 2);
+        (uint256[] memory inputs, bytes memory proofs) = _epochProof(1, 2, submitter);
         uint256 cut = _cut(1, OPEN_PROVING_BPS) + _cut(2, OPEN_PROVING_BPS);
         uint256 share1 = _total(1) - _cut(1, OPEN_PROVING_BPS);
         uint256 share2 = _total(2) - _cut(2, OPEN_PROVING_BPS);
         assertGt(PROOF_SUBMISSION_REWARD + cut + share1 + share2, SHORT_FUNDING, "shortfall");
 
         uint256 left = SHORT_FUNDING;
-        uint256 toSubmitter = _capped(PROOF_SUBMISSION_REWARD, left);
-        left -= toSubmitter;
-        uint256 toProver = _capped(cut, left);
-        left -= toProver;
+        uint256 toPayee = _capped(PROOF_SUBMISSION_REWARD + cut, left);
+        left -= toPayee;
         uint256 toFirst = _capped(share1, left);
         left -= toFirst;
         uint256 toSecond = _capped(share2, left);
@@ -247,9 +243,7 @@ contract RollupRewardsShortfallTest is RewardsBase {
         assertGt(toSecond, 0, "but not empty");
 
         vm.expectEmit(address(pool));
-        emit IRewardPool.RewardCredited(submitter, toSubmitter, PROOF_SUBMISSION_REWARD);
-        vm.expectEmit(address(pool));
-        emit IRewardPool.RewardCredited(submitter, toProver, cut);
+        emit IRewardPool.RewardCredited(submitter, toPayee, PROOF_SUBMISSION_REWARD + cut);
         vm.expectEmit(address(pool));
         emit IRewardPool.RewardCredited(rollup.blockLog(1).proposer, toFirst, share1);
         vm.expectEmit(address(pool));

@@ -75,9 +75,37 @@ contract RollupVotesTest is Base {
         assertEq(rollup.signalledPayload(round), payloadA, "still the first payload");
     }
 
+    /// @dev A backup block also finalises the previous slot: its proposal can no longer be replaced, so the
+    ///      pending vote is counted. The backup block's own payload is ignored (its submitter was not elected).
+    function test_votes_backupBlockCountsThePreviousSlotsVote() public {
+        uint256 round = slot0 / VOTE_ROUND_SIZE;
+        _proposeVoting(slot0, payloadA);
+        assertEq(rollup.votesFor(round, payloadA), 0, "pending");
+
+        // Slot0 + 1 stays empty; a backup block fills it.
+        address submitter = makeAddr("backup-submitter");
+        vm.warp(_slotStart(slot0 + 1) + PROPOSAL_WINDOW);
+        IRollup.ProposeArgs memory args = _proposeArgs("backup");
+        args.header.slot = Slot.wrap(slot0 + 1);
+        args.upgradePayload = payloadB;
+        bytes memory proof = _backupProof(args, submitter);
+        vm.expectEmit(address(rollup));
+        emit IRollup.UpgradeVoteCast(round, payloadA, Slot.wrap(slot0), 1);
+        vm.prank(submitter);
+        rollup.proposeWithProof(args, proof);
+        assertEq(rollup.votesFor(round, payloadA), 1, "counted by the backup block");
+
+        // The next block counts nothing: the vote was settled once, and the backup block had none.
+        vm.recordLogs();
+        _proposeVoting(slot0 + 2, address(0));
+        assertEq(_countLogs(vm.getRecordedLogs(), IRollup.UpgradeVoteCast.selector), 0, "no vote cast");
+        assertEq(rollup.votesFor(round, payloadA), 1, "still one vote for A");
+        assertEq(rollup.votesFor(round, payloadB), 0, "the backup block's payload is ignored");
+    }
+
     function test_votes_replacedProposalsVoteIsNotCounted() public {
         uint256 round = slot0 / VOTE_ROUND_SIZE;
-        (address[] memory ranked,) = rollup.rankingForSlot(Slot.wrap(slot0));
+        (address[] memory ranked,) = _ranking(slot0);
         IRollup.ProposeArgs memory lowArgs = _proposeArgs("low");
         lowArgs.upgradePayload = payloadA;
         _proposeAs(ranked[ranked.length - 1], lowArgs);

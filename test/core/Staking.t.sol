@@ -52,6 +52,25 @@ contract StakingTest is Base {
         return genesisTime + epoch * EPOCH_SECONDS;
     }
 
+    /// @dev A Config__Invalid parameter name (a string literal converted implicitly, as the contract does).
+    function _param(bytes32 name) internal pure returns (bytes32) {
+        return name;
+    }
+
+    /// @dev The whole member set of `epoch` (one page over every registration index).
+    function _members(uint256 epoch) internal view returns (address[] memory members) {
+        uint256 next;
+        (members, next) = staking.membersAt(Epoch.wrap(epoch), 0, type(uint256).max);
+        assertEq(next, staking.stakerCount(), "one page scans every staker");
+    }
+
+    /// @dev The whole proposer set of `epoch`.
+    function _proposers(uint256 epoch) internal view returns (address[] memory proposers) {
+        uint256 next;
+        (proposers, next) = staking.proposersAt(Epoch.wrap(epoch), 0, type(uint256).max);
+        assertEq(next, staking.stakerCount(), "one page scans every staker");
+    }
+
     function _assertAddresses(address[] memory actual, address[] memory expected, string memory what)
         internal
         pure
@@ -67,21 +86,21 @@ contract StakingTest is Base {
     function test_constructor_revertsWhenSlotDurationZero() public {
         Staking.Config memory config = _stakingConfig();
         config.slotDuration = 0;
-        vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, bytes32("slotDuration"), 0));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("slotDuration"), 0));
         new Staking(token, address(rollup), config);
     }
 
     function test_constructor_revertsWhenEpochDurationZero() public {
         Staking.Config memory config = _stakingConfig();
         config.epochDuration = 0;
-        vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, bytes32("epochDuration"), 0));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("epochDuration"), 0));
         new Staking(token, address(rollup), config);
     }
 
     function test_constructor_revertsWhenMinimumStakeZero() public {
         Staking.Config memory config = _stakingConfig();
         config.minimumStake = 0;
-        vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, bytes32("minimumStake"), 0));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("minimumStake"), 0));
         new Staking(token, address(rollup), config);
     }
 
@@ -89,7 +108,7 @@ contract StakingTest is Base {
         Staking.Config memory config = _stakingConfig();
         config.exitChurnPerEpoch = 0;
         vm.expectRevert(
-            abi.encodeWithSelector(Errors.Config__Invalid.selector, bytes32("exitChurnPerEpoch"), 0)
+            abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("exitChurnPerEpoch"), 0)
         );
         new Staking(token, address(rollup), config);
     }
@@ -97,7 +116,7 @@ contract StakingTest is Base {
     function test_constructor_revertsWhenSnapshotLagZero() public {
         Staking.Config memory config = _stakingConfig();
         config.snapshotLag = 0;
-        vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, bytes32("snapshotLag"), 0));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("snapshotLag"), 0));
         new Staking(token, address(rollup), config);
     }
 
@@ -281,10 +300,10 @@ contract StakingTest is Base {
         _warpToEpoch(4);
         assertEq(_exit(stakers[5]), 7, "fills the last queue epoch");
 
-        assertEq(staking.membersAt(Epoch.wrap(4)).length, 6, "epoch 4 set untouched");
-        assertEq(staking.membersAt(Epoch.wrap(5)).length, 4, "two leave at epoch 5");
-        assertEq(staking.membersAt(Epoch.wrap(6)).length, 2, "two leave at epoch 6");
-        assertEq(staking.membersAt(Epoch.wrap(7)).length, 0, "two leave at epoch 7");
+        assertEq(_members(4).length, 6, "epoch 4 set untouched");
+        assertEq(_members(5).length, 4, "two leave at epoch 5");
+        assertEq(_members(6).length, 2, "two leave at epoch 6");
+        assertEq(_members(7).length, 0, "two leave at epoch 7");
     }
 
     function test_exit_queueRestartsAtSnapshotBoundAfterItDrains() public {
@@ -429,6 +448,31 @@ contract StakingTest is Base {
         assertEq(token.balanceOf(alice), 90 ether, "withdraws what is left");
     }
 
+    /// @dev The boundary of the forced exit: a stake left at exactly the minimum stays in the set, one wei
+    ///      less forces the exit.
+    function test_slash_downToExactlyTheMinimumDoesNotForceExit() public {
+        _stake(alice, MINIMUM_STAKE + 10 ether);
+        _stake(bob, MINIMUM_STAKE + 10 ether);
+        _warpToEpoch(3);
+
+        vm.recordLogs();
+        assertEq(_slash(alice, 10 ether), 10 ether, "slashed to the minimum");
+        assertEq(vm.getRecordedLogs().length, 2, "Slashed and the token Transfer only: no ExitInitiated");
+        IStaking.StakerInfo memory info = staking.stakerInfo(alice);
+        assertEq(info.stake, MINIMUM_STAKE, "stake == minimum");
+        assertFalse(info.exiting, "not exiting");
+        assertEq(info.exitEpoch, NOT_EXITING, "no exit epoch");
+        assertTrue(staking.canPropose(alice, Epoch.wrap(3)), "still proposes");
+
+        vm.expectEmit(address(staking));
+        emit IStaking.ExitInitiated(bob, Epoch.wrap(5), _epochStart(5) + EXIT_DELAY, true);
+        assertEq(_slash(bob, 10 ether + 1), 10 ether + 1, "slashed to the minimum - 1");
+        info = staking.stakerInfo(bob);
+        assertEq(info.stake, MINIMUM_STAKE - 1, "stake == minimum - 1");
+        assertTrue(info.exiting, "forced exit");
+        assertFalse(staking.canPropose(bob, Epoch.wrap(3)), "no more proposals");
+    }
+
     function test_slash_ofExitingStakerKeepsQueuedExit() public {
         _stake(alice, MINIMUM_STAKE);
         _warpToEpoch(3);
@@ -465,18 +509,121 @@ contract StakingTest is Base {
         address[] memory onlyBob = new address[](1);
         onlyBob[0] = bob;
 
-        _assertAddresses(staking.membersAt(Epoch.wrap(1)), none, "members 1");
-        _assertAddresses(staking.membersAt(Epoch.wrap(2)), onlyAlice, "members 2");
-        _assertAddresses(staking.membersAt(Epoch.wrap(3)), both, "members 3");
-        _assertAddresses(staking.proposersAt(Epoch.wrap(3)), both, "proposers 3");
+        _assertAddresses(_members(1), none, "members 1");
+        _assertAddresses(_members(2), onlyAlice, "members 2");
+        _assertAddresses(_members(3), both, "members 3");
+        _assertAddresses(_proposers(3), both, "proposers 3");
 
         _warpToEpoch(3);
         _exit(alice); // exit epoch 5
-        _assertAddresses(staking.membersAt(Epoch.wrap(4)), both, "members 4 after exit");
-        _assertAddresses(staking.proposersAt(Epoch.wrap(4)), onlyBob, "proposers 4 after exit");
-        _assertAddresses(staking.membersAt(Epoch.wrap(5)), onlyBob, "members 5 after exit");
+        _assertAddresses(_members(4), both, "members 4 after exit");
+        _assertAddresses(_proposers(4), onlyBob, "proposers 4 after exit");
+        _assertAddresses(_members(5), onlyBob, "members 5 after exit");
         assertFalse(staking.isMember(alice, Epoch.wrap(5)), "isMember after exit epoch");
         assertFalse(staking.canPropose(bob, Epoch.wrap(2)), "canPropose before activation");
+    }
+
+    /// @dev Six stakers: indices 0..5; 1 and 4 activate one epoch later, 2 exits (member, not proposer).
+    function _registerSix() internal returns (address[] memory stakers) {
+        stakers = new address[](6);
+        for (uint256 i; i < 6; ++i) {
+            stakers[i] = makeAddr(string.concat("staker-", vm.toString(i)));
+            if (i == 1 || i == 4) continue;
+            _stake(stakers[i], MINIMUM_STAKE); // activation 2
+        }
+        vm.warp(genesisTime + 40);
+        _stake(stakers[1], MINIMUM_STAKE); // activation 3
+        _stake(stakers[4], MINIMUM_STAKE); // activation 3
+        _warpToEpoch(3);
+        _exit(stakers[2]); // exit epoch 5
+        // Registration order: 0, 2, 3, 5, 1, 4.
+    }
+
+    function test_views_pagesScanRegistrationIndices() public {
+        address[] memory s6 = _registerSix();
+        assertEq(staking.stakerCount(), 6, "six registered");
+
+        // Epoch 4: all six are members; 2 cannot propose. Registration order: 0, 2, 3, 5, 1, 4.
+        (address[] memory page, uint256 next) = staking.membersAt(Epoch.wrap(4), 0, 2);
+        address[] memory expected = new address[](2);
+        (expected[0], expected[1]) = (s6[0], s6[2]);
+        _assertAddresses(page, expected, "members [0, 2)");
+        assertEq(next, 2, "next after [0, 2)");
+
+        (page, next) = staking.proposersAt(Epoch.wrap(4), 0, 2);
+        expected = new address[](1);
+        expected[0] = s6[0];
+        _assertAddresses(page, expected, "proposers [0, 2): the exiting staker is skipped");
+        assertEq(next, 2, "next counts scanned indices, not returned ones");
+
+        (page, next) = staking.proposersAt(Epoch.wrap(4), 2, 3);
+        expected = new address[](3);
+        (expected[0], expected[1], expected[2]) = (s6[3], s6[5], s6[1]);
+        _assertAddresses(page, expected, "proposers [2, 5)");
+        assertEq(next, 5, "next after [2, 5)");
+
+        // The last page ends at stakerCount, however large the limit.
+        (page, next) = staking.membersAt(Epoch.wrap(4), 5, type(uint256).max);
+        expected = new address[](1);
+        expected[0] = s6[4];
+        _assertAddresses(page, expected, "members [5, 6)");
+        assertEq(next, 6, "done");
+
+        // Epoch 2: only the early stakers are members.
+        (page, next) = staking.membersAt(Epoch.wrap(2), 3, 3);
+        expected = new address[](1);
+        expected[0] = s6[5];
+        _assertAddresses(page, expected, "members of epoch 2 in [3, 6)");
+        assertEq(next, 6, "done");
+    }
+
+    function test_views_emptyPages() public {
+        _registerSix();
+        (address[] memory page, uint256 next) = staking.membersAt(Epoch.wrap(4), 3, 0);
+        assertEq(page.length, 0, "limit 0 scans nothing");
+        assertEq(next, 3, "and stays at start");
+        (page, next) = staking.proposersAt(Epoch.wrap(4), 6, 10);
+        assertEq(page.length, 0, "start == stakerCount");
+        assertEq(next, 6, "next == stakerCount");
+        (page, next) = staking.proposersAt(Epoch.wrap(4), 100, type(uint256).max);
+        assertEq(page.length, 0, "start past the end");
+        assertEq(next, 6, "next == stakerCount");
+        (page, next) = staking.membersAt(Epoch.wrap(1), 0, 6);
+        assertEq(page.length, 0, "nobody is a member of epoch 1");
+        assertEq(next, 6, "the whole range was scanned");
+    }
+
+    /// @dev Walking the pages from 0 by `next` with any page size yields exactly the one-page set, in order.
+    function testFuzz_views_pagesConcatenateToTheWholeSet(uint256 limit, uint256 epoch, bool proposersOnly)
+        public
+    {
+        _registerSix();
+        limit = bound(limit, 1, 7);
+        epoch = bound(epoch, 1, 6);
+        address[] memory whole = proposersOnly ? _proposers(epoch) : _members(epoch);
+        address[] memory walked = new address[](whole.length);
+        uint256 found;
+        uint256 start;
+        uint256 pages;
+        while (start < staking.stakerCount()) {
+            (address[] memory page, uint256 next) = proposersOnly
+                ? staking.proposersAt(Epoch.wrap(epoch), start, limit)
+                : staking.membersAt(Epoch.wrap(epoch), start, limit);
+            uint256 end = start + limit < staking.stakerCount() ? start + limit : staking.stakerCount();
+            assertEq(next, end, "next = min(start + limit, stakerCount)");
+            for (uint256 i; i < page.length; ++i) {
+                walked[found++] = page[i];
+            }
+            start = next;
+            ++pages;
+        }
+        assertEq(found, whole.length, "same count");
+        _assertAddresses(walked, whole, "same set, same order");
+        assertEq(pages, (staking.stakerCount() + limit - 1) / limit, "ceil(count / limit) pages");
+    }
+
+    function test_views_pagesConcatenateToTheWholeSet_concrete() public {
+        testFuzz_views_pagesConcatenateToTheWholeSet(4, 4, true);
     }
 
     // ------------------------------------------------------------------ snapshot stability

@@ -10,6 +10,13 @@ import {DataFingerprint} from "../../contracts/libraries/DataFingerprint.sol";
 import {EpochProofQuote, SignedEpochProofQuote} from "../../contracts/libraries/QuoteLib.sol";
 import {Epoch, Slot} from "../../contracts/libraries/TimeLib.sol";
 import {Base} from "../Base.t.sol";
+import {BlockDataBuilder} from "../helpers/BlockDataBuilder.sol";
+
+/// @notice Foundry's `cool` cheatcode (newer than the pinned forge-std's Vm interface): marks every storage
+///         slot of `target` cold again, as it is at the start of an eth_call.
+interface CoolCheatcode {
+    function cool(address target) external;
+}
 
 /// @notice Calls DataFingerprint.evaluate on calldata and reports the gas of the library call alone.
 contract FingerprintGasHarness {
@@ -33,7 +40,9 @@ contract FingerprintGasHarness {
 ///      parameters of Base. Proofs are checked by the CommitmentVerifier test double, so the proof figures
 ///      are the rollup's own cost, without the Groth16 pairing. Figures are execution gas of the call, without
 ///      the transaction's intrinsic cost (21000 + calldata).
-///      Proposals are measured in steady state: the epoch's randomness checkpoint and a parent block exist.
+///      Proposals are measured in steady state: the epoch's randomness checkpoint and a parent block exist;
+///      their data is canonical (checked by BlockData), 25 + 224 bytes per transaction.
+///      The staking views are eth_call reads, measured at 1,000 registered stakers.
 contract GasTest is Base {
     uint256 internal constant GAS_EPOCH_DURATION = 16;
     /// @dev Activation epoch of the sequencers registered in setUp (slot 32).
@@ -50,6 +59,8 @@ contract GasTest is Base {
         address predictedRollup = vm.computeCreateAddress(address(this), nonce + 3);
         Staking.Config memory stakingConfig = _stakingConfig();
         stakingConfig.epochDuration = GAS_EPOCH_DURATION;
+        // The rollup requires exitDelay >= (epochDuration + proofWindowSlots + 1) * slotDuration.
+        stakingConfig.exitDelay = (2 * GAS_EPOCH_DURATION + 1) * SLOT_DURATION;
         IRollup.Config memory rollupConfig = _rollupConfig();
         rollupConfig.proofWindowSlots = GAS_EPOCH_DURATION;
         staking = new Staking(token, predictedRollup, stakingConfig);
@@ -82,11 +93,14 @@ contract GasTest is Base {
         assertLt(measured, budget, "gas budget");
     }
 
-    function _data(uint256 length) internal pure returns (bytes memory data) {
-        data = new bytes(length);
-        for (uint256 i; i < length; ++i) {
-            data[i] = bytes1(uint8(uint256(keccak256(abi.encode(i))) % 256));
-        }
+    /// @dev Canonical block data with `txCount` transactions (25 + 224 * txCount bytes).
+    function _data(uint256 txCount) internal pure returns (bytes memory) {
+        return BlockDataBuilder.build(txCount, txCount);
+    }
+
+    /// @dev Proposal args for the next block in the current slot with exactly `data`.
+    function _argsWith(bytes memory data) internal view returns (IRollup.ProposeArgs memory) {
+        return _proposeArgsWithData(rollup.pendingTip() + 1, data);
     }
 
     /// @dev Proposes (top rank) in the next `count` slots from the current one, then stays in the last.
@@ -132,28 +146,32 @@ contract GasTest is Base {
 
     // ------------------------------------------------------------------ proposals
 
-    function test_gas_propose_data0Bytes() public {
+    /// @dev 25 bytes: the header alone.
+    function test_gas_propose_0Txs() public {
         _measurePropose(0, 140_000);
     }
 
-    function test_gas_propose_data256Bytes() public {
-        _measurePropose(256, 145_000);
+    /// @dev 249 bytes.
+    function test_gas_propose_1Txs() public {
+        _measurePropose(1, 145_000);
     }
 
-    function test_gas_propose_data1024Bytes() public {
-        _measurePropose(1024, 150_000);
+    /// @dev 921 bytes.
+    function test_gas_propose_4Txs() public {
+        _measurePropose(4, 150_000);
     }
 
-    function test_gas_propose_data4096Bytes() public {
-        _measurePropose(4096, 180_000);
+    /// @dev 4,057 bytes: the most transactions that fit in maxDataBytes (4,096).
+    function test_gas_propose_18Txs() public {
+        _measurePropose(BlockDataBuilder.maxTxs(MAX_DATA_BYTES), 185_000);
     }
 
-    /// @dev The second block of the epoch (checkpoint written, parent present) with `length` bytes of data.
-    function _measurePropose(uint256 length, uint256 budget) internal {
+    /// @dev The second block of the epoch (checkpoint written, parent present) with `txCount` transactions.
+    function _measurePropose(uint256 txCount, uint256 budget) internal {
         vm.pauseGasMetering();
         _proposeBlocks(1);
         _warpToSlot(_currentSlot() + 1);
-        IRollup.ProposeArgs memory args = _proposeArgs(_data(length));
+        IRollup.ProposeArgs memory args = _argsWith(_data(txCount));
         address proposer = _topProposer(_currentSlot());
 
         vm.prank(proposer);
@@ -167,9 +185,9 @@ contract GasTest is Base {
         vm.pauseGasMetering();
         _proposeBlocks(1);
         _warpToSlot(_currentSlot() + 1);
-        (address[] memory ranked,) = rollup.rankingForSlot(rollup.currentSlot());
-        _proposeAs(ranked[1], _proposeArgs(_data(256)));
-        IRollup.ProposeArgs memory args = _proposeArgsAt(2, _data(256));
+        (address[] memory ranked,) = _ranking(_currentSlot());
+        _proposeAs(ranked[1], _argsWith(_data(1)));
+        IRollup.ProposeArgs memory args = _proposeArgsWithData(2, _data(1));
 
         vm.prank(ranked[0]);
         _startMeasure();
@@ -184,10 +202,9 @@ contract GasTest is Base {
         _proposeBlocks(1);
         uint256 slot = _currentSlot() + 1;
         vm.warp(_slotStart(slot) + PROPOSAL_WINDOW);
-        IRollup.ProposeArgs memory args = _proposeArgs(_data(256));
-        (uint256[] memory inputs,) = rollup.publicInputsOf(args);
-        bytes memory proof = verifier.proofFor(inputs);
+        IRollup.ProposeArgs memory args = _argsWith(_data(1));
         address submitter = makeAddr("backup-submitter");
+        bytes memory proof = _backupProof(args, submitter);
 
         vm.prank(submitter);
         _startMeasure();
@@ -212,6 +229,29 @@ contract GasTest is Base {
         rollup.claimEpochProofRight(signed);
         _stopMeasure(130_000);
         assertEq(escrow.accountOf(prover).locked, BOND, "bond locked");
+    }
+
+    /// @dev The claim window is an auction: a strictly cheaper quote replaces the standing claim (the old
+    ///      bond is released, the new one locked).
+    function test_gas_claimReplacement() public {
+        vm.pauseGasMetering();
+        _proposeBlocks(1);
+        _warpToGasEpoch(FIRST_EPOCH + 1);
+        _proposeBlocks(1);
+        _claim();
+        uint256 epoch = _currentEpoch() - 1;
+        (address cheaper, uint256 cheaperKey) = _prover("cheaper-prover", 100 ether);
+        EpochProofQuote memory quote = _quote(cheaper, epoch, BOND, 500);
+        quote.validUntilSlot = (epoch + 1) * GAS_EPOCH_DURATION + CLAIM_WINDOW_SLOTS - 1;
+        SignedEpochProofQuote memory signed = _sign(quote, cheaperKey);
+        address claimant = _topProposer(_currentSlot());
+
+        vm.prank(claimant);
+        _startMeasure();
+        rollup.claimEpochProofRight(signed);
+        _stopMeasure(130_000);
+        assertEq(rollup.claimOf(Epoch.wrap(epoch)).prover, cheaper, "replaced");
+        assertEq(escrow.accountOf(prover).locked, 0, "old bond released");
     }
 
     function test_gas_submitEpochProof_1Blocks() public {
@@ -242,6 +282,42 @@ contract GasTest is Base {
         assertEq(rollup.provenTip(), blocks, "proven");
     }
 
+    /// @dev A claimed epoch of 16 blocks proven in two halves: the first is a prefix (no bond release, no
+    ///      submission reward), the second completes the epoch.
+    function test_gas_submitEpochProof_prefix8Of16Blocks() public {
+        _measureSubmitEpochProofPrefix(false, 300_000);
+    }
+
+    function test_gas_submitEpochProof_last8Of16Blocks() public {
+        _measureSubmitEpochProofPrefix(true, 300_000);
+    }
+
+    function _measureSubmitEpochProofPrefix(bool completing, uint256 budget) internal {
+        vm.pauseGasMetering();
+        _proposeBlocks(16);
+        _warpToGasEpoch(FIRST_EPOCH + 1);
+        _proposeBlocks(1);
+        _claim();
+        (uint256[] memory head, bytes memory headProofs) = _epochProof(1, 8);
+        (uint256[] memory tail, bytes memory tailProofs) = _epochProof(9, 16);
+        vm.startPrank(prover);
+        if (completing) {
+            rollup.submitEpochProof(Epoch.wrap(FIRST_EPOCH), head, headProofs);
+            // A separate L1 transaction: the first half's storage reads must not warm the second's.
+            CoolCheatcode cheats = CoolCheatcode(address(vm));
+            cheats.cool(address(rollup));
+            cheats.cool(address(pool));
+            cheats.cool(address(escrow));
+            cheats.cool(address(token));
+        }
+        _startMeasure();
+        if (completing) rollup.submitEpochProof(Epoch.wrap(FIRST_EPOCH), tail, tailProofs);
+        else rollup.submitEpochProof(Epoch.wrap(FIRST_EPOCH), head, headProofs);
+        _stopMeasure(budget);
+        vm.stopPrank();
+        assertEq(rollup.provenTip(), completing ? 16 : 8, "proven");
+    }
+
     // ------------------------------------------------------------------ prune
 
     function test_gas_prune_1Blocks() public {
@@ -266,6 +342,57 @@ contract GasTest is Base {
         assertEq(rollup.pendingTip(), 0, "pruned");
     }
 
+    // ------------------------------------------------------------------ staking views (eth_call)
+
+    uint256 internal constant MANY_STAKERS = 1000;
+
+    /// @dev Registers stakers up to MANY_STAKERS in total and warps to the epoch in which all are active.
+    function _registerMany() internal {
+        address staker;
+        for (uint256 i = staking.stakerCount(); i < MANY_STAKERS; ++i) {
+            staker = vm.addr(i + 1);
+            _fund(staker, address(staking), MINIMUM_STAKE);
+            vm.prank(staker);
+            staking.register(MINIMUM_STAKE);
+        }
+        _warpToGasEpoch(staking.stakerInfo(staker).activationEpoch);
+    }
+
+    function test_gas_proposersAt_1000Stakers_pageOf250() public {
+        _measureView(true, 250, 1_900_000);
+    }
+
+    function test_gas_proposersAt_1000Stakers_pageOf1000() public {
+        _measureView(true, 1000, 7_500_000);
+    }
+
+    function test_gas_membersAt_1000Stakers_pageOf250() public {
+        _measureView(false, 250, 1_800_000);
+    }
+
+    function test_gas_membersAt_1000Stakers_pageOf1000() public {
+        _measureView(false, 1000, 7_200_000);
+    }
+
+    /// @dev One page of `limit` registration indices (a middle page for 250) with every staker active, storage
+    ///      cold as in an eth_call (the call's own 21000 and calldata are not included).
+    function _measureView(bool proposers, uint256 limit, uint256 budget) internal {
+        vm.pauseGasMetering();
+        _registerMany();
+        Epoch epoch = rollup.currentEpoch();
+        uint256 start = limit < MANY_STAKERS ? limit : 0;
+        // Registration warmed every slot; an eth_call starts cold.
+        CoolCheatcode(address(vm)).cool(address(staking));
+
+        _startMeasure();
+        (address[] memory page, uint256 next) =
+            proposers ? staking.proposersAt(epoch, start, limit) : staking.membersAt(epoch, start, limit);
+        _stopMeasure(budget);
+        emit log_named_uint(proposers ? "proposersAt gas" : "membersAt gas", measured);
+        assertEq(page.length, limit, "every scanned staker is in the set");
+        assertEq(next, start + limit, "next page");
+    }
+
     // ------------------------------------------------------------------ data fingerprint
 
     /// @dev The L1 cost of binding 4,096 bytes of block data (133 chunks), library call alone
@@ -273,7 +400,10 @@ contract GasTest is Base {
     function test_gas_dataFingerprint_4096Bytes() public {
         vm.pauseGasMetering();
         FingerprintGasHarness harness = new FingerprintGasHarness();
-        bytes memory data = _data(4096);
+        bytes memory data = new bytes(4096);
+        for (uint256 i; i < data.length; ++i) {
+            data[i] = bytes1(uint8(uint256(keccak256(abi.encode(i))) % 256));
+        }
         vm.resumeGasMetering();
         (uint256 challenge, uint256 evaluation, uint256 used) = harness.evaluate(7, data);
         vm.pauseGasMetering();

@@ -5,25 +5,29 @@ import {IProverEscrow} from "../../contracts/interfaces/IProverEscrow.sol";
 import {IRewardPool} from "../../contracts/interfaces/IRewardPool.sol";
 import {IRollup} from "../../contracts/interfaces/IRollup.sol";
 import {IStaking} from "../../contracts/interfaces/IStaking.sol";
+import {Constants} from "../../contracts/libraries/Constants.sol";
 import {EpochProofQuote, SignedEpochProofQuote} from "../../contracts/libraries/QuoteLib.sol";
 import {Epoch, Slot} from "../../contracts/libraries/TimeLib.sol";
 import {DevnetToken} from "../../contracts/token/DevnetToken.sol";
+import {BlockDataBuilder} from "../helpers/BlockDataBuilder.sol";
 import {CommitmentVerifier} from "../helpers/CommitmentVerifier.sol";
+import {Ranking} from "../helpers/Ranking.sol";
 import {Test} from "forge-std/Test.sol";
 import {Vm} from "forge-std/Vm.sol";
 
 /// @notice Drives the whole protocol for the invariant suite with bounded actions over a fixed set of
-///         actors: sequencers (register, exit, withdraw, propose, claim), provers (escrow deposit,
-///         withdrawal request and finalization, quotes), and anyone (backup blocks, epoch proofs, prunes,
-///         reward claims), plus the clock. Every action returns early when it cannot be valid, so most
-///         calls change state. The rollup's events are decoded after each call into ghost variables that
-///         the invariants compare with the contracts' own accounting.
+///         actors: sequencers (register, exit, withdraw, propose, claim and replace claims), provers (escrow
+///         deposit, withdrawal request and finalization, quotes), and anyone (backup blocks, full and prefix
+///         epoch proofs, prunes, reward claims), plus the clock. Every action returns early when it cannot be
+///         valid, so most calls change state.
+///         Before each rollup call the handler computes, from the protocol rules alone, what the call must pay
+///         and slash (the payee and every credit of a proof; the slashed part of a bond, its per-block share,
+///         its dust and the staker penalised by a prune); after the call it compares the emitted events with
+///         that expectation and counts every difference in a ghost the invariants require to stay zero.
 contract ProtocolHandler is Test {
-    uint256 internal constant K = 6;
-    uint256 internal constant SEQUENCER_COUNT = 6;
+    uint256 internal constant K = Constants.COMMITTED_INPUTS_PER_BLOCK;
+    uint256 internal constant SEQUENCER_COUNT = 10;
     uint256 internal constant PROVER_COUNT = 3;
-    uint256 internal constant FIELD_MODULUS =
-        21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_617;
 
     IRollup public immutable rollup;
     IStaking public immutable staking;
@@ -44,43 +48,97 @@ contract ProtocolHandler is Test {
 
     /// @dev The clock of the run: each action warps to it first, the warp actions move it forward.
     uint256 public currentTime;
-    /// @dev Public inputs of the latest proposal of each block number.
+    /// @dev The 6 committed public inputs of the latest proposal of each block number.
     mapping(uint256 blockNumber => uint256[]) internal _inputsOf;
+
+    // ------------------------------------------------------------------ expectations of one call
+
+    /// @dev A credit the pool must emit: RewardCredited(account, credited, requested).
+    struct Credit {
+        address account;
+        uint256 credited;
+        uint256 requested;
+    }
+
+    /// @dev What a prune inside the next call must do, computed from the rules before the call.
+    struct PruneExpectation {
+        bool active;
+        uint256 epoch;
+        uint256 fromBlock;
+        uint256 toBlock;
+        bool claimed;
+        address prover;
+        uint256 bond;
+        /// @dev ceil(bond * unproven blocks of the epoch / its blocks).
+        uint256 slashed;
+        uint256 share;
+        /// @dev The staker an unclaimed epoch's prune penalises (address(0): nobody, backup block).
+        address victim;
+        /// @dev Bonds the prune releases: the unslashed rest plus the cancelled later claims.
+        uint256 released;
+        uint256 cancels;
+    }
+
+    PruneExpectation internal _prune;
+    /// @dev Credits expected from the proof in the next call, in order.
+    Credit[] internal _expectedProofCredits;
+    bool internal _proofExpected;
+    /// @dev Proposers of the pruned blocks, in block order.
+    address[] internal _lost;
+    /// @dev Proposers of the proven blocks of the oldest unproven epoch (for the penalty invariant).
+    mapping(address proposer => uint256) internal _provenBlocksInEpoch;
+    address[] internal _provenProposersSeen;
 
     // ------------------------------------------------------------------ ghosts
 
     /// @dev Epochs that ever saw a claim event, a settlement or a slash (to iterate in invariants).
     uint256[] internal _touchedEpochs;
     mapping(uint256 epoch => bool) internal _touched;
+    /// @dev Bonds locked for each epoch (first claim and replacements) and settled (replaced, released on
+    ///      completion, slashed, cancelled).
     mapping(uint256 epoch => uint256) public ghost_bondLocks;
-    /// @dev Releases on proof + slashes + cancellations.
     mapping(uint256 epoch => uint256) public ghost_bondSettlements;
-    mapping(uint256 epoch => uint256) public ghost_bondOf;
-
-    /// @dev Set by submitProof when the epoch it proves has an open claim (whose bond the proof releases).
-    bool internal _openClaimProven;
 
     /// @dev Escrow amounts from its own events.
     uint256 public ghost_escrowLocked;
     uint256 public ghost_escrowReleased;
     uint256 public ghost_escrowSlashed;
-    /// @dev Releases and slashes the rollup's events say should have happened.
-    uint256 public ghost_expectedReleases;
-    uint256 public ghost_releaseEvents;
+    /// @dev Releases the rules call for, computed before each call (replacements, completions, the unslashed
+    ///      part of slashed bonds, cancellations).
+    uint256 public ghost_expectedReleased;
 
-    /// @dev ProverSlashed bonds, the shares credited for them and the dust left in the pool.
+    /// @dev Slashed bond parts computed independently (bond, pruned block count, pro rata), the shares
+    ///      credited for them (from the pool's events) and the dust computed independently.
     uint256 public ghost_slashedBonds;
     uint256 public ghost_slashCredited;
     uint256 public ghost_slashDust;
-    /// @dev Slash shares credited to someone other than a lost block's proposer, or for another amount.
+    /// @dev Prune events or slash shares that differ from the expectation.
     uint256 public ghost_slashMiscredited;
+
+    /// @dev Proof credits that differ from the expectation (an account other than the payee or the proven
+    ///      blocks' proposers, another amount, a submission reward for a prefix, or one missing).
+    uint256 public ghost_proofMiscredited;
+    /// @dev EpochProven events whose prover is not the expected payee.
+    uint256 public ghost_wrongPayee;
+    /// @dev Submission rewards credited per epoch.
+    mapping(uint256 epoch => uint256) public ghost_submissionRewards;
+    uint256 public ghost_maxSubmissionRewardsPerEpoch;
+
+    /// @dev Stake penalties on someone other than the first unproven block's proposer, or on a proposer whose
+    ///      only blocks of the epoch were proven.
+    uint256 public ghost_wrongPenalty;
+    uint256 public ghost_penaltyOnProvenProposer;
+
+    /// @dev Credits the pool capped below the requested amount (the pool's cap binds).
+    uint256 public ghost_cappedCredits;
 
     /// @dev Snapshotted member sets: keccak of membersAt(e), recorded when first observed.
     mapping(uint256 epoch => bytes32) internal _membersHash;
     mapping(uint256 epoch => bool) internal _membersSeen;
     uint256 public ghost_membershipChanges;
 
-    /// @dev Successful calls per action, for the run summary.
+    /// @dev State-changing calls per action (and per outcome: claim replacements, prefix and full proofs,
+    ///      prunes by any path).
     mapping(bytes32 action => uint256) public calls;
 
     constructor(
@@ -126,6 +184,10 @@ contract ProtocolHandler is Test {
         return _provers;
     }
 
+    function sequencers() external view returns (address[] memory) {
+        return _sequencers;
+    }
+
     function touchedEpochs() external view returns (uint256[] memory) {
         return _touchedEpochs;
     }
@@ -138,9 +200,9 @@ contract ProtocolHandler is Test {
 
     // ------------------------------------------------------------------ clock
 
-    /// @notice Moves time forward by 1 second to 2 slots, or by a whole epoch one time in four.
+    /// @notice Moves time forward by 1 second to 1 slot, or by a whole epoch one time in eight.
     function warp(uint256 seed) external {
-        uint256 step = seed % 4 == 0 ? EPOCH * SLOT : _bound(seed, 1, 2 * SLOT);
+        uint256 step = seed % 8 == 0 ? EPOCH * SLOT : _bound(seed, 1, SLOT);
         _advance(step, seed);
     }
 
@@ -156,6 +218,23 @@ contract ProtocolHandler is Test {
         uint256 next = Epoch.unwrap(rollup.currentEpoch()) + 1;
         uint256 start = rollup.slotStartTime(Slot.wrap(next * EPOCH));
         _advance(start + _bound(seed, 0, config.claimWindowSlots * SLOT - 1) - currentTime, seed);
+    }
+
+    /// @notice Jumps to the moment a pending staker or escrow withdrawal becomes final (so both are reached
+    ///         within a run's depth).
+    function warpToWithdrawal(uint256 seed) external {
+        uint256 target;
+        if (seed % 2 == 0) {
+            IStaking.StakerInfo memory info = staking.stakerInfo(_sequencers[seed % _sequencers.length]);
+            if (!info.exiting || info.withdrawn) return;
+            target = info.withdrawableAt;
+        } else {
+            IProverEscrow.Account memory account = escrow.accountOf(_provers[seed % _provers.length]);
+            if (account.pendingWithdrawal == 0) return;
+            target = account.withdrawableAt;
+        }
+        if (target <= currentTime) return;
+        _advance(target - currentTime, seed);
     }
 
     function _advance(uint256 step, uint256 seed) internal {
@@ -181,22 +260,35 @@ contract ProtocolHandler is Test {
         _observeMembers();
     }
 
-    function exit(uint256 actorSeed) external {
+    /// @notice A sequencer exits, unless that would leave fewer than three (the chain must stay alive for the
+    ///         rest of the run: an address registers once).
+    function exit(uint256 actorSeed) public {
         _sync();
         address who = _sequencers[actorSeed % _sequencers.length];
         IStaking.StakerInfo memory info = staking.stakerInfo(who);
         if (info.activationEpoch == 0 || info.exiting) return;
+        uint256 staying;
+        for (uint256 i; i < _sequencers.length; ++i) {
+            IStaking.StakerInfo memory other = staking.stakerInfo(_sequencers[i]);
+            if (other.activationEpoch != 0 && !other.exiting) ++staying;
+        }
+        if (staying <= 3) return;
         vm.prank(who);
         staking.exit();
         calls["exit"]++;
         _observeMembers();
     }
 
+    /// @notice The first sequencer from `actorSeed` on whose stake can be withdrawn withdraws it.
     function withdraw(uint256 actorSeed) external {
         _sync();
-        address who = _sequencers[actorSeed % _sequencers.length];
-        IStaking.StakerInfo memory info = staking.stakerInfo(who);
-        if (!info.exiting || info.withdrawn || block.timestamp < info.withdrawableAt) return;
+        address who;
+        for (uint256 i; i < _sequencers.length && who == address(0); ++i) {
+            address candidate = _sequencers[(actorSeed % _sequencers.length + i) % _sequencers.length];
+            IStaking.StakerInfo memory info = staking.stakerInfo(candidate);
+            if (info.exiting && !info.withdrawn && block.timestamp >= info.withdrawableAt) who = candidate;
+        }
+        if (who == address(0)) return;
         vm.prank(who);
         staking.withdraw(who);
         calls["withdraw"]++;
@@ -205,152 +297,273 @@ contract ProtocolHandler is Test {
 
     // ------------------------------------------------------------------ proposals
 
-    /// @notice The top-ranked or a random eligible sequencer proposes random data in the current slot
-    ///         (a replacement when the slot already has a block and the score is higher).
+    /// @notice The top-ranked or a random eligible sequencer proposes random data in the current slot, or in
+    ///         the next one if the current slot's proposal window is over or the slot's block outscores it (a
+    ///         replacement when the slot already has a block and the score is higher).
     function propose(uint256 actorSeed, bool top, uint256 dataSeed) public {
         _sync();
+        _propose(actorSeed, top, dataSeed);
+        // One call in two also fills the next slot, so epochs hold several blocks (prefix proofs need them).
+        if (dataSeed % 2 == 1) _propose(actorSeed >> 8, true, dataSeed >> 8);
+    }
+
+    function _propose(uint256 actorSeed, bool top, uint256 dataSeed) internal {
         Slot slot = rollup.currentSlot();
-        if (block.timestamp >= rollup.slotStartTime(slot) + config.proposalWindow) return;
-        (address[] memory ranked,) = rollup.rankingForSlot(slot);
-        if (ranked.length == 0) return;
-        address proposer = ranked[top ? 0 : actorSeed % ranked.length];
-        if (_slashedOutByPrune(proposer)) return;
+        if (block.timestamp >= rollup.slotStartTime(slot) + config.proposalWindow) {
+            slot = _nextSlot(dataSeed);
+        }
+        address proposer = _proposer(slot, top, actorSeed);
+        if (proposer == address(0)) return;
 
         uint256 tip = _tipAfterPrune();
         uint256 number = tip + 1;
         IRollup.BlockLog memory tipLog = rollup.blockLog(tip);
         if (tip != 0 && tipLog.slot == Slot.unwrap(slot)) {
-            if (rollup.scoreOf(slot, proposer) <= rollup.scoreOf(slot, tipLog.proposer)) return;
-            number = tip;
+            if (rollup.scoreOf(slot, proposer) > rollup.scoreOf(slot, tipLog.proposer)) {
+                number = tip;
+            } else {
+                // Outscored in this slot: propose in the next one instead.
+                slot = _nextSlot(dataSeed);
+                proposer = _proposer(slot, top, actorSeed);
+                if (proposer == address(0)) return;
+                tip = _tipAfterPrune();
+                number = tip + 1;
+            }
         }
         IRollup.ProposeArgs memory args = _args(number, slot, dataSeed);
 
-        address[] memory lost = _lostProposers();
+        _expectPrune();
         vm.recordLogs();
         vm.prank(proposer);
         rollup.propose(args);
-        _processLogs(lost);
+        _processLogs();
         (_inputsOf[number],) = rollup.publicInputsOf(args);
         calls["propose"]++;
         _observeMembers();
     }
 
-    /// @notice Anyone fills an empty slot whose backup window is open with a block and its proof.
+    /// @dev Moves to a random point of the next slot's proposal window; returns that slot.
+    function _nextSlot(uint256 seed) internal returns (Slot slot) {
+        slot = Slot.wrap(Slot.unwrap(rollup.currentSlot()) + 1);
+        _advance(rollup.slotStartTime(slot) + seed % config.proposalWindow - currentTime, seed);
+    }
+
+    /// @dev The top-ranked or a random eligible sequencer of `slot` (address(0) if none, or if the prune at the
+    ///      start of its call would force it out).
+    function _proposer(Slot slot, bool top, uint256 seed) internal view returns (address proposer) {
+        (address[] memory ranked,) = Ranking.forSlot(rollup, slot);
+        if (ranked.length == 0) return address(0);
+        proposer = ranked[top ? 0 : seed % ranked.length];
+        if (_slashedOutByPrune(proposer)) return address(0);
+    }
+
+    /// @notice Anyone fills an empty slot whose backup window is open with a block and its proof (naming the
+    ///         submitter as payee).
     function backupPropose(uint256 actorSeed, uint256 dataSeed) external {
         _sync();
         uint256 current = Slot.unwrap(rollup.currentSlot());
         uint256 tip = _tipAfterPrune();
         uint256 tipSlot = rollup.blockLog(tip).slot;
-        // The backup window of slot s runs from its proposal window's end for backupWindow seconds.
-        for (uint256 back; back <= 1 && back <= current; ++back) {
-            uint256 s = current - back;
-            uint256 opensAt = rollup.slotStartTime(Slot.wrap(s)) + config.proposalWindow;
-            if (block.timestamp < opensAt || block.timestamp >= opensAt + config.backupWindow || tipSlot >= s)
-            {
-                continue;
-            }
-            IRollup.ProposeArgs memory args = _args(tip + 1, Slot.wrap(s), dataSeed);
-            (uint256[] memory inputs,) = rollup.publicInputsOf(args);
-            bytes memory proof = verifier.proofFor(inputs);
-            address submitter = _actors[actorSeed % _actors.length];
-
-            address[] memory lost = _lostProposers();
-            vm.recordLogs();
-            vm.prank(submitter);
-            rollup.proposeWithProof(args, proof);
-            _processLogs(lost);
-            _inputsOf[tip + 1] = inputs;
-            calls["backupPropose"]++;
-            _observeMembers();
+        uint256 opensAt = rollup.slotStartTime(Slot.wrap(current)) + config.proposalWindow;
+        // proposalWindow + backupWindow <= slotDuration: only the current slot's backup window can be open.
+        if (
+            block.timestamp < opensAt || block.timestamp >= opensAt + config.backupWindow
+                || tipSlot >= current
+        ) {
             return;
         }
+        IRollup.ProposeArgs memory args = _args(tip + 1, Slot.wrap(current), dataSeed);
+        (uint256[] memory inputs,) = rollup.publicInputsOf(args);
+        address submitter = _actors[actorSeed % _actors.length];
+        bytes memory proof = verifier.proofFor(_withPayee(inputs, submitter));
+
+        _expectPrune();
+        vm.recordLogs();
+        vm.prank(submitter);
+        rollup.proposeWithProof(args, proof);
+        _processLogs();
+        _inputsOf[tip + 1] = inputs;
+        calls["backupPropose"]++;
+        _observeMembers();
     }
 
     // ------------------------------------------------------------------ prover coordination
 
-    /// @notice An eligible sequencer claims a funded prover's valid quote for the previous epoch.
-    function claim(uint256 claimantSeed, uint256 proverSeed, uint256 bondSeed, uint256 feeSeed) external {
+    /// @notice An eligible sequencer claims a funded prover's valid quote for the previous epoch, or replaces
+    ///         the current claim with a strictly cheaper one; outside a claim window, it first moves to the
+    ///         next one (the current epoch becomes claimable).
+    function claim(uint256 claimantSeed, uint256 proverSeed, uint256 bondSeed, uint256 feeSeed) public {
         _sync();
         uint256 current = Epoch.unwrap(rollup.currentEpoch());
-        if (current == 0) return;
-        Epoch target = Epoch.wrap(current - 1);
-        if (rollup.currentSlot() > rollup.claimDeadline(target)) return;
-        if (rollup.claimOf(target).status != IRollup.ClaimStatus.None) return;
-        if (rollup.canPrune()) return; // the prune would leave nothing to claim in this epoch's window
-        IRollup.EpochLog memory log = rollup.epochLog(target);
-        if (log.blockCount == 0 || log.firstBlock + log.blockCount - 1 <= rollup.provenTip()) return;
+        if (current == 0 || rollup.currentSlot() > rollup.claimDeadline(Epoch.wrap(current - 1))) {
+            ++current;
+            uint256 start = rollup.slotStartTime(Slot.wrap(current * EPOCH));
+            _advance(start + feeSeed % (config.claimWindowSlots * SLOT) - currentTime, feeSeed);
+        }
+        if (!_claimable(Epoch.wrap(current - 1))) return;
+        IRollup.ProofClaim memory existing = rollup.claimOf(Epoch.wrap(current - 1));
+        bool replacing = existing.status == IRollup.ClaimStatus.Claimed;
+        if (replacing && existing.basisPointFee == 0) return;
 
         uint256 p = proverSeed % _provers.length;
         uint256 free = escrow.freeBalanceOf(_provers[p]);
+        // The replaced bond is released before the new one is locked.
+        if (replacing && existing.prover == _provers[p]) free += existing.bondAmount;
         uint256 minimum = config.minimumProverBond;
         if (free < minimum) return;
-        uint256 bond = _bound(bondSeed, minimum, free < 3 * minimum ? free : 3 * minimum);
-        address[] memory eligible = staking.proposersAt(rollup.currentEpoch());
-        if (eligible.length == 0) return;
-        address claimant = eligible[claimantSeed % eligible.length];
+        address claimant = _claimant(current, claimantSeed);
+        if (claimant == address(0)) return;
+        SignedEpochProofQuote memory signed = _signedQuote(
+            p,
+            current - 1,
+            _bound(bondSeed, minimum, free < 3 * minimum ? free : 3 * minimum),
+            _quoteFee(feeSeed, replacing ? existing.basisPointFee - 1 : config.maxProverFeeBps)
+        );
+        _claimWith(claimant, signed, replacing ? existing.bondAmount : 0);
+        if (replacing) {
+            calls["claimReplace"]++;
+        } else {
+            calls["claim"]++;
+            // Three first claims in four are outbid at once by another prover's cheaper quote (the auction).
+            if (bondSeed % 4 != 0) _outbid(claimant, (p + 1) % _provers.length, signed.quote, feeSeed >> 16);
+        }
+    }
 
-        EpochProofQuote memory quote = EpochProofQuote({
-            prover: _provers[p],
-            epochToProve: current - 1,
-            validUntilSlot: Slot.unwrap(rollup.claimDeadline(target)),
-            bondAmount: bond,
-            rollupAddress: address(rollup),
-            basisPointFee: uint32(_bound(feeSeed, 0, 10_000))
-        });
-        bytes32 digest = rollup.quoteDigest(quote);
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_proverKeys[p], digest);
-        SignedEpochProofQuote memory signed =
-            SignedEpochProofQuote({quote: quote, signature: abi.encodePacked(r, s, v)});
+    /// @dev A fee in [0, cap]: zero (which nobody can undercut) one time in sixteen, else at least 1.
+    function _quoteFee(uint256 seed, uint256 cap) internal pure returns (uint256) {
+        return seed % 16 == 0 || cap == 0 ? 0 : _bound(seed, 1, cap);
+    }
 
+    /// @dev Prover `rival` replaces the claim of `quote` with a strictly cheaper quote, if it can.
+    function _outbid(address claimant, uint256 rival, EpochProofQuote memory quote, uint256 feeSeed)
+        internal
+    {
+        uint256 minimum = config.minimumProverBond;
+        if (quote.basisPointFee == 0 || escrow.freeBalanceOf(_provers[rival]) < minimum) return;
+        _claimWith(
+            claimant,
+            _signedQuote(rival, quote.epochToProve, minimum, _bound(feeSeed, 0, quote.basisPointFee - 1)),
+            quote.bondAmount
+        );
+        calls["claimReplace"]++;
+    }
+
+    /// @dev A sequencer that can propose in `epoch` (address(0) if none).
+    function _claimant(uint256 epoch, uint256 seed) internal view returns (address) {
+        (address[] memory eligible,) = staking.proposersAt(Epoch.wrap(epoch), 0, staking.stakerCount());
+        return eligible.length == 0 ? address(0) : eligible[seed % eligible.length];
+    }
+
+    /// @dev `claimant` claims `signed`; `replacedBond` (0 for a first claim) is expected back at once.
+    function _claimWith(address claimant, SignedEpochProofQuote memory signed, uint256 replacedBond)
+        internal
+    {
+        _prune.active = false;
+        ghost_expectedReleased += replacedBond;
         vm.recordLogs();
         vm.prank(claimant);
         rollup.claimEpochProofRight(signed);
-        _processLogs(new address[](0));
-        calls["claim"]++;
+        _processLogs();
         _observeMembers();
     }
 
-    /// @notice Anyone submits the oldest unproven epoch's proof, built from the recorded public inputs.
-    function submitProof(uint256 actorSeed) external {
+    /// @dev Whether `target` can be claimed now: inside its claim window, not about to be pruned, and with
+    ///      unproven blocks.
+    function _claimable(Epoch target) internal view returns (bool) {
+        if (rollup.currentSlot() > rollup.claimDeadline(target)) return false;
+        if (rollup.canPrune()) return false; // the prune would leave nothing to claim in this epoch's window
+        IRollup.EpochLog memory log = rollup.epochLog(target);
+        return log.blockCount > 0 && log.firstBlock + log.blockCount - 1 > rollup.provenTip();
+    }
+
+    /// @dev Prover `p`'s quote for `epoch`, valid until the claim deadline, signed with its key.
+    function _signedQuote(uint256 p, uint256 epoch, uint256 bond, uint256 fee)
+        internal
+        view
+        returns (SignedEpochProofQuote memory)
+    {
+        EpochProofQuote memory quote = EpochProofQuote({
+            prover: _provers[p],
+            epochToProve: epoch,
+            validUntilSlot: Slot.unwrap(rollup.claimDeadline(Epoch.wrap(epoch))),
+            bondAmount: bond,
+            rollupAddress: address(rollup),
+            // forge-lint: disable-next-line(unsafe-typecast) -- fee <= maxProverFeeBps <= 10,000
+            basisPointFee: uint32(fee)
+        });
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_proverKeys[p], rollup.quoteDigest(quote));
+        return SignedEpochProofQuote({quote: quote, signature: abi.encodePacked(r, s, v)});
+    }
+
+    /// @notice Anyone submits a proof of a prefix (1 to all) of the oldest unproven epoch's remaining blocks,
+    ///         built from the recorded public inputs and naming the payee the rules name (first waiting for
+    ///         the epoch to end if it has not).
+    function submitProof(uint256 actorSeed, uint256 countSeed) public {
         _sync();
         uint256 first = rollup.provenTip() + 1;
         if (first > rollup.pendingTip()) return;
         Epoch epoch = rollup.epochAtSlot(Slot.wrap(rollup.blockLog(first).slot));
-        if (rollup.currentEpoch() <= epoch || rollup.currentSlot() > rollup.proofDeadline(epoch)) return;
-        IRollup.EpochLog memory log = rollup.epochLog(epoch);
-        uint256 last = log.firstBlock + log.blockCount - 1;
-
-        uint256[] memory inputs = new uint256[]((last - first + 1) * K);
-        bytes memory proofs;
-        for (uint256 n = first; n <= last; ++n) {
-            uint256[] memory row = _inputsOf[n];
-            for (uint256 j; j < K; ++j) {
-                inputs[(n - first) * K + j] = row[j];
-            }
-            proofs = bytes.concat(proofs, verifier.proofFor(row));
+        if (rollup.currentEpoch() <= epoch) {
+            // Wait for the epoch to end: move to a random point of the next epoch's first slot.
+            uint256 start = rollup.slotStartTime(Slot.wrap((Epoch.unwrap(epoch) + 1) * EPOCH));
+            _advance(start + countSeed % SLOT - currentTime, countSeed);
         }
-        address submitter = _actors[actorSeed % _actors.length];
-        // An epoch proven once can get a late backup block (its last slot's backup window runs into the
-        // next epoch) and be proven again: only a proof of a still-open claim releases a bond.
-        _openClaimProven = rollup.claimOf(epoch).status == IRollup.ClaimStatus.Claimed;
+        if (rollup.currentSlot() > rollup.proofDeadline(epoch)) return;
+        IRollup.EpochLog memory log = rollup.epochLog(epoch);
+        uint256 remaining = log.firstBlock + log.blockCount - first;
+        // One proof in four completes the epoch, the others prove a random strict prefix when there is one.
+        uint256 count =
+            countSeed % 4 == 0 || remaining == 1 ? remaining : 1 + (countSeed >> 2) % (remaining - 1);
+        bool complete = count == remaining;
 
+        address submitter = _actors[actorSeed % _actors.length];
+        IRollup.ProofClaim memory claim_ = rollup.claimOf(epoch);
+        bool claimed = claim_.status == IRollup.ClaimStatus.Claimed;
+        address payee = claimed ? claim_.prover : submitter;
+        (uint256[] memory inputs, bytes memory proofs) = _proofOf(first, count, payee);
+        _expectProofCredits(
+            first,
+            first + count - 1,
+            payee,
+            claimed ? claim_.basisPointFee : config.openProvingBasisPointFee,
+            complete
+        );
+        if (complete && claimed) ghost_expectedReleased += claim_.bondAmount;
+
+        _prune.active = false;
         vm.recordLogs();
         vm.prank(submitter);
         rollup.submitEpochProof(epoch, inputs, proofs);
-        _processLogs(new address[](0));
-        calls["submitProof"]++;
+        _checkProofLogs(Epoch.unwrap(epoch), payee, complete);
+        if (complete) calls["fullProof"]++;
+        else calls["partialProof"]++;
         _observeMembers();
+    }
+
+    /// @dev The 6-word rows of blocks `first..first + count - 1` and their proofs naming `payee`.
+    function _proofOf(uint256 first, uint256 count, address payee)
+        internal
+        view
+        returns (uint256[] memory inputs, bytes memory proofs)
+    {
+        inputs = new uint256[](count * K);
+        for (uint256 i; i < count; ++i) {
+            uint256[] memory row = _inputsOf[first + i];
+            for (uint256 j; j < K; ++j) {
+                inputs[i * K + j] = row[j];
+            }
+            proofs = bytes.concat(proofs, verifier.proofFor(_withPayee(row, payee)));
+        }
     }
 
     /// @notice Anyone prunes once the oldest unproven epoch missed its proof window.
     function prune() external {
         _sync();
         if (!rollup.canPrune()) return;
-        address[] memory lost = _lostProposers();
+        _expectPrune();
         vm.recordLogs();
         rollup.prune();
-        _processLogs(lost);
-        calls["prune"]++;
+        _processLogs();
         _observeMembers();
     }
 
@@ -368,7 +581,7 @@ contract ProtocolHandler is Test {
         _observeMembers();
     }
 
-    function proverRequestWithdrawal(uint256 proverSeed, uint256 amountSeed) external {
+    function proverRequestWithdrawal(uint256 proverSeed, uint256 amountSeed) public {
         _sync();
         address prover = _provers[proverSeed % _provers.length];
         uint256 free = escrow.freeBalanceOf(prover);
@@ -379,11 +592,18 @@ contract ProtocolHandler is Test {
         _observeMembers();
     }
 
+    /// @notice The first prover from `proverSeed` on whose pending withdrawal is ready finalizes it.
     function proverFinalizeWithdrawal(uint256 proverSeed) external {
         _sync();
-        address prover = _provers[proverSeed % _provers.length];
-        IProverEscrow.Account memory account = escrow.accountOf(prover);
-        if (account.pendingWithdrawal == 0 || block.timestamp < account.withdrawableAt) return;
+        address prover;
+        for (uint256 i; i < _provers.length && prover == address(0); ++i) {
+            address candidate = _provers[(proverSeed % _provers.length + i) % _provers.length];
+            IProverEscrow.Account memory account = escrow.accountOf(candidate);
+            if (account.pendingWithdrawal > 0 && block.timestamp >= account.withdrawableAt) {
+                prover = candidate;
+            }
+        }
+        if (prover == address(0)) return;
         vm.prank(prover);
         escrow.finalizeWithdrawal(prover);
         calls["proverFinalizeWithdrawal"]++;
@@ -392,17 +612,22 @@ contract ProtocolHandler is Test {
 
     // ------------------------------------------------------------------ rewards
 
+    /// @notice The first actor from `actorSeed` on with a credit claims it.
     function claimRewards(uint256 actorSeed) external {
         _sync();
-        address who = _actors[actorSeed % _actors.length];
-        if (pool.owed(who) == 0) return;
+        address who;
+        for (uint256 i; i < _actors.length && who == address(0); ++i) {
+            address candidate = _actors[(actorSeed % _actors.length + i) % _actors.length];
+            if (pool.owed(candidate) > 0) who = candidate;
+        }
+        if (who == address(0)) return;
         vm.prank(who);
         pool.claim(who);
         calls["claimRewards"]++;
         _observeMembers();
     }
 
-    // ------------------------------------------------------------------ internals
+    // ------------------------------------------------------------------ internals: expectations
 
     function _sync() internal {
         vm.warp(currentTime);
@@ -424,44 +649,105 @@ contract ProtocolHandler is Test {
         return staking.stakerInfo(who).stake < staking.minimumStake() + config.unprovenBlockPenalty;
     }
 
-    /// @dev Proposers of the blocks a prune would remove now (empty if nothing is prunable).
-    function _lostProposers() internal view returns (address[] memory lost) {
-        if (!rollup.canPrune()) return lost;
+    /// @dev A block's committed inputs followed by the payee: the verifier's row.
+    function _withPayee(uint256[] memory committed, address payee)
+        internal
+        pure
+        returns (uint256[] memory row)
+    {
+        row = new uint256[](Constants.PUBLIC_INPUTS_PER_BLOCK);
+        for (uint256 j; j < committed.length; ++j) {
+            row[j] = committed[j];
+        }
+        row[Constants.PAYEE_INPUT_INDEX] = uint256(uint160(payee));
+    }
+
+    /// @dev What a prune in the next call must do, from the rules: a claimed oldest epoch loses
+    ///      ceil(bond * unproven / blocks) of its bond, shared equally among the pruned blocks' proposers; an
+    ///      unclaimed one costs the first unproven block's proposer its penalty (not for a backup block);
+    ///      later claims are cancelled and released.
+    function _expectPrune() internal {
+        delete _prune;
+        delete _lost;
+        for (uint256 i; i < _provenProposersSeen.length; ++i) {
+            delete _provenBlocksInEpoch[_provenProposersSeen[i]];
+        }
+        delete _provenProposersSeen;
+        if (!rollup.canPrune()) return;
         uint256 proven = rollup.provenTip();
         uint256 pending = rollup.pendingTip();
-        lost = new address[](pending - proven);
+        PruneExpectation storage e = _prune;
+        e.active = true;
+        e.fromBlock = proven + 1;
+        e.toBlock = pending;
+        IRollup.BlockLog memory firstLost = rollup.blockLog(proven + 1);
+        e.epoch = Epoch.unwrap(rollup.epochAtSlot(Slot.wrap(firstLost.slot)));
         for (uint256 n = proven + 1; n <= pending; ++n) {
-            lost[n - proven - 1] = rollup.blockLog(n).proposer;
+            _lost.push(rollup.blockLog(n).proposer);
+        }
+        IRollup.EpochLog memory log = rollup.epochLog(Epoch.wrap(e.epoch));
+        for (uint256 n = log.firstBlock; n <= proven; ++n) {
+            address p = rollup.blockLog(n).proposer;
+            if (_provenBlocksInEpoch[p] == 0) _provenProposersSeen.push(p);
+            _provenBlocksInEpoch[p]++;
+        }
+        IRollup.ProofClaim memory c = rollup.claimOf(Epoch.wrap(e.epoch));
+        if (c.status == IRollup.ClaimStatus.Claimed) {
+            e.claimed = true;
+            e.prover = c.prover;
+            e.bond = c.bondAmount;
+            uint256 unproven = uint256(log.firstBlock) + log.blockCount - (proven + 1);
+            e.slashed = (e.bond * unproven + log.blockCount - 1) / log.blockCount;
+            e.share = e.slashed / (pending - proven);
+            e.released = e.bond - e.slashed;
+        } else if (config.unprovenBlockPenalty > 0 && !firstLost.backup) {
+            e.victim = firstLost.proposer;
+        }
+        uint256 lastEpoch = Epoch.unwrap(rollup.epochAtSlot(Slot.wrap(rollup.blockLog(pending).slot)));
+        for (uint256 ep = e.epoch + 1; ep <= lastEpoch; ++ep) {
+            IRollup.ProofClaim memory later = rollup.claimOf(Epoch.wrap(ep));
+            if (later.status == IRollup.ClaimStatus.Claimed) {
+                e.released += later.bondAmount;
+                e.cancels++;
+            }
+        }
+        ghost_expectedReleased += e.released;
+        if (e.claimed) {
+            ghost_slashedBonds += e.slashed;
+            ghost_slashDust += e.slashed - e.share * (pending - proven);
         }
     }
 
-    function _args(uint256 number, Slot slot, uint256 dataSeed)
+    /// @dev The credits a proof of blocks `first..last` must make, in order, given the pool's funds now:
+    ///      the payee its cut of every block plus the submission reward iff the proof completes the epoch
+    ///      (one credit), then each block's proposer the rest; each capped at what the pool still has.
+    function _expectProofCredits(uint256 first, uint256 last, address payee, uint256 bps, bool complete)
         internal
-        view
-        returns (IRollup.ProposeArgs memory args)
     {
-        bytes memory data = _randomData(dataSeed);
-        args.header = IRollup.BlockHeader({
-            blockNumber: number,
-            slot: slot,
-            prevStateRoot: rollup.blockLog(number - 1).stateRoot,
-            newStateRoot: keccak256(abi.encode("state", number, dataSeed))
-            & bytes32(uint256(type(uint248).max)),
-            totalFees: _bound(dataSeed >> 8, 0, 5 ether),
-            dataHash: uint256(keccak256(abi.encode("h", data))) % FIELD_MODULUS
-        });
-        args.data = data;
+        delete _expectedProofCredits;
+        _proofExpected = true;
+        uint256 left = pool.available();
+        uint256 payeeAmount = complete ? config.proofSubmissionReward : 0;
+        for (uint256 n = first; n <= last; ++n) {
+            payeeAmount += _blockTotal(n) * bps / Constants.BASIS_POINTS;
+        }
+        left = _pushCredit(payee, payeeAmount, left);
+        for (uint256 n = first; n <= last; ++n) {
+            uint256 total = _blockTotal(n);
+            left =
+                _pushCredit(rollup.blockLog(n).proposer, total - total * bps / Constants.BASIS_POINTS, left);
+        }
     }
 
-    function _randomData(uint256 seed) internal pure returns (bytes memory data) {
-        uint256 length = seed % 200;
-        if (length == 0) return "";
-        for (uint256 i; i * 32 < length; ++i) {
-            data = bytes.concat(data, keccak256(abi.encode(seed, i)));
-        }
-        assembly ("memory-safe") {
-            mstore(data, length)
-        }
+    function _blockTotal(uint256 blockNumber) internal view returns (uint256) {
+        return config.blockReward + (_inputsOf[blockNumber][2] >> Constants.GLOBALS_FEES_SHIFT);
+    }
+
+    function _pushCredit(address account, uint256 requested, uint256 left) internal returns (uint256) {
+        uint256 credited = requested < left ? requested : left;
+        // The pool emits nothing for a zero credit.
+        if (credited > 0) _expectedProofCredits.push(Credit(account, credited, requested));
+        return left - credited;
     }
 
     function _touch(uint256 epoch) internal {
@@ -470,83 +756,162 @@ contract ProtocolHandler is Test {
         _touchedEpochs.push(epoch);
     }
 
-    /// @dev Decodes the call's events into the ghosts. `lost` are the proposers of the blocks a prune in
-    ///      this call removes, in block order.
-    function _processLogs(address[] memory lost) internal {
+    // ------------------------------------------------------------------ internals: logs
+
+    /// @dev Checks a proof's events against the expectation: EpochProven names the payee, and the pool's
+    ///      credits are exactly the expected ones, in order.
+    function _checkProofLogs(uint256 epoch, address payee, bool complete) internal {
         Vm.Log[] memory logs = vm.getRecordedLogs();
-        uint256 prunedCount;
-        uint256 pendingShares;
-        uint256 share;
+        uint256 next;
+        for (uint256 i; i < logs.length; ++i) {
+            Vm.Log memory log = logs[i];
+            bytes32 topic = log.topics[0];
+            if (log.emitter == address(rollup) && topic == IRollup.EpochProven.selector) {
+                if (address(uint160(uint256(log.topics[2]))) != payee) ghost_wrongPayee++;
+            } else if (log.emitter == address(pool) && topic == IRewardPool.RewardCredited.selector) {
+                address account = address(uint160(uint256(log.topics[1])));
+                (uint256 credited, uint256 requested) = abi.decode(log.data, (uint256, uint256));
+                if (credited < requested) ghost_cappedCredits++;
+                if (next >= _expectedProofCredits.length) {
+                    ghost_proofMiscredited++;
+                    continue;
+                }
+                Credit memory expected = _expectedProofCredits[next++];
+                if (
+                    account != expected.account || credited != expected.credited
+                        || requested != expected.requested
+                ) ghost_proofMiscredited++;
+            }
+            _processEscrowLog(log);
+        }
+        if (next != _expectedProofCredits.length) ghost_proofMiscredited++;
+        if (complete) {
+            _touch(epoch);
+            uint256 rewards = ++ghost_submissionRewards[epoch];
+            if (rewards > ghost_maxSubmissionRewardsPerEpoch) ghost_maxSubmissionRewardsPerEpoch = rewards;
+            IRollup.ProofClaim memory c = rollup.claimOf(Epoch.wrap(epoch));
+            if (c.status == IRollup.ClaimStatus.Proven) ghost_bondSettlements[epoch]++;
+        }
+        _proofExpected = false;
+    }
+
+    /// @dev Decodes a propose, claim or prune call's events into the ghosts and checks the prune (if any)
+    ///      against `_prune`.
+    function _processLogs() internal {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bool pruned;
         uint256 shareIndex;
+        bool inShares;
+        uint256 cancels;
         for (uint256 i; i < logs.length; ++i) {
             Vm.Log memory log = logs[i];
             bytes32 topic = log.topics[0];
             if (log.emitter == address(rollup)) {
                 if (topic == IRollup.EpochProofRightClaimed.selector) {
                     uint256 epoch = uint256(log.topics[1]);
-                    (uint256 bond,) = abi.decode(log.data, (uint256, uint256));
                     _touch(epoch);
                     ghost_bondLocks[epoch]++;
-                    ghost_bondOf[epoch] = bond;
-                } else if (topic == IRollup.EpochProven.selector) {
-                    uint256 epoch = uint256(log.topics[1]);
-                    if (_openClaimProven) {
-                        _touch(epoch);
-                        ghost_bondSettlements[epoch]++;
-                        ghost_expectedReleases++;
-                        _openClaimProven = false;
-                    }
+                } else if (topic == IRollup.EpochProofClaimReplaced.selector) {
+                    ghost_bondSettlements[uint256(log.topics[1])]++;
                 } else if (topic == IRollup.BlocksPruned.selector) {
+                    pruned = true;
+                    calls["prune"]++;
                     (uint256 fromBlock, uint256 toBlock) = abi.decode(log.data, (uint256, uint256));
-                    prunedCount = toBlock - fromBlock + 1;
-                    if (prunedCount != lost.length) ghost_slashMiscredited++;
+                    if (
+                        !_prune.active || fromBlock != _prune.fromBlock || toBlock != _prune.toBlock
+                            || uint256(log.topics[1]) != _prune.epoch
+                    ) ghost_slashMiscredited++;
                 } else if (topic == IRollup.ProverSlashed.selector) {
                     uint256 epoch = uint256(log.topics[1]);
-                    (uint256 bond, uint256 perBlock) = abi.decode(log.data, (uint256, uint256));
+                    (uint256 slashed, uint256 perBlock) = abi.decode(log.data, (uint256, uint256));
                     _touch(epoch);
                     ghost_bondSettlements[epoch]++;
-                    ghost_slashedBonds += bond;
-                    ghost_slashDust += bond - perBlock * prunedCount;
-                    share = perBlock;
-                    pendingShares = perBlock == 0 ? 0 : prunedCount;
+                    if (
+                        !_prune.claimed || epoch != _prune.epoch || slashed != _prune.slashed
+                            || perBlock != _prune.share
+                            || address(uint160(uint256(log.topics[2]))) != _prune.prover
+                    ) ghost_slashMiscredited++;
+                    inShares = perBlock > 0;
                     shareIndex = 0;
                 } else if (topic == IRollup.ClaimCancelled.selector) {
                     uint256 epoch = uint256(log.topics[1]);
                     _touch(epoch);
                     ghost_bondSettlements[epoch]++;
-                    ghost_expectedReleases++;
+                    cancels++;
                 }
             } else if (log.emitter == address(pool) && topic == IRewardPool.RewardCredited.selector) {
-                if (pendingShares > 0) {
+                (uint256 credited, uint256 requested) = abi.decode(log.data, (uint256, uint256));
+                if (credited < requested) ghost_cappedCredits++;
+                if (inShares) {
                     address account = address(uint160(uint256(log.topics[1])));
-                    (uint256 credited,) = abi.decode(log.data, (uint256, uint256));
-                    if (shareIndex >= lost.length || account != lost[shareIndex] || credited != share) {
+                    if (
+                        shareIndex >= _lost.length || account != _lost[shareIndex] || credited != _prune.share
+                    ) {
                         ghost_slashMiscredited++;
                     }
                     ghost_slashCredited += credited;
-                    ++shareIndex;
-                    --pendingShares;
+                    if (++shareIndex == _lost.length) inShares = false;
                 }
-            } else if (log.emitter == address(escrow)) {
-                if (topic == IProverEscrow.BondLocked.selector) {
-                    ghost_escrowLocked += abi.decode(log.data, (uint256));
-                } else if (topic == IProverEscrow.BondReleased.selector) {
-                    ghost_escrowReleased += abi.decode(log.data, (uint256));
-                    ghost_releaseEvents++;
-                } else if (topic == IProverEscrow.BondSlashed.selector) {
-                    ghost_escrowSlashed += abi.decode(log.data, (uint256));
+            } else if (log.emitter == address(staking) && topic == IStaking.Slashed.selector) {
+                address staker = address(uint160(uint256(log.topics[1])));
+                if (staker != _prune.victim) ghost_wrongPenalty++;
+                if (_provenBlocksInEpoch[staker] > 0 && !_proposedUnproven(staker)) {
+                    ghost_penaltyOnProvenProposer++;
                 }
             }
+            _processEscrowLog(log);
         }
-        if (pendingShares > 0) ghost_slashMiscredited++;
+        if (inShares) ghost_slashMiscredited++;
+        if (_prune.active && !pruned) ghost_slashMiscredited++;
+        if (pruned && cancels != _prune.cancels) ghost_slashMiscredited++;
+        _prune.active = false;
+    }
+
+    function _proposedUnproven(address who) internal view returns (bool) {
+        for (uint256 i; i < _lost.length; ++i) {
+            if (_lost[i] == who) return true;
+        }
+        return false;
+    }
+
+    function _processEscrowLog(Vm.Log memory log) internal {
+        if (log.emitter != address(escrow)) return;
+        bytes32 topic = log.topics[0];
+        if (topic == IProverEscrow.BondLocked.selector) {
+            ghost_escrowLocked += abi.decode(log.data, (uint256));
+        } else if (topic == IProverEscrow.BondReleased.selector) {
+            ghost_escrowReleased += abi.decode(log.data, (uint256));
+        } else if (topic == IProverEscrow.BondSlashed.selector) {
+            ghost_escrowSlashed += abi.decode(log.data, (uint256));
+        }
+    }
+
+    function _args(uint256 number, Slot slot, uint256 dataSeed)
+        internal
+        view
+        returns (IRollup.ProposeArgs memory args)
+    {
+        bytes memory data = BlockDataBuilder.build(dataSeed % 4, dataSeed);
+        args.header = IRollup.BlockHeader({
+            blockNumber: number,
+            slot: slot,
+            prevStateRoot: rollup.blockLog(number - 1).stateRoot,
+            newStateRoot: keccak256(abi.encode("state", number, dataSeed))
+            & bytes32(uint256(type(uint248).max)),
+            totalFees: _bound(dataSeed >> 8, 0, 5 ether),
+            dataHash: uint256(keccak256(abi.encode("h", data))) % Constants.FIELD_MODULUS
+        });
+        args.data = data;
     }
 
     /// @dev Records the member sets of the current epoch and the next `lag` (already snapshotted) the first
     ///      time they are seen, and counts any later difference.
     function _observeMembers() internal {
         uint256 current = Epoch.unwrap(rollup.currentEpoch());
+        uint256 stakers = staking.stakerCount();
         for (uint256 e = current; e <= current + LAG; ++e) {
-            bytes32 h = keccak256(abi.encode(staking.membersAt(Epoch.wrap(e))));
+            (address[] memory members,) = staking.membersAt(Epoch.wrap(e), 0, stakers);
+            bytes32 h = keccak256(abi.encode(members));
             if (!_membersSeen[e]) {
                 _membersSeen[e] = true;
                 _membersHash[e] = h;

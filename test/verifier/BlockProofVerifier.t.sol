@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IProofVerifier} from "../../contracts/interfaces/IProofVerifier.sol";
+import {Constants} from "../../contracts/libraries/Constants.sol";
 import {BlockProofVerifier} from "../../contracts/verifier/BlockProofVerifier.sol";
 import {Test} from "forge-std/Test.sol";
 
@@ -11,6 +12,8 @@ contract BlockProofVerifierTest is Test {
     uint256 internal constant R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
     uint256 internal constant Q = 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47;
     uint256 internal constant BLOCKS = 4;
+    /// @dev Public inputs per proof: the 6 committed words and the payee.
+    uint256 internal constant K = Constants.PUBLIC_INPUTS_PER_BLOCK;
 
     BlockProofVerifier internal verifier;
     string internal json;
@@ -29,7 +32,7 @@ contract BlockProofVerifierTest is Test {
     }
 
     function _inputs(uint256 i) internal view returns (uint256[] memory) {
-        return vm.parseJsonUintArray(json, string.concat(_block(i), ".publicInputs"));
+        return vm.parseJsonUintArray(json, string.concat(_block(i), ".verifierInputs"));
     }
 
     function _batchProofs() internal view returns (bytes memory) {
@@ -42,7 +45,7 @@ contract BlockProofVerifierTest is Test {
 
     function test_keyHash_matchesFixture() public view {
         assertEq(verifier.verificationKeyHash(), vm.parseJsonBytes32(json, ".verifier.verificationKeyHash"));
-        assertEq(verifier.numPublicInputs(), 6);
+        assertEq(verifier.numPublicInputs(), K);
     }
 
     function test_verifyProof_acceptsEveryFixtureBlock() public view {
@@ -51,7 +54,7 @@ contract BlockProofVerifierTest is Test {
         }
         bytes memory backupProof = vm.parseJsonBytes(json, ".backupBlock.proof");
         assertTrue(
-            verifier.verifyProof(backupProof, vm.parseJsonUintArray(json, ".backupBlock.publicInputs"))
+            verifier.verifyProof(backupProof, vm.parseJsonUintArray(json, ".backupBlock.verifierInputs"))
         );
     }
 
@@ -76,8 +79,9 @@ contract BlockProofVerifierTest is Test {
         assertFalse(verifier.verifyProof(_proof(1), _inputs(0)));
     }
 
+    /// @dev Every input is bound, the payee (index 6) included: a proof does not verify for another payee.
     function test_verifyProof_rejectsWrongPublicInput() public view {
-        for (uint256 j; j < 6; ++j) {
+        for (uint256 j; j < K; ++j) {
             uint256[] memory inputs = _inputs(2);
             inputs[j] = addmod(inputs[j], 1, R);
             assertFalse(verifier.verifyProof(_proof(2), inputs), vm.toString(j));
@@ -86,7 +90,7 @@ contract BlockProofVerifierTest is Test {
 
     function test_verifyBatch_rejectsWrongPublicInput() public view {
         uint256[] memory inputs = _batchInputs();
-        inputs[3 * 6 + 2] += 1; // block 4's globals: another fee total
+        inputs[3 * K + 2] += 1; // block 4's globals: another fee total
         assertFalse(verifier.verifyBatch(_batchProofs(), inputs));
     }
 
@@ -147,7 +151,7 @@ contract BlockProofVerifierTest is Test {
     function test_verifyProof_revertsOnWrongInputCount() public {
         uint256[] memory inputs = new uint256[](5);
         vm.expectRevert(
-            abi.encodeWithSelector(IProofVerifier.ProofVerifier__InvalidInputCount.selector, 6, 5)
+            abi.encodeWithSelector(IProofVerifier.ProofVerifier__InvalidInputCount.selector, K, 5)
         );
         verifier.verifyProof(_proof(0), inputs);
     }
@@ -164,7 +168,7 @@ contract BlockProofVerifierTest is Test {
         // Three proofs for four blocks' inputs.
         bytes memory proofs = bytes.concat(_proof(0), _proof(1), _proof(2));
         vm.expectRevert(
-            abi.encodeWithSelector(IProofVerifier.ProofVerifier__InvalidInputCount.selector, 18, 24)
+            abi.encodeWithSelector(IProofVerifier.ProofVerifier__InvalidInputCount.selector, 3 * K, 4 * K)
         );
         verifier.verifyBatch(proofs, _batchInputs());
     }
@@ -183,8 +187,8 @@ contract BlockProofVerifierTest is Test {
     }
 
     /// @dev Gas of `verifyProof` measured around the call (calldata encoding included). The
-    ///      precompile floor with 6 inputs is 6 ecMul + 6 ecAdd + a 4-pair pairing
-    ///      = 36_000 + 900 + 181_000 gas; docs/proving.md compares it with the target.
+    ///      precompile floor with 7 inputs is 7 ecMul + 7 ecAdd + a 4-pair pairing
+    ///      = 42_000 + 1_050 + 181_000 gas; docs/proving.md compares it with the target.
     function test_gas_verifyProof() public {
         bytes memory proof = _proof(0);
         uint256[] memory inputs = _inputs(0);
@@ -203,12 +207,12 @@ contract BlockProofVerifierTest is Test {
         for (uint256 s; s < sizes.length; ++s) {
             uint256 n = sizes[s];
             bytes memory proofs;
-            uint256[] memory inputs = new uint256[](6 * n);
+            uint256[] memory inputs = new uint256[](K * n);
             for (uint256 i; i < n; ++i) {
                 proofs = bytes.concat(proofs, _proof(i % BLOCKS));
                 uint256[] memory row = _inputs(i % BLOCKS);
-                for (uint256 j; j < 6; ++j) {
-                    inputs[6 * i + j] = row[j];
+                for (uint256 j; j < K; ++j) {
+                    inputs[K * i + j] = row[j];
                 }
             }
             uint256 before = gasleft();

@@ -13,7 +13,9 @@ import {Base} from "../Base.t.sol";
 
 /// @notice The rollup with the real generated verifier and the real devnet chain of
 ///         test/fixtures/epoch.json: blocks 1-4 at slots 8-11 (epoch 2), proven in epoch 3 with
-///         their Groth16 proofs, and block 5 for slot 13 in backup mode.
+///         their Groth16 proofs (made for the fixture's `epochPayee`), and block 5 for slot 13 in
+///         backup mode (its proof made for `backupBlock.payee`). The attacks of issue 10 that involve
+///         a proof are replayed here with the real proofs.
 contract RollupRealProofsTest is Base {
     uint256 internal constant BLOCKS = 4;
     uint256 internal constant FIXTURE_EPOCH = 2;
@@ -87,19 +89,86 @@ contract RollupRealProofsTest is Base {
         );
     }
 
+    function _epochPayee() internal view returns (address) {
+        return vm.parseJsonAddress(json, ".epochPayee");
+    }
+
+    function _epochInputs() internal view returns (uint256[] memory) {
+        return vm.parseJsonUintArray(json, ".epochPublicInputs");
+    }
+
     function test_submitEpochProof_provesTheEpochWithRealProofs() public {
         _proposeFixtureEpoch();
         _warpToEpoch(FIXTURE_EPOCH + 1);
-        uint256[] memory inputs = vm.parseJsonUintArray(json, ".verifier.batchPublicInputs");
         bytes memory proofs = vm.parseJsonBytes(json, ".verifier.batchProofs");
-        rollup.submitEpochProof(Epoch.wrap(FIXTURE_EPOCH), inputs, proofs);
+        // Open proving: the sender is the payee the proofs were made for.
+        vm.prank(_epochPayee());
+        rollup.submitEpochProof(Epoch.wrap(FIXTURE_EPOCH), _epochInputs(), proofs);
+        assertEq(rollup.provenTip(), BLOCKS);
+        assertGt(pool.owed(_epochPayee()), 0, "the payee earned the prover share");
+    }
+
+    /// @dev Attack (issue 10, finding 2): the open-proving epoch proof is copied from the mempool and
+    ///      sent first by another address. L1 verifies it with the copier as payee: it fails.
+    function test_submitEpochProof_attack_copiedRealProofRevertsForTheCopier() public {
+        _proposeFixtureEpoch();
+        _warpToEpoch(FIXTURE_EPOCH + 1);
+        bytes memory proofs = vm.parseJsonBytes(json, ".verifier.batchProofs");
+        address copier = makeAddr("copier");
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, 1, BLOCKS));
+        vm.prank(copier);
+        rollup.submitEpochProof(Epoch.wrap(FIXTURE_EPOCH), _epochInputs(), proofs);
+        assertEq(rollup.provenTip(), 0);
+        assertEq(pool.owed(copier), 0);
+    }
+
+    /// @dev Finding 3 with real proofs: the epoch is proven as a prefix of two blocks, then the rest;
+    ///      each part is one batched pairing over its own proofs.
+    function test_submitEpochProof_provesTheEpochInTwoRealPrefixes() public {
+        _proposeFixtureEpoch();
+        _warpToEpoch(FIXTURE_EPOCH + 1);
+        uint256[] memory all = _epochInputs();
+        uint256 rowWords = all.length / BLOCKS;
+        uint256[] memory head = new uint256[](2 * rowWords);
+        uint256[] memory tail = new uint256[](2 * rowWords);
+        for (uint256 i; i < head.length; ++i) {
+            head[i] = all[i];
+            tail[i] = all[head.length + i];
+        }
+        bytes memory headProofs = bytes.concat(
+            vm.parseJsonBytes(json, _path(_blockKey(0), "proof")),
+            vm.parseJsonBytes(json, _path(_blockKey(1), "proof"))
+        );
+        bytes memory tailProofs = bytes.concat(
+            vm.parseJsonBytes(json, _path(_blockKey(2), "proof")),
+            vm.parseJsonBytes(json, _path(_blockKey(3), "proof"))
+        );
+        vm.startPrank(_epochPayee());
+        rollup.submitEpochProof(Epoch.wrap(FIXTURE_EPOCH), head, headProofs);
+        assertEq(rollup.provenTip(), 2);
+        // The second half's proofs cannot stand in for the first half's blocks.
+        uint256[] memory firstRow = new uint256[](rowWords);
+        for (uint256 i; i < rowWords; ++i) {
+            firstRow[i] = head[i];
+        }
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Rollup__PublicInputsMismatch.selector,
+                3,
+                rollup.blockLog(3).publicInputsHash,
+                keccak256(abi.encodePacked(firstRow))
+            )
+        );
+        rollup.submitEpochProof(Epoch.wrap(FIXTURE_EPOCH), head, headProofs);
+        rollup.submitEpochProof(Epoch.wrap(FIXTURE_EPOCH), tail, tailProofs);
+        vm.stopPrank();
         assertEq(rollup.provenTip(), BLOCKS);
     }
 
     function test_submitEpochProof_revertsWhenOneProofIsSwapped() public {
         _proposeFixtureEpoch();
         _warpToEpoch(FIXTURE_EPOCH + 1);
-        uint256[] memory inputs = vm.parseJsonUintArray(json, ".verifier.batchPublicInputs");
+        uint256[] memory inputs = _epochInputs();
         bytes memory proofs;
         // Block 3's proof in block 2's place: every proof is real, one is for the wrong block.
         uint256[4] memory order = [uint256(0), 2, 2, 3];
@@ -107,6 +176,7 @@ contract RollupRealProofsTest is Base {
             proofs = bytes.concat(proofs, vm.parseJsonBytes(json, _path(_blockKey(order[i]), "proof")));
         }
         vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, 1, BLOCKS));
+        vm.prank(_epochPayee());
         rollup.submitEpochProof(Epoch.wrap(FIXTURE_EPOCH), inputs, proofs);
         assertEq(rollup.provenTip(), 0);
     }
@@ -119,14 +189,49 @@ contract RollupRealProofsTest is Base {
         vm.warp(_slotStart(slot) + PROPOSAL_WINDOW);
         bytes memory proof = vm.parseJsonBytes(json, ".backupBlock.proof");
 
+        address payee = vm.parseJsonAddress(json, ".backupBlock.payee");
+
         bytes memory wrongProof = vm.parseJsonBytes(json, _path(_blockKey(3), "proof"));
         vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, BLOCKS + 1, BLOCKS + 1));
+        vm.prank(payee);
         rollup.proposeWithProof(args, wrongProof);
 
+        vm.prank(payee);
         rollup.proposeWithProof(args, proof);
         assertEq(rollup.pendingTip(), BLOCKS + 1);
         assertTrue(rollup.blockLog(BLOCKS + 1).backup);
+        assertEq(rollup.blockLog(BLOCKS + 1).proposer, payee);
         (uint256[] memory inputs,) = rollup.publicInputsOf(args);
         assertEq(inputs, vm.parseJsonUintArray(json, ".backupBlock.publicInputs"));
+    }
+
+    /// @dev Attack (issue 10, finding 2): the backup block and its real proof are copied from the
+    ///      mempool and sent first by another address, to become the block's proposer. The proof was
+    ///      made for the original sender: L1 verifies it with the copier as payee, and it fails.
+    function test_proposeWithProof_attack_copiedRealProofRevertsForTheCopier() public {
+        _proposeFixtureEpoch();
+        IRollup.ProposeArgs memory args = _args(".backupBlock");
+        vm.warp(_slotStart(Slot.unwrap(args.header.slot)) + PROPOSAL_WINDOW);
+        bytes memory proof = vm.parseJsonBytes(json, ".backupBlock.proof");
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, BLOCKS + 1, BLOCKS + 1));
+        vm.prank(makeAddr("copier"));
+        rollup.proposeWithProof(args, proof);
+        assertEq(rollup.pendingTip(), BLOCKS);
+    }
+
+    /// @dev Attack (issue 10, finding 1): the real block 1 with trailing zero bytes appended. Its chunks
+    ///      and `h` are unchanged and only `z` moves, which the circuit accepts for any value, so before
+    ///      the encoding check this was a provable block that no node can decode. Now L1 refuses it.
+    function test_propose_attack_realBlockWithAppendedZerosReverts() public {
+        IRollup.ProposeArgs memory args = _args(_blockKey(0));
+        uint256 length = args.data.length;
+        args.data = bytes.concat(args.data, new bytes(31));
+        _warpToSlot(Slot.unwrap(args.header.slot));
+        address proposer = _topProposer(_currentSlot());
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Rollup__DataLengthMismatch.selector, length, length + 31)
+        );
+        vm.prank(proposer);
+        rollup.propose(args);
     }
 }
