@@ -5,8 +5,8 @@ pragma solidity 0.8.30;
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 
 /// @title BlockProofVerifier
-/// @notice Groth16 verifier over BN254 with a built-in verifying key (6 public inputs).
-/// @dev Verifying key hash 0x73e52fe028dfab4c73d41c3718efe8588757641100ff8c3cfa0104db82511d3e.
+/// @notice Groth16 verifier over BN254 with a built-in verifying key (7 public inputs).
+/// @dev Verifying key hash 0x54ddeafae9a3d2da1acbffcfb48344def80969b4083e8831d1236ac7664b7437.
 ///      One proof: e(-A, B) * e(alpha, beta) * e(vk_x, gamma) * e(C, delta) == 1 with
 ///      vk_x = IC_0 + sum_j x_j * IC_j, that is K ecMul and one pairing check of 4 pairs.
 ///      N proofs: with r_0 = 1 and r_i = keccak256(seed, i) mod r, seed = keccak256(VK_HASH, proofs,
@@ -20,8 +20,8 @@ contract BlockProofVerifier is IProofVerifier {
     uint256 internal constant Q = 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47;
 
     uint256 internal constant PROOF_LENGTH = 256;
-    uint256 internal constant NUM_PUBLIC_INPUTS = 6;
-    bytes32 internal constant VK_HASH = 0x73e52fe028dfab4c73d41c3718efe8588757641100ff8c3cfa0104db82511d3e;
+    uint256 internal constant NUM_PUBLIC_INPUTS = 7;
+    bytes32 internal constant VK_HASH = 0x54ddeafae9a3d2da1acbffcfb48344def80969b4083e8831d1236ac7664b7437;
 
     // Verifying key. G2 coordinates are imaginary part (X1, Y1) first, as the precompile wants.
     uint256 internal constant ALPHA_X = 0x03b3df0046373d086091880bb65436be73e26e5cd5df36b55bdc4241ed0271ba;
@@ -39,20 +39,22 @@ contract BlockProofVerifier is IProofVerifier {
     uint256 internal constant DELTA_X0 = 0x280d4cf4ec586e933123b69ddb0e82557ad78775ad008fb9f46619e41dbb9916;
     uint256 internal constant DELTA_Y1 = 0x24690ecf78b8680eb19a10f3f6934e3deca0e287ef414551cc6d6d790ecaf421;
     uint256 internal constant DELTA_Y0 = 0x1cae70bcc6fe1f1d4bf51a2773e5401e26dffdbdeec2ceb307bf0f034ecc439d;
-    uint256 internal constant IC_0_X = 0x0bf0a6e0cdbbaa5af1498d070e179161c5f898fd82babb3d989d63eaeef31b26;
-    uint256 internal constant IC_0_Y = 0x0f9363308077263157706594940bad551d1931017e66c700ea5ea7e1f489da97;
-    uint256 internal constant IC_1_X = 0x2cf16fa689c94eabb9f50d98c01cf32c056b2f608dcbac3ebbb8950e7a4aa786;
-    uint256 internal constant IC_1_Y = 0x2afc6cd8ad7a2e5c082f9fa3e2e74928934e6480e8bc4a6aca38105a9e96b0ee;
-    uint256 internal constant IC_2_X = 0x0397607643dad7446397dc04710184e1deaa50fcba39eeed1deae57ca21d3331;
-    uint256 internal constant IC_2_Y = 0x1312c697e27b80c624c4e432d86b15856c845d94c46ca1bae22a0204c6233015;
-    uint256 internal constant IC_3_X = 0x24696efa55701a90510c3cd35d65593c6f9cf610999417b72b1fe31b657907e3;
-    uint256 internal constant IC_3_Y = 0x1b4c9cf00766d45e97c4d23a2a78e6de0a08f005d208d51b340dc541c20cfb69;
-    uint256 internal constant IC_4_X = 0x12943cfc58e908cd73f83f32d79839bbde900fa84be0d3949071a0df26f0b98c;
-    uint256 internal constant IC_4_Y = 0x0a74c32151ce99fb2a9b2a465101b4ee091deeb32b9a4b7dab6e3ed5335b00ca;
-    uint256 internal constant IC_5_X = 0x20440b6889008e3c64a264b5473d8d1fdc8b202ef92e7daeb75039093e7f9f17;
-    uint256 internal constant IC_5_Y = 0x2f18f63d7a987c5491b3f97f6f88b704bc336a50b154df3a832417ded913ccaf;
-    uint256 internal constant IC_6_X = 0x20b45f6fbdf661eec4f94656ca87d01438a984536036b3610649b4f912730744;
-    uint256 internal constant IC_6_Y = 0x219c37d6fd22353762a0455f6343ced7af36a57ff1ad06b86095a408a6f5b10b;
+    uint256 internal constant IC_0_X = 0x293338d7e17c4536ad8ccfbe8931f3b9bee98044e8a18e39bdd07607da020621;
+    uint256 internal constant IC_0_Y = 0x23093c02a29c08c89d97e96c400ee0fb4c1a6f8f3d69a2196f7821896acb9a5f;
+    uint256 internal constant IC_1_X = 0x1b88b2e8325497f25925622ecb30985750eea72bf52a608279446036b5c9a8a7;
+    uint256 internal constant IC_1_Y = 0x18ecdae6bacd3a1f5e9a488328ffb3d6bbb1d2e7f97f9d652e0bb3685f50c2b9;
+    uint256 internal constant IC_2_X = 0x2498bd8709c0ba669770a6586812320783a3c331df458374943b20b3fbcbd176;
+    uint256 internal constant IC_2_Y = 0x0e6627f7d311f82428026100bfd3a935031a50466de6002f6e5f2af2afd55016;
+    uint256 internal constant IC_3_X = 0x052e3446ce17a3e22006f63517271001c7c285bc2ac4bd56ab3468a6b32dc854;
+    uint256 internal constant IC_3_Y = 0x00d1109a7de219e6c5f0dd66adfdd2a10c96f4f99aa351bfa88ef7198bf4db99;
+    uint256 internal constant IC_4_X = 0x1de8eb93bc1bb056950c86aa11b135b9adbdcc505ffdc7c32bce1640232a8156;
+    uint256 internal constant IC_4_Y = 0x0cebf061071f62d35a1451703594e5728f773dd8a326d68e764549bc71807e63;
+    uint256 internal constant IC_5_X = 0x1a1f50d7b9020015406d660d22763751ad56c54e2ed8cc122bb3c2ad155ffd7b;
+    uint256 internal constant IC_5_Y = 0x2bf06d209d9fef3c28c891b19d4f08f9d7ffa1dc64ab16bb06c7fc35078193ea;
+    uint256 internal constant IC_6_X = 0x19174358ab60e32b33dac8d1be9be9271500a00d193d57c8017ca6e0ab58d50f;
+    uint256 internal constant IC_6_Y = 0x201adf41c09ab765ba0e2ffb05a5579d8c601909de0ed650f4b3b4692214968f;
+    uint256 internal constant IC_7_X = 0x30088519eda9c843de348f393f365a93cd954a09f356a1fdb47d562d46c55214;
+    uint256 internal constant IC_7_Y = 0x101ce6d9efdad322bf177c5dee3ea415052d9e719a8595373b3157c55edf9ae6;
 
     /// @inheritdoc IProofVerifier
     function verifyProof(bytes calldata proof, uint256[] calldata publicInputs) external view returns (bool) {
@@ -79,6 +81,7 @@ contract BlockProofVerifier is IProofVerifier {
             inRange := and(inRange, lt(calldataload(add(x, 0x60)), R))
             inRange := and(inRange, lt(calldataload(add(x, 0x80)), R))
             inRange := and(inRange, lt(calldataload(add(x, 0xa0)), R))
+            inRange := and(inRange, lt(calldataload(add(x, 0xc0)), R))
         }
         if (!inRange) {
             _checkCoordinates(proof);
@@ -192,6 +195,11 @@ contract BlockProofVerifier is IProofVerifier {
             mstore(add(acc, 0x40), IC_6_X)
             mstore(add(acc, 0x60), IC_6_Y)
             mstore(add(acc, 0x80), calldataload(add(inputs, 0xa0)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_7_X)
+            mstore(add(acc, 0x60), IC_7_Y)
+            mstore(add(acc, 0x80), calldataload(add(inputs, 0xc0)))
             if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
             if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
 
@@ -329,6 +337,11 @@ contract BlockProofVerifier is IProofVerifier {
             mstore(add(acc, 0x40), IC_6_X)
             mstore(add(acc, 0x60), IC_6_Y)
             mstore(add(acc, 0x80), mload(add(sums, 0xa0)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_7_X)
+            mstore(add(acc, 0x60), IC_7_Y)
+            mstore(add(acc, 0x80), mload(add(sums, 0xc0)))
             if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
             if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
 

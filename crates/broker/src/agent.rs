@@ -215,7 +215,8 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
-/// Decodes, proves and natively verifies a block job (blocking, CPU-bound).
+/// Decodes, proves (for the payee the job names) and natively verifies a block job
+/// (blocking, CPU-bound).
 pub fn prove_block_job(keys: &BlockKeys, id: JobId, input: &[u8]) -> Result<BlockProofResult> {
     let witness = block_job::decode_input(input)?;
     let pair = keys.get(&witness.config)?;

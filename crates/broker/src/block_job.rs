@@ -1,5 +1,6 @@
-//! The `block` job: its input is a [`BlockWitness`] (`BlockWitness::to_bytes`), its result a
-//! [`BlockProofResult`], the EVM encoding of the Groth16 proof the L1 verifier takes.
+//! The `block` job: its input is a [`BlockWitness`] (`BlockWitness::to_bytes`) that names its
+//! payee (`BlockWitness::with_payee`; the payee is part of the input, so of the job id), its
+//! result a [`BlockProofResult`], the EVM encoding of the Groth16 proof the L1 verifier takes.
 
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Proof;
@@ -14,14 +15,14 @@ use crate::{
     job::JobId,
 };
 
-/// A proven block: `{ "proof": "0x<256 bytes>", "publicInputs": ["0x…" × 6] }`.
+/// A proven block: `{ "proof": "0x<256 bytes>", "publicInputs": ["0x…" × 7] }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BlockProofResult {
     /// The 8 EVM words `verifyProof` takes (`fernet_circuits::proof_system::evm`).
     #[serde(with = "hex::bytes")]
     pub proof: Vec<u8>,
-    /// The six public inputs as 32-byte big-endian words, in circuit order.
+    /// The seven public inputs as 32-byte big-endian words, in circuit order (the payee last).
     #[serde(with = "hex::words")]
     pub public_inputs: Vec<[u8; 32]>,
 }
@@ -36,7 +37,7 @@ impl BlockProofResult {
     }
 
     /// Decodes and checks a result: 256 proof bytes whose points are on the curve and in the
-    /// subgroup, and six canonical public inputs. The error names the offending field.
+    /// subgroup, and seven canonical public inputs. The error names the offending field.
     pub fn from_json(value: &Value) -> Result<Self, String> {
         let field = |name: &str| {
             value
@@ -106,12 +107,20 @@ impl BlockProofResult {
     }
 }
 
-/// Decodes a block job's input.
+/// Decodes a block job's input: a witness that names its payee (a proof for the zero address
+/// could never be used on L1).
 pub(crate) fn decode_input(input: &[u8]) -> Result<BlockWitness> {
-    BlockWitness::from_bytes(input).map_err(|error| Error::InvalidInput {
+    let invalid = |reason: String| Error::InvalidInput {
         kind: "block",
-        reason: error.to_string(),
-    })
+        reason,
+    };
+    let witness = BlockWitness::from_bytes(input).map_err(|error| invalid(error.to_string()))?;
+    if witness.public_inputs.payee() == [0; 20] {
+        return Err(invalid(
+            "the witness names no payee (the zero address)".into(),
+        ));
+    }
+    Ok(witness)
 }
 
 /// Checks that `result` is a well-formed block proof result for the statement of the witness

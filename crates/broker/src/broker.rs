@@ -511,6 +511,33 @@ mod tests {
     }
 
     #[test]
+    fn a_job_names_its_payee_and_each_payee_is_its_own_job() {
+        let f = Fixture::new(3);
+        let witness = block_job::decode_input(&witness_bytes(1)).unwrap();
+        let mine = witness.clone().with_payee([0xaa; 20]).to_bytes();
+        let theirs = witness.clone().with_payee([0xbb; 20]).to_bytes();
+        let first = f.broker.enqueue(JobKind::Block, 1, &mine).unwrap();
+        let second = f.broker.enqueue(JobKind::Block, 1, &theirs).unwrap();
+        assert!(first.created && second.created);
+        assert_ne!(first.job.id, second.job.id, "the payee is part of the id");
+        // A result proving the other payee's statement does not complete the job.
+        f.take("a").unwrap();
+        let error = f
+            .broker
+            .complete("a", &first.job.id, fake_result(&theirs, 1))
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::InvalidResult { id, .. } if *id == first.job.id),
+            "{error}"
+        );
+        assert!(matches!(
+            f.broker
+                .enqueue(JobKind::Block, 1, &witness.with_payee([0; 20]).to_bytes()),
+            Err(Error::InvalidInput { kind: "block", reason }) if reason.contains("no payee")
+        ));
+    }
+
+    #[test]
     fn takes_lowest_epoch_first_then_oldest() {
         let f = Fixture::new(3);
         let late = f.enqueue(2, 1);

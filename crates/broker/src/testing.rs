@@ -8,7 +8,11 @@ use serde_json::Value;
 
 use crate::block_job::{decode_input, BlockProofResult};
 
-/// The witness bytes of a one-tx devnet block on genesis; `seed` makes it unique.
+/// The payee test witnesses name.
+pub(crate) const PAYEE: [u8; 20] = [0x5e; 20];
+
+/// The witness bytes of a one-tx devnet block on genesis, for [`PAYEE`]; `seed` makes it
+/// unique.
 pub(crate) fn witness_bytes(seed: u64) -> Vec<u8> {
     let mut state = WorldState::new(StateConfig::devnet()).unwrap();
     let tx = TxEffect::new(seed, &[Fr::from(seed + 1)], &[], None).unwrap();
@@ -20,7 +24,10 @@ pub(crate) fn witness_bytes(seed: u64) -> Vec<u8> {
             txs: vec![tx],
         },
     };
-    apply_block(&mut state, &block).unwrap().to_bytes()
+    apply_block(&mut state, &block)
+        .unwrap()
+        .with_payee(PAYEE)
+        .to_bytes()
 }
 
 /// A result with the witness's public inputs and a "proof" of curve generators times `k`:

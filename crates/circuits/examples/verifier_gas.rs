@@ -1,5 +1,5 @@
 //! Measures the generated verifier's gas on a real anvil: `eth_estimateGas` of `verifyProof`
-//! and of `verifyBatch` for several proof counts, with 1 and 6 public inputs.
+//! and of `verifyBatch` for several proof counts, with 1 and 7 public inputs (7: a block proof).
 //!
 //! Run with `cargo run -p fernet-circuits --example verifier_gas`. "used" is the gas a real
 //! transaction used; "execution" is that less the intrinsic cost (21000 plus 4 gas per zero and
@@ -37,7 +37,7 @@ fn main() -> Result<()> {
     );
 
     let mut rng = ChaCha20Rng::seed_from_u64(42);
-    for num_inputs in [1, 6] {
+    for num_inputs in [1, fernet_state::NUM_PUBLIC_INPUTS] {
         let keys = keys(num_inputs);
         let verifier = deploy_verifier(rpc, &keys.verifying_key)?;
         let proofs: Vec<(Proof<ark_bn254::Bn254>, Vec<ark_bn254::Fr>)> = (0..BATCH_SIZES[2])

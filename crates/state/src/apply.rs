@@ -58,8 +58,21 @@ pub struct BlockWitness {
     pub data: Vec<u8>,
     /// Its chunks `d_i`, zero-padded to `max_data_chunks`.
     pub data_chunks: Vec<Fr>,
-    /// The six public inputs.
+    /// The public inputs. `apply_block` leaves the payee unset (the zero address): a block
+    /// is the same whoever proves it, so the prover names itself with
+    /// [`BlockWitness::with_payee`].
     pub public_inputs: BlockPublicInputs,
+}
+
+impl BlockWitness {
+    /// The same witness for a proof that pays `payee` (the public input `[6]`): one witness
+    /// can be proven for any payee.
+    pub fn with_payee(self, payee: Address) -> Self {
+        Self {
+            public_inputs: self.public_inputs.with_payee(payee),
+            ..self
+        }
+    }
 }
 
 /// Checks `block` against `state`, applies it, and returns its witness. On error the state
@@ -395,6 +408,31 @@ mod tests {
         assert_eq!(
             witness.public_inputs.to_field_elements()[2],
             crate::pack_globals(1, 2, 12).unwrap()
+        );
+    }
+
+    #[test]
+    fn with_payee_names_the_payee_and_changes_nothing_else() {
+        let mut state = WorldState::new(config()).unwrap();
+        let witness = apply_block(&mut state, &block(1, vec![tx(5, &[10], &[1], None)])).unwrap();
+        assert_eq!(
+            witness.public_inputs.payee(),
+            [0; 20],
+            "apply_block names no payee"
+        );
+        let paid = witness.clone().with_payee([0x42; 20]);
+        assert_eq!(paid.public_inputs.payee(), [0x42; 20]);
+        assert_eq!(
+            paid.public_inputs.committed_u256_be_words(),
+            witness.public_inputs.committed_u256_be_words()
+        );
+        let mut unpaid = paid.clone();
+        unpaid.public_inputs = witness.public_inputs;
+        assert_eq!(unpaid, witness, "only the payee differs");
+        assert_ne!(
+            paid.to_bytes(),
+            witness.to_bytes(),
+            "the payee is serialized"
         );
     }
 

@@ -94,7 +94,9 @@ mod tests {
                 txs,
             },
         };
-        apply_block(&mut state, &block2).unwrap()
+        apply_block(&mut state, &block2)
+            .unwrap()
+            .with_payee([0xcd; 20])
     }
 
     #[test]
@@ -109,6 +111,7 @@ mod tests {
             witness.public_inputs.to_field_elements()
         );
         assert_eq!(decoded.public_inputs.total_fees(), u128::from(u64::MAX) + 1);
+        assert_eq!(decoded.public_inputs.payee(), [0xcd; 20]);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! block circuit needs; the witness is recorded by the very code that updates the trees.
 //! [`encode_block_data`] gives the bytes a proposer publishes on L1 and
 //! [`DataFingerprint`] the `(h, z, y)` commitment the L1 contract derives from them;
-//! [`BlockPublicInputs`] lays out the six public inputs shared with the Solidity rollup.
+//! [`BlockPublicInputs`] lays out the seven public inputs shared with the Solidity rollup (six
+//! committed at proposal time, then the payee the proof pays).
 
 mod apply;
 mod block;
@@ -44,7 +45,10 @@ pub use merkle::{MerklePath, MerkleUpdate, SparseMerkleTree};
 pub use note_tree::NoteHashTree;
 pub use nullifier_tree::{NullifierLeaf, NullifierTree, NullifierWitness};
 pub use public_data_tree::{PublicDataLeaf, PublicDataTree, PublicDataWitness};
-pub use public_inputs::{pack_globals, BlockPublicInputs, MAX_TOTAL_FEES_BITS, NUM_PUBLIC_INPUTS};
+pub use public_inputs::{
+    pack_globals, BlockPublicInputs, COMMITTED_PUBLIC_INPUTS, MAX_TOTAL_FEES_BITS,
+    NUM_PUBLIC_INPUTS, PAYEE_BITS,
+};
 pub use tx::{
     PublicDataWrite, TxEffect, MAX_NOTE_HASHES_PER_TX, MAX_NULLIFIERS_PER_TX,
     MAX_PUBLIC_DATA_WRITES_PER_TX,

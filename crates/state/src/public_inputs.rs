@@ -4,7 +4,13 @@
 //! [0] prevStateRoot  [1] newStateRoot
 //! [2] globals = blockNumber + slot * 2^64 + totalFees * 2^128
 //! [3] h (data hash)  [4] z (challenge)  [5] y (evaluation)
+//! [6] payee = uint256(uint160(address))
 //! ```
+//!
+//! The first [`COMMITTED_PUBLIC_INPUTS`] words are known when the block is proposed: L1 stores
+//! their `keccak256` as the block's commitment and provers submit them. The payee is who the
+//! proof pays: L1 appends it itself (the claimant, or the submitter), so a proof copied by
+//! someone else does not verify.
 
 use ark_ff::{BigInt, PrimeField};
 use ark_serialize::{
@@ -13,14 +19,21 @@ use ark_serialize::{
 };
 
 use crate::{
+    block::Address,
     error::Error,
     field::{fr_to_be_bytes, Fr},
     fingerprint::DataFingerprint,
     Result,
 };
 
-/// Public inputs per block.
-pub const NUM_PUBLIC_INPUTS: usize = 6;
+/// Public inputs per block proof (what the verifier takes).
+pub const NUM_PUBLIC_INPUTS: usize = 7;
+
+/// The leading public inputs a proposal commits to (all but the payee).
+pub const COMMITTED_PUBLIC_INPUTS: usize = 6;
+
+/// Bits of the payee input (an L1 address).
+pub const PAYEE_BITS: usize = 160;
 
 /// Bits of `totalFees` in the packed globals (`blockNumber`, `slot` take 64 each).
 pub const MAX_TOTAL_FEES_BITS: u32 = 120;
@@ -42,7 +55,7 @@ pub fn pack_globals(block_number: u64, slot: u64, total_fees: u128) -> Result<Fr
     Ok(Fr::from_bigint(BigInt::new(limbs)).expect("below 2^248 < r"))
 }
 
-/// The six public inputs of one block proof.
+/// The seven public inputs of one block proof.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockPublicInputs {
     prev_state_root: Fr,
@@ -52,6 +65,7 @@ pub struct BlockPublicInputs {
     total_fees: u128,
     globals: Fr,
     fingerprint: DataFingerprint,
+    payee: Address,
 }
 
 // Hand-written because `u128` has no ark-serialize impl and `globals` is derived data: the
@@ -70,7 +84,9 @@ impl CanonicalSerialize for BlockPublicInputs {
             .serialize_with_mode(&mut writer, compress)?;
         self.slot.serialize_with_mode(&mut writer, compress)?;
         fee_halves(self.total_fees).serialize_with_mode(&mut writer, compress)?;
-        self.fingerprint.serialize_with_mode(&mut writer, compress)
+        self.fingerprint
+            .serialize_with_mode(&mut writer, compress)?;
+        self.payee.serialize_with_mode(&mut writer, compress)
     }
 
     fn serialized_size(&self, compress: Compress) -> usize {
@@ -80,6 +96,7 @@ impl CanonicalSerialize for BlockPublicInputs {
             + self.slot.serialized_size(compress)
             + fee_halves(self.total_fees).serialized_size(compress)
             + self.fingerprint.serialized_size(compress)
+            + self.payee.serialized_size(compress)
     }
 }
 
@@ -105,6 +122,7 @@ impl CanonicalDeserialize for BlockPublicInputs {
         let [low, high] = <[u64; 2]>::deserialize_with_mode(&mut reader, compress, validate)?;
         let total_fees = u128::from(low) | (u128::from(high) << 64);
         let fingerprint = DataFingerprint::deserialize_with_mode(&mut reader, compress, validate)?;
+        let payee = Address::deserialize_with_mode(&mut reader, compress, validate)?;
         Self::new(
             prev_state_root,
             new_state_root,
@@ -113,6 +131,7 @@ impl CanonicalDeserialize for BlockPublicInputs {
             total_fees,
             fingerprint,
         )
+        .map(|inputs| inputs.with_payee(payee))
         .map_err(|_| SerializationError::InvalidData)
     }
 }
@@ -123,7 +142,8 @@ fn fee_halves(total: u128) -> [u64; 2] {
 }
 
 impl BlockPublicInputs {
-    /// Public inputs of a transition; fails if `total_fees >= 2^120`.
+    /// Public inputs of a transition, with no payee yet (the zero address: set it with
+    /// [`Self::with_payee`] before proving); fails if `total_fees >= 2^120`.
     pub fn new(
         prev_state_root: Fr,
         new_state_root: Fr,
@@ -141,7 +161,13 @@ impl BlockPublicInputs {
             total_fees,
             globals,
             fingerprint,
+            payee: [0; 20],
         })
+    }
+
+    /// The same inputs for a proof that pays `payee`.
+    pub fn with_payee(self, payee: Address) -> Self {
+        Self { payee, ..self }
     }
 
     /// State root before the block.
@@ -179,8 +205,20 @@ impl BlockPublicInputs {
         self.fingerprint
     }
 
-    /// The inputs in circuit order.
-    pub fn to_field_elements(&self) -> [Fr; NUM_PUBLIC_INPUTS] {
+    /// Who the proof pays, input `[6]` (the zero address until [`Self::with_payee`]).
+    pub fn payee(&self) -> Address {
+        self.payee
+    }
+
+    /// The payee as a field element: the address as a big-endian integer, `< 2^160`.
+    pub fn payee_field(&self) -> Fr {
+        let mut word = [0u8; 32];
+        word[12..].copy_from_slice(&self.payee);
+        Fr::from_be_bytes_mod_order(&word)
+    }
+
+    /// The committed inputs in circuit order: what the proposal commits to on L1.
+    pub fn committed_field_elements(&self) -> [Fr; COMMITTED_PUBLIC_INPUTS] {
         [
             self.prev_state_root,
             self.new_state_root,
@@ -191,7 +229,19 @@ impl BlockPublicInputs {
         ]
     }
 
-    /// The inputs as 32-byte big-endian `uint256` words, as Solidity sees them.
+    /// All inputs in circuit order: the committed ones, then the payee.
+    pub fn to_field_elements(&self) -> [Fr; NUM_PUBLIC_INPUTS] {
+        let [prev, new, globals, h, z, y] = self.committed_field_elements();
+        [prev, new, globals, h, z, y, self.payee_field()]
+    }
+
+    /// The committed inputs as 32-byte big-endian `uint256` words: the words L1 hashes into
+    /// the block's commitment and `submitEpochProof` takes per block.
+    pub fn committed_u256_be_words(&self) -> [[u8; 32]; COMMITTED_PUBLIC_INPUTS] {
+        self.committed_field_elements().map(|x| fr_to_be_bytes(&x))
+    }
+
+    /// All inputs as 32-byte big-endian `uint256` words, as the verifier takes them.
     pub fn to_u256_be_words(&self) -> [[u8; 32]; NUM_PUBLIC_INPUTS] {
         self.to_field_elements().map(|x| fr_to_be_bytes(&x))
     }
@@ -199,6 +249,8 @@ impl BlockPublicInputs {
 
 #[cfg(test)]
 mod tests {
+    use ark_ff::Field;
+
     use super::*;
 
     #[test]
@@ -237,10 +289,69 @@ mod tests {
         assert_eq!(fields[0], Fr::from(1u64));
         assert_eq!(fields[1], Fr::from(2u64));
         assert_eq!(fields[2], pack_globals(7, 8, 9).unwrap());
-        assert_eq!(fields[3..], [4u64, 5, 6].map(Fr::from));
+        assert_eq!(fields[3..6], [4u64, 5, 6].map(Fr::from));
+        assert_eq!(fields[6], Fr::from(0u64), "no payee until one is set");
         let words = inputs.to_u256_be_words();
         assert_eq!(words[5][31], 6);
         assert_eq!(words[2][23], 8);
         assert_eq!(words[2][15], 9);
+        assert_eq!(
+            words[..COMMITTED_PUBLIC_INPUTS],
+            inputs.committed_u256_be_words()
+        );
+    }
+
+    #[test]
+    fn payee_is_the_last_input_as_a_big_endian_address() {
+        let fp = DataFingerprint {
+            hash: Fr::from(4u64),
+            challenge: Fr::from(5u64),
+            evaluation: Fr::from(6u64),
+        };
+        let unpaid = BlockPublicInputs::new(Fr::from(1u64), Fr::from(2u64), 7, 8, 9, fp).unwrap();
+        let mut payee = [0u8; 20];
+        payee[0] = 0xff; // the top byte: the field element is close to 2^160
+        payee[19] = 0x01;
+        let paid = unpaid.with_payee(payee);
+        assert_eq!(paid.payee(), payee);
+        let words = paid.to_u256_be_words();
+        assert_eq!(words[6][..12], [0u8; 12]);
+        assert_eq!(words[6][12..], payee);
+        let two = Fr::from(2u64);
+        assert_eq!(
+            paid.to_field_elements()[6],
+            Fr::from(0xffu64) * two.pow([152]) + Fr::from(1u64)
+        );
+        // The payee is not committed: the committed words are the same for every payee.
+        assert_eq!(
+            paid.committed_u256_be_words(),
+            unpaid.committed_u256_be_words()
+        );
+        assert_ne!(paid, unpaid);
+        assert_eq!(
+            BlockPublicInputs::new(Fr::from(1u64), Fr::from(2u64), 7, 8, 9, fp)
+                .unwrap()
+                .with_payee(payee),
+            paid
+        );
+    }
+
+    #[test]
+    fn payee_round_trips_through_serialization() {
+        let fp = DataFingerprint {
+            hash: Fr::from(4u64),
+            challenge: Fr::from(5u64),
+            evaluation: Fr::from(6u64),
+        };
+        let inputs = BlockPublicInputs::new(Fr::from(1u64), Fr::from(2u64), 7, 8, 9, fp)
+            .unwrap()
+            .with_payee([0xab; 20]);
+        let mut bytes = Vec::new();
+        inputs.serialize_compressed(&mut bytes).unwrap();
+        assert_eq!(bytes.len(), inputs.compressed_size());
+        assert_eq!(bytes[bytes.len() - 20..], [0xab; 20]);
+        let decoded = BlockPublicInputs::deserialize_compressed(bytes.as_slice()).unwrap();
+        assert_eq!(decoded, inputs);
+        assert_eq!(decoded.payee(), [0xab; 20]);
     }
 }

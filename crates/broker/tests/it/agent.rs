@@ -12,10 +12,10 @@ use fernet_circuits::{
     },
     keys::KeyCache,
 };
-use fernet_state::StateConfig;
+use fernet_state::{StateConfig, COMMITTED_PUBLIC_INPUTS};
 use tokio::sync::watch;
 
-use crate::support::{policy, start_broker};
+use crate::support::{policy, start_broker, PAYEE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_proves_a_devnet_block_job_that_verifies() {
@@ -26,7 +26,9 @@ async fn an_agent_proves_a_devnet_block_job_that_verifies() {
         KeyCache::new(default_key_cache_dir()),
         vec![StateConfig::devnet()],
     ));
-    let witness = full_block_witness(StateConfig::devnet()).unwrap();
+    let witness = full_block_witness(StateConfig::devnet())
+        .unwrap()
+        .with_payee(PAYEE);
     let expected_inputs = witness.public_inputs.to_field_elements();
     let job = client
         .enqueue_job(JobKind::Block, 1, &witness.to_bytes())
@@ -41,7 +43,10 @@ async fn an_agent_proves_a_devnet_block_job_that_verifies() {
         .enqueue_job(
             JobKind::Block,
             2,
-            &full_block_witness(other_config).unwrap().to_bytes(),
+            &full_block_witness(other_config)
+                .unwrap()
+                .with_payee(PAYEE)
+                .to_bytes(),
         )
         .await
         .unwrap();
@@ -92,6 +97,10 @@ async fn an_agent_proves_a_devnet_block_job_that_verifies() {
     assert_eq!(inputs, expected_inputs);
     let pair = keys.get(&StateConfig::devnet()).unwrap();
     assert!(verify_block(&pair.verifying_key, &inputs, &result.proof().unwrap()).unwrap());
+    // The agent proved for the job's payee, and the proof pays nobody else.
+    let mut other_payee = inputs;
+    other_payee[COMMITTED_PUBLIC_INPUTS] += ark_bn254::Fr::from(1u64);
+    assert!(!verify_block(&pair.verifying_key, &other_payee, &result.proof().unwrap()).unwrap());
 
     let failed = tokio::time::timeout(
         Duration::from_secs(30),

@@ -11,7 +11,10 @@ use fernet_state::{
 };
 use serde_json::Value;
 
-/// The witness of a one-tx devnet block on genesis; `seed` makes it unique.
+/// The payee the test witnesses name.
+pub(crate) const PAYEE: [u8; 20] = [0x5e; 20];
+
+/// The witness of a one-tx devnet block on genesis, for [`PAYEE`]; `seed` makes it unique.
 pub(crate) fn witness(seed: u64) -> BlockWitness {
     let mut state = WorldState::new(StateConfig::devnet()).unwrap();
     let tx = TxEffect::new(seed, &[Fr::from(seed + 1)], &[], None).unwrap();
@@ -23,7 +26,7 @@ pub(crate) fn witness(seed: u64) -> BlockWitness {
             txs: vec![tx],
         },
     };
-    apply_block(&mut state, &block).unwrap()
+    apply_block(&mut state, &block).unwrap().with_payee(PAYEE)
 }
 
 /// A result with the witness's public inputs and curve generators as the "proof": the right

@@ -2,6 +2,10 @@
 //! on top of the empty devnet state, plus a fifth block for a later empty slot (backup mode),
 //! each proven with the devnet keys, written as JSON for the forge tests.
 //!
+//! Every proof names its payee (the last public input): the epoch's blocks are proven for
+//! [`EPOCH_PAYEE`], the backup block for [`BACKUP_PAYEE`]; on L1 they verify only when that
+//! address submits them (or holds the epoch's claim).
+//!
 //! Keys are camelCase; numbers that fit a JSON number are numbers, everything else is a
 //! `0x` hex string, so `vm.parseJsonUint`, `vm.parseJsonBytes` and
 //! `vm.parseJsonUintArray` read every field by its path.
@@ -11,8 +15,8 @@ use std::path::Path;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Proof;
 use fernet_state::{
-    apply_block, fr_to_be_bytes, poseidon, Block, BlockBody, BlockWitness, PublicDataWrite,
-    StateConfig, TxEffect, WorldState,
+    apply_block, fr_to_be_bytes, poseidon, Address, Block, BlockBody, BlockWitness,
+    PublicDataWrite, StateConfig, TxEffect, WorldState, COMMITTED_PUBLIC_INPUTS,
 };
 use rand::{CryptoRng, RngCore};
 use serde::Serialize;
@@ -34,6 +38,21 @@ pub const EPOCH_BLOCKS: usize = 4;
 
 /// Slot of the backup-mode block: the second slot of epoch 3, left empty by the sequencers.
 pub const BACKUP_SLOT: u64 = 13;
+
+/// Payee of the epoch's block proofs: anvil's well-known account 4
+/// (`0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65`), the prover that submits the epoch proof.
+pub const EPOCH_PAYEE: Address = [
+    0x15, 0xd3, 0x4a, 0xaf, 0x54, 0x26, 0x7d, 0xb7, 0xd7, 0xc3, 0x67, 0x83, 0x9a, 0xaf, 0x71, 0xa0,
+    0x0a, 0x2c, 0x6a, 0x65,
+];
+
+/// Payee of the backup block's proof: anvil's well-known account 6
+/// (`0x976EA74026E726554dB657fA54763abd0C3a0aa9`), the backup proposer that submits it with
+/// `proposeWithProof`.
+pub const BACKUP_PAYEE: Address = [
+    0x97, 0x6e, 0xa7, 0x40, 0x26, 0xe7, 0x26, 0x55, 0x4d, 0xb6, 0x57, 0xfa, 0x54, 0x76, 0x3a, 0xbd,
+    0x0c, 0x3a, 0x0a, 0xa9,
+];
 
 /// The fixture chain: blocks 1-4 at slots 8-11 and block 5 at [`BACKUP_SLOT`], with a few
 /// transactions each (nullifiers, note hashes, public writes including updates in place,
@@ -103,8 +122,13 @@ pub struct BlockFixture {
     pub data_hash: String,
     /// The block data (calldata of the proposal).
     pub data: String,
-    /// `[prevStateRoot, newStateRoot, globals, h, z, y]`.
+    /// The committed inputs `[prevStateRoot, newStateRoot, globals, h, z, y]`: what
+    /// `publicInputsOf` returns and a `submitEpochProof` row holds.
     pub public_inputs: Vec<String>,
+    /// The address the proof was proven for (`0x` and 40 hex digits).
+    pub payee: String,
+    /// The proof's inputs as the verifier takes them: `publicInputs` then the payee.
+    pub verifier_inputs: Vec<String>,
     /// The 256-byte proof.
     pub proof: String,
     /// The proof as 8 words.
@@ -119,12 +143,17 @@ pub struct EpochFixture {
     pub config: StateConfig,
     /// State root of block 0 (the empty devnet state).
     pub genesis_state_root: String,
+    /// The payee of every epoch block's proof ([`EPOCH_PAYEE`]).
+    pub epoch_payee: String,
+    /// The `publicInputs` argument of `submitEpochProof` for the epoch: the committed inputs
+    /// of blocks 1-4, six words per block.
+    pub epoch_public_inputs: Vec<String>,
     /// Blocks 1-4, the epoch.
     pub blocks: Vec<BlockFixture>,
-    /// Block 5, for a later empty slot (backup mode).
+    /// Block 5, for a later empty slot (backup mode), proven for [`BACKUP_PAYEE`].
     pub backup_block: BlockFixture,
     /// The epoch's proofs in the verifier fixture layout (`batchProofs`,
-    /// `batchPublicInputs`, `verificationKeyHash`, ...).
+    /// `batchPublicInputs` with seven words per proof, `verificationKeyHash`, ...).
     pub verifier: VerifierFixture,
 }
 
@@ -153,7 +182,18 @@ pub fn chain_witnesses(config: StateConfig) -> Result<(Fr, Vec<BlockWitness>)> {
     Ok((genesis, witnesses))
 }
 
-/// Proves every block of [`devnet_chain`] with `keys` and builds the fixture.
+/// The payee of block `index` of [`devnet_chain`]: [`EPOCH_PAYEE`] for the epoch,
+/// [`BACKUP_PAYEE`] for the backup block.
+pub fn fixture_payee(index: usize) -> Address {
+    if index < EPOCH_BLOCKS {
+        EPOCH_PAYEE
+    } else {
+        BACKUP_PAYEE
+    }
+}
+
+/// Proves every block of [`devnet_chain`] with `keys`, each for its [`fixture_payee`], and
+/// builds the fixture.
 pub fn build_epoch_fixture<R: RngCore + CryptoRng>(
     config: StateConfig,
     keys: &KeyPair<Groth16Bn254>,
@@ -162,10 +202,11 @@ pub fn build_epoch_fixture<R: RngCore + CryptoRng>(
     let (genesis, witnesses) = chain_witnesses(config)?;
     let mut blocks = Vec::with_capacity(witnesses.len());
     let mut proofs: Vec<(Proof<Bn254>, Vec<Fr>)> = Vec::with_capacity(EPOCH_BLOCKS);
-    for witness in witnesses {
+    for (index, witness) in witnesses.into_iter().enumerate() {
+        let payee = fixture_payee(index);
         let header = (witness.block_number, witness.slot, witness.data.clone());
         let total_fees = witness.public_inputs.total_fees();
-        let (proof, inputs) = prove_block(keys, witness, rng)?;
+        let (proof, inputs) = prove_block(keys, witness.with_payee(payee), rng)?;
         let words: Vec<String> = evm::public_inputs_to_words(&inputs)
             .iter()
             .map(word_to_hex)
@@ -178,7 +219,9 @@ pub fn build_epoch_fixture<R: RngCore + CryptoRng>(
             total_fees: u64::try_from(total_fees).expect("fixture fees are small"),
             data_hash: words[3].clone(),
             data: format!("0x{}", hex::encode(&header.2)),
-            public_inputs: words,
+            public_inputs: words[..COMMITTED_PUBLIC_INPUTS].to_vec(),
+            payee: address_to_hex(&payee),
+            verifier_inputs: words,
             proof: format!("0x{}", hex::encode(evm::proof_to_bytes(&proof))),
             proof_words: evm::proof_to_words(&proof)
                 .iter()
@@ -193,8 +236,18 @@ pub fn build_epoch_fixture<R: RngCore + CryptoRng>(
     Ok(EpochFixture {
         config,
         genesis_state_root: format!("0x{}", hex::encode(fr_to_be_bytes(&genesis))),
+        epoch_payee: address_to_hex(&EPOCH_PAYEE),
+        epoch_public_inputs: blocks
+            .iter()
+            .flat_map(|block| block.public_inputs.iter().cloned())
+            .collect(),
         blocks,
         backup_block,
         verifier: VerifierFixture::new(&keys.verifying_key, &proofs)?,
     })
+}
+
+/// `0x` and the 40 lowercase hex digits of `address` (what `vm.parseJsonAddress` reads).
+fn address_to_hex(address: &Address) -> String {
+    format!("0x{}", hex::encode(address))
 }

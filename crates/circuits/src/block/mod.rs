@@ -2,7 +2,7 @@
 //! `fernet_state::apply_block` is valid and bound to the data the proposal published.
 //!
 //! Public inputs, in the order of `fernet_state::BlockPublicInputs` (shared with Solidity):
-//! `[prevStateRoot, newStateRoot, globals, h, z, y]` with
+//! `[prevStateRoot, newStateRoot, globals, h, z, y, payee]` with
 //! `globals = blockNumber + slot * 2^64 + totalFees * 2^128`. The circuit
 //!
 //! 1. opens `prevStateRoot` into the three tree snapshots (width-7 Poseidon);
@@ -14,7 +14,9 @@
 //!    number and slot;
 //! 5. replays, in the native order, every nullifier insertion, public data write and the
 //!    note-hash subtree append ([`crate::gadgets`]);
-//! 6. closes the new snapshots into `newStateRoot`.
+//! 6. closes the new snapshots into `newStateRoot`;
+//! 7. range-checks `payee` to 160 bits: the proof is bound to the address it pays (a public
+//!    input no constraint uses would not be bound by Groth16 at all).
 //!
 //! The witness is `fernet_state::BlockWitness`, produced by the native `apply_block`: there
 //! is no second implementation of block application.
@@ -27,13 +29,13 @@ pub mod tools;
 
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field};
-use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
+use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, GR1CSVar};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, SynthesisError,
 };
 use fernet_state::{
     apply_block, Block, BlockWitness, SparseMerkleTree, StateConfig, StateSnapshot, WorldState,
-    MAX_NOTE_HASHES_PER_TX, NUM_PUBLIC_INPUTS,
+    MAX_NOTE_HASHES_PER_TX, NUM_PUBLIC_INPUTS, PAYEE_BITS,
 };
 use serde::Serialize;
 
@@ -76,6 +78,8 @@ pub struct ConstraintReport {
     pub public_data_tree: usize,
     /// The note-hash subtree root and its append.
     pub note_hash_tree: usize,
+    /// The payee's 160-bit range check.
+    pub payee: usize,
     /// All constraints.
     pub total: usize,
 }
@@ -137,7 +141,7 @@ impl BlockCircuit {
         &self.witness
     }
 
-    /// The six public inputs the proof is checked against.
+    /// The seven public inputs the proof is checked against.
     pub fn public_inputs(&self) -> [Fr; NUM_PUBLIC_INPUTS] {
         self.witness.public_inputs.to_field_elements()
     }
@@ -181,7 +185,7 @@ impl BlockCircuit {
             .iter()
             .map(|x| FpVar::new_input(cs.clone(), || Ok(*x)))
             .collect::<Result<Vec<_>, _>>()?;
-        let [prev_root, new_root, globals, h, z, y]: [FpVar<Fr>; NUM_PUBLIC_INPUTS] = inputs
+        let [prev_root, new_root, globals, h, z, y, payee]: [FpVar<Fr>; NUM_PUBLIC_INPUTS] = inputs
             .try_into()
             .map_err(|_| SynthesisError::Unsatisfiable)?;
 
@@ -284,8 +288,19 @@ impl BlockCircuit {
         let new_state = [note_hash_tree, nullifier_tree, public_data_tree];
         snapshot_root(cs, &new_state)?.enforce_equal(&new_root)?;
         report.state_roots += section(cs);
+
+        // 7. The payee.
+        bind_payee(cs, &payee)?;
+        report.payee += section(cs);
         Ok(())
     }
+}
+
+/// Enforces `payee < 2^160` (an L1 address): the payee recomposed from 160 witness bits. This
+/// is the constraint that binds the payee input to the proof.
+fn bind_payee(cs: &ConstraintSystemRef<Fr>, payee: &FpVar<Fr>) -> Result<(), SynthesisError> {
+    let bits = alloc_uint(cs, payee.value().ok(), PAYEE_BITS)?;
+    data::bind(cs, &Linear::from_bits_le(&bits), payee)
 }
 
 impl ConstraintSynthesizer<Fr> for BlockCircuit {
@@ -360,4 +375,29 @@ fn snapshot_root(
         .flat_map(|t| [t.root.clone(), t.next_index.clone()])
         .collect();
     poseidon::hash(cs, &inputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `bind_payee` holds for a public input of `value`, and its cost.
+    fn payee_check(value: Fr) -> (bool, usize) {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let payee = FpVar::new_input(cs.clone(), || Ok(value)).unwrap();
+        bind_payee(&cs, &payee).unwrap();
+        (cs.is_satisfied().unwrap(), cs.num_constraints())
+    }
+
+    #[test]
+    fn payee_is_range_checked_to_160_bits() {
+        let two_160 = Fr::from(2u64).pow([160]);
+        assert_eq!(payee_check(Fr::ZERO), (true, PAYEE_BITS + 1));
+        assert_eq!(payee_check(two_160 - Fr::ONE), (true, PAYEE_BITS + 1));
+        // Attack (issue 10, finding 2): a payee input that is no address (2^160 and above,
+        // e.g. an address plus 2^160, or r - 1) cannot be proven.
+        for bad in [two_160, two_160 + Fr::from(7u64), -Fr::ONE] {
+            assert!(!payee_check(bad).0, "{bad} accepted as a payee");
+        }
+    }
 }

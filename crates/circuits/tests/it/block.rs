@@ -8,7 +8,7 @@ use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field};
 use fernet_circuits::{
     block::{
-        epoch::{chain_witnesses, devnet_chain},
+        epoch::{chain_witnesses, devnet_chain, fixture_payee, BACKUP_PAYEE, EPOCH_PAYEE},
         prover::{default_key_cache_dir, devnet_keys, prove_block, verify_block},
         BlockCircuit,
     },
@@ -20,7 +20,7 @@ use fernet_circuits::{
 use fernet_state::{
     apply_block, data_chunks, encode_block_data, Block, BlockBody, BlockPublicInputs, BlockWitness,
     DataFingerprint, MerkleUpdate, NullifierLeaf, NullifierWitness, SparseMerkleTree, StateConfig,
-    TreeSnapshot, TxEffect, WorldState,
+    TreeSnapshot, TxEffect, WorldState, COMMITTED_PUBLIC_INPUTS, NUM_PUBLIC_INPUTS,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -68,7 +68,9 @@ fn with_inputs(
     change(&mut parts);
     let (prev, new, number, slot, fees, fingerprint) = parts;
     let mut out = witness.clone();
-    out.public_inputs = BlockPublicInputs::new(prev, new, number, slot, fees, fingerprint).unwrap();
+    out.public_inputs = BlockPublicInputs::new(prev, new, number, slot, fees, fingerprint)
+        .unwrap()
+        .with_payee(p.payee());
     out
 }
 
@@ -317,9 +319,9 @@ fn double_spend_is_unsatisfiable() {
 #[test]
 fn real_proof_verifies_only_against_its_own_inputs() {
     let keys = devnet_block_keys();
-    let witness = second_block();
+    let witness = second_block().with_payee(EPOCH_PAYEE);
     let mut rng = ChaCha20Rng::seed_from_u64(2);
-    let bad_inputs: Vec<(&str, [Fr; 6])> = tampered(&witness)
+    let bad_inputs: Vec<(&str, [Fr; NUM_PUBLIC_INPUTS])> = tampered(&witness)
         .into_iter()
         .map(|(what, w)| (what, w.public_inputs.to_field_elements()))
         .collect();
@@ -331,6 +333,35 @@ fn real_proof_verifies_only_against_its_own_inputs() {
             "{what}"
         );
     }
+}
+
+/// Attack (issue 10, finding 2): a proof seen in the mempool, resubmitted by someone else.
+/// The payee is a public input the circuit constrains, so the proof verifies for the payee it
+/// was made for and for no other (L1 puts the submitter, or the claimant, in that input).
+#[test]
+fn a_proof_for_one_payee_does_not_verify_for_another() {
+    let keys = devnet_block_keys();
+    let witness = second_block();
+    assert!(satisfied(&witness.clone().with_payee([0xff; 20])));
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let (proof, inputs) = prove_block(keys, witness.with_payee(EPOCH_PAYEE), &mut rng).unwrap();
+    assert!(verify_block(&keys.verifying_key, &inputs, &proof).unwrap());
+    for other in [BACKUP_PAYEE, [0; 20]] {
+        let mut copied = inputs;
+        copied[COMMITTED_PUBLIC_INPUTS] = evm::field_from_word(&address_word(&other)).unwrap();
+        assert!(!verify_block(&keys.verifying_key, &copied, &proof).unwrap());
+    }
+    // The same address plus 2^160 (what a uint256 payee word could hold): rejected too.
+    let mut wrapped = inputs;
+    wrapped[COMMITTED_PUBLIC_INPUTS] += Fr::from(2u64).pow([160]);
+    assert!(!verify_block(&keys.verifying_key, &wrapped, &proof).unwrap());
+}
+
+/// `address` as a 32-byte `uint256(uint160(address))` word.
+fn address_word(address: &[u8; 20]) -> [u8; 32] {
+    let mut word = [0u8; 32];
+    word[12..].copy_from_slice(address);
+    word
 }
 
 /// The committed `contracts/verifier/BlockProofVerifier.sol` is exactly what the generator
@@ -370,17 +401,41 @@ fn committed_fixture_verifies_natively() {
         .chain([&json["backupBlock"]])
         .collect();
     assert_eq!(blocks.len(), witnesses.len());
-    for (block, witness) in blocks.into_iter().zip(witnesses) {
-        let inputs = witness.public_inputs.to_field_elements();
+    let hex_address = |address: &[u8; 20]| format!("0x{}", hex::encode(address));
+    assert_eq!(json["epochPayee"], hex_address(&EPOCH_PAYEE).as_str());
+    let mut epoch_inputs = Vec::new();
+    for (index, (block, witness)) in blocks.into_iter().zip(witnesses).enumerate() {
+        let payee = fixture_payee(index);
+        let inputs = witness.with_payee(payee).public_inputs.to_field_elements();
         let words: Vec<String> = evm::public_inputs_to_words(&inputs)
             .iter()
             .map(evm::word_to_hex)
             .collect();
-        assert_eq!(block["publicInputs"], serde_json::json!(words));
+        assert_eq!(block["payee"], hex_address(&payee).as_str());
+        assert_eq!(
+            words[COMMITTED_PUBLIC_INPUTS],
+            evm::word_to_hex(&address_word(&payee))
+        );
+        assert_eq!(block["verifierInputs"], serde_json::json!(words));
+        let committed = &words[..COMMITTED_PUBLIC_INPUTS];
+        assert_eq!(block["publicInputs"], serde_json::json!(committed));
+        if index < blocks_in_epoch(&json) {
+            epoch_inputs.extend_from_slice(committed);
+        }
         let proof =
             evm::proof_from_bytes(&decode_hex(block["proof"].as_str().unwrap()).unwrap()).unwrap();
         assert!(verify_block(&keys.verifying_key, &inputs, &proof).unwrap());
     }
+    assert_eq!(json["epochPublicInputs"], serde_json::json!(epoch_inputs));
+    assert_eq!(
+        json["verifier"]["numPublicInputs"],
+        serde_json::json!(NUM_PUBLIC_INPUTS)
+    );
+}
+
+/// The number of epoch blocks in the fixture `json`.
+fn blocks_in_epoch(json: &serde_json::Value) -> usize {
+    json["blocks"].as_array().unwrap().len()
 }
 
 /// End to end: a block applied natively, proven, verified natively and by the generated
@@ -389,7 +444,9 @@ fn committed_fixture_verifies_natively() {
 fn real_block_proof_verifies_on_anvil() {
     let keys = devnet_block_keys();
     let mut state = WorldState::new(StateConfig::devnet()).unwrap();
-    let witness = apply_block(&mut state, &devnet_chain()[0]).unwrap();
+    let witness = apply_block(&mut state, &devnet_chain()[0])
+        .unwrap()
+        .with_payee(BACKUP_PAYEE);
     let mut rng = ChaCha20Rng::seed_from_u64(3);
     let (proof, inputs) = prove_block(keys, witness, &mut rng).unwrap();
     assert!(verify_block(&keys.verifying_key, &inputs, &proof).unwrap());
@@ -406,6 +463,10 @@ fn real_block_proof_verifies_on_anvil() {
     let mut wrong = inputs;
     wrong[2] += Fr::ONE;
     assert!(!verify(&wrong));
+    // Attack (issue 10, finding 2): the proof sent by anyone but its payee fails on L1.
+    let mut copied = inputs;
+    copied[COMMITTED_PUBLIC_INPUTS] = evm::field_from_word(&address_word(&EPOCH_PAYEE)).unwrap();
+    assert!(!verify(&copied));
     let batch = call_verify(&anvil.rpc, &verifier, "verifyBatch", &bytes, &inputs)
         .unwrap()
         .unwrap();
