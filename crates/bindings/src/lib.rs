@@ -9,9 +9,14 @@
 //! `IProofVerifier`, the token and OpenZeppelin errors). [`decode_revert`] turns the alloy error into
 //! a [`DecodedRevert`] that names the error and its arguments (`Rollup__NothingToPrune(0, 0)`), and
 //! [`Error`] carries it, so a failure says which protocol rule it broke.
+//!
+//! [`ranking`] computes slot rankings off chain (the rollup only exposes `scoreOf`): the one
+//! definition the sequencer and the devnet share.
 
+pub mod ranking;
 mod revert;
 
+pub use ranking::{score, EpochProposers, Rankings};
 pub use revert::{
     decode_revert, decode_revert_data, ContractResultExt, DecodedRevert, Error, Result,
 };

@@ -17,6 +17,13 @@ use crate::{Error, Result};
 /// Base units per token: the devnet token has 18 decimals.
 const TOKEN_DECIMALS: usize = 18;
 
+/// 100 % in basis points: the ceiling of every fee (`maxProverFeeBps`).
+pub const BASIS_POINTS: u64 = 10_000;
+
+/// Longest proof window, in epochs (`Constants.MAX_PROOF_WINDOW_EPOCHS`): the rollup refuses a
+/// `proofWindowSlots` above this many epochs.
+pub const MAX_PROOF_WINDOW_EPOCHS: u64 = 4;
+
 /// How an environment override is read into TOML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
@@ -49,6 +56,7 @@ pub const ENV_OVERRIDES: &[(&str, &str, ValueKind)] = &[
     ("rollup", "blockReward", ValueKind::Amount),
     ("rollup", "proofSubmissionReward", ValueKind::Amount),
     ("rollup", "openProvingBasisPointFee", ValueKind::Integer),
+    ("rollup", "maxProverFeeBps", ValueKind::Integer),
     ("rollup", "minimumProverBond", ValueKind::Amount),
     ("rollup", "unprovenBlockPenalty", ValueKind::Amount),
     ("rollup", "voteRoundSize", ValueKind::Integer),
@@ -211,7 +219,9 @@ pub struct StakingParams {
     pub minimum_stake: TokenAmount,
     /// Seconds from registration to the earliest eligibility (devnet 0).
     pub entry_period: u64,
-    /// Seconds from the start of the exit epoch to withdrawal (devnet 60).
+    /// Seconds from the start of the exit epoch to withdrawal (devnet 100); at least
+    /// `(epochDuration + proofWindowSlots + 1) * slotDuration`, so a proposer that exits right
+    /// after proposing stays slashable until its blocks can be pruned.
     pub exit_delay: u64,
     /// Members leaving the set per epoch at most (devnet 4).
     pub exit_churn_per_epoch: u64,
@@ -247,8 +257,10 @@ pub struct RollupParams {
     pub block_reward: TokenAmount,
     /// Reward per proven epoch to its submitter (devnet 1 token).
     pub proof_submission_reward: TokenAmount,
-    /// Prover share of an unclaimed epoch, in basis points (2000).
+    /// Prover share of an unclaimed epoch, in basis points (2000); at most `maxProverFeeBps`.
     pub open_proving_basis_point_fee: u64,
+    /// Highest fee a claimable quote may ask, in basis points (devnet 5000; at most 10 000).
+    pub max_prover_fee_bps: u64,
     /// Smallest bond a claimable quote may offer (devnet 10 tokens).
     pub minimum_prover_bond: TokenAmount,
     /// Stake slashed when an unclaimed epoch's first block is never proven (devnet 5 tokens).
@@ -308,7 +320,7 @@ impl DeployConfig {
                 epoch_duration: 2,
                 minimum_stake: TokenAmount::tokens(100),
                 entry_period: 0,
-                exit_delay: 60,
+                exit_delay: 100,
                 exit_churn_per_epoch: 4,
                 snapshot_lag: 1,
             },
@@ -324,6 +336,7 @@ impl DeployConfig {
                 block_reward: TokenAmount::tokens(10),
                 proof_submission_reward: TokenAmount::tokens(1),
                 open_proving_basis_point_fee: 2000,
+                max_prover_fee_bps: 5000,
                 minimum_prover_bond: TokenAmount::tokens(10),
                 unproven_block_penalty: TokenAmount::tokens(5),
                 vote_round_size: 16,
@@ -403,7 +416,12 @@ impl DeployConfig {
         let r = &self.rollup;
         let capacity = block_data_capacity(&self.state());
         let max_data_bytes = self.max_data_bytes();
-        let rules: [(&'static str, bool, String); 14] = [
+        let min_exit_delay = s
+            .epoch_duration
+            .saturating_add(r.proof_window_slots)
+            .saturating_add(1)
+            .saturating_mul(s.slot_duration);
+        let rules: [(&'static str, bool, String); 17] = [
             ("slotDuration", s.slot_duration > 0, "must be positive".into()),
             ("epochDuration", s.epoch_duration > 0, "must be positive".into()),
             ("minimumStake", !s.minimum_stake.is_zero(), "must be positive".into()),
@@ -415,14 +433,36 @@ impl DeployConfig {
                 format!("must be in 1..={} (slotDuration)", s.slot_duration),
             ),
             (
+                "backupWindow",
+                r.proposal_window.saturating_add(r.backup_window) <= s.slot_duration,
+                format!(
+                    "must be at most {} (slotDuration - proposalWindow): a backup block must land inside its slot",
+                    s.slot_duration.saturating_sub(r.proposal_window)
+                ),
+            ),
+            (
                 "claimWindowSlots",
                 r.claim_window_slots > 0 && r.claim_window_slots <= s.epoch_duration,
                 format!("must be in 1..={} (epochDuration)", s.epoch_duration),
             ),
             (
                 "proofWindowSlots",
-                r.proof_window_slots >= r.claim_window_slots,
-                format!("must be at least claimWindowSlots ({})", r.claim_window_slots),
+                r.proof_window_slots >= r.claim_window_slots
+                    && r.proof_window_slots
+                        <= MAX_PROOF_WINDOW_EPOCHS.saturating_mul(s.epoch_duration),
+                format!(
+                    "must be in {}..={} (claimWindowSlots..={MAX_PROOF_WINDOW_EPOCHS} epochs)",
+                    r.claim_window_slots,
+                    MAX_PROOF_WINDOW_EPOCHS.saturating_mul(s.epoch_duration)
+                ),
+            ),
+            (
+                "exitDelay",
+                s.exit_delay >= min_exit_delay,
+                format!(
+                    "must be at least {min_exit_delay} s ((epochDuration + proofWindowSlots + 1) * \
+                     slotDuration): an exiting proposer must stay slashable until its blocks can be pruned"
+                ),
             ),
             (
                 "maxDataBytes",
@@ -433,9 +473,14 @@ impl DeployConfig {
                 ),
             ),
             (
+                "maxProverFeeBps",
+                r.max_prover_fee_bps <= BASIS_POINTS,
+                format!("must be at most {BASIS_POINTS} (100 %)"),
+            ),
+            (
                 "openProvingBasisPointFee",
-                r.open_proving_basis_point_fee <= 10_000,
-                "must be at most 10000 (100 %)".into(),
+                r.open_proving_basis_point_fee <= r.max_prover_fee_bps,
+                format!("must be at most maxProverFeeBps ({})", r.max_prover_fee_bps),
             ),
             ("voteRoundSize", r.vote_round_size > 0, "must be positive".into()),
             (
@@ -497,6 +542,7 @@ mod tests {
     fn environment_overrides_the_file() {
         let env: HashMap<&str, &str> = [
             ("SLOT_DURATION", "12"),
+            ("BACKUP_WINDOW", "4"),
             ("MINIMUM_STAKE", "250 tokens"),
             ("MAX_DATA_BYTES", "500"),
             ("STATE_CONFIG", "production"),
@@ -508,6 +554,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(config.staking.slot_duration, 12);
+        assert_eq!(config.rollup.backup_window, 4);
         assert_eq!(config.staking.minimum_stake, TokenAmount::tokens(250));
         assert_eq!(config.rollup.max_data_bytes, Some(500));
         assert_eq!(config.state_config, StatePreset::Production);
@@ -588,15 +635,26 @@ mod tests {
     #[test]
     fn validation_mirrors_the_constructor_rules() {
         type Breaker = fn(&mut DeployConfig);
-        let cases: [(&str, Breaker); 9] = [
+        let cases: [(&str, Breaker); 14] = [
             ("slotDuration", |c| c.staking.slot_duration = 0),
             ("snapshotLag", |c| c.staking.snapshot_lag = 0),
             ("proposalWindow", |c| c.rollup.proposal_window = 21),
+            // 8 s + 13 s is past the 20 s slot.
+            ("backupWindow", |c| c.rollup.backup_window = 13),
             ("claimWindowSlots", |c| c.rollup.claim_window_slots = 3),
             ("proofWindowSlots", |c| c.rollup.proof_window_slots = 0),
+            // 4 epochs of 2 slots at most; the exit delay grown so that only this rule breaks.
+            ("proofWindowSlots", |c| {
+                c.rollup.proof_window_slots = 9;
+                c.staking.exit_delay = 1_000;
+            }),
+            // (2 + 2 + 1) * 20 s = 100 s.
+            ("exitDelay", |c| c.staking.exit_delay = 99),
+            ("exitDelay", |c| c.staking.slot_duration = 21),
             ("maxDataBytes", |c| c.rollup.max_data_bytes = Some(922)),
+            ("maxProverFeeBps", |c| c.rollup.max_prover_fee_bps = 10_001),
             ("openProvingBasisPointFee", |c| {
-                c.rollup.open_proving_basis_point_fee = 10_001
+                c.rollup.open_proving_basis_point_fee = 5_001
             }),
             ("voteQuorum", |c| c.rollup.vote_quorum = 17),
             ("deployerMint", |c| {

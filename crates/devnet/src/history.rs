@@ -1,10 +1,14 @@
 //! The rollup's events read incrementally from L1 and kept in L1 order, for checks over a whole
-//! run (the end-to-end and fault-injection tests): what was proposed, claimed, proven, pruned
-//! and slashed. [`History::update`] notices when L1 reorganised blocks it had read and reads
-//! the replacements.
+//! run (the end-to-end and fault-injection tests): what was proposed, claimed (and replaced in
+//! the claim auction), proven (a prefix of an epoch or all of it), pruned and slashed.
+//! [`History::update`] notices when L1 reorganised blocks it had read and reads the
+//! replacements.
 
-use alloy::primitives::{Address, TxHash, B256, U256};
-use fernet_bindings::Rollup::RollupEvents;
+use alloy::{
+    eips::BlockId,
+    primitives::{Address, TxHash, B256, U256},
+};
+use fernet_bindings::{ContractResultExt, Rollup::RollupEvents};
 
 use crate::{
     l1::{L1Event, L1},
@@ -30,13 +34,16 @@ pub struct Proposal {
     pub tx_hash: TxHash,
 }
 
-/// An accepted epoch proof.
+/// An accepted epoch proof: blocks `from_block..=to_block` of its epoch, a prefix of the
+/// epoch's unproven blocks or all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Proven {
     /// The first block it proves.
     pub from_block: u64,
     /// The last block it proves.
     pub to_block: u64,
+    /// Whether it proved the epoch's last block (the epoch is proven); `false` for a prefix.
+    pub complete: bool,
     /// The prover paid for it.
     pub prover: Address,
     /// Who submitted it.
@@ -47,11 +54,28 @@ pub struct Proven {
     pub timestamp: u64,
 }
 
-/// A claim of an epoch's proof right.
+/// A claim of an epoch's proof right (a first claim, or the one that replaced it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Claim {
     /// The prover whose quote was claimed.
     pub prover: Address,
+    /// The quote's fee, in basis points.
+    pub basis_point_fee: u64,
+    /// The L1 block that holds it.
+    pub l1_block: u64,
+}
+
+/// A claim replaced by a strictly cheaper quote (`EpochProofClaimReplaced`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replacement {
+    /// The prover whose claim was replaced (its bond released).
+    pub replaced_prover: Address,
+    /// The replaced claim's fee, in basis points.
+    pub replaced_fee: u64,
+    /// The new claim's prover.
+    pub prover: Address,
+    /// The new claim's fee, in basis points.
+    pub basis_point_fee: u64,
     /// The L1 block that holds it.
     pub l1_block: u64,
 }
@@ -61,7 +85,8 @@ pub struct Claim {
 pub struct Slash {
     /// The slashed prover.
     pub prover: Address,
-    /// The bond it lost.
+    /// The part of its bond it lost: pro rata to its epoch's unproven blocks (all of it when it
+    /// proved none).
     pub bond: U256,
     /// The L1 block that holds it.
     pub l1_block: u64,
@@ -77,6 +102,7 @@ pub struct History {
     proposals: Vec<Proposal>,
     proven: Vec<(u64, Proven)>,
     claims: Vec<(u64, Claim)>,
+    replacements: Vec<(u64, Replacement)>,
     pruned: Vec<(u64, u64)>,
     slashes: Vec<(u64, Slash)>,
 }
@@ -114,21 +140,36 @@ impl History {
                     timestamp: log.timestamp,
                     tx_hash: log.tx_hash,
                 }),
-                RollupEvents::EpochProven(e) => self.proven.push((
-                    small(e.epoch),
-                    Proven {
-                        from_block: small(e.fromBlock),
-                        to_block: small(e.toBlock),
-                        prover: e.prover,
-                        submitter: e.submitter,
-                        l1_block,
-                        timestamp: log.timestamp,
-                    },
-                )),
+                RollupEvents::EpochProven(e) => {
+                    let (epoch, to_block) = (small(e.epoch), small(e.toBlock));
+                    self.proven.push((
+                        epoch,
+                        Proven {
+                            from_block: small(e.fromBlock),
+                            to_block,
+                            complete: proves_the_last_block(l1, epoch, to_block, l1_block).await?,
+                            prover: e.prover,
+                            submitter: e.submitter,
+                            l1_block,
+                            timestamp: log.timestamp,
+                        },
+                    ));
+                }
                 RollupEvents::EpochProofRightClaimed(e) => self.claims.push((
                     small(e.epoch),
                     Claim {
                         prover: e.prover,
+                        basis_point_fee: small(e.basisPointFee),
+                        l1_block,
+                    },
+                )),
+                RollupEvents::EpochProofClaimReplaced(e) => self.replacements.push((
+                    small(e.epoch),
+                    Replacement {
+                        replaced_prover: e.replacedProver,
+                        replaced_fee: small(e.replacedFee),
+                        prover: e.prover,
+                        basis_point_fee: small(e.basisPointFee),
                         l1_block,
                     },
                 )),
@@ -168,6 +209,7 @@ impl History {
         self.proposals.retain(|p| p.l1_block < from);
         self.proven.retain(|(_, p)| p.l1_block < from);
         self.claims.retain(|(_, c)| c.l1_block < from);
+        self.replacements.retain(|(_, r)| r.l1_block < from);
         self.pruned.retain(|(_, l1_block)| *l1_block < from);
         self.slashes.retain(|(_, s)| s.l1_block < from);
         self.next_block = self.next_block.min(from);
@@ -189,19 +231,51 @@ impl History {
         by_slot.into_values()
     }
 
-    /// The proof of `epoch`, if it landed.
+    /// The proof that completed `epoch` (proved its last block), if it landed.
     pub fn proven(&self, epoch: u64) -> Option<&Proven> {
-        first_of(&self.proven, epoch)
+        self.proven
+            .iter()
+            .find(|(e, proven)| *e == epoch && proven.complete)
+            .map(|(_, proven)| proven)
     }
 
-    /// The proven epochs, in L1 order.
+    /// The proven epochs with the proof that completed each, in L1 order.
     pub fn proven_epochs(&self) -> impl Iterator<Item = (u64, &Proven)> {
+        self.proofs().filter(|(_, proven)| proven.complete)
+    }
+
+    /// Every accepted proof, prefixes of epochs included, with its epoch, in L1 order.
+    pub fn proofs(&self) -> impl Iterator<Item = (u64, &Proven)> {
         self.proven.iter().map(|(epoch, proven)| (*epoch, proven))
     }
 
-    /// The (first) claim of `epoch`.
+    /// The claim `epoch` ended up with: the last one, which replaced any earlier.
     pub fn claim(&self, epoch: u64) -> Option<&Claim> {
-        first_of(&self.claims, epoch)
+        self.claims
+            .iter()
+            .rev()
+            .find(|(e, _)| *e == epoch)
+            .map(|(_, claim)| claim)
+    }
+
+    /// Every claim of `epoch` (the first, then each replacement's), in L1 order.
+    pub fn claims_of(&self, epoch: u64) -> impl Iterator<Item = &Claim> {
+        self.claims
+            .iter()
+            .filter(move |(e, _)| *e == epoch)
+            .map(|(_, claim)| claim)
+    }
+
+    /// Every claimed epoch, each once, in increasing order.
+    pub fn claimed_epochs(&self) -> Vec<u64> {
+        let epochs: std::collections::BTreeSet<u64> =
+            self.claims.iter().map(|(epoch, _)| *epoch).collect();
+        epochs.into_iter().collect()
+    }
+
+    /// Every replacement of a claim by a cheaper quote, with its epoch, in L1 order.
+    pub fn replacements(&self) -> &[(u64, Replacement)] {
+        &self.replacements
     }
 
     /// The slash of `epoch`'s claimed prover, if it was slashed.
@@ -232,4 +306,19 @@ impl History {
 /// The first entry of `epoch` in an L1-ordered list.
 fn first_of<T>(entries: &[(u64, T)], epoch: u64) -> Option<&T> {
     entries.iter().find(|(e, _)| *e == epoch).map(|(_, t)| t)
+}
+
+/// Whether a proof of `epoch` up to `to_block`, accepted in L1 block `l1_block`, proved the
+/// epoch's last block (`Rollup.epochLog` as of that block: the epoch had ended, so no block
+/// joins it later).
+async fn proves_the_last_block(l1: &L1, epoch: u64, to_block: u64, l1_block: u64) -> Result<bool> {
+    let log = l1
+        .rollup()
+        .epochLog(U256::from(epoch))
+        .block(BlockId::number(l1_block))
+        .call()
+        .await
+        .decoded(format!("Rollup.epochLog({epoch}) at L1 block {l1_block}"))?;
+    let last = log.firstBlock + u64::from(log.blockCount).saturating_sub(1);
+    Ok(to_block >= last)
 }

@@ -1,7 +1,7 @@
-//! Reading the suite on L1 (clock, tips, claims, rankings, events) and the devnet's own L1
-//! transactions (funding, registering offline sequencers).
+//! Reading the suite on L1 (clock, tips, claims, rankings computed off chain, events) and the
+//! devnet's own L1 transactions (funding, registering offline sequencers).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use alloy::{
     consensus::Transaction as _,
@@ -17,7 +17,7 @@ use fernet_bindings::{
     prover_escrow::ProverEscrow::ProverEscrowInstance,
     rollup::{IRollup, Rollup::RollupInstance},
     staking::Staking::StakingInstance,
-    ContractResultExt, DevnetToken, ProverEscrow, Rollup, Staking,
+    ContractResultExt, DevnetToken, ProverEscrow, Rankings, Rollup, Staking,
 };
 use fernet_cli::Deployment;
 use serde::Serialize;
@@ -71,6 +71,8 @@ pub struct L1 {
     provider: DynProvider,
     rpc_url: Url,
     deployment: Deployment,
+    /// Slot rankings, their epochs read once (shared by the clones).
+    rankings: Arc<Rankings<DynProvider>>,
 }
 
 impl L1 {
@@ -79,10 +81,17 @@ impl L1 {
         let provider = ProviderBuilder::new()
             .connect_http(rpc_url.clone())
             .erased();
+        let rankings = Arc::new(Rankings::new(
+            provider.clone(),
+            deployment.rollup.address,
+            deployment.staking.address,
+            deployment.parameters.staking.epoch_duration,
+        ));
         Self {
             provider,
             rpc_url,
             deployment,
+            rankings,
         }
     }
 
@@ -211,15 +220,10 @@ impl L1 {
             .decoded(format!("Rollup.blockLog({number})"))?)
     }
 
-    /// `Rollup.rankingForSlot(slot)`: who may propose in `slot`, best score first.
+    /// Who may propose in `slot`, best score first (computed off chain, as the sequencers do:
+    /// [`fernet_bindings::ranking`]).
     pub async fn ranking(&self, slot: u64) -> Result<Vec<Address>> {
-        let ranking = self
-            .rollup()
-            .rankingForSlot(U256::from(slot))
-            .call()
-            .await
-            .decoded(format!("Rollup.rankingForSlot({slot})"))?;
-        Ok(ranking.proposers)
+        Ok(self.rankings.ranking(slot).await?)
     }
 
     /// The staking token balance of `account`.

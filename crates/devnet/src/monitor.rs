@@ -27,7 +27,7 @@ pub struct SlotBlock {
     /// The devnet's name for the proposer, when it is a devnet account.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proposer_name: Option<String>,
-    /// The proposer's place in `rankingForSlot` (1 is the best score); `None` if not ranked
+    /// The proposer's place in the slot's ranking (1 is the best score); `None` if not ranked
     /// (a backup block from outside the set).
     pub rank: Option<usize>,
     /// How many sequencers were ranked for the slot.
@@ -58,9 +58,22 @@ pub struct ClaimReport {
     pub bond: U256,
     /// The prover's share, in basis points.
     pub basis_point_fee: u64,
+    /// The claim this one replaced with a cheaper quote (the claim auction), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<ReplacedClaim>,
 }
 
-/// An epoch proof accepted on L1.
+/// A claim replaced by a strictly cheaper quote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplacedClaim {
+    /// Its prover (whose bond was released).
+    pub prover: Address,
+    /// Its fee, in basis points.
+    pub basis_point_fee: u64,
+}
+
+/// An epoch proof accepted on L1 (all of the epoch's unproven blocks, or a prefix of them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProofReport {
@@ -68,7 +81,7 @@ pub struct ProofReport {
     pub epoch: u64,
     /// Its first proven block.
     pub from_block: u64,
-    /// Its last proven block.
+    /// Its last proven block (maybe not the epoch's last).
     pub to_block: u64,
     /// The credited prover (the claimed one, or the submitter of an open epoch).
     pub prover: Address,
@@ -100,7 +113,7 @@ pub enum Penalty {
         epoch: u64,
         /// The prover.
         prover: Address,
-        /// Its bond, in base units.
+        /// The slashed part of its bond (pro rata to the epoch's unproven blocks), in base units.
         #[serde(serialize_with = "decimal")]
         bond: U256,
     },
@@ -199,13 +212,21 @@ impl fmt::Display for SlotReport {
             }
         });
         for claim in &self.claims {
-            parts.push(format!(
+            let mut text = format!(
                 "claim e{} → {} {} bond {}",
                 claim.epoch,
                 self.name(claim.prover),
                 percent(claim.basis_point_fee),
                 tokens(claim.bond)
-            ));
+            );
+            if let Some(replaced) = &claim.replaced {
+                text.push_str(&format!(
+                    " (replaced {} {})",
+                    self.name(replaced.prover),
+                    percent(replaced.basis_point_fee)
+                ));
+            }
+            parts.push(text);
         }
         for proof in &self.proofs {
             let blocks = proof.to_block + 1 - proof.from_block.min(proof.to_block + 1);
@@ -375,6 +396,8 @@ impl Monitor {
         };
         let mut replaced = Vec::new();
         let mut proposal = None;
+        // An `EpochProofClaimReplaced` comes right before the `EpochProofRightClaimed` it makes.
+        let mut replaced_claim = None;
         for log in logs {
             match log.event {
                 L1Event::Rollup(RollupEvents::BlockProposed(event)) => {
@@ -382,6 +405,12 @@ impl Monitor {
                 }
                 L1Event::Rollup(RollupEvents::BlockReplaced(event)) => {
                     replaced.push(event.replaced);
+                }
+                L1Event::Rollup(RollupEvents::EpochProofClaimReplaced(event)) => {
+                    replaced_claim = Some(ReplacedClaim {
+                        prover: event.replacedProver,
+                        basis_point_fee: event.replacedFee.saturating_to(),
+                    });
                 }
                 L1Event::Rollup(RollupEvents::EpochProofRightClaimed(event)) => {
                     report.claims.push(ClaimReport {
@@ -391,6 +420,7 @@ impl Monitor {
                         claimant: event.claimant,
                         bond: event.bondAmount,
                         basis_point_fee: event.basisPointFee.saturating_to(),
+                        replaced: replaced_claim.take(),
                     });
                 }
                 L1Event::Rollup(RollupEvents::EpochProven(event)) => {
@@ -546,6 +576,10 @@ mod tests {
                 claimant: sequencer,
                 bond: token(1000),
                 basis_point_fee: 500,
+                replaced: Some(ReplacedClaim {
+                    prover: sequencer,
+                    basis_point_fee: 800,
+                }),
             }],
             proofs: vec![ProofReport {
                 epoch: 19,
@@ -564,11 +598,12 @@ mod tests {
         assert_eq!(
             report.to_string(),
             "slot 42 epoch 21 | block #17 by 0xab12… (rank 2 of 4) 3 txs | \
-             claim e20 → prover-1 5.00% bond 10 | proofs verified e19 (2 blocks) by prover-1 | \
-             proven tip #15"
+             claim e20 → prover-1 5.00% bond 10 (replaced 0xab12… 8.00%) | \
+             proofs verified e19 (2 blocks) by prover-1 | proven tip #15"
         );
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["claims"][0]["bond"], "10000000000000000000");
+        assert_eq!(json["claims"][0]["replaced"]["basisPointFee"], 800);
         assert_eq!(json["block"]["rank"], 2);
         assert_eq!(json["provenTip"], 15);
         assert!(json.get("names").is_none());

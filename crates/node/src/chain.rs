@@ -62,7 +62,8 @@ pub enum ChainEvent {
         /// is not a direct `propose` / `proposeWithProof` call.
         data: Option<Bytes>,
     },
-    /// `EpochProven`: blocks `from..=to` are proven.
+    /// `EpochProven`: blocks `from..=to` are proven (a prefix of the epoch's unproven blocks, or
+    /// all of them).
     EpochProven {
         /// The epoch.
         epoch: u64,
@@ -80,7 +81,21 @@ pub enum ChainEvent {
         /// Last pruned block.
         to: u64,
     },
-    /// `EpochProofRightClaimed`.
+    /// `EpochProofClaimReplaced`: a strictly cheaper quote replaced the claim of `epoch` (its
+    /// `EpochProofRightClaimed` follows).
+    EpochProofClaimReplaced {
+        /// The epoch.
+        epoch: u64,
+        /// The prover whose claim was replaced (its bond released).
+        replaced_prover: Address,
+        /// The prover of the new claim.
+        prover: Address,
+        /// The replaced claim's fee, in basis points.
+        replaced_fee: u32,
+        /// The new claim's fee, in basis points.
+        basis_point_fee: u32,
+    },
+    /// `EpochProofRightClaimed`: a first claim, or the new claim after a replacement.
     EpochProofRightClaimed {
         /// The claimed epoch.
         epoch: u64,
@@ -93,7 +108,8 @@ pub enum ChainEvent {
         /// The prover's share, in basis points.
         basis_point_fee: u32,
     },
-    /// `ProverSlashed`: the claim of `epoch` missed its proof.
+    /// `ProverSlashed`: the claim of `epoch` missed its proof (its bond slashed pro rata to the
+    /// unproven blocks).
     ProverSlashed {
         /// The epoch.
         epoch: u64,
@@ -247,14 +263,44 @@ impl ChainState {
                 }
                 self.proven_tip = (*to).min(self.pending_tip());
                 self.states = self.states.split_off(&self.proven_tip);
-                if let Some(claim) = self.claims.get_mut(epoch) {
-                    claim.status = ClaimStatus::Proven;
+                // A proof may cover a prefix of the epoch: the claim stays open until the
+                // epoch's last pending block is proven.
+                let complete = self
+                    .blocks
+                    .get(&(self.proven_tip + 1))
+                    .is_none_or(|next| self.clock.epoch_of(next.slot) != *epoch);
+                if complete {
+                    if let Some(claim) = self.claims.get_mut(epoch) {
+                        claim.status = ClaimStatus::Proven;
+                    }
+                    info!(epoch, from, to, "epoch proven");
+                } else {
+                    info!(epoch, from, to, "epoch proven in part");
                 }
-                info!(epoch, from, to, "epoch proven");
             }
             ChainEvent::BlocksPruned { epoch, from, to } => {
                 warn!(epoch, from, to, "blocks pruned");
                 self.truncate(*from);
+            }
+            ChainEvent::EpochProofClaimReplaced {
+                epoch,
+                replaced_prover,
+                prover,
+                replaced_fee,
+                basis_point_fee,
+            } => {
+                info!(epoch, %replaced_prover, %prover, replaced_fee, basis_point_fee, "epoch claim replaced by a cheaper quote");
+                match self.claims.get(epoch) {
+                    Some(claim)
+                        if claim.prover == *replaced_prover
+                            && claim.status == ClaimStatus::Claimed => {}
+                    other => error!(
+                        epoch,
+                        %replaced_prover,
+                        known = ?other.map(|claim| (claim.prover, claim.status)),
+                        "a replaced claim the chain does not hold"
+                    ),
+                }
             }
             ChainEvent::EpochProofRightClaimed {
                 epoch,
@@ -798,6 +844,58 @@ mod tests {
             },
         ));
         assert_eq!(chain.pending_tip(), 2);
+    }
+
+    #[test]
+    fn a_replaced_claim_stays_open_until_its_epoch_is_proven_to_the_end() {
+        let genesis = WorldState::new(StateConfig::devnet()).unwrap();
+        let mut chain = ChainState::new(genesis.clone(), CLOCK);
+        let mut world = genesis;
+        // Blocks 1..=3 in epoch 0 (slots 1..=3), block 4 in epoch 1.
+        for (number, slot) in [(1, 1), (2, 2), (3, 3), (4, 5)] {
+            chain.apply(&proposal(
+                &mut world,
+                number,
+                slot,
+                vec![tx(number)],
+                10 + number,
+            ));
+        }
+        let (first, cheaper) = (Address::with_last_byte(2), Address::with_last_byte(3));
+        let claim = |prover: Address, fee: u32| ChainEvent::EpochProofRightClaimed {
+            epoch: 0,
+            prover,
+            claimant: Address::with_last_byte(1),
+            bond_amount: U256::from(10),
+            basis_point_fee: fee,
+        };
+        chain.apply(&event(20, claim(first, 300)));
+        chain.apply(&event(
+            21,
+            ChainEvent::EpochProofClaimReplaced {
+                epoch: 0,
+                replaced_prover: first,
+                prover: cheaper,
+                replaced_fee: 300,
+                basis_point_fee: 200,
+            },
+        ));
+        chain.apply(&event(21, claim(cheaper, 200)));
+        let record = chain.claim(0).unwrap();
+        assert_eq!((record.prover, record.basis_point_fee), (cheaper, 200));
+        assert_eq!(record.status, ClaimStatus::Claimed);
+
+        // A prefix proof (blocks 1 and 2 of 1..=3) leaves the claim open.
+        let proven = |from, to| ChainEvent::EpochProven { epoch: 0, from, to };
+        chain.apply(&event(22, proven(1, 2)));
+        assert_eq!(chain.proven_tip(), 2);
+        assert_eq!(chain.claim(0).unwrap().status, ClaimStatus::Claimed);
+        assert!(chain.block(3).unwrap().proven_l1_block.is_none());
+        // The rest of the epoch completes it, though block 4 (epoch 1) stays unproven.
+        chain.apply(&event(23, proven(3, 3)));
+        assert_eq!(chain.proven_tip(), 3);
+        assert_eq!(chain.claim(0).unwrap().status, ClaimStatus::Proven);
+        assert_eq!(chain.block(3).unwrap().proven_l1_block, Some(23));
     }
 
     #[test]

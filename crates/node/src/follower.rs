@@ -331,6 +331,13 @@ impl Follower {
                 bond_amount: e.bondAmount,
                 basis_point_fee: e.basisPointFee.saturating_to(),
             },
+            IRollupEvents::EpochProofClaimReplaced(e) => ChainEvent::EpochProofClaimReplaced {
+                epoch: small(e.epoch),
+                replaced_prover: e.replacedProver,
+                prover: e.prover,
+                replaced_fee: e.replacedFee.saturating_to(),
+                basis_point_fee: e.basisPointFee.saturating_to(),
+            },
             IRollupEvents::ProverSlashed(e) => ChainEvent::ProverSlashed {
                 epoch: small(e.epoch),
             },

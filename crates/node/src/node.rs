@@ -145,6 +145,7 @@ impl Node {
             chain_id: l1.chain_id,
             rollup: l1.deployment.rollup.address,
             claim_window_slots: l1.deployment.parameters.rollup.claim_window_slots,
+            max_prover_fee_bps: l1.deployment.parameters.rollup.max_prover_fee_bps,
         };
         let pool_state =
             PoolState::from_loaded(loaded.pool, loaded.dropped, loaded.quotes, l1.chain_id);

@@ -76,6 +76,8 @@ pub struct QuoteRules {
     pub rollup: Address,
     /// Slots at the start of epoch N+1 in which N can be claimed.
     pub claim_window_slots: u64,
+    /// `maxProverFeeBps`: a quote asking more can never be claimed.
+    pub max_prover_fee_bps: u64,
 }
 
 /// The pools' content.
@@ -445,8 +447,12 @@ impl PoolHandle {
             }
             .into());
         }
-        if q.basis_point_fee > 10_000 {
-            return Err(QuoteError::InvalidBasisPointFee(q.basis_point_fee).into());
+        if u64::from(q.basis_point_fee) > rules.max_prover_fee_bps {
+            return Err(QuoteError::InvalidBasisPointFee {
+                maximum: rules.max_prover_fee_bps,
+                fee: q.basis_point_fee,
+            }
+            .into());
         }
         {
             let chain = self.inner.chain.read();
@@ -526,6 +532,7 @@ mod tests {
             chain_id: CHAIN_ID,
             rollup: Address::with_last_byte(0xaa),
             claim_window_slots: 2,
+            max_prover_fee_bps: 5_000,
         }
     }
 
@@ -719,6 +726,16 @@ mod tests {
         assert!(matches!(
             f.pool.add_quote(wrong),
             Err(Error::Quote(QuoteError::WrongRollup { .. }))
+        ));
+        let mut greedy = quote(2, rules().rollup);
+        greedy.basis_point_fee = 5_001;
+        let greedy = greedy.sign(&signer, CHAIN_ID).unwrap();
+        assert!(matches!(
+            f.pool.add_quote(greedy),
+            Err(Error::Quote(QuoteError::InvalidBasisPointFee {
+                maximum: 5_000,
+                fee: 5_001
+            }))
         ));
         let forged = quote(2, rules().rollup)
             .sign(&PrivateKeySigner::random(), CHAIN_ID)

@@ -72,9 +72,14 @@ pub enum QuoteError {
         /// The current L1 slot.
         current_slot: u64,
     },
-    /// The fee is above 100%.
-    #[error("basisPointFee {0} is above 10000")]
-    InvalidBasisPointFee(u32),
+    /// The fee is above the rollup's `maxProverFeeBps`: no claim of it could succeed.
+    #[error("basisPointFee {fee} is above the rollup's maxProverFeeBps {maximum}")]
+    InvalidBasisPointFee {
+        /// `maxProverFeeBps`.
+        maximum: u64,
+        /// `basisPointFee` of the quote.
+        fee: u32,
+    },
     /// The signature is not 65 bytes or not a valid ECDSA signature.
     #[error("malformed signature {signature}: {reason}")]
     MalformedSignature {

@@ -13,9 +13,6 @@ use fernet_cli::config::TokenAmount;
 
 use crate::{Error, Result};
 
-/// Largest basis-point fee a quote may ask for (100 %).
-pub const MAX_BASIS_POINT_FEE: u32 = 10_000;
-
 /// `fernet-prover-node`: watches L1 for ended epochs, sends signed quotes to the coordination
 /// nodes, proves claimed (or unclaimed, open) epochs through the proving broker and submits the
 /// epoch proofs to L1.
@@ -118,15 +115,19 @@ pub struct ProverSettings {
 }
 
 impl ProverNodeArgs {
-    /// Applies the defaults that depend on the rollup and checks every rule: fee at most
-    /// 10 000 bps, bond at least `minimum_prover_bond`, target at least the minimum, a polling
-    /// interval above zero.
-    pub fn settings(&self, minimum_prover_bond: U256) -> Result<ProverSettings> {
-        if self.quote_basis_point_fee > MAX_BASIS_POINT_FEE {
+    /// Applies the defaults that depend on the rollup and checks every rule: fee at most the
+    /// rollup's `maxProverFeeBps` (a quote above it can never be claimed), bond at least
+    /// `minimum_prover_bond`, target at least the minimum, a polling interval above zero.
+    pub fn settings(
+        &self,
+        minimum_prover_bond: U256,
+        max_prover_fee_bps: u64,
+    ) -> Result<ProverSettings> {
+        if u64::from(self.quote_basis_point_fee) > max_prover_fee_bps {
             return Err(Error::Config {
                 name: "QUOTE_PROVIDER_BASIS_POINT_FEE",
                 reason: format!(
-                    "{} bps is above {MAX_BASIS_POINT_FEE} bps (100 %)",
+                    "{} bps is above the rollup's maxProverFeeBps {max_prover_fee_bps} bps",
                     self.quote_basis_point_fee
                 ),
             });
@@ -207,7 +208,7 @@ mod tests {
         assert!(args.listen_host.is_loopback());
         assert!(args.coordination_node_urls.is_empty());
         let bond = TokenAmount::tokens(10).0;
-        let settings = args.settings(bond).unwrap();
+        let settings = args.settings(bond, 5_000).unwrap();
         assert_eq!(settings.bond_amount, bond);
         assert_eq!(settings.minimum_escrow, TokenAmount::tokens(20).0);
         assert_eq!(settings.target_escrow, TokenAmount::tokens(40).0);
@@ -239,7 +240,7 @@ mod tests {
         assert_eq!(args.coordination_node_urls.len(), 2);
         assert!(!args.open_proving);
         assert!(args.agent_enabled);
-        let settings = args.settings(TokenAmount::tokens(10).0).unwrap();
+        let settings = args.settings(TokenAmount::tokens(10).0, 5_000).unwrap();
         assert_eq!(settings.bond_amount, TokenAmount::tokens(12).0);
         assert_eq!(settings.minimum_escrow, TokenAmount::tokens(30).0);
         assert_eq!(settings.target_escrow, TokenAmount::tokens(50).0);
@@ -251,9 +252,9 @@ mod tests {
         let minimum_bond = TokenAmount::tokens(10).0;
         let cases: [(&[&str], &str, &str); 4] = [
             (
-                &["--quote-basis-point-fee", "10001"],
+                &["--quote-basis-point-fee", "5001"],
                 "QUOTE_PROVIDER_BASIS_POINT_FEE",
-                "10001 bps",
+                "5001 bps is above the rollup's maxProverFeeBps 5000 bps",
             ),
             (
                 &["--quote-bond-amount", "5 tokens"],
@@ -277,7 +278,7 @@ mod tests {
             ),
         ];
         for (extra, variable, text) in cases {
-            match parse(extra).unwrap().settings(minimum_bond) {
+            match parse(extra).unwrap().settings(minimum_bond, 5_000) {
                 Err(error @ Error::Config { name, .. }) => {
                     assert_eq!(name, variable);
                     assert!(error.to_string().contains(text), "{error}");

@@ -24,6 +24,8 @@ pub struct Windows {
     pub proof_window_slots: u64,
     /// Smallest bond a claimable quote may offer.
     pub minimum_prover_bond: U256,
+    /// Highest fee a claimable quote may ask, in basis points.
+    pub max_prover_fee_bps: u64,
 }
 
 impl Windows {
@@ -114,6 +116,7 @@ impl RollupView {
             claim_window_slots: small(config.claimWindowSlots, "claimWindowSlots")?,
             proof_window_slots: small(config.proofWindowSlots, "proofWindowSlots")?,
             minimum_prover_bond: config.minimumProverBond,
+            max_prover_fee_bps: small(config.maxProverFeeBps, "maxProverFeeBps")?,
         };
         Ok(Self {
             provider: l1.provider.clone(),

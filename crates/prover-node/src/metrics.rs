@@ -21,6 +21,8 @@ pub struct Metrics {
     pub quotes_sent: AtomicU64,
     /// Epochs claimed with this prover's quote.
     pub epochs_claimed: AtomicU64,
+    /// Claims of this prover replaced by another prover's cheaper quote (proving stopped).
+    pub claims_replaced: AtomicU64,
     /// Block-proof jobs enqueued on the broker.
     pub jobs_enqueued: AtomicU64,
     /// Block proofs received and checked.
@@ -49,6 +51,11 @@ impl Metrics {
                 "prover_node_epochs_claimed_total",
                 "Epochs claimed with this prover's quote.",
                 &self.epochs_claimed,
+            ),
+            (
+                "prover_node_claims_replaced_total",
+                "Claims of this prover replaced by another prover's cheaper quote.",
+                &self.claims_replaced,
             ),
             (
                 "prover_node_jobs_enqueued_total",

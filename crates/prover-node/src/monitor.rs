@@ -4,7 +4,9 @@
 //! per unproven epoch:
 //!
 //! - **claims**: a claim naming this prover makes the epoch ours; another prover's claim makes
-//!   the monitor drop the epoch; an epoch whose claim window passed unclaimed is proven when
+//!   the monitor drop the epoch, also when it replaced ours with a cheaper quote during the claim
+//!   window (the claim auction: our bond is free again, and proofs made for us as payee could not
+//!   be submitted for that claim); an epoch whose claim window passed unclaimed is proven when
 //!   `PROVER_OPEN_PROVING` is on (the first valid proof wins);
 //! - **proving** starts speculatively, as soon as a block can no longer be replaced (its slot's
 //!   proposal window closed), for every epoch the prover might prove: one job per block on the
@@ -14,7 +16,9 @@
 //!   the quote provider, top the escrow up, sign, and send to the coordination nodes, once;
 //! - **submission**: once every block of an ended epoch we may prove is proven and it is the
 //!   oldest unproven epoch, `submitEpochProof` before its deadline (never twice: the submitter
-//!   checks the proven tip first).
+//!   checks the proven tip first). The proof covers every unproven block of the epoch: when
+//!   someone proved a prefix of it (`EpochProven` up to a block inside the epoch), the epoch's
+//!   remaining blocks are what the snapshot holds, and what is submitted.
 //!
 //! The per-epoch state is in memory only; everything it decides on is re-read from L1 each tick,
 //! and jobs are idempotent on the broker, so a restart loses nothing but a little time.
@@ -27,7 +31,6 @@ use tracing::{debug, error, info, warn};
 
 use crate::{
     bond::{BondManager, BondOutcome},
-    config::MAX_BASIS_POINT_FEE,
     delivery::QuoteDelivery,
     l1::{Claim, RollupView, Snapshot},
     metrics::Metrics,
@@ -90,7 +93,8 @@ enum QuoteState {
 #[derive(Debug, Clone, Default)]
 struct EpochProgress {
     quote: QuoteState,
-    claim_logged: bool,
+    /// The claim's prover when last seen (logged when it changes).
+    claimed_by: Option<Address>,
     open_logged: bool,
     reported: Option<(usize, usize, usize)>,
     problems: usize,
@@ -205,16 +209,23 @@ where
                 bond_amount,
                 basis_point_fee,
             } if prover == settings.prover => {
-                if !progress.claim_logged {
-                    progress.claim_logged = true;
+                if progress.claimed_by != Some(prover) {
+                    progress.claimed_by = Some(prover);
                     Metrics::add(&self.parts.metrics.epochs_claimed, 1);
                     info!(epoch, bond = %bond_amount, basis_point_fee, "epoch claimed with our quote: proving it");
                 }
                 true
             }
-            Claim::Claimed { prover, .. } => {
-                if !progress.claim_logged {
-                    progress.claim_logged = true;
+            Claim::Claimed {
+                prover,
+                basis_point_fee,
+                ..
+            } => {
+                let before = progress.claimed_by.replace(prover);
+                if before == Some(settings.prover) {
+                    Metrics::add(&self.parts.metrics.claims_replaced, 1);
+                    warn!(epoch, %prover, basis_point_fee, "our claim was replaced by a cheaper quote: stopped proving the epoch");
+                } else if before != Some(prover) {
                     info!(epoch, %prover, "epoch claimed by another prover: not proving it");
                 }
                 self.parts.orchestrator.forget(epoch);
@@ -419,10 +430,11 @@ where
 
     /// The rollup's rules for a claimable quote.
     fn check_terms(&self, terms: &QuoteTerms) -> std::result::Result<(), String> {
-        let minimum = self.parts.view.windows().minimum_prover_bond;
-        if terms.basis_point_fee > MAX_BASIS_POINT_FEE {
+        let windows = self.parts.view.windows();
+        let (minimum, maximum_fee) = (windows.minimum_prover_bond, windows.max_prover_fee_bps);
+        if u64::from(terms.basis_point_fee) > maximum_fee {
             return Err(format!(
-                "basisPointFee {} is above {MAX_BASIS_POINT_FEE}",
+                "basisPointFee {} is above maxProverFeeBps {maximum_fee}",
                 terms.basis_point_fee
             ));
         }

@@ -1,15 +1,18 @@
 //! The orchestrator: turns an epoch's blocks into independent block-proof jobs on the broker,
 //! polls them, checks every result, and hands back the epoch proof once all blocks are proven.
 //!
+//! Every job names the prover's L1 address as its payee (the last public input: L1 verifies
+//! with the claimant or the submitter there, so a copied proof pays its prover or fails).
 //! Job ids are `keccak256(kind, input)`, so enqueueing a witness again returns the same job:
-//! a restarted prover node, or two prover nodes sharing a broker, never prove a block twice.
+//! a restarted prover node, or two prover nodes of the same prover sharing a broker, never
+//! prove a block twice.
 //! Jobs are keyed by the block's L1 commitment: a block replaced in its slot, or re-proposed
 //! after a prune, is a new job.
 
 use std::{collections::BTreeMap, future::Future};
 
-use alloy::primitives::{keccak256, Bytes, B256, U256};
-use fernet_state::{BlockWitness, NUM_PUBLIC_INPUTS};
+use alloy::primitives::{keccak256, Address, Bytes, B256, U256};
+use fernet_state::{BlockWitness, COMMITTED_PUBLIC_INPUTS, NUM_PUBLIC_INPUTS};
 use tracing::debug;
 
 use crate::{Error, Result};
@@ -33,7 +36,7 @@ pub struct ProvableBlock {
 pub struct BlockProof {
     /// The proof in its EVM encoding (256 bytes).
     pub proof: Vec<u8>,
-    /// The six public inputs it proves, as 32-byte big-endian words.
+    /// The seven public inputs it proves (the payee last), as 32-byte big-endian words.
     pub public_inputs: Vec<[u8; 32]>,
 }
 
@@ -121,8 +124,9 @@ impl ProvingBroker for fernet_broker::BrokerClient {
     }
 }
 
-/// `keccak256` of six 32-byte words: the commitment the rollup stores per block.
-pub fn commitment_of(words: &[[u8; 32]; NUM_PUBLIC_INPUTS]) -> B256 {
+/// `keccak256` of the six committed 32-byte words (no payee): the commitment the rollup
+/// stores per block.
+pub fn commitment_of(words: &[[u8; 32]; COMMITTED_PUBLIC_INPUTS]) -> B256 {
     keccak256(words.concat())
 }
 
@@ -135,7 +139,7 @@ pub struct EpochProof {
     pub first_block: u64,
     /// Its last block.
     pub last_block: u64,
-    /// Six words per block, in block order.
+    /// The six committed words per block, in block order (L1 appends the payee itself).
     pub public_inputs: Vec<U256>,
     /// One 256-byte proof per block, concatenated in block order.
     pub proofs: Bytes,
@@ -173,6 +177,7 @@ enum JobState {
 #[derive(Debug, Clone)]
 struct BlockJob {
     commitment: B256,
+    /// The public inputs the proof must have: the committed words, then our payee.
     inputs: [[u8; 32]; NUM_PUBLIC_INPUTS],
     job: B256,
     tx_count: u64,
@@ -194,23 +199,27 @@ pub struct EpochSummary {
 pub struct Orchestrator<W, B> {
     witnesses: W,
     broker: B,
+    payee: Address,
     epochs: BTreeMap<u64, BTreeMap<u64, BlockJob>>,
 }
 
 impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
-    /// An orchestrator reading witnesses from `witnesses` and proving on `broker`.
-    pub fn new(witnesses: W, broker: B) -> Self {
+    /// An orchestrator reading witnesses from `witnesses` and proving on `broker`, every
+    /// proof for `payee` (the prover's L1 address: it claims epochs and submits their proofs).
+    pub fn new(witnesses: W, broker: B, payee: Address) -> Self {
         Self {
             witnesses,
             broker,
+            payee,
             epochs: BTreeMap::new(),
         }
     }
 
     /// Enqueues a job for every given block of `epoch` that has none (or whose commitment
     /// changed), after checking that its witness hashes to the L1 commitment, then polls the
-    /// pending jobs and checks each result against the witness's public inputs. `blocks` are the
-    /// blocks that can no longer be replaced; jobs of blocks not among them are dropped.
+    /// pending jobs and checks each result against the witness's public inputs with our payee.
+    /// `blocks` are the blocks that can no longer be replaced; jobs of blocks not among them
+    /// are dropped.
     pub async fn advance(&mut self, epoch: u64, blocks: &[ProvableBlock]) -> Result<EpochStatus> {
         let mut status = EpochStatus {
             blocks: blocks.len(),
@@ -227,14 +236,14 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
                 continue;
             }
             let witness = match self.witnesses.witness(block.number) {
-                Ok(witness) => witness,
+                Ok(witness) => witness.with_payee(self.payee.into_array()),
                 Err(error) => {
                     status.problems.push(error);
                     continue;
                 }
             };
             let inputs = witness.public_inputs.to_u256_be_words();
-            let actual = commitment_of(&inputs);
+            let actual = commitment_of(&witness.public_inputs.committed_u256_be_words());
             if actual != block.commitment {
                 status.problems.push(Error::CommitmentMismatch {
                     block: block.number,
@@ -332,7 +341,7 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
         let jobs = self.epochs.get(&epoch)?;
         let first_block = blocks.first()?.number;
         let last_block = blocks.last()?.number;
-        let mut public_inputs = Vec::with_capacity(blocks.len() * NUM_PUBLIC_INPUTS);
+        let mut public_inputs = Vec::with_capacity(blocks.len() * COMMITTED_PUBLIC_INPUTS);
         let mut proofs = Vec::with_capacity(blocks.len() * PROOF_BYTES);
         for block in blocks {
             let job = jobs
@@ -341,7 +350,11 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
             let JobState::Proven(proof) = &job.state else {
                 return None;
             };
-            public_inputs.extend(job.inputs.iter().map(|word| U256::from_be_bytes(*word)));
+            public_inputs.extend(
+                job.inputs[..COMMITTED_PUBLIC_INPUTS]
+                    .iter()
+                    .map(|word| U256::from_be_bytes(*word)),
+            );
             proofs.extend_from_slice(proof);
         }
         Some(EpochProof {
@@ -399,6 +412,9 @@ mod tests {
 
     use super::*;
 
+    /// The prover node's address in these tests.
+    const PAYEE: Address = Address::repeat_byte(0x77);
+
     /// Witnesses of a small chain: block `n` at slot `7 + n` with `min(n, 3)` transactions;
     /// `variant` changes every block's coinbase (another chain with the same numbers).
     struct Chain {
@@ -439,7 +455,7 @@ mod tests {
             ProvableBlock {
                 number,
                 slot: witness.slot,
-                commitment: commitment_of(&witness.public_inputs.to_u256_be_words()),
+                commitment: commitment_of(&witness.public_inputs.committed_u256_be_words()),
             }
         }
     }
@@ -516,7 +532,7 @@ mod tests {
     async fn proves_an_epoch_block_by_block_and_assembles_it_in_order() {
         let chain = Chain::new(4);
         let broker = FakeBroker::default();
-        let mut orchestrator = Orchestrator::new(chain, &broker);
+        let mut orchestrator = Orchestrator::new(chain, &broker, PAYEE);
         let blocks: Vec<_> = (1..=4).map(|n| orchestrator.witnesses.block(n)).collect();
 
         // Speculative start: only the first two blocks are final yet.
@@ -565,16 +581,63 @@ mod tests {
         let broker = FakeBroker::default();
         let chain = Chain::new(2);
         let blocks: Vec<_> = (1..=2).map(|n| chain.block(n)).collect();
-        let mut first = Orchestrator::new(chain, &broker);
+        let mut first = Orchestrator::new(chain, &broker, PAYEE);
         first.advance(1, &blocks).await.unwrap();
         broker.prove_all();
 
         // A fresh orchestrator (a restart) enqueues again and finds the proofs at once.
-        let mut second = Orchestrator::new(Chain::new(2), &broker);
+        let mut second = Orchestrator::new(Chain::new(2), &broker, PAYEE);
         let status = second.advance(1, &blocks).await.unwrap();
         assert_eq!((status.newly_enqueued, status.proven), (2, 2));
         assert_eq!(broker.jobs.lock().unwrap().len(), 2);
         assert!(second.epoch_proof(1, &blocks).is_some());
+    }
+
+    /// Attack (issue 10, finding 2): an agent (or a broker shared with another prover) returns a
+    /// proof made for another payee. It would fail on L1 when we submit it, so it is refused
+    /// here; the jobs we enqueue name our address, and the epoch proof carries the committed
+    /// words only (L1 appends the payee).
+    #[tokio::test]
+    async fn jobs_name_our_payee_and_proofs_for_another_are_refused() {
+        let chain = Chain::new(2);
+        let broker = FakeBroker::default();
+        let blocks: Vec<_> = (1..=2).map(|n| chain.block(n)).collect();
+        let mut orchestrator = Orchestrator::new(chain, &broker, PAYEE);
+        orchestrator.advance(1, &blocks).await.unwrap();
+        for (input, _) in broker.jobs.lock().unwrap().values() {
+            let witness = BlockWitness::from_bytes(input).unwrap();
+            assert_eq!(witness.public_inputs.payee(), PAYEE.into_array());
+        }
+        broker.prove_all();
+        broker.set(2, |witness| {
+            let theirs = witness.clone().with_payee([0x99; 20]);
+            JobStatus::Proven(BlockProof {
+                proof: vec![2; PROOF_BYTES],
+                public_inputs: theirs.public_inputs.to_u256_be_words().to_vec(),
+            })
+        });
+        let status = orchestrator.advance(1, &blocks).await.unwrap();
+        assert_eq!((status.proven, status.failed), (1, 1));
+        assert!(matches!(
+            status.problems[..],
+            [Error::WrongPublicInputs { block: 2, .. }]
+        ));
+        assert!(orchestrator.epoch_proof(1, &blocks).is_none());
+        assert!(orchestrator
+            .epoch_proof(1, &blocks[..1])
+            .is_some_and(|proof| {
+                let committed = orchestrator.witnesses.witnesses[0]
+                    .public_inputs
+                    .committed_u256_be_words()
+                    .map(U256::from_be_bytes);
+                proof.public_inputs == committed
+            }));
+
+        // Another prover's node on the same broker enqueues other jobs for the same blocks.
+        let mut other = Orchestrator::new(Chain::new(2), &broker, Address::repeat_byte(0x99));
+        let status = other.advance(1, &blocks).await.unwrap();
+        assert_eq!((status.newly_enqueued, status.proven), (2, 0));
+        assert_eq!(broker.jobs.lock().unwrap().len(), 4);
     }
 
     #[tokio::test]
@@ -588,7 +651,7 @@ mod tests {
             slot: 10,
             commitment: B256::ZERO,
         });
-        let mut orchestrator = Orchestrator::new(chain, &broker);
+        let mut orchestrator = Orchestrator::new(chain, &broker, PAYEE);
         let status = orchestrator.advance(1, &blocks).await.unwrap();
         assert_eq!(status.enqueued, 1);
         assert_eq!(status.problems.len(), 2);
@@ -608,7 +671,7 @@ mod tests {
         let chain = Chain::new(2);
         let broker = FakeBroker::default();
         let blocks: Vec<_> = (1..=2).map(|n| chain.block(n)).collect();
-        let mut orchestrator = Orchestrator::new(chain, &broker);
+        let mut orchestrator = Orchestrator::new(chain, &broker, PAYEE);
         orchestrator.advance(1, &blocks).await.unwrap();
         broker.prove_all();
         orchestrator.advance(1, &blocks).await.unwrap();
@@ -631,7 +694,7 @@ mod tests {
         let chain = Chain::new(3);
         let broker = FakeBroker::default();
         let blocks: Vec<_> = (1..=3).map(|n| chain.block(n)).collect();
-        let mut orchestrator = Orchestrator::new(chain, &broker);
+        let mut orchestrator = Orchestrator::new(chain, &broker, PAYEE);
         orchestrator.advance(1, &blocks).await.unwrap();
         broker.prove_all();
         broker.set(1, |witness| {

@@ -53,7 +53,8 @@ impl ProverNode {
         .await?;
         let l1 = node.l1.clone();
         let view = RollupView::connect(&l1).await?;
-        let settings = args.settings(view.windows().minimum_prover_bond)?;
+        let windows = view.windows();
+        let settings = args.settings(windows.minimum_prover_bond, windows.max_prover_fee_bps)?;
         let deployment = &l1.deployment;
         let signing = l1.signing_provider(args.publisher_private_key.clone());
 
@@ -100,7 +101,7 @@ impl ProverNode {
                 settings.target_escrow,
             ),
             submitter: ProofSubmitter::new(IRollup::new(deployment.rollup.address, signing)),
-            orchestrator: Orchestrator::new(node.chain.clone(), broker.clone()),
+            orchestrator: Orchestrator::new(node.chain.clone(), broker.clone(), settings.prover),
             settings: MonitorSettings {
                 prover: settings.prover,
                 startup_bond: settings.bond_amount,

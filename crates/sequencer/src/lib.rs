@@ -4,16 +4,18 @@
 //! duties of a staker:
 //!
 //! - [`registration`]: stake once; membership starts after the entry period and snapshot lag;
-//! - [`schedule`]: in every slot, rank `r` of the slot's ranking proposes `r` steps after the
-//!   slot starts if the slot is still empty, so the highest live sequencer wins;
+//! - [`schedule`]: in every slot, rank `r` of the slot's ranking (computed off chain,
+//!   [`fernet_bindings::ranking`]) proposes `r` steps after the slot starts if the slot is still
+//!   empty, so the highest live sequencer wins;
 //! - [`builder`]: blocks from the pool on top of the parent's state, with the data and
 //!   fingerprint the rollup checks;
-//! - [`quotes`]: the cheapest claimable epoch proof quote (a [`quotes::QuotePolicy`] hook and an
-//!   optional external quote provider), claimed during the claim window;
+//! - [`quotes`]: the cheapest claimable epoch proof quote whose prover's free escrow backs its
+//!   bond (a [`quotes::QuotePolicy`] hook and an optional external quote provider), claimed during
+//!   the claim window, and claimed again when a strictly cheaper one arrives (the claim auction);
 //! - [`backup`]: when a slot stays empty, a block with its own proof (from a broker); a
 //!   sequencer started with `--backup-only` has no stake and does only this;
 //! - [`sequencer`]: the slot loop that runs them, voting for the configured upgrade payload in
-//!   every proposal.
+//!   every proposal and writing the epoch's randomness checkpoint when nobody has.
 
 pub mod backup;
 pub mod builder;

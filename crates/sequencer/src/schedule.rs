@@ -1,13 +1,14 @@
 //! When a sequencer of a given rank acts inside a slot.
 //!
-//! Ranks come from the slot's scores (`Rollup.rankingForSlot`), highest first. Rank 0 proposes
+//! Ranks come from the slot's scores, highest first, computed off chain over the epoch's proposers
+//! ([`fernet_bindings::ranking`], the formula of `Rollup.scoreOf`). Rank 0 proposes
 //! as soon as the slot starts; rank `r` waits `r` steps and proposes only if the slot is still
 //! empty, so a silent top-ranked sequencer is replaced by the next live one late in the window,
 //! while a live top-ranked one is never raced (a later, lower-scoring proposal would revert with
 //! `Rollup__ScoreTooLow` anyway). A sequencer that (re)starts mid-slot proposes at once if its
 //! turn has passed, and not at all once the window cannot take its transaction any more. After
 //! the proposal window, the same stagger orders the fallback duties: claiming a quote nobody
-//! claimed and backup blocks.
+//! claimed (or a cheaper one), backup blocks and the epoch's randomness checkpoint.
 
 use std::time::Duration;
 
@@ -34,7 +35,8 @@ impl SlotSchedule {
     }
 
     /// Offset from the slot's start at which `rank` takes over the fallback duties (claiming an
-    /// unclaimed epoch, backup mode): after the proposal window, staggered by rank.
+    /// unclaimed epoch or replacing its claim, backup mode, the randomness checkpoint): after the
+    /// proposal window, staggered by rank.
     pub fn fallback_offset(&self, rank: usize) -> Duration {
         let rank = u32::try_from(rank).unwrap_or(u32::MAX);
         self.proposal_window + self.step.saturating_mul(rank)

@@ -1,7 +1,10 @@
 //! The sequencer's slot loop: for every slot, rank, propose when it is this sequencer's turn,
-//! claim the previous epoch's proof right, and fall back to backup mode when a slot stays empty.
+//! claim the previous epoch's proof right (or replace its claim with a cheaper quote), fall back
+//! to backup mode when a slot stays empty, and write the epoch's randomness checkpoint when
+//! nobody has.
 
 use std::{
+    collections::HashMap,
     sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -10,8 +13,8 @@ use alloy::{
     primitives::{Address, B256, U256},
     providers::DynProvider,
 };
-use fernet_bindings::{ContractResultExt, IRollup, Staking};
-use fernet_node::Node;
+use fernet_bindings::{ContractResultExt, IProverEscrow, IRollup, Rankings, Staking};
+use fernet_node::{Node, SignedQuote};
 use tracing::{debug, info, warn};
 
 use crate::{
@@ -19,9 +22,14 @@ use crate::{
     builder::{build_block, BuiltBlock},
     error::{Error, Result},
     l1tx::confirmed,
-    quotes::{ClaimContext, QuotePolicy, QuoteProviderClient},
+    quotes::{ClaimContext, QuotePolicy, QuoteProviderClient, StandingClaim},
     schedule::SlotSchedule,
 };
+
+/// `IRollup.ClaimStatus.Claimed`: the epoch has a claim whose proof is outstanding.
+const CLAIM_STATUS_CLAIMED: u8 = 1;
+/// `IRollup.ClaimStatus.None`: nobody claimed the epoch.
+const CLAIM_STATUS_NONE: u8 = 0;
 
 /// What a sequencer needs besides its node.
 pub struct SequencerConfig {
@@ -48,6 +56,7 @@ pub struct Sequencer {
     provider: DynProvider,
     config: SequencerConfig,
     policy: Box<dyn QuotePolicy>,
+    rankings: Rankings<DynProvider>,
 }
 
 /// The L1 view of one slot that the duties act on.
@@ -68,11 +77,19 @@ impl Sequencer {
         config: SequencerConfig,
         policy: Box<dyn QuotePolicy>,
     ) -> Self {
+        let l1 = &node.l1;
+        let rankings = Rankings::new(
+            l1.provider.clone(),
+            l1.deployment.rollup.address,
+            l1.deployment.staking.address,
+            l1.clock.epoch_duration,
+        );
         Self {
             node,
             provider,
             config,
             policy,
+            rankings,
         }
     }
 
@@ -111,21 +128,60 @@ impl Sequencer {
         let epoch = clock.epoch_of(slot);
         let start = clock.slot_start(slot);
         let schedule = self.schedule().await?;
-        // Backup mode opens when the proposal window closes: a staker takes it in its rank's
-        // fallback turn, a backup-only sequencer (no rank) at once.
-        let mut backup_offset = schedule.fallback_offset(0);
+        // Backup mode (and the checkpoint duty) opens when the proposal window closes: a staker
+        // takes it in its rank's fallback turn, a backup-only sequencer (no rank) at once.
+        let mut fallback = schedule.fallback_offset(0);
+        let mut ranked = false;
         if !self.config.backup_only {
             if let Some(view) = self.ranked_view(slot, epoch, start).await? {
-                backup_offset = schedule.fallback_offset(view.rank);
+                ranked = true;
+                fallback = schedule.fallback_offset(view.rank);
                 self.staker_duties(&view, &schedule).await;
             }
         }
+        sleep_until_offset(start, fallback).await;
         if let Some(backup) = &self.config.backup {
-            sleep_until_offset(start, backup_offset).await;
             if let Err(error) = self.backup_duty(slot, epoch, backup).await {
                 warn!(slot, %error, "backup block failed");
             }
         }
+        // A staker not ranked yet (entry period, snapshot lag) leaves it to the others.
+        if ranked || self.config.backup_only {
+            if let Err(error) = self.checkpoint_duty(slot, epoch).await {
+                warn!(slot, epoch, %error, "randomness checkpoint failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the current epoch's randomness checkpoint when no transaction of the epoch did yet
+    /// (every proposal, claim, proof and prune writes it first, so this sends only in an epoch
+    /// whose slots so far stayed empty). It runs after the slot's proposal window and backup
+    /// block, staggered by rank, so the first live sequencer writes it and the others find it
+    /// written: later seeds then never fall back to an older checkpoint.
+    async fn checkpoint_duty(&self, slot: u64, epoch: u64) -> Result<()> {
+        let rollup = self.rollup();
+        // Simulated first: `written` is false when the checkpoint exists (no transaction then).
+        let would_write = rollup
+            .checkpointRandomness()
+            .call()
+            .await
+            .decoded("Rollup.checkpointRandomness (simulated)")?;
+        if !would_write {
+            return Ok(());
+        }
+        let receipt = confirmed(
+            rollup.checkpointRandomness().send().await,
+            "Rollup.checkpointRandomness",
+        )
+        .await?;
+        info!(
+            slot,
+            epoch,
+            tx = %receipt.transaction_hash,
+            gas = receipt.gas_used,
+            "randomness checkpoint written (nobody had in this epoch)"
+        );
         Ok(())
     }
 
@@ -162,13 +218,7 @@ impl Sequencer {
             debug!(slot, epoch, "not eligible to propose in this epoch");
             return Ok(None);
         }
-        let ranking = self
-            .rollup()
-            .rankingForSlot(U256::from(slot))
-            .call()
-            .await
-            .decoded("Rollup.rankingForSlot")?
-            .proposers;
+        let ranking = self.rankings.ranking(slot).await?;
         Ok(ranking.iter().position(|p| *p == me).map(|rank| SlotView {
             slot,
             epoch,
@@ -291,8 +341,8 @@ impl Sequencer {
     }
 
     /// Claims the previous epoch's proof right with the best claimable quote, if this slot is in
-    /// its claim window and nobody claimed it yet. Failures are logged: another sequencer may
-    /// have claimed first.
+    /// its claim window, or replaces its claim with a strictly cheaper quote. Failures are logged:
+    /// another sequencer may have claimed first.
     async fn claim_duty(&self, view: &SlotView) {
         if view.epoch == 0 {
             return;
@@ -318,7 +368,18 @@ impl Sequencer {
             .call()
             .await
             .decoded("Rollup.claimOf")?;
-        if claim.prover != Address::ZERO {
+        let standing = match claim.status {
+            CLAIM_STATUS_NONE => None,
+            CLAIM_STATUS_CLAIMED => Some(StandingClaim {
+                prover: claim.prover,
+                bond: U256::from(claim.bondAmount),
+                basis_point_fee: claim.basisPointFee,
+            }),
+            // Proven, slashed or cancelled: nothing left to claim.
+            _ => return Ok(()),
+        };
+        if standing.is_some_and(|claim| claim.basis_point_fee == 0) {
+            // A zero fee cannot be undercut.
             return Ok(());
         }
         let epoch_log = rollup
@@ -342,9 +403,12 @@ impl Sequencer {
         let config = rollup.config().call().await.decoded("Rollup.config")?;
         let context = ClaimContext {
             rollup: self.node.l1.deployment.rollup.address,
+            chain_id: self.node.l1.chain_id,
             epoch: target,
             slot: view.slot,
             minimum_bond: config.minimumProverBond,
+            max_fee: config.maxProverFeeBps.saturating_to(),
+            standing,
         };
         let mut quotes = self.node.pool.quotes(target);
         if let Some(provider) = &self.config.quote_provider {
@@ -353,10 +417,16 @@ impl Sequencer {
                 Err(error) => warn!(%error, "quote provider failed"),
             }
         }
-        let claimable: Vec<_> = quotes.into_iter().filter(|q| context.accepts(q)).collect();
+        let acceptable: Vec<SignedQuote> =
+            quotes.into_iter().filter(|q| context.accepts(q)).collect();
+        let claimable = self.backed_quotes(&context, acceptable).await?;
         let offered = claimable.len();
         let Some(chosen) = self.policy.choose(claimable) else {
-            debug!(epoch = target, "no claimable quote");
+            debug!(
+                epoch = target,
+                replacing = standing.is_some(),
+                "no claimable quote"
+            );
             return Ok(());
         };
         let receipt = confirmed(
@@ -364,16 +434,65 @@ impl Sequencer {
             "Rollup.claimEpochProofRight",
         )
         .await?;
-        info!(
-            epoch = target,
-            prover = %chosen.quote.prover,
-            fee_bps = chosen.quote.basis_point_fee,
-            bond = %chosen.quote.bond_amount,
-            offered,
-            tx = %receipt.transaction_hash,
-            "claimed epoch proof right"
-        );
+        match standing {
+            None => info!(
+                epoch = target,
+                prover = %chosen.quote.prover,
+                fee_bps = chosen.quote.basis_point_fee,
+                bond = %chosen.quote.bond_amount,
+                offered,
+                tx = %receipt.transaction_hash,
+                "claimed epoch proof right"
+            ),
+            Some(replaced) => info!(
+                epoch = target,
+                prover = %chosen.quote.prover,
+                fee_bps = chosen.quote.basis_point_fee,
+                bond = %chosen.quote.bond_amount,
+                replaced_prover = %replaced.prover,
+                replaced_fee_bps = replaced.basis_point_fee,
+                offered,
+                tx = %receipt.transaction_hash,
+                "replaced the epoch's claim with a cheaper quote"
+            ),
+        }
         Ok(())
+    }
+
+    /// The quotes among `quotes` whose prover's free escrow (`freeBalanceOf`, read once per
+    /// prover) can lock their bond at claim time.
+    async fn backed_quotes(
+        &self,
+        context: &ClaimContext,
+        quotes: Vec<SignedQuote>,
+    ) -> Result<Vec<SignedQuote>> {
+        let escrow = IProverEscrow::new(
+            self.node.l1.deployment.prover_escrow.address,
+            self.node.l1.provider.clone(),
+        );
+        let mut free: HashMap<Address, U256> = HashMap::new();
+        let mut backed = Vec::with_capacity(quotes.len());
+        for quote in quotes {
+            let prover = quote.quote.prover;
+            let balance = match free.get(&prover) {
+                Some(balance) => *balance,
+                None => {
+                    let balance = escrow
+                        .freeBalanceOf(prover)
+                        .call()
+                        .await
+                        .decoded("ProverEscrow.freeBalanceOf")?;
+                    free.insert(prover, balance);
+                    balance
+                }
+            };
+            if context.backed(&quote, balance) {
+                backed.push(quote);
+            } else {
+                debug!(epoch = context.epoch, %prover, free = %balance, bond = %quote.quote.bond_amount, "quote not backed by the prover's free escrow");
+            }
+        }
+        Ok(backed)
     }
 
     /// Backup mode: after the proposal window of an empty slot, builds a block, gets its proof

@@ -101,6 +101,7 @@ async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
     assert_eq!(config.blockReward, TokenAmount::tokens(10).0);
     assert_eq!(config.proofSubmissionReward, TokenAmount::tokens(1).0);
     assert_eq!(config.openProvingBasisPointFee, U256::from(2000));
+    assert_eq!(config.maxProverFeeBps, U256::from(5000));
     assert_eq!(config.minimumProverBond, TokenAmount::tokens(10).0);
     assert_eq!(config.unprovenBlockPenalty, TokenAmount::tokens(5).0);
     assert_eq!(config.voteRoundSize, U256::from(16));
@@ -119,7 +120,7 @@ async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
     assert_eq!(staking.slotDuration().call().await?, U256::from(20));
     assert_eq!(staking.epochDuration().call().await?, U256::from(2));
     assert_eq!(staking.entryPeriod().call().await?, U256::ZERO);
-    assert_eq!(staking.exitDelay().call().await?, U256::from(60));
+    assert_eq!(staking.exitDelay().call().await?, U256::from(100));
     assert_eq!(staking.exitChurnPerEpoch().call().await?, U256::from(4));
     assert_eq!(staking.snapshotLag().call().await?, U256::from(1));
     assert_eq!(escrow.withdrawalDelay().call().await?, U256::from(60));
@@ -129,6 +130,8 @@ async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
         U256::from(d.parameters.staking.genesis_time)
     );
     assert_eq!(d.parameters.rollup.max_data_bytes, Some(921));
+    assert_eq!(d.parameters.rollup.max_prover_fee_bps, 5000);
+    assert_eq!(d.parameters.staking.exit_delay, 100);
 
     // The verifier's key hash and the funded pool.
     assert_eq!(
@@ -208,12 +211,12 @@ async fn redeploys_on_a_fresh_chain_and_on_request() -> eyre::Result<()> {
     );
 
     // A live suite with other parameters is refused, naming the difference...
-    options.config.staking.slot_duration = 12;
+    options.config.rollup.max_prover_fee_bps = 4000;
     match deploy(&options).await {
         Err(Error::DeploymentMismatch { differences, .. }) => {
             assert_eq!(differences.len(), 1, "{differences:?}");
             assert!(
-                differences[0].starts_with("staking.slotDuration: 20 on chain, wanted 12"),
+                differences[0].starts_with("rollup.maxProverFeeBps: 5000 on chain, wanted 4000"),
                 "{differences:?}"
             );
         }
@@ -228,8 +231,12 @@ async fn redeploys_on_a_fresh_chain_and_on_request() -> eyre::Result<()> {
         third.deployment.rollup.address,
         second.deployment.rollup.address
     );
-    let staking = Staking::new(third.deployment.staking.address, reader(&anvil));
-    assert_eq!(staking.slotDuration().call().await?, U256::from(12));
+    let rollup = Rollup::new(third.deployment.rollup.address, reader(&anvil));
+    assert_eq!(
+        rollup.config().call().await?.maxProverFeeBps,
+        U256::from(4000)
+    );
+    assert_eq!(third.deployment.parameters.rollup.max_prover_fee_bps, 4000);
     Ok(())
 }
 

@@ -7,8 +7,9 @@
 //!   at the provers, proposers and submitters;
 //! - (b) two of the four registered sequencers are offline: in every slot where an offline one
 //!   ranks first, the block comes from the highest-ranked live one;
-//! - (c) epoch `F+3` is claimed with a quote of a prover that never proves: its bond is
-//!   slashed, the unproven blocks are pruned, and a later epoch is proven again;
+//! - (c) epoch `F+3` is claimed with a zero-fee quote (nothing undercuts it in the claim auction)
+//!   of a prover that never proves: its whole bond is slashed (pro rata to the unproven blocks:
+//!   all of them), the unproven blocks are pruned, and a later epoch is proven again;
 //! - (d) nobody quotes epoch `F+6` (the quote provider refuses it): it stays unclaimed and is
 //!   proven by open proving.
 
@@ -348,7 +349,8 @@ async fn check_offline_sequencers_replaced(
 }
 
 /// (c) The rogue prover's claim was slashed, its epoch's blocks pruned, and a later epoch
-/// proven.
+/// proven. Its zero fee cannot be undercut in the claim auction (the honest provers do not quote
+/// this epoch anyway), and it proves no block, so the pro-rata slash takes its whole bond.
 async fn check_withheld_proof(
     l1: &L1,
     history: &History,

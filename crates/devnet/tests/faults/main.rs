@@ -16,7 +16,8 @@
 //!    empty slots with proven blocks (backup mode), the epoch is proven, the sequencers come
 //!    back ([`backup`]).
 //!
-//! Across the run, no epoch is claimed twice and no process dies unexpectedly.
+//! Across the run, no epoch is claimed again but by a strictly cheaper quote (the claim
+//! auction), no claimed prover is slashed, and no process dies unexpectedly.
 
 mod agent_kill;
 mod backup;
@@ -35,8 +36,7 @@ use ports::{free_port_range, target_dir};
 use std::{collections::BTreeMap, time::Instant};
 
 use eyre::{bail, ensure, WrapErr};
-use fernet_bindings::Rollup::RollupEvents;
-use fernet_devnet::{Devnet, DevnetOptions, L1Event, Role};
+use fernet_devnet::{Devnet, DevnetOptions, Role};
 use run::Run;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,8 +234,10 @@ async fn print_slots(run: &Run<'_>, first: u64) -> eyre::Result<()> {
     Ok(())
 }
 
-/// On the final L1 chain, no epoch has more than one `EpochProofRightClaimed`, and no claimed
-/// prover was slashed (every fault was survived without losing a proof).
+/// On the final L1 chain, every claim after an epoch's first replaced a claim with a strictly
+/// cheaper quote (the claim auction: a second claim needs an `EpochProofClaimReplaced`), and no
+/// claimed prover was slashed, not even in part (every fault was survived without losing a
+/// proof; a slash is pro rata to the unproven blocks, so any slash means a block was lost).
 async fn check_claims(run: &Run<'_>) -> eyre::Result<()> {
     if let Some((epoch, slash)) = run.history.slashes().first() {
         bail!(
@@ -244,24 +246,39 @@ async fn check_claims(run: &Run<'_>) -> eyre::Result<()> {
             slash.bond
         );
     }
-    let (latest, _) = run.l1.latest().await?;
-    let mut claims: BTreeMap<u64, usize> = BTreeMap::new();
-    for log in run
-        .l1
-        .events(run.l1.deployment().deploy_block, latest)
-        .await?
-    {
-        if let L1Event::Rollup(RollupEvents::EpochProofRightClaimed(claim)) = log.event {
-            *claims.entry(claim.epoch.saturating_to()).or_default() += 1;
+    let claimed = run.history.claimed_epochs();
+    ensure!(!claimed.is_empty(), "no epoch was ever claimed");
+    for &epoch in &claimed {
+        let claims: Vec<_> = run.history.claims_of(epoch).collect();
+        let replacements: Vec<_> = run
+            .history
+            .replacements()
+            .iter()
+            .filter(|(e, _)| *e == epoch)
+            .map(|(_, replacement)| replacement)
+            .collect();
+        ensure!(
+            claims.len() == replacements.len() + 1,
+            "epoch {epoch}: {} claims but {} replacements: {claims:?}",
+            claims.len(),
+            replacements.len()
+        );
+        for (pair, replacement) in claims.windows(2).zip(&replacements) {
+            ensure!(
+                replacement.replaced_prover == pair[0].prover
+                    && replacement.prover == pair[1].prover
+                    && pair[1].basis_point_fee < pair[0].basis_point_fee,
+                "epoch {epoch}: replacement {replacement:?} of {:?} by {:?} is not strictly cheaper",
+                pair[0],
+                pair[1]
+            );
         }
     }
-    let twice: Vec<_> = claims.iter().filter(|(_, n)| **n > 1).collect();
-    ensure!(twice.is_empty(), "epochs claimed more than once: {twice:?}");
-    ensure!(!claims.is_empty(), "no epoch was ever claimed");
+    let replaced = run.history.replacements().len();
     run.say(format!(
-        "no epoch claimed twice ({} claimed epochs: {:?})",
-        claims.len(),
-        claims.keys().collect::<Vec<_>>()
+        "no epoch claimed twice without a cheaper quote ({} claimed epochs: {claimed:?}; {replaced} \
+         replacements)",
+        claimed.len(),
     ));
     Ok(())
 }

@@ -89,9 +89,18 @@ pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<Restar
         KILL_BEFORE_END.as_secs()
     ));
 
+    // The claim window is an auction: a claim of another quote may still be replaced by the
+    // zero-fee one until the window closes, so wait for the zero-fee claim or the window's end.
+    let claim_deadline: u64 = rollup
+        .claimDeadline(U256::from(epoch))
+        .call()
+        .await?
+        .saturating_to();
     let claim = loop {
         if let Some(claim) = run.history.claim(epoch) {
-            break *claim;
+            if claim.prover == prover.address || run.slot().await? > claim_deadline {
+                break *claim;
+            }
         }
         run.tick(&format!("S3: the claim of epoch {epoch}")).await?;
     };

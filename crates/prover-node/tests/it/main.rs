@@ -1,8 +1,10 @@
 //! Integration tests of `fernet-prover-node` against a real anvil with the suite deployed (one
-//! anvil per test, on a free port): quote digests, escrow top-ups, the rollup's windows.
+//! anvil per test, on a free port): quote digests, escrow top-ups, the rollup's windows, a claim
+//! replaced in the claim auction.
 
 mod l1;
 mod monitor;
+mod replaced;
 
 use std::path::{Path, PathBuf};
 

@@ -207,7 +207,7 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
             bond * U256::from(4),
         ),
         submitter: ProofSubmitter::new(IRollup::new(d.rollup.address, signing)),
-        orchestrator: Orchestrator::new(node.chain.clone(), client),
+        orchestrator: Orchestrator::new(node.chain.clone(), client, prover.address()),
         settings: MonitorSettings {
             prover: prover.address(),
             startup_bond: bond,

@@ -58,6 +58,7 @@ async fn main() -> eyre::Result<()> {
             BackupProver::new(
                 BrokerClient::new(url.to_string()),
                 Duration::from_secs(args.backup_proof_timeout_secs),
+                address,
             )
         }),
         backup_only: args.backup_only,

@@ -1,0 +1,265 @@
+//! The claim auction from the prover's side, on anvil: a prover node proving its claimed epoch
+//! stops (no more witnesses read, no job) once a cheaper quote of another prover replaces its
+//! claim, and its bond is free again. No proof is made: the witness source only counts calls.
+
+use std::{
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use alloy::{
+    primitives::{Address, U256},
+    providers::{DynProvider, Provider},
+    signers::local::PrivateKeySigner,
+};
+use fernet_bindings::{
+    i_rollup::IRollup::{BlockHeader, ProposeArgs},
+    DevnetToken, IRollup, ProverEscrow, Staking,
+};
+use fernet_broker::BrokerClient;
+use fernet_cli::chain::ANVIL_DEFAULT_PRIVATE_KEY;
+use fernet_node::quote::Quote;
+use fernet_prover_node::{
+    bond::BondManager,
+    delivery::QuoteDelivery,
+    l1::RollupView,
+    metrics::Metrics,
+    monitor::{EpochMonitor, MonitorParts, MonitorSettings},
+    orchestrator::{Orchestrator, WitnessSource},
+    quote::QuoteSigner,
+    quote_provider::{FixedQuoteProvider, QuoteTerms},
+    submit::ProofSubmitter,
+    Error,
+};
+use fernet_state::{
+    apply_block, encode_block_data, fr_to_be_bytes, Block, BlockBody, BlockWitness, Fr, TxEffect,
+    WorldState,
+};
+use serde_json::Value;
+
+use crate::Suite;
+
+/// Anvil's third key: the prover whose cheaper quote replaces the claim.
+const CHEAPER_PROVER_KEY: &str =
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+
+/// Counts the witnesses the orchestrator asks for, and has none (so no job is ever enqueued):
+/// while the monitor proves an epoch, every tick asks again.
+#[derive(Debug, Clone, Default)]
+struct CountingWitnesses(Arc<AtomicUsize>);
+
+impl WitnessSource for CountingWitnesses {
+    fn witness(&self, number: u64) -> fernet_prover_node::Result<BlockWitness> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Err(Error::Witness {
+            block: number,
+            reason: "the test has no witnesses".into(),
+        })
+    }
+}
+
+/// Sets the timestamp of the next L1 block and mines it.
+async fn warp(provider: &DynProvider, timestamp: u64) -> eyre::Result<()> {
+    provider
+        .raw_request::<_, Value>("evm_setNextBlockTimestamp".into(), (timestamp,))
+        .await?;
+    provider
+        .raw_request::<_, Value>("evm_mine".into(), ())
+        .await?;
+    Ok(())
+}
+
+/// Funds `prover` and deposits `amount` into its escrow.
+async fn deposit(suite: &Suite, prover: &PrivateKeySigner, amount: U256) -> eyre::Result<()> {
+    let d = &suite.l1.deployment;
+    suite.fund(prover.address(), amount).await?;
+    let wallet = suite.l1.signing_provider(prover.clone());
+    DevnetToken::new(d.token.address, wallet.clone())
+        .approve(d.prover_escrow.address, amount)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    let receipt = ProverEscrow::new(d.prover_escrow.address, wallet)
+        .deposit(prover.address(), amount)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    eyre::ensure!(receipt.status(), "deposit reverted");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_prover_whose_claim_is_replaced_stops_proving_the_epoch() -> eyre::Result<()> {
+    let suite = Suite::deploy().await?;
+    let l1 = &suite.l1;
+    let d = &l1.deployment;
+    let clock = l1.clock;
+    let reader = l1.provider.clone();
+    let bond = d.parameters.rollup.minimum_prover_bond.0;
+    let (prover, cheaper): (PrivateKeySigner, PrivateKeySigner) =
+        (suite.prover(), CHEAPER_PROVER_KEY.parse()?);
+    deposit(&suite, &prover, bond).await?;
+    deposit(&suite, &cheaper, bond).await?;
+
+    // The deployer registers as the sequencer and proposes one block in its first epoch.
+    let sequencer: PrivateKeySigner = ANVIL_DEFAULT_PRIVATE_KEY.parse()?;
+    let seq_provider = l1.signing_provider(sequencer.clone());
+    let stake = d.parameters.staking.minimum_stake.0;
+    DevnetToken::new(d.token.address, seq_provider.clone())
+        .approve(d.staking.address, stake)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    Staking::new(d.staking.address, seq_provider.clone())
+        .register(stake)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    let staking = Staking::new(d.staking.address, reader.clone());
+    let mut epoch = 0;
+    while !staking
+        .canPropose(sequencer.address(), U256::from(epoch))
+        .call()
+        .await?
+    {
+        epoch += 1;
+        assert!(epoch < 10, "the sequencer never becomes eligible");
+    }
+    let slot = clock.epoch_first_slot(epoch);
+    let body = BlockBody {
+        coinbase: None,
+        txs: vec![TxEffect::new(5, &[Fr::from(7u64)], &[], None)?],
+    };
+    let data = encode_block_data(&body)?;
+    let mut state = WorldState::new(d.state_config)?;
+    let inputs = apply_block(
+        &mut state,
+        &Block {
+            number: 1,
+            slot,
+            body,
+        },
+    )?
+    .public_inputs;
+    warp(&reader, clock.slot_start(slot) + 1).await?;
+    let rollup = IRollup::new(d.rollup.address, seq_provider);
+    let receipt = rollup
+        .propose(ProposeArgs {
+            header: BlockHeader {
+                blockNumber: U256::from(1),
+                slot: U256::from(slot),
+                prevStateRoot: fr_to_be_bytes(&inputs.prev_state_root()).into(),
+                newStateRoot: fr_to_be_bytes(&inputs.new_state_root()).into(),
+                totalFees: U256::from(inputs.total_fees()),
+                dataHash: U256::from_be_bytes(fr_to_be_bytes(&inputs.fingerprint().hash)),
+            },
+            data: data.into(),
+            upgradePayload: Address::ZERO,
+        })
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    assert!(receipt.status(), "propose reverted");
+
+    // The claim window of `epoch` opens; the sequencer claims `prover`'s quote at 3 %.
+    let claim_slot = clock.epoch_first_slot(epoch + 1);
+    warp(&reader, clock.slot_start(claim_slot) + 1).await?;
+    let quote = |fee: u32, key: &PrivateKeySigner| {
+        Quote {
+            prover: key.address(),
+            epoch_to_prove: epoch,
+            valid_until_slot: claim_slot,
+            bond_amount: bond,
+            rollup_address: d.rollup.address,
+            basis_point_fee: fee,
+        }
+        .sign(key, l1.chain_id)
+    };
+    rollup
+        .claimEpochProofRight(quote(300, &prover)?.to_sol())
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+
+    let witnesses = CountingWitnesses::default();
+    let metrics = Arc::new(Metrics::default());
+    let signing = l1.signing_provider(prover.clone());
+    let mut monitor = EpochMonitor::new(MonitorParts {
+        view: RollupView::connect(l1).await?,
+        quotes: FixedQuoteProvider::new(QuoteTerms {
+            basis_point_fee: 300,
+            bond_amount: bond,
+        }),
+        signer: QuoteSigner::new(prover.clone(), l1.chain_id, d.rollup.address),
+        delivery: QuoteDelivery::new(&[]),
+        bonds: BondManager::new(
+            signing.clone(),
+            d.prover_escrow.address,
+            d.token.address,
+            prover.address(),
+            bond,
+            bond,
+        ),
+        submitter: ProofSubmitter::new(IRollup::new(d.rollup.address, signing)),
+        // Never called: no witness, no job.
+        orchestrator: Orchestrator::new(
+            witnesses.clone(),
+            BrokerClient::new("http://127.0.0.1:1"),
+            prover.address(),
+        ),
+        settings: MonitorSettings {
+            prover: prover.address(),
+            startup_bond: bond,
+            open_proving: false,
+            polling_interval: Duration::from_millis(100),
+        },
+        metrics: metrics.clone(),
+    });
+    monitor.tick().await?;
+    monitor.tick().await?;
+    assert_eq!(metrics.epochs_claimed.load(Ordering::Relaxed), 1);
+    let asked = witnesses.0.load(Ordering::SeqCst);
+    assert!(
+        asked >= 2,
+        "the claimed epoch is being proven ({asked} witness reads)"
+    );
+
+    // A strictly cheaper quote of another prover replaces the claim; the old bond is released.
+    rollup
+        .claimEpochProofRight(quote(200, &cheaper)?.to_sol())
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    let claim = IRollup::new(d.rollup.address, reader.clone())
+        .claimOf(U256::from(epoch))
+        .call()
+        .await?;
+    assert_eq!(
+        (claim.prover, claim.basisPointFee),
+        (cheaper.address(), 200)
+    );
+    let escrow = ProverEscrow::new(d.prover_escrow.address, reader);
+    assert_eq!(escrow.freeBalanceOf(prover.address()).call().await?, bond);
+
+    for _ in 0..3 {
+        monitor.tick().await?;
+    }
+    assert_eq!(metrics.claims_replaced.load(Ordering::Relaxed), 1);
+    assert_eq!(
+        witnesses.0.load(Ordering::SeqCst),
+        asked,
+        "the replaced prover went on proving the epoch"
+    );
+    assert_eq!(metrics.proofs_submitted.load(Ordering::Relaxed), 0);
+    Ok(())
+}
