@@ -7,6 +7,8 @@ use std::fmt;
 
 use proptest::prelude::*;
 
+use crate::params::Params;
+
 /// How much a registration stakes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stake {
@@ -38,6 +40,27 @@ pub enum BlockChoice {
     FeesTooLarge,
     /// With one byte more data than the maximum.
     DataTooLarge,
+    /// With zero bytes appended to canonical data (longer than its header says).
+    DataTrailingZeros,
+    /// With canonical data cut short (shorter than its header says, or than the header).
+    DataTruncated,
+    /// With a version byte other than 1.
+    DataWrongVersion,
+    /// With a transaction word that is not a field element.
+    DataWordNotInField,
+    /// With a transaction fee word of 2^64 or more (a field element the circuit rejects).
+    DataFeeTooLarge,
+}
+
+/// The proof a backup block comes with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackupProof {
+    /// A proof made for the submitter (the block's proposer and the proof's payee).
+    Valid,
+    /// A proof the verifier rejects.
+    Invalid,
+    /// A valid proof made for another payee (copied from someone else's transaction).
+    OtherPayee,
 }
 
 /// What is wrong with a claimed quote, if anything.
@@ -51,7 +74,7 @@ pub enum QuoteChoice {
     WrongEpoch,
     /// Signed for another rollup (a cross-deployment replay).
     OtherRollup,
-    /// With a fee above 100 %.
+    /// With a fee above the rollup's `maxProverFeeBps`.
     FeeTooHigh,
     /// With a bond below the minimum.
     BondTooSmall,
@@ -65,19 +88,26 @@ pub enum QuoteChoice {
     ZeroProver,
 }
 
-/// What an epoch-proof submission carries.
+/// What an epoch-proof submission carries (for the rows it proves).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProofChoice {
-    /// The oldest unproven epoch with its inputs and valid proofs.
+    /// The oldest unproven epoch's rows, with proofs made for the payee L1 names (the claimed
+    /// prover of a claimed epoch, else the submitter).
     Valid,
     /// Valid proofs for an epoch that is not the oldest unproven one.
     WrongEpoch,
     /// One public input changed.
     TamperedInputs,
-    /// The last block's row left out.
-    MissingBlock,
+    /// One row more than the epoch has unproven blocks.
+    ExtraRow,
+    /// No row at all.
+    NoRows,
+    /// The last row's last word left out.
+    RaggedRow,
     /// The right inputs with a proof the verifier rejects.
     InvalidProof,
+    /// The right inputs with valid proofs made for another payee (a copied submission).
+    OtherPayee,
 }
 
 /// One step of a schedule.
@@ -124,10 +154,10 @@ pub enum Action {
         /// Upgrade payload voted for (0: none, else payload 1 or 2).
         vote: u8,
     },
-    /// Sequencer `who` submits a backup block with its proof for the slot `slots_back` before
-    /// the current one.
+    /// Actor `who` submits a backup block with its proof for the slot `slots_back` before the
+    /// current one.
     ProposeBackup {
-        /// Sequencer index (anyone may submit; sequencers are the cast).
+        /// Actor index (sequencers, then provers: anyone may submit).
         who: u8,
         /// 0: the current slot, 1: the previous one, ...
         slots_back: u8,
@@ -135,8 +165,8 @@ pub enum Action {
         block: BlockChoice,
         /// Seed of the block's data.
         data: u16,
-        /// Whether the proof is valid.
-        valid_proof: bool,
+        /// Which proof.
+        proof: BackupProof,
     },
     /// A sequencer claims prover `prover`'s quote for the previous epoch: with `ranked`, the
     /// current epoch's eligible proposer number `who`; otherwise sequencer `who`.
@@ -151,15 +181,23 @@ pub enum Action {
         quote: QuoteChoice,
         /// Bond: 1 to 4 times the minimum.
         bond: u8,
-        /// Fee in basis points.
+        /// Fee in basis points (added to `maxProverFeeBps + 1` for [`QuoteChoice::FeeTooHigh`]).
         fee: u16,
     },
-    /// Sequencer `who` submits the proof of the oldest unproven epoch (or a flawed one).
+    /// Actor `who` submits a proof of a prefix of the oldest unproven epoch's blocks (or a
+    /// flawed one).
     Prove {
-        /// Submitter (sequencer index).
+        /// Submitter (actor index: sequencers, then provers).
         who: u8,
+        /// Blocks proven: 0 for every unproven block of the epoch, else at most `rows`.
+        rows: u8,
         /// What the submission carries.
         proof: ProofChoice,
+    },
+    /// Actor `who` calls `checkpointRandomness()`.
+    CheckpointRandomness {
+        /// Actor index (sequencers, then provers: anyone may call).
+        who: u8,
     },
     /// Sequencer `who` calls `prune()`.
     Prune {
@@ -216,11 +254,10 @@ impl fmt::Display for Action {
                 slots_back,
                 block,
                 data,
-                valid_proof,
+                proof,
             } => write!(
                 f,
-                "seq{who} proposeWithProof(slot -{slots_back}, {block:?}, data #{data}, {} proof)",
-                if valid_proof { "valid" } else { "invalid" }
+                "actor{who} proposeWithProof(slot -{slots_back}, {block:?}, data #{data}, {proof:?} proof)"
             ),
             Self::Claim {
                 who,
@@ -235,7 +272,11 @@ impl fmt::Display for Action {
                 if ranked { "eligible" } else { "seq" },
                 1 + bond % 4
             ),
-            Self::Prove { who, proof } => write!(f, "seq{who} submitEpochProof({proof:?})"),
+            Self::Prove { who, rows, proof } => match rows {
+                0 => write!(f, "actor{who} submitEpochProof(all blocks, {proof:?})"),
+                _ => write!(f, "actor{who} submitEpochProof(<= {rows} blocks, {proof:?})"),
+            },
+            Self::CheckpointRandomness { who } => write!(f, "actor{who} checkpointRandomness()"),
             Self::Prune { who } => write!(f, "seq{who} prune()"),
             Self::Deposit { prover, tens } => write!(f, "prover{prover} deposit({}0)", tens),
             Self::RequestWithdrawal { prover, tens } => {
@@ -267,13 +308,26 @@ fn stake() -> impl Strategy<Value = Stake> {
 
 fn block_choice() -> impl Strategy<Value = BlockChoice> {
     prop_oneof![
-        24 => Just(BlockChoice::Honest),
+        30 => Just(BlockChoice::Honest),
         1 => Just(BlockChoice::WrongSlot),
         1 => Just(BlockChoice::WrongNumber),
         1 => Just(BlockChoice::WrongParent),
         1 => Just(BlockChoice::RootNotInField),
         1 => Just(BlockChoice::FeesTooLarge),
         1 => Just(BlockChoice::DataTooLarge),
+        1 => Just(BlockChoice::DataTrailingZeros),
+        1 => Just(BlockChoice::DataTruncated),
+        1 => Just(BlockChoice::DataWrongVersion),
+        1 => Just(BlockChoice::DataWordNotInField),
+        1 => Just(BlockChoice::DataFeeTooLarge),
+    ]
+}
+
+fn backup_proof() -> impl Strategy<Value = BackupProof> {
+    prop_oneof![
+        2 => Just(BackupProof::Valid),
+        1 => Just(BackupProof::Invalid),
+        1 => Just(BackupProof::OtherPayee),
     ]
 }
 
@@ -294,18 +348,29 @@ fn quote_choice() -> impl Strategy<Value = QuoteChoice> {
 
 fn proof_choice() -> impl Strategy<Value = ProofChoice> {
     prop_oneof![
-        12 => Just(ProofChoice::Valid),
+        16 => Just(ProofChoice::Valid),
         1 => Just(ProofChoice::WrongEpoch),
         1 => Just(ProofChoice::TamperedInputs),
-        1 => Just(ProofChoice::MissingBlock),
+        1 => Just(ProofChoice::ExtraRow),
+        1 => Just(ProofChoice::NoRows),
+        1 => Just(ProofChoice::RaggedRow),
         1 => Just(ProofChoice::InvalidProof),
+        2 => Just(ProofChoice::OtherPayee),
     ]
+}
+
+/// Blocks a submission proves: all of them, or a prefix of one or two blocks twice as often (so
+/// that claimed epochs are left partly proven and their bonds slashed pro rata).
+fn proof_rows() -> impl Strategy<Value = u8> {
+    prop_oneof![1 => Just(0u8), 2 => 1u8..=2]
 }
 
 /// One action over `sequencers` sequencers and `provers` provers.
 pub fn action(sequencers: u8, provers: u8) -> impl Strategy<Value = Action> {
     let seq = 0..sequencers;
     let prover = 0..provers;
+    let actor = 0..sequencers + provers;
+    let max_fee = u16::try_from(Params::default().max_prover_fee_bps).expect("at most 10,000");
     prop_oneof![
         6 => prop_oneof![1u16..=6, 6u16..=14, 40u16..=60].prop_map(|seconds| Action::Warp { seconds }),
         5 => (0u8..8).prop_map(|offset| Action::NextSlot { offset }),
@@ -314,21 +379,23 @@ pub fn action(sequencers: u8, provers: u8) -> impl Strategy<Value = Action> {
         1 => seq.clone().prop_map(|who| Action::Withdraw { who }),
         12 => (seq.clone(), proptest::bool::weighted(0.8), block_choice(), any::<u16>(), 0u8..3)
             .prop_map(|(who, ranked, block, data, vote)| Action::Propose { who, ranked, block, data, vote }),
-        2 => (seq.clone(), 0u8..3, block_choice(), any::<u16>(), any::<bool>())
-            .prop_map(|(who, slots_back, block, data, valid_proof)| Action::ProposeBackup {
-                who, slots_back, block, data, valid_proof,
+        2 => (actor.clone(), 0u8..3, block_choice(), any::<u16>(), backup_proof())
+            .prop_map(|(who, slots_back, block, data, proof)| Action::ProposeBackup {
+                who, slots_back, block, data, proof,
             }),
-        4 => (seq.clone(), proptest::bool::weighted(0.8), prover.clone(), quote_choice(), any::<u8>(), 0u16..=10_000)
+        5 => (seq.clone(), proptest::bool::weighted(0.8), prover.clone(), quote_choice(), any::<u8>(), 0u16..=max_fee)
             .prop_map(|(who, ranked, prover, quote, bond, fee)| Action::Claim {
                 who, ranked, prover, quote, bond, fee,
             }),
-        5 => (seq.clone(), proof_choice()).prop_map(|(who, proof)| Action::Prove { who, proof }),
+        6 => (actor.clone(), proof_rows(), proof_choice())
+            .prop_map(|(who, rows, proof)| Action::Prove { who, rows, proof }),
+        1 => actor.clone().prop_map(|who| Action::CheckpointRandomness { who }),
         1 => seq.clone().prop_map(|who| Action::Prune { who }),
         1 => (prover.clone(), 0u8..5).prop_map(|(prover, tens)| Action::Deposit { prover, tens }),
         1 => (prover.clone(), 0u8..5)
             .prop_map(|(prover, tens)| Action::RequestWithdrawal { prover, tens }),
         1 => prover.prop_map(|prover| Action::FinalizeWithdrawal { prover }),
-        1 => (0..sequencers + provers).prop_map(|who| Action::ClaimRewards { who }),
+        1 => actor.prop_map(|who| Action::ClaimRewards { who }),
     ]
 }
 

@@ -14,13 +14,15 @@ use fernet_bindings::{
     ProverEscrow, RewardPool, Rollup, Staking,
 };
 
+use fernet_state::{BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION, TX_EFFECT_BYTES};
+
 use crate::{
-    action::{Action, BlockChoice, ProofChoice, QuoteChoice, Stake},
+    action::{Action, BackupProof, BlockChoice, ProofChoice, QuoteChoice, Stake},
     artifacts::{Artifacts, VerifierKind},
     error::{Divergence, Error, Result},
     evm::{CallOutcome, Evm},
     invariants,
-    model::{public_inputs, Addresses, Model, K},
+    model::{public_inputs, Addresses, ClaimStatus, Model, FIELD_MODULUS, K, TX_WORDS},
     observe::Snapshot,
     params::Params,
     proofs::Proofs,
@@ -48,6 +50,19 @@ pub struct StepReport {
     pub succeeded: bool,
     /// The revert both sides agreed on, rendered.
     pub revert: Option<String>,
+    /// Paths of the protocol the step took that its outcome does not name (a partial proof, a
+    /// replaced claim, a pro-rata slash, ...).
+    pub notes: Vec<&'static str>,
+}
+
+impl StepReport {
+    fn success() -> Self {
+        Self {
+            succeeded: true,
+            revert: None,
+            notes: Vec::new(),
+        }
+    }
 }
 
 /// The contracts in revm, the model, and the cast that acts on them.
@@ -57,6 +72,8 @@ pub struct Harness {
     proofs: Proofs,
     sequencers: Vec<PrivateKeySigner>,
     provers: Vec<PrivateKeySigner>,
+    /// Addresses the proofs are made for when they cannot be made for anyone (the fixture's).
+    payees: Vec<Address>,
     /// Public inputs of every block number as last written (what provers read from L1 data).
     inputs: BTreeMap<u64, [U256; K]>,
     l1_block: u64,
@@ -72,7 +89,17 @@ impl Harness {
     /// first `active` of them registered at genesis and active, `provers` provers with 100
     /// tokens deposited), and starts the model from the same state.
     pub fn new(proofs: Proofs, sequencers: usize, active: usize, provers: usize) -> Result<Self> {
-        let mut params = Params::default();
+        Self::with_params(Params::default(), proofs, sequencers, active, provers)
+    }
+
+    /// [`Harness::new`] with other parameters.
+    pub fn with_params(
+        mut params: Params,
+        proofs: Proofs,
+        sequencers: usize,
+        active: usize,
+        provers: usize,
+    ) -> Result<Self> {
         let kind = match &proofs {
             Proofs::Commitment => VerifierKind::Commitment,
             Proofs::Fixture(chain) => {
@@ -169,6 +196,7 @@ impl Harness {
         let mut harness = Self {
             evm,
             model,
+            payees: proofs.fixed_payees(),
             proofs,
             sequencers: (0..sequencers).map(|i| actor("sequencer", i)).collect(),
             provers: (0..provers).map(|i| actor("prover", i)).collect(),
@@ -292,28 +320,45 @@ impl Harness {
         let report = match *action {
             Action::Warp { seconds } => {
                 self.model.now += u64::from(seconds);
-                StepReport {
-                    succeeded: true,
-                    revert: None,
-                }
+                StepReport::success()
             }
             Action::NextSlot { offset } => {
                 let next = self.model.current_slot() + 1;
                 self.model.now = self.model.params.slot_start(next) + u64::from(offset);
-                StepReport {
-                    succeeded: true,
-                    revert: None,
-                }
+                StepReport::success()
             }
             _ => {
                 let (sender, call) = self.call_for(action);
                 self.evm.set_block(self.model.now, self.l1_block, randao);
                 let (to, data) = call.encode(&self.model.addresses);
                 let contracts = self.evm.call(sender, to, data)?;
+                let before = self.model.clone();
                 let model = call.run(&mut self.model, sender, &self.proofs);
-                let report = compare_outcomes(&contracts, &model)?;
+                let mut report = compare_outcomes(&contracts, &model)?;
                 if report.succeeded {
                     self.record_inputs(&call);
+                }
+                let submitter =
+                    (report.succeeded && matches!(call, Call::Prove(..))).then_some(sender);
+                invariants::check_transition(&before, &self.model, submitter)?;
+                report.notes = notes(&before, &self.model, submitter);
+                if let Action::Prove {
+                    proof: ProofChoice::OtherPayee,
+                    ..
+                } = action
+                {
+                    let claimed = before.oldest_unproven_epoch().is_some_and(|epoch| {
+                        before.rollup.claim(epoch).status == ClaimStatus::Claimed
+                    });
+                    let rejected = report
+                        .revert
+                        .as_deref()
+                        .is_some_and(|r| r.starts_with("Rollup__InvalidProof"));
+                    if claimed && rejected {
+                        report
+                            .notes
+                            .push("copied proof of a claimed epoch rejected");
+                    }
                 }
                 report
             }
@@ -327,10 +372,32 @@ impl Harness {
         Ok(report)
     }
 
+    /// The cast: sequencers, provers, then the fixed payees of the proofs (the actors' order).
     fn observed_accounts(&self) -> Vec<Address> {
         let mut accounts = self.sequencer_addresses();
         accounts.extend(self.prover_addresses());
+        accounts.extend(self.payees.iter().copied());
         accounts
+    }
+
+    /// The index of `account` among the actors (sequencers, provers, then the fixture's payees),
+    /// for actions that name an actor.
+    pub fn actor_index(&self, account: Address) -> Option<u8> {
+        self.observed_accounts()
+            .iter()
+            .position(|a| *a == account)
+            .and_then(|i| u8::try_from(i).ok())
+    }
+
+    fn actor(&self, who: u8) -> Address {
+        let accounts = self.observed_accounts();
+        accounts[usize::from(who) % accounts.len()]
+    }
+
+    /// An actor other than `account` (whose proof a copier submits as its own).
+    fn other_actor(&self, account: Address) -> Address {
+        let next = self.actor_index(account).map_or(0, |i| i + 1);
+        self.actor(next)
     }
 
     fn record_inputs(&mut self, call: &Call) {
@@ -392,19 +459,22 @@ impl Harness {
                 slots_back,
                 block,
                 data,
-                valid_proof,
+                proof,
             } => {
+                let sender = self.actor(who);
                 let slot = m.current_slot().saturating_sub(u64::from(slots_back));
                 let tip = self.tip_after_prune();
                 let parent = m.rollup.block(tip).state_root;
                 let args = self.block_args(block, data, tip + 1, slot, parent);
                 let inputs = public_inputs(&args).unwrap_or_default();
-                let proof = if valid_proof {
-                    self.proofs.proof_for(&inputs)
-                } else {
-                    self.proofs.wrong_proof_for(&inputs)
+                let proof = match proof {
+                    BackupProof::Valid => self.proofs.proof_for(&inputs, sender),
+                    BackupProof::Invalid => self.proofs.wrong_proof_for(&inputs, sender),
+                    BackupProof::OtherPayee => {
+                        self.proofs.proof_for(&inputs, self.other_actor(sender))
+                    }
                 };
-                (seq(who), Call::Backup(args, proof))
+                (sender, Call::Backup(args, proof))
             }
             Action::Claim {
                 who,
@@ -424,10 +494,12 @@ impl Harness {
                     Call::Claim(self.claim_quote(prover, choice, bond, fee)),
                 )
             }
-            Action::Prove { who, proof } => {
-                let (epoch, inputs, proofs) = self.epoch_proof(proof);
-                (seq(who), Call::Prove(epoch, inputs, proofs))
+            Action::Prove { who, rows, proof } => {
+                let sender = self.actor(who);
+                let (epoch, inputs, proofs) = self.epoch_proof(sender, rows, proof);
+                (sender, Call::Prove(epoch, inputs, proofs))
             }
+            Action::CheckpointRandomness { who } => (self.actor(who), Call::CheckpointRandomness),
             Action::Prune { who } => (seq(who), Call::Prune),
             Action::Deposit { prover, tens } => {
                 let p = self.prover(prover);
@@ -442,8 +514,7 @@ impl Harness {
                 (p, Call::FinalizeWithdrawal(p))
             }
             Action::ClaimRewards { who } => {
-                let accounts = self.observed_accounts();
-                let account = accounts[usize::from(who) % accounts.len()];
+                let account = self.actor(who);
                 (account, Call::ClaimRewards(account))
             }
         }
@@ -509,6 +580,37 @@ impl Harness {
             BlockChoice::DataTooLarge => {
                 args.data = vec![0x5a; self.model.params.max_data_bytes + 1].into();
             }
+            BlockChoice::DataTrailingZeros => {
+                let mut data = args.data.to_vec();
+                data.resize(data.len() + 1 + usize::from(seed % 64), 0);
+                args.data = data.into();
+            }
+            BlockChoice::DataTruncated => {
+                let length = args.data.len();
+                let cut = 1 + usize::from(seed) % length.max(1);
+                args.data = args.data.slice(..length.saturating_sub(cut));
+            }
+            BlockChoice::DataWrongVersion => {
+                let mut data = args.data.to_vec();
+                data[0] = BLOCK_DATA_VERSION.wrapping_add(1 + (seed % 255) as u8);
+                args.data = data.into();
+            }
+            BlockChoice::DataWordNotInField => {
+                let (mut data, words) = with_a_tx(&args.data);
+                let value = FIELD_MODULUS + U256::from(seed);
+                put_word(&mut data, usize::from(seed) % words, value);
+                args.data = data.into();
+            }
+            BlockChoice::DataFeeTooLarge => {
+                let (mut data, words) = with_a_tx(&args.data);
+                let fee_word = usize::from(seed) % (words / TX_WORDS) * TX_WORDS;
+                put_word(
+                    &mut data,
+                    fee_word,
+                    (U256::from(1) << 64) + U256::from(seed),
+                );
+                args.data = data.into();
+            }
         }
         args
     }
@@ -538,7 +640,10 @@ impl Harness {
             QuoteChoice::Expired => valid_until = slot.saturating_sub(1),
             QuoteChoice::WrongEpoch => target = epoch,
             QuoteChoice::OtherRollup => rollup = OTHER_ROLLUP,
-            QuoteChoice::FeeTooHigh => fee += 10_001,
+            QuoteChoice::FeeTooHigh => {
+                let max = u32::try_from(m.params.max_prover_fee_bps).expect("at most 10,000");
+                fee += max + 1;
+            }
             QuoteChoice::BondTooSmall => bond = m.params.minimum_prover_bond - 1,
             QuoteChoice::OverBond => {
                 bond =
@@ -564,68 +669,120 @@ impl Harness {
         signed
     }
 
-    /// The epoch, inputs and proofs a submission carries.
-    fn epoch_proof(&self, choice: ProofChoice) -> (u64, Vec<U256>, Bytes) {
+    /// The epoch, inputs and proofs a submission by `sender` carries: the oldest unproven
+    /// epoch's first `rows` unproven blocks (all for 0), altered as `choice` says.
+    fn epoch_proof(
+        &self,
+        sender: Address,
+        rows: u8,
+        choice: ProofChoice,
+    ) -> (u64, Vec<U256>, Bytes) {
         let m = &self.model;
         let epoch = m
             .oldest_unproven_epoch()
             .unwrap_or_else(|| m.current_epoch().saturating_sub(1));
         let log = m.rollup.epoch_log(epoch);
         let first = m.rollup.proven_tip + 1;
-        let last = (log.first_block + u64::from(log.block_count)).saturating_sub(1);
-        let mut rows: Vec<[U256; K]> = (first..=last)
+        let end = (log.first_block + u64::from(log.block_count)).max(first);
+        let end = match rows {
+            0 => end,
+            rows => end.min(first + u64::from(rows)),
+        };
+        let end = if choice == ProofChoice::ExtraRow {
+            end + 1
+        } else {
+            end
+        };
+        let mut rows: Vec<[U256; K]> = (first..end)
             .filter_map(|n| self.inputs.get(&n).copied())
             .collect();
+        let claim = m.rollup.claim(epoch);
+        let payee = match claim.status {
+            ClaimStatus::Claimed => claim.prover,
+            _ => sender,
+        };
         let mut epoch_claimed = epoch;
+        let mut proof_payee = payee;
         let mut wrong_proof = false;
         match choice {
-            ProofChoice::Valid => {}
+            ProofChoice::Valid | ProofChoice::ExtraRow | ProofChoice::RaggedRow => {}
             ProofChoice::WrongEpoch => epoch_claimed = epoch + 1,
             ProofChoice::TamperedInputs => {
                 if let Some(row) = rows.first_mut() {
-                    row[5] = (row[5] + U256::from(1)) % crate::model::FIELD_MODULUS;
+                    row[5] = (row[5] + U256::from(1)) % FIELD_MODULUS;
                 }
             }
-            ProofChoice::MissingBlock => {
-                rows.pop();
-            }
+            ProofChoice::NoRows => rows.clear(),
             ProofChoice::InvalidProof => wrong_proof = true,
+            ProofChoice::OtherPayee => proof_payee = self.other_actor(payee),
         }
         let mut proofs = Vec::with_capacity(rows.len() * 256);
         for row in &rows {
             let proof = if wrong_proof {
-                self.proofs.wrong_proof_for(row)
+                self.proofs.wrong_proof_for(row, proof_payee)
             } else {
-                self.proofs.proof_for(row)
+                self.proofs.proof_for(row, proof_payee)
             };
             proofs.extend_from_slice(&proof);
         }
-        (epoch_claimed, rows.concat(), proofs.into())
+        let mut inputs = rows.concat();
+        if choice == ProofChoice::RaggedRow {
+            inputs.pop();
+        }
+        (epoch_claimed, inputs, proofs.into())
     }
 }
 
-/// A block with deterministic pseudo-random data (not a real state transition: the
-/// commitment verifier proves any inputs).
-fn synthetic_block(seed: u16, number: u64, slot: u64, parent: B256) -> ProposeArgs {
-    let length = usize::from(seed % 200);
-    let mut data = Vec::with_capacity(length + 32);
-    let mut chunk = keccak256(seed.to_be_bytes());
-    while data.len() < length {
-        data.extend_from_slice(chunk.as_slice());
-        chunk = keccak256(chunk);
+/// `data` with at least one transaction (one of zero words appended to a block without any), and
+/// its number of transaction words.
+fn with_a_tx(data: &[u8]) -> (Vec<u8>, usize) {
+    let mut data = data.to_vec();
+    if data.len() == BLOCK_DATA_HEADER_BYTES {
+        data[1..5].copy_from_slice(&1u32.to_be_bytes());
+        data.resize(BLOCK_DATA_HEADER_BYTES + TX_EFFECT_BYTES, 0);
     }
-    data.truncate(length);
+    let words = (data.len() - BLOCK_DATA_HEADER_BYTES) / 32;
+    (data, words)
+}
+
+/// Writes `value` as transaction word `index` of block data.
+fn put_word(data: &mut [u8], index: usize, value: U256) {
+    let offset = BLOCK_DATA_HEADER_BYTES + 32 * index;
+    data[offset..offset + 32].copy_from_slice(&value.to_be_bytes::<32>());
+}
+
+/// A block with deterministic pseudo-random data in the canonical v1 encoding, zero to four
+/// transactions (not a real state transition: the commitment verifier proves any inputs).
+fn synthetic_block(seed: u16, number: u64, slot: u64, parent: B256) -> ProposeArgs {
+    let txs = usize::from(seed % 5);
+    let mut chunk = keccak256(seed.to_be_bytes());
+    let mut data = Vec::with_capacity(BLOCK_DATA_HEADER_BYTES + txs * TX_EFFECT_BYTES);
+    data.push(BLOCK_DATA_VERSION);
+    data.extend_from_slice(&(txs as u32).to_be_bytes());
+    data.extend_from_slice(&chunk[..20]);
+    let mut total_fees = U256::ZERO;
+    for word in 0..txs * TX_WORDS {
+        chunk = keccak256(chunk);
+        let value = if word % TX_WORDS == 0 {
+            let fee = U256::from(u32::from_be_bytes(chunk[..4].try_into().expect("4 bytes")));
+            total_fees += fee;
+            fee
+        } else {
+            U256::from_be_bytes(chunk.0) % FIELD_MODULUS
+        };
+        data.extend_from_slice(&value.to_be_bytes::<32>());
+    }
     let root = keccak256(("state", U256::from(number), U256::from(seed)).abi_encode());
     let mask = (U256::from(1) << 248) - U256::from(1);
-    let data_hash = U256::from_be_bytes(keccak256(("h", U256::from(seed)).abi_encode()).0)
-        % crate::model::FIELD_MODULUS;
+    let data_hash =
+        U256::from_be_bytes(keccak256(("h", U256::from(seed)).abi_encode()).0) % FIELD_MODULUS;
     ProposeArgs {
         header: BlockHeader {
             blockNumber: U256::from(number),
             slot: U256::from(slot),
             prevStateRoot: parent,
             newStateRoot: B256::from(U256::from_be_bytes(root.0) & mask),
-            totalFees: U256::from(length as u64 * 1_000_000_000),
+            totalFees: total_fees,
             dataHash: data_hash,
         },
         data: data.into(),
@@ -649,6 +806,7 @@ fn rollup_config(p: &Params) -> Config {
         blockReward: U256::from(p.block_reward),
         proofSubmissionReward: U256::from(p.proof_submission_reward),
         openProvingBasisPointFee: U256::from(p.open_proving_bps),
+        maxProverFeeBps: U256::from(p.max_prover_fee_bps),
         minimumProverBond: U256::from(p.minimum_prover_bond),
         unprovenBlockPenalty: U256::from(p.unproven_block_penalty),
         voteRoundSize: U256::from(p.vote_round_size),
@@ -657,24 +815,74 @@ fn rollup_config(p: &Params) -> Config {
     }
 }
 
-fn compare_outcomes(contracts: &CallOutcome, model: &Outcome) -> Result<StepReport> {
+/// What the step did beyond its outcome, read from the model before and after it.
+fn notes(before: &Model, after: &Model, submitter: Option<Address>) -> Vec<&'static str> {
+    let mut notes = Vec::new();
+    if submitter.is_some() {
+        let epoch = before
+            .oldest_unproven_epoch()
+            .expect("a proof proved blocks");
+        let log = before.rollup.epoch_log(epoch);
+        if after.rollup.proven_tip < log.first_block + u64::from(log.block_count) - 1 {
+            notes.push("partial proof");
+        }
+        if before.rollup.claim(epoch).status == ClaimStatus::Claimed {
+            notes.push("claimed epoch proven");
+        }
+    }
+    for (epoch, claim) in &after.rollup.claims {
+        let old = before.rollup.claim(*epoch);
+        match (old.status, claim.status) {
+            (ClaimStatus::Claimed, ClaimStatus::Claimed) if old != *claim => {
+                notes.push("claim replaced")
+            }
+            (ClaimStatus::Claimed, ClaimStatus::Cancelled) => notes.push("claim cancelled"),
+            (ClaimStatus::Claimed, ClaimStatus::Slashed) => {
+                let slashed = after.escrow.total_slashed - before.escrow.total_slashed;
+                notes.push(match slashed < old.bond_amount {
+                    true => "bond slashed pro rata",
+                    false => "bond slashed in full",
+                });
+            }
+            _ => {}
+        }
+    }
+    if after.staking.total_slashed > before.staking.total_slashed {
+        let first = before.rollup.proven_tip + 1;
+        let epoch = before.params.epoch_of(before.rollup.block(first).slot);
+        if first > before.rollup.epoch_log(epoch).first_block {
+            notes.push("penalty after a partial proof");
+        } else {
+            notes.push("penalty");
+        }
+    }
+    if after.pool.unpaid > before.pool.unpaid {
+        notes.push("pool ran dry");
+    }
+    notes
+}
+
+fn compare_outcomes(contracts: &CallOutcome, model: &Outcome<Option<Bytes>>) -> Result<StepReport> {
     match (contracts, model) {
-        (CallOutcome::Success { .. }, Ok(())) => Ok(StepReport {
-            succeeded: true,
-            revert: None,
-        }),
+        (CallOutcome::Success { output, .. }, Ok(expected))
+            if expected.as_ref().is_none_or(|expected| expected == output) =>
+        {
+            Ok(StepReport::success())
+        }
         (CallOutcome::Revert { data }, Err(expected)) if *data == expected.0 => Ok(StepReport {
             succeeded: false,
             revert: Some(expected.to_string()),
+            notes: Vec::new(),
         }),
         (contracts, model) => Err(Divergence::Outcome {
             contracts: match contracts {
-                CallOutcome::Success { .. } => "succeeded".into(),
+                CallOutcome::Success { output, .. } => format!("succeeded, returned {output}"),
                 CallOutcome::Revert { data } => format!("reverted {}", Revert(data.clone())),
                 CallOutcome::Halt { reason } => format!("halted ({reason})"),
             },
             model: match model {
-                Ok(()) => "succeeds".into(),
+                Ok(None) => "succeeds".into(),
+                Ok(Some(output)) => format!("succeeds, returns {output}"),
                 Err(revert) => format!("reverts {revert}"),
             },
         }
@@ -692,6 +900,7 @@ enum Call {
     Claim(SignedEpochProofQuote),
     Prove(u64, Vec<U256>, Bytes),
     Prune,
+    CheckpointRandomness,
     Deposit(Address, u128),
     RequestWithdrawal(u128),
     FinalizeWithdrawal(Address),
@@ -745,6 +954,9 @@ impl Call {
                 .abi_encode(),
             ),
             Self::Prune => (a.rollup, IRollup::pruneCall {}.abi_encode()),
+            Self::CheckpointRandomness => {
+                (a.rollup, IRollup::checkpointRandomnessCall {}.abi_encode())
+            }
             Self::Deposit(prover, amount) => (
                 a.escrow,
                 ProverEscrow::depositCall {
@@ -778,8 +990,9 @@ impl Call {
         (to, data.into())
     }
 
-    fn run(&self, m: &mut Model, sender: Address, proofs: &Proofs) -> Outcome {
-        match self {
+    /// Runs the call on the model: the return data it must produce when it has any.
+    fn run(&self, m: &mut Model, sender: Address, proofs: &Proofs) -> Outcome<Option<Bytes>> {
+        let done = match self {
             Self::Register(amount) => m.register(sender, *amount),
             Self::Exit => m.exit(sender),
             Self::Withdraw(recipient) => m.withdraw(sender, *recipient),
@@ -790,10 +1003,15 @@ impl Call {
                 m.submit_epoch_proof(sender, *epoch, inputs, bytes, proofs)
             }
             Self::Prune => m.prune(),
+            Self::CheckpointRandomness => {
+                let written = m.checkpoint_randomness()?;
+                return Ok(Some(written.abi_encode().into()));
+            }
             Self::Deposit(prover, amount) => m.deposit(sender, *prover, *amount),
             Self::RequestWithdrawal(amount) => m.request_withdrawal(sender, *amount),
             Self::FinalizeWithdrawal(recipient) => m.finalize_withdrawal(sender, *recipient),
             Self::ClaimRewards(recipient) => m.claim_rewards(sender, *recipient),
-        }
+        };
+        done.map(|()| None)
     }
 }

@@ -1,5 +1,8 @@
 //! Invariants of the protocol, checked after every step on the model's state, which the step
-//! has just found equal to every value the contracts expose.
+//! has just found equal to every value the contracts expose: [`check`] on the state itself,
+//! [`check_transition`] on what the step changed.
+
+use std::collections::BTreeSet;
 
 use alloy::primitives::Address;
 
@@ -109,6 +112,65 @@ pub fn check(m: &Model) -> Result<(), Divergence> {
             return Err(broken(
                 "only ended epochs are claimed",
                 format!("epoch {epoch} claimed in epoch {}", m.current_epoch()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the invariants of one transaction, from the state before it to the state after it;
+/// `submitter` is the sender of a successful `submitEpochProof`, if that was the transaction.
+///
+/// - A proof pays only its payee: every reward credited by a proof submission goes to its payee
+///   (the claimed prover of a claimed epoch, else the submitter) or to the proposer of a block
+///   it proved.
+/// - No stake penalty falls on a proposer whose block was proven: a slashed stake belongs to
+///   the proposer of the first unproven block, which was not proven and not a backup block.
+pub fn check_transition(
+    before: &Model,
+    after: &Model,
+    submitter: Option<Address>,
+) -> Result<(), Divergence> {
+    if let Some(submitter) = submitter {
+        let first = before.rollup.proven_tip + 1;
+        let epoch = before.params.epoch_of(before.rollup.block(first).slot);
+        let claim = before.rollup.claim(epoch);
+        let payee = match claim.status {
+            ClaimStatus::Claimed => claim.prover,
+            _ => submitter,
+        };
+        let mut paid: BTreeSet<Address> = (first..=after.rollup.proven_tip)
+            .map(|n| after.rollup.block(n).proposer)
+            .collect();
+        paid.insert(payee);
+        for (account, owed) in &after.pool.owed {
+            if *owed > before.pool.owed_to(*account) && !paid.contains(account) {
+                return Err(broken(
+                    "a proof pays only its payee",
+                    format!(
+                        "{account} credited by a proof of blocks {first}..={} paying {payee}",
+                        after.rollup.proven_tip
+                    ),
+                ));
+            }
+        }
+    }
+    for (staker, info) in &after.staking.stakers {
+        let old = before.staking.info(*staker);
+        if info.stake >= old.stake || info.withdrawn {
+            continue;
+        }
+        let first = before.rollup.proven_tip + 1;
+        let block = before.rollup.block(first);
+        let unproven = first <= before.rollup.pending_tip && after.rollup.proven_tip < first;
+        if block.proposer != *staker || !unproven || block.backup {
+            return Err(broken(
+                "no stake penalty falls on a proposer whose block was proven",
+                format!(
+                    "{staker} slashed {}; first unproven block {first} ({block:?}), proven tip {}",
+                    old.stake - info.stake,
+                    after.rollup.proven_tip
+                ),
             ));
         }
     }

@@ -28,6 +28,36 @@ pub struct Snapshot {
 /// Upgrade payloads whose votes are compared (the harness's two).
 const PAYLOADS: [Address; 2] = [Address::new([0xa1; 20]), Address::new([0xa2; 20])];
 
+/// Pages of `membersAt` and `proposersAt` compared: (epochs after the current one, start,
+/// limit). They cover pages that stop inside the list, run to its end, start past it, and a
+/// limit that would overflow `start + limit`.
+const PAGES: [(u64, usize, usize); 5] = [
+    (0, 0, 2),
+    (0, 2, 3),
+    (0, 5, usize::MAX),
+    (1, 1, 4),
+    (1, 7, 1),
+];
+
+/// The views that enumerate stakers: `membersAt` and `proposersAt`.
+const ENUMERATIONS: [(&str, bool); 2] = [("membersAt", false), ("proposersAt", true)];
+
+fn page_path(name: &str, epoch: u64, start: usize, limit: usize) -> String {
+    format!("staking.{name}({epoch}, {start}, {limit})")
+}
+
+fn page_line(stakers: &[Address], next: impl Display) -> String {
+    let listed: Vec<String> = stakers.iter().map(Address::to_string).collect();
+    format!("[{}] next {next}", listed.join(", "))
+}
+
+fn limit_word(limit: usize) -> U256 {
+    match limit {
+        usize::MAX => U256::MAX,
+        limit => U256::from(limit),
+    }
+}
+
 /// The block numbers compared: from just below the proven tip to the highest ever written.
 fn block_range(model: &Model) -> std::ops::RangeInclusive<u64> {
     let highest = model.rollup.blocks.keys().next_back().copied().unwrap_or(0);
@@ -149,6 +179,34 @@ impl Snapshot {
                         }
                     ),
                 );
+            }
+        }
+        for (ahead, start, limit) in PAGES {
+            let e = model.current_epoch() + ahead;
+            let (epoch, first) = (U256::from(e), U256::from(start));
+            for (name, proposers_only) in ENUMERATIONS {
+                let line = if proposers_only {
+                    let page = call!(
+                        a.staking,
+                        Staking::proposersAtCall {
+                            epoch,
+                            start: first,
+                            limit: limit_word(limit)
+                        }
+                    );
+                    page_line(&page.proposers, page.next)
+                } else {
+                    let page = call!(
+                        a.staking,
+                        Staking::membersAtCall {
+                            epoch,
+                            start: first,
+                            limit: limit_word(limit)
+                        }
+                    );
+                    page_line(&page.members, page.next)
+                };
+                s.put(page_path(name, e, start, limit), line);
             }
         }
         for &account in accounts {
@@ -286,6 +344,13 @@ impl Snapshot {
                     format!("rollup.votesFor({round}, {payload})"),
                     r.votes.get(&(round, payload)).copied().unwrap_or(0),
                 );
+            }
+        }
+        for (ahead, start, limit) in PAGES {
+            let e = model.current_epoch() + ahead;
+            for (name, proposers_only) in ENUMERATIONS {
+                let (stakers, next) = model.staking.page(e, start, limit, proposers_only);
+                s.put(page_path(name, e, start, limit), page_line(&stakers, next));
             }
         }
         for &account in accounts {

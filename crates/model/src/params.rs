@@ -5,8 +5,12 @@ use alloy::primitives::{B256, U256};
 /// One ether, the unit of the token amounts below.
 const ETHER: u128 = 1_000_000_000_000_000_000;
 
-/// Every parameter of the deployed suite (the same values as the forge suite's `test/Base.t.sol`,
-/// so the two property runners explore the same protocol).
+/// A reward pool funding that a schedule's proofs use up (about six proven blocks).
+pub const SMALL_POOL_FUNDING: u128 = 60 * ETHER;
+
+/// Every parameter of the deployed suite. They satisfy the rollup constructor's rules, and are
+/// chosen so that every path can happen within a schedule: a claim cancelled by the prune of the
+/// epoch before it, and a reward pool that runs dry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Params {
     /// Timestamp of slot 0.
@@ -19,7 +23,8 @@ pub struct Params {
     pub minimum_stake: u128,
     /// Seconds between registration and the earliest eligibility.
     pub entry_period: u64,
-    /// Seconds between the start of the exit epoch and withdrawal.
+    /// Seconds between the start of the exit epoch and withdrawal (the rollup requires at least
+    /// `(epoch_duration + proof_window_slots + 1) * slot_duration`).
     pub exit_delay: u64,
     /// Exits per epoch.
     pub exit_churn_per_epoch: u32,
@@ -29,11 +34,12 @@ pub struct Params {
     pub escrow_withdrawal_delay: u64,
     /// Seconds from a slot's start during which proposals are accepted.
     pub proposal_window: u64,
-    /// Seconds after the proposal window during which a backup block is accepted.
+    /// Seconds after the proposal window during which a backup block is accepted (the rollup
+    /// requires `proposal_window + backup_window <= slot_duration`).
     pub backup_window: u64,
     /// Slots at the start of epoch N+1 during which epoch N can be claimed.
     pub claim_window_slots: u64,
-    /// Slots after epoch N during which its proof is accepted.
+    /// Slots after epoch N during which its proof is accepted (at most 4 epochs).
     pub proof_window_slots: u64,
     /// Largest block data accepted.
     pub max_data_bytes: usize,
@@ -41,8 +47,10 @@ pub struct Params {
     pub block_reward: u128,
     /// Reward per proven epoch to its submitter.
     pub proof_submission_reward: u128,
-    /// Prover share of an unclaimed epoch, in basis points.
+    /// Prover share of an unclaimed epoch, in basis points (at most `max_prover_fee_bps`).
     pub open_proving_bps: u128,
+    /// Highest fee a claimable quote may ask, in basis points (at most 10,000).
+    pub max_prover_fee_bps: u128,
     /// Smallest bond a claimable quote offers.
     pub minimum_prover_bond: u128,
     /// Stake slashed for an unclaimed epoch that missed its proof.
@@ -65,18 +73,23 @@ impl Default for Params {
             epoch_duration: 4,
             minimum_stake: 100 * ETHER,
             entry_period: 60,
-            exit_delay: 120,
+            // (4 + 6 + 1) * 12 = 132 is the least the rollup accepts.
+            exit_delay: 144,
             exit_churn_per_epoch: 2,
             snapshot_lag: 1,
             escrow_withdrawal_delay: 100,
             proposal_window: 6,
-            backup_window: 12,
+            // proposal_window + backup_window = slot_duration: the largest backup window allowed.
+            backup_window: 6,
             claim_window_slots: 2,
-            proof_window_slots: 4,
+            // Past the next epoch's claim window (4 + 2 slots): epoch N+1 can be claimed while
+            // epoch N is still provable, so a prune of N cancels N+1's claim.
+            proof_window_slots: 6,
             max_data_bytes: 4096,
             block_reward: 10 * ETHER,
             proof_submission_reward: ETHER,
             open_proving_bps: 2000,
+            max_prover_fee_bps: 5000,
             minimum_prover_bond: 10 * ETHER,
             unproven_block_penalty: 5 * ETHER,
             vote_round_size: 8,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::{
     error::{Error, Result},
-    model::{ProofOracle, K},
+    model::{verifier_row, ProofOracle, K, VERIFIER_INPUTS},
 };
 
 /// Bytes of one proof.
@@ -20,14 +20,16 @@ pub(crate) const PROOF_BYTES: usize = 256;
 pub struct FixtureBlock {
     /// The proposal (no upgrade vote).
     pub args: ProposeArgs,
-    /// Its public inputs.
+    /// Its committed public inputs.
     pub inputs: [U256; K],
+    /// Who its proof pays (the verifier's last input).
+    pub payee: Address,
     /// Its Groth16 proof.
     pub proof: Bytes,
 }
 
 /// The fixture chain: a genesis root, four blocks of epoch 2 (slots 8 to 11) and one backup
-/// block (slot 13), proven for real under the devnet keys.
+/// block (slot 13), proven for real under the devnet keys, each proof for a named payee.
 #[derive(Clone, Debug)]
 pub struct FixtureChain {
     /// State root of block 0.
@@ -56,6 +58,17 @@ impl FixtureChain {
             blocks,
         })
     }
+
+    /// The payees the fixture's proofs were made for, without repetition.
+    pub fn payees(&self) -> Vec<Address> {
+        let mut payees: Vec<Address> = Vec::new();
+        for block in &self.blocks {
+            if !payees.contains(&block.payee) {
+                payees.push(block.payee);
+            }
+        }
+        payees
+    }
 }
 
 fn word(value: &Value) -> std::result::Result<U256, String> {
@@ -83,19 +96,28 @@ fn parse_block(block: &Value) -> std::result::Result<FixtureBlock, String> {
         data: bytes(&block["data"])?,
         upgradePayload: Address::ZERO,
     };
-    let listed = block["publicInputs"]
+    let listed = block["verifierInputs"]
         .as_array()
-        .ok_or("publicInputs is not a list")?;
-    let mut inputs = [U256::ZERO; K];
-    if listed.len() != K {
-        return Err(format!("{} public inputs, expected {K}", listed.len()));
+        .ok_or("verifierInputs is not a list")?;
+    if listed.len() != VERIFIER_INPUTS {
+        return Err(format!(
+            "{} public inputs, expected {VERIFIER_INPUTS} (the committed {K} and the payee): a \
+             fixture from before the payee input must be regenerated",
+            listed.len()
+        ));
     }
+    let mut inputs = [U256::ZERO; K];
     for (slot, value) in inputs.iter_mut().zip(listed) {
         *slot = word(value)?;
+    }
+    let payee = word(&listed[K])?;
+    if payee >> 160usize != U256::ZERO {
+        return Err(format!("payee input {payee} is not an address"));
     }
     Ok(FixtureBlock {
         args,
         inputs,
+        payee: Address::from_word(payee.into()),
         proof: bytes(&block["proof"])?,
     })
 }
@@ -118,26 +140,28 @@ pub enum Proofs {
 }
 
 impl Proofs {
-    /// The proof that proves `inputs`, or (with the fixture, for a block it does not hold) a
-    /// well-formed real proof of another block, which the verifier rejects.
-    pub fn proof_for(&self, inputs: &[U256]) -> Bytes {
+    /// The proof of the block with committed inputs `inputs` made for `payee`. The fixture holds
+    /// one proof per block: for a block it does not hold, or another payee, it gives the closest
+    /// real proof it has (the same block's, else another block's), which the verifier rejects.
+    pub fn proof_for(&self, inputs: &[U256], payee: Address) -> Bytes {
         match self {
-            Self::Commitment => commitment_proof(inputs),
+            Self::Commitment => commitment_proof(&verifier_row(inputs, payee)),
             Self::Fixture(chain) => chain
                 .blocks
                 .iter()
-                .find(|b| b.inputs == inputs)
+                .find(|b| b.inputs == inputs && b.payee == payee)
+                .or_else(|| chain.blocks.iter().find(|b| b.inputs == inputs))
                 .unwrap_or(&chain.blocks[0])
                 .proof
                 .clone(),
         }
     }
 
-    /// A well-formed proof the verifier rejects for `inputs`.
-    pub fn wrong_proof_for(&self, inputs: &[U256]) -> Bytes {
+    /// A well-formed proof the verifier rejects for `inputs` and `payee`.
+    pub fn wrong_proof_for(&self, inputs: &[U256], payee: Address) -> Bytes {
         match self {
             Self::Commitment => {
-                let mut proof = commitment_proof(inputs).to_vec();
+                let mut proof = commitment_proof(&verifier_row(inputs, payee)).to_vec();
                 proof[31] ^= 1;
                 proof.into()
             }
@@ -148,6 +172,14 @@ impl Proofs {
                 .expect("the fixture has several blocks")
                 .proof
                 .clone(),
+        }
+    }
+
+    /// The payees the proofs were made for when they are fixed (the fixture's), else none.
+    pub fn fixed_payees(&self) -> Vec<Address> {
+        match self {
+            Self::Commitment => Vec::new(),
+            Self::Fixture(chain) => chain.payees(),
         }
     }
 
@@ -170,10 +202,12 @@ impl ProofOracle for Proofs {
             Self::Commitment => {
                 proof.len() == PROOF_BYTES && proof[..32] == commitment_proof(inputs)[..32]
             }
-            Self::Fixture(chain) => chain
-                .blocks
-                .iter()
-                .any(|b| b.inputs == inputs && b.proof.as_ref() == proof),
+            Self::Fixture(chain) => chain.blocks.iter().any(|b| {
+                inputs.len() == VERIFIER_INPUTS
+                    && b.inputs == inputs[..K]
+                    && inputs[K] == U256::from_be_slice(b.payee.as_slice())
+                    && b.proof.as_ref() == proof
+            }),
         }
     }
 }

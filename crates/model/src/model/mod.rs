@@ -13,9 +13,10 @@ use alloy::primitives::{Address, U256};
 
 pub use escrow::{Account, Escrow};
 pub use pool::Pool;
+pub(crate) use rollup::TX_WORDS;
 pub use rollup::{
-    hash_words, public_inputs, score, BlockLog, Claim, ClaimStatus, EpochLog, ProofOracle, Rollup,
-    FIELD_MODULUS, K,
+    hash_words, public_inputs, score, verifier_row, BlockLog, Claim, ClaimStatus, EpochLog,
+    ProofOracle, Rollup, FIELD_MODULUS, K, VERIFIER_INPUTS,
 };
 pub use staking::{Staker, Staking, NOT_EXITING};
 pub use token::Token;

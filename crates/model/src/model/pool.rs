@@ -15,6 +15,9 @@ pub struct Pool {
     pub owed: BTreeMap<Address, u128>,
     /// Sum of `owed`.
     pub total_owed: u128,
+    /// Rewards the pool could not cover when they were credited (not a contract value: shows
+    /// that the cap was reached).
+    pub unpaid: u128,
 }
 
 impl Pool {
@@ -27,6 +30,7 @@ impl Pool {
     pub fn credit(&mut self, token: &Token, this: Address, account: Address, amount: u128) -> u128 {
         let available = token.balance_of(this) - self.total_owed;
         let credited = amount.min(available);
+        self.unpaid += amount - credited;
         if credited > 0 {
             *self.owed.entry(account).or_default() += credited;
             self.total_owed += credited;

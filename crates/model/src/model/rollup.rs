@@ -13,6 +13,7 @@ use fernet_bindings::{
 };
 use fernet_state::{
     data_challenge, data_chunks, data_evaluation, fr_from_be_bytes, fr_to_be_bytes, Fr,
+    BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION, TX_EFFECT_BYTES,
 };
 
 use super::Model;
@@ -29,8 +30,17 @@ pub const FIELD_MODULUS: U256 = U256::from_limbs([
 /// Largest `totalFees` a header may carry (`2^120 - 1`).
 const MAX_FEES: U256 = U256::from_limbs([u64::MAX, (1 << 56) - 1, 0, 0]);
 
-/// Public inputs per block.
-pub const K: usize = 6;
+/// Public inputs a proposal commits to, per block, and that a submission passes per block.
+pub const K: usize = fernet_state::COMMITTED_PUBLIC_INPUTS;
+
+/// Public inputs the verifier takes per block: the committed ones, then the payee.
+pub const VERIFIER_INPUTS: usize = fernet_state::NUM_PUBLIC_INPUTS;
+
+/// Largest fee of one transaction in block data (the circuit range-checks fees to 64 bits).
+const MAX_TX_FEE: U256 = U256::from_limbs([u64::MAX, 0, 0, 0]);
+
+/// Words of one transaction effect in block data (its first word is the fee).
+pub(crate) const TX_WORDS: usize = TX_EFFECT_BYTES / 32;
 
 /// Basis points in one.
 const BASIS_POINTS: u128 = 10_000;
@@ -126,8 +136,17 @@ pub struct Rollup {
 /// Decides whether the verifier accepts a proof for some public inputs (the commitment double
 /// accepts `keccak256(inputs)`; the Groth16 verifier accepts the fixture's real proofs).
 pub trait ProofOracle {
-    /// Whether `proof` (256 bytes) proves `inputs` (6 words).
+    /// Whether `proof` (256 bytes) proves `inputs` (the [`VERIFIER_INPUTS`] words of one block,
+    /// the payee last).
     fn accepts(&self, proof: &[u8], inputs: &[U256]) -> bool;
+}
+
+/// The verifier's row of one block: its committed words, then `payee` as a word.
+pub fn verifier_row(committed: &[U256], payee: Address) -> Vec<U256> {
+    let mut row = Vec::with_capacity(VERIFIER_INPUTS);
+    row.extend_from_slice(committed);
+    row.push(U256::from_be_slice(payee.as_slice()));
+    row
 }
 
 impl Rollup {
@@ -208,6 +227,42 @@ pub fn hash_words(words: &[U256]) -> B256 {
     keccak256(bytes)
 }
 
+/// The canonical v1 encoding of block data: a header as long as the data, canonical words.
+fn check_data_encoding(data: &[u8]) -> Outcome {
+    let length = data.len();
+    if length < BLOCK_DATA_HEADER_BYTES {
+        return Err(Revert::of(Errors::Rollup__DataLengthMismatch {
+            expected: U256::from(BLOCK_DATA_HEADER_BYTES),
+            actual: U256::from(length),
+        }));
+    }
+    if data[0] != BLOCK_DATA_VERSION {
+        return Err(Revert::of(Errors::Rollup__UnsupportedDataVersion {
+            expected: U256::from(BLOCK_DATA_VERSION),
+            actual: U256::from(data[0]),
+        }));
+    }
+    let count = u32::from_be_bytes(data[1..5].try_into().expect("4 bytes"));
+    let expected = BLOCK_DATA_HEADER_BYTES as u64 + TX_EFFECT_BYTES as u64 * u64::from(count);
+    if length as u64 != expected {
+        return Err(Revert::of(Errors::Rollup__DataLengthMismatch {
+            expected: U256::from(expected),
+            actual: U256::from(length),
+        }));
+    }
+    for (i, word) in data[BLOCK_DATA_HEADER_BYTES..].chunks(32).enumerate() {
+        let value = U256::from_be_slice(word);
+        let is_fee = i % TX_WORDS == 0;
+        if value >= FIELD_MODULUS || (is_fee && value > MAX_TX_FEE) {
+            return Err(Revert::of(Errors::Rollup__NonCanonicalDataWord {
+                offset: U256::from(BLOCK_DATA_HEADER_BYTES + 32 * i),
+                word: value,
+            }));
+        }
+    }
+    Ok(())
+}
+
 fn fr_to_u256(x: Fr) -> U256 {
     U256::from_be_bytes(fr_to_be_bytes(&x))
 }
@@ -217,13 +272,20 @@ fn u(value: u64) -> U256 {
 }
 
 impl Model {
-    /// The first call of each epoch stores that block's prevrandao.
-    fn checkpoint_randomness(&mut self) {
+    /// The first call of each epoch stores that block's prevrandao; returns whether it did.
+    fn write_checkpoint(&mut self) -> bool {
         let epoch = self.current_epoch();
-        if *self.rollup.checkpoints.last().expect("genesis checkpoint") < epoch {
+        let written = *self.rollup.checkpoints.last().expect("genesis checkpoint") < epoch;
+        if written {
             self.rollup.checkpoints.push(epoch);
             self.rollup.randao.insert(epoch, self.prevrandao);
         }
+        written
+    }
+
+    /// `rollup.checkpointRandomness()` by anyone: whether it wrote the current epoch's checkpoint.
+    pub fn checkpoint_randomness(&mut self) -> Outcome<bool> {
+        self.transaction(|m| Ok(m.write_checkpoint()))
     }
 
     /// The seed of `epoch`.
@@ -234,7 +296,7 @@ impl Model {
     /// `rollup.propose(args)` by `sender`.
     pub fn propose(&mut self, sender: Address, args: &ProposeArgs) -> Outcome {
         self.transaction(|m| {
-            m.checkpoint_randomness();
+            m.write_checkpoint();
             m.prune_if_expired()?;
             let slot = m.current_slot();
             if args.header.slot != u(slot) {
@@ -290,12 +352,11 @@ impl Model {
         oracle: &dyn ProofOracle,
     ) -> Outcome {
         self.transaction(|m| {
-            m.checkpoint_randomness();
+            m.write_checkpoint();
             m.prune_if_expired()?;
             let slot: u64 = args.header.slot.saturating_to();
             let opens_at = m.params.slot_start(slot) + m.params.proposal_window;
-            let epoch_end = m.params.epoch_start(m.params.epoch_of(slot) + 1);
-            let closes_at = (opens_at + m.params.backup_window).min(epoch_end);
+            let closes_at = opens_at + m.params.backup_window;
             if m.now < opens_at || m.now >= closes_at {
                 return Err(Revert::of(Errors::Rollup__BackupWindowClosed {
                     slot: args.header.slot,
@@ -314,7 +375,7 @@ impl Model {
             }
             m.settle_pending_vote();
             let inputs = m.append_block(sender, args, tip + 1, true)?;
-            if !oracle.accepts(proof, &inputs) {
+            if !oracle.accepts(proof, &verifier_row(&inputs, sender)) {
                 return Err(Revert::of(Errors::Rollup__InvalidProof {
                     fromBlock: u(tip + 1),
                     toBlock: u(tip + 1),
@@ -331,7 +392,7 @@ impl Model {
         signed: &SignedEpochProofQuote,
     ) -> Outcome {
         self.transaction(|m| {
-            m.checkpoint_randomness();
+            m.write_checkpoint();
             m.prune_if_expired()?;
             let quote = &signed.quote;
             let slot = m.current_slot();
@@ -363,9 +424,9 @@ impl Model {
                     actual: quote.rollupAddress,
                 }));
             }
-            if u128::from(quote.basisPointFee) > BASIS_POINTS {
+            if u128::from(quote.basisPointFee) > m.params.max_prover_fee_bps {
                 return Err(Revert::of(Errors::Rollup__InvalidBasisPointFee {
-                    maximum: U256::from(BASIS_POINTS),
+                    maximum: U256::from(m.params.max_prover_fee_bps),
                     actual: U256::from(quote.basisPointFee),
                 }));
             }
@@ -382,10 +443,12 @@ impl Model {
                 }));
             }
             let existing = m.rollup.claim(target);
-            if existing.status != ClaimStatus::None {
-                return Err(Revert::of(Errors::Rollup__EpochAlreadyClaimed {
+            let replaces = existing.status == ClaimStatus::Claimed;
+            if replaces && quote.basisPointFee >= existing.basis_point_fee {
+                return Err(Revert::of(Errors::Rollup__QuoteNotCheaper {
                     epoch: u(target),
-                    prover: existing.prover,
+                    currentFee: U256::from(existing.basis_point_fee),
+                    offeredFee: U256::from(quote.basisPointFee),
                 }));
             }
             if !m.has_unproven_blocks(target) {
@@ -399,6 +462,10 @@ impl Model {
                     prover: quote.prover,
                     recovered: signer,
                 }));
+            }
+            if replaces {
+                m.escrow
+                    .release_bond(existing.prover, existing.bond_amount)?;
             }
             // The bond is a uint96 in storage: SafeCast reverts above that (bonds here are far
             // below, and an over-bonded quote fails on the escrow's free balance first).
@@ -427,23 +494,35 @@ impl Model {
         oracle: &dyn ProofOracle,
     ) -> Outcome {
         self.transaction(|m| {
-            m.checkpoint_randomness();
-            let (first, last) = m.check_epoch_inputs(epoch, inputs)?;
+            m.write_checkpoint();
+            let (first, to, last) = m.check_epoch_inputs(epoch, inputs)?;
+            let claim = m.rollup.claim(epoch);
+            let claimed = claim.status == ClaimStatus::Claimed;
+            let payee = if claimed { claim.prover } else { sender };
             let accepted = !proofs.is_empty()
                 && proofs.len() == inputs.len() / K * 256
                 && proofs
                     .chunks(256)
                     .zip(inputs.chunks(K))
-                    .all(|(proof, row)| oracle.accepts(proof, row));
+                    .all(|(proof, row)| oracle.accepts(proof, &verifier_row(row, payee)));
             if !accepted {
                 return Err(Revert::of(Errors::Rollup__InvalidProof {
                     fromBlock: u(first),
-                    toBlock: u(last),
+                    toBlock: u(to),
                 }));
             }
-            m.rollup.proven_tip = last;
-            let prover = m.settle_claim(sender, epoch)?;
-            m.pay_epoch(sender, epoch, first, inputs, prover);
+            m.rollup.proven_tip = to;
+            let complete = to == last;
+            if complete && claimed {
+                m.rollup.claims.get_mut(&epoch).expect("claimed").status = ClaimStatus::Proven;
+                m.escrow.release_bond(claim.prover, claim.bond_amount)?;
+            }
+            let bps = if claimed {
+                u128::from(claim.basis_point_fee)
+            } else {
+                m.params.open_proving_bps
+            };
+            m.pay_proof(payee, bps, complete, first, inputs);
             Ok(())
         })
     }
@@ -451,7 +530,7 @@ impl Model {
     /// `rollup.prune()` by anyone.
     pub fn prune(&mut self) -> Outcome {
         self.transaction(|m| {
-            m.checkpoint_randomness();
+            m.write_checkpoint();
             if m.prune_if_expired()? {
                 Ok(())
             } else {
@@ -524,6 +603,7 @@ impl Model {
                 actual: U256::from(args.data.len()),
             }));
         }
+        check_data_encoding(&args.data)?;
         let inputs = public_inputs(args).expect("data hash checked above");
         let slot: u64 = header.slot.saturating_to();
         self.rollup.blocks.insert(
@@ -586,9 +666,14 @@ impl Model {
         if claim.status == ClaimStatus::Claimed {
             self.rollup.claims.get_mut(&epoch).expect("claimed").status = ClaimStatus::Slashed;
             let bond = claim.bond_amount;
-            let share = bond / u128::from(to - from + 1);
+            let log = self.rollup.epoch_log(epoch);
+            let count = u128::from(log.block_count);
+            let unproven = u128::from(log.first_block + u64::from(log.block_count) - from);
+            let slashed = (bond * unproven).div_ceil(count);
+            let share = slashed / u128::from(to - from + 1);
             self.escrow
-                .slash_bond(&mut self.token, claim.prover, bond, pool, escrow)?;
+                .slash_bond(&mut self.token, claim.prover, slashed, pool, escrow)?;
+            self.escrow.release_bond(claim.prover, bond - slashed)?;
             if share == 0 {
                 return Ok(());
             }
@@ -612,50 +697,40 @@ impl Model {
         Ok(())
     }
 
-    fn settle_claim(&mut self, sender: Address, epoch: u64) -> Outcome<Address> {
-        let claim = self.rollup.claim(epoch);
-        if claim.status != ClaimStatus::Claimed {
-            return Ok(sender);
-        }
-        self.rollup.claims.get_mut(&epoch).expect("claimed").status = ClaimStatus::Proven;
-        self.escrow.release_bond(claim.prover, claim.bond_amount)?;
-        Ok(claim.prover)
-    }
-
-    fn pay_epoch(
+    /// Credits a proof's rewards: `payee` gets, in one credit, the fee share of every proven block
+    /// and, when the proof completes its epoch, the submission reward; then each block's proposer
+    /// gets the rest of its block's reward and fees.
+    fn pay_proof(
         &mut self,
-        sender: Address,
-        epoch: u64,
+        payee: Address,
+        bps: u128,
+        complete: bool,
         first: u64,
         inputs: &[U256],
-        prover: Address,
     ) {
         let pool = self.addresses.pool;
-        let claim = self.rollup.claim(epoch);
-        let bps = if claim.status == ClaimStatus::Proven {
-            u128::from(claim.basis_point_fee)
-        } else {
-            self.params.open_proving_bps
+        let mut payee_amount = match complete {
+            true => self.params.proof_submission_reward,
+            false => 0,
         };
-        let submission = self.params.proof_submission_reward;
-        self.pool.credit(&self.token, pool, sender, submission);
-        let mut prover_share = 0u128;
         let mut sequencer_shares = Vec::new();
         for row in inputs.chunks(K) {
             let fees: u128 = (row[2] >> 128usize).saturating_to();
             let total = self.params.block_reward + fees;
             let cut = total * bps / BASIS_POINTS;
-            prover_share += cut;
+            payee_amount += cut;
             sequencer_shares.push(total - cut);
         }
-        self.pool.credit(&self.token, pool, prover, prover_share);
+        self.pool.credit(&self.token, pool, payee, payee_amount);
         for (i, share) in sequencer_shares.into_iter().enumerate() {
             let proposer = self.rollup.block(first + i as u64).proposer;
             self.pool.credit(&self.token, pool, proposer, share);
         }
     }
 
-    fn check_epoch_inputs(&self, epoch: u64, inputs: &[U256]) -> Outcome<(u64, u64)> {
+    /// Checks a submission's rows; returns the first block, the last one they prove, and the
+    /// epoch's last block.
+    fn check_epoch_inputs(&self, epoch: u64, inputs: &[U256]) -> Outcome<(u64, u64, u64)> {
         let first = self.rollup.proven_tip + 1;
         if first > self.rollup.pending_tip {
             return Err(Revert::of(Errors::Rollup__NothingToProve {
@@ -687,14 +762,17 @@ impl Model {
         }
         let log = self.rollup.epoch_log(epoch);
         let last = log.first_block + u64::from(log.block_count) - 1;
-        let expected = (last - first + 1) as usize * K;
-        if inputs.len() != expected {
+        let max_rows = last - first + 1;
+        let words = inputs.len();
+        if words == 0 || !words.is_multiple_of(K) || (words / K) as u64 > max_rows {
             return Err(Revert::of(Errors::Rollup__InvalidPublicInputsLength {
-                expected: U256::from(expected),
-                actual: U256::from(inputs.len()),
+                rowWords: U256::from(K),
+                maxRows: U256::from(max_rows),
+                actualWords: U256::from(words),
             }));
         }
-        for (n, row) in (first..=last).zip(inputs.chunks(K)) {
+        let to = first + (words / K) as u64 - 1;
+        for (n, row) in (first..=to).zip(inputs.chunks(K)) {
             let expected = self.rollup.block(n).public_inputs_hash;
             let actual = hash_words(row);
             if actual != expected {
@@ -705,7 +783,7 @@ impl Model {
                 }));
             }
         }
-        Ok((first, last))
+        Ok((first, to, last))
     }
 
     fn has_unproven_blocks(&self, epoch: u64) -> bool {

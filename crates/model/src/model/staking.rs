@@ -76,6 +76,27 @@ impl Staking {
             .collect()
     }
 
+    /// One page of `membersAt` (or, with `proposers_only`, `proposersAt`): the matching stakers
+    /// among registration indices `[start, min(start + limit, count))`, and that end index.
+    pub fn page(
+        &self,
+        epoch: u64,
+        start: usize,
+        limit: usize,
+        proposers_only: bool,
+    ) -> (Vec<Address>, usize) {
+        let end = start.saturating_add(limit).min(self.order.len());
+        let selected = self.order[start.min(end)..end]
+            .iter()
+            .copied()
+            .filter(|&staker| match proposers_only {
+                true => self.can_propose(staker, epoch),
+                false => self.is_member(staker, epoch),
+            })
+            .collect();
+        (selected, end)
+    }
+
     fn first_unsnapshotted_epoch(p: &Params, now: u64) -> u64 {
         p.epoch_at(now) + p.snapshot_lag + 1
     }

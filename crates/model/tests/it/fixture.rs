@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fernet_model::{
-    action::{self, describe, BlockChoice, ProofChoice},
+    action::{self, describe, BackupProof, BlockChoice, ProofChoice},
     workspace_root, Action, FixtureChain, Harness, Proofs,
 };
 use proptest::{
@@ -16,11 +16,14 @@ const SEQUENCERS: u8 = 4;
 const PROVERS: u8 = 2;
 const SLOT_SECONDS: u16 = 12;
 
+fn fixture_chain() -> FixtureChain {
+    FixtureChain::load(&workspace_root().join("test/fixtures/epoch.json"))
+        .expect("test/fixtures/epoch.json parses")
+}
+
 fn fixture_harness() -> Harness {
-    let chain = FixtureChain::load(&workspace_root().join("test/fixtures/epoch.json"))
-        .expect("test/fixtures/epoch.json parses");
     let harness = Harness::new(
-        Proofs::Fixture(chain),
+        Proofs::Fixture(fixture_chain()),
         SEQUENCERS.into(),
         SEQUENCERS.into(),
         PROVERS.into(),
@@ -66,21 +69,53 @@ fn the_fixture_epoch_is_proven_with_real_proofs_and_its_backup_block_accepted() 
         );
     }
     assert_eq!(harness.model().rollup.pending_tip, 4);
-    // Slot 12 (epoch 3): a swapped proof is rejected by the pairing, the real ones accepted.
+    // Slot 12 (epoch 3): a swapped proof is rejected by the pairing, and so is a real proof sent
+    // by someone other than its payee (a copy); the payees' own submissions are accepted.
+    let chain = fixture_chain();
+    let payee_of = |harness: &Harness, block: usize| {
+        harness
+            .actor_index(chain.blocks[block].payee)
+            .expect("the fixture's payees are actors")
+    };
+    let first_payee = payee_of(&harness, 0);
     assert!(!step(
         &mut harness,
         Action::Prove {
-            who: 0,
+            who: first_payee,
+            rows: 0,
             proof: ProofChoice::InvalidProof
         }
     ));
-    assert!(step(
+    let copier = (0..SEQUENCERS)
+        .find(|who| *who != first_payee)
+        .expect("a sequencer is not the payee");
+    assert!(!step(
         &mut harness,
         Action::Prove {
-            who: 0,
+            who: copier,
+            rows: 1,
             proof: ProofChoice::Valid
         }
     ));
+    // Each submission proves the run of blocks made for the same payee (partial proofs when the
+    // fixture names several).
+    while harness.model().rollup.proven_tip < 4 {
+        let next = harness.model().rollup.proven_tip as usize;
+        let payee = chain.blocks[next].payee;
+        let run = chain.blocks[next..4]
+            .iter()
+            .take_while(|b| b.payee == payee)
+            .count();
+        let who = payee_of(&harness, next);
+        assert!(step(
+            &mut harness,
+            Action::Prove {
+                who,
+                rows: run as u8,
+                proof: ProofChoice::Valid
+            }
+        ));
+    }
     assert_eq!(harness.model().rollup.proven_tip, 4);
     // Slot 13 after its proposal window: the fixture's backup block with its real proof.
     step(
@@ -89,21 +124,31 @@ fn the_fixture_epoch_is_proven_with_real_proofs_and_its_backup_block_accepted() 
             seconds: SLOT_SECONDS + 7,
         },
     );
-    let backup = |valid_proof| Action::ProposeBackup {
-        who: 1,
+    let backup_payee = payee_of(&harness, 4);
+    let backup = |who, proof| Action::ProposeBackup {
+        who,
         slots_back: 0,
         block: BlockChoice::Honest,
         data: 0,
-        valid_proof,
+        proof,
     };
-    assert!(!step(&mut harness, backup(false)));
-    assert!(step(&mut harness, backup(true)));
+    assert!(!step(
+        &mut harness,
+        backup(backup_payee, BackupProof::Invalid)
+    ));
+    let copier = (0..SEQUENCERS)
+        .find(|who| *who != backup_payee)
+        .expect("a sequencer is not the payee");
+    assert!(!step(&mut harness, backup(copier, BackupProof::Valid)));
+    assert!(step(&mut harness, backup(backup_payee, BackupProof::Valid)));
     assert_eq!(harness.model().rollup.pending_tip, 5);
     assert!(harness.model().rollup.block(5).backup);
 }
 
-/// The fixture epoch proposed by random sequencers (with replacements), then random actions.
-fn fixture_schedule() -> impl Strategy<Value = Vec<Action>> {
+/// The fixture epoch proposed by random sequencers (with replacements), then random actions;
+/// half the submissions come from `payees` (the actors the fixture's proofs pay, the only ones
+/// whose real proofs the verifier accepts).
+fn fixture_schedule(payees: Vec<u8>) -> impl Strategy<Value = Vec<Action>> {
     let slot = (0..SEQUENCERS, 0..SEQUENCERS).prop_map(|(first, second)| {
         vec![
             Action::Propose {
@@ -125,9 +170,22 @@ fn fixture_schedule() -> impl Strategy<Value = Vec<Action>> {
             },
         ]
     });
+    let tail = (
+        action::action(SEQUENCERS, PROVERS),
+        any::<bool>(),
+        any::<prop::sample::Index>(),
+    )
+        .prop_map(move |(action, by_payee, index)| match action {
+            Action::Prove { rows, proof, .. } if by_payee => Action::Prove {
+                who: *index.get(&payees),
+                rows,
+                proof,
+            },
+            other => other,
+        });
     (
         proptest::collection::vec(slot, 4..=4),
-        action::schedule(SEQUENCERS, PROVERS, 30..=30),
+        proptest::collection::vec(tail, 30..=30),
     )
         .prop_map(|(slots, tail)| slots.into_iter().flatten().chain(tail).collect())
 }
@@ -145,8 +203,14 @@ fn random_schedules_on_the_fixture_chain_agree_with_the_real_verifier() {
         failure_persistence: None,
         ..Config::default()
     });
+    let harness = fixture_harness();
+    let payees: Vec<u8> = fixture_chain()
+        .payees()
+        .into_iter()
+        .map(|payee| harness.actor_index(payee).expect("payees are actors"))
+        .collect();
     runner
-        .run(&fixture_schedule(), |schedule| {
+        .run(&fixture_schedule(payees), |schedule| {
             let mut harness = fixture_harness();
             for (i, action) in schedule.iter().enumerate() {
                 let report = harness.step(action).map_err(|e| {

@@ -5,10 +5,13 @@
 use std::{collections::BTreeMap, sync::Mutex, time::Instant};
 
 use fernet_model::{
-    action::{describe, schedule},
-    Action, Harness, Proofs,
+    action::{describe, schedule, BackupProof, ProofChoice},
+    Action, Harness, Params, Proofs, SMALL_POOL_FUNDING,
 };
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::{
+    prelude::*,
+    test_runner::{Config, TestCaseError, TestRunner},
+};
 
 const SEQUENCERS: u8 = 6;
 const ACTIVE: usize = 4;
@@ -31,6 +34,14 @@ struct Coverage {
 
 fn label(action: &Action) -> &'static str {
     match action {
+        Action::ProposeBackup {
+            proof: BackupProof::OtherPayee,
+            ..
+        } => "proposeWithProof(copied proof)",
+        Action::Prove {
+            proof: ProofChoice::OtherPayee,
+            ..
+        } => "submitEpochProof(copied proof)",
         Action::Warp { .. } | Action::NextSlot { .. } => "warp",
         Action::Register { .. } => "register",
         Action::Exit { .. } => "exit",
@@ -40,6 +51,7 @@ fn label(action: &Action) -> &'static str {
         Action::Claim { .. } => "claimEpochProofRight",
         Action::Prove { .. } => "submitEpochProof",
         Action::Prune { .. } => "prune",
+        Action::CheckpointRandomness { .. } => "checkpointRandomness",
         Action::Deposit { .. } => "deposit",
         Action::RequestWithdrawal { .. } => "requestWithdrawal",
         Action::FinalizeWithdrawal { .. } => "finalizeWithdrawal",
@@ -47,8 +59,20 @@ fn label(action: &Action) -> &'static str {
     }
 }
 
-fn run(schedule: &[Action], coverage: &Mutex<Coverage>) -> Result<(), TestCaseError> {
-    let mut harness = Harness::new(
+fn run(
+    small_pool: bool,
+    schedule: &[Action],
+    coverage: &Mutex<Coverage>,
+) -> Result<(), TestCaseError> {
+    let params = match small_pool {
+        true => Params {
+            pool_funding: SMALL_POOL_FUNDING,
+            ..Params::default()
+        },
+        false => Params::default(),
+    };
+    let mut harness = Harness::with_params(
+        params,
         Proofs::Commitment,
         SEQUENCERS.into(),
         ACTIVE,
@@ -59,7 +83,8 @@ fn run(schedule: &[Action], coverage: &Mutex<Coverage>) -> Result<(), TestCaseEr
     for (i, action) in schedule.iter().enumerate() {
         let report = harness.step(action).map_err(|e| {
             TestCaseError::fail(format!(
-                "step {i} ({action}): {e}\nschedule up to the failure:\n{}",
+                "step {i} ({action}): {e}\nschedule up to the failure (small pool: \
+                 {small_pool}):\n{}",
                 describe(&schedule[..=i])
             ))
         })?;
@@ -72,6 +97,7 @@ fn run(schedule: &[Action], coverage: &Mutex<Coverage>) -> Result<(), TestCaseEr
             ),
         };
         outcomes.push(outcome);
+        outcomes.extend(report.notes.iter().map(|note| format!("({note})")));
     }
     let mut coverage = coverage.lock().expect("no test panics while holding it");
     coverage.steps += schedule.len();
@@ -102,9 +128,9 @@ fn random_schedules_keep_contracts_and_model_equal() {
                         failure_persistence: None,
                         ..Config::default()
                     });
-                    runner.run(&schedule(SEQUENCERS, PROVERS, steps..=steps), |s| {
-                        run(&s, coverage)
-                    })
+                    // Half the schedules fund the pool with little, so that it runs dry.
+                    let strategy = (any::<bool>(), schedule(SEQUENCERS, PROVERS, steps..=steps));
+                    runner.run(&strategy, |(small_pool, s)| run(small_pool, &s, coverage))
                 })
             })
             .collect();
@@ -140,13 +166,29 @@ fn random_schedules_keep_contracts_and_model_equal() {
         "withdraw ok",
         "finalizeWithdrawal ok",
         "claimRewards ok",
+        "checkpointRandomness ok",
         "propose reverted Rollup__ScoreTooLow",
+        "propose reverted Rollup__DataLengthMismatch",
+        "propose reverted Rollup__UnsupportedDataVersion",
+        "propose reverted Rollup__NonCanonicalDataWord",
+        "proposeWithProof(copied proof) reverted Rollup__InvalidProof",
         "claimEpochProofRight reverted Rollup__InvalidQuoteSignature",
         "claimEpochProofRight reverted Rollup__QuoteForOtherRollup",
-        "claimEpochProofRight reverted Rollup__EpochAlreadyClaimed",
+        "claimEpochProofRight reverted Rollup__QuoteNotCheaper",
+        "claimEpochProofRight reverted Rollup__InvalidBasisPointFee",
         "submitEpochProof reverted Rollup__InvalidProof",
         "submitEpochProof reverted Rollup__PublicInputsMismatch",
         "submitEpochProof reverted Rollup__ProofWindowClosed",
+        "submitEpochProof reverted Rollup__InvalidPublicInputsLength",
+        "submitEpochProof(copied proof) reverted Rollup__InvalidProof",
+        "(partial proof)",
+        "(claimed epoch proven)",
+        "(claim replaced)",
+        "(copied proof of a claimed epoch rejected)",
+        "(claim cancelled)",
+        "(bond slashed pro rata)",
+        "(penalty after a partial proof)",
+        "(pool ran dry)",
     ] {
         assert!(
             coverage.outcomes.contains_key(needed),
