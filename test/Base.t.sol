@@ -309,22 +309,9 @@ abstract contract Base is Test {
         return Epoch.unwrap(rollup.epochAtSlot(Slot.wrap(rollup.blockLog(blockNumber).slot)));
     }
 
-    /// @dev A block's 6 committed public inputs followed by `payee`: the 7 inputs its proof is checked against.
-    function _withPayee(uint256[] memory committed, address payee)
-        internal
-        pure
-        returns (uint256[] memory row)
-    {
-        row = new uint256[](Constants.PUBLIC_INPUTS_PER_BLOCK);
-        for (uint256 j; j < committed.length; ++j) {
-            row[j] = committed[j];
-        }
-        row[Constants.PAYEE_INPUT_INDEX] = uint256(uint160(payee));
-    }
-
     /// @dev The proof the CommitmentVerifier accepts for a block with `committed` inputs, paying `payee`.
     function _blockProof(uint256[] memory committed, address payee) internal view returns (bytes memory) {
-        return verifier.proofFor(_withPayee(committed, payee));
+        return verifier.proofForPayee(committed, payee);
     }
 
     /// @dev The payee of a proof of `epoch` sent by `submitter`: the claimed prover while the claim is open.

@@ -51,8 +51,19 @@ contract CommitmentVerifier is IProofVerifier {
     }
 
     /// @notice The proof this verifier accepts for `publicInputs`.
-    function proofFor(uint256[] memory publicInputs) external pure returns (bytes memory) {
+    function proofFor(uint256[] memory publicInputs) public pure returns (bytes memory) {
         return abi.encodePacked(keccak256(abi.encodePacked(publicInputs)), new bytes(PROOF_BYTES - 32));
+    }
+
+    /// @notice The proof this verifier accepts for a block with `committed` inputs made for `payee`: its
+    ///         row is the committed words followed by the payee, as the rollup builds it.
+    function proofForPayee(uint256[] memory committed, address payee) external pure returns (bytes memory) {
+        uint256[] memory row = new uint256[](K);
+        for (uint256 j; j < committed.length; ++j) {
+            row[j] = committed[j];
+        }
+        row[Constants.PAYEE_INPUT_INDEX] = uint256(uint160(payee));
+        return proofFor(row);
     }
 
     function _check(bytes calldata proof, uint256[] calldata inputs) private pure returns (bool) {

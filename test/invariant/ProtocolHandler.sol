@@ -375,7 +375,7 @@ contract ProtocolHandler is Test {
         IRollup.ProposeArgs memory args = _args(tip + 1, Slot.wrap(current), dataSeed);
         (uint256[] memory inputs,) = rollup.publicInputsOf(args);
         address submitter = _actors[actorSeed % _actors.length];
-        bytes memory proof = verifier.proofFor(_withPayee(inputs, submitter));
+        bytes memory proof = verifier.proofForPayee(inputs, submitter);
 
         _expectPrune();
         vm.recordLogs();
@@ -552,7 +552,7 @@ contract ProtocolHandler is Test {
             for (uint256 j; j < K; ++j) {
                 inputs[i * K + j] = row[j];
             }
-            proofs = bytes.concat(proofs, verifier.proofFor(_withPayee(row, payee)));
+            proofs = bytes.concat(proofs, verifier.proofForPayee(row, payee));
         }
     }
 
@@ -647,19 +647,6 @@ contract ProtocolHandler is Test {
         Epoch epoch = rollup.epochAtSlot(Slot.wrap(first.slot));
         if (rollup.claimOf(epoch).status == IRollup.ClaimStatus.Claimed) return false;
         return staking.stakerInfo(who).stake < staking.minimumStake() + config.unprovenBlockPenalty;
-    }
-
-    /// @dev A block's committed inputs followed by the payee: the verifier's row.
-    function _withPayee(uint256[] memory committed, address payee)
-        internal
-        pure
-        returns (uint256[] memory row)
-    {
-        row = new uint256[](Constants.PUBLIC_INPUTS_PER_BLOCK);
-        for (uint256 j; j < committed.length; ++j) {
-            row[j] = committed[j];
-        }
-        row[Constants.PAYEE_INPUT_INDEX] = uint256(uint160(payee));
     }
 
     /// @dev What a prune in the next call must do, from the rules: a claimed oldest epoch loses

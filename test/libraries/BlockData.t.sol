@@ -5,6 +5,7 @@ import {BlockData} from "../../contracts/libraries/BlockData.sol";
 import {Constants} from "../../contracts/libraries/Constants.sol";
 import {Errors} from "../../contracts/libraries/Errors.sol";
 import {BlockDataBuilder} from "../helpers/BlockDataBuilder.sol";
+import {ReferenceFingerprint} from "../helpers/ReferenceFingerprint.sol";
 import {Test} from "forge-std/Test.sol";
 
 /// @notice Exposes the calldata-only library to tests.
@@ -60,20 +61,6 @@ contract BlockDataTest is Test {
             }
         }
         return "";
-    }
-
-    /// @dev The fingerprint's chunk polynomial at a fixed point `z` (see DataFingerprint).
-    function _refEvaluation(bytes memory data, uint256 z) internal pure returns (uint256 y) {
-        uint256 power = 1;
-        for (uint256 start; start < data.length; start += 31) {
-            uint256 chunk;
-            for (uint256 j; j < 31; ++j) {
-                uint256 b = start + j < data.length ? uint8(data[start + j]) : 0;
-                chunk = (chunk << 8) | b;
-            }
-            y = addmod(y, mulmod(chunk, power, R), R);
-            power = mulmod(power, z, R);
-        }
     }
 
     function _assertMatchesReference(bytes memory data) internal view {
@@ -182,7 +169,11 @@ contract BlockDataTest is Test {
         z = bound(z, 0, R - 1);
         bytes memory data = BlockDataBuilder.build(2, 9);
         bytes memory padded = bytes.concat(data, new bytes(zeros));
-        assertEq(_refEvaluation(padded, z), _refEvaluation(data, z), "same chunk polynomial");
+        assertEq(
+            ReferenceFingerprint.evaluation(padded, z),
+            ReferenceFingerprint.evaluation(data, z),
+            "same chunk polynomial"
+        );
         harness.check(data);
         _expectRevert(
             padded,

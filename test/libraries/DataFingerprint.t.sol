@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {Constants} from "../../contracts/libraries/Constants.sol";
 import {DataFingerprint} from "../../contracts/libraries/DataFingerprint.sol";
+import {ReferenceFingerprint} from "../helpers/ReferenceFingerprint.sol";
 import {Test} from "forge-std/Test.sol";
 
 /// @notice Exposes the calldata-only library to tests.
@@ -29,20 +30,6 @@ contract DataFingerprintTest is Test {
         return uint256(keccak256(abi.encode(h, keccak256(data)))) % R;
     }
 
-    /// @dev y = sum_i chunk_i * z^i mod r, chunk_i the 31 bytes at 31 i read big-endian, right-padded with zeros.
-    function _refEvaluation(bytes memory data, uint256 z) internal pure returns (uint256 y) {
-        uint256 power = 1;
-        for (uint256 start; start < data.length; start += 31) {
-            uint256 chunk;
-            for (uint256 j; j < 31; ++j) {
-                uint256 b = start + j < data.length ? uint8(data[start + j]) : 0;
-                chunk = (chunk << 8) | b;
-            }
-            y = addmod(y, mulmod(chunk, power, R), R);
-            power = mulmod(power, z, R);
-        }
-    }
-
     /// @dev `length` pseudo-random bytes.
     function _bytes(uint256 seed, uint256 length) internal pure returns (bytes memory data) {
         data = new bytes(length);
@@ -58,7 +45,7 @@ contract DataFingerprintTest is Test {
         (uint256 z, uint256 y) = harness.evaluate(h, data);
         uint256 zRef = _refChallenge(h, data);
         assertEq(z, zRef, "challenge");
-        assertEq(y, _refEvaluation(data, zRef), "evaluation");
+        assertEq(y, ReferenceFingerprint.evaluation(data, zRef), "evaluation");
         assertLt(y, R, "evaluation is a field element");
     }
 
