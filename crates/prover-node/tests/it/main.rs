@@ -11,12 +11,19 @@ use std::path::{Path, PathBuf};
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
     primitives::{Address, U256},
-    providers::{DynProvider, ProviderBuilder},
+    providers::{DynProvider, Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
-use fernet_bindings::DevnetToken;
+use fernet_bindings::{
+    i_rollup::IRollup::{self, BlockHeader, ProposeArgs},
+    DevnetToken, Staking,
+};
 use fernet_cli::{chain::ANVIL_DEFAULT_PRIVATE_KEY, deploy, DeployConfig, DeployOptions};
 use fernet_node::L1;
+use fernet_state::{
+    apply_block, encode_block_data, fr_to_be_bytes, Block, BlockBody, BlockWitness, WorldState,
+};
+use serde_json::Value;
 use tempfile::TempDir;
 
 /// Anvil's second key: the prover of these tests.
@@ -94,4 +101,88 @@ impl Suite {
             .await?;
         Ok(())
     }
+}
+
+impl Suite {
+    /// The deployer (anvil's first account) registers as a sequencer with the minimum stake;
+    /// returns its signer and the first epoch in which it can propose.
+    pub async fn register_sequencer(&self) -> eyre::Result<(PrivateKeySigner, u64)> {
+        let d = &self.l1.deployment;
+        let sequencer: PrivateKeySigner = ANVIL_DEFAULT_PRIVATE_KEY.parse()?;
+        let provider = self.l1.signing_provider(sequencer.clone());
+        let stake = d.parameters.staking.minimum_stake.0;
+        DevnetToken::new(d.token.address, provider.clone())
+            .approve(d.staking.address, stake)
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        Staking::new(d.staking.address, provider)
+            .register(stake)
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        let staking = Staking::new(d.staking.address, self.l1.provider.clone());
+        let mut epoch = 0;
+        while !staking
+            .canPropose(sequencer.address(), U256::from(epoch))
+            .call()
+            .await?
+        {
+            epoch += 1;
+            eyre::ensure!(epoch < 10, "the sequencer never becomes eligible");
+        }
+        Ok((sequencer, epoch))
+    }
+
+    /// Applies `body` as block `number` of `slot` to `state`, then `sequencer` proposes it one
+    /// second into the slot; returns the block's witness.
+    pub async fn propose(
+        &self,
+        sequencer: &PrivateKeySigner,
+        state: &mut WorldState,
+        number: u64,
+        slot: u64,
+        body: BlockBody,
+    ) -> eyre::Result<BlockWitness> {
+        let data = encode_block_data(&body)?;
+        let witness = apply_block(state, &Block { number, slot, body })?;
+        let inputs = witness.public_inputs;
+        warp(&self.l1.provider, self.l1.clock.slot_start(slot) + 1).await?;
+        let rollup = IRollup::new(
+            self.l1.deployment.rollup.address,
+            self.l1.signing_provider(sequencer.clone()),
+        );
+        let receipt = rollup
+            .propose(ProposeArgs {
+                header: BlockHeader {
+                    blockNumber: U256::from(number),
+                    slot: U256::from(slot),
+                    prevStateRoot: fr_to_be_bytes(&inputs.prev_state_root()).into(),
+                    newStateRoot: fr_to_be_bytes(&inputs.new_state_root()).into(),
+                    totalFees: U256::from(inputs.total_fees()),
+                    dataHash: U256::from_be_bytes(fr_to_be_bytes(&inputs.fingerprint().hash)),
+                },
+                data: data.into(),
+                upgradePayload: Address::ZERO,
+            })
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        eyre::ensure!(receipt.status(), "propose of block {number} reverted");
+        Ok(witness)
+    }
+}
+
+/// Sets the timestamp of the next L1 block and mines it.
+pub async fn warp(provider: &DynProvider, timestamp: u64) -> eyre::Result<()> {
+    provider
+        .raw_request::<_, Value>("evm_setNextBlockTimestamp".into(), (timestamp,))
+        .await?;
+    provider
+        .raw_request::<_, Value>("evm_mine".into(), ())
+        .await?;
+    Ok(())
 }

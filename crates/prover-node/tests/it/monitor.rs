@@ -5,19 +5,12 @@
 
 use std::{sync::Arc, time::Duration};
 
+use alloy::primitives::U256;
 use alloy::transports::http::reqwest::Url;
-use alloy::{
-    primitives::{Address, U256},
-    providers::{DynProvider, Provider},
-    signers::local::PrivateKeySigner,
-};
 use axum::{routing::post, Json, Router};
-use fernet_bindings::{
-    i_rollup::IRollup::{BlockHeader, ProposeArgs},
-    DevnetToken, IRollup, Staking,
-};
+use fernet_bindings::IRollup;
 use fernet_broker::{Agent, AgentConfig, BlockKeys, BrokerClient, BrokerConfig, BrokerServer};
-use fernet_cli::{chain::ANVIL_DEFAULT_PRIVATE_KEY, config::TokenAmount};
+use fernet_cli::config::TokenAmount;
 use fernet_node::{Node, NodeConfig, SignedQuote};
 use fernet_prover_node::{
     bond::BondManager,
@@ -30,24 +23,11 @@ use fernet_prover_node::{
     quote_provider::{FixedQuoteProvider, QuoteTerms},
     submit::ProofSubmitter,
 };
-use fernet_state::{
-    apply_block, encode_block_data, fr_to_be_bytes, Block, BlockBody, Fr, TxEffect, WorldState,
-};
+use fernet_state::{BlockBody, Fr, TxEffect, WorldState};
 use serde_json::{json, Value};
 use tokio::{net::TcpListener, sync::mpsc};
 
-use crate::Suite;
-
-/// Sets the timestamp of the next L1 block and mines it.
-async fn warp(provider: &DynProvider, timestamp: u64) -> eyre::Result<()> {
-    provider
-        .raw_request::<_, Value>("evm_setNextBlockTimestamp".into(), (timestamp,))
-        .await?;
-    provider
-        .raw_request::<_, Value>("evm_mine".into(), ())
-        .await?;
-    Ok(())
-}
+use crate::{warp, Suite};
 
 /// A fake coordination node: accepts every quote and forwards it.
 async fn coordination_node() -> eyre::Result<(Url, mpsc::UnboundedReceiver<SignedQuote>)> {
@@ -89,34 +69,10 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
     suite
         .fund(prover.address(), TokenAmount::tokens(100).0)
         .await?;
-    let sequencer: PrivateKeySigner = ANVIL_DEFAULT_PRIVATE_KEY.parse()?;
+    let (sequencer, epoch) = suite.register_sequencer().await?;
     let seq_provider = l1.signing_provider(sequencer.clone());
-    let stake = d.parameters.staking.minimum_stake.0;
-    DevnetToken::new(d.token.address, seq_provider.clone())
-        .approve(d.staking.address, stake)
-        .send()
-        .await?
-        .get_receipt()
-        .await?;
-    Staking::new(d.staking.address, seq_provider.clone())
-        .register(stake)
-        .send()
-        .await?
-        .get_receipt()
-        .await?;
-    let staking = Staking::new(d.staking.address, reader.clone());
-    let mut epoch = 0;
-    while !staking
-        .canPropose(sequencer.address(), U256::from(epoch))
-        .call()
-        .await?
-    {
-        epoch += 1;
-        assert!(epoch < 10, "the sequencer never becomes eligible");
-    }
 
     // The sequencer proposes one block in each slot of `epoch`.
-    let rollup = IRollup::new(d.rollup.address, seq_provider.clone());
     let mut state = WorldState::new(d.state_config)?;
     let first_slot = clock.epoch_first_slot(epoch);
     let slots: Vec<u64> = (first_slot..first_slot + clock.epoch_duration).collect();
@@ -129,26 +85,8 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
             coinbase: Some([0x11; 20]),
             txs,
         };
-        let data = encode_block_data(&body)?;
-        let witness = apply_block(&mut state, &Block { number, slot, body })?;
-        let inputs = witness.public_inputs;
-        warp(&reader, clock.slot_start(slot) + 1).await?;
-        rollup
-            .propose(ProposeArgs {
-                header: BlockHeader {
-                    blockNumber: U256::from(number),
-                    slot: U256::from(slot),
-                    prevStateRoot: fr_to_be_bytes(&inputs.prev_state_root()).into(),
-                    newStateRoot: fr_to_be_bytes(&inputs.new_state_root()).into(),
-                    totalFees: U256::from(inputs.total_fees()),
-                    dataHash: U256::from_be_bytes(fr_to_be_bytes(&inputs.fingerprint().hash)),
-                },
-                data: data.into(),
-                upgradePayload: Address::ZERO,
-            })
-            .send()
-            .await?
-            .get_receipt()
+        suite
+            .propose(&sequencer, &mut state, number, slot, body)
             .await?;
     }
     let last_slot = *slots.last().expect("an epoch has slots");

@@ -10,17 +10,9 @@ use std::{
     time::Duration,
 };
 
-use alloy::{
-    primitives::{Address, U256},
-    providers::{DynProvider, Provider},
-    signers::local::PrivateKeySigner,
-};
-use fernet_bindings::{
-    i_rollup::IRollup::{BlockHeader, ProposeArgs},
-    DevnetToken, IRollup, ProverEscrow, Staking,
-};
+use alloy::{primitives::U256, signers::local::PrivateKeySigner};
+use fernet_bindings::{DevnetToken, IRollup, ProverEscrow};
 use fernet_broker::BrokerClient;
-use fernet_cli::chain::ANVIL_DEFAULT_PRIVATE_KEY;
 use fernet_node::quote::Quote;
 use fernet_prover_node::{
     bond::BondManager,
@@ -34,13 +26,9 @@ use fernet_prover_node::{
     submit::ProofSubmitter,
     Error,
 };
-use fernet_state::{
-    apply_block, encode_block_data, fr_to_be_bytes, Block, BlockBody, BlockWitness, Fr, TxEffect,
-    WorldState,
-};
-use serde_json::Value;
+use fernet_state::{BlockBody, BlockWitness, Fr, TxEffect, WorldState};
 
-use crate::Suite;
+use crate::{warp, Suite};
 
 /// Anvil's third key: the prover whose cheaper quote replaces the claim.
 const CHEAPER_PROVER_KEY: &str =
@@ -59,17 +47,6 @@ impl WitnessSource for CountingWitnesses {
             reason: "the test has no witnesses".into(),
         })
     }
-}
-
-/// Sets the timestamp of the next L1 block and mines it.
-async fn warp(provider: &DynProvider, timestamp: u64) -> eyre::Result<()> {
-    provider
-        .raw_request::<_, Value>("evm_setNextBlockTimestamp".into(), (timestamp,))
-        .await?;
-    provider
-        .raw_request::<_, Value>("evm_mine".into(), ())
-        .await?;
-    Ok(())
 }
 
 /// Funds `prover` and deposits `amount` into its escrow.
@@ -107,67 +84,15 @@ async fn a_prover_whose_claim_is_replaced_stops_proving_the_epoch() -> eyre::Res
     deposit(&suite, &cheaper, bond).await?;
 
     // The deployer registers as the sequencer and proposes one block in its first epoch.
-    let sequencer: PrivateKeySigner = ANVIL_DEFAULT_PRIVATE_KEY.parse()?;
-    let seq_provider = l1.signing_provider(sequencer.clone());
-    let stake = d.parameters.staking.minimum_stake.0;
-    DevnetToken::new(d.token.address, seq_provider.clone())
-        .approve(d.staking.address, stake)
-        .send()
-        .await?
-        .get_receipt()
-        .await?;
-    Staking::new(d.staking.address, seq_provider.clone())
-        .register(stake)
-        .send()
-        .await?
-        .get_receipt()
-        .await?;
-    let staking = Staking::new(d.staking.address, reader.clone());
-    let mut epoch = 0;
-    while !staking
-        .canPropose(sequencer.address(), U256::from(epoch))
-        .call()
-        .await?
-    {
-        epoch += 1;
-        assert!(epoch < 10, "the sequencer never becomes eligible");
-    }
+    let (sequencer, epoch) = suite.register_sequencer().await?;
     let slot = clock.epoch_first_slot(epoch);
     let body = BlockBody {
         coinbase: None,
         txs: vec![TxEffect::new(5, &[Fr::from(7u64)], &[], None)?],
     };
-    let data = encode_block_data(&body)?;
     let mut state = WorldState::new(d.state_config)?;
-    let inputs = apply_block(
-        &mut state,
-        &Block {
-            number: 1,
-            slot,
-            body,
-        },
-    )?
-    .public_inputs;
-    warp(&reader, clock.slot_start(slot) + 1).await?;
-    let rollup = IRollup::new(d.rollup.address, seq_provider);
-    let receipt = rollup
-        .propose(ProposeArgs {
-            header: BlockHeader {
-                blockNumber: U256::from(1),
-                slot: U256::from(slot),
-                prevStateRoot: fr_to_be_bytes(&inputs.prev_state_root()).into(),
-                newStateRoot: fr_to_be_bytes(&inputs.new_state_root()).into(),
-                totalFees: U256::from(inputs.total_fees()),
-                dataHash: U256::from_be_bytes(fr_to_be_bytes(&inputs.fingerprint().hash)),
-            },
-            data: data.into(),
-            upgradePayload: Address::ZERO,
-        })
-        .send()
-        .await?
-        .get_receipt()
-        .await?;
-    assert!(receipt.status(), "propose reverted");
+    suite.propose(&sequencer, &mut state, 1, slot, body).await?;
+    let rollup = IRollup::new(d.rollup.address, l1.signing_provider(sequencer.clone()));
 
     // The claim window of `epoch` opens; the sequencer claims `prover`'s quote at 3 %.
     let claim_slot = clock.epoch_first_slot(epoch + 1);
