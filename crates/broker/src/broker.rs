@@ -153,9 +153,11 @@ impl Broker {
                 created: false,
             });
         }
-        match kind {
-            JobKind::Block => block_job::decode_input(input).map(drop)?,
-        }
+        // Who the proof will pay: a block job's payee, logged so an operator can tell apart the jobs
+        // of provers sharing this broker (their proofs of one block are different statements).
+        let payee = match kind {
+            JobKind::Block => block_job::decode_input(input)?.public_inputs.payee(),
+        };
         let now = self.now();
         let enqueued = self.store.write(|tx| {
             // Checked again inside the transaction: another request may have stored it.
@@ -184,7 +186,14 @@ impl Broker {
         })?;
         if enqueued.created {
             self.metrics.record(Event::Enqueued);
-            tracing::info!(id = %id, %kind, epoch, bytes = input.len(), "job enqueued");
+            tracing::info!(
+                id = %id,
+                %kind,
+                epoch,
+                payee = %format_args!("0x{}", hex::encode(payee)),
+                bytes = input.len(),
+                "job enqueued"
+            );
         }
         Ok(enqueued)
     }

@@ -88,11 +88,16 @@ pub(crate) async fn check(run: &Run<'_>, kill: &AgentKill) -> eyre::Result<()> {
     let epoch = kill.epoch;
     let proven = run.proven_in_window(epoch, "S2").await?;
     let blocks = proven.to_block - proven.from_block + 1;
-    let jobs = run.broker.check_epoch_jobs(epoch, blocks, "S2").await?;
-    let (_, killed) = jobs
-        .iter()
-        .find(|(id, _)| *id == kill.job)
-        .ok_or_else(|| eyre::eyre!("S2: job {} is not a job of epoch {epoch}", kill.job))?;
+    let jobs = run
+        .broker
+        .check_epoch_jobs(epoch, proven.prover, blocks, "S2")
+        .await?;
+    // The killed job may be the other prover's (both prove the epoch's blocks, each for itself).
+    let killed = run
+        .broker
+        .job(&kill.job)
+        .await?
+        .ok_or_else(|| eyre::eyre!("S2: the broker lost job {} of epoch {epoch}", kill.job))?;
     eyre::ensure!(
         killed.attempts == 2,
         "S2: the killed job {} was handed out {} times (expected 2: the killed attempt, then the \

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use alloy::primitives::Address;
 use eyre::{eyre, WrapErr};
 use fernet_devnet::{agent_name, json_rpc, Devnet};
 use serde_json::json;
@@ -56,11 +57,15 @@ impl Broker {
         }))
     }
 
-    /// The ids of the jobs of `epoch`, in the order the broker stored them.
-    pub(crate) fn jobs_of(&self, epoch: u64) -> Vec<String> {
+    /// The ids of the jobs of `epoch` made for `payee`, in the order the broker stored them.
+    pub(crate) fn jobs_of(&self, epoch: u64, payee: Address) -> Vec<String> {
+        let payee = payee.to_string();
         let mut ids: Vec<String> = Vec::new();
         for fields in logs::records(&self.log, "job enqueued") {
-            if fields.number("epoch") == Some(epoch) {
+            let for_payee = fields
+                .get("payee")
+                .is_some_and(|logged| logged.eq_ignore_ascii_case(&payee));
+            if fields.number("epoch") == Some(epoch) && for_payee {
                 if let Some(id) = fields.get("id") {
                     if !ids.iter().any(|known| known == id) {
                         ids.push(id.to_owned());
@@ -100,18 +105,20 @@ impl Broker {
         logs::count(&self.log, "lease expired", "id", id)
     }
 
-    /// Checks that the jobs of `epoch` are one per block of its proof, each stored once, proven
-    /// once by the agent and accepted once; returns them.
+    /// Checks that the jobs of `epoch` for `payee` (the prover whose proof landed) are one per
+    /// block of its proof, each stored once, proven once by the agent and accepted once; returns
+    /// them. Provers sharing the broker prove the same block for different payees: different jobs.
     pub(crate) async fn check_epoch_jobs(
         &self,
         epoch: u64,
+        payee: Address,
         blocks: u64,
         label: &str,
     ) -> eyre::Result<Vec<(String, Job)>> {
-        let ids = self.jobs_of(epoch);
+        let ids = self.jobs_of(epoch, payee);
         eyre::ensure!(
             ids.len() as u64 == blocks,
-            "{label} epoch {epoch}: {} jobs for {blocks} proven blocks: {ids:?}",
+            "{label} epoch {epoch}: {} jobs for payee {payee} and {blocks} proven blocks: {ids:?}",
             ids.len()
         );
         let mut jobs = Vec::new();

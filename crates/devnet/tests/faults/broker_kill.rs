@@ -53,13 +53,22 @@ pub(crate) async fn check(run: &Run<'_>, kill: &BrokerKill) -> eyre::Result<()> 
     let epoch = kill.epoch;
     let proven = run.proven_in_window(epoch, "S1").await?;
     let blocks = proven.to_block - proven.from_block + 1;
-    let jobs = run.broker.check_epoch_jobs(epoch, blocks, "S1").await?;
-    eyre::ensure!(
-        jobs.iter().any(|(id, _)| *id == kill.job),
-        "S1: the job proving at the kill, {}, is not a job of epoch {epoch}",
-        kill.job
-    );
-    for (id, job) in &jobs {
+    let jobs = run
+        .broker
+        .check_epoch_jobs(epoch, proven.prover, blocks, "S1")
+        .await?;
+    // The job proving at the kill may be the other prover's (both prove the epoch's blocks, each
+    // for itself): it survived the restart all the same.
+    let killed = run
+        .broker
+        .job(&kill.job)
+        .await?
+        .ok_or_else(|| eyre::eyre!("S1: the broker lost job {} of epoch {epoch}", kill.job))?;
+    for (id, job) in jobs
+        .iter()
+        .map(|(id, job)| (id, job))
+        .chain([(&kill.job, &killed)])
+    {
         eyre::ensure!(
             job.attempts == 1,
             "S1: job {id} of epoch {epoch} was handed out {} times (expected once: leases survive \
