@@ -13,13 +13,14 @@ use fernet_state::{
 
 use super::free_port;
 
-/// Short slots and one-slot epochs, so a registered sequencer can propose within seconds.
+/// Short slots and one-slot epochs, so a registered sequencer can propose within seconds (the
+/// proposal and backup windows share the slot, as the rollup requires).
 fn fast(options: DevnetOptions) -> DevnetOptions {
     let overrides = [
         ("SLOT_DURATION", "4"),
         ("EPOCH_DURATION", "1"),
-        ("PROPOSAL_WINDOW", "4"),
-        ("BACKUP_WINDOW", "4"),
+        ("PROPOSAL_WINDOW", "3"),
+        ("BACKUP_WINDOW", "1"),
         ("CLAIM_WINDOW_SLOTS", "1"),
         ("PROOF_WINDOW_SLOTS", "2"),
     ];
