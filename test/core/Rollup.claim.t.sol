@@ -627,36 +627,3 @@ contract RollupClaimAuctionTest is Base {
         assertEq(pool.owed(accomplice), 0, "accomplice paid nothing");
     }
 }
-
-/// @notice Constructor checks of maxProverFeeBps (the auction's fee cap).
-contract RollupClaimConfigTest is Base {
-    function _expectInvalid(IRollup.Config memory config, bytes32 parameter, uint256 value) internal {
-        uint256 nonce = vm.getNonce(address(this));
-        address predicted = vm.computeCreateAddress(address(this), nonce + 3);
-        Staking s = new Staking(token, predicted, _stakingConfig());
-        ProverEscrow e = new ProverEscrow(token, predicted, ESCROW_WITHDRAWAL_DELAY);
-        RewardPool p = new RewardPool(token, predicted);
-        vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, parameter, value));
-        new Rollup(s, e, p, verifier, config);
-    }
-
-    function test_constructor_revertsWhenMaxProverFeeAbove100Percent() public {
-        IRollup.Config memory config = _rollupConfig();
-        config.maxProverFeeBps = 10_001;
-        _expectInvalid(config, "maxProverFeeBps", 10_001);
-    }
-
-    function test_constructor_revertsWhenOpenProvingFeeAboveMaxProverFee() public {
-        IRollup.Config memory config = _rollupConfig();
-        config.openProvingBasisPointFee = MAX_PROVER_FEE_BPS + 1;
-        _expectInvalid(config, "openProvingBasisPointFee", MAX_PROVER_FEE_BPS + 1);
-    }
-
-    function test_constructor_acceptsOpenProvingFeeEqualToMaxAndStoresMax() public {
-        IRollup.Config memory config = _rollupConfig();
-        config.openProvingBasisPointFee = MAX_PROVER_FEE_BPS;
-        _deploySuiteWith(_stakingConfig(), config);
-        assertEq(rollup.config().maxProverFeeBps, MAX_PROVER_FEE_BPS, "maxProverFeeBps stored");
-        assertEq(rollup.config().openProvingBasisPointFee, MAX_PROVER_FEE_BPS, "open fee at the cap");
-    }
-}

@@ -316,4 +316,26 @@ contract RollupConstructorTest is Base {
         assertEq(address(r.rewardPool()), address(s.pool), "pool");
         assertEq(address(r.verifier()), address(verifier), "verifier");
     }
+
+    // ------------------------------------------------------------------ the auction's fee cap
+
+    function test_constructor_revertsWhenMaxProverFeeAbove100Percent() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.maxProverFeeBps = 10_001;
+        _expectConfigInvalid(c, "maxProverFeeBps", 10_001);
+    }
+
+    function test_constructor_revertsWhenOpenProvingFeeAboveMaxProverFee() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.openProvingBasisPointFee = MAX_PROVER_FEE_BPS + 1;
+        _expectConfigInvalid(c, "openProvingBasisPointFee", MAX_PROVER_FEE_BPS + 1);
+    }
+
+    function test_constructor_acceptsOpenProvingFeeEqualToMaxAndStoresMax() public {
+        IRollup.Config memory c = _rollupConfig();
+        c.openProvingBasisPointFee = MAX_PROVER_FEE_BPS;
+        _deploySuiteWith(_stakingConfig(), c);
+        assertEq(rollup.config().maxProverFeeBps, MAX_PROVER_FEE_BPS, "maxProverFeeBps stored");
+        assertEq(rollup.config().openProvingBasisPointFee, MAX_PROVER_FEE_BPS, "open fee at the cap");
+    }
 }
