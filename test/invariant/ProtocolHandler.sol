@@ -395,7 +395,13 @@ contract ProtocolHandler is Test {
     function claim(uint256 claimantSeed, uint256 proverSeed, uint256 bondSeed, uint256 feeSeed) public {
         _sync();
         uint256 current = Epoch.unwrap(rollup.currentEpoch());
-        if (current == 0 || rollup.currentSlot() > rollup.claimDeadline(Epoch.wrap(current - 1))) {
+        // Past the previous epoch's claim window, or nothing to claim there while this epoch holds blocks: move
+        // to the next epoch's claim window and claim this one.
+        if (
+            current == 0 || rollup.currentSlot() > rollup.claimDeadline(Epoch.wrap(current - 1))
+                || (!_claimable(Epoch.wrap(current - 1))
+                    && rollup.epochLog(Epoch.wrap(current)).blockCount > 0)
+        ) {
             ++current;
             uint256 start = rollup.slotStartTime(Slot.wrap(current * EPOCH));
             _advance(start + feeSeed % (config.claimWindowSlots * SLOT) - currentTime, feeSeed);
@@ -425,13 +431,21 @@ contract ProtocolHandler is Test {
         } else {
             calls["claim"]++;
             // Three first claims in four are outbid at once by another prover's cheaper quote (the auction).
-            if (bondSeed % 4 != 0) _outbid(claimant, (p + 1) % _provers.length, signed.quote, feeSeed >> 16);
+            if (_draw(bondSeed, "outbid", 4) != 0) {
+                _outbid(claimant, (p + 1) % _provers.length, signed.quote, feeSeed >> 16);
+            }
         }
+    }
+
+    /// @dev A uniform draw in [0, outcomes) from `seed`: hashing first keeps the fuzzer's favourite values (0, 1,
+    ///      the maximum) from always taking the same branch, which would starve a key action in some runs.
+    function _draw(uint256 seed, string memory purpose, uint256 outcomes) internal pure returns (uint256) {
+        return uint256(keccak256(abi.encode(seed, purpose))) % outcomes;
     }
 
     /// @dev A fee in [0, cap]: zero (which nobody can undercut) one time in sixteen, else at least 1.
     function _quoteFee(uint256 seed, uint256 cap) internal pure returns (uint256) {
-        return seed % 16 == 0 || cap == 0 ? 0 : _bound(seed, 1, cap);
+        return _draw(seed, "zero fee", 16) == 0 || cap == 0 ? 0 : _bound(seed, 1, cap);
     }
 
     /// @dev Prover `rival` replaces the claim of `quote` with a strictly cheaper quote, if it can.
@@ -512,8 +526,9 @@ contract ProtocolHandler is Test {
         IRollup.EpochLog memory log = rollup.epochLog(epoch);
         uint256 remaining = log.firstBlock + log.blockCount - first;
         // One proof in four completes the epoch, the others prove a random strict prefix when there is one.
-        uint256 count =
-            countSeed % 4 == 0 || remaining == 1 ? remaining : 1 + (countSeed >> 2) % (remaining - 1);
+        uint256 count = _draw(countSeed, "complete", 4) == 0 || remaining == 1
+            ? remaining
+            : 1 + (countSeed >> 2) % (remaining - 1);
         bool complete = count == remaining;
 
         address submitter = _actors[actorSeed % _actors.length];
