@@ -63,6 +63,13 @@ bind!(
     "RewardPool.json"
 );
 bind!(
+    /// `FeeInbox`: deposits of the fee asset for L2 accounts, consumed by blocks in order
+    /// (with bytecode).
+    fee_inbox,
+    FeeInbox,
+    "FeeInbox.json"
+);
+bind!(
     /// `DevnetToken`: the mintable devnet staking token (with bytecode).
     devnet_token,
     DevnetToken,
@@ -105,6 +112,12 @@ bind!(
     "IRewardPool.json"
 );
 bind!(
+    /// `IFeeInbox`: the fee inbox interface (its `Message` struct, events and errors).
+    i_fee_inbox,
+    IFeeInbox,
+    "IFeeInbox.json"
+);
+bind!(
     /// `IProofVerifier`: the verifier interface and its errors.
     i_proof_verifier,
     IProofVerifier,
@@ -119,7 +132,9 @@ bind!(
 
 pub use devnet_token::DevnetToken;
 pub use errors::Errors;
+pub use fee_inbox::FeeInbox;
 pub use i_clock::IClock;
+pub use i_fee_inbox::IFeeInbox;
 pub use i_proof_verifier::IProofVerifier;
 pub use i_prover_escrow::IProverEscrow;
 pub use i_reward_pool::IRewardPool;

@@ -9,8 +9,9 @@ use alloy::{
 };
 
 use crate::{
-    devnet_token::DevnetToken, errors::Errors, i_proof_verifier::IProofVerifier,
-    prover_escrow::ProverEscrow, reward_pool::RewardPool, rollup::Rollup, staking::Staking,
+    devnet_token::DevnetToken, errors::Errors, fee_inbox::FeeInbox,
+    i_proof_verifier::IProofVerifier, prover_escrow::ProverEscrow, reward_pool::RewardPool,
+    rollup::Rollup, staking::Staking,
 };
 
 /// A revert decoded into the custom error it carries: `Name(arg, ...)` when the selector is one
@@ -153,6 +154,12 @@ pub fn decode_revert_data(data: &[u8]) -> DecodedRevert {
                 signature_of::<RewardPool::RewardPoolErrors>(
                     data,
                     RewardPool::RewardPoolErrors::signature_by_selector,
+                )
+            })
+            .or_else(|| {
+                signature_of::<FeeInbox::FeeInboxErrors>(
+                    data,
+                    FeeInbox::FeeInboxErrors::signature_by_selector,
                 )
             });
     if let Some(signature) = signature {

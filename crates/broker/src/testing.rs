@@ -3,7 +3,9 @@
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_groth16::Proof;
-use fernet_state::{apply_block, Block, BlockBody, StateConfig, TxEffect, WorldState};
+use fernet_state::{
+    apply_block, Block, BlockBody, L1ToL2Message, StateConfig, TxEffect, WorldState,
+};
 use serde_json::Value;
 
 use crate::block_job::{decode_input, BlockProofResult};
@@ -15,12 +17,17 @@ pub(crate) const PAYEE: [u8; 20] = [0x5e; 20];
 /// unique.
 pub(crate) fn witness_bytes(seed: u64) -> Vec<u8> {
     let mut state = WorldState::new(StateConfig::devnet()).unwrap();
-    let tx = TxEffect::new(seed, &[Fr::from(seed + 1)], &[], None).unwrap();
+    let payer = [0xfe; 20];
+    let tx = TxEffect::new(seed, payer, &[Fr::from(seed + 1)], &[], None).unwrap();
     let block = Block {
         number: 1,
         slot: 1,
         body: BlockBody {
             coinbase: None,
+            messages: vec![L1ToL2Message {
+                recipient: payer,
+                amount: u128::from(seed) + 1,
+            }],
             txs: vec![tx],
         },
     };

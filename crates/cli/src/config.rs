@@ -48,6 +48,7 @@ pub const ENV_OVERRIDES: &[(&str, &str, ValueKind)] = &[
     ("staking", "exitChurnPerEpoch", ValueKind::Integer),
     ("staking", "snapshotLag", ValueKind::Integer),
     ("proverEscrow", "withdrawalDelay", ValueKind::Integer),
+    ("feeInbox", "inclusionDelay", ValueKind::Integer),
     ("rollup", "proposalWindow", ValueKind::Integer),
     ("rollup", "backupWindow", ValueKind::Integer),
     ("rollup", "claimWindowSlots", ValueKind::Integer),
@@ -237,6 +238,15 @@ pub struct ProverEscrowParams {
     pub withdrawal_delay: u64,
 }
 
+/// `FeeInbox` constructor parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FeeInboxParams {
+    /// Seconds after a deposit from which every block must include it (while a block has room
+    /// for it): the longest a proposer can keep a deposit out of L2 (devnet 40).
+    pub inclusion_delay: u64,
+}
+
 /// `Rollup` constructor parameters, but the genesis state root (computed from the state sizes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -296,6 +306,8 @@ pub struct DeployConfig {
     pub staking: StakingParams,
     /// `ProverEscrow` parameters.
     pub prover_escrow: ProverEscrowParams,
+    /// `FeeInbox` parameters.
+    pub fee_inbox: FeeInboxParams,
     /// `Rollup` parameters.
     pub rollup: RollupParams,
     /// The devnet token and the reward pool's funding.
@@ -326,6 +338,9 @@ impl DeployConfig {
             },
             prover_escrow: ProverEscrowParams {
                 withdrawal_delay: 60,
+            },
+            fee_inbox: FeeInboxParams {
+                inclusion_delay: 40,
             },
             rollup: RollupParams {
                 proposal_window: 8,

@@ -17,8 +17,8 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 use fernet_bindings::{
-    rollup::IRollup, BlockProofVerifier, ContractResultExt, DevnetToken, ProverEscrow, RewardPool,
-    Rollup, Staking,
+    rollup::IRollup, BlockProofVerifier, ContractResultExt, DevnetToken, FeeInbox, ProverEscrow,
+    RewardPool, Rollup, Staking,
 };
 use fernet_state::{fr_to_be_bytes, StateConfig, WorldState};
 use tracing::{debug, info, warn};
@@ -254,6 +254,16 @@ async fn compare(
         live.reward_pool.address.to_string(),
     );
     check(
+        "rollup.inbox",
+        rollup
+            .inbox()
+            .call()
+            .await
+            .decoded("Rollup.inbox()")?
+            .to_string(),
+        live.fee_inbox.address.to_string(),
+    );
+    check(
         "rollup.verifier",
         rollup
             .verifier()
@@ -340,6 +350,16 @@ async fn compare(
             .decoded("ProverEscrow.withdrawalDelay()")?
             .to_string(),
         wanted.config.prover_escrow.withdrawal_delay.to_string(),
+    );
+    check(
+        "feeInbox.inclusionDelay",
+        FeeInbox::new(live.fee_inbox.address, provider.clone())
+            .inclusionDelay()
+            .call()
+            .await
+            .decoded("FeeInbox.inclusionDelay()")?
+            .to_string(),
+        wanted.config.fee_inbox.inclusion_delay.to_string(),
     );
     Ok(differences)
 }
@@ -447,7 +467,9 @@ async fn deploy_suite(
     let call = BlockProofVerifier::deploy_builder(provider.clone()).nonce(nonces.next());
     round.push(send(call, "deploy BlockProofVerifier").await?);
     let staking_nonce = nonces.next();
-    let predicted_rollup = deployer.create(staking_nonce + 3);
+    // Staking, ProverEscrow, RewardPool, FeeInbox, then the Rollup: the satellites name it.
+    let predicted_rollup = deployer.create(staking_nonce + 4);
+    let predicted_pool = deployer.create(staking_nonce + 2);
     info!(%predicted_rollup, %token, "deploying the suite");
     let call = Staking::deploy_builder(
         provider.clone(),
@@ -468,6 +490,15 @@ async fn deploy_suite(
     let call =
         RewardPool::deploy_builder(provider.clone(), token, predicted_rollup).nonce(nonces.next());
     round.push(send(call, "deploy RewardPool").await?);
+    let call = FeeInbox::deploy_builder(
+        provider.clone(),
+        token,
+        predicted_rollup,
+        predicted_pool,
+        U256::from(config.fee_inbox.inclusion_delay),
+    )
+    .nonce(nonces.next());
+    round.push(send(call, "deploy FeeInbox").await?);
     let receipts = confirm(round).await?;
     let (token_record, rest) = match wanted.token {
         Some(address) => (
@@ -483,6 +514,7 @@ async fn deploy_suite(
     let staking = record(&rest[1], "deploy Staking")?;
     let prover_escrow = record(&rest[2], "deploy ProverEscrow")?;
     let reward_pool = record(&rest[3], "deploy RewardPool")?;
+    let fee_inbox = record(&rest[4], "deploy FeeInbox")?;
 
     // Round 2: the rollup (its constructor reads the satellites), and the pool's tokens.
     let funding = match wanted.token {
@@ -497,6 +529,7 @@ async fn deploy_suite(
         reward_pool.address,
         verifier.address,
         wanted.rollup_config(),
+        fee_inbox.address,
     )
     .nonce(nonces.next());
     round.push(send(call, "deploy Rollup").await?);
@@ -542,6 +575,7 @@ async fn deploy_suite(
     let mut parameters = Parameters {
         staking: config.staking.clone(),
         prover_escrow: config.prover_escrow.clone(),
+        fee_inbox: config.fee_inbox.clone(),
         rollup: config.rollup.clone(),
     };
     parameters.staking.genesis_time = genesis_time.saturating_to();
@@ -555,6 +589,7 @@ async fn deploy_suite(
         staking,
         prover_escrow,
         reward_pool,
+        fee_inbox,
         rollup,
         verification_key_hash,
         genesis_state_root: wanted.genesis_root,

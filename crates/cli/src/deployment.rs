@@ -7,7 +7,9 @@ use fernet_state::StateConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    config::{ProverEscrowParams, RollupParams, StakingParams, StatePreset, TokenAmount},
+    config::{
+        FeeInboxParams, ProverEscrowParams, RollupParams, StakingParams, StatePreset, TokenAmount,
+    },
     Error, Result,
 };
 
@@ -29,6 +31,8 @@ pub struct Parameters {
     pub staking: StakingParams,
     /// `ProverEscrow`.
     pub prover_escrow: ProverEscrowParams,
+    /// `FeeInbox`.
+    pub fee_inbox: FeeInboxParams,
     /// `Rollup` (with the actual `maxDataBytes`).
     pub rollup: RollupParams,
 }
@@ -53,6 +57,8 @@ pub struct Deployment {
     pub prover_escrow: ContractRecord,
     /// `RewardPool`.
     pub reward_pool: ContractRecord,
+    /// `FeeInbox`: deposits of the fee asset for L2 accounts.
+    pub fee_inbox: ContractRecord,
     /// `Rollup`.
     pub rollup: ContractRecord,
     /// `verificationKeyHash()` of the verifier: which circuit keys prove blocks.

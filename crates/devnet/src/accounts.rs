@@ -40,7 +40,7 @@ impl Account {
 }
 
 /// Every account the devnet uses, by role: index 0 deploys, then the sequencers (online first,
-/// then offline), the provers, the traffic account and the backup proposer.
+/// then offline), the provers, the traffic account, the backup proposer and the L2 user.
 #[derive(Debug, Clone)]
 pub struct Accounts {
     /// Deployed the suite and holds the minted tokens (index 0).
@@ -55,6 +55,9 @@ pub struct Accounts {
     pub traffic: Account,
     /// The unstaked backup-only sequencer (gas only: backup mode needs no stake).
     pub backup_proposer: Account,
+    /// The L2 user of the traffic process: it deposits fee money on L1 and pays its
+    /// transactions' fees from it.
+    pub user: Account,
 }
 
 impl Accounts {
@@ -77,6 +80,7 @@ impl Accounts {
         let provers = take(provers)?;
         let traffic = take(1)?.remove(0);
         let backup_proposer = take(1)?.remove(0);
+        let user = take(1)?.remove(0);
         Ok(Self {
             deployer,
             sequencers,
@@ -84,12 +88,13 @@ impl Accounts {
             provers,
             traffic,
             backup_proposer,
+            user,
         })
     }
 
     /// How many anvil must fund (the highest index + 1).
     pub fn count(&self) -> u32 {
-        self.backup_proposer.index + 1
+        self.user.index + 1
     }
 
     /// `(name, account)` for every account, with the devnet's process names
@@ -116,6 +121,7 @@ impl Accounts {
         );
         named.push(("traffic".to_owned(), &self.traffic));
         named.push((BACKUP_PROPOSER.to_owned(), &self.backup_proposer));
+        named.push(("user".to_owned(), &self.user));
         named
     }
 }
@@ -145,7 +151,8 @@ mod tests {
         assert_eq!(accounts.provers[0].index, 4);
         assert_eq!(accounts.traffic.index, 5);
         assert_eq!(accounts.backup_proposer.index, 6);
-        assert_eq!(accounts.count(), 7);
+        assert_eq!(accounts.user.index, 7);
+        assert_eq!(accounts.count(), 8);
         let names: Vec<String> = accounts.named().into_iter().map(|(n, _)| n).collect();
         assert_eq!(
             names,
@@ -156,7 +163,8 @@ mod tests {
                 "offline-sequencer-1",
                 "prover-1",
                 "traffic",
-                "backup-proposer"
+                "backup-proposer",
+                "user"
             ]
         );
     }

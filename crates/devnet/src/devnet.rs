@@ -55,6 +55,7 @@ const MANAGED_ENV: &[&str] = &[
     "SEQ_BACKUP_ONLY",
     "SEQ_BACKUP_BROKER_HOST",
     "PROVER_PUBLISHER_PRIVATE_KEY",
+    "FERNET_PRIVATE_KEY",
     "PROVER_COORDINATION_NODE_URL",
     "QUOTE_PROVIDER_URL",
     "PROVER_BROKER_HOST",
@@ -543,7 +544,10 @@ impl Devnet {
                 "traffic",
                 bin_dir.join("fernet"),
                 Role::Traffic,
-                vec![("AZTEC_NODE_URL", self.urls.node.clone())],
+                vec![
+                    ("AZTEC_NODE_URL", self.urls.node.clone()),
+                    ("FERNET_PRIVATE_KEY", self.accounts.user.private_key_hex()),
+                ],
             );
             spec.args = traffic_args(self.options.traffic_interval);
             self.spawn_all(vec![spec]).await?;
@@ -850,7 +854,7 @@ async fn start_anvil(
     }
 }
 
-/// Sends tokens from the deployer to every sequencer, prover and the traffic account.
+/// Sends tokens from the deployer to every sequencer, prover, the traffic account and the user.
 async fn fund(l1: &L1, accounts: &Accounts) -> Result<()> {
     let mut recipients: Vec<(Address, U256)> = Vec::new();
     let sequencer = TokenAmount::tokens(SEQUENCER_FUNDING_TOKENS).0;
@@ -870,6 +874,10 @@ async fn fund(l1: &L1, accounts: &Accounts) -> Result<()> {
     );
     recipients.push((
         accounts.traffic.address,
+        TokenAmount::tokens(TRAFFIC_FUNDING_TOKENS).0,
+    ));
+    recipients.push((
+        accounts.user.address,
         TokenAmount::tokens(TRAFFIC_FUNDING_TOKENS).0,
     ));
     if accounts.deployer.address != l1.deployment().deployer {

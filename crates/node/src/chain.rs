@@ -681,6 +681,11 @@ impl ChainHandle {
         self.read().is_spent(nullifier)
     }
 
+    /// The L2 fee balance of `account` at the pending tip.
+    pub fn fee_balance(&self, account: &Address) -> u128 {
+        self.read().tip_state().fee_balance(&account.into_array())
+    }
+
     /// The clock.
     pub fn clock(&self) -> Clock {
         *self.read().clock()
@@ -704,9 +709,11 @@ mod tests {
         epoch_duration: 4,
     };
 
+    /// A tx with a zero fee (no balance needed) and a payer.
     fn tx(nullifier: u64) -> TxEffect {
         TxEffect::new(
-            1,
+            0,
+            [0xaa; 20],
             &[Fr::from(nullifier)],
             &[Fr::from(nullifier + 1000)],
             None,
@@ -724,6 +731,7 @@ mod tests {
     ) -> EventRecord {
         let body = BlockBody {
             coinbase: None,
+            messages: Vec::new(),
             txs,
         };
         apply_block(

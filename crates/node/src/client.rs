@@ -5,7 +5,7 @@ use std::{
     time::Duration,
 };
 
-use alloy::primitives::B256;
+use alloy::primitives::{Address, B256};
 use reqwest::Url;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -159,6 +159,16 @@ impl NodeClient {
     pub async fn is_nullifier_spent(&self, nullifier: FieldElement) -> Result<bool, ClientError> {
         self.call("fernet_isNullifierSpent", json!([nullifier]))
             .await
+    }
+
+    /// `fernet_getFeeBalance`: `account`'s L2 fee balance at the pending tip.
+    pub async fn fee_balance(&self, account: Address) -> Result<u128, ClientError> {
+        let balance: String = self.call("fernet_getFeeBalance", json!([account])).await?;
+        balance.parse().map_err(|_| ClientError::Decode {
+            method: "fernet_getFeeBalance".into(),
+            reason: "not a decimal u128".into(),
+            answer: balance,
+        })
     }
 
     /// `fernet_getPendingTransactions`.

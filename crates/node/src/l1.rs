@@ -139,13 +139,19 @@ impl L1 {
     /// behind the gap, and so does the service waiting for its receipt. The services send one
     /// transaction at a time per account, so nothing needs reserving locally.
     pub fn signing_provider(&self, signer: PrivateKeySigner) -> DynProvider {
-        ProviderBuilder::new()
-            .disable_recommended_fillers()
-            .with_gas_estimation()
-            .with_simple_nonce_management()
-            .fetch_chain_id()
-            .wallet(signer)
-            .connect_http(self.rpc_url.clone())
-            .erased()
+        signing_provider(&self.rpc_url, signer)
     }
+}
+
+/// A provider on `rpc_url` that signs with `signer`, the nonce read from L1 for every
+/// transaction ([`L1::signing_provider`] says why); for tools without a deployment record.
+pub fn signing_provider(rpc_url: &Url, signer: PrivateKeySigner) -> DynProvider {
+    ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .with_gas_estimation()
+        .with_simple_nonce_management()
+        .fetch_chain_id()
+        .wallet(signer)
+        .connect_http(rpc_url.clone())
+        .erased()
 }

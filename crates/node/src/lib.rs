@@ -11,6 +11,7 @@
 pub mod chain;
 pub mod client;
 pub mod clock;
+pub mod deposit;
 mod error;
 pub mod follower;
 pub mod gossip;

@@ -54,6 +54,21 @@ pub enum PoolError {
     /// The same transaction is already pooled.
     #[error("transaction {0} is already in the pool")]
     Duplicate(B256),
+    /// The payer's L2 fee balance at the pending tip, less the fees of its pooled transactions,
+    /// does not cover the fee (deposit through the L1 fee inbox first: `fernet deposit`).
+    #[error(
+        "payer {payer} cannot pay fee {fee}: fee balance {balance} at the pending tip, {pooled} already owed by its pooled transactions"
+    )]
+    InsufficientFeeBalance {
+        /// The payer.
+        payer: Address,
+        /// Its fee balance at the pending tip.
+        balance: u128,
+        /// Fees of the payer's transactions already in the pool.
+        pooled: u128,
+        /// The transaction's fee.
+        fee: u64,
+    },
 }
 
 /// A pooled transaction.
@@ -134,6 +149,31 @@ impl PoolState {
             self.by_nullifier.remove(&nullifier);
         }
         Some(pooled)
+    }
+
+    /// Fees of the pooled transactions that `payer` pays.
+    fn pooled_fees_of(&self, payer: &fernet_state::Address) -> u128 {
+        self.txs
+            .values()
+            .filter(|pooled| pooled.effect.payer == *payer)
+            .map(|pooled| u128::from(pooled.effect.fee))
+            .sum()
+    }
+
+    /// Refuses `effect` when its payer's balance at the pending tip, less what its pooled
+    /// transactions already owe, does not cover the fee.
+    fn check_fee_balance(&self, effect: &TxEffect, chain: &ChainState) -> Option<PoolError> {
+        if effect.fee == 0 {
+            return None;
+        }
+        let balance = chain.tip_state().fee_balance(&effect.payer);
+        let pooled = self.pooled_fees_of(&effect.payer);
+        (balance < pooled + u128::from(effect.fee)).then(|| PoolError::InsufficientFeeBalance {
+            payer: Address::from(effect.payer),
+            balance,
+            pooled,
+            fee: effect.fee,
+        })
     }
 
     /// The first reason `effect` cannot enter the pool given the chain (nullifiers only).
@@ -356,8 +396,14 @@ impl PoolHandle {
         if state.contains(&hash) {
             return Err(PoolError::Duplicate(hash).into());
         }
-        if let Some(conflict) = state.conflict(&effect, &self.inner.chain.read()) {
-            return Err(conflict.into());
+        {
+            let chain = self.inner.chain.read();
+            if let Some(refusal) = state
+                .conflict(&effect, &chain)
+                .or_else(|| state.check_fee_balance(&effect, &chain))
+            {
+                return Err(refusal.into());
+            }
         }
         let mut write = StepWrite {
             pool_insert: vec![(hash, tx.clone())],
@@ -510,7 +556,7 @@ impl PoolHandle {
 #[cfg(test)]
 mod tests {
     use alloy::{primitives::U256, signers::local::PrivateKeySigner};
-    use fernet_state::{apply_block, Block, BlockBody, StateConfig, WorldState};
+    use fernet_state::{apply_block, Block, BlockBody, L1ToL2Message, StateConfig, WorldState};
     use serde_json::json;
 
     use super::*;
@@ -526,6 +572,10 @@ mod tests {
         epoch_duration: 4,
     };
     const CHAIN_ID: u64 = 31_337;
+    /// The payer of the fixture's transactions.
+    const PAYER: [u8; 20] = [0xaa; 20];
+    /// What block 1 of every fixture deposits for `PAYER`.
+    const FUNDING: u128 = 100;
 
     fn rules() -> QuoteRules {
         QuoteRules {
@@ -554,22 +604,36 @@ mod tests {
             base_fee,
             rules(),
         );
-        Fixture {
+        let fixture = Fixture {
             _dir: dir,
             pool,
             chain,
-        }
+        };
+        // Block 1 consumes a deposit of FUNDING for PAYER.
+        let deposit = L1ToL2Message {
+            recipient: PAYER,
+            amount: FUNDING,
+        };
+        include(&fixture, 1, &[deposit], &[]);
+        fixture
     }
 
     fn tx(fee: u64, nullifiers: &[u64]) -> Tx {
         let nullifiers: Vec<String> = nullifiers.iter().map(|n| format!("0x{n:x}")).collect();
-        serde_json::from_value(json!({ "fee": fee.to_string(), "nullifiers": nullifiers })).unwrap()
+        serde_json::from_value(json!({
+            "fee": fee.to_string(),
+            "payer": Address::from(PAYER),
+            "nullifiers": nullifiers,
+        }))
+        .unwrap()
     }
 
-    /// Proposes a block with `txs` on the fixture's chain and reconciles the pool.
-    fn include(f: &Fixture, number: u64, txs: &[Tx]) -> StepWrite {
+    /// Proposes a block consuming `messages` with `txs` on the fixture's chain and reconciles
+    /// the pool.
+    fn include(f: &Fixture, number: u64, messages: &[L1ToL2Message], txs: &[Tx]) -> StepWrite {
         let body = BlockBody {
             coinbase: None,
+            messages: messages.to_vec(),
             txs: txs.iter().map(|t| t.effect().unwrap()).collect(),
         };
         let mut state = f.chain.state_after(number - 1).unwrap();
@@ -646,6 +710,45 @@ mod tests {
     }
 
     #[test]
+    fn refuses_a_tx_its_payer_cannot_pay_counting_pooled_fees() {
+        let f = fixture(1);
+        // FUNDING = 100: 60 pooled, then 40 more fits exactly, then 1 more does not.
+        f.pool.add_tx(tx(60, &[1])).unwrap();
+        f.pool.add_tx(tx(40, &[2])).unwrap();
+        let err = f.pool.add_tx(tx(1, &[3])).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Pool(PoolError::InsufficientFeeBalance {
+                    balance: 100,
+                    pooled: 100,
+                    fee: 1,
+                    ..
+                })
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("fee balance 100"), "{err}");
+        // A payer that never deposited cannot pay at all.
+        let mut stranger = tx(5, &[4]);
+        stranger.payer = Address::repeat_byte(0xbb);
+        let err = f.pool.add_tx(stranger).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Pool(PoolError::InsufficientFeeBalance {
+                    balance: 0,
+                    pooled: 0,
+                    fee: 5,
+                    ..
+                })
+            ),
+            "{err}"
+        );
+        assert_eq!(f.pool.len(), 2);
+    }
+
+    #[test]
     fn pending_orders_by_fee_and_respects_the_limit() {
         let f = fixture(1);
         f.pool.add_tx(tx(5, &[1])).unwrap();
@@ -662,8 +765,8 @@ mod tests {
         let f = fixture(1);
         let a = f.pool.add_tx(tx(5, &[1])).unwrap();
         let b = f.pool.add_tx(tx(6, &[2])).unwrap();
-        // Block 1 includes `a` and another tx spending `b`'s nullifier.
-        let write = include(&f, 1, &[tx(5, &[1]), tx(9, &[2, 3])]);
+        // Block 2 includes `a` and another tx spending `b`'s nullifier.
+        let write = include(&f, 2, &[], &[tx(5, &[1]), tx(9, &[2, 3])]);
         assert_eq!(f.pool.len(), 0);
         assert!(write.pool_remove.contains(&a) && write.pool_remove.contains(&b));
         assert!(f
@@ -686,8 +789,8 @@ mod tests {
             l1_tx: B256::ZERO,
             event: ChainEvent::BlocksPruned {
                 epoch: 0,
-                from: 1,
-                to: 1,
+                from: 2,
+                to: 2,
             },
         };
         let write = step(&f, &prune);

@@ -104,6 +104,8 @@ pub struct NodeInfo {
     pub chain_id: u64,
     /// The rollup followed.
     pub rollup: Address,
+    /// The L1 fee inbox: deposits there become L2 fee balances (`fernet deposit`).
+    pub fee_inbox: Address,
     /// Lowest fee the pool accepts (decimal string).
     pub l2_base_fee: String,
     /// Last L1 block processed.
@@ -365,6 +367,11 @@ fn dispatch(context: &RpcContext, method: &str, params: &[Value]) -> Result<Valu
             let nullifier: FieldElement = param(params, 0, "nullifier")?;
             to_value(chain.is_spent(&nullifier.0))
         }
+        "fernet_getFeeBalance" => {
+            arity(params, 1)?;
+            let account: Address = param(params, 0, "account")?;
+            to_value(chain.fee_balance(&account).to_string())
+        }
         "fernet_getPendingTransactions" => {
             arity(params, 1)?;
             let limit: u64 = match params.first() {
@@ -418,6 +425,7 @@ fn dispatch(context: &RpcContext, method: &str, params: &[Value]) -> Result<Valu
             to_value(NodeInfo {
                 chain_id: context.l1.chain_id,
                 rollup: context.l1.deployment.rollup.address,
+                fee_inbox: context.l1.deployment.fee_inbox.address,
                 l2_base_fee: pool.base_fee().to_string(),
                 synced_l1_block: chain.synced_l1_block(),
                 pending: chain.pending_tip(),

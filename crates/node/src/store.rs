@@ -309,7 +309,7 @@ mod tests {
     #[test]
     fn steps_persist_and_rollback_truncates_the_log() {
         let dir = tempfile::tempdir().unwrap();
-        let tx: Tx = serde_json::from_str(r#"{"fee":"3","nullifiers":["0x1"]}"#).unwrap();
+        let tx: Tx = serde_json::from_str(r#"{"fee":"3","payer":"0x00000000000000000000000000000000000000aa","nullifiers":["0x1"]}"#).unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
             store

@@ -1,16 +1,18 @@
 //! The transaction JSON of `docs/services.md`, its conversion to a [`TxEffect`], and its hash.
 //!
 //! ```json
-//! { "fee": "1200", "nullifiers": ["0x…"], "noteHashes": ["0x…"],
+//! { "fee": "1200", "payer": "0x…", "nullifiers": ["0x…"], "noteHashes": ["0x…"],
 //!   "publicDataWrite": { "key": "0x…", "value": "0x…" } }
 //! ```
 //!
+//! The fee is debited from the payer's L2 fee balance (deposits made through the L1 fee inbox).
 //! Parsing is strict: unknown fields, non-canonical field elements (`>= r`), zero nullifiers or
-//! note hashes, a zero write key and fees above `u64::MAX` are rejected with the offending value.
+//! note hashes, a zero write key, a key in the fee balances' range, fees above `u64::MAX` and a
+//! fee without a payer are rejected with the offending value.
 
 use std::fmt;
 
-use alloy::primitives::{keccak256, B256};
+use alloy::primitives::{keccak256, Address, B256};
 use fernet_state::{
     encode_tx_effect, fr_from_be_bytes, fr_to_be_bytes, Fr, PublicDataWrite, TxEffect,
 };
@@ -22,6 +24,8 @@ use serde::{Deserialize, Serialize};
 pub struct Tx {
     /// Fee, a decimal string (at most `u64::MAX`).
     pub fee: Fee,
+    /// The L2 account whose fee balance pays the fee (zero only for a zero fee).
+    pub payer: Address,
     /// One or two non-zero, distinct nullifiers.
     pub nullifiers: Vec<FieldElement>,
     /// Zero to two non-zero note hashes.
@@ -65,7 +69,7 @@ pub enum TxShapeError {
     /// A public data write with key zero.
     #[error("publicDataWrite.key is zero (key 0 means no write; omit publicDataWrite)")]
     ZeroWriteKey,
-    /// A rule of the state's tx effects (unreachable after the checks above, kept for safety).
+    /// A rule of the state's tx effects: a fee without a payer, a key in the fee balances' range.
     #[error(transparent)]
     Effect(#[from] fernet_state::TxError),
 }
@@ -75,6 +79,7 @@ impl Tx {
     pub fn from_effect(effect: &TxEffect) -> Self {
         Self {
             fee: Fee(effect.fee),
+            payer: Address::from(effect.payer),
             nullifiers: effect.nullifiers().map(FieldElement).collect(),
             note_hashes: effect.note_hashes().map(FieldElement).collect(),
             public_data_write: effect.public_data_write().map(|write| DataWrite {
@@ -116,7 +121,13 @@ impl Tx {
             key: write.key.0,
             value: write.value.0,
         });
-        Ok(TxEffect::new(self.fee.0, &nullifiers, &note_hashes, write)?)
+        Ok(TxEffect::new(
+            self.fee.0,
+            self.payer.into_array(),
+            &nullifiers,
+            &note_hashes,
+            write,
+        )?)
     }
 }
 
@@ -231,6 +242,7 @@ mod tests {
     use super::*;
 
     const R: &str = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
+    const PAYER: &str = "0x00000000000000000000000000000000000000aa";
 
     fn parse(value: serde_json::Value) -> Result<Tx, String> {
         serde_json::from_value(value).map_err(|e| e.to_string())
@@ -239,7 +251,7 @@ mod tests {
     #[test]
     fn parses_and_round_trips_a_full_tx() {
         let tx = parse(json!({
-            "fee": "1200",
+            "fee": "1200", "payer": PAYER,
             "nullifiers": ["0x01", "0x2"],
             "noteHashes": ["0x0000000000000000000000000000000000000000000000000000000000000003"],
             "publicDataWrite": { "key": "0x4", "value": "0x0" }
@@ -262,28 +274,30 @@ mod tests {
 
     #[test]
     fn rejects_unknown_fields_and_bad_values_naming_them() {
-        let err = parse(json!({ "fee": "1", "nullifiers": ["0x1"], "gas": 5 })).unwrap_err();
+        let err = parse(json!({ "fee": "1", "payer": PAYER, "nullifiers": ["0x1"], "gas": 5 }))
+            .unwrap_err();
         assert!(err.contains("unknown field `gas`"), "{err}");
-        let err = parse(json!({ "fee": 1, "nullifiers": ["0x1"] })).unwrap_err();
+        let err = parse(json!({ "fee": 1, "payer": PAYER, "nullifiers": ["0x1"] })).unwrap_err();
         assert!(err.contains("invalid type"), "{err}");
-        let err = parse(json!({ "fee": "-1", "nullifiers": ["0x1"] })).unwrap_err();
+        let err = parse(json!({ "fee": "-1", "payer": PAYER, "nullifiers": ["0x1"] })).unwrap_err();
         assert!(err.contains("\"-1\""), "{err}");
         let err =
-            parse(json!({ "fee": "18446744073709551616", "nullifiers": ["0x1"] })).unwrap_err();
+            parse(json!({ "fee": "18446744073709551616", "payer": PAYER, "nullifiers": ["0x1"] }))
+                .unwrap_err();
         assert!(err.contains("18446744073709551616 does not fit"), "{err}");
-        let err = parse(json!({ "fee": "1", "nullifiers": [R] })).unwrap_err();
+        let err = parse(json!({ "fee": "1", "payer": PAYER, "nullifiers": [R] })).unwrap_err();
         assert!(
             err.contains(R) && err.contains("not a canonical field element"),
             "{err}"
         );
-        let err = parse(json!({ "fee": "1", "nullifiers": ["12"] })).unwrap_err();
+        let err = parse(json!({ "fee": "1", "payer": PAYER, "nullifiers": ["12"] })).unwrap_err();
         assert!(err.contains("\"12\" is not 0x-prefixed"), "{err}");
         let long = format!("0x{}", "1".repeat(65));
-        let err = parse(json!({ "fee": "1", "nullifiers": [long] })).unwrap_err();
+        let err = parse(json!({ "fee": "1", "payer": PAYER, "nullifiers": [long] })).unwrap_err();
         assert!(err.contains("not a 32-byte hex word"), "{err}");
-        let err = parse(json!({ "fee": "1", "nullifiers": ["0xzz"] })).unwrap_err();
+        let err = parse(json!({ "fee": "1", "payer": PAYER, "nullifiers": ["0xzz"] })).unwrap_err();
         assert!(err.contains("0xzz"), "{err}");
-        let err = parse(json!({ "fee": "1", "nullifiers": ["0x1"], "publicDataWrite": {"key": "0x1", "value": "0x1", "x": 1} })).unwrap_err();
+        let err = parse(json!({ "fee": "1", "payer": PAYER, "nullifiers": ["0x1"], "publicDataWrite": {"key": "0x1", "value": "0x1", "x": 1} })).unwrap_err();
         assert!(err.contains("unknown field `x`"), "{err}");
         let err = parse(json!({ "nullifiers": ["0x1"] })).unwrap_err();
         assert!(err.contains("missing field `fee`"), "{err}");
@@ -293,7 +307,7 @@ mod tests {
     fn shape_rules() {
         let tx = |nullifiers: &[&str], notes: &[&str], key: Option<&str>| {
             parse(json!({
-                "fee": "1",
+                "fee": "1", "payer": PAYER,
                 "nullifiers": nullifiers,
                 "noteHashes": notes,
                 "publicDataWrite": key.map(|k| json!({"key": k, "value": "0x1"})),
@@ -341,12 +355,42 @@ mod tests {
 
     #[test]
     fn hash_is_keccak_of_the_block_data_encoding() {
-        let effect = TxEffect::new(7, &[Fr::from(9u64)], &[], None).unwrap();
+        let payer = [0xaa; 20];
+        let effect = TxEffect::new(7, payer, &[Fr::from(9u64)], &[], None).unwrap();
         let mut encoding = [0u8; 224];
+        encoding[4..24].copy_from_slice(&payer);
         encoding[31] = 7;
         encoding[63] = 9;
         assert_eq!(tx_hash(&effect), keccak256(encoding));
-        let other = TxEffect::new(8, &[Fr::from(9u64)], &[], None).unwrap();
+        let other = TxEffect::new(8, payer, &[Fr::from(9u64)], &[], None).unwrap();
         assert_ne!(tx_hash(&effect), tx_hash(&other));
+        let other_payer = TxEffect::new(7, [0xbb; 20], &[Fr::from(9u64)], &[], None).unwrap();
+        assert_ne!(tx_hash(&effect), tx_hash(&other_payer));
+    }
+
+    #[test]
+    fn a_fee_needs_a_payer_and_app_keys_stay_below_the_fee_balances() {
+        let zero = "0x0000000000000000000000000000000000000000";
+        let tx = parse(json!({ "fee": "5", "payer": zero, "nullifiers": ["0x1"] })).unwrap();
+        assert!(matches!(
+            tx.effect(),
+            Err(TxShapeError::Effect(
+                fernet_state::TxError::FeeWithoutPayer { .. }
+            ))
+        ));
+        let free = parse(json!({ "fee": "0", "payer": zero, "nullifiers": ["0x1"] })).unwrap();
+        assert!(free.effect().is_ok());
+        let reserved = "0x1000000000000000000000000000000000000000000000000000000000000000";
+        let tx = parse(json!({ "fee": "5", "payer": PAYER, "nullifiers": ["0x1"],
+            "publicDataWrite": { "key": reserved, "value": "0x1" } }))
+        .unwrap();
+        assert!(matches!(
+            tx.effect(),
+            Err(TxShapeError::Effect(
+                fernet_state::TxError::ReservedPublicDataKey { .. }
+            ))
+        ));
+        let err = parse(json!({ "fee": "1", "nullifiers": ["0x1"] })).unwrap_err();
+        assert!(err.contains("missing field `payer`"), "{err}");
     }
 }

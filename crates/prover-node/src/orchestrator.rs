@@ -408,12 +408,16 @@ mod tests {
         Mutex,
     };
 
-    use fernet_state::{apply_block, Block, BlockBody, StateConfig, TxEffect, WorldState};
+    use fernet_state::{
+        apply_block, Block, BlockBody, L1ToL2Message, StateConfig, TxEffect, WorldState,
+    };
 
     use super::*;
 
     /// The prover node's address in these tests.
     const PAYEE: Address = Address::repeat_byte(0x77);
+    /// The fee payer of the test blocks' txs (block `n` deposits for it first).
+    const PAYER: [u8; 20] = [0x66; 20];
 
     /// Witnesses of a small chain: block `n` at slot `7 + n` with `min(n, 3)` transactions;
     /// `variant` changes every block's coinbase (another chain with the same numbers).
@@ -433,7 +437,7 @@ mod tests {
                     let txs = (0..number.min(3))
                         .map(|t| {
                             let nullifier = fernet_state::Fr::from(number * 100 + t + 1);
-                            TxEffect::new(10 + t, &[nullifier], &[], None).unwrap()
+                            TxEffect::new(10 + t, PAYER, &[nullifier], &[], None).unwrap()
                         })
                         .collect();
                     let block = Block {
@@ -441,6 +445,10 @@ mod tests {
                         slot: 7 + number,
                         body: BlockBody {
                             coinbase: Some([variant + 1; 20]),
+                            messages: vec![L1ToL2Message {
+                                recipient: PAYER,
+                                amount: 100,
+                            }],
                             txs,
                         },
                     };

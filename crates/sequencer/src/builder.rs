@@ -4,8 +4,8 @@
 use alloy::primitives::{Address, Bytes, B256, U256};
 use fernet_bindings::IRollup;
 use fernet_state::{
-    apply_block, encode_block_data, fr_to_be_bytes, Block, BlockBody, BlockWitness, TxEffect,
-    WorldState,
+    apply_block, encode_block_data, fr_to_be_bytes, Block, BlockBody, BlockWitness, L1ToL2Message,
+    TxEffect, WorldState,
 };
 
 use crate::error::{Error, Result};
@@ -40,15 +40,18 @@ impl BuiltBlock {
     }
 }
 
-/// Builds block `number` for `slot` on `parent`: takes candidates in order (the pool sorts them by
-/// fee) and keeps each one the state accepts together with those already chosen, up to the
-/// circuit's `max_txs_per_block`. A candidate whose nullifier is already spent, or that clashes
-/// with a chosen one, is skipped. An empty block is valid (it still carries the slot).
+/// Builds block `number` for `slot` on `parent`: consumes `messages` (the next deposits of the
+/// L1 fee inbox, credited before any fee is paid), then takes candidates in order (the pool sorts
+/// them by fee) and keeps each one the state accepts together with those already chosen, up to
+/// the circuit's `max_txs_per_block`. A candidate whose nullifier is already spent, that clashes
+/// with a chosen one, or whose payer cannot pay its fee is skipped. An empty block is valid (it
+/// still carries the slot).
 pub fn build_block(
     parent: &WorldState,
     number: u64,
     slot: u64,
     coinbase: Address,
+    messages: Vec<L1ToL2Message>,
     candidates: impl IntoIterator<Item = (B256, TxEffect)>,
 ) -> Result<BuiltBlock> {
     let max_txs = parent.config().max_txs_per_block;
@@ -57,6 +60,7 @@ pub fn build_block(
         slot,
         body: BlockBody {
             coinbase: Some(coinbase.into_array()),
+            messages,
             txs: Vec::new(),
         },
     };
@@ -85,19 +89,30 @@ pub fn build_block(
 
 #[cfg(test)]
 mod tests {
-    use fernet_state::{Fr, StateConfig};
+    use fernet_state::{Fr, StateConfig, BLOCK_DATA_HEADER_BYTES, TX_EFFECT_BYTES};
 
     use super::*;
+
+    /// The payer of every test tx.
+    const PAYER: [u8; 20] = [0xaa; 20];
 
     fn tx(nullifier: u64, fee: u64) -> (B256, TxEffect) {
         let effect = TxEffect::new(
             fee,
+            PAYER,
             &[Fr::from(nullifier)],
             &[Fr::from(nullifier + 1000)],
             None,
         )
         .expect("valid tx");
         (B256::with_last_byte(nullifier as u8), effect)
+    }
+
+    fn deposit(amount: u128) -> Vec<L1ToL2Message> {
+        vec![L1ToL2Message {
+            recipient: PAYER,
+            amount,
+        }]
     }
 
     #[test]
@@ -113,7 +128,8 @@ mod tests {
             tx(4, 10),
             tx(5, 5),
         ];
-        let built = build_block(&parent, 1, 7, coinbase, candidates).expect("built");
+        let built =
+            build_block(&parent, 1, 7, coinbase, deposit(1_000), candidates).expect("built");
         assert_eq!(built.block.body.txs.len(), 4);
         assert_eq!(
             built.tx_hashes,
@@ -127,23 +143,42 @@ mod tests {
             args.header.prevStateRoot,
             B256::from(fr_to_be_bytes(&parent.state_root()))
         );
-        assert_eq!(args.data.len(), 25 + 4 * 224);
+        assert_eq!(
+            args.data.len(),
+            BLOCK_DATA_HEADER_BYTES + 4 * TX_EFFECT_BYTES
+        );
+    }
+
+    #[test]
+    fn skips_txs_its_payer_cannot_pay_after_the_blocks_deposits() {
+        let parent = WorldState::new(StateConfig::devnet()).expect("genesis");
+        let coinbase = Address::repeat_byte(0x33);
+        // 60 deposited in this very block: 50 fits, then 20 does not (10 left), then 10 does.
+        let candidates = [tx(1, 50), tx(2, 20), tx(3, 10)];
+        let built = build_block(&parent, 1, 1, coinbase, deposit(60), candidates).expect("built");
+        assert_eq!(built.tx_hashes, [1u8, 3].map(B256::with_last_byte).to_vec());
+        assert_eq!(built.block.body.messages, deposit(60));
+        // Without the deposit nobody pays.
+        let built = build_block(&parent, 1, 1, coinbase, Vec::new(), [tx(1, 50)]).expect("built");
+        assert!(built.tx_hashes.is_empty());
     }
 
     #[test]
     fn skips_txs_spent_in_the_parent_state() {
         let mut parent = WorldState::new(StateConfig::devnet()).expect("genesis");
         let coinbase = Address::repeat_byte(0x22);
-        let first = build_block(&parent, 1, 3, coinbase, [tx(9, 1)]).expect("first");
+        let first = build_block(&parent, 1, 3, coinbase, deposit(100), [tx(9, 1)]).expect("first");
         apply_block(&mut parent, &first.block).expect("applies");
-        let second = build_block(&parent, 2, 4, coinbase, [tx(9, 1), tx(10, 1)]).expect("second");
+        let second = build_block(&parent, 2, 4, coinbase, Vec::new(), [tx(9, 1), tx(10, 1)])
+            .expect("second");
         assert_eq!(second.tx_hashes, vec![B256::with_last_byte(10)]);
     }
 
     #[test]
     fn builds_an_empty_block_when_nothing_fits() {
         let parent = WorldState::new(StateConfig::devnet()).expect("genesis");
-        let built = build_block(&parent, 1, 2, Address::repeat_byte(1), []).expect("built");
+        let built =
+            build_block(&parent, 1, 2, Address::repeat_byte(1), Vec::new(), []).expect("built");
         assert!(built.block.body.txs.is_empty());
         assert_eq!(built.witness.block_number, 1);
     }

@@ -13,7 +13,7 @@ use alloy::{
     primitives::{Address, B256, U256},
     providers::DynProvider,
 };
-use fernet_bindings::{ContractResultExt, IProverEscrow, IRollup, Rankings, Staking};
+use fernet_bindings::{ContractResultExt, IFeeInbox, IProverEscrow, IRollup, Rankings, Staking};
 use fernet_node::{Node, SignedQuote};
 use tracing::{debug, info, warn};
 
@@ -21,6 +21,7 @@ use crate::{
     backup::BackupProver,
     builder::{build_block, BuiltBlock},
     error::{Error, Result},
+    inbox::next_messages,
     l1tx::confirmed,
     quotes::{ClaimContext, QuotePolicy, QuoteProviderClient, StandingClaim},
     schedule::SlotSchedule,
@@ -96,6 +97,13 @@ impl Sequencer {
     fn rollup(&self) -> IRollup::IRollupInstance<DynProvider> {
         IRollup::new(
             self.node.l1.deployment.rollup.address,
+            self.provider.clone(),
+        )
+    }
+
+    fn inbox(&self) -> IFeeInbox::IFeeInboxInstance<DynProvider> {
+        IFeeInbox::new(
+            self.node.l1.deployment.fee_inbox.address,
             self.provider.clone(),
         )
     }
@@ -315,13 +323,13 @@ impl Sequencer {
             parent,
             synced: chain.pending_tip(),
         })?;
-        let l1_root = self
+        let parent_log = self
             .rollup()
             .blockLog(U256::from(parent))
             .call()
             .await
-            .decoded("Rollup.blockLog")?
-            .stateRoot;
+            .decoded("Rollup.blockLog")?;
+        let l1_root = parent_log.stateRoot;
         let local = B256::from(fernet_state::fr_to_be_bytes(&state.state_root()));
         if local != l1_root {
             return Err(Error::ParentMismatch {
@@ -337,7 +345,15 @@ impl Sequencer {
             .pending(4 * capacity)
             .into_iter()
             .map(|pooled| (pooled.hash, pooled.effect));
-        build_block(&state, parent + 1, slot, self.config.address, candidates)
+        let messages = next_messages(&self.inbox(), parent_log.inboxCursor).await?;
+        build_block(
+            &state,
+            parent + 1,
+            slot,
+            self.config.address,
+            messages,
+            candidates,
+        )
     }
 
     /// Claims the previous epoch's proof right with the best claimable quote, if this slot is in

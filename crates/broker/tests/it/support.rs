@@ -7,7 +7,7 @@ use ark_ec::AffineRepr;
 use ark_groth16::Proof;
 use fernet_broker::{BlockProofResult, BrokerConfig, BrokerServer, JobPolicy};
 use fernet_state::{
-    apply_block, Block, BlockBody, BlockWitness, StateConfig, TxEffect, WorldState,
+    apply_block, Block, BlockBody, BlockWitness, L1ToL2Message, StateConfig, TxEffect, WorldState,
 };
 use serde_json::Value;
 
@@ -17,12 +17,17 @@ pub(crate) const PAYEE: [u8; 20] = [0x5e; 20];
 /// The witness of a one-tx devnet block on genesis, for [`PAYEE`]; `seed` makes it unique.
 pub(crate) fn witness(seed: u64) -> BlockWitness {
     let mut state = WorldState::new(StateConfig::devnet()).unwrap();
-    let tx = TxEffect::new(seed, &[Fr::from(seed + 1)], &[], None).unwrap();
+    let payer = [0xfe; 20];
+    let tx = TxEffect::new(seed, payer, &[Fr::from(seed + 1)], &[], None).unwrap();
     let block = Block {
         number: 1,
         slot: 1,
         body: BlockBody {
             coinbase: None,
+            messages: vec![L1ToL2Message {
+                recipient: payer,
+                amount: u128::from(seed) + 1,
+            }],
             txs: vec![tx],
         },
     };

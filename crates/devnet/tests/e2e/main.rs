@@ -11,7 +11,12 @@
 //!   of a prover that never proves: its whole bond is slashed (pro rata to the unproven blocks:
 //!   all of them), the unproven blocks are pruned, and a later epoch is proven again;
 //! - (d) nobody quotes epoch `F+6` (the quote provider refuses it): it stays unclaimed and is
-//!   proven by open proving.
+//!   proven by open proving;
+//! - (e) fees are real money: a user deposits into the L1 fee inbox, the deposit reaches its
+//!   L2 fee balance, its transaction's fee is debited from it, and once the block is proven
+//!   the block's proposer and the epoch's prover are paid that fee out of the released
+//!   deposits (the traffic process pays its fees the same way, epoch after epoch); fees paid
+//!   never exceed the deposits released.
 
 #[path = "../support/ports.rs"]
 mod ports;
@@ -20,11 +25,20 @@ mod quote_server;
 use ports::{free_port_range, target_dir};
 use std::time::{Duration, Instant};
 
-use alloy::primitives::{Address, U256};
+use alloy::{
+    primitives::{Address, U256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::SolEvent,
+};
 use eyre::{bail, ensure, eyre, WrapErr};
-use fernet_bindings::{DevnetToken, ProverEscrow, RewardPool};
+use fernet_bindings::{DevnetToken, FeeInbox, IRewardPool, ProverEscrow, RewardPool};
 use fernet_devnet::{Devnet, DevnetOptions, History, L1};
-use fernet_node::{quote::Quote, NodeClient, Stage, Tx};
+use fernet_node::{
+    deposit::{deposit, wait_for_balance},
+    quote::Quote,
+    NodeClient, Stage, Tx,
+};
 use fernet_state::{Fr, TxEffect};
 use quote_server::Refusals;
 
@@ -102,18 +116,38 @@ async fn run_scenarios(devnet: &mut Devnet, refusals: &Refusals) -> eyre::Result
         .map(|a| a.address)
         .collect();
 
-    // A user transaction, sent before any block exists.
-    let unique = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_nanos();
-    let effect = TxEffect::new(10, &[Fr::from(unique)], &[Fr::from(unique + 1)], None)?;
-    let user_tx = Tx::from_effect(&effect);
-    let user_tx_hash = node.send_transaction(&user_tx).await?;
-    let sent_at = Instant::now();
-    let mut stage_times: Vec<(Stage, Duration)> = Vec::new();
-
+    // (e) The user (the traffic account) deposits fee money before any block exists; the first
+    // block consumes the deposit, and the user's transaction pays its fee from it.
+    let user = rogue.address;
+    let queued = deposit(
+        &l1.wallet(&rogue),
+        user,
+        l1.deployment().fee_inbox.address,
+        user,
+        U256::from(USER_DEPOSIT),
+    )
+    .await
+    .wrap_err("(e) the user's fee deposit")?;
     let bond = U256::from(10u64) * U256::from(10u64).pow(U256::from(18u64));
     let rogue_escrow_before = deposit_rogue_bond(&l1, &rogue, bond).await?;
+    let balance = wait_for_balance(&node, user, USER_DEPOSIT, RUN_TIMEOUT / 2).await?;
+    ensure!(
+        balance >= USER_DEPOSIT,
+        "(e) deposit {} never reached the user's L2 fee balance ({balance})",
+        queued.index
+    );
+    let refused = node
+        .send_transaction(&user_tx(user, balance as u64 + 1))
+        .await
+        .err()
+        .ok_or_else(|| eyre!("(e) the node took a fee above the payer's balance"))?;
+    ensure!(
+        refused.to_string().contains("cannot pay fee"),
+        "(e) unexpected refusal: {refused}"
+    );
+    let user_tx_hash = node.send_transaction(&user_tx(user, USER_FEE)).await?;
+    let sent_at = Instant::now();
+    let mut stage_times: Vec<(Stage, Duration)> = Vec::new();
 
     let started = Instant::now();
     let mut history = History::default();
@@ -186,6 +220,116 @@ async fn run_scenarios(devnet: &mut Devnet, refusals: &Refusals) -> eyre::Result
     )
     .await?;
     check_open_proving(&l1, &history, f + OPEN_OFFSET, &honest_provers).await?;
+    check_fees_paid_from_deposits(&l1, &node, &history, user_tx_hash, queued.index).await?;
+    Ok(())
+}
+
+/// What the user deposits, and its transaction's fee (base units).
+const USER_DEPOSIT: u128 = 1_000_000;
+const USER_FEE: u64 = 400_000;
+
+/// A fresh transaction of `payer` paying `fee`.
+fn user_tx(payer: Address, fee: u64) -> Tx {
+    let unique = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_nanos();
+    let effect = TxEffect::new(
+        fee,
+        payer.into_array(),
+        &[Fr::from(unique)],
+        &[Fr::from(unique + 1)],
+        None,
+    )
+    .expect("a valid tx");
+    Tx::from_effect(&effect)
+}
+
+/// (e) The user's deposit was released to the pool with its proven block, the proposer of the
+/// user's block and the prover of its epoch were credited fees (`FeesCredited`), the proposer
+/// at least its share of the user's fee, and every fee credited came out of released deposits.
+async fn check_fees_paid_from_deposits(
+    l1: &L1,
+    node: &NodeClient,
+    history: &History,
+    user_tx: alloy::primitives::B256,
+    deposit_index: u64,
+) -> eyre::Result<()> {
+    let inbox = FeeInbox::new(l1.deployment().fee_inbox.address, l1.provider().clone());
+    let released: u64 = inbox.releasedCursor().call().await?.saturating_to();
+    ensure!(
+        released > deposit_index,
+        "(e) deposit {deposit_index} not released (cursor {released})"
+    );
+    let filter = Filter::new()
+        .address(l1.deployment().reward_pool.address)
+        .event_signature(IRewardPool::FeesCredited::SIGNATURE_HASH)
+        .from_block(l1.deployment().deploy_block);
+    let mut credited: std::collections::HashMap<Address, U256> = Default::default();
+    for log in l1.provider().get_logs(&filter).await? {
+        let event = IRewardPool::FeesCredited::decode_log(&log.inner)?;
+        *credited.entry(event.account).or_default() += event.amount;
+    }
+    let total: U256 = credited.values().copied().sum();
+    ensure!(total > U256::ZERO, "(e) no fee was ever credited");
+    let filter = Filter::new()
+        .address(l1.deployment().fee_inbox.address)
+        .event_signature(fernet_bindings::IFeeInbox::DepositsReleased::SIGNATURE_HASH)
+        .from_block(l1.deployment().deploy_block);
+    let mut released_amount = U256::ZERO;
+    for log in l1.provider().get_logs(&filter).await? {
+        released_amount +=
+            fernet_bindings::IFeeInbox::DepositsReleased::decode_log(&log.inner)?.amount;
+    }
+    let pool = RewardPool::new(l1.deployment().reward_pool.address, l1.provider().clone());
+    let unpaid = pool.feeFunds().call().await?;
+    ensure!(
+        total + unpaid == released_amount,
+        "(e) fees credited {total} + fee funds {unpaid} != deposits released {released_amount}"
+    );
+
+    let status = node.transaction_status(user_tx).await?;
+    let block = status
+        .block_number
+        .ok_or_else(|| eyre!("(e) the user transaction has no block"))?;
+    let proposal = history
+        .canonical_proposals()
+        .find(|p| p.block == block)
+        .ok_or_else(|| eyre!("(e) no proposal of block {block}"))?;
+    let epoch = l1.epoch_of(proposal.slot);
+    let proof = history
+        .proven(epoch)
+        .ok_or_else(|| eyre!("(e) epoch {epoch} of the user's block was not proven"))?;
+    let bps = history.claim(epoch).map_or(
+        l1.deployment()
+            .parameters
+            .rollup
+            .open_proving_basis_point_fee,
+        |claim| claim.basis_point_fee,
+    );
+    let proposer_share = U256::from(u128::from(USER_FEE) * u128::from(10_000 - bps) / 10_000);
+    let proposer_fees = credited
+        .get(&proposal.proposer)
+        .copied()
+        .unwrap_or_default();
+    ensure!(
+        proposer_fees >= proposer_share,
+        "(e) proposer {} of block {block} was credited {proposer_fees} in fees, less than its share {proposer_share} of the user's fee",
+        proposal.proposer
+    );
+    if bps > 0 {
+        ensure!(
+            credited
+                .get(&proof.prover)
+                .is_some_and(|fees| !fees.is_zero()),
+            "(e) prover {} of epoch {epoch} (fee {bps} bps) was credited no fees",
+            proof.prover
+        );
+    }
+    eprintln!(
+        "fees: {total} credited out of {released_amount} released deposits, user block {block} by {} in epoch {epoch}",
+        proposal.proposer
+    );
     Ok(())
 }
 

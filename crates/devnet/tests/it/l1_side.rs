@@ -99,9 +99,11 @@ async fn l1_side_funds_registers_and_reports_a_real_proposal() -> eyre::Result<(
     let config = StateConfig::devnet();
     let mut world = WorldState::new(config)?;
     let prev_root = world.state_root();
-    let tx = TxEffect::new(7, &[Fr::from(11u64)], &[Fr::from(12u64)], None)?;
+    // A free tx: no deposit waits in the inbox to pay a fee from (fees: the e2e scenario).
+    let tx = TxEffect::new(0, [0; 20], &[Fr::from(11u64)], &[Fr::from(12u64)], None)?;
     let body = BlockBody {
         coinbase: Some(proposer.address.into_array()),
+        messages: Vec::new(),
         txs: vec![tx],
     };
     let block = Block {

@@ -2,17 +2,19 @@
 
 use fernet_node::{chain::fr_to_b256, status::Stage, tx::tx_hash, NodeClient};
 
-use crate::support::{eventually, genesis, start, tx, Env};
+use crate::support::{eventually, genesis, start, tx, Env, PAYER};
 
 #[tokio::test]
 async fn follows_a_proposal_checks_its_root_and_survives_a_restart() -> eyre::Result<()> {
     let env = Env::new().await?;
     env.register_sequencer().await?;
-    let node = start(env.node_config("node", 1)).await?;
+    let node = start(env.node_config("node", 0)).await?;
     let client = NodeClient::new(node.rpc_url().expect("rpc runs"));
 
-    // A user's transaction enters the pool.
-    let sent = tx(5, 77);
+    // A user's free transaction enters the pool (the base fee is 0), and a deposit for PAYER
+    // waits in the L1 fee inbox.
+    env.deposit(100).await?;
+    let sent = tx(0, 77);
     let hash = client.send_transaction(&sent).await?;
     assert_eq!(hash, tx_hash(&sent.effect()?));
     assert_eq!(client.transaction_status(hash).await?.stage, Stage::Pending);
@@ -21,7 +23,7 @@ async fn follows_a_proposal_checks_its_root_and_survives_a_restart() -> eyre::Re
     // A sequencer proposes it on L1; the follower picks the block up and checks its root.
     let mut world = genesis(&env);
     let l1_tx = env
-        .propose(&mut world, 1, &[sent.clone(), tx(3, 78)])
+        .propose(&mut world, 1, &[sent.clone(), tx(0, 78)])
         .await?;
     eventually("block 1", || async { Ok(node.chain.pending_tip() == 1) }).await?;
     let block = node.chain.block(1).expect("block 1");
@@ -60,10 +62,30 @@ async fn follows_a_proposal_checks_its_root_and_survives_a_restart() -> eyre::Re
         "{err}"
     );
     assert!(client.is_nullifier_spent(sent.nullifiers[0]).await?);
-
-    // The `fernet` CLI checks and sends a tx.
+    // Block 1 consumed the deposit: PAYER's fee balance, over RPC and through the CLI.
+    assert_eq!(client.fee_balance(PAYER).await?, 100);
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fernet"))
-        .args(["send", "--fee", "4"])
+        .args(["balance", &PAYER.to_string()])
+        .env("AZTEC_NODE_URL", client.url().as_str())
+        .output()
+        .await?;
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "100");
+
+    // The `fernet` CLI refuses a fee above the payer's balance before sending, then checks and
+    // sends a tx it can pay.
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fernet"))
+        .args(["send", "--fee", "101", "--payer", &PAYER.to_string()])
+        .env("AZTEC_NODE_URL", client.url().as_str())
+        .output()
+        .await?;
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("deposit first"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fernet"))
+        .args(["send", "--fee", "4", "--payer", &PAYER.to_string()])
         .env("AZTEC_NODE_URL", client.url().as_str())
         .output()
         .await?;
@@ -78,7 +100,13 @@ async fn follows_a_proposal_checks_its_root_and_survives_a_restart() -> eyre::Re
         "{stdout}"
     );
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fernet"))
-        .args(["send", "--nullifier", &sent.nullifiers[0].to_string()])
+        .args([
+            "send",
+            "--payer",
+            &PAYER.to_string(),
+            "--nullifier",
+            &sent.nullifiers[0].to_string(),
+        ])
         .env("AZTEC_NODE_URL", client.url().as_str())
         .output()
         .await?;
@@ -88,7 +116,7 @@ async fn follows_a_proposal_checks_its_root_and_survives_a_restart() -> eyre::Re
     // Restart on the same data directory: same tip and root before any new L1 read.
     let root = node.chain.tip_state_root();
     node.shutdown().await?;
-    let node = start(env.node_config("node", 1)).await?;
+    let node = start(env.node_config("node", 0)).await?;
     assert_eq!(node.chain.pending_tip(), 1);
     assert_eq!(node.chain.tip_state_root(), root);
     assert_eq!(node.pool.len(), 1, "the CLI's tx is still pooled");
@@ -104,9 +132,9 @@ async fn follows_a_proposal_checks_its_root_and_survives_a_restart() -> eyre::Re
 async fn an_l1_reorg_that_removes_the_proposal_drops_the_block() -> eyre::Result<()> {
     let env = Env::new().await?;
     env.register_sequencer().await?;
-    let node = start(env.node_config("node", 1)).await?;
+    let node = start(env.node_config("node", 0)).await?;
     let client = NodeClient::new(node.rpc_url().expect("rpc runs"));
-    let sent = tx(5, 91);
+    let sent = tx(0, 91);
     let hash = client.send_transaction(&sent).await?;
 
     let snapshot: String = env.rpc("evm_snapshot", serde_json::json!([])).await?;

@@ -6,7 +6,7 @@ use fernet_cli::chain::ANVIL_DEFAULT_PRIVATE_KEY;
 use fernet_node::{quote::Quote, NodeClient};
 use serde_json::{json, Value};
 
-use crate::support::{start, tx, Env};
+use crate::support::{eventually, genesis, start, tx, Env, PAYER};
 
 async fn post(url: &str, body: impl Into<reqwest::Body>) -> eyre::Result<(u16, Value)> {
     let response = reqwest::Client::new()
@@ -38,6 +38,11 @@ async fn bad_requests_get_clear_errors() -> eyre::Result<()> {
     let env = Env::new().await?;
     let node = start(env.node_config("node", 10)).await?;
     let url = node.rpc_url().expect("rpc runs").to_string();
+    // PAYER gets 25 in fees from a deposit that block 1 consumes.
+    env.register_sequencer().await?;
+    env.deposit(25).await?;
+    env.propose(&mut genesis(&env), 1, &[]).await?;
+    eventually("block 1", || async { Ok(node.chain.pending_tip() == 1) }).await?;
 
     let (_, answer) = post(&url, "{not json").await?;
     assert_eq!(error(&answer).0, -32700, "{answer}");
@@ -71,7 +76,7 @@ async fn bad_requests_get_clear_errors() -> eyre::Result<()> {
     let answer = call(&url, "fernet_getBlock", json!([1, 2])).await?;
     assert_eq!(error(&answer).0, -32602, "{answer}");
     assert_eq!(
-        call(&url, "fernet_getBlock", json!([1])).await?["result"],
+        call(&url, "fernet_getBlock", json!([2])).await?["result"],
         Value::Null
     );
 
@@ -125,6 +130,20 @@ async fn bad_requests_get_clear_errors() -> eyre::Result<()> {
             .contains("already used by pooled transaction"),
         "{answer}"
     );
+    // 10 of PAYER's 25 are owed by its pooled tx: 16 more is too much, with the numbers named.
+    let answer = call(&url, "fernet_sendTransaction", json!([tx(16, 2)])).await?;
+    let (code, message) = error(&answer);
+    assert_eq!(code, -32000);
+    assert!(
+        message.contains("cannot pay fee 16")
+            && message.contains("fee balance 25")
+            && message.contains("10 already owed"),
+        "{message}"
+    );
+    let answer = call(&url, "fernet_getFeeBalance", json!([PAYER])).await?;
+    assert_eq!(answer["result"], "25", "{answer}");
+    let answer = call(&url, "fernet_getFeeBalance", json!(["0x12"])).await?;
+    assert_eq!(error(&answer).0, -32602, "{answer}");
 
     // An oversized body is refused with a JSON-RPC error.
     let big = format!(
@@ -141,7 +160,7 @@ async fn bad_requests_get_clear_errors() -> eyre::Result<()> {
         { "jsonrpc": "2.0", "id": 2, "method": "fernet_nodeInfo", "params": [] }
     ]);
     let (_, answer) = post(&url, batch.to_string()).await?;
-    assert_eq!(answer[0]["result"]["pending"], 0, "{answer}");
+    assert_eq!(answer[0]["result"]["pending"], 1, "{answer}");
     assert_eq!(answer[1]["result"]["chainId"], 31_337, "{answer}");
     assert_eq!(answer[1]["result"]["l2BaseFee"], "10", "{answer}");
     let pending = call(&url, "fernet_getPendingTransactions", json!([5])).await?;
@@ -156,7 +175,7 @@ async fn bad_requests_get_clear_errors() -> eyre::Result<()> {
         "{metrics}"
     );
     assert!(
-        metrics.contains("fernet_node_txs_rejected_total 6"),
+        metrics.contains("fernet_node_txs_rejected_total 7"),
         "{metrics}"
     );
     assert!(

@@ -9,17 +9,23 @@ use std::{
 
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
-    primitives::{B256, U256},
+    primitives::{Address, B256, U256},
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::TransactionReceipt,
     signers::local::PrivateKeySigner,
 };
-use fernet_bindings::{ContractResultExt, DevnetToken, IRollup, Staking};
+use fernet_bindings::{ContractResultExt, DevnetToken, IFeeInbox, IRollup, Staking};
 use fernet_cli::{
     chain::ANVIL_DEFAULT_PRIVATE_KEY, deploy, DeployConfig, DeployOptions, Deployment,
 };
-use fernet_node::{chain::fr_to_b256, Clock, Node, NodeConfig, Tx};
-use fernet_state::{apply_block, encode_block_data, Block, BlockBody, DataFingerprint, WorldState};
+use fernet_node::{chain::fr_to_b256, deposit::deposit, Clock, Node, NodeConfig, Tx};
+use fernet_state::{
+    apply_block, encode_block_data, Block, BlockBody, DataFingerprint, L1ToL2Message, WorldState,
+    MESSAGES_PER_BLOCK,
+};
+
+/// The L2 account that pays the fees of [`tx`]s with a fee (funded by [`Env::deposit`]).
+pub(crate) const PAYER: Address = Address::repeat_byte(0xaa);
 use tempfile::TempDir;
 
 /// The pinned anvil that `script/setup.sh` installs.
@@ -179,6 +185,7 @@ impl Env {
         let slot = self.clock.slot_at(self.timestamp().await?) + 1;
         let body = BlockBody {
             coinbase: None,
+            messages: self.pending_messages(number - 1).await?,
             txs: txs.iter().map(Tx::effect).collect::<Result<_, _>>()?,
         };
         let prev_root = fr_to_b256(&world.state_root());
@@ -226,6 +233,53 @@ impl Env {
     }
 }
 
+impl Env {
+    /// The deployer deposits `amount` of fee money for [`PAYER`] into the fee inbox; the next
+    /// [`Env::propose`] consumes it.
+    pub(crate) async fn deposit(&self, amount: u64) -> eyre::Result<()> {
+        deposit(
+            &self.wallet,
+            self.deployment.deployer,
+            self.deployment.fee_inbox.address,
+            PAYER,
+            U256::from(amount),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The inbox messages a block on top of `parent` consumes: every one from the parent's
+    /// cursor, up to a block's message slots (as a sequencer builds it).
+    async fn pending_messages(&self, parent: u64) -> eyre::Result<Vec<L1ToL2Message>> {
+        let cursor: u64 = IRollup::new(self.deployment.rollup.address, self.wallet.clone())
+            .blockLog(U256::from(parent))
+            .call()
+            .await
+            .decoded("Rollup.blockLog")?
+            .inboxCursor;
+        let inbox = IFeeInbox::new(self.deployment.fee_inbox.address, self.wallet.clone());
+        let count: u64 = inbox
+            .messageCount()
+            .call()
+            .await
+            .decoded("FeeInbox.messageCount")?
+            .saturating_to();
+        let mut messages = Vec::new();
+        for index in cursor..count.min(cursor + MESSAGES_PER_BLOCK as u64) {
+            let message = inbox
+                .message(U256::from(index))
+                .call()
+                .await
+                .decoded("FeeInbox.message")?;
+            messages.push(L1ToL2Message {
+                recipient: message.recipient.into_array(),
+                amount: message.amount.to::<u128>(),
+            });
+        }
+        Ok(messages)
+    }
+}
+
 /// Polls `check` every 100 ms until it holds, for at most 30 s.
 pub(crate) async fn eventually<F, Fut>(what: &str, mut check: F) -> eyre::Result<()>
 where
@@ -241,10 +295,13 @@ where
     eyre::bail!("timed out waiting for {what}")
 }
 
-/// A transaction with one nullifier and one note hash.
+/// A transaction with one nullifier and one note hash, paid by [`PAYER`] (free when `fee` is 0:
+/// no payer).
 pub(crate) fn tx(fee: u64, nullifier: u64) -> Tx {
+    let payer = if fee == 0 { Address::ZERO } else { PAYER };
     serde_json::from_value(serde_json::json!({
         "fee": fee.to_string(),
+        "payer": payer,
         "nullifiers": [format!("0x{nullifier:x}")],
         "noteHashes": [format!("0x{:x}", nullifier + 1_000_000)],
     }))

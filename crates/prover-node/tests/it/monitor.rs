@@ -79,10 +79,12 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
     for (i, &slot) in slots.iter().enumerate() {
         let number = i as u64 + 1;
         let txs = (0..2)
-            .map(|t| TxEffect::new(5 + t, &[Fr::from(number * 10 + t + 1)], &[], None))
+            // Free txs: no deposit in the inbox to pay a fee from.
+            .map(|t| TxEffect::new(0, [0; 20], &[Fr::from(number * 10 + t + 1)], &[], None))
             .collect::<Result<Vec<_>, _>>()?;
         let body = BlockBody {
             coinbase: Some([0x11; 20]),
+            messages: Vec::new(),
             txs,
         };
         suite

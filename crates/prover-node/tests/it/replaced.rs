@@ -86,9 +86,11 @@ async fn a_prover_whose_claim_is_replaced_stops_proving_the_epoch() -> eyre::Res
     // The deployer registers as the sequencer and proposes one block in its first epoch.
     let (sequencer, epoch) = suite.register_sequencer().await?;
     let slot = clock.epoch_first_slot(epoch);
+    // A free tx (no deposit in the inbox to pay a fee from).
     let body = BlockBody {
         coinbase: None,
-        txs: vec![TxEffect::new(5, &[Fr::from(7u64)], &[], None)?],
+        messages: Vec::new(),
+        txs: vec![TxEffect::new(0, [0; 20], &[Fr::from(7u64)], &[], None)?],
     };
     let mut state = WorldState::new(d.state_config)?;
     suite.propose(&sequencer, &mut state, 1, slot, body).await?;
