@@ -200,7 +200,7 @@ impl fmt::Display for StatePreset {
     }
 }
 
-/// The largest block data the circuit of `state` accepts: `25 + 224 * max_txs_per_block` bytes.
+/// The largest block data the circuit of `state` accepts: `154 + 224 * max_txs_per_block` bytes.
 pub fn block_data_capacity(state: &StateConfig) -> u64 {
     (BLOCK_DATA_HEADER_BYTES + TX_EFFECT_BYTES * state.max_txs_per_block) as u64
 }
