@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {FeeInbox} from "../contracts/core/FeeInbox.sol";
 import {ProverEscrow} from "../contracts/core/ProverEscrow.sol";
 import {RewardPool} from "../contracts/core/RewardPool.sol";
 import {Rollup} from "../contracts/core/Rollup.sol";
@@ -45,6 +46,8 @@ abstract contract Base is Test {
     uint256 internal constant VOTE_QUORUM = 3;
     bytes32 internal constant GENESIS_STATE_ROOT = bytes32(uint256(1));
     uint256 internal constant POOL_FUNDING = 1_000_000 ether;
+    // Fee inbox: a deposit is due two slots after it was made (the devnet's delay).
+    uint256 internal constant INCLUSION_DELAY = 2 * SLOT_DURATION;
     uint256 internal constant FIELD_MODULUS =
         21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_617;
 
@@ -52,6 +55,7 @@ abstract contract Base is Test {
     Staking internal staking;
     ProverEscrow internal escrow;
     RewardPool internal pool;
+    FeeInbox internal inbox;
     CommitmentVerifier internal verifier;
     Rollup internal rollup;
     uint256 internal genesisTime;
@@ -74,16 +78,18 @@ abstract contract Base is Test {
         _deploySuiteWith(_stakingConfig(), _rollupConfig());
     }
 
-    /// @dev Deploys a fresh suite (staking, escrow, pool, rollup) with the given parameters; the pool is empty.
+    /// @dev Deploys a fresh suite (staking, escrow, pool, inbox, rollup) with the given parameters; the pool is
+    ///      empty.
     function _deploySuiteWith(Staking.Config memory stakingConfig, IRollup.Config memory rollupConfig)
         internal
     {
         uint256 nonce = vm.getNonce(address(this));
-        address predictedRollup = vm.computeCreateAddress(address(this), nonce + 3);
+        address predictedRollup = vm.computeCreateAddress(address(this), nonce + 4);
         staking = new Staking(token, predictedRollup, stakingConfig);
         escrow = new ProverEscrow(token, predictedRollup, ESCROW_WITHDRAWAL_DELAY);
         pool = new RewardPool(token, predictedRollup);
-        rollup = new Rollup(staking, escrow, pool, verifier, rollupConfig);
+        inbox = new FeeInbox(token, predictedRollup, address(pool), INCLUSION_DELAY);
+        rollup = new Rollup(staking, escrow, pool, verifier, rollupConfig, inbox);
         assertEq(address(rollup), predictedRollup, "rollup address prediction");
     }
 
@@ -236,10 +242,41 @@ abstract contract Base is Test {
             prevStateRoot: rollup.blockLog(blockNumber - 1).stateRoot,
             newStateRoot: keccak256(abi.encode("state", blockNumber, data))
             & bytes32(uint256(type(uint248).max)),
-            totalFees: data.length * 1 gwei,
+            totalFees: 0,
             dataHash: uint256(keccak256(abi.encode("h", data))) % FIELD_MODULUS
         });
         args.data = data;
+    }
+
+    /// @dev A fee deposit of `amount` for `recipient`, made by a fresh funded depositor; returns its word.
+    function _deposit(address recipient, uint256 amount) internal returns (bytes32 word) {
+        address depositor = makeAddr("depositor");
+        _fund(depositor, address(inbox), amount);
+        vm.prank(depositor);
+        inbox.deposit(recipient, amount);
+        return BlockDataBuilder.messageWord(recipient, amount);
+    }
+
+    /// @dev The words of inbox messages `from..from + count - 1`.
+    function _messageWords(uint256 from, uint256 count) internal view returns (bytes32[] memory words) {
+        words = new bytes32[](count);
+        for (uint256 i; i < count; ++i) {
+            FeeInbox.Message memory m = inbox.message(from + i);
+            words[i] = BlockDataBuilder.messageWord(m.recipient, m.amount);
+        }
+    }
+
+    /// @dev Proposal args for block `blockNumber` in the current slot consuming the next `messageCount` inbox
+    ///      messages after its parent's cursor, with one transaction derived from `tag` and `totalFees` declared.
+    function _proposeArgsWithMessages(
+        uint256 blockNumber,
+        uint256 messageCount,
+        uint256 totalFees,
+        bytes memory tag
+    ) internal view returns (IRollup.ProposeArgs memory args) {
+        bytes32[] memory words = _messageWords(rollup.blockLog(blockNumber - 1).inboxCursor, messageCount);
+        args = _proposeArgsWithData(blockNumber, BlockDataBuilder.build(words, 1, uint256(keccak256(tag))));
+        args.header.totalFees = totalFees;
     }
 
     /// @dev Proposes `args` as `proposer` and records its public inputs for later proving.

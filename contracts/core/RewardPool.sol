@@ -8,8 +8,10 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 
 /// @title RewardPool
 /// @notice Funds for block rewards, fees and redistributed slashes; accounts pull what the rollup credits.
-/// @dev Solvent by construction: a credit never exceeds `available()`, so the token balance always covers
-///      `totalOwed`. Slashed stakes and bonds arrive as plain transfers and simply raise `available()`.
+/// @dev Solvent by construction: a reward credit never exceeds `available()` and a fee credit never exceeds
+///      `feeFunds`, so the token balance always covers `totalOwed + feeFunds`. Slashed stakes and bonds arrive
+///      as plain transfers and simply raise `available()`; released FeeInbox deposits arrive as transfers
+///      booked as fee funds by the rollup, which reward credits never touch.
 contract RewardPool is IRewardPool {
     using SafeERC20 for IERC20;
 
@@ -18,6 +20,7 @@ contract RewardPool is IRewardPool {
 
     mapping(address account => uint256) private _owed;
     uint256 private _totalOwed;
+    uint256 private _feeFunds;
 
     /// @param token_ The reward token (the staking token).
     /// @param rollup_ The rollup allowed to credit accounts.
@@ -35,15 +38,32 @@ contract RewardPool is IRewardPool {
     }
 
     /// @inheritdoc IRewardPool
-    function credit(address account, uint256 amount) external returns (uint256 credited) {
+    function credit(address account, uint256 reward, uint256 fees) external returns (uint256 rewardCredited) {
         require(msg.sender == ROLLUP, Errors.Auth__NotRollup(ROLLUP, msg.sender));
+        uint256 funds = _feeFunds;
+        require(fees <= funds, Errors.RewardPool__FeesExceedDeposits(funds, fees));
         uint256 free = available();
-        credited = amount < free ? amount : free;
+        rewardCredited = reward < free ? reward : free;
+        uint256 total = rewardCredited + fees;
         // slither-disable-next-line incorrect-equality -- nothing to credit; more funds only raise it
-        if (credited == 0) return 0;
-        _owed[account] += credited;
-        _totalOwed += credited;
-        emit RewardCredited(account, credited, amount);
+        if (total == 0) return 0;
+        if (fees > 0) {
+            // Cannot underflow: fees <= funds (checked above).
+            unchecked {
+                _feeFunds = funds - fees;
+            }
+        }
+        _owed[account] += total;
+        _totalOwed += total;
+        if (rewardCredited > 0) emit RewardCredited(account, rewardCredited, reward);
+        if (fees > 0) emit FeesCredited(account, fees);
+    }
+
+    /// @inheritdoc IRewardPool
+    function addFeeFunds(uint256 amount) external {
+        require(msg.sender == ROLLUP, Errors.Auth__NotRollup(ROLLUP, msg.sender));
+        _feeFunds += amount;
+        emit FeeFundsAdded(amount);
     }
 
     /// @inheritdoc IRewardPool
@@ -78,6 +98,11 @@ contract RewardPool is IRewardPool {
 
     /// @inheritdoc IRewardPool
     function available() public view returns (uint256) {
-        return TOKEN.balanceOf(address(this)) - _totalOwed;
+        return TOKEN.balanceOf(address(this)) - _totalOwed - _feeFunds;
+    }
+
+    /// @inheritdoc IRewardPool
+    function feeFunds() external view returns (uint256) {
+        return _feeFunds;
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IFeeInbox} from "../interfaces/IFeeInbox.sol";
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 import {IProverEscrow} from "../interfaces/IProverEscrow.sol";
 import {IRewardPool} from "../interfaces/IRewardPool.sol";
@@ -29,14 +30,16 @@ contract Rollup is Randomness, UpgradeVotes, Proposals, ProofClaims, EpochProofs
     /// @param pool_ The reward pool.
     /// @param verifier_ The block proof verifier.
     /// @param config_ The rollup parameters.
+    /// @param inbox_ The fee inbox (deployed for this rollup and pool).
     constructor(
         IStaking staking_,
         IProverEscrow escrow_,
         IRewardPool pool_,
         IProofVerifier verifier_,
-        Config memory config_
-    ) RollupStorage(staking_, escrow_, pool_, verifier_, config_) {
-        _checkSatellites(staking_, escrow_, pool_);
+        Config memory config_,
+        IFeeInbox inbox_
+    ) RollupStorage(staking_, escrow_, pool_, verifier_, config_, inbox_) {
+        _checkSatellites(staking_, escrow_, pool_, inbox_);
         _checkConfig(config_, staking_.exitDelay());
 
         _blocks[0].stateRoot = config_.genesisStateRoot;
@@ -64,7 +67,7 @@ contract Rollup is Randomness, UpgradeVotes, Proposals, ProofClaims, EpochProofs
         require(STAKING.canPropose(msg.sender, epoch), Errors.Rollup__ProposerNotEligible(msg.sender, epoch));
 
         uint256 tip = _pendingTip;
-        BlockLog storage tipLog = _blocks[tip];
+        StoredBlock storage tipLog = _blocks[tip];
         if (tip != 0 && Slot.wrap(tipLog.slot) == slot) {
             uint256 seed = _seed(epoch);
             uint256 currentScore = _score(seed, slot, tipLog.proposer);
@@ -182,6 +185,11 @@ contract Rollup is Randomness, UpgradeVotes, Proposals, ProofClaims, EpochProofs
     }
 
     /// @inheritdoc IRollup
+    function inbox() external view returns (IFeeInbox) {
+        return INBOX;
+    }
+
+    /// @inheritdoc IRollup
     function config() external view returns (Config memory) {
         return Config({
             proposalWindow: PROPOSAL_WINDOW,
@@ -213,7 +221,15 @@ contract Rollup is Randomness, UpgradeVotes, Proposals, ProofClaims, EpochProofs
 
     /// @inheritdoc IRollup
     function blockLog(uint256 blockNumber) external view returns (BlockLog memory) {
-        return _blocks[blockNumber];
+        StoredBlock storage stored = _blocks[blockNumber];
+        return BlockLog({
+            stateRoot: stored.stateRoot,
+            publicInputsHash: stored.publicInputsHash,
+            proposer: stored.proposer,
+            slot: stored.slot,
+            backup: stored.backup,
+            inboxCursor: stored.inboxCursor
+        });
     }
 
     /// @inheritdoc IRollup
@@ -282,7 +298,10 @@ contract Rollup is Randomness, UpgradeVotes, Proposals, ProofClaims, EpochProofs
 
     // ================================================================== construction
 
-    function _checkSatellites(IStaking staking_, IProverEscrow escrow_, IRewardPool pool_) private view {
+    function _checkSatellites(IStaking staking_, IProverEscrow escrow_, IRewardPool pool_, IFeeInbox inbox_)
+        private
+        view
+    {
         address self = address(this);
         require(
             staking_.rollup() == self,
@@ -303,6 +322,14 @@ contract Rollup is Randomness, UpgradeVotes, Proposals, ProofClaims, EpochProofs
         require(
             address(pool_.token()) == token,
             Errors.Config__Invalid("poolToken", uint160(address(pool_.token())))
+        );
+        require(
+            inbox_.rollup() == self, Errors.Rollup__SatelliteMismatch(address(inbox_), self, inbox_.rollup())
+        );
+        require(inbox_.pool() == address(pool_), Errors.Config__Invalid("inboxPool", uint160(inbox_.pool())));
+        require(
+            address(inbox_.token()) == token,
+            Errors.Config__Invalid("inboxToken", uint160(address(inbox_.token())))
         );
     }
 

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {EpochProofQuote, SignedEpochProofQuote} from "../libraries/QuoteLib.sol";
 import {Epoch, Slot} from "../libraries/TimeLib.sol";
 import {IClock} from "./IClock.sol";
+import {IFeeInbox} from "./IFeeInbox.sol";
 import {IProofVerifier} from "./IProofVerifier.sol";
 import {IProverEscrow} from "./IProverEscrow.sol";
 import {IRewardPool} from "./IRewardPool.sol";
@@ -76,8 +77,9 @@ interface IRollup is IClock {
 
     /// @notice A proposal: header, block data (published in calldata) and an optional upgrade vote.
     /// @param header The block header.
-    /// @param data The block's transaction effects in the canonical version-1 encoding of fernet-state
-    ///        (checked on L1, see BlockData): version, tx count, coinbase, then 224 bytes per transaction.
+    /// @param data The block's messages and transaction effects in the canonical version-2 encoding of
+    ///        fernet-state (checked on L1, see BlockData): version, tx count, coinbase, message count, four
+    ///        32-byte message slots, then 224 bytes per transaction.
     /// @param upgradePayload The upgrade the proposer signals for (address(0): no vote).
     struct ProposeArgs {
         BlockHeader header;
@@ -92,12 +94,15 @@ interface IRollup is IClock {
     /// @param proposer Who proposed it (sequencer, or backup submitter).
     /// @param slot Its slot.
     /// @param backup Whether it came from backup mode (with its proof): exempt from the unproven-block penalty.
+    /// @param inboxCursor FeeInbox messages consumed by the chain up to and including this block (genesis: 0):
+    ///        the next block's messages start at this index.
     struct BlockLog {
         bytes32 stateRoot;
         bytes32 publicInputsHash;
         address proposer;
         uint64 slot;
         bool backup;
+        uint64 inboxCursor;
     }
 
     /// @notice The pending blocks of one epoch.
@@ -193,8 +198,10 @@ interface IRollup is IClock {
 
     /// @notice Proposes a block for the current slot. The caller must be able to propose in this epoch,
     ///         and, if the slot already has a block, score strictly higher than its proposer. `args.data`
-    ///         must be the canonical version-1 encoding, at most `maxDataBytes` long (its length is bound
-    ///         by this check, not by the fingerprint).
+    ///         must be the canonical version-2 encoding, at most `maxDataBytes` long (its length is bound
+    ///         by this check, not by the fingerprint). Its message slots must be the FeeInbox messages that
+    ///         follow the parent's `inboxCursor`, in order, and a block with a free slot must include the next
+    ///         message once it is due (see IFeeInbox.checkMessages).
     /// @dev Prunes first if the oldest unproven epoch missed its proof window.
     function propose(ProposeArgs calldata args) external;
 
@@ -221,9 +228,12 @@ interface IRollup is IClock {
     ///         must have ended and still be inside its proof window): blocks provenTip + 1 onwards, one per row.
     ///         The verifier checks each proof against the block's 6 committed words followed by the payee
     ///         (`uint160` address): the claimed prover while the epoch's claim is `Claimed`, else the sender.
-    ///         The payee earns the prover cut of every block proven (the claim's fee, else
-    ///         `openProvingBasisPointFee`) and, if the proof completes the epoch, the submission reward; each
-    ///         block's proposer earns the rest. Completing a claimed epoch releases the bond.
+    ///         The proof first releases the FeeInbox deposits consumed up to its last block into the pool's fee
+    ///         funds. The payee earns the prover cut of every block proven (the claim's fee, else
+    ///         `openProvingBasisPointFee`, applied to the block reward and to the fees separately) and, if the
+    ///         proof completes the epoch, the submission reward; each block's proposer earns the rest. Rewards
+    ///         come from reward funds (capped by them), fees only from fee funds. Completing a claimed epoch
+    ///         releases the bond.
     /// @param epoch The epoch being proven.
     /// @param publicInputs 6 words per block, in block order, for 1 to all of the epoch's unproven blocks
     ///        (each row must match its proposal's commitment).
@@ -258,6 +268,9 @@ interface IRollup is IClock {
 
     /// @notice The block proof verifier.
     function verifier() external view returns (IProofVerifier);
+
+    /// @notice The fee inbox whose messages blocks consume and whose deposits proofs release to the pool.
+    function inbox() external view returns (IFeeInbox);
 
     /// @notice The rollup parameters.
     function config() external view returns (Config memory);

@@ -31,13 +31,26 @@ library Constants {
     uint256 internal constant DATA_CHUNK_BYTES = 31;
 
     /// @notice Version byte (byte 0) of the only block data encoding L1 accepts.
-    uint256 internal constant DATA_VERSION = 1;
-    /// @notice Block data header: version (byte 0), big-endian uint32 tx count (bytes 1..5), coinbase (5..25).
-    uint256 internal constant DATA_HEADER_BYTES = 25;
-    /// @notice Bytes per transaction effect: 7 field elements of 32 bytes, the first one the fee.
+    uint256 internal constant DATA_VERSION = 2;
+    /// @notice L1-to-L2 message slots per block (each a fee deposit consumed from the FeeInbox).
+    uint256 internal constant MESSAGES_PER_BLOCK = 4;
+    /// @notice Bytes of one message slot: recipient (20 bytes) | amount (12 bytes, uint96 big-endian).
+    uint256 internal constant MESSAGE_BYTES = 32;
+    /// @notice Offset of the message count byte m (0..MESSAGES_PER_BLOCK) in the block data header.
+    uint256 internal constant MESSAGE_COUNT_OFFSET = 25;
+    /// @notice Block data header: version (byte 0), big-endian uint32 tx count (bytes 1..5), coinbase (5..25),
+    ///         message count (byte 25), then MESSAGES_PER_BLOCK message slots (26..154; slots >= m are zero).
+    /// @dev Written as a literal (= MESSAGE_COUNT_OFFSET + 1 + MESSAGES_PER_BLOCK * MESSAGE_BYTES, which
+    ///      test/libraries/BlockData.t.sol checks): the legacy code generator does not fold a constant built from
+    ///      other constants, and the expression cost about 700 gas per encoding check.
+    uint256 internal constant DATA_HEADER_BYTES = 154;
+    /// @notice Bytes per transaction effect: 7 words of 32 bytes, the first one `payer (20 bytes) | fee (8 bytes)`
+    ///         behind 4 zero bytes.
     uint256 internal constant TX_EFFECT_BYTES = 224;
-    /// @notice Largest fee of one transaction (the circuit range-checks it to 64 bits).
-    uint256 internal constant MAX_FEE = 2 ** 64 - 1;
+    /// @notice Largest first word of a transaction effect: `payer << 64 | fee`, below 2^224.
+    uint256 internal constant MAX_FEE_WORD = type(uint224).max;
+    /// @notice Largest single FeeInbox deposit (the message slot's 96-bit amount).
+    uint256 internal constant MAX_DEPOSIT = 2 ** 96 - 1;
 
     /// @notice Upper bound of the proof window, in epochs: a proposer's stake must stay slashable (exit
     ///         delay) until a prune can run, so the window cannot grow without bound.

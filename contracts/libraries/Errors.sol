@@ -44,6 +44,21 @@ library Errors {
     // ------------------------------------------------------------------ reward pool
     /// @notice The caller has no rewards to claim.
     error RewardPool__NothingToClaim(address account);
+    /// @notice A credit asks for more fees than the pool holds from consumed deposits (`feeFunds`): fees are
+    ///         paid only out of released FeeInbox deposits, never out of reward funds.
+    error RewardPool__FeesExceedDeposits(uint256 feeFunds, uint256 fees);
+
+    // ------------------------------------------------------------------ fee inbox
+    /// @notice A deposit for the zero address (no L2 account can spend it).
+    error Inbox__ZeroRecipient();
+    /// @notice A deposit above the 96-bit amount of a message slot.
+    error Inbox__DepositTooLarge(uint256 maximum, uint256 amount);
+    /// @notice Message `index` does not exist: the inbox holds `count` messages.
+    error Inbox__UnknownMessage(uint256 index, uint256 count);
+    /// @notice A block's message word differs from inbox message `index`.
+    error Inbox__MessageMismatch(uint256 index, bytes32 expected, bytes32 actual);
+    /// @notice A block with a free message slot left out message `index`, due since `includeBy`.
+    error Inbox__MessageNotIncluded(uint256 index, uint256 includeBy);
 
     // ------------------------------------------------------------------ rollup: clock and config
     /// @notice A satellite contract was deployed for another rollup or token.
@@ -72,9 +87,12 @@ library Errors {
     error Rollup__DataLengthMismatch(uint256 expected, uint256 actual);
     /// @notice The block data's version byte is not the one encoding L1 accepts.
     error Rollup__UnsupportedDataVersion(uint256 expected, uint256 actual);
-    /// @notice A transaction word of the block data is not canonical: not a field element, or a fee >= 2^64.
-    ///         `offset` is the word's byte offset in the data.
+    /// @notice A word of the block data is not canonical: a transaction word that is not a field element, a
+    ///         first transaction word (payer and fee) >= 2^224, or a non-zero unused message slot. `offset` is the
+    ///         word's byte offset in the data.
     error Rollup__NonCanonicalDataWord(uint256 offset, uint256 word);
+    /// @notice The block data's message count byte exceeds the message slots of a block.
+    error Rollup__TooManyMessages(uint256 maximum, uint256 count);
     /// @notice Backup mode for `slot` is not open at this time.
     error Rollup__BackupWindowClosed(Slot slot, uint256 opensAt, uint256 closesAt, uint256 now_);
     /// @notice Backup mode only fills a slot with no block (and none after it).

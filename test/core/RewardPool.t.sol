@@ -26,15 +26,27 @@ contract RewardPoolTest is Base {
 
     function _credit(address account, uint256 amount) internal returns (uint256 credited) {
         vm.prank(address(rollup));
-        credited = emptyPool.credit(account, amount);
+        credited = emptyPool.credit(account, amount, 0);
     }
 
     function _assertSolvent() internal view {
         assertEq(
-            emptyPool.available() + emptyPool.totalOwed(),
+            emptyPool.available() + emptyPool.totalOwed() + emptyPool.feeFunds(),
             token.balanceOf(address(emptyPool)),
-            "available + owed"
+            "available + owed + fee funds"
         );
+    }
+
+    /// @dev Released deposits arriving as the inbox sends them: a transfer, then the rollup books them.
+    function _addFeeFunds(uint256 amount) internal {
+        if (amount > 0) token.mint(address(emptyPool), amount);
+        vm.prank(address(rollup));
+        emptyPool.addFeeFunds(amount);
+    }
+
+    function _creditFees(address account, uint256 reward, uint256 fees) internal returns (uint256 credited) {
+        vm.prank(address(rollup));
+        credited = emptyPool.credit(account, reward, fees);
     }
 
     function test_constructor_storesConfig() public view {
@@ -96,7 +108,7 @@ contract RewardPoolTest is Base {
         _fundPool(40 ether);
         vm.expectRevert(abi.encodeWithSelector(Errors.Auth__NotRollup.selector, address(rollup), alice));
         vm.prank(alice);
-        emptyPool.credit(alice, 1 ether);
+        emptyPool.credit(alice, 1 ether, 0);
     }
 
     function test_claim_sendsWholeCreditToRecipient() public {
@@ -170,5 +182,101 @@ contract RewardPoolTest is Base {
         assertEq(emptyPool.owed(makeAddr("bob")), 70 ether, "second credit capped");
         assertEq(emptyPool.owed(makeAddr("carol")), 0, "third credit found nothing, then claimed nothing");
         assertEq(token.balanceOf(address(emptyPool)), 70 ether, "bob's credit still held");
+    }
+
+    // ------------------------------------------------------------------ fee ledger (issue 10, finding 4)
+
+    function test_addFeeFunds_booksReleasedDepositsApartFromRewards() public {
+        _fundPool(10 ether);
+        token.mint(address(emptyPool), 4 ether);
+        vm.expectEmit(address(emptyPool));
+        emit IRewardPool.FeeFundsAdded(4 ether);
+        vm.prank(address(rollup));
+        emptyPool.addFeeFunds(4 ether);
+
+        assertEq(emptyPool.feeFunds(), 4 ether, "fee funds");
+        assertEq(emptyPool.available(), 10 ether, "available excludes fee funds");
+        _assertSolvent();
+    }
+
+    function test_addFeeFunds_revertsWhenCallerNotRollup() public {
+        vm.expectRevert(abi.encodeWithSelector(Errors.Auth__NotRollup.selector, address(rollup), alice));
+        vm.prank(alice);
+        emptyPool.addFeeFunds(1);
+    }
+
+    function test_credit_paysFeesFromFeeFundsAndRewardsFromRewardFunds() public {
+        _fundPool(10 ether);
+        _addFeeFunds(4 ether);
+        vm.expectEmit(address(emptyPool));
+        emit IRewardPool.RewardCredited(alice, 3 ether, 3 ether);
+        vm.expectEmit(address(emptyPool));
+        emit IRewardPool.FeesCredited(alice, 1 ether);
+        assertEq(_creditFees(alice, 3 ether, 1 ether), 3 ether, "reward part credited");
+
+        assertEq(emptyPool.owed(alice), 4 ether, "owed = reward + fees");
+        assertEq(emptyPool.feeFunds(), 3 ether, "fees moved out of fee funds");
+        assertEq(emptyPool.available(), 7 ether, "rewards moved out of reward funds");
+        _assertSolvent();
+    }
+
+    /// @dev A pool without reward funds still pays fees; the fees are never capped, the reward is.
+    function test_credit_paysFeesWithNoRewardFunds() public {
+        _addFeeFunds(5 ether);
+        vm.recordLogs();
+        assertEq(_creditFees(alice, 10 ether, 5 ether), 0, "no reward funds: no reward");
+        assertEq(vm.getRecordedLogs().length, 1, "only FeesCredited");
+        assertEq(emptyPool.owed(alice), 5 ether, "the whole fee");
+        assertEq(emptyPool.feeFunds(), 0, "fee funds used up");
+        _assertSolvent();
+    }
+
+    /// @dev Reward credits never draw on fee funds, however large the request.
+    function test_credit_rewardsNeverUseFeeFunds() public {
+        _fundPool(1 ether);
+        _addFeeFunds(50 ether);
+        assertEq(_creditFees(alice, 100 ether, 0), 1 ether, "capped at reward funds");
+        assertEq(emptyPool.feeFunds(), 50 ether, "fee funds untouched");
+        assertEq(_creditFees(alice, 1 ether, 0), 0, "reward funds empty");
+        _assertSolvent();
+    }
+
+    function test_credit_revertsWhenFeesExceedDeposits() public {
+        _fundPool(100 ether);
+        _addFeeFunds(2 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.RewardPool__FeesExceedDeposits.selector, 2 ether, 2 ether + 1)
+        );
+        _creditFees(alice, 0, 2 ether + 1);
+        // Exactly the fee funds is fine.
+        _creditFees(alice, 0, 2 ether);
+        vm.expectRevert(abi.encodeWithSelector(Errors.RewardPool__FeesExceedDeposits.selector, 0, 1));
+        _creditFees(alice, 0, 1);
+        assertEq(emptyPool.available(), 100 ether, "reward funds never pay fees");
+    }
+
+    /// @dev Fuzzed ledger: fee credits come out of fee funds exactly, reward credits out of available().
+    function testFuzz_credit_keepsTheLedgersApart(
+        uint256 funding,
+        uint256 deposits,
+        uint256 reward,
+        uint256 fees
+    ) public {
+        funding = bound(funding, 0, 1e30);
+        deposits = bound(deposits, 0, 1e30);
+        reward = bound(reward, 0, 2e30);
+        fees = bound(fees, 0, deposits);
+        if (funding > 0) _fundPool(funding);
+        _addFeeFunds(deposits);
+        uint256 credited = _creditFees(alice, reward, fees);
+        assertEq(credited, reward < funding ? reward : funding, "reward capped at reward funds");
+        assertEq(emptyPool.owed(alice), credited + fees, "owed");
+        assertEq(emptyPool.feeFunds(), deposits - fees, "fee funds");
+        assertEq(emptyPool.available(), funding - credited, "reward funds");
+        _assertSolvent();
+    }
+
+    function test_credit_keepsTheLedgersApart_concrete() public {
+        testFuzz_credit_keepsTheLedgersApart(5 ether, 3 ether, 9 ether, 3 ether);
     }
 }

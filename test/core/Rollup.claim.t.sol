@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {FeeInbox} from "../../contracts/core/FeeInbox.sol";
 import {ProverEscrow} from "../../contracts/core/ProverEscrow.sol";
 import {RewardPool} from "../../contracts/core/RewardPool.sol";
 import {Rollup} from "../../contracts/core/Rollup.sol";
@@ -71,11 +72,12 @@ contract RollupClaimTest is Base {
 
     /// @dev A second, independent suite (its own staking, escrow and pool) on the same chain.
     function _deployOtherRollup() internal returns (Rollup other) {
-        address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 3);
+        address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 4);
         Staking otherStaking = new Staking(token, predicted, _stakingConfig());
         ProverEscrow otherEscrow = new ProverEscrow(token, predicted, ESCROW_WITHDRAWAL_DELAY);
         RewardPool otherPool = new RewardPool(token, predicted);
-        other = new Rollup(otherStaking, otherEscrow, otherPool, verifier, _rollupConfig());
+        FeeInbox otherInbox = new FeeInbox(token, predicted, address(otherPool), INCLUSION_DELAY);
+        other = new Rollup(otherStaking, otherEscrow, otherPool, verifier, _rollupConfig(), otherInbox);
     }
 
     function _assertUnclaimed() internal view {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {FeeInbox} from "../../contracts/core/FeeInbox.sol";
 import {ProverEscrow} from "../../contracts/core/ProverEscrow.sol";
 import {RewardPool} from "../../contracts/core/RewardPool.sol";
 import {Rollup} from "../../contracts/core/Rollup.sol";
@@ -19,6 +20,7 @@ contract RollupConstructorTest is Base {
         Staking staking;
         ProverEscrow escrow;
         RewardPool pool;
+        FeeInbox inbox;
         address predicted;
     }
 
@@ -27,10 +29,11 @@ contract RollupConstructorTest is Base {
         internal
         returns (Suite memory s)
     {
-        s.predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 3);
+        s.predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 4);
         s.staking = new Staking(token, s.predicted, stakingConfig);
         s.escrow = new ProverEscrow(escrowToken, s.predicted, ESCROW_WITHDRAWAL_DELAY);
         s.pool = new RewardPool(poolToken, s.predicted);
+        s.inbox = new FeeInbox(poolToken, s.predicted, address(s.pool), INCLUSION_DELAY);
     }
 
     function _satellites() internal returns (Suite memory) {
@@ -46,7 +49,7 @@ contract RollupConstructorTest is Base {
     function _expectConfigInvalid(IRollup.Config memory c, bytes32 parameter, uint256 value) internal {
         Suite memory s = _satellites();
         vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, parameter, value));
-        new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
     }
 
     // ------------------------------------------------------------------ config bounds
@@ -73,7 +76,7 @@ contract RollupConstructorTest is Base {
         // Both windows filling the slot exactly is accepted.
         c.backupWindow = SLOT_DURATION - 6;
         Suite memory s = _satellites();
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
         assertEq(r.config().backupWindow, SLOT_DURATION - 6, "backup window up to the slot's end");
     }
 
@@ -92,7 +95,7 @@ contract RollupConstructorTest is Base {
                 )
             );
         }
-        new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
     }
 
     function test_constructor_windowsMustFitInTheSlot_concrete() public {
@@ -112,11 +115,11 @@ contract RollupConstructorTest is Base {
         vm.expectRevert(
             abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("exitDelay"), minimum - 1)
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
 
         sc.exitDelay = minimum;
         s = _satellites(sc, token, token);
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
         assertEq(r.staking().exitDelay(), minimum, "the minimum exit delay is accepted");
     }
 
@@ -132,7 +135,7 @@ contract RollupConstructorTest is Base {
         vm.expectRevert(
             abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("proofWindowSlots"), cap + 1)
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
 
         c.proofWindowSlots = type(uint256).max;
         s = _satellites(sc, token, token);
@@ -141,11 +144,11 @@ contract RollupConstructorTest is Base {
                 Errors.Config__Invalid.selector, _param("proofWindowSlots"), type(uint256).max
             )
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
 
         c.proofWindowSlots = cap;
         s = _satellites(sc, token, token);
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
         assertEq(r.config().proofWindowSlots, cap, "MAX_PROOF_WINDOW_EPOCHS epochs accepted");
     }
 
@@ -211,7 +214,7 @@ contract RollupConstructorTest is Base {
         c.voteQuorum = 1;
         c.genesisStateRoot = bytes32(FIELD_MODULUS - 1);
         Suite memory s = _satellites();
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
         assertEq(address(r), s.predicted, "deployed at the predicted address");
         assertEq(abi.encode(r.config()), abi.encode(c), "config stored as given");
     }
@@ -229,7 +232,7 @@ contract RollupConstructorTest is Base {
                 Errors.Rollup__SatelliteMismatch.selector, address(foreignStaking), predicted, other
             )
         );
-        new Rollup(foreignStaking, s.escrow, s.pool, verifier, _rollupConfig());
+        new Rollup(foreignStaking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
 
         ProverEscrow foreignEscrow = new ProverEscrow(token, other, ESCROW_WITHDRAWAL_DELAY);
         s = _satellites();
@@ -238,7 +241,7 @@ contract RollupConstructorTest is Base {
                 Errors.Rollup__SatelliteMismatch.selector, address(foreignEscrow), s.predicted, other
             )
         );
-        new Rollup(s.staking, foreignEscrow, s.pool, verifier, _rollupConfig());
+        new Rollup(s.staking, foreignEscrow, s.pool, verifier, _rollupConfig(), s.inbox);
 
         RewardPool foreignPool = new RewardPool(token, other);
         s = _satellites();
@@ -247,7 +250,54 @@ contract RollupConstructorTest is Base {
                 Errors.Rollup__SatelliteMismatch.selector, address(foreignPool), s.predicted, other
             )
         );
-        new Rollup(s.staking, s.escrow, foreignPool, verifier, _rollupConfig());
+        new Rollup(s.staking, s.escrow, foreignPool, verifier, _rollupConfig(), s.inbox);
+    }
+
+    /// @dev Satellites whose inbox is built with the given rollup, pool and token (address(0): the suite's own).
+    function _satellitesWithInbox(address inboxRollup, address inboxPool, IERC20 inboxToken)
+        internal
+        returns (Suite memory s)
+    {
+        s.predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 4);
+        s.staking = new Staking(token, s.predicted, _stakingConfig());
+        s.escrow = new ProverEscrow(token, s.predicted, ESCROW_WITHDRAWAL_DELAY);
+        s.pool = new RewardPool(token, s.predicted);
+        s.inbox = new FeeInbox(
+            inboxToken,
+            inboxRollup == address(0) ? s.predicted : inboxRollup,
+            inboxPool == address(0) ? address(s.pool) : inboxPool,
+            INCLUSION_DELAY
+        );
+    }
+
+    function test_constructor_revertsWhenTheInboxServesAnotherRollupPoolOrToken() public {
+        address other = makeAddr("other");
+        Suite memory s = _satellitesWithInbox(other, address(0), token);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Rollup__SatelliteMismatch.selector, address(s.inbox), s.predicted, other
+            )
+        );
+        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+
+        s = _satellitesWithInbox(address(0), other, token);
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("inboxPool"), uint160(other))
+        );
+        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+
+        DevnetToken otherToken = new DevnetToken("Other", "OTH");
+        s = _satellitesWithInbox(address(0), address(0), otherToken);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Config__Invalid.selector, _param("inboxToken"), uint160(address(otherToken))
+            )
+        );
+        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+
+        s = _satellitesWithInbox(address(0), address(0), token);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+        assertEq(address(r.inbox()), address(s.inbox), "inbox");
     }
 
     function test_constructor_revertsWhenEscrowOrPoolUsesAnotherToken() public {
@@ -259,7 +309,7 @@ contract RollupConstructorTest is Base {
                 Errors.Config__Invalid.selector, _param("escrowToken"), uint160(address(otherToken))
             )
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig());
+        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
 
         s = _satellites(_stakingConfig(), token, otherToken);
         vm.expectRevert(
@@ -267,7 +317,7 @@ contract RollupConstructorTest is Base {
                 Errors.Config__Invalid.selector, _param("poolToken"), uint160(address(otherToken))
             )
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig());
+        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
     }
 
     // ------------------------------------------------------------------ clock and genesis
@@ -280,7 +330,7 @@ contract RollupConstructorTest is Base {
         sc.snapshotLag = 2;
         sc.exitDelay = (5 + PROOF_WINDOW_SLOTS + 1) * 30;
         Suite memory s = _satellites(sc, token, token);
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig());
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
 
         assertEq(r.genesisTime(), genesisTime + 7, "genesis time");
         assertEq(r.slotDuration(), 30, "slot duration");
@@ -299,7 +349,7 @@ contract RollupConstructorTest is Base {
         Suite memory s = _satellites();
         vm.expectEmit(s.predicted);
         emit IRollup.RandomnessCheckpointed(Epoch.wrap(0), randao);
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig());
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
 
         IRollup.BlockLog memory genesis = r.blockLog(0);
         assertEq(genesis.stateRoot, GENESIS_STATE_ROOT, "genesis state root");
@@ -315,6 +365,8 @@ contract RollupConstructorTest is Base {
         assertEq(address(r.proverEscrow()), address(s.escrow), "escrow");
         assertEq(address(r.rewardPool()), address(s.pool), "pool");
         assertEq(address(r.verifier()), address(verifier), "verifier");
+        assertEq(address(r.inbox()), address(s.inbox), "inbox");
+        assertEq(genesis.inboxCursor, 0, "genesis consumed no message");
     }
 
     // ------------------------------------------------------------------ the auction's fee cap

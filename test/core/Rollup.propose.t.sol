@@ -11,9 +11,10 @@ import {BlockDataBuilder} from "../helpers/BlockDataBuilder.sol";
 ///         Follows `Rollup.propose.tree`.
 contract RollupProposeTest is Base {
     uint256 internal constant MAX_FEES = (1 << 120) - 1;
-    uint256 internal constant HEADER = 25;
+    uint256 internal constant HEADER = 154;
     uint256 internal constant TX = 224;
-    uint256 internal constant MAX_FEE = type(uint64).max;
+    /// @dev The largest first tx word: payer (160 bits) and fee (64 bits).
+    uint256 internal constant MAX_FEE_WORD = type(uint224).max;
 
     /// @dev First slot in which the 4 sequencers of setUp can propose (epoch 2).
     uint256 internal firstSlot;
@@ -378,11 +379,11 @@ contract RollupProposeTest is Base {
         _expectRevertPropose(
             proposer,
             _proposeArgsWithData(1, new bytes(MAX_DATA_BYTES)),
-            abi.encodeWithSelector(Errors.Rollup__UnsupportedDataVersion.selector, 1, 0)
+            abi.encodeWithSelector(Errors.Rollup__UnsupportedDataVersion.selector, 2, 0)
         );
         // ...and the largest canonical block that fits is accepted.
         uint256 txs = BlockDataBuilder.maxTxs(MAX_DATA_BYTES);
-        assertEq(txs, 18, "18 transactions fit in 4096 bytes");
+        assertEq(txs, 17, "17 transactions fit in 4096 bytes");
         _proposeAs(proposer, _proposeArgsWithData(1, BlockDataBuilder.build(txs, 7)));
         assertEq(rollup.pendingTip(), 1, "largest canonical block accepted");
     }
@@ -431,12 +432,12 @@ contract RollupProposeTest is Base {
         _expectDataRevert(_truncate(data, 1), _lengthMismatch(HEADER, HEADER - 1));
     }
 
-    function test_propose_revertsWhenDataVersionIsNotOne() public {
+    function test_propose_revertsWhenDataVersionIsNotTwo() public {
         bytes memory data = _canonical(1, 1);
-        data[0] = 0x02;
-        _expectDataRevert(data, abi.encodeWithSelector(Errors.Rollup__UnsupportedDataVersion.selector, 1, 2));
+        data[0] = 0x01;
+        _expectDataRevert(data, abi.encodeWithSelector(Errors.Rollup__UnsupportedDataVersion.selector, 2, 1));
         data[0] = 0x00;
-        _expectDataRevert(data, abi.encodeWithSelector(Errors.Rollup__UnsupportedDataVersion.selector, 1, 0));
+        _expectDataRevert(data, abi.encodeWithSelector(Errors.Rollup__UnsupportedDataVersion.selector, 2, 0));
     }
 
     function test_propose_revertsWhenTxCountDisagreesWithLength() public {
@@ -521,30 +522,31 @@ contract RollupProposeTest is Base {
         assertEq(rollup.pendingTip(), 1, "r - 1 accepted");
     }
 
-    /// Attack (issue 10, finding 1): a fee word of 2^64 or more, which the circuit's 64-bit fee cannot equal.
-    function test_propose_attack_feeWordAbove64Bits_reverts() public {
+    /// Attack (issue 10, finding 1): a payer-and-fee word of 2^224 or more, which the circuit's 160-bit payer
+    /// and 64-bit fee cannot equal.
+    function test_propose_attack_feeWordAbove224Bits_reverts() public {
         bytes memory data = _canonical(2, 1);
         uint256 feeOffset = HEADER + TX;
-        BlockDataBuilder.setWord(data, feeOffset, MAX_FEE + 1);
-        _expectDataRevert(data, _nonCanonical(feeOffset, MAX_FEE + 1));
+        BlockDataBuilder.setWord(data, feeOffset, MAX_FEE_WORD + 1);
+        _expectDataRevert(data, _nonCanonical(feeOffset, MAX_FEE_WORD + 1));
         // A field element is not enough for a fee.
         BlockDataBuilder.setWord(data, feeOffset, FIELD_MODULUS - 1);
         _expectDataRevert(data, _nonCanonical(feeOffset, FIELD_MODULUS - 1));
 
-        BlockDataBuilder.setWord(data, feeOffset, MAX_FEE);
+        BlockDataBuilder.setWord(data, feeOffset, MAX_FEE_WORD);
         _proposeAs(_topProposer(firstSlot), _proposeArgsWithData(1, data));
-        assertEq(rollup.pendingTip(), 1, "2^64 - 1 accepted");
+        assertEq(rollup.pendingTip(), 1, "2^224 - 1 accepted");
     }
 
-    /// @dev Any word of any transaction: `value` is rejected at its offset iff it is out of range (fee:
-    ///      >= 2^64, other words: >= r).
+    /// @dev Any word of any transaction: `value` is rejected at its offset iff it is out of range (payer and
+    ///      fee: >= 2^224, other words: >= r).
     function testFuzz_propose_wordIsCheckedAtItsOffset(uint256 txIndex, uint256 wordIndex, uint256 value)
         public
     {
         uint256 txCount = 3;
         txIndex = bound(txIndex, 0, txCount - 1);
         wordIndex = bound(wordIndex, 0, 6);
-        uint256 limit = wordIndex == 0 ? MAX_FEE + 1 : FIELD_MODULUS;
+        uint256 limit = wordIndex == 0 ? MAX_FEE_WORD + 1 : FIELD_MODULUS;
         bytes memory data = _canonical(txCount, 5);
         uint256 offset = HEADER + txIndex * TX + wordIndex * 32;
         BlockDataBuilder.setWord(data, offset, value);
@@ -559,8 +561,8 @@ contract RollupProposeTest is Base {
     function test_propose_wordIsCheckedAtItsOffset_concrete() public {
         uint256 snapshot = vm.snapshotState();
         testFuzz_propose_wordIsCheckedAtItsOffset(2, 6, FIELD_MODULUS);
-        testFuzz_propose_wordIsCheckedAtItsOffset(0, 0, MAX_FEE + 1);
-        testFuzz_propose_wordIsCheckedAtItsOffset(1, 0, MAX_FEE);
+        testFuzz_propose_wordIsCheckedAtItsOffset(0, 0, MAX_FEE_WORD + 1);
+        testFuzz_propose_wordIsCheckedAtItsOffset(1, 0, MAX_FEE_WORD);
         assertEq(rollup.pendingTip(), 1, "the last call proposed");
         vm.revertToState(snapshot);
         testFuzz_propose_wordIsCheckedAtItsOffset(1, 4, FIELD_MODULUS - 1);
@@ -589,7 +591,7 @@ contract RollupProposeTest is Base {
         // A wrong version beats a wrong length.
         data = bytes.concat(_canonical(1, 1), new bytes(3));
         data[0] = 0x07;
-        _expectDataRevert(data, abi.encodeWithSelector(Errors.Rollup__UnsupportedDataVersion.selector, 1, 7));
+        _expectDataRevert(data, abi.encodeWithSelector(Errors.Rollup__UnsupportedDataVersion.selector, 2, 7));
         // A wrong length beats a non-canonical word.
         data = bytes.concat(_canonical(1, 1), new bytes(3));
         BlockDataBuilder.setWord(data, HEADER, type(uint256).max);

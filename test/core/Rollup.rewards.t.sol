@@ -39,8 +39,9 @@ abstract contract RewardsBase is Base {
         return BLOCK_REWARD + _fees(blockNumber);
     }
 
+    /// @dev The prover cut of a block: the reward and the fees are split separately (fees come from fee funds).
     function _cut(uint256 blockNumber, uint256 bps) internal view returns (uint256) {
-        return _total(blockNumber) * bps / 10_000;
+        return BLOCK_REWARD * bps / 10_000 + _fees(blockNumber) * bps / 10_000;
     }
 
     /// @dev What the proposers of blocks `from..to` are owed for them, summed per address.
@@ -120,12 +121,18 @@ contract RollupRewardsTest is RewardsBase {
         }
     }
 
+    /// @dev Proposes the next block as the top proposer, consuming a fresh deposit of `fees` (+1, so a zero fee
+    ///      still deposits) and declaring `fees`.
+    function _proposeWithFees(uint256 fees, bytes memory tag) internal returns (address proposer) {
+        _deposit(makeAddr("fee payer"), fees + 1);
+        IRollup.ProposeArgs memory args = _proposeArgsWithMessages(rollup.pendingTip() + 1, 1, fees, tag);
+        proposer = _topProposer(_currentSlot());
+        _proposeAs(proposer, args);
+    }
+
     function test_rewards_feesAreReadFromPackedGlobals() public {
         uint256 fees = 3 ether + 7;
-        IRollup.ProposeArgs memory args = _proposeArgs("fee-paying block");
-        args.header.totalFees = fees;
-        address proposer = _topProposer(_currentSlot());
-        _proposeAs(proposer, args);
+        address proposer = _proposeWithFees(fees, "fee-paying block");
         uint256 globals = inputsOf[1][2];
         assertEq(globals & type(uint64).max, 1, "block number in bits 0..63");
         assertEq((globals >> 64) & type(uint64).max, _currentSlot(), "slot in bits 64..127");
@@ -136,10 +143,14 @@ contract RollupRewardsTest is RewardsBase {
         _claim(20 ether, fee);
         _proveOldestEpoch(submitter);
 
-        uint256 total = BLOCK_REWARD + fees;
-        uint256 cut = total * fee / 10_000;
-        assertEq(pool.owed(prover), PROOF_SUBMISSION_REWARD + cut, "prover cut rounds down");
-        assertEq(pool.owed(proposer), total - cut, "sequencer gets the rest, rounding included");
+        uint256 rewardCut = BLOCK_REWARD * fee / 10_000;
+        uint256 feeCut = fees * fee / 10_000;
+        assertEq(pool.owed(prover), PROOF_SUBMISSION_REWARD + rewardCut + feeCut, "prover cuts round down");
+        assertEq(
+            pool.owed(proposer),
+            BLOCK_REWARD - rewardCut + fees - feeCut,
+            "sequencer gets the rest, rounding included"
+        );
     }
 
     function test_rewards_splitMatchesBasisPoints() public {
@@ -151,20 +162,28 @@ contract RollupRewardsTest is RewardsBase {
     }
 
     function _checkSplit(uint32 bps, uint256 fees) internal {
-        IRollup.ProposeArgs memory args = _proposeArgs("one block");
-        args.header.totalFees = fees;
-        address proposer = _topProposer(_currentSlot());
-        _proposeAs(proposer, args);
+        address proposer = _proposeWithFees(fees, "one block");
+        uint256 available = pool.available();
         _warpToEpoch(EPOCH + 1);
         _claim(20 ether, bps);
         _proveOldestEpoch(submitter);
 
-        uint256 total = BLOCK_REWARD + fees;
-        uint256 cut = total * bps / 10_000;
-        assertEq(pool.owed(prover), PROOF_SUBMISSION_REWARD + cut, "prover cut and submission reward");
-        assertEq(pool.owed(proposer), total - cut, "sequencer share");
+        uint256 rewardCut = BLOCK_REWARD * bps / 10_000;
+        uint256 feeCut = fees * bps / 10_000;
+        assertEq(
+            pool.owed(prover),
+            PROOF_SUBMISSION_REWARD + rewardCut + feeCut,
+            "prover cuts and submission reward"
+        );
+        assertEq(pool.owed(proposer), BLOCK_REWARD - rewardCut + fees - feeCut, "sequencer share");
         assertEq(pool.owed(submitter), 0, "a submitter that is not the payee earns nothing");
-        assertEq(pool.totalOwed(), total + PROOF_SUBMISSION_REWARD, "nothing lost to rounding");
+        assertEq(pool.totalOwed(), BLOCK_REWARD + fees + PROOF_SUBMISSION_REWARD, "nothing lost to rounding");
+        assertEq(pool.feeFunds(), 1, "the consumed deposit minus the fees stays fee funds");
+        assertEq(
+            pool.available(),
+            available - BLOCK_REWARD - PROOF_SUBMISSION_REWARD,
+            "fees never drawn from rewards"
+        );
     }
 
     function test_rewards_creditsAreClaimable() public {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {FeeInbox} from "../../contracts/core/FeeInbox.sol";
 import {ProverEscrow} from "../../contracts/core/ProverEscrow.sol";
 import {RewardPool} from "../../contracts/core/RewardPool.sol";
 import {Rollup} from "../../contracts/core/Rollup.sol";
@@ -41,7 +42,8 @@ contract FingerprintGasHarness {
 ///      are the rollup's own cost, without the Groth16 pairing. Figures are execution gas of the call, without
 ///      the transaction's intrinsic cost (21000 + calldata).
 ///      Proposals are measured in steady state: the epoch's randomness checkpoint and a parent block exist;
-///      their data is canonical (checked by BlockData), 25 + 224 bytes per transaction.
+///      their data is canonical (checked by BlockData), 154 + 224 bytes per transaction, and their messages
+///      (0 unless the test says) are checked against the fee inbox.
 ///      The staking views are eth_call reads, measured at 1,000 registered stakers.
 contract GasTest is Base {
     uint256 internal constant GAS_EPOCH_DURATION = 16;
@@ -56,7 +58,7 @@ contract GasTest is Base {
     function setUp() public override {
         super.setUp();
         uint256 nonce = vm.getNonce(address(this));
-        address predictedRollup = vm.computeCreateAddress(address(this), nonce + 3);
+        address predictedRollup = vm.computeCreateAddress(address(this), nonce + 4);
         Staking.Config memory stakingConfig = _stakingConfig();
         stakingConfig.epochDuration = GAS_EPOCH_DURATION;
         // The rollup requires exitDelay >= (epochDuration + proofWindowSlots + 1) * slotDuration.
@@ -66,7 +68,8 @@ contract GasTest is Base {
         staking = new Staking(token, predictedRollup, stakingConfig);
         escrow = new ProverEscrow(token, predictedRollup, ESCROW_WITHDRAWAL_DELAY);
         pool = new RewardPool(token, predictedRollup);
-        rollup = new Rollup(staking, escrow, pool, verifier, rollupConfig);
+        inbox = new FeeInbox(token, predictedRollup, address(pool), INCLUSION_DELAY);
+        rollup = new Rollup(staking, escrow, pool, verifier, rollupConfig, inbox);
         assertEq(address(rollup), predictedRollup, "rollup address prediction");
         token.mint(address(this), POOL_FUNDING);
         token.approve(address(pool), POOL_FUNDING);
@@ -93,7 +96,7 @@ contract GasTest is Base {
         assertLt(measured, budget, "gas budget");
     }
 
-    /// @dev Canonical block data with `txCount` transactions (25 + 224 * txCount bytes).
+    /// @dev Canonical block data with no message and `txCount` transactions (154 + 224 * txCount bytes).
     function _data(uint256 txCount) internal pure returns (bytes memory) {
         return BlockDataBuilder.build(txCount, txCount);
     }
@@ -146,32 +149,44 @@ contract GasTest is Base {
 
     // ------------------------------------------------------------------ proposals
 
-    /// @dev 25 bytes: the header alone.
+    /// @dev 154 bytes: the header alone.
     function test_gas_propose_0Txs() public {
-        _measurePropose(0, 140_000);
+        _measurePropose(0, 0, 145_000);
     }
 
-    /// @dev 249 bytes.
+    /// @dev 378 bytes.
     function test_gas_propose_1Txs() public {
-        _measurePropose(1, 145_000);
+        _measurePropose(1, 0, 150_000);
     }
 
-    /// @dev 921 bytes.
+    /// @dev 1,050 bytes.
     function test_gas_propose_4Txs() public {
-        _measurePropose(4, 150_000);
+        _measurePropose(4, 0, 155_000);
     }
 
-    /// @dev 4,057 bytes: the most transactions that fit in maxDataBytes (4,096).
-    function test_gas_propose_18Txs() public {
-        _measurePropose(BlockDataBuilder.maxTxs(MAX_DATA_BYTES), 185_000);
+    /// @dev 3,962 bytes: the most transactions that fit in maxDataBytes (4,096).
+    function test_gas_propose_17Txs() public {
+        _measurePropose(BlockDataBuilder.maxTxs(MAX_DATA_BYTES), 0, 185_000);
     }
 
-    /// @dev The second block of the epoch (checkpoint written, parent present) with `txCount` transactions.
-    function _measurePropose(uint256 txCount, uint256 budget) internal {
+    /// @dev 378 bytes consuming 4 fee deposits (every message slot): one cold inbox word read per message.
+    function test_gas_propose_1Txs4Messages() public {
+        _measurePropose(1, 4, 165_000);
+    }
+
+    /// @dev The second block of the epoch (checkpoint written, parent present) with `txCount` transactions,
+    ///      consuming `messages` deposits made just before (not yet due).
+    function _measurePropose(uint256 txCount, uint256 messages, uint256 budget) internal {
         vm.pauseGasMetering();
         _proposeBlocks(1);
         _warpToSlot(_currentSlot() + 1);
-        IRollup.ProposeArgs memory args = _argsWith(_data(txCount));
+        for (uint256 i; i < messages; ++i) {
+            _deposit(makeAddr(string.concat("payer-", vm.toString(i))), 1 ether + i);
+        }
+        IRollup.ProposeArgs memory args =
+            _proposeArgsWithData(2, BlockDataBuilder.build(_messageWords(0, messages), txCount, txCount));
+        // The deposits were earlier transactions: their words are cold for the proposal.
+        CoolCheatcode(address(vm)).cool(address(inbox));
         address proposer = _topProposer(_currentSlot());
 
         vm.prank(proposer);
@@ -252,6 +267,34 @@ contract GasTest is Base {
         _stopMeasure(130_000);
         assertEq(rollup.claimOf(Epoch.wrap(epoch)).prover, cheaper, "replaced");
         assertEq(escrow.accountOf(prover).locked, 0, "old bond released");
+    }
+
+    /// @dev A claimed epoch of 4 blocks, each consuming one fee deposit and declaring 0.5 ether of fees: the
+    ///      proof releases the 4 deposits to the pool (one transfer) and credits fees apart from rewards.
+    function test_gas_submitEpochProof_4BlocksReleasingDeposits() public {
+        vm.pauseGasMetering();
+        uint256 slot = _currentSlot();
+        for (uint256 i; i < 4; ++i) {
+            _warpToSlot(slot + i);
+            _deposit(makeAddr("payer"), 1 ether);
+            _proposeAs(
+                _topProposer(_currentSlot()),
+                _proposeArgsWithMessages(rollup.pendingTip() + 1, 1, 0.5 ether, abi.encode(i))
+            );
+        }
+        _warpToGasEpoch(FIRST_EPOCH + 1);
+        _proposeBlocks(1);
+        _claim();
+        (uint256[] memory inputs, bytes memory proofs) = _epochProof(1, 4);
+        // The deposits were earlier transactions: the inbox's storage is cold for the proof.
+        CoolCheatcode(address(vm)).cool(address(inbox));
+
+        vm.prank(prover);
+        _startMeasure();
+        rollup.submitEpochProof(Epoch.wrap(FIRST_EPOCH), inputs, proofs);
+        _stopMeasure(330_000);
+        assertEq(inbox.releasedCursor(), 4, "deposits released");
+        assertEq(pool.feeFunds(), 2 ether, "4 ether released, 2 ether of fees credited");
     }
 
     function test_gas_submitEpochProof_1Blocks() public {
@@ -340,6 +383,27 @@ contract GasTest is Base {
         rollup.prune();
         _stopMeasure(budget);
         assertEq(rollup.pendingTip(), 0, "pruned");
+    }
+
+    // ------------------------------------------------------------------ fee inbox
+
+    /// @dev A deposit in steady state (an earlier deposit exists): the message's two words, the count and
+    ///      total, the token transfer.
+    function test_gas_deposit() public {
+        vm.pauseGasMetering();
+        _deposit(makeAddr("earlier"), 1 ether);
+        address depositor = makeAddr("fee depositor");
+        _fund(depositor, address(inbox), 3 ether);
+        address recipient = makeAddr("l2 account");
+        // The earlier deposit was another transaction.
+        CoolCheatcode(address(vm)).cool(address(inbox));
+        CoolCheatcode(address(vm)).cool(address(token));
+
+        vm.prank(depositor);
+        _startMeasure();
+        inbox.deposit(recipient, 3 ether);
+        _stopMeasure(120_000);
+        assertEq(inbox.messageCount(), 2, "queued");
     }
 
     // ------------------------------------------------------------------ staking views (eth_call)

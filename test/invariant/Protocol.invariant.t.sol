@@ -25,8 +25,10 @@ abstract contract ProtocolInvariantBase is Base {
     /// @dev The pool of the fixture's first suite (replaced in setUp), which keeps its funding.
     address internal retiredPool;
     /// @dev The key actions a run must reach, and their counts after the bootstrap.
-    string[9] internal keyActions = [
+    string[11] internal keyActions = [
         "propose",
+        "deposit",
+        "feePaid",
         "claim",
         "claimReplace",
         "partialProof",
@@ -48,13 +50,14 @@ abstract contract ProtocolInvariantBase is Base {
         _deploySuiteWith(stakingConfig, rollupConfig);
         _fundRewardPool(INVARIANT_POOL_FUNDING);
 
-        handler = new ProtocolHandler(rollup, staking, escrow, pool, verifier, token);
+        handler = new ProtocolHandler(rollup, staking, escrow, pool, inbox, verifier, token);
         address[] memory actors = handler.actors();
         for (uint256 i; i < actors.length; ++i) {
             token.mint(actors[i], ACTOR_FUNDS);
             vm.startPrank(actors[i]);
             token.approve(address(staking), type(uint256).max);
             token.approve(address(escrow), type(uint256).max);
+            token.approve(address(inbox), type(uint256).max);
             vm.stopPrank();
         }
 
@@ -90,7 +93,7 @@ abstract contract ProtocolInvariantBase is Base {
         targetContract(address(handler));
         // warpToNextEpoch is left out: claims and proofs move to the window they need themselves, and more
         // epoch jumps would leave too few blocks per epoch for prefix proofs.
-        bytes4[] memory selectors = new bytes4[](15);
+        bytes4[] memory selectors = new bytes4[](16);
         selectors[0] = ProtocolHandler.register.selector;
         selectors[1] = ProtocolHandler.exit.selector;
         selectors[2] = ProtocolHandler.withdraw.selector;
@@ -106,12 +109,13 @@ abstract contract ProtocolInvariantBase is Base {
         selectors[12] = ProtocolHandler.proverFinalizeWithdrawal.selector;
         selectors[13] = ProtocolHandler.claimRewards.selector;
         selectors[14] = ProtocolHandler.warpToWithdrawal.selector;
+        selectors[15] = ProtocolHandler.deposit.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
     /// @dev Logs every action's count (shown with -vv).
     function _logCalls() internal view {
-        string[15] memory names = [
+        string[17] memory names = [
             "register",
             "exit",
             "withdraw",
@@ -126,28 +130,34 @@ abstract contract ProtocolInvariantBase is Base {
             "proverDeposit",
             "proverRequestWithdrawal",
             "proverFinalizeWithdrawal",
-            "claimRewards"
+            "claimRewards",
+            "deposit",
+            "feePaid"
         ];
         for (uint256 i; i < names.length; ++i) {
             console.log(names[i], handler.calls(bytes32(bytes(names[i]))));
         }
         console.log("cappedCredits", handler.ghost_cappedCredits());
+        console.log(
+            "feesCredited", handler.ghost_feesCredited(), "depositsReleased", handler.ghost_depositsReleased()
+        );
         console.log("pendingTip", rollup.pendingTip(), "provenTip", rollup.provenTip());
     }
 }
 
 /// @notice Protocol-wide invariants under random sequences of registrations, exits, withdrawals, clock moves,
-///         proposals (top rank, random rank, replacements, backup blocks), claims and cheaper-quote
-///         replacements, full and prefix epoch proofs, prunes, escrow deposits and withdrawals and reward claims
-///         (see ProtocolHandler and ProtocolInvariantBase).
+///         fee deposits, proposals (top rank, random rank, replacements, backup blocks; each consuming the fee
+///         inbox in order and paying fees its payers can afford), claims and cheaper-quote replacements, full
+///         and prefix epoch proofs, prunes, escrow deposits and withdrawals and reward claims (see
+///         ProtocolHandler and ProtocolInvariantBase).
 contract ProtocolInvariantTest is ProtocolInvariantBase {
     // ------------------------------------------------------------------ tokens
 
     function invariant_tokensConserved() public view {
         address[] memory actors = handler.actors();
         uint256 held = token.balanceOf(address(staking)) + token.balanceOf(address(escrow))
-            + token.balanceOf(address(pool)) + token.balanceOf(retiredPool) + token.balanceOf(address(this))
-            + token.balanceOf(address(handler));
+            + token.balanceOf(address(pool)) + token.balanceOf(retiredPool) + token.balanceOf(address(inbox))
+            + token.balanceOf(address(this)) + token.balanceOf(address(handler));
         for (uint256 i; i < actors.length; ++i) {
             held += token.balanceOf(actors[i]);
         }
@@ -163,7 +173,49 @@ contract ProtocolInvariantTest is ProtocolInvariantBase {
     }
 
     function invariant_poolCoversWhatItOwes() public view {
-        assertGe(token.balanceOf(address(pool)), pool.totalOwed(), "pool solvent");
+        assertGe(
+            token.balanceOf(address(pool)),
+            pool.totalOwed() + pool.feeFunds(),
+            "pool solvent, fee funds included"
+        );
+    }
+
+    function invariant_inboxHoldsUnreleasedDeposits() public view {
+        assertEq(
+            token.balanceOf(address(inbox)),
+            handler.totalDeposited() - handler.ghost_depositsReleased(),
+            "inbox balance = deposits - released"
+        );
+    }
+
+    // ------------------------------------------------------------------ fees (issue 10, finding 4)
+
+    /// @dev Fees are real money: every fee credited was released from a deposit, and only deposits the proven
+    ///      chain consumed are released (exactly those, up to the proven tip's cursor).
+    function invariant_feesBackedByConsumedDeposits() public view {
+        uint256 credited = handler.ghost_feesCredited();
+        uint256 released = handler.ghost_depositsReleased();
+        assertLe(credited, released, "fees credited <= deposits released");
+        assertLe(
+            released, handler.depositsConsumedByProvenChain(), "released <= consumed by the proven chain"
+        );
+        assertEq(
+            inbox.releasedCursor(),
+            rollup.blockLog(rollup.provenTip()).inboxCursor,
+            "released up to the proven tip's cursor"
+        );
+        assertEq(handler.ghost_releaseMismatches(), 0, "each proof releases exactly what its blocks consumed");
+        assertEq(handler.ghost_feeFundsAdded(), released, "every release booked as fee funds");
+        assertEq(handler.ghost_proofReverts(), 0, "proofs of affordable fees always pay");
+    }
+
+    /// @dev Reward credits never draw on fee funds: the fee funds are exactly what was released minus the fees.
+    function invariant_rewardCreditsNeverUseFeeFunds() public view {
+        assertEq(
+            pool.feeFunds(),
+            handler.ghost_depositsReleased() - handler.ghost_feesCredited(),
+            "fee funds = released - fees credited"
+        );
     }
 
     // ------------------------------------------------------------------ chain
@@ -274,7 +326,7 @@ contract ProtocolInvariantTest is ProtocolInvariantBase {
 }
 
 /// @notice Long runs that must reach every key action of the protocol: a run that never makes a proposal, a
-///         first claim, a claim replacement, a prefix proof, a full proof, a prune, an escrow withdrawal, a
+///         fee deposit, a proof that pays fees, a first claim, a claim replacement, a prefix proof, a full proof, a prune, an escrow withdrawal, a
 ///         staker withdrawal or a reward claim fails in `afterInvariant`, so the handler cannot silently stop
 ///         exercising a path (the invariants above would then hold vacuously). One cheap invariant, deep runs.
 ///         Few, long runs: at 1,024 calls the rarest key action (a claim replacement, a prefix proof) happened at
@@ -292,6 +344,9 @@ contract ProtocolReachabilityTest is ProtocolInvariantBase {
         assertEq(handler.ghost_slashMiscredited(), 0, "prune slashes");
         assertEq(handler.ghost_wrongPenalty(), 0, "penalty");
         assertEq(handler.ghost_penaltyOnProvenProposer(), 0, "penalty on a proven proposer");
+        assertEq(handler.ghost_releaseMismatches(), 0, "deposit releases");
+        assertEq(handler.ghost_proofReverts(), 0, "proof reverts");
+        assertLe(handler.ghost_feesCredited(), handler.ghost_depositsReleased(), "fees backed by deposits");
     }
 
     /// @dev Fails a run that never reaches a key action.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IFeeInbox} from "../../contracts/interfaces/IFeeInbox.sol";
 import {IProverEscrow} from "../../contracts/interfaces/IProverEscrow.sol";
 import {IRewardPool} from "../../contracts/interfaces/IRewardPool.sol";
 import {IRollup} from "../../contracts/interfaces/IRollup.sol";
@@ -17,8 +18,10 @@ import {Vm} from "forge-std/Vm.sol";
 
 /// @notice Drives the whole protocol for the invariant suite with bounded actions over a fixed set of
 ///         actors: sequencers (register, exit, withdraw, propose, claim and replace claims), provers (escrow
-///         deposit, withdrawal request and finalization, quotes), and anyone (backup blocks, full and prefix
-///         epoch proofs, prunes, reward claims), plus the clock. Every action returns early when it cannot be
+///         deposit, withdrawal request and finalization, quotes), and anyone (fee deposits into the inbox,
+///         backup blocks, full and prefix epoch proofs, prunes, reward claims), plus the clock. Blocks consume
+///         the inbox in order (due messages first) and declare fees only up to what their payers' L2 fee
+///         balances (tracked per block from the consumed deposits) can afford. Every action returns early when it cannot be
 ///         valid, so most calls change state.
 ///         Before each rollup call the handler computes, from the protocol rules alone, what the call must pay
 ///         and slash (the payee and every credit of a proof; the slashed part of a bond, its per-block share,
@@ -28,11 +31,16 @@ contract ProtocolHandler is Test {
     uint256 internal constant K = Constants.COMMITTED_INPUTS_PER_BLOCK;
     uint256 internal constant SEQUENCER_COUNT = 10;
     uint256 internal constant PROVER_COUNT = 3;
+    /// @dev L2 accounts that receive fee deposits and pay the blocks' transaction fees.
+    uint256 internal constant PAYER_COUNT = 3;
+    /// @dev Largest single fee deposit the handler makes.
+    uint256 internal constant MAX_HANDLER_DEPOSIT = 5 ether;
 
     IRollup public immutable rollup;
     IStaking public immutable staking;
     IProverEscrow public immutable escrow;
     IRewardPool public immutable pool;
+    IFeeInbox public immutable inbox;
     CommitmentVerifier public immutable verifier;
     DevnetToken public immutable token;
 
@@ -45,19 +53,27 @@ contract ProtocolHandler is Test {
     address[] internal _provers;
     uint256[] internal _proverKeys;
     address[] internal _actors;
+    address[] internal _payers;
 
     /// @dev The clock of the run: each action warps to it first, the warp actions move it forward.
     uint256 public currentTime;
     /// @dev The 6 committed public inputs of the latest proposal of each block number.
     mapping(uint256 blockNumber => uint256[]) internal _inputsOf;
+    /// @dev The payers' L2 fee balances after each block of the pending chain (its latest proposal): credits of
+    ///      the consumed deposits minus the fees of its transactions, on top of the parent's.
+    mapping(uint256 blockNumber => uint256[PAYER_COUNT]) internal _balancesAfter;
+    /// @dev Prefix sums of the inbox deposits: `_depositPrefix[i]` is the sum of messages 0..i - 1.
+    uint256[] internal _depositPrefix;
 
     // ------------------------------------------------------------------ expectations of one call
 
-    /// @dev A credit the pool must emit: RewardCredited(account, credited, requested).
+    /// @dev A credit the pool must emit: RewardCredited(account, credited, requested) when `credited > 0`, then
+    ///      FeesCredited(account, fees) when `fees > 0`.
     struct Credit {
         address account;
         uint256 credited;
         uint256 requested;
+        uint256 fees;
     }
 
     /// @dev What a prune inside the next call must do, computed from the rules before the call.
@@ -80,6 +96,8 @@ contract ProtocolHandler is Test {
     }
 
     PruneExpectation internal _prune;
+    /// @dev Deposits the proof in the next call must release.
+    uint256 internal _expectedRelease;
     /// @dev Credits expected from the proof in the next call, in order.
     Credit[] internal _expectedProofCredits;
     bool internal _proofExpected;
@@ -132,6 +150,16 @@ contract ProtocolHandler is Test {
     /// @dev Credits the pool capped below the requested amount (the pool's cap binds).
     uint256 public ghost_cappedCredits;
 
+    /// @dev Fee ledger, from the events: deposits the inbox released (DepositsReleased, FeeFundsAdded) and fees
+    ///      the pool credited (FeesCredited); releases that differ from the deposits the proof consumed.
+    uint256 public ghost_depositsReleased;
+    uint256 public ghost_feeFundsAdded;
+    uint256 public ghost_feesCredited;
+    uint256 public ghost_releaseMismatches;
+    /// @dev Proofs the rollup refused although the handler built them by the rules (e.g. fees the pool could not
+    ///      pay from fee funds): must stay zero.
+    uint256 public ghost_proofReverts;
+
     /// @dev Snapshotted member sets: keccak of membersAt(e), recorded when first observed.
     mapping(uint256 epoch => bytes32) internal _membersHash;
     mapping(uint256 epoch => bool) internal _membersSeen;
@@ -146,6 +174,7 @@ contract ProtocolHandler is Test {
         IStaking staking_,
         IProverEscrow escrow_,
         IRewardPool pool_,
+        IFeeInbox inbox_,
         CommitmentVerifier verifier_,
         DevnetToken token_
     ) {
@@ -153,6 +182,7 @@ contract ProtocolHandler is Test {
         staking = staking_;
         escrow = escrow_;
         pool = pool_;
+        inbox = inbox_;
         verifier = verifier_;
         token = token_;
         SLOT = rollup_.slotDuration();
@@ -171,6 +201,10 @@ contract ProtocolHandler is Test {
             _actors.push(prover);
         }
         _actors.push(makeAddr("inv-bystander"));
+        for (uint256 i; i < PAYER_COUNT; ++i) {
+            _payers.push(makeAddr(string.concat("inv-payer-", vm.toString(i))));
+        }
+        _depositPrefix.push(0);
         currentTime = block.timestamp;
     }
 
@@ -190,6 +224,16 @@ contract ProtocolHandler is Test {
 
     function touchedEpochs() external view returns (uint256[] memory) {
         return _touchedEpochs;
+    }
+
+    /// @notice Sum of every fee deposit made.
+    function totalDeposited() external view returns (uint256) {
+        return _depositPrefix[_depositPrefix.length - 1];
+    }
+
+    /// @notice Sum of the deposits the proven chain consumed (messages below the proven tip's cursor).
+    function depositsConsumedByProvenChain() external view returns (uint256) {
+        return _depositPrefix[rollup.blockLog(rollup.provenTip()).inboxCursor];
     }
 
     /// @notice Aligns the handler's clock with block.timestamp (setup only; not a fuzzed action).
@@ -295,6 +339,22 @@ contract ProtocolHandler is Test {
         _observeMembers();
     }
 
+    // ------------------------------------------------------------------ fee deposits
+
+    /// @notice An actor deposits 1 wei to MAX_HANDLER_DEPOSIT into the fee inbox for one of the payers.
+    function deposit(uint256 actorSeed, uint256 payerSeed, uint256 amountSeed) public {
+        _sync();
+        address from = _actors[actorSeed % _actors.length];
+        uint256 balance = token.balanceOf(from);
+        if (balance == 0) return;
+        uint256 amount = _bound(amountSeed, 1, balance < MAX_HANDLER_DEPOSIT ? balance : MAX_HANDLER_DEPOSIT);
+        vm.prank(from);
+        inbox.deposit(_payers[payerSeed % _payers.length], amount);
+        _depositPrefix.push(_depositPrefix[_depositPrefix.length - 1] + amount);
+        calls["deposit"]++;
+        _observeMembers();
+    }
+
     // ------------------------------------------------------------------ proposals
 
     /// @notice The top-ranked or a random eligible sequencer proposes random data in the current slot, or in
@@ -330,7 +390,8 @@ contract ProtocolHandler is Test {
                 number = tip + 1;
             }
         }
-        IRollup.ProposeArgs memory args = _args(number, slot, dataSeed);
+        (IRollup.ProposeArgs memory args, uint256[PAYER_COUNT] memory balances) =
+            _args(number, slot, dataSeed);
 
         _expectPrune();
         vm.recordLogs();
@@ -338,6 +399,7 @@ contract ProtocolHandler is Test {
         rollup.propose(args);
         _processLogs();
         (_inputsOf[number],) = rollup.publicInputsOf(args);
+        _balancesAfter[number] = balances;
         calls["propose"]++;
         _observeMembers();
     }
@@ -372,7 +434,8 @@ contract ProtocolHandler is Test {
         ) {
             return;
         }
-        IRollup.ProposeArgs memory args = _args(tip + 1, Slot.wrap(current), dataSeed);
+        (IRollup.ProposeArgs memory args, uint256[PAYER_COUNT] memory balances) =
+            _args(tip + 1, Slot.wrap(current), dataSeed);
         (uint256[] memory inputs,) = rollup.publicInputsOf(args);
         address submitter = _actors[actorSeed % _actors.length];
         bytes memory proof = verifier.proofForPayee(inputs, submitter);
@@ -383,6 +446,7 @@ contract ProtocolHandler is Test {
         rollup.proposeWithProof(args, proof);
         _processLogs();
         _inputsOf[tip + 1] = inputs;
+        _balancesAfter[tip + 1] = balances;
         calls["backupPropose"]++;
         _observeMembers();
     }
@@ -545,10 +609,16 @@ contract ProtocolHandler is Test {
         );
         if (complete && claimed) ghost_expectedReleased += claim_.bondAmount;
 
+        _expectRelease(first + count - 1);
+
         _prune.active = false;
         vm.recordLogs();
         vm.prank(submitter);
-        rollup.submitEpochProof(epoch, inputs, proofs);
+        try rollup.submitEpochProof(epoch, inputs, proofs) {}
+        catch {
+            ghost_proofReverts++;
+            return;
+        }
         _checkProofLogs(Epoch.unwrap(epoch), payee, complete);
         if (complete) calls["fullProof"]++;
         else calls["partialProof"]++;
@@ -720,36 +790,55 @@ contract ProtocolHandler is Test {
         }
     }
 
-    /// @dev The credits a proof of blocks `first..last` must make, in order, given the pool's funds now:
-    ///      the payee its cut of every block plus the submission reward iff the proof completes the epoch
-    ///      (one credit), then each block's proposer the rest; each capped at what the pool still has.
+    /// @dev The credits a proof of blocks `first..last` must make, in order, given the pool's reward funds now:
+    ///      the payee its cut of every block's reward and fees (split separately) plus the submission reward iff
+    ///      the proof completes the epoch (one credit), then each block's proposer the rest; the reward parts
+    ///      each capped at what the pool still has, the fee parts never.
     function _expectProofCredits(uint256 first, uint256 last, address payee, uint256 bps, bool complete)
         internal
     {
         delete _expectedProofCredits;
         _proofExpected = true;
         uint256 left = pool.available();
-        uint256 payeeAmount = complete ? config.proofSubmissionReward : 0;
+        uint256 rewardCut = config.blockReward * bps / Constants.BASIS_POINTS;
+        uint256 payeeReward = complete ? config.proofSubmissionReward : 0;
+        uint256 payeeFees;
         for (uint256 n = first; n <= last; ++n) {
-            payeeAmount += _blockTotal(n) * bps / Constants.BASIS_POINTS;
+            payeeReward += rewardCut;
+            payeeFees += _blockFees(n) * bps / Constants.BASIS_POINTS;
         }
-        left = _pushCredit(payee, payeeAmount, left);
+        left = _pushCredit(payee, payeeReward, payeeFees, left);
         for (uint256 n = first; n <= last; ++n) {
-            uint256 total = _blockTotal(n);
-            left =
-                _pushCredit(rollup.blockLog(n).proposer, total - total * bps / Constants.BASIS_POINTS, left);
+            uint256 fees = _blockFees(n);
+            left = _pushCredit(
+                rollup.blockLog(n).proposer,
+                config.blockReward - rewardCut,
+                fees - fees * bps / Constants.BASIS_POINTS,
+                left
+            );
         }
     }
 
-    function _blockTotal(uint256 blockNumber) internal view returns (uint256) {
-        return config.blockReward + (_inputsOf[blockNumber][2] >> Constants.GLOBALS_FEES_SHIFT);
+    function _blockFees(uint256 blockNumber) internal view returns (uint256) {
+        return _inputsOf[blockNumber][2] >> Constants.GLOBALS_FEES_SHIFT;
     }
 
-    function _pushCredit(address account, uint256 requested, uint256 left) internal returns (uint256) {
+    function _pushCredit(address account, uint256 requested, uint256 fees, uint256 left)
+        internal
+        returns (uint256)
+    {
         uint256 credited = requested < left ? requested : left;
         // The pool emits nothing for a zero credit.
-        if (credited > 0) _expectedProofCredits.push(Credit(account, credited, requested));
+        if (credited > 0 || fees > 0) _expectedProofCredits.push(Credit(account, credited, requested, fees));
         return left - credited;
+    }
+
+    /// @dev The deposits a proof ending at block `last` releases: messages from the inbox's released cursor up
+    ///      to the block's cursor.
+    function _expectRelease(uint256 last) internal {
+        uint256 from = inbox.releasedCursor();
+        uint256 to = rollup.blockLog(last).inboxCursor;
+        _expectedRelease = to > from ? _depositPrefix[to] - _depositPrefix[from] : 0;
     }
 
     function _touch(uint256 epoch) internal {
@@ -765,11 +854,20 @@ contract ProtocolHandler is Test {
     function _checkProofLogs(uint256 epoch, address payee, bool complete) internal {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         uint256 next;
+        // Within one expected credit: whether its RewardCredited was seen.
+        bool rewardSeen;
+        uint256 feesPaid;
+        uint256 released;
         for (uint256 i; i < logs.length; ++i) {
             Vm.Log memory log = logs[i];
             bytes32 topic = log.topics[0];
             if (log.emitter == address(rollup) && topic == IRollup.EpochProven.selector) {
                 if (address(uint160(uint256(log.topics[2]))) != payee) ghost_wrongPayee++;
+            } else if (log.emitter == address(inbox) && topic == IFeeInbox.DepositsReleased.selector) {
+                (,, uint256 amount) = abi.decode(log.data, (uint256, uint256, uint256));
+                released += amount;
+            } else if (log.emitter == address(pool) && topic == IRewardPool.FeeFundsAdded.selector) {
+                ghost_feeFundsAdded += abi.decode(log.data, (uint256));
             } else if (log.emitter == address(pool) && topic == IRewardPool.RewardCredited.selector) {
                 address account = address(uint160(uint256(log.topics[1])));
                 (uint256 credited, uint256 requested) = abi.decode(log.data, (uint256, uint256));
@@ -778,14 +876,37 @@ contract ProtocolHandler is Test {
                     ghost_proofMiscredited++;
                     continue;
                 }
-                Credit memory expected = _expectedProofCredits[next++];
+                Credit memory expected = _expectedProofCredits[next];
                 if (
-                    account != expected.account || credited != expected.credited
+                    rewardSeen || account != expected.account || credited != expected.credited
                         || requested != expected.requested
                 ) ghost_proofMiscredited++;
+                rewardSeen = true;
+                if (expected.fees == 0) {
+                    ++next;
+                    rewardSeen = false;
+                }
+            } else if (log.emitter == address(pool) && topic == IRewardPool.FeesCredited.selector) {
+                address account = address(uint160(uint256(log.topics[1])));
+                uint256 fees = abi.decode(log.data, (uint256));
+                ghost_feesCredited += fees;
+                feesPaid += fees;
+                if (next >= _expectedProofCredits.length) {
+                    ghost_proofMiscredited++;
+                    continue;
+                }
+                Credit memory expected = _expectedProofCredits[next++];
+                if (
+                    account != expected.account || fees != expected.fees
+                        || rewardSeen != (expected.credited > 0)
+                ) ghost_proofMiscredited++;
+                rewardSeen = false;
             }
             _processEscrowLog(log);
         }
+        ghost_depositsReleased += released;
+        if (released != _expectedRelease) ghost_releaseMismatches++;
+        if (feesPaid > 0) calls["feePaid"]++;
         if (next != _expectedProofCredits.length) ghost_proofMiscredited++;
         if (complete) {
             _touch(epoch);
@@ -888,22 +1009,74 @@ contract ProtocolHandler is Test {
         }
     }
 
+    /// @dev Proposal args for block `number` in `slot`: it consumes the inbox messages after its parent's cursor
+    ///      (a random number of them, but every due one while a slot is free), credits them to the payers' fee
+    ///      balances, and pays 0 to 3 transactions whose fees stay within the payer's balance. Returns the payers'
+    ///      balances after the block.
     function _args(uint256 number, Slot slot, uint256 dataSeed)
         internal
         view
-        returns (IRollup.ProposeArgs memory args)
+        returns (IRollup.ProposeArgs memory args, uint256[PAYER_COUNT] memory balances)
     {
-        bytes memory data = BlockDataBuilder.build(dataSeed % 4, dataSeed);
+        balances = _balancesAfter[number - 1];
+        bytes32[] memory words = _consumedMessages(number, dataSeed, balances);
+        uint256 txCount = dataSeed % 4;
+        bytes memory data = BlockDataBuilder.build(words, txCount, dataSeed);
+        uint256 totalFees;
+        for (uint256 t; t < txCount; ++t) {
+            uint256 txSeed = uint256(keccak256(abi.encode(dataSeed, "tx", t)));
+            uint256 p = txSeed % PAYER_COUNT;
+            // One tx in four pays no fee (no payer); the others up to the payer's whole balance.
+            uint256 fee;
+            address payer;
+            if (_draw(txSeed, "payer", 4) != 0) {
+                payer = _payers[p];
+                uint256 cap = balances[p] < type(uint64).max ? balances[p] : type(uint64).max;
+                fee = _bound(txSeed >> 8, 0, cap);
+                balances[p] -= fee;
+                totalFees += fee;
+            }
+            // forge-lint: disable-next-line(unsafe-typecast) -- fee <= type(uint64).max (bounded above)
+            uint64 fee64 = uint64(fee);
+            BlockDataBuilder.setWord(
+                data, BlockDataBuilder.txWordOffset(t, 0), BlockDataBuilder.feeWord(payer, fee64)
+            );
+        }
         args.header = IRollup.BlockHeader({
             blockNumber: number,
             slot: slot,
             prevStateRoot: rollup.blockLog(number - 1).stateRoot,
             newStateRoot: keccak256(abi.encode("state", number, dataSeed))
             & bytes32(uint256(type(uint248).max)),
-            totalFees: _bound(dataSeed >> 8, 0, 5 ether),
+            totalFees: totalFees,
             dataHash: uint256(keccak256(abi.encode("h", data))) % Constants.FIELD_MODULUS
         });
         args.data = data;
+    }
+
+    /// @dev The message words block `number` consumes from its parent's cursor: a random count up to the slots
+    ///      and the messages available, raised until the first message left out is not yet due (must-include);
+    ///      credits them to `balances`.
+    function _consumedMessages(uint256 number, uint256 seed, uint256[PAYER_COUNT] memory balances)
+        internal
+        view
+        returns (bytes32[] memory words)
+    {
+        uint256 cursor = rollup.blockLog(number - 1).inboxCursor;
+        uint256 available = inbox.messageCount() - cursor;
+        uint256 most = available < Constants.MESSAGES_PER_BLOCK ? available : Constants.MESSAGES_PER_BLOCK;
+        uint256 m = _draw(seed, "messages", most + 1);
+        while (m < most && inbox.message(cursor + m).includeBy <= block.timestamp) {
+            ++m;
+        }
+        words = new bytes32[](m);
+        for (uint256 i; i < m; ++i) {
+            IFeeInbox.Message memory message = inbox.message(cursor + i);
+            words[i] = BlockDataBuilder.messageWord(message.recipient, message.amount);
+            for (uint256 p; p < PAYER_COUNT; ++p) {
+                if (_payers[p] == message.recipient) balances[p] += message.amount;
+            }
+        }
     }
 
     /// @dev Records the member sets of the current epoch and the next `lag` (already snapshotted) the first

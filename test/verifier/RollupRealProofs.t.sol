@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {FeeInbox} from "../../contracts/core/FeeInbox.sol";
 import {ProverEscrow} from "../../contracts/core/ProverEscrow.sol";
 import {RewardPool} from "../../contracts/core/RewardPool.sol";
 import {Rollup} from "../../contracts/core/Rollup.sol";
 import {Staking} from "../../contracts/core/Staking.sol";
 import {IRollup} from "../../contracts/interfaces/IRollup.sol";
+import {Constants} from "../../contracts/libraries/Constants.sol";
 import {Errors} from "../../contracts/libraries/Errors.sol";
 import {Epoch, Slot} from "../../contracts/libraries/TimeLib.sol";
 import {BlockProofVerifier} from "../../contracts/verifier/BlockProofVerifier.sol";
 import {Base} from "../Base.t.sol";
+import {BlockDataBuilder} from "../helpers/BlockDataBuilder.sol";
 
 /// @notice The rollup with the real generated verifier and the real devnet chain of
 ///         test/fixtures/epoch.json: blocks 1-4 at slots 8-11 (epoch 2), proven in epoch 3 with
@@ -29,13 +32,14 @@ contract RollupRealProofsTest is Base {
         realVerifier = new BlockProofVerifier();
         // The suite again, with the real verifier and the fixture's genesis state root.
         uint256 nonce = vm.getNonce(address(this));
-        address predictedRollup = vm.computeCreateAddress(address(this), nonce + 3);
+        address predictedRollup = vm.computeCreateAddress(address(this), nonce + 4);
         staking = new Staking(token, predictedRollup, _stakingConfig());
         escrow = new ProverEscrow(token, predictedRollup, ESCROW_WITHDRAWAL_DELAY);
         pool = new RewardPool(token, predictedRollup);
+        inbox = new FeeInbox(token, predictedRollup, address(pool), INCLUSION_DELAY);
         IRollup.Config memory config = _rollupConfig();
         config.genesisStateRoot = vm.parseJsonBytes32(json, ".genesisStateRoot");
-        rollup = new Rollup(staking, escrow, pool, realVerifier, config);
+        rollup = new Rollup(staking, escrow, pool, realVerifier, config, inbox);
         assertEq(address(rollup), predictedRollup, "rollup address prediction");
         token.mint(address(this), POOL_FUNDING);
         token.approve(address(pool), POOL_FUNDING);
@@ -66,6 +70,25 @@ contract RollupRealProofsTest is Base {
         args.data = vm.parseJsonBytes(json, _path(key, "data"));
     }
 
+    /// @dev Deposits the fee messages that `args` consumes and the inbox does not hold yet (version-2 data), so
+    ///      the fixture's blocks find their messages on L1 and its fees have consumed deposits behind them.
+    function _depositMessagesOf(IRollup.ProposeArgs memory args) internal {
+        bytes memory data = args.data;
+        if (data.length < Constants.DATA_HEADER_BYTES || uint8(data[0]) != Constants.DATA_VERSION) return;
+        uint256 count = uint8(data[Constants.MESSAGE_COUNT_OFFSET]);
+        uint256 cursor = rollup.blockLog(args.header.blockNumber - 1).inboxCursor;
+        for (uint256 i; i < count; ++i) {
+            if (cursor + i < inbox.messageCount()) continue;
+            uint256 offset = BlockDataBuilder.messageOffset(i);
+            uint256 word;
+            assembly ("memory-safe") {
+                word := mload(add(add(data, 0x20), offset))
+            }
+            // forge-lint: disable-next-line(unsafe-typecast) -- the low 96 bits: the amount
+            _deposit(address(uint160(word >> 96)), uint96(word));
+        }
+    }
+
     /// @dev Proposes the four epoch blocks at their slots, each by an eligible sequencer, and
     ///      checks the L1 public inputs (fingerprint z, y included) against the Rust ones.
     function _proposeFixtureEpoch() internal {
@@ -73,6 +96,7 @@ contract RollupRealProofsTest is Base {
             string memory key = _blockKey(i);
             IRollup.ProposeArgs memory args = _args(key);
             _warpToSlot(Slot.unwrap(args.header.slot));
+            _depositMessagesOf(args);
             address proposer = _topProposer(_currentSlot());
             vm.prank(proposer);
             rollup.propose(args);
@@ -184,6 +208,7 @@ contract RollupRealProofsTest is Base {
     function test_proposeWithProof_fillsAnEmptySlotWithARealProof() public {
         _proposeFixtureEpoch();
         IRollup.ProposeArgs memory args = _args(".backupBlock");
+        _depositMessagesOf(args);
         uint256 slot = Slot.unwrap(args.header.slot);
         // Nobody proposed in the slot: its proposal window closes, backup mode opens.
         vm.warp(_slotStart(slot) + PROPOSAL_WINDOW);
@@ -211,6 +236,7 @@ contract RollupRealProofsTest is Base {
     function test_proposeWithProof_attack_copiedRealProofRevertsForTheCopier() public {
         _proposeFixtureEpoch();
         IRollup.ProposeArgs memory args = _args(".backupBlock");
+        _depositMessagesOf(args);
         vm.warp(_slotStart(Slot.unwrap(args.header.slot)) + PROPOSAL_WINDOW);
         bytes memory proof = vm.parseJsonBytes(json, ".backupBlock.proof");
         vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, BLOCKS + 1, BLOCKS + 1));

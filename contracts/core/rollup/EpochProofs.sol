@@ -91,9 +91,11 @@ abstract contract EpochProofs is RollupStorage {
         }
     }
 
-    /// @dev Credits the payee, in one credit, the prover cut of every proven block (at `basisPointFee`) plus,
-    ///      when the proof completes the epoch, the submission reward (once per epoch, so splitting an epoch
-    ///      into several proofs earns it once); then each block's proposer the rest of its reward and fees.
+    /// @dev Releases the FeeInbox deposits consumed up to the last proven block into the pool's fee funds, then
+    ///      credits the payee, in one credit, the prover cut of every proven block (at `basisPointFee`, of the
+    ///      block reward and of the fees separately) plus, when the proof completes the epoch, the submission
+    ///      reward (once per epoch, so splitting an epoch into several proofs earns it once); then each block's
+    ///      proposer the rest of its reward and fees. The pool pays fees only from fee funds.
     function _payEpoch(
         uint256 first,
         uint256[] memory rows,
@@ -102,17 +104,39 @@ abstract contract EpochProofs is RollupStorage {
         bool complete
     ) internal {
         uint256 count = rows.length / VERIFIER_ROW;
-        uint256 payeeAmount = complete ? PROOF_SUBMISSION_REWARD : 0;
+        // The inbox has released up to the previous proven tip's cursor (only proofs release, always up to their
+        // last block's), so a proof whose blocks consumed no message skips the call. The inbox and the pool are
+        // trusted (deployed with the rollup).
+        uint256 cursor = _blocks[first + count - 1].inboxCursor;
+        if (cursor > _blocks[first - 1].inboxCursor) POOL.addFeeFunds(INBOX.release(cursor));
+
+        uint256 reward = BLOCK_REWARD;
+        uint256 rewardCut = reward * basisPointFee / Constants.BASIS_POINTS;
+        // Each block's cut is rounded on its own, exactly as the proposer's share is computed from it.
+        // slither-disable-next-line divide-before-multiply -- count blocks of the per-block (rounded) cut
+        uint256 payeeReward = (complete ? PROOF_SUBMISSION_REWARD : 0) + rewardCut * count;
+        uint256 payeeFees;
         for (uint256 i; i < count; ++i) {
-            uint256 total = BLOCK_REWARD + (rows[i * VERIFIER_ROW + 2] >> Constants.GLOBALS_FEES_SHIFT);
-            payeeAmount += total * basisPointFee / Constants.BASIS_POINTS;
+            payeeFees += (rows[i * VERIFIER_ROW + 2] >> Constants.GLOBALS_FEES_SHIFT) * basisPointFee
+                / Constants.BASIS_POINTS;
         }
-        // slither-disable-next-line unused-return -- credits are capped by the pool's funds by design
-        POOL.credit(payee, payeeAmount);
+        // slither-disable-next-line unused-return -- rewards are capped by the pool's funds by design
+        POOL.credit(payee, payeeReward, payeeFees);
+        _creditProposers(first, rows, reward - rewardCut, basisPointFee);
+    }
+
+    /// @dev Credits the proposer of each block of `rows` (from `first`) `reward` plus the fees the prover cut
+    ///      at `basisPointFee` leaves.
+    function _creditProposers(uint256 first, uint256[] memory rows, uint256 reward, uint256 basisPointFee)
+        private
+    {
+        uint256 count = rows.length / VERIFIER_ROW;
         for (uint256 i; i < count; ++i) {
-            uint256 total = BLOCK_REWARD + (rows[i * VERIFIER_ROW + 2] >> Constants.GLOBALS_FEES_SHIFT);
+            uint256 fees = rows[i * VERIFIER_ROW + 2] >> Constants.GLOBALS_FEES_SHIFT;
             // slither-disable-next-line calls-loop,unused-return -- the trusted pool; one call per block
-            POOL.credit(_blocks[first + i].proposer, total - total * basisPointFee / Constants.BASIS_POINTS);
+            POOL.credit(
+                _blocks[first + i].proposer, reward, fees - fees * basisPointFee / Constants.BASIS_POINTS
+            );
         }
     }
 

@@ -41,16 +41,23 @@ abstract contract Proposals is RollupStorage {
         );
         // The canonical encoding binds the data's length: the fingerprint alone does not (see BlockData).
         BlockData.checkEncoding(args.data);
+        // The consumed messages are the inbox's next ones after the parent's; the cursor is per block, so a
+        // replaced tip or a prune needs nothing else. A view of the inbox deployed with the rollup.
+        uint256 cursor =
+            INBOX.checkMessages(_blocks[blockNumber - 1].inboxCursor, BlockData.messageWords(args.data));
 
         bytes32 commitment;
         (publicInputs, commitment) = _publicInputs(args);
-        BlockLog storage log = _blocks[blockNumber];
+        StoredBlock storage log = _blocks[blockNumber];
         log.stateRoot = header.newStateRoot;
         log.publicInputsHash = commitment;
         log.proposer = msg.sender;
-        // forge-lint: disable-next-line(unsafe-typecast) -- the slot is at most the current slot, far below 2^64
-        log.slot = uint64(Slot.unwrap(header.slot));
+        // forge-lint: disable-next-line(unsafe-typecast) -- the slot is at most the current slot, far below 2^48
+        log.slot = uint48(Slot.unwrap(header.slot));
         log.backup = backup;
+        // At most the inbox's count: one message per deposit transaction, far below 2^40.
+        // forge-lint: disable-next-line(unsafe-typecast) -- see above
+        log.inboxCursor = uint40(cursor);
 
         if (blockNumber > _pendingTip) {
             // forge-lint: disable-next-line(unsafe-typecast) -- block numbers grow by one per slot, far below 2^128

@@ -67,7 +67,7 @@ abstract contract Prunes is EpochProofs {
             if (share == 0) return;
             for (uint256 n = fromBlock; n <= toBlock; ++n) {
                 // slither-disable-next-line calls-loop,unused-return -- capped by the pool's funds by design
-                POOL.credit(_blocks[n].proposer, share);
+                POOL.credit(_blocks[n].proposer, share, 0);
             }
         } else if (UNPROVEN_BLOCK_PENALTY > 0 && !_blocks[fromBlock].backup) {
             // slither-disable-next-line unused-return -- capped by the stake; Staking emits the amount

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IFeeInbox} from "../../interfaces/IFeeInbox.sol";
 import {IProofVerifier} from "../../interfaces/IProofVerifier.sol";
 import {IProverEscrow} from "../../interfaces/IProverEscrow.sol";
 import {IRewardPool} from "../../interfaces/IRewardPool.sol";
@@ -29,6 +30,7 @@ abstract contract RollupStorage is IRollup, Clock, EIP712 {
     IProverEscrow internal immutable ESCROW;
     IRewardPool internal immutable POOL;
     IProofVerifier internal immutable VERIFIER;
+    IFeeInbox internal immutable INBOX;
     uint256 internal immutable SEED_LAG;
 
     uint256 internal immutable PROPOSAL_WINDOW;
@@ -45,7 +47,19 @@ abstract contract RollupStorage is IRollup, Clock, EIP712 {
     uint256 internal immutable VOTE_ROUND_SIZE;
     uint256 internal immutable VOTE_QUORUM;
 
-    mapping(uint256 blockNumber => BlockLog) internal _blocks;
+    /// @dev IRollup.BlockLog as stored: proposer, slot, backup flag and inbox cursor share one word (the slot
+    ///      and the cursor narrowed to 48 and 40 bits, far above any reachable value), so the cursor adds no
+    ///      storage write per block; `blockLog` widens it back.
+    struct StoredBlock {
+        bytes32 stateRoot;
+        bytes32 publicInputsHash;
+        address proposer;
+        uint48 slot;
+        bool backup;
+        uint40 inboxCursor;
+    }
+
+    mapping(uint256 blockNumber => StoredBlock) internal _blocks;
     /// @dev Tips are read together on every write path.
     uint128 internal _pendingTip;
     uint128 internal _provenTip;
@@ -69,7 +83,8 @@ abstract contract RollupStorage is IRollup, Clock, EIP712 {
         IProverEscrow escrow_,
         IRewardPool pool_,
         IProofVerifier verifier_,
-        Config memory config_
+        Config memory config_,
+        IFeeInbox inbox_
     )
         Clock(staking_.genesisTime(), staking_.slotDuration(), staking_.epochDuration())
         EIP712("FernetRollup", "1")
@@ -78,6 +93,7 @@ abstract contract RollupStorage is IRollup, Clock, EIP712 {
         ESCROW = escrow_;
         POOL = pool_;
         VERIFIER = verifier_;
+        INBOX = inbox_;
         SEED_LAG = staking_.snapshotLag();
 
         PROPOSAL_WINDOW = config_.proposalWindow;
