@@ -48,8 +48,34 @@ pub enum BlockChoice {
     DataWrongVersion,
     /// With a transaction word that is not a field element.
     DataWordNotInField,
-    /// With a transaction fee word of 2^64 or more (a field element the circuit rejects).
+    /// With a transaction's first word (payer and fee) of 2^224 or more.
     DataFeeTooLarge,
+    /// Consuming none of the pending inbox messages (refused once the oldest is due).
+    SkippedMessage,
+    /// With one consumed message word altered, or one message the inbox does not hold.
+    ForgedMessage,
+    /// With a message count above the four slots.
+    TooManyMessages,
+    /// With a non-zero message slot past the message count.
+    NonZeroUnusedSlot,
+    /// Declaring more fees than the consumed deposits back (the commitment double proves it:
+    /// the pool must refuse to pay them).
+    UnbackedFees,
+}
+
+/// What a fee deposit carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DepositChoice {
+    /// A valid amount (1 to 2^16 units of 2^17 wei, from the seed) for an L2 account.
+    Valid,
+    /// Zero.
+    Zero,
+    /// `2^96 - 1`, the largest deposit: accepted by the inbox, beyond any actor's balance.
+    Largest,
+    /// `2^96`, one above the largest.
+    TooLarge,
+    /// A valid amount for the zero address.
+    ZeroRecipient,
 }
 
 /// The proof a backup block comes with.
@@ -122,6 +148,13 @@ pub enum Action {
     NextSlot {
         /// Seconds after the slot's start.
         offset: u8,
+    },
+    /// L1 time moves to the `includeBy` of the oldest inbox message the pending tip has not
+    /// consumed (one second earlier with `early`), if that is later than now: the must-include
+    /// rule's boundary.
+    WarpToDue {
+        /// Whether to stop one second before the message falls due.
+        early: bool,
     },
     /// Sequencer `who` registers.
     Register {
@@ -228,6 +261,18 @@ pub enum Action {
         /// Actor index over sequencers then provers.
         who: u8,
     },
+    /// Actor `who` (sequencers, then provers) deposits fee money into the inbox for L2 account
+    /// `account`.
+    DepositFees {
+        /// Actor index over sequencers then provers.
+        who: u8,
+        /// L2 account index.
+        account: u8,
+        /// What the deposit carries.
+        deposit: DepositChoice,
+        /// Seed of a valid amount.
+        amount: u16,
+    },
 }
 
 impl fmt::Display for Action {
@@ -235,6 +280,8 @@ impl fmt::Display for Action {
         match *self {
             Self::Warp { seconds } => write!(f, "warp +{seconds}s"),
             Self::NextSlot { offset } => write!(f, "warp to next slot +{offset}s"),
+            Self::WarpToDue { early: true } => write!(f, "warp to 1s before the next message is due"),
+            Self::WarpToDue { early: false } => write!(f, "warp to when the next message is due"),
             Self::Register { who, stake } => write!(f, "seq{who} register({stake:?})"),
             Self::Exit { who } => write!(f, "seq{who} exit()"),
             Self::Withdraw { who } => write!(f, "seq{who} withdraw()"),
@@ -284,6 +331,15 @@ impl fmt::Display for Action {
             }
             Self::FinalizeWithdrawal { prover } => write!(f, "prover{prover} finalizeWithdrawal()"),
             Self::ClaimRewards { who } => write!(f, "actor{who} claimRewards()"),
+            Self::DepositFees {
+                who,
+                account,
+                deposit,
+                amount,
+            } => write!(
+                f,
+                "actor{who} inbox.deposit(l2 account {account}, {deposit:?}, amount #{amount})"
+            ),
         }
     }
 }
@@ -320,6 +376,21 @@ fn block_choice() -> impl Strategy<Value = BlockChoice> {
         1 => Just(BlockChoice::DataWrongVersion),
         1 => Just(BlockChoice::DataWordNotInField),
         1 => Just(BlockChoice::DataFeeTooLarge),
+        3 => Just(BlockChoice::SkippedMessage),
+        1 => Just(BlockChoice::ForgedMessage),
+        1 => Just(BlockChoice::TooManyMessages),
+        1 => Just(BlockChoice::NonZeroUnusedSlot),
+        1 => Just(BlockChoice::UnbackedFees),
+    ]
+}
+
+fn deposit_choice() -> impl Strategy<Value = DepositChoice> {
+    prop_oneof![
+        12 => Just(DepositChoice::Valid),
+        1 => Just(DepositChoice::Zero),
+        1 => Just(DepositChoice::Largest),
+        1 => Just(DepositChoice::TooLarge),
+        1 => Just(DepositChoice::ZeroRecipient),
     ]
 }
 
@@ -374,6 +445,7 @@ pub fn action(sequencers: u8, provers: u8) -> impl Strategy<Value = Action> {
     prop_oneof![
         6 => prop_oneof![1u16..=6, 6u16..=14, 40u16..=60].prop_map(|seconds| Action::Warp { seconds }),
         5 => (0u8..8).prop_map(|offset| Action::NextSlot { offset }),
+        3 => any::<bool>().prop_map(|early| Action::WarpToDue { early }),
         1 => (seq.clone(), stake()).prop_map(|(who, stake)| Action::Register { who, stake }),
         1 => seq.clone().prop_map(|who| Action::Exit { who }),
         1 => seq.clone().prop_map(|who| Action::Withdraw { who }),
@@ -395,7 +467,11 @@ pub fn action(sequencers: u8, provers: u8) -> impl Strategy<Value = Action> {
         1 => (prover.clone(), 0u8..5)
             .prop_map(|(prover, tens)| Action::RequestWithdrawal { prover, tens }),
         1 => prover.prop_map(|prover| Action::FinalizeWithdrawal { prover }),
-        1 => actor.prop_map(|who| Action::ClaimRewards { who }),
+        1 => actor.clone().prop_map(|who| Action::ClaimRewards { who }),
+        3 => (actor, 0u8..3, deposit_choice(), any::<u16>())
+            .prop_map(|(who, account, deposit, amount)| Action::DepositFees {
+                who, account, deposit, amount,
+            }),
     ]
 }
 

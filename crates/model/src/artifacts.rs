@@ -29,6 +29,8 @@ pub struct Artifacts {
     pub escrow: Bytes,
     /// `RewardPool`.
     pub pool: Bytes,
+    /// `FeeInbox`.
+    pub inbox: Bytes,
     /// `Rollup`.
     pub rollup: Bytes,
     /// The verifier chosen.
@@ -55,6 +57,7 @@ impl Artifacts {
             staking: fernet_bindings::Staking::BYTECODE.clone(),
             escrow: fernet_bindings::ProverEscrow::BYTECODE.clone(),
             pool: fernet_bindings::RewardPool::BYTECODE.clone(),
+            inbox: fernet_bindings::FeeInbox::BYTECODE.clone(),
             rollup: fernet_bindings::Rollup::BYTECODE.clone(),
             verifier,
         })

@@ -5,24 +5,30 @@ use std::collections::BTreeMap;
 use alloy::{
     primitives::{keccak256, Address, Bytes, B256, U256},
     signers::local::PrivateKeySigner,
-    sol_types::{SolCall, SolConstructor, SolValue},
+    sol_types::{SolCall, SolConstructor, SolError, SolValue},
 };
 use fernet_bindings::{
+    errors::Errors,
     rollup::IRollup::Config,
-    DevnetToken, IRollup,
+    DevnetToken, FeeInbox, IRollup,
     IRollup::{BlockHeader, ProposeArgs, SignedEpochProofQuote},
     ProverEscrow, RewardPool, Rollup, Staking,
 };
 
-use fernet_state::{BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION, TX_EFFECT_BYTES};
+use fernet_state::{
+    BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION, MESSAGES_PER_BLOCK, MESSAGE_BYTES, TX_EFFECT_BYTES,
+};
 
 use crate::{
-    action::{Action, BackupProof, BlockChoice, ProofChoice, QuoteChoice, Stake},
+    action::{Action, BackupProof, BlockChoice, DepositChoice, ProofChoice, QuoteChoice, Stake},
     artifacts::{Artifacts, VerifierKind},
     error::{Divergence, Error, Result},
     evm::{CallOutcome, Evm},
     invariants,
-    model::{public_inputs, Addresses, ClaimStatus, Model, FIELD_MODULUS, K, TX_WORDS},
+    model::{
+        message_word, public_inputs, Addresses, ClaimStatus, Model, FIELD_MODULUS, K, MAX_DEPOSIT,
+        MESSAGES_START, MESSAGE_COUNT_OFFSET, TX_WORDS,
+    },
     observe::Snapshot,
     params::Params,
     proofs::Proofs,
@@ -42,6 +48,17 @@ const PROVER_FUNDS: u128 = 1_000 * ETHER;
 const PAYLOADS: [Address; 2] = [Address::new([0xa1; 20]), Address::new([0xa2; 20])];
 /// Another rollup's address, for cross-deployment quote replays.
 const OTHER_ROLLUP: Address = Address::new([0x0e; 20]);
+/// Who deploys the suite, funds the pool and makes the fixture's deposits.
+const DEPLOYER: Address = Address::new([0xde; 20]);
+/// The L2 accounts fee deposits credit.
+const L2_ACCOUNTS: [Address; 3] = [
+    Address::new([0xb1; 20]),
+    Address::new([0xb2; 20]),
+    Address::new([0xb3; 20]),
+];
+/// Unit of a valid fee deposit, in wei: deposits of 1 to 2^16 units are of the order of the
+/// synthetic blocks' fees (up to 2^32 wei per transaction), so fee budgets run out.
+const DEPOSIT_UNIT: u128 = 1 << 17;
 
 /// What a step did, for counting.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,7 +125,7 @@ impl Harness {
             }
         };
         let artifacts = Artifacts::load(kind)?;
-        let deployer = Address::new([0xde; 20]);
+        let deployer = DEPLOYER;
         let now = params.genesis_time;
         let mut evm = Evm::new(CHAIN_ID, now);
         let genesis_randao = U256::from(0xfe120e7_u64);
@@ -125,7 +142,8 @@ impl Harness {
             ),
         )?;
         let verifier = evm.deploy(deployer, artifacts.verifier.clone())?;
-        let predicted_rollup = deployer.create(evm.nonce(deployer) + 3);
+        // Staking, escrow, pool and inbox point at the rollup deployed after them.
+        let predicted_rollup = deployer.create(evm.nonce(deployer) + 4);
         let staking = evm.deploy(
             deployer,
             init(
@@ -167,6 +185,18 @@ impl Harness {
                 },
             ),
         )?;
+        let inbox = evm.deploy(
+            deployer,
+            init(
+                &artifacts.inbox,
+                FeeInbox::constructorCall {
+                    token_: token,
+                    rollup_: predicted_rollup,
+                    pool_: pool,
+                    inclusionDelay_: U256::from(params.inclusion_delay),
+                },
+            ),
+        )?;
         let rollup = evm.deploy(
             deployer,
             init(
@@ -177,6 +207,7 @@ impl Harness {
                     pool_: pool,
                     verifier_: verifier,
                     config_: rollup_config(&params),
+                    inbox_: inbox,
                 },
             ),
         )?;
@@ -190,9 +221,11 @@ impl Harness {
             staking,
             escrow,
             pool,
+            inbox,
             rollup,
         };
         let model = Model::new(params, addresses, CHAIN_ID, now, genesis_randao);
+        Snapshot::observe_constants(&mut evm, &model)?.diff(&Snapshot::expect_constants(&model))?;
         let mut harness = Self {
             evm,
             model,
@@ -222,10 +255,53 @@ impl Harness {
             let target = harness.model.params.epoch_start(u64::from(activation));
             harness.model.now = target;
         }
+        let deposits = harness.proofs.fixture_deposits().to_vec();
+        harness.deposit_from_deployer(&deposits)?;
         Ok(harness)
     }
 
-    /// Mints the cast's funds and the pool's, and approves the staking and escrow contracts.
+    /// Makes `deposits` into the fee inbox, in order, from the deployer (the fixture chain's,
+    /// made just before its blocks): minted, approved, then each one a checked step.
+    fn deposit_from_deployer(&mut self, deposits: &[(Address, u128)]) -> Result<()> {
+        if deposits.is_empty() {
+            return Ok(());
+        }
+        let a = self.model.addresses;
+        let total: u128 = deposits.iter().map(|(_, amount)| amount).sum();
+        self.setup_call(
+            DEPLOYER,
+            a.token,
+            DevnetToken::mintCall {
+                to: DEPLOYER,
+                amount: U256::from(total),
+            },
+        )?;
+        self.model.token.mint(DEPLOYER, total);
+        self.setup_call(
+            DEPLOYER,
+            a.token,
+            DevnetToken::approveCall {
+                spender: a.inbox,
+                value: U256::MAX,
+            },
+        )?;
+        for &(recipient, amount) in deposits {
+            self.next_l1_block();
+            let report =
+                self.execute(DEPLOYER, &Call::DepositFees(recipient, U256::from(amount)))?;
+            self.check_state()?;
+            if !report.succeeded {
+                return Err(Error::Deploy(format!(
+                    "fixture deposit of {amount} for {recipient} reverted {}",
+                    report.revert.unwrap_or_default()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Mints the cast's funds and the pool's, and approves the staking, escrow and inbox
+    /// contracts.
     fn fund(&mut self, deployer: Address) -> Result<()> {
         let a = self.model.addresses;
         let funding = self.model.params.pool_funding;
@@ -247,7 +323,7 @@ impl Harness {
             self.model.token.mint(holder, amount);
         }
         for (holder, _) in grants {
-            for spender in [a.staking, a.escrow] {
+            for spender in [a.staking, a.escrow, a.inbox] {
                 self.setup_call(
                     holder,
                     a.token,
@@ -314,9 +390,7 @@ impl Harness {
     /// Runs `action` on the contracts and on the model, then checks that they agree on its
     /// outcome and on every observed value, and that the invariants hold.
     pub fn step(&mut self, action: &Action) -> Result<StepReport> {
-        self.l1_block += 1;
-        let randao = U256::from_be_bytes(keccak256(self.l1_block.to_be_bytes()).0);
-        self.model.prevrandao = randao;
+        self.next_l1_block();
         let report = match *action {
             Action::Warp { seconds } => {
                 self.model.now += u64::from(seconds);
@@ -327,21 +401,19 @@ impl Harness {
                 self.model.now = self.model.params.slot_start(next) + u64::from(offset);
                 StepReport::success()
             }
+            Action::WarpToDue { early } => {
+                let m = &self.model;
+                let cursor = m.rollup.block(m.rollup.pending_tip).inbox_cursor;
+                if let Some(message) = m.inbox.messages.get(cursor as usize) {
+                    let target = message.include_by - u64::from(early);
+                    self.model.now = self.model.now.max(target);
+                }
+                StepReport::success()
+            }
             _ => {
                 let (sender, call) = self.call_for(action);
-                self.evm.set_block(self.model.now, self.l1_block, randao);
-                let (to, data) = call.encode(&self.model.addresses);
-                let contracts = self.evm.call(sender, to, data)?;
                 let before = self.model.clone();
-                let model = call.run(&mut self.model, sender, &self.proofs);
-                let mut report = compare_outcomes(&contracts, &model)?;
-                if report.succeeded {
-                    self.record_inputs(&call);
-                }
-                let submitter =
-                    (report.succeeded && matches!(call, Call::Prove(..))).then_some(sender);
-                invariants::check_transition(&before, &self.model, submitter)?;
-                report.notes = notes(&before, &self.model, submitter);
+                let mut report = self.execute(sender, &call)?;
                 if let Action::Prove {
                     proof: ProofChoice::OtherPayee,
                     ..
@@ -363,13 +435,54 @@ impl Harness {
                 report
             }
         };
-        self.evm.set_block(self.model.now, self.l1_block, randao);
+        self.check_state()?;
+        Ok(report)
+    }
+
+    /// Moves to the next L1 block: a fresh `prevrandao`.
+    fn next_l1_block(&mut self) {
+        self.l1_block += 1;
+        self.model.prevrandao = U256::from_be_bytes(keccak256(self.l1_block.to_be_bytes()).0);
+    }
+
+    /// Runs `call` from `sender` on the contracts and on the model, checks that the outcomes
+    /// agree and the step invariants hold, and notes the paths it took.
+    fn execute(&mut self, sender: Address, call: &Call) -> Result<StepReport> {
+        self.evm
+            .set_block(self.model.now, self.l1_block, self.model.prevrandao);
+        let (to, data) = call.encode(&self.model.addresses);
+        let contracts = self.evm.call(sender, to, data)?;
+        let before = self.model.clone();
+        let model = call.run(&mut self.model, sender, &self.proofs);
+        let mut report = compare_outcomes(&contracts, &model)?;
+        if report.succeeded {
+            self.record_inputs(call);
+        }
+        let refused_on_time = model.as_ref().is_err_and(|revert| {
+            Errors::Inbox__MessageNotIncluded::abi_decode(&revert.0)
+                .is_ok_and(|e| e.includeBy == U256::from(before.now))
+        });
+        let submitter = (report.succeeded && matches!(call, Call::Prove(..))).then_some(sender);
+        invariants::check_transition(&before, &self.model, submitter)?;
+        report.notes = notes(&before, &self.model, submitter);
+        if refused_on_time {
+            report
+                .notes
+                .push("message refused at exactly its includeBy");
+        }
+        Ok(report)
+    }
+
+    /// Compares every observed value with the model's, then checks the invariants.
+    fn check_state(&mut self) -> Result<()> {
+        self.evm
+            .set_block(self.model.now, self.l1_block, self.model.prevrandao);
         let accounts = self.observed_accounts();
         let observed = Snapshot::observe(&mut self.evm, &self.model, &accounts)?;
         let expected = Snapshot::expect(&self.model, &accounts);
         observed.diff(&expected)?;
         invariants::check(&self.model)?;
-        Ok(report)
+        Ok(())
     }
 
     /// The cast: sequencers, provers, then the fixed payees of the proofs (the actors' order).
@@ -414,7 +527,9 @@ impl Harness {
         let m = &self.model;
         let seq = |who: u8| self.sequencers[usize::from(who) % self.sequencers.len()].address();
         match *action {
-            Action::Warp { .. } | Action::NextSlot { .. } => unreachable!("warps make no call"),
+            Action::Warp { .. } | Action::NextSlot { .. } | Action::WarpToDue { .. } => {
+                unreachable!("warps make no call")
+            }
             Action::Register { who, stake } => {
                 let sender = seq(who);
                 let amount = match stake {
@@ -517,6 +632,28 @@ impl Harness {
                 let account = self.actor(who);
                 (account, Call::ClaimRewards(account))
             }
+            Action::DepositFees {
+                who,
+                account,
+                deposit,
+                amount,
+            } => {
+                let funded = self.sequencers.len() + self.provers.len();
+                let sender = self.actor(who % funded as u8);
+                let mut recipient = L2_ACCOUNTS[usize::from(account) % L2_ACCOUNTS.len()];
+                let valid = U256::from(DEPOSIT_UNIT * (1 + u128::from(amount)));
+                let amount = match deposit {
+                    DepositChoice::Valid => valid,
+                    DepositChoice::Zero => U256::ZERO,
+                    DepositChoice::Largest => U256::from(MAX_DEPOSIT),
+                    DepositChoice::TooLarge => U256::from(MAX_DEPOSIT) + U256::from(1),
+                    DepositChoice::ZeroRecipient => {
+                        recipient = Address::ZERO;
+                        valid
+                    }
+                };
+                (sender, Call::DepositFees(recipient, amount))
+            }
         }
     }
 
@@ -551,6 +688,47 @@ impl Harness {
         }
     }
 
+    /// The inbox message words a proposal of block `number` carries, as `choice` says: every
+    /// pending message from its parent's cursor, up to [`MESSAGES_PER_BLOCK`] (none for
+    /// [`BlockChoice::SkippedMessage`], one altered or unknown for
+    /// [`BlockChoice::ForgedMessage`]).
+    fn block_messages(&self, choice: BlockChoice, seed: u16, number: u64) -> Vec<B256> {
+        let inbox = &self.model.inbox;
+        let cursor = self.model.rollup.block(number - 1).inbox_cursor;
+        let mut words: Vec<B256> = inbox.messages[cursor.min(inbox.count()) as usize..]
+            .iter()
+            .take(MESSAGES_PER_BLOCK)
+            .map(|m| m.word())
+            .collect();
+        match choice {
+            BlockChoice::SkippedMessage => words.clear(),
+            BlockChoice::ForgedMessage if words.is_empty() => {
+                words.push(message_word(L2_ACCOUNTS[0], 1 + u128::from(seed)));
+            }
+            BlockChoice::ForgedMessage => {
+                let i = usize::from(seed) % words.len();
+                words[i].0[31] ^= 1;
+            }
+            _ => {}
+        }
+        words
+    }
+
+    /// The fees block `number` may declare when it consumes `messages` more inbox messages
+    /// after its parent's: the deposits consumed by the chain up to it, less the fees of blocks
+    /// 1 to `number - 1` (what a fee balance could pay on L2).
+    fn fee_budget(&self, number: u64, messages: usize) -> u128 {
+        let m = &self.model;
+        let cursor = m.rollup.block(number - 1).inbox_cursor + messages as u64;
+        let deposited = m.inbox.deposited_before(cursor.min(m.inbox.count()));
+        let spent: u128 = (1..number)
+            .filter_map(|n| self.inputs.get(&n))
+            .map(|row| row[2] >> 128usize)
+            .map(|fees| fees.saturating_to::<u128>())
+            .sum();
+        deposited.saturating_sub(spent)
+    }
+
     /// The proposal of block `number` at `slot` on `parent` (the fixture's when it has that
     /// block), altered as `choice` says.
     fn block_args(
@@ -561,13 +739,26 @@ impl Harness {
         slot: u64,
         parent: B256,
     ) -> ProposeArgs {
+        let messages = self.block_messages(choice, seed, number);
+        let budget = self.fee_budget(number, messages.len());
         let mut args = match self.proofs.fixture_block(number, slot, parent) {
-            Some(block) => block.args.clone(),
-            None => synthetic_block(seed, number, slot, parent),
+            Some(block) => {
+                let mut args = block.args.clone();
+                if matches!(
+                    choice,
+                    BlockChoice::SkippedMessage | BlockChoice::ForgedMessage
+                ) {
+                    let mut data = args.data.to_vec();
+                    put_messages(&mut data, &messages);
+                    args.data = data.into();
+                }
+                args
+            }
+            None => synthetic_block(seed, number, slot, parent, &messages, budget),
         };
         let header = &mut args.header;
         match choice {
-            BlockChoice::Honest => {}
+            BlockChoice::Honest | BlockChoice::SkippedMessage | BlockChoice::ForgedMessage => {}
             BlockChoice::WrongSlot => header.slot += U256::from(1),
             BlockChoice::WrongNumber => header.blockNumber += U256::from(1),
             BlockChoice::WrongParent => {
@@ -577,6 +768,9 @@ impl Harness {
                 header.newStateRoot = B256::from(crate::model::FIELD_MODULUS)
             }
             BlockChoice::FeesTooLarge => header.totalFees = U256::from(1) << 120,
+            BlockChoice::UnbackedFees => {
+                header.totalFees = U256::from(budget) + U256::from(1) + U256::from(seed)
+            }
             BlockChoice::DataTooLarge => {
                 args.data = vec![0x5a; self.model.params.max_data_bytes + 1].into();
             }
@@ -607,8 +801,27 @@ impl Harness {
                 put_word(
                     &mut data,
                     fee_word,
-                    (U256::from(1) << 64) + U256::from(seed),
+                    (U256::from(1) << 224) + U256::from(seed),
                 );
+                args.data = data.into();
+            }
+            BlockChoice::TooManyMessages => {
+                let mut data = args.data.to_vec();
+                data[MESSAGE_COUNT_OFFSET] = (MESSAGES_PER_BLOCK + 1) as u8
+                    + (seed % (255 - MESSAGES_PER_BLOCK as u16)) as u8;
+                args.data = data.into();
+            }
+            BlockChoice::NonZeroUnusedSlot => {
+                let mut data = args.data.to_vec();
+                let count = usize::from(data[MESSAGE_COUNT_OFFSET]).min(MESSAGES_PER_BLOCK);
+                if count == MESSAGES_PER_BLOCK {
+                    // The last consumed slot left in place past a count one lower.
+                    data[MESSAGE_COUNT_OFFSET] = (count - 1) as u8;
+                } else {
+                    let slot = count + usize::from(seed) % (MESSAGES_PER_BLOCK - count);
+                    let offset = MESSAGES_START + MESSAGE_BYTES * slot + usize::from(seed) % 32;
+                    data[offset] = 1 + (seed % 255) as u8;
+                }
                 args.data = data.into();
             }
         }
@@ -751,22 +964,45 @@ fn put_word(data: &mut [u8], index: usize, value: U256) {
     data[offset..offset + 32].copy_from_slice(&value.to_be_bytes::<32>());
 }
 
-/// A block with deterministic pseudo-random data in the canonical v1 encoding, zero to four
-/// transactions (not a real state transition: the commitment verifier proves any inputs).
-fn synthetic_block(seed: u16, number: u64, slot: u64, parent: B256) -> ProposeArgs {
+/// Writes `words` as the consumed messages of block data (count and slots, the rest zero).
+fn put_messages(data: &mut [u8], words: &[B256]) {
+    data[MESSAGE_COUNT_OFFSET] = words.len() as u8;
+    for slot in 0..MESSAGES_PER_BLOCK {
+        let offset = MESSAGES_START + MESSAGE_BYTES * slot;
+        let word = words.get(slot).copied().unwrap_or_default();
+        data[offset..offset + MESSAGE_BYTES].copy_from_slice(word.as_slice());
+    }
+}
+
+/// A block with deterministic pseudo-random data in the canonical v2 encoding: `messages`,
+/// then zero to four transactions whose fees add up to at most `fee_budget` (not a real state
+/// transition: the commitment verifier proves any inputs).
+fn synthetic_block(
+    seed: u16,
+    number: u64,
+    slot: u64,
+    parent: B256,
+    messages: &[B256],
+    fee_budget: u128,
+) -> ProposeArgs {
     let txs = usize::from(seed % 5);
     let mut chunk = keccak256(seed.to_be_bytes());
-    let mut data = Vec::with_capacity(BLOCK_DATA_HEADER_BYTES + txs * TX_EFFECT_BYTES);
-    data.push(BLOCK_DATA_VERSION);
-    data.extend_from_slice(&(txs as u32).to_be_bytes());
-    data.extend_from_slice(&chunk[..20]);
-    let mut total_fees = U256::ZERO;
+    let mut data = vec![0; BLOCK_DATA_HEADER_BYTES];
+    data[0] = BLOCK_DATA_VERSION;
+    data[1..5].copy_from_slice(&(txs as u32).to_be_bytes());
+    data[5..MESSAGE_COUNT_OFFSET].copy_from_slice(&chunk[..20]);
+    put_messages(&mut data, messages);
+    data.reserve(txs * TX_EFFECT_BYTES);
+    let mut total_fees = 0u128;
     for word in 0..txs * TX_WORDS {
         chunk = keccak256(chunk);
         let value = if word % TX_WORDS == 0 {
-            let fee = U256::from(u32::from_be_bytes(chunk[..4].try_into().expect("4 bytes")));
+            // 4 zero bytes | payer (20 bytes) | fee (8 bytes), the fee within the budget left.
+            let drawn = u128::from(u32::from_be_bytes(chunk[..4].try_into().expect("4 bytes")));
+            let fee = drawn.min(fee_budget - total_fees);
             total_fees += fee;
-            fee
+            let payer = U256::from_be_slice(&chunk[4..24]);
+            (payer << 64usize) | U256::from(fee)
         } else {
             U256::from_be_bytes(chunk.0) % FIELD_MODULUS
         };
@@ -782,7 +1018,7 @@ fn synthetic_block(seed: u16, number: u64, slot: u64, parent: B256) -> ProposeAr
             slot: U256::from(slot),
             prevStateRoot: parent,
             newStateRoot: B256::from(U256::from_be_bytes(root.0) & mask),
-            totalFees: total_fees,
+            totalFees: U256::from(total_fees),
             dataHash: data_hash,
         },
         data: data.into(),
@@ -859,6 +1095,28 @@ fn notes(before: &Model, after: &Model, submitter: Option<Address>) -> Vec<&'sta
     if after.pool.unpaid > before.pool.unpaid {
         notes.push("pool ran dry");
     }
+    let tip = after.rollup.pending_tip;
+    let block = after.rollup.block(tip);
+    if tip > 0 && block != before.rollup.block(tip) {
+        let parent = after.rollup.block(tip - 1).inbox_cursor;
+        if block.inbox_cursor > parent {
+            notes.push("deposit consumed");
+        }
+        let free_slot = block.inbox_cursor - parent < MESSAGES_PER_BLOCK as u64;
+        if let Some(next) = after.inbox.messages.get(block.inbox_cursor as usize) {
+            if free_slot && after.now + 1 == next.include_by {
+                notes.push("message left out a second before it was due");
+            } else if free_slot {
+                notes.push("message left out before it was due");
+            }
+        }
+    }
+    if after.inbox.released_cursor > before.inbox.released_cursor {
+        notes.push("deposits released");
+    }
+    if after.pool.fees_credited > before.pool.fees_credited {
+        notes.push("fees paid from deposits");
+    }
     notes
 }
 
@@ -905,6 +1163,7 @@ enum Call {
     RequestWithdrawal(u128),
     FinalizeWithdrawal(Address),
     ClaimRewards(Address),
+    DepositFees(Address, U256),
 }
 
 impl Call {
@@ -986,6 +1245,14 @@ impl Call {
                 }
                 .abi_encode(),
             ),
+            Self::DepositFees(recipient, amount) => (
+                a.inbox,
+                FeeInbox::depositCall {
+                    recipient: *recipient,
+                    amount: *amount,
+                }
+                .abi_encode(),
+            ),
         };
         (to, data.into())
     }
@@ -1011,6 +1278,10 @@ impl Call {
             Self::RequestWithdrawal(amount) => m.request_withdrawal(sender, *amount),
             Self::FinalizeWithdrawal(recipient) => m.finalize_withdrawal(sender, *recipient),
             Self::ClaimRewards(recipient) => m.claim_rewards(sender, *recipient),
+            Self::DepositFees(recipient, amount) => {
+                let index = m.deposit_fees(sender, *recipient, *amount)?;
+                return Ok(Some(U256::from(index).abi_encode().into()));
+            }
         };
         done.map(|()| None)
     }

@@ -53,12 +53,18 @@ pub fn check(m: &Model) -> Result<(), Divergence> {
             ),
         ));
     }
-    if balance(a.pool) < m.pool.total_owed {
+    if balance(a.pool) < m.pool.total_owed + m.pool.fee_funds {
         return Err(broken(
-            "the pool covers what it owes",
-            format!("balance {}, owed {}", balance(a.pool), m.pool.total_owed),
+            "the pool covers what it owes and its fee funds",
+            format!(
+                "balance {}, owed {}, fee funds {}",
+                balance(a.pool),
+                m.pool.total_owed,
+                m.pool.fee_funds
+            ),
         ));
     }
+    check_fees(m)?;
     let r = &m.rollup;
     if r.proven_tip > r.pending_tip {
         return Err(broken(
@@ -114,6 +120,44 @@ pub fn check(m: &Model) -> Result<(), Divergence> {
                 format!("epoch {epoch} claimed in epoch {}", m.current_epoch()),
             ));
         }
+    }
+    Ok(())
+}
+
+/// The fee invariants: fees are paid only out of released deposits, deposits are released
+/// exactly as far as the proven chain consumed them, and the inbox holds the rest.
+fn check_fees(m: &Model) -> Result<(), Divergence> {
+    let inbox = &m.inbox;
+    if m.pool.fees_credited > inbox.released_total {
+        return Err(broken(
+            "fees credited never exceed the deposits released",
+            format!(
+                "fees credited {}, deposits released {}",
+                m.pool.fees_credited, inbox.released_total
+            ),
+        ));
+    }
+    let proven_cursor = m.rollup.block(m.rollup.proven_tip).inbox_cursor;
+    let consumed = inbox.deposited_before(proven_cursor.min(inbox.count()));
+    if inbox.released_total != consumed || inbox.released_cursor != proven_cursor {
+        return Err(broken(
+            "the deposits released are those the proven chain consumed",
+            format!(
+                "released {} (cursor {}), proven tip {} consumed {consumed} (cursor \
+                 {proven_cursor})",
+                inbox.released_total, inbox.released_cursor, m.rollup.proven_tip
+            ),
+        ));
+    }
+    let held = m.token.balance_of(m.addresses.inbox);
+    if inbox.total_deposited.checked_sub(inbox.released_total) != Some(held) {
+        return Err(broken(
+            "the inbox holds the deposits not released",
+            format!(
+                "balance {held}, deposited {}, released {}",
+                inbox.total_deposited, inbox.released_total
+            ),
+        ));
     }
     Ok(())
 }

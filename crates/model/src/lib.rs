@@ -2,17 +2,21 @@
 //! contracts against it.
 //!
 //! [`Model`] is the protocol written again in plain Rust from docs/protocol.md: staking with its
-//! entry period and exit queue, the prover escrow, the reward pool, and the rollup (RANDAO
-//! checkpoints, scores, proposals and replacements with their data encoding check, backup
-//! blocks, the quote auction, partial epoch proofs that pay their payee, prunes with pro-rata
-//! bond slashes and penalties, rewards, upgrade votes). [`Harness`] deploys the forge artifacts from `out/`
-//! into an in-memory revm, and [`Harness::step`] runs one [`Action`] on both: the call must succeed
-//! on both or revert on both with the same custom error and arguments, and afterwards every value
-//! the contracts expose must equal the model's and the [invariants](invariants) must hold.
+//! entry period and exit queue, the prover escrow, the reward pool with its fee ledger, the fee
+//! inbox (deposits, the messages blocks consume in order with the must-include rule, releases),
+//! and the rollup (RANDAO checkpoints, scores, proposals and replacements with their data
+//! encoding and inbox checks, backup blocks, the quote auction, partial epoch proofs that
+//! release consumed deposits and pay their payee, fees only out of those deposits, prunes with
+//! pro-rata bond slashes and penalties, rewards, upgrade votes). [`Harness`] deploys the forge
+//! artifacts from `out/` into an in-memory revm, and [`Harness::step`] runs one [`Action`] on
+//! both: the call must succeed on both or revert on both with the same custom error and
+//! arguments, and afterwards every value the contracts expose must equal the model's and the
+//! [invariants] must hold.
 //!
 //! The proptest strategies of [`action`] generate schedules of actions over a fixed cast of
 //! sequencers and provers, honest and hostile (late, ineligible, lower-scoring, forged, replayed,
-//! copied, over-bonded, over-priced, invalid). A failing schedule shrinks to a short list printed one action per line.
+//! copied, over-bonded, over-priced, invalid, censoring deposits, declaring unbacked fees). A
+//! failing schedule shrinks to a short list printed one action per line.
 
 pub mod action;
 mod artifacts;

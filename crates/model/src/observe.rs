@@ -7,7 +7,9 @@ use alloy::{
     primitives::{Address, U256},
     sol_types::SolCall,
 };
-use fernet_bindings::{DevnetToken, IRollup as Rollup, ProverEscrow, RewardPool, Staking};
+use fernet_bindings::{
+    DevnetToken, FeeInbox, IRollup as Rollup, ProverEscrow, RewardPool, Staking,
+};
 
 use crate::{
     error::{Divergence, Error, Result},
@@ -64,6 +66,12 @@ fn block_range(model: &Model) -> std::ops::RangeInclusive<u64> {
     model.rollup.proven_tip.saturating_sub(1)..=highest
 }
 
+/// The inbox message compared: the latest (messages never change once deposited, so comparing
+/// each one after the step that made it covers them all).
+fn latest_message(model: &Model) -> Option<u64> {
+    model.inbox.count().checked_sub(1)
+}
+
 fn epoch_range(model: &Model) -> std::ops::RangeInclusive<u64> {
     let current = model.current_epoch();
     current.saturating_sub(EPOCH_WINDOW)..=current + 1
@@ -82,6 +90,44 @@ fn status_code(status: ClaimStatus) -> u8 {
 impl Snapshot {
     fn put(&mut self, path: String, value: impl std::fmt::Display) {
         self.values.insert(path, value.to_string());
+    }
+
+    /// Reads the values fixed at deployment that the per-step snapshot leaves out: the fee
+    /// inbox's parameters and the contracts it is wired to.
+    pub fn observe_constants(evm: &mut Evm, model: &Model) -> Result<Self> {
+        let a = model.addresses;
+        let mut s = Self::default();
+        macro_rules! call {
+            ($to:expr, $call:expr) => {{
+                let call = $call;
+                let output = evm.view($to, call.abi_encode().into())?;
+                decode(&call, &output)?
+            }};
+        }
+        s.put(
+            "inbox.inclusionDelay".into(),
+            call!(a.inbox, FeeInbox::inclusionDelayCall {}),
+        );
+        s.put("inbox.token".into(), call!(a.inbox, FeeInbox::tokenCall {}));
+        s.put(
+            "inbox.rollup".into(),
+            call!(a.inbox, FeeInbox::rollupCall {}),
+        );
+        s.put("inbox.pool".into(), call!(a.inbox, FeeInbox::poolCall {}));
+        s.put("rollup.inbox".into(), call!(a.rollup, Rollup::inboxCall {}));
+        Ok(s)
+    }
+
+    /// The same constants, as the model has them.
+    pub fn expect_constants(model: &Model) -> Self {
+        let a = model.addresses;
+        let mut s = Self::default();
+        s.put("inbox.inclusionDelay".into(), model.params.inclusion_delay);
+        s.put("inbox.token".into(), a.token);
+        s.put("inbox.rollup".into(), a.rollup);
+        s.put("inbox.pool".into(), a.pool);
+        s.put("rollup.inbox".into(), a.inbox);
+        s
     }
 
     /// Reads the contracts' values through their views.
@@ -123,6 +169,7 @@ impl Snapshot {
                     log.proposer,
                     log.slot,
                     log.backup,
+                    log.inboxCursor,
                 ),
             );
         }
@@ -250,13 +297,40 @@ impl Snapshot {
         for holder in accounts
             .iter()
             .copied()
-            .chain([a.staking, a.escrow, a.pool])
+            .chain([a.staking, a.escrow, a.pool, a.inbox])
         {
             s.put(
                 format!("token.balanceOf({holder})"),
                 call!(a.token, DevnetToken::balanceOfCall { account: holder }),
             );
         }
+        let count = call!(a.inbox, FeeInbox::messageCountCall {});
+        s.put("inbox.messageCount".into(), count);
+        s.put(
+            "inbox.releasedCursor".into(),
+            call!(a.inbox, FeeInbox::releasedCursorCall {}),
+        );
+        // Only a message the contract holds: a count that differs is reported as such.
+        if let Some(i) = latest_message(model).filter(|i| U256::from(*i) < count) {
+            let message = call!(
+                a.inbox,
+                FeeInbox::messageCall {
+                    index: U256::from(i)
+                }
+            );
+            s.put(
+                format!("inbox.message({i})"),
+                message_line(message.recipient, message.amount, message.includeBy),
+            );
+        }
+        s.put(
+            "pool.feeFunds".into(),
+            call!(a.pool, RewardPool::feeFundsCall {}),
+        );
+        s.put(
+            "pool.available".into(),
+            call!(a.pool, RewardPool::availableCall {}),
+        );
         s.put(
             "token.totalSupply".into(),
             call!(a.token, DevnetToken::totalSupplyCall {}),
@@ -306,6 +380,7 @@ impl Snapshot {
                     log.proposer,
                     log.slot,
                     log.backup,
+                    log.inbox_cursor,
                 ),
             );
         }
@@ -385,13 +460,27 @@ impl Snapshot {
         for holder in accounts
             .iter()
             .copied()
-            .chain([a.staking, a.escrow, a.pool])
+            .chain([a.staking, a.escrow, a.pool, a.inbox])
         {
             s.put(
                 format!("token.balanceOf({holder})"),
                 model.token.balance_of(holder),
             );
         }
+        s.put("inbox.messageCount".into(), model.inbox.count());
+        s.put("inbox.releasedCursor".into(), model.inbox.released_cursor);
+        if let Some(i) = latest_message(model) {
+            let message = model.inbox.messages[i as usize];
+            s.put(
+                format!("inbox.message({i})"),
+                message_line(message.recipient, message.amount, message.include_by),
+            );
+        }
+        s.put("pool.feeFunds".into(), model.pool.fee_funds);
+        s.put(
+            "pool.available".into(),
+            model.pool.available(&model.token, a.pool),
+        );
         s.put("token.totalSupply".into(), model.token.total_supply);
         s.put("staking.totalStaked".into(), model.staking.total_staked);
         s.put("staking.totalSlashed".into(), model.staking.total_slashed);
@@ -434,8 +523,16 @@ fn block_line(
     proposer: Address,
     slot: impl Display,
     backup: bool,
+    cursor: impl Display,
 ) -> String {
-    format!("root {root} inputs {inputs} proposer {proposer} slot {slot} backup {backup}")
+    format!(
+        "root {root} inputs {inputs} proposer {proposer} slot {slot} backup {backup} \
+         inboxCursor {cursor}"
+    )
+}
+
+fn message_line(recipient: Address, amount: impl Display, include_by: impl Display) -> String {
+    format!("recipient {recipient} amount {amount} includeBy {include_by}")
 }
 
 fn epoch_line(first: impl Display, count: impl Display) -> String {

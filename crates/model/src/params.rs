@@ -63,6 +63,8 @@ pub struct Params {
     pub genesis_state_root: B256,
     /// Tokens the reward pool is funded with.
     pub pool_funding: u128,
+    /// Seconds after a fee deposit from which a block with a free message slot must include it.
+    pub inclusion_delay: u64,
 }
 
 impl Default for Params {
@@ -96,6 +98,9 @@ impl Default for Params {
             vote_quorum: 3,
             genesis_state_root: B256::from(U256::from(1)),
             pool_funding: 1_000_000 * ETHER,
+            // Two slots, as on the devnet: a deposit made early in a slot falls due inside the
+            // proposal window two slots later, so proposals meet it on both sides of `includeBy`.
+            inclusion_delay: 24,
         }
     }
 }

@@ -28,12 +28,16 @@ pub struct FixtureBlock {
     pub proof: Bytes,
 }
 
-/// The fixture chain: a genesis root, four blocks of epoch 2 (slots 8 to 11) and one backup
-/// block (slot 13), proven for real under the devnet keys, each proof for a named payee.
+/// The fixture chain: a genesis root, the fee deposits made before its blocks, four blocks of
+/// epoch 2 (slots 8 to 11) and one backup block (slot 13), proven for real under the devnet
+/// keys, each proof for a named payee.
 #[derive(Clone, Debug)]
 pub struct FixtureChain {
     /// State root of block 0.
     pub genesis_state_root: B256,
+    /// The fee inbox deposits (recipient, amount), in inbox order, made before the blocks (the
+    /// JSON's top-level `deposits`; none when absent).
+    pub deposits: Vec<(Address, u128)>,
     /// Every block, the backup block last.
     pub blocks: Vec<FixtureBlock>,
 }
@@ -53,8 +57,13 @@ impl FixtureChain {
             blocks.push(parse_block(block).map_err(bad)?);
         }
         let genesis_state_root = word(&json["genesisStateRoot"]).map_err(bad)?;
+        let deposits = match &json["deposits"] {
+            Value::Null => Vec::new(),
+            listed => parse_deposits(listed).map_err(bad)?,
+        };
         Ok(Self {
             genesis_state_root: B256::from(genesis_state_root),
+            deposits,
             blocks,
         })
     }
@@ -80,6 +89,27 @@ fn word(value: &Value) -> std::result::Result<U256, String> {
             .ok_or_else(|| format!("{number} is not a u64")),
         other => Err(format!("{other} is not a word")),
     }
+}
+
+/// `[{recipient, amount}]`, in inbox order.
+fn parse_deposits(listed: &Value) -> std::result::Result<Vec<(Address, u128)>, String> {
+    let listed = listed.as_array().ok_or("deposits is not a list")?;
+    listed
+        .iter()
+        .enumerate()
+        .map(|(i, deposit)| {
+            let recipient = deposit["recipient"]
+                .as_str()
+                .ok_or_else(|| format!("deposit {i}: recipient is not a string"))?
+                .parse::<Address>()
+                .map_err(|e| format!("deposit {i}: recipient: {e}"))?;
+            let amount =
+                word(&deposit["amount"]).map_err(|e| format!("deposit {i}: amount: {e}"))?;
+            let amount = u128::try_from(amount)
+                .map_err(|_| format!("deposit {i}: amount {amount} does not fit 128 bits"))?;
+            Ok((recipient, amount))
+        })
+        .collect()
 }
 
 fn parse_block(block: &Value) -> std::result::Result<FixtureBlock, String> {
@@ -180,6 +210,14 @@ impl Proofs {
         match self {
             Self::Commitment => Vec::new(),
             Self::Fixture(chain) => chain.payees(),
+        }
+    }
+
+    /// The fee deposits to make before the first block (the fixture's), else none.
+    pub fn fixture_deposits(&self) -> &[(Address, u128)] {
+        match self {
+            Self::Commitment => &[],
+            Self::Fixture(chain) => &chain.deposits,
         }
     }
 

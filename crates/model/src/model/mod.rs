@@ -4,6 +4,7 @@
 //! on a revert leaves the model exactly as it was (like the EVM, it works on a copy).
 
 mod escrow;
+mod inbox;
 mod pool;
 mod rollup;
 mod staking;
@@ -12,12 +13,13 @@ mod token;
 use alloy::primitives::{Address, U256};
 
 pub use escrow::{Account, Escrow};
+pub use inbox::{message_word, Inbox, Message, MAX_DEPOSIT};
 pub use pool::Pool;
-pub(crate) use rollup::TX_WORDS;
 pub use rollup::{
     hash_words, public_inputs, score, verifier_row, BlockLog, Claim, ClaimStatus, EpochLog,
     ProofOracle, Rollup, FIELD_MODULUS, K, VERIFIER_INPUTS,
 };
+pub(crate) use rollup::{MESSAGES_START, MESSAGE_COUNT_OFFSET, TX_WORDS};
 pub use staking::{Staker, Staking, NOT_EXITING};
 pub use token::Token;
 
@@ -35,6 +37,8 @@ pub struct Addresses {
     pub escrow: Address,
     /// The reward pool.
     pub pool: Address,
+    /// The fee inbox.
+    pub inbox: Address,
     /// The rollup.
     pub rollup: Address,
 }
@@ -60,6 +64,8 @@ pub struct Model {
     pub escrow: Escrow,
     /// The reward pool.
     pub pool: Pool,
+    /// The fee inbox.
+    pub inbox: Inbox,
     /// The rollup.
     pub rollup: Rollup,
 }
@@ -84,6 +90,7 @@ impl Model {
             staking: Staking::default(),
             escrow: Escrow::default(),
             pool: Pool::default(),
+            inbox: Inbox::default(),
             rollup,
         }
     }
@@ -161,6 +168,21 @@ impl Model {
         self.transaction(|m| {
             let this = m.addresses.pool;
             m.pool.claim(&mut m.token, account, recipient, this)
+        })
+    }
+
+    /// `inbox.deposit(recipient, amount)` paid by `payer`: the message's index.
+    pub fn deposit_fees(
+        &mut self,
+        payer: Address,
+        recipient: Address,
+        amount: U256,
+    ) -> Outcome<u64> {
+        self.transaction(|m| {
+            let this = m.addresses.inbox;
+            let include_by = m.now + m.params.inclusion_delay;
+            m.inbox
+                .deposit(&mut m.token, include_by, payer, recipient, amount, this)
         })
     }
 }

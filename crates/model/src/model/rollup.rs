@@ -13,7 +13,8 @@ use fernet_bindings::{
 };
 use fernet_state::{
     data_challenge, data_chunks, data_evaluation, fr_from_be_bytes, fr_to_be_bytes, Fr,
-    BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION, TX_EFFECT_BYTES,
+    BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION, MESSAGES_PER_BLOCK, MESSAGE_BYTES,
+    TX_EFFECT_BYTES,
 };
 
 use super::Model;
@@ -36,11 +37,18 @@ pub const K: usize = fernet_state::COMMITTED_PUBLIC_INPUTS;
 /// Public inputs the verifier takes per block: the committed ones, then the payee.
 pub const VERIFIER_INPUTS: usize = fernet_state::NUM_PUBLIC_INPUTS;
 
-/// Largest fee of one transaction in block data (the circuit range-checks fees to 64 bits).
-const MAX_TX_FEE: U256 = U256::from_limbs([u64::MAX, 0, 0, 0]);
+/// Largest first word of a transaction effect in block data (`payer << 64 | fee`, below 2^224).
+const MAX_FEE_WORD: U256 = U256::from_limbs([u64::MAX, u64::MAX, u64::MAX, u32::MAX as u64]);
 
-/// Words of one transaction effect in block data (its first word is the fee).
+/// Words of one transaction effect in block data (its first word is the payer and the fee).
 pub(crate) const TX_WORDS: usize = TX_EFFECT_BYTES / 32;
+
+/// Byte offset of the first message slot in block data.
+pub(crate) const MESSAGES_START: usize =
+    BLOCK_DATA_HEADER_BYTES - MESSAGES_PER_BLOCK * MESSAGE_BYTES;
+
+/// Byte offset of the message count in block data (the byte before the slots).
+pub(crate) const MESSAGE_COUNT_OFFSET: usize = MESSAGES_START - 1;
 
 /// Basis points in one.
 const BASIS_POINTS: u128 = 10_000;
@@ -66,6 +74,8 @@ pub struct BlockLog {
     pub slot: u64,
     /// Whether it came with its proof in backup mode.
     pub backup: bool,
+    /// Inbox messages consumed by the chain up to and including it.
+    pub inbox_cursor: u64,
 }
 
 /// The pending blocks of one epoch.
@@ -227,7 +237,8 @@ pub fn hash_words(words: &[U256]) -> B256 {
     keccak256(bytes)
 }
 
-/// The canonical v1 encoding of block data: a header as long as the data, canonical words.
+/// The canonical v2 encoding of block data: a header as long as the data, at most
+/// [`MESSAGES_PER_BLOCK`] messages, zero unused message slots, canonical transaction words.
 fn check_data_encoding(data: &[u8]) -> Outcome {
     let length = data.len();
     if length < BLOCK_DATA_HEADER_BYTES {
@@ -250,10 +261,30 @@ fn check_data_encoding(data: &[u8]) -> Outcome {
             actual: U256::from(length),
         }));
     }
+    let messages = usize::from(data[MESSAGE_COUNT_OFFSET]);
+    if messages > MESSAGES_PER_BLOCK {
+        return Err(Revert::of(Errors::Rollup__TooManyMessages {
+            maximum: U256::from(MESSAGES_PER_BLOCK),
+            count: U256::from(messages),
+        }));
+    }
+    for slot in messages..MESSAGES_PER_BLOCK {
+        let offset = MESSAGES_START + MESSAGE_BYTES * slot;
+        let word = U256::from_be_slice(&data[offset..offset + MESSAGE_BYTES]);
+        if !word.is_zero() {
+            return Err(Revert::of(Errors::Rollup__NonCanonicalDataWord {
+                offset: U256::from(offset),
+                word,
+            }));
+        }
+    }
     for (i, word) in data[BLOCK_DATA_HEADER_BYTES..].chunks(32).enumerate() {
         let value = U256::from_be_slice(word);
-        let is_fee = i % TX_WORDS == 0;
-        if value >= FIELD_MODULUS || (is_fee && value > MAX_TX_FEE) {
+        let limit = match i % TX_WORDS {
+            0 => MAX_FEE_WORD,
+            _ => FIELD_MODULUS - U256::from(1),
+        };
+        if value > limit {
             return Err(Revert::of(Errors::Rollup__NonCanonicalDataWord {
                 offset: U256::from(BLOCK_DATA_HEADER_BYTES + 32 * i),
                 word: value,
@@ -261,6 +292,15 @@ fn check_data_encoding(data: &[u8]) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// The consumed message words of data that passed [`check_data_encoding`] (`BlockData.messageWords`).
+fn message_words(data: &[u8]) -> Vec<B256> {
+    let count = usize::from(data[MESSAGE_COUNT_OFFSET]);
+    data[MESSAGES_START..MESSAGES_START + MESSAGE_BYTES * count]
+        .chunks(MESSAGE_BYTES)
+        .map(B256::from_slice)
+        .collect()
 }
 
 fn fr_to_u256(x: Fr) -> U256 {
@@ -522,8 +562,7 @@ impl Model {
             } else {
                 m.params.open_proving_bps
             };
-            m.pay_proof(payee, bps, complete, first, inputs);
-            Ok(())
+            m.pay_proof(payee, bps, complete, first, inputs)
         })
     }
 
@@ -604,6 +643,10 @@ impl Model {
             }));
         }
         check_data_encoding(&args.data)?;
+        let parent_cursor = self.rollup.block(number - 1).inbox_cursor;
+        let inbox_cursor =
+            self.inbox
+                .check_messages(self.now, parent_cursor, &message_words(&args.data))?;
         let inputs = public_inputs(args).expect("data hash checked above");
         let slot: u64 = header.slot.saturating_to();
         self.rollup.blocks.insert(
@@ -614,6 +657,7 @@ impl Model {
                 proposer: sender,
                 slot,
                 backup,
+                inbox_cursor,
             },
         );
         if number > self.rollup.pending_tip {
@@ -679,7 +723,7 @@ impl Model {
             }
             for n in from..=to {
                 let proposer = self.rollup.block(n).proposer;
-                self.pool.credit(&self.token, pool, proposer, share);
+                self.pool.credit(&self.token, pool, proposer, share, 0)?;
             }
         } else if self.params.unproven_block_penalty > 0 && !self.rollup.block(from).backup {
             let proposer = self.rollup.block(from).proposer;
@@ -697,9 +741,12 @@ impl Model {
         Ok(())
     }
 
-    /// Credits a proof's rewards: `payee` gets, in one credit, the fee share of every proven block
-    /// and, when the proof completes its epoch, the submission reward; then each block's proposer
-    /// gets the rest of its block's reward and fees.
+    /// Pays a proof: releases the inbox deposits consumed up to the last proven block into the
+    /// pool's fee funds (when its blocks consumed any); then `payee` gets, in one credit, the
+    /// prover cut (at `bps`) of every proven block's reward and, apart, of its fees, plus the
+    /// submission reward when the proof completes its epoch; then each block's proposer gets the
+    /// rest of its block's reward and fees. Reverts as the pool does when the fees exceed the fee
+    /// funds.
     fn pay_proof(
         &mut self,
         payee: Address,
@@ -707,25 +754,35 @@ impl Model {
         complete: bool,
         first: u64,
         inputs: &[U256],
-    ) {
-        let pool = self.addresses.pool;
-        let mut payee_amount = match complete {
+    ) -> Outcome {
+        let (pool, inbox) = (self.addresses.pool, self.addresses.inbox);
+        let count = (inputs.len() / K) as u64;
+        let cursor = self.rollup.block(first + count - 1).inbox_cursor;
+        if cursor > self.rollup.block(first - 1).inbox_cursor {
+            let released = self.inbox.release(&mut self.token, cursor, inbox, pool)?;
+            self.pool.add_fee_funds(released);
+        }
+        let reward = self.params.block_reward;
+        let reward_cut = reward * bps / BASIS_POINTS;
+        let submission = match complete {
             true => self.params.proof_submission_reward,
             false => 0,
         };
-        let mut sequencer_shares = Vec::new();
-        for row in inputs.chunks(K) {
-            let fees: u128 = (row[2] >> 128usize).saturating_to();
-            let total = self.params.block_reward + fees;
-            let cut = total * bps / BASIS_POINTS;
-            payee_amount += cut;
-            sequencer_shares.push(total - cut);
-        }
-        self.pool.credit(&self.token, pool, payee, payee_amount);
-        for (i, share) in sequencer_shares.into_iter().enumerate() {
+        let payee_reward = submission + reward_cut * u128::from(count);
+        let fees: Vec<u128> = inputs
+            .chunks(K)
+            .map(|row| (row[2] >> 128usize).saturating_to())
+            .collect();
+        let payee_fees: u128 = fees.iter().map(|f| f * bps / BASIS_POINTS).sum();
+        self.pool
+            .credit(&self.token, pool, payee, payee_reward, payee_fees)?;
+        for (i, fee) in fees.into_iter().enumerate() {
             let proposer = self.rollup.block(first + i as u64).proposer;
-            self.pool.credit(&self.token, pool, proposer, share);
+            let fee_share = fee - fee * bps / BASIS_POINTS;
+            self.pool
+                .credit(&self.token, pool, proposer, reward - reward_cut, fee_share)?;
         }
+        Ok(())
     }
 
     /// Checks a submission's rows; returns the first block, the last one they prove, and the

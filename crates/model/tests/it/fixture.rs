@@ -3,6 +3,8 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use alloy::primitives::Address;
+
 use fernet_model::{
     action::{self, describe, BackupProof, BlockChoice, ProofChoice},
     workspace_root, Action, FixtureChain, Harness, Proofs,
@@ -240,4 +242,59 @@ fn random_schedules_on_the_fixture_chain_agree_with_the_real_verifier() {
         proven > 0,
         "some schedule proved the fixture epoch with its real proofs"
     );
+}
+
+/// The fixture JSON with its top-level `deposits` set to `deposits` (removed for `None`), loaded.
+fn fixture_chain_with(deposits: Option<serde_json::Value>) -> FixtureChain {
+    let path = workspace_root().join("test/fixtures/epoch.json");
+    let text = std::fs::read_to_string(&path).expect("the fixture exists");
+    let mut json: serde_json::Value = serde_json::from_str(&text).expect("the fixture is JSON");
+    let object = json.as_object_mut().expect("the fixture is an object");
+    match deposits {
+        Some(deposits) => object.insert("deposits".into(), deposits),
+        None => object.remove("deposits"),
+    };
+    let copy = std::env::temp_dir().join(format!(
+        "fernet-model-fixture-{}-{}.json",
+        std::process::id(),
+        object.contains_key("deposits")
+    ));
+    std::fs::write(&copy, json.to_string()).expect("temp file written");
+    let chain = FixtureChain::load(&copy);
+    std::fs::remove_file(&copy).expect("temp file removed");
+    chain.expect("the fixture parses")
+}
+
+#[test]
+fn the_fixture_deposits_are_read_and_made_before_its_blocks() {
+    assert!(
+        fixture_chain_with(None).deposits.is_empty(),
+        "no `deposits` key: no deposits"
+    );
+    // In inbox order, amounts as decimal strings or numbers.
+    let recipients = [Address::repeat_byte(0xc1), Address::repeat_byte(0xc2)];
+    let chain = fixture_chain_with(Some(serde_json::json!([
+        { "recipient": recipients[0].to_string(), "amount": "1000" },
+        { "recipient": recipients[1].to_string(), "amount": 5 },
+    ])));
+    let expected = vec![(recipients[0], 1000), (recipients[1], 5)];
+    assert_eq!(chain.deposits, expected);
+    // The harness makes them, in order, before any block (each checked against the contracts).
+    let harness = Harness::new(
+        Proofs::Fixture(chain),
+        SEQUENCERS.into(),
+        SEQUENCERS.into(),
+        PROVERS.into(),
+    )
+    .expect("the suite deploys and deposits");
+    let m = harness.model();
+    let made: Vec<(Address, u128)> = m
+        .inbox
+        .messages
+        .iter()
+        .map(|message| (message.recipient, message.amount))
+        .collect();
+    assert_eq!(made, expected);
+    assert_eq!(m.token.balance_of(m.addresses.inbox), 1005);
+    assert_eq!(m.rollup.pending_tip, 0);
 }

@@ -42,7 +42,7 @@ fn label(action: &Action) -> &'static str {
             proof: ProofChoice::OtherPayee,
             ..
         } => "submitEpochProof(copied proof)",
-        Action::Warp { .. } | Action::NextSlot { .. } => "warp",
+        Action::Warp { .. } | Action::NextSlot { .. } | Action::WarpToDue { .. } => "warp",
         Action::Register { .. } => "register",
         Action::Exit { .. } => "exit",
         Action::Withdraw { .. } => "withdraw",
@@ -56,6 +56,7 @@ fn label(action: &Action) -> &'static str {
         Action::RequestWithdrawal { .. } => "requestWithdrawal",
         Action::FinalizeWithdrawal { .. } => "finalizeWithdrawal",
         Action::ClaimRewards { .. } => "claimRewards",
+        Action::DepositFees { .. } => "inbox.deposit",
     }
 }
 
@@ -189,6 +190,20 @@ fn random_schedules_keep_contracts_and_model_equal() {
         "(bond slashed pro rata)",
         "(penalty after a partial proof)",
         "(pool ran dry)",
+        "inbox.deposit ok",
+        "inbox.deposit reverted Inbox__ZeroRecipient",
+        "inbox.deposit reverted Amount__Zero",
+        "inbox.deposit reverted Inbox__DepositTooLarge",
+        "inbox.deposit reverted ERC20InsufficientBalance",
+        "propose reverted Inbox__MessageNotIncluded",
+        "propose reverted Inbox__MessageMismatch",
+        "propose reverted Inbox__UnknownMessage",
+        "propose reverted Rollup__TooManyMessages",
+        "submitEpochProof reverted RewardPool__FeesExceedDeposits",
+        "(deposit consumed)",
+        "(message left out before it was due)",
+        "(deposits released)",
+        "(fees paid from deposits)",
     ] {
         assert!(
             coverage.outcomes.contains_key(needed),
