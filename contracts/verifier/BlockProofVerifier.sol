@@ -6,7 +6,7 @@ import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 
 /// @title BlockProofVerifier
 /// @notice Groth16 verifier over BN254 with a built-in verifying key (7 public inputs).
-/// @dev Verifying key hash 0x54ddeafae9a3d2da1acbffcfb48344def80969b4083e8831d1236ac7664b7437.
+/// @dev Verifying key hash 0xc56dc6ea7c9b0311ba376a5e0e6648dec4ba6015a30d4e2b74f0db21a7226ace.
 ///      One proof: e(-A, B) * e(alpha, beta) * e(vk_x, gamma) * e(C, delta) == 1 with
 ///      vk_x = IC_0 + sum_j x_j * IC_j, that is K ecMul and one pairing check of 4 pairs.
 ///      N proofs: with r_0 = 1 and r_i = keccak256(seed, i) mod r, seed = keccak256(VK_HASH, proofs,
@@ -21,7 +21,7 @@ contract BlockProofVerifier is IProofVerifier {
 
     uint256 internal constant PROOF_LENGTH = 256;
     uint256 internal constant NUM_PUBLIC_INPUTS = 7;
-    bytes32 internal constant VK_HASH = 0x54ddeafae9a3d2da1acbffcfb48344def80969b4083e8831d1236ac7664b7437;
+    bytes32 internal constant VK_HASH = 0xc56dc6ea7c9b0311ba376a5e0e6648dec4ba6015a30d4e2b74f0db21a7226ace;
 
     // Verifying key. G2 coordinates are imaginary part (X1, Y1) first, as the precompile wants.
     uint256 internal constant ALPHA_X = 0x03b3df0046373d086091880bb65436be73e26e5cd5df36b55bdc4241ed0271ba;
@@ -39,22 +39,22 @@ contract BlockProofVerifier is IProofVerifier {
     uint256 internal constant DELTA_X0 = 0x280d4cf4ec586e933123b69ddb0e82557ad78775ad008fb9f46619e41dbb9916;
     uint256 internal constant DELTA_Y1 = 0x24690ecf78b8680eb19a10f3f6934e3deca0e287ef414551cc6d6d790ecaf421;
     uint256 internal constant DELTA_Y0 = 0x1cae70bcc6fe1f1d4bf51a2773e5401e26dffdbdeec2ceb307bf0f034ecc439d;
-    uint256 internal constant IC_0_X = 0x293338d7e17c4536ad8ccfbe8931f3b9bee98044e8a18e39bdd07607da020621;
-    uint256 internal constant IC_0_Y = 0x23093c02a29c08c89d97e96c400ee0fb4c1a6f8f3d69a2196f7821896acb9a5f;
-    uint256 internal constant IC_1_X = 0x1b88b2e8325497f25925622ecb30985750eea72bf52a608279446036b5c9a8a7;
-    uint256 internal constant IC_1_Y = 0x18ecdae6bacd3a1f5e9a488328ffb3d6bbb1d2e7f97f9d652e0bb3685f50c2b9;
-    uint256 internal constant IC_2_X = 0x2498bd8709c0ba669770a6586812320783a3c331df458374943b20b3fbcbd176;
-    uint256 internal constant IC_2_Y = 0x0e6627f7d311f82428026100bfd3a935031a50466de6002f6e5f2af2afd55016;
-    uint256 internal constant IC_3_X = 0x052e3446ce17a3e22006f63517271001c7c285bc2ac4bd56ab3468a6b32dc854;
-    uint256 internal constant IC_3_Y = 0x00d1109a7de219e6c5f0dd66adfdd2a10c96f4f99aa351bfa88ef7198bf4db99;
-    uint256 internal constant IC_4_X = 0x1de8eb93bc1bb056950c86aa11b135b9adbdcc505ffdc7c32bce1640232a8156;
-    uint256 internal constant IC_4_Y = 0x0cebf061071f62d35a1451703594e5728f773dd8a326d68e764549bc71807e63;
-    uint256 internal constant IC_5_X = 0x1a1f50d7b9020015406d660d22763751ad56c54e2ed8cc122bb3c2ad155ffd7b;
-    uint256 internal constant IC_5_Y = 0x2bf06d209d9fef3c28c891b19d4f08f9d7ffa1dc64ab16bb06c7fc35078193ea;
-    uint256 internal constant IC_6_X = 0x19174358ab60e32b33dac8d1be9be9271500a00d193d57c8017ca6e0ab58d50f;
-    uint256 internal constant IC_6_Y = 0x201adf41c09ab765ba0e2ffb05a5579d8c601909de0ed650f4b3b4692214968f;
-    uint256 internal constant IC_7_X = 0x30088519eda9c843de348f393f365a93cd954a09f356a1fdb47d562d46c55214;
-    uint256 internal constant IC_7_Y = 0x101ce6d9efdad322bf177c5dee3ea415052d9e719a8595373b3157c55edf9ae6;
+    uint256 internal constant IC_0_X = 0x03e159c89511ce8d688ed425bdc72f0f5f390136bfdcabbc6f37066ac152a16c;
+    uint256 internal constant IC_0_Y = 0x00c362ef6614ca2752888049f2d9245aea7eb946bbb8fdb2927f5f59940c9d43;
+    uint256 internal constant IC_1_X = 0x11b030f05217e26fe625e51f7981091a9ee75c639507dfdd46247ac140144370;
+    uint256 internal constant IC_1_Y = 0x18d6ac83bfc00e1bb13f70818b80c89f8e00909ccbe3676c52cdc40a54ead497;
+    uint256 internal constant IC_2_X = 0x02c48cba270b225139c4885d3f25f257edb10924c8a5982168fa312eacaf284a;
+    uint256 internal constant IC_2_Y = 0x197b3cbfc0af21e82684636621bf0c6b331dcd4544253b0dc3cad2b2c204c2a6;
+    uint256 internal constant IC_3_X = 0x086d298d7da80c4b5e17fc5d774b6ff90e126287b5fe7c0b59631a635a214221;
+    uint256 internal constant IC_3_Y = 0x1b522d3c2803372262c2560d379fd4d0db417d7381e3e9c1bd80e014a25167bb;
+    uint256 internal constant IC_4_X = 0x111dcba3a3a08c49369847c332f007f8861ce97359158d05a29559bab16632e3;
+    uint256 internal constant IC_4_Y = 0x0a87fa27fe15ad17ce1e2c230023e2f56bc28831bc2e9eb5dbce72b6f39cdaac;
+    uint256 internal constant IC_5_X = 0x2fe723d4ed0a2d28dfa092a3850431a6bb9f8180790c10c520a6c10753e48938;
+    uint256 internal constant IC_5_Y = 0x11f715bc1f25eafacc09183669de21d941aa47e5f138fbf0ab1eee7c4a6caf90;
+    uint256 internal constant IC_6_X = 0x0eebbb91c477e8d09b71815efbf76250b726a073570fc07e9b8af1407b48beae;
+    uint256 internal constant IC_6_Y = 0x1d8a8a58dd6ea70917d761421bac330863bcba053214db63770d3d2861b6f2ea;
+    uint256 internal constant IC_7_X = 0x1ea04ca651ff894c29e33032ba9021c996687a6e834c0457f2769f599ffcccc3;
+    uint256 internal constant IC_7_Y = 0x1e2fb3f67d443578f3ee77e86ef3356de3c7f17c4853e2915a352cde41371b64;
 
     /// @inheritdoc IProofVerifier
     function verifyProof(bytes calldata proof, uint256[] calldata publicInputs) external view returns (bool) {

@@ -1,22 +1,26 @@
 //! Native block application: checks a block against the state, applies it, and records the
 //! witness the block circuit consumes.
 //!
-//! Order of writes (the circuit follows it): for each of the `max_txs_per_block` tx slots
-//! (padding slots are all-zero effects), nullifier slot 0, nullifier slot 1, then the public
-//! data write slot; after all tx slots, the note-hash subtree append. Note slot `j` of tx
-//! slot `i` is leaf `2i + j` of the appended subtree (fixed positions, zeros for empty
-//! slots, zero-padded to `2^note_subtree_height`).
+//! Order of writes (the circuit follows it): for each of the [`MESSAGES_PER_BLOCK`] message
+//! slots, the credit of the deposit to its recipient's fee balance (unused slots are
+//! public-data no-ops); then for each of the `max_txs_per_block` tx slots (padding slots are
+//! all-zero effects), the fee debit from the payer's balance (no-op without a payer),
+//! nullifier slot 0, nullifier slot 1, then the public data write slot; after all tx slots,
+//! the note-hash subtree append. Note slot `j` of tx slot `i` is leaf `2i + j` of the
+//! appended subtree (fixed positions, zeros for empty slots, zero-padded to
+//! `2^note_subtree_height`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use ark_ff::AdditiveGroup;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use crate::{
-    block::{Address, Block},
+    block::{Address, Block, BlockBody},
     config::StateConfig,
     encoding::encode_block_data,
     error::Error,
+    fees::{fee_balance_key, L1ToL2Message, MESSAGES_PER_BLOCK},
     field::Fr,
     fingerprint::{data_chunks, DataFingerprint},
     merkle::MerkleUpdate,
@@ -39,6 +43,9 @@ pub struct BlockWitness {
     pub slot: u64,
     /// Coinbase, if any.
     pub coinbase: Option<Address>,
+    /// The consumed L1 messages padded with `L1ToL2Message::default()` to
+    /// [`MESSAGES_PER_BLOCK`].
+    pub messages: Vec<L1ToL2Message>,
     /// Real transactions in the block; `txs[num_txs..]` are padding.
     pub num_txs: usize,
     /// Tx effects padded with `TxEffect::default()` to `max_txs_per_block`.
@@ -47,10 +54,18 @@ pub struct BlockWitness {
     pub prev_state: StateSnapshot,
     /// Tree snapshots after the block.
     pub new_state: StateSnapshot,
+    /// One public data witness per message slot ([`MESSAGES_PER_BLOCK`]): the credit of the
+    /// deposit to its recipient's fee balance. The public data witnesses chain in apply
+    /// order: credits, then per tx slot its debit and its write.
+    pub fee_credits: Vec<PublicDataWitness>,
+    /// One public data witness per tx slot (`max_txs_per_block`): the fee debit from the
+    /// payer's balance.
+    pub fee_debits: Vec<PublicDataWitness>,
     /// One witness per nullifier slot (`2 * max_txs_per_block`, tx-major), chained: each
     /// starts from the root the previous one ends at.
     pub nullifiers: Vec<NullifierWitness>,
-    /// One witness per public data slot (`max_txs_per_block`), chained likewise.
+    /// One witness per public data slot (`max_txs_per_block`), chained with the fee
+    /// witnesses (see `fee_credits`).
     pub public_data_writes: Vec<PublicDataWitness>,
     /// The note-hash subtree append (height `note_subtree_height`).
     pub note_hash_append: MerkleUpdate,
@@ -101,14 +116,32 @@ pub fn apply_block(state: &mut WorldState, block: &Block) -> Result<BlockWitness
     }
     let data = encode_block_data(body)?;
     let fingerprint = DataFingerprint::compute(&data, config.max_data_chunks)?;
-    check_against_state(state, &body.txs)?;
+    let balances = check_against_state(state, body)?;
 
     let prev_state = state.snapshot();
+    let mut messages = body.messages.clone();
+    messages.resize(MESSAGES_PER_BLOCK, L1ToL2Message::default());
     let mut txs = body.txs.clone();
     txs.resize(config.max_txs_per_block, TxEffect::default());
+    let mut fee_credits = Vec::with_capacity(MESSAGES_PER_BLOCK);
+    for (slot, message) in messages.iter().enumerate() {
+        fee_credits.push(match balances.credits.get(slot) {
+            None => state.public_data_tree.noop(),
+            Some(balance) => state
+                .public_data_tree
+                .write(fee_balance_key(&message.recipient), Fr::from(*balance))?,
+        });
+    }
+    let mut fee_debits = Vec::with_capacity(txs.len());
     let mut nullifiers = Vec::with_capacity(txs.len() * 2);
     let mut public_data_writes = Vec::with_capacity(txs.len());
-    for tx in &txs {
+    for (i, tx) in txs.iter().enumerate() {
+        fee_debits.push(match balances.debits.get(i).copied().flatten() {
+            None => state.public_data_tree.noop(),
+            Some(balance) => state
+                .public_data_tree
+                .write(fee_balance_key(&tx.payer), Fr::from(balance))?,
+        });
         for nullifier in tx.nullifiers {
             nullifiers.push(if nullifier == Fr::ZERO {
                 state.nullifier_tree.noop()
@@ -142,10 +175,13 @@ pub fn apply_block(state: &mut WorldState, block: &Block) -> Result<BlockWitness
         block_number: block.number,
         slot: block.slot,
         coinbase: body.coinbase,
+        messages,
         num_txs: body.txs.len(),
         txs,
         prev_state,
         new_state,
+        fee_credits,
+        fee_debits,
         nullifiers,
         public_data_writes,
         note_hash_append,
@@ -155,10 +191,56 @@ pub fn apply_block(state: &mut WorldState, block: &Block) -> Result<BlockWitness
     })
 }
 
-/// The checks that need the state: no nullifier spent before, and room in every tree.
-fn check_against_state(state: &WorldState, txs: &[TxEffect]) -> Result<()> {
+/// The fee balances a block writes, in apply order.
+struct FeeBalances {
+    /// Per consumed message, its recipient's balance after the credit.
+    credits: Vec<u128>,
+    /// Per tx, its payer's balance after the debit (`None`: no payer, nothing written).
+    debits: Vec<Option<u128>>,
+}
+
+/// The checks that need the state: every fee covered by its payer's balance at its point of
+/// the block (credits first, then the debits in tx order), no nullifier spent before, and
+/// room in every tree. Returns the balances to write.
+fn check_against_state(state: &WorldState, body: &BlockBody) -> Result<FeeBalances> {
+    let mut balances: HashMap<Address, u128> = HashMap::new();
+    let mut credits = Vec::with_capacity(body.messages.len());
+    for message in &body.messages {
+        let balance = balances
+            .entry(message.recipient)
+            .or_insert_with(|| state.fee_balance(&message.recipient));
+        *balance = balance
+            .checked_add(message.amount)
+            .ok_or(Error::FeeBalanceOverflow {
+                recipient: message.recipient,
+                balance: *balance,
+                amount: message.amount,
+            })?;
+        credits.push(*balance);
+    }
+    let mut debits = Vec::with_capacity(body.txs.len());
+    for (tx, effect) in body.txs.iter().enumerate() {
+        if effect.payer == [0u8; 20] {
+            debits.push(None);
+            continue;
+        }
+        let balance = balances
+            .entry(effect.payer)
+            .or_insert_with(|| state.fee_balance(&effect.payer));
+        *balance =
+            balance
+                .checked_sub(u128::from(effect.fee))
+                .ok_or(Error::InsufficientFeeBalance {
+                    tx,
+                    payer: effect.payer,
+                    balance: *balance,
+                    fee: effect.fee,
+                })?;
+        debits.push(Some(*balance));
+    }
+
     let mut nullifier_count = 0u64;
-    for nullifier in txs.iter().flat_map(TxEffect::nullifiers) {
+    for nullifier in body.txs.iter().flat_map(TxEffect::nullifiers) {
         if state.nullifier_tree.contains(&nullifier) {
             return Err(Error::NullifierExists { nullifier });
         }
@@ -168,15 +250,23 @@ fn check_against_state(state: &WorldState, txs: &[TxEffect]) -> Result<()> {
         .nullifier_tree
         .inner()
         .check_capacity(nullifier_count)?;
+    // Every fee balance written (credited, or debited by a payer) and every app key may be
+    // a new leaf.
     let public_data = state.public_data_tree.inner();
-    let new_keys: HashSet<Fr> = txs
-        .iter()
-        .filter_map(TxEffect::public_data_write)
-        .map(|write| write.key)
+    let new_keys: HashSet<Fr> = balances
+        .keys()
+        .map(fee_balance_key)
+        .chain(
+            body.txs
+                .iter()
+                .filter_map(TxEffect::public_data_write)
+                .map(|write| write.key),
+        )
         .filter(|key| public_data.find(key).is_none())
         .collect();
     public_data.check_capacity(new_keys.len() as u64)?;
-    state.note_hash_tree.check_capacity()
+    state.note_hash_tree.check_capacity()?;
+    Ok(FeeBalances { credits, debits })
 }
 
 #[cfg(test)]
@@ -187,9 +277,15 @@ mod tests {
 
     use super::*;
     use crate::{
-        encoding::decode_block_data, indexed::tests::assert_witness_consistent,
-        merkle::tests::dense_root, poseidon, tx::PublicDataWrite, BlockBody,
+        encoding::decode_block_data, error::TxError, fees::balance_from_fr,
+        indexed::tests::assert_witness_consistent, merkle::tests::dense_root, poseidon,
+        tx::PublicDataWrite, BlockBody,
     };
+
+    /// The payer of every fee-paying tx made by [`tx`].
+    const PAYER: Address = [0xaa; 20];
+    /// Another account.
+    const OTHER: Address = [0xbb; 20];
 
     fn fr(n: u64) -> Fr {
         Fr::from(n)
@@ -206,24 +302,63 @@ mod tests {
     }
 
     fn block(number: u64, txs: Vec<TxEffect>) -> Block {
+        block_with(number, vec![], txs)
+    }
+
+    fn block_with(number: u64, messages: Vec<L1ToL2Message>, txs: Vec<TxEffect>) -> Block {
         Block {
             number,
             slot: number * 2,
             body: BlockBody {
                 coinbase: Some([7; 20]),
+                messages,
                 txs,
             },
         }
     }
 
+    fn deposit(recipient: Address, amount: u128) -> L1ToL2Message {
+        L1ToL2Message { recipient, amount }
+    }
+
+    /// A tx paid by [`PAYER`] (no payer when the fee is zero).
     fn tx(fee: u64, nullifiers: &[u64], notes: &[u64], write: Option<(u64, u64)>) -> TxEffect {
+        let payer = if fee == 0 { [0; 20] } else { PAYER };
+        tx_from(payer, fee, nullifiers, notes, write)
+    }
+
+    fn tx_from(
+        payer: Address,
+        fee: u64,
+        nullifiers: &[u64],
+        notes: &[u64],
+        write: Option<(u64, u64)>,
+    ) -> TxEffect {
         let n: Vec<Fr> = nullifiers.iter().copied().map(fr).collect();
         let c: Vec<Fr> = notes.iter().copied().map(fr).collect();
         let w = write.map(|(key, value)| PublicDataWrite {
             key: fr(key),
             value: fr(value),
         });
-        TxEffect::new(fee, &n, &c, w).unwrap()
+        TxEffect::new(fee, payer, &n, &c, w).unwrap()
+    }
+
+    /// Checks one fee balance witness: a no-op without an account, else a write of `old +
+    /// delta` under the account's key (`old` = 0 for a new leaf).
+    fn check_fee_write(slot: &PublicDataWitness, account: Address, delta: i128) {
+        if account == [0; 20] {
+            assert_eq!(slot.new_root(), slot.old_root());
+            assert!(!slot.inserted);
+            return;
+        }
+        assert_eq!(slot.new_leaf.key, fee_balance_key(&account));
+        let old = if slot.inserted {
+            0
+        } else {
+            balance_from_fr(&slot.low_leaf.value)
+        };
+        let new = balance_from_fr(&slot.new_leaf.value);
+        assert_eq!(new as i128, old as i128 + delta);
     }
 
     /// Replays the witness as the circuit does: every path verifies, the roots chain from
@@ -234,9 +369,28 @@ mod tests {
             (w.txs.len(), w.nullifiers.len(), w.public_data_writes.len()),
             (max, 2 * max, max)
         );
+        assert_eq!(
+            (w.messages.len(), w.fee_credits.len(), w.fee_debits.len()),
+            (MESSAGES_PER_BLOCK, MESSAGES_PER_BLOCK, max)
+        );
         let mut nullifier = w.prev_state.nullifier_tree;
         let mut public_data = w.prev_state.public_data_tree;
+        let mut chain_public = |slot: &PublicDataWitness| {
+            assert_witness_consistent(slot);
+            assert_eq!(slot.old_root(), public_data.root);
+            if slot.inserted {
+                assert_eq!(slot.new_leaf_index, public_data.next_index);
+                public_data.next_index += 1;
+            }
+            public_data.root = slot.new_root();
+        };
+        for (message, slot) in w.messages.iter().zip(&w.fee_credits) {
+            chain_public(slot);
+            check_fee_write(slot, message.recipient, message.amount as i128);
+        }
         for (i, tx) in w.txs.iter().enumerate() {
+            chain_public(&w.fee_debits[i]);
+            check_fee_write(&w.fee_debits[i], tx.payer, -i128::from(tx.fee));
             for (j, value) in tx.nullifiers.iter().enumerate() {
                 let slot = &w.nullifiers[2 * i + j];
                 assert_witness_consistent(slot);
@@ -252,8 +406,7 @@ mod tests {
                 nullifier.root = slot.new_root();
             }
             let slot = &w.public_data_writes[i];
-            assert_witness_consistent(slot);
-            assert_eq!(slot.old_root(), public_data.root);
+            chain_public(slot);
             let write = tx.public_data_write;
             if write.key != Fr::ZERO {
                 assert_eq!(
@@ -261,11 +414,6 @@ mod tests {
                     (write.key, write.value)
                 );
             }
-            if slot.inserted {
-                assert_eq!(slot.new_leaf_index, public_data.next_index);
-                public_data.next_index += 1;
-            }
-            public_data.root = slot.new_root();
         }
         assert_eq!(nullifier, w.new_state.nullifier_tree);
         assert_eq!(public_data, w.new_state.public_data_tree);
@@ -296,11 +444,17 @@ mod tests {
             DataFingerprint::compute(&w.data, w.config.max_data_chunks).unwrap()
         );
         assert_eq!(w.data_chunks.len(), w.config.max_data_chunks);
-        assert_eq!(decode_block_data(&w.data).unwrap().txs, w.txs[..w.num_txs]);
+        let body = decode_block_data(&w.data).unwrap();
+        assert_eq!(body.txs, w.txs[..w.num_txs]);
+        assert_eq!(body.messages, w.messages[..body.messages.len()]);
+        assert!(w.messages[body.messages.len()..]
+            .iter()
+            .all(|m| *m == L1ToL2Message::default()));
     }
 
     /// Roots of the three trees recomputed from scratch from the applied blocks: dense
-    /// Merkle trees, indexed leaves linked by sorting.
+    /// Merkle trees, indexed leaves linked by sorting, fee balances as integers (credits,
+    /// then per tx its debit before its app write).
     fn scratch_snapshot(config: &StateConfig, blocks: &[Block]) -> StateSnapshot {
         let subtree = 1usize << config.note_subtree_height();
         let mut notes = vec![];
@@ -316,13 +470,33 @@ mod tests {
                 .collect();
             leaves.resize(subtree, Fr::ZERO);
             notes.extend(leaves);
+            let mut balances: BTreeMap<Address, u128> = BTreeMap::new();
+            let mut balance_of = |account: Address, delta: i128| {
+                let key = fee_balance_key(&account);
+                let old = values.get(&key).map_or(0, balance_from_fr);
+                let balance = balances.entry(account).or_insert(old);
+                *balance = u128::try_from(*balance as i128 + delta).unwrap();
+                (key, Fr::from(*balance))
+            };
+            let mut writes = vec![];
+            for message in &block.body.messages {
+                writes.push(balance_of(message.recipient, message.amount as i128));
+            }
+            for tx in &block.body.txs {
+                if tx.payer != [0; 20] {
+                    writes.push(balance_of(tx.payer, -i128::from(tx.fee)));
+                }
+                if let Some(write) = tx.public_data_write() {
+                    writes.push((write.key, write.value));
+                }
+            }
+            for (key, value) in writes {
+                if values.insert(key, value).is_none() {
+                    keys.push(key);
+                }
+            }
             for tx in &block.body.txs {
                 nullifiers.extend(tx.nullifiers());
-                if let Some(write) = tx.public_data_write() {
-                    if values.insert(write.key, write.value).is_none() {
-                        keys.push(write.key);
-                    }
-                }
             }
         }
         let linked = |keys: &[Fr], leaf: &dyn Fn(Fr, u64, Fr) -> Fr| -> Vec<Fr> {
@@ -362,19 +536,21 @@ mod tests {
         let mut state = WorldState::new(config()).unwrap();
         let genesis = state.state_root();
         let blocks = [
-            block(
+            block_with(
                 1,
+                vec![deposit(PAYER, 20), deposit(OTHER, 3)],
                 vec![
                     tx(5, &[10, 20], &[1, 2], Some((3, 4))),
                     tx(6, &[15], &[7], Some((3, 8))),
                 ],
             ),
             block(2, vec![]),
-            block(
+            block_with(
                 3,
+                vec![deposit(OTHER, 4); 4],
                 vec![
                     tx(1, &[5], &[], Some((9, 1))),
-                    tx(0, &[30, 25], &[4], None),
+                    tx_from(OTHER, 19, &[30, 25], &[4], None),
                     tx(2, &[12], &[], Some((3, 0))),
                 ],
             ),
@@ -389,6 +565,9 @@ mod tests {
         }
         assert_eq!(state.public_data_tree().read(&fr(3)), Fr::ZERO);
         assert_eq!(state.public_data_tree().read(&fr(9)), fr(1));
+        assert_eq!(state.fee_balance(&PAYER), 20 - 5 - 6 - 1 - 2);
+        assert_eq!(state.fee_balance(&OTHER), 0);
+        assert_eq!(state.fee_balance(&[0x01; 20]), 0);
         assert_eq!(state.block_number(), 3);
         assert_eq!(state.last_slot(), Some(6));
     }
@@ -398,12 +577,25 @@ mod tests {
         let mut state = WorldState::new(config()).unwrap();
         let witness = apply_block(
             &mut state,
-            &block(1, vec![tx(5, &[10], &[1], None), tx(7, &[11], &[], None)]),
+            &block_with(
+                1,
+                vec![deposit(PAYER, 12)],
+                vec![tx(5, &[10], &[1], None), tx(7, &[11], &[], None)],
+            ),
         )
         .unwrap();
         assert_eq!(witness.public_inputs.total_fees(), 12);
         assert_eq!(witness.num_txs, 2);
         assert_eq!(witness.txs[2], TxEffect::default());
+        assert_eq!(witness.messages[0], deposit(PAYER, 12));
+        assert_eq!(witness.messages[1..], [L1ToL2Message::default(); 3]);
+        assert!(witness.fee_credits[0].inserted);
+        assert!(!witness.fee_debits[0].inserted && !witness.fee_debits[1].inserted);
+        assert_eq!(
+            witness.fee_debits[2].old_root(),
+            witness.fee_debits[2].new_root()
+        );
+        assert_eq!(state.fee_balance(&PAYER), 0);
         assert!(!witness.nullifiers[1].inserted && !witness.nullifiers[5].inserted);
         assert_eq!(
             witness.public_inputs.to_field_elements()[2],
@@ -414,7 +606,11 @@ mod tests {
     #[test]
     fn with_payee_names_the_payee_and_changes_nothing_else() {
         let mut state = WorldState::new(config()).unwrap();
-        let witness = apply_block(&mut state, &block(1, vec![tx(5, &[10], &[1], None)])).unwrap();
+        let witness = apply_block(
+            &mut state,
+            &block_with(1, vec![deposit(PAYER, 5)], vec![tx(5, &[10], &[1], None)]),
+        )
+        .unwrap();
         assert_eq!(
             witness.public_inputs.payee(),
             [0; 20],
@@ -517,40 +713,220 @@ mod tests {
         assert_eq!(state.block_number(), 0);
     }
 
+    #[test]
+    fn credits_come_before_debits_and_a_deposit_is_spendable_in_its_block() {
+        let mut state = WorldState::new(config()).unwrap();
+        // Block 1: PAYER's deposit pays its fee in the same block; OTHER only deposits.
+        let first = block_with(
+            1,
+            vec![deposit(PAYER, 100), deposit(OTHER, 50), deposit(PAYER, 1)],
+            vec![tx(101, &[1], &[], None)],
+        );
+        let witness = apply_block(&mut state, &first).unwrap();
+        check_witness(&witness);
+        assert_eq!(state.fee_balance(&PAYER), 0);
+        assert_eq!(state.fee_balance(&OTHER), 50);
+        // Block 2: no deposits, OTHER pays twice, a tx without payer pays nothing, and a
+        // payer with no balance pays a zero fee (its zero balance is written).
+        let second = block(
+            2,
+            vec![
+                tx_from(OTHER, 20, &[2], &[], None),
+                tx(0, &[3], &[], None),
+                tx_from(OTHER, 30, &[4], &[], None),
+            ],
+        );
+        let witness = apply_block(&mut state, &second).unwrap();
+        check_witness(&witness);
+        assert_eq!(witness.public_inputs.total_fees(), 50);
+        assert_eq!(state.fee_balance(&OTHER), 0);
+        let free = block(3, vec![tx_from([0xcc; 20], 0, &[5], &[], None)]);
+        let witness = apply_block(&mut state, &free).unwrap();
+        check_witness(&witness);
+        assert!(witness.fee_debits[0].inserted);
+        assert_eq!(state.fee_balance(&[0xcc; 20]), 0);
+        let blocks = [first, second, free];
+        assert_eq!(state.snapshot(), scratch_snapshot(&config(), &blocks));
+    }
+
+    #[test]
+    fn rejects_a_short_balance_and_writes_nothing() {
+        let mut state = WorldState::new(config()).unwrap();
+        apply_block(&mut state, &block_with(1, vec![deposit(PAYER, 10)], vec![])).unwrap();
+        let root = state.state_root();
+        let short = block(2, vec![tx(11, &[1], &[2], Some((3, 4)))]);
+        assert_eq!(
+            apply_block(&mut state, &short),
+            Err(Error::InsufficientFeeBalance {
+                tx: 0,
+                payer: PAYER,
+                balance: 10,
+                fee: 11
+            })
+        );
+        // Nobody else's deposit pays for the payer, nor does a deposit of a later block.
+        let others = block_with(2, vec![deposit(OTHER, 100)], vec![tx(11, &[1], &[], None)]);
+        assert!(matches!(
+            apply_block(&mut state, &others),
+            Err(Error::InsufficientFeeBalance { balance: 10, .. })
+        ));
+        assert_eq!(state.state_root(), root);
+        assert_eq!(state.block_number(), 1);
+        assert_eq!(state.fee_balance(&PAYER), 10);
+        assert_eq!(state.fee_balance(&OTHER), 0);
+    }
+
+    #[test]
+    fn rejects_the_second_tx_of_a_payer_when_the_first_drained_it() {
+        let mut state = WorldState::new(config()).unwrap();
+        let root = state.state_root();
+        let b = block_with(
+            1,
+            vec![deposit(PAYER, 100)],
+            vec![tx(60, &[1], &[], None), tx(50, &[2], &[], None)],
+        );
+        assert_eq!(
+            apply_block(&mut state, &b),
+            Err(Error::InsufficientFeeBalance {
+                tx: 1,
+                payer: PAYER,
+                balance: 40,
+                fee: 50
+            })
+        );
+        assert_eq!(state.state_root(), root);
+        assert_eq!(state.block_number(), 0);
+        assert_eq!(state.fee_balance(&PAYER), 0);
+    }
+
+    #[test]
+    fn rejects_a_credit_that_overflows_a_balance() {
+        let mut state = WorldState::new(config()).unwrap();
+        let near_max = u128::MAX - 5;
+        state
+            .public_data_tree
+            .write(fee_balance_key(&PAYER), Fr::from(near_max))
+            .unwrap();
+        let root = state.state_root();
+        let b = block_with(1, vec![deposit(PAYER, 6)], vec![]);
+        assert_eq!(
+            apply_block(&mut state, &b),
+            Err(Error::FeeBalanceOverflow {
+                recipient: PAYER,
+                balance: near_max,
+                amount: 6
+            })
+        );
+        assert_eq!(state.state_root(), root);
+    }
+
+    #[test]
+    fn rejects_an_app_write_to_a_fee_balance_key() {
+        let mut state = WorldState::new(config()).unwrap();
+        let mut forged = tx(0, &[1], &[], None);
+        forged.public_data_write = PublicDataWrite {
+            key: fee_balance_key(&PAYER),
+            value: fr(1_000_000),
+        };
+        assert_eq!(
+            apply_block(&mut state, &block(1, vec![forged])),
+            Err(Error::InvalidTx {
+                index: 0,
+                source: TxError::ReservedPublicDataKey
+            })
+        );
+        assert_eq!(state.fee_balance(&PAYER), 0);
+    }
+
+    #[test]
+    fn capacity_counts_the_fee_balance_leaves() {
+        let small = StateConfig {
+            public_data_tree_depth: 2,
+            ..config()
+        };
+        let mut state = WorldState::new(small).unwrap();
+        // Genesis + 3 leaves fill the tree: two recipients and one new payer are 3 new keys.
+        let fits = block_with(
+            1,
+            vec![deposit(PAYER, 1), deposit(OTHER, 1), deposit(PAYER, 1)],
+            vec![tx_from([0xcc; 20], 0, &[1], &[], None)],
+        );
+        let mut probe = state.clone();
+        apply_block(&mut probe, &fits).unwrap();
+        assert_eq!(probe.snapshot().public_data_tree.next_index, 4);
+        let overflows = block_with(
+            1,
+            vec![deposit(PAYER, 1), deposit(OTHER, 1)],
+            vec![tx_from([0xcc; 20], 0, &[1], &[], Some((5, 5)))],
+        );
+        assert_eq!(
+            apply_block(&mut state, &overflows),
+            Err(Error::TreeFull {
+                tree: "public data tree",
+                next_index: 1,
+                needed: 4,
+                capacity: 4
+            })
+        );
+        assert_eq!(state.block_number(), 0);
+    }
+
+    /// Accounts the random blocks pay from and deposit to.
+    const ACCOUNTS: [Address; 3] = [PAYER, OTHER, [0xcc; 20]];
+
     fn arb_tx() -> impl Strategy<Value = TxEffect> {
         (
             0u64..1000,
+            prop::option::of(0usize..ACCOUNTS.len()),
             prop::collection::vec(1u64..40, 1..=2),
             prop::collection::vec(1u64..1000, 0..=2),
             prop::option::of((1u64..8, 0u64..5)),
         )
-            .prop_map(|(fee, mut nullifiers, notes, write)| {
+            .prop_map(|(fee, payer, mut nullifiers, notes, write)| {
                 nullifiers.dedup();
-                tx(fee, &nullifiers, &notes, write)
+                match payer {
+                    Some(a) => tx_from(ACCOUNTS[a], fee, &nullifiers, &notes, write),
+                    None => tx_from([0; 20], 0, &nullifiers, &notes, write),
+                }
             })
+    }
+
+    fn arb_message() -> impl Strategy<Value = L1ToL2Message> {
+        (0usize..ACCOUNTS.len(), 1u128..2000).prop_map(|(a, amount)| deposit(ACCOUNTS[a], amount))
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
 
-        /// Random blocks (some double-spending, so rejected) keep the native trees equal to
-        /// a from-scratch recomputation, and every witness replays.
+        /// Random blocks of deposits and fee-paying txs (some double-spending or short of
+        /// balance, so rejected) keep the native trees equal to a from-scratch
+        /// recomputation, and every witness replays.
         #[test]
         fn random_blocks_match_scratch_recomputation(
-            blocks in prop::collection::vec(prop::collection::vec(arb_tx(), 0..=3), 1..5)
+            blocks in prop::collection::vec(
+                (
+                    prop::collection::vec(arb_message(), 0..=MESSAGES_PER_BLOCK),
+                    prop::collection::vec(arb_tx(), 0..=3),
+                ),
+                1..6,
+            )
         ) {
             let config = config();
             let mut state = WorldState::new(config).unwrap();
             let mut applied: Vec<Block> = vec![];
-            for txs in blocks {
-                let candidate = block(state.block_number() + 1, txs);
+            for (messages, txs) in blocks {
+                let candidate = block_with(state.block_number() + 1, messages, txs);
                 let before = state.snapshot();
                 match apply_block(&mut state, &candidate) {
                     Ok(witness) => {
                         check_witness(&witness);
                         applied.push(candidate);
                     }
-                    Err(Error::NullifierExists { .. } | Error::DuplicateNullifier { .. }) => {
+                    Err(
+                        Error::NullifierExists { .. }
+                        | Error::DuplicateNullifier { .. }
+                        | Error::InsufficientFeeBalance { .. },
+                    ) => {
                         prop_assert_eq!(state.snapshot(), before);
                     }
                     Err(other) => prop_assert!(false, "unexpected error {other}"),

@@ -40,13 +40,13 @@ impl BlockWitness {
 mod tests {
     use super::*;
     use crate::{
-        apply_block, required_data_chunks, Block, BlockBody, PublicDataWrite, StateConfig,
-        TxEffect, WorldState,
+        apply_block, required_data_chunks, Block, BlockBody, L1ToL2Message, PublicDataWrite,
+        StateConfig, TxEffect, WorldState,
     };
     use crate::{field::Fr, fr_to_be_bytes};
 
-    /// Block 2 (so the trees are not at genesis) with a write to a new key, an update of an
-    /// existing key, notes and a padding slot.
+    /// Block 2 (so the trees are not at genesis) with a deposit, fee debits, a write to a new
+    /// key, an update of an existing key, notes and a padding slot.
     fn witness() -> BlockWitness {
         let config = StateConfig {
             note_tree_depth: 8,
@@ -60,12 +60,23 @@ mod tests {
             key: Fr::from(key),
             value: Fr::from(value),
         };
-        let first = TxEffect::new(5, &[Fr::from(1u64)], &[Fr::from(9u64)], Some(write(3, 4)));
+        let payer = [0x11; 20];
+        let first = TxEffect::new(
+            5,
+            payer,
+            &[Fr::from(1u64)],
+            &[Fr::from(9u64)],
+            Some(write(3, 4)),
+        );
         let block1 = Block {
             number: 1,
             slot: 4,
             body: BlockBody {
                 coinbase: None,
+                messages: vec![L1ToL2Message {
+                    recipient: payer,
+                    amount: 1 << 70,
+                }],
                 txs: vec![first.unwrap()],
             },
         };
@@ -73,6 +84,7 @@ mod tests {
         let txs = vec![
             TxEffect::new(
                 u64::MAX,
+                payer,
                 &[Fr::from(2u64), Fr::from(7u64)],
                 &[],
                 Some(write(3, 8)),
@@ -80,6 +92,7 @@ mod tests {
             .unwrap(),
             TxEffect::new(
                 1,
+                [0x22; 20],
                 &[Fr::from(11u64)],
                 &[Fr::from(12u64), Fr::from(13u64)],
                 None,
@@ -91,6 +104,10 @@ mod tests {
             slot: 9,
             body: BlockBody {
                 coinbase: Some([0xab; 20]),
+                messages: vec![L1ToL2Message {
+                    recipient: [0x22; 20],
+                    amount: 1,
+                }],
                 txs,
             },
         };
@@ -112,6 +129,9 @@ mod tests {
         );
         assert_eq!(decoded.public_inputs.total_fees(), u128::from(u64::MAX) + 1);
         assert_eq!(decoded.public_inputs.payee(), [0xcd; 20]);
+        assert_eq!(decoded.messages[0].recipient, [0x22; 20]);
+        assert_eq!(decoded.txs[0].payer, [0x11; 20]);
+        assert_eq!(decoded.fee_debits.len(), 3);
     }
 
     #[test]

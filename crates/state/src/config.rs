@@ -121,11 +121,11 @@ mod tests {
         let devnet = StateConfig::devnet();
         devnet.validate().unwrap();
         assert_eq!(devnet.note_subtree_height(), 3);
-        assert_eq!(devnet.max_data_chunks, 30);
+        assert_eq!(devnet.max_data_chunks, 34);
         let production = StateConfig::production();
         production.validate().unwrap();
         assert_eq!(production.note_subtree_height(), 6);
-        assert_eq!(production.max_data_chunks, 233);
+        assert_eq!(production.max_data_chunks, 237);
     }
 
     #[test]
@@ -159,14 +159,14 @@ mod tests {
             })
         );
         let bad = StateConfig {
-            max_data_chunks: 29,
+            max_data_chunks: 33,
             ..StateConfig::devnet()
         };
         assert_eq!(
             bad.validate(),
             Err(Error::TooFewDataChunks {
-                max_data_chunks: 29,
-                required: 30
+                max_data_chunks: 33,
+                required: 34
             })
         );
     }

@@ -1,6 +1,6 @@
 //! Errors of the state crate.
 
-use crate::field::Fr;
+use crate::{block::Address, field::Fr};
 
 /// Result alias of the state crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -171,13 +171,66 @@ pub enum Error {
         /// Byte offset of the word in the data.
         offset: usize,
     },
-    /// A fee word of the block data does not fit in a `u64`.
-    #[error("fee of tx {tx} at byte offset {offset} does not fit in 64 bits")]
-    FeeOutOfRange {
+    /// Word 0 of a tx (payer and fee) has a non-zero byte in its top 4 bytes (it must be
+    /// `< 2^224`).
+    #[error("payer and fee word of tx {tx} at byte offset {offset} has non-zero top bytes")]
+    FeeWordOutOfRange {
         /// Position of the transaction.
         tx: usize,
-        /// Byte offset of the fee word.
+        /// Byte offset of the word.
         offset: usize,
+    },
+    /// The block consumes more L1 messages than its message slots hold.
+    #[error("block consumes {count} messages, at most {max} allowed")]
+    TooManyMessages {
+        /// Messages in the block (or the message count byte of the data).
+        count: usize,
+        /// `MESSAGES_PER_BLOCK`.
+        max: usize,
+    },
+    /// A consumed L1 message is malformed.
+    #[error("message {index} is invalid: {source}")]
+    InvalidMessage {
+        /// Position of the message in the block.
+        index: usize,
+        /// What is wrong with it.
+        source: MessageError,
+    },
+    /// A message slot past the message count holds a non-zero byte in the block data.
+    #[error("unused message slot {slot} at byte offset {offset} is not zero")]
+    NonZeroMessageSlot {
+        /// The slot (`>= message count`).
+        slot: usize,
+        /// Byte offset of the slot in the data.
+        offset: usize,
+    },
+    /// A transaction's fee exceeds its payer's fee balance at that point of the block.
+    #[error(
+        "tx {tx} pays a fee of {fee} but its payer 0x{} holds {balance}",
+        hex::encode(payer)
+    )]
+    InsufficientFeeBalance {
+        /// Position of the transaction.
+        tx: usize,
+        /// The payer.
+        payer: Address,
+        /// The payer's balance before the debit (after the block's credits and earlier debits).
+        balance: u128,
+        /// The fee.
+        fee: u64,
+    },
+    /// A credit would take a fee balance to `2^128` or beyond.
+    #[error(
+        "crediting {amount} to 0x{} overflows its fee balance {balance}",
+        hex::encode(recipient)
+    )]
+    FeeBalanceOverflow {
+        /// The recipient.
+        recipient: Address,
+        /// Its balance before the credit.
+        balance: u128,
+        /// The amount credited.
+        amount: u128,
     },
     /// The data needs more 31-byte chunks than the fixed budget of the data hash.
     #[error("data needs {chunks} chunks, the data hash covers at most {max_chunks}")]
@@ -226,4 +279,27 @@ pub enum TxError {
     /// A public data write with key 0 (meaning "no write") must also have value 0.
     #[error("public data write without key has a non-zero value")]
     ValueWithoutKey,
+    /// A tx with the zero payer has no balance to pay from, so its fee must be zero.
+    #[error("the tx pays a fee but names no payer")]
+    FeeWithoutPayer,
+    /// App public data keys are below `2^252`; the keys above hold fee balances.
+    #[error("the public data key is at or above 2^252 (reserved for fee balances)")]
+    ReservedPublicDataKey,
+}
+
+/// Why a consumed L1 message is malformed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    /// The zero recipient only marks an unused message slot.
+    #[error("the recipient is the zero address")]
+    ZeroRecipient,
+    /// A deposit of nothing is refused by the L1 inbox.
+    #[error("the amount is zero")]
+    ZeroAmount,
+    /// Deposits are at most `2^96 - 1`.
+    #[error("the amount {amount} does not fit in 96 bits")]
+    AmountTooLarge {
+        /// The amount.
+        amount: u128,
+    },
 }

@@ -3,8 +3,10 @@
 //! The state is Aztec-shaped: an append-only note-hash tree, an indexed nullifier tree (no
 //! double spend) and an indexed public data tree, all Poseidon Merkle trees over BN254 `Fr`
 //! with circomlib parameters. [`apply_block`] checks a [`Block`], updates the
-//! [`WorldState`] and returns a [`BlockWitness`] with every path and intermediate root the
-//! block circuit needs; the witness is recorded by the very code that updates the trees.
+//! [`WorldState`] (fee balances included: each block credits the L1 deposits it consumes and
+//! debits every fee, see [`fee_balance_key`]) and returns a [`BlockWitness`] with every path
+//! and intermediate root the block circuit needs; the witness is recorded by the very code
+//! that updates the trees.
 //! [`encode_block_data`] gives the bytes a proposer publishes on L1 and
 //! [`DataFingerprint`] the `(h, z, y)` commitment the L1 contract derives from them;
 //! [`BlockPublicInputs`] lays out the seven public inputs shared with the Solidity rollup (six
@@ -16,6 +18,7 @@ mod codec;
 mod config;
 mod encoding;
 mod error;
+mod fees;
 mod field;
 mod fingerprint;
 mod indexed;
@@ -32,10 +35,14 @@ pub use apply::{apply_block, BlockWitness};
 pub use block::{Address, Block, BlockBody};
 pub use config::{required_data_chunks, StateConfig, MAX_TREE_DEPTH};
 pub use encoding::{
-    decode_block_data, encode_block_data, encode_tx_effect, BLOCK_DATA_HEADER_BYTES,
-    BLOCK_DATA_VERSION, TX_EFFECT_BYTES,
+    decode_block_data, encode_block_data, encode_message, encode_tx_effect,
+    BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION, MESSAGE_BYTES, TX_EFFECT_BYTES,
 };
-pub use error::{Error, Result, TxError};
+pub use error::{Error, MessageError, Result, TxError};
+pub use fees::{
+    fee_balance_key, L1ToL2Message, APP_KEY_BITS, FEE_BALANCE_BITS, FEE_BALANCE_KEY_OFFSET,
+    MAX_DEPOSIT_BITS, MESSAGES_PER_BLOCK,
+};
 pub use field::{fr_from_be_bytes, fr_to_be_bytes, Fr};
 pub use fingerprint::{
     data_challenge, data_chunks, data_evaluation, data_hash, DataFingerprint, CHUNK_BYTES,

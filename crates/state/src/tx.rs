@@ -4,7 +4,7 @@
 use ark_ff::AdditiveGroup;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
-use crate::{error::TxError, field::Fr};
+use crate::{block::Address, error::TxError, fees::is_app_key, field::Fr};
 
 /// Nullifier slots of a transaction.
 pub const MAX_NULLIFIERS_PER_TX: usize = 2;
@@ -13,7 +13,8 @@ pub const MAX_NOTE_HASHES_PER_TX: usize = 2;
 /// Public data write slots of a transaction.
 pub const MAX_PUBLIC_DATA_WRITES_PER_TX: usize = 1;
 
-/// A write of `value` under `key` in the public data tree; key 0 means "no write".
+/// A write of `value` under `key` in the public data tree; key 0 means "no write". App keys
+/// are below `2^252` (the keys above hold fee balances).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct PublicDataWrite {
     /// Storage key (non-zero for a real write).
@@ -26,8 +27,12 @@ pub struct PublicDataWrite {
 /// effect that fills a block up to `max_txs_per_block` in the circuit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct TxEffect {
-    /// Fee paid to the block (summed into the block's `totalFees`).
+    /// Fee paid to the block (summed into the block's `totalFees`), debited from `payer`'s
+    /// fee balance.
     pub fee: u64,
+    /// The account whose fee balance pays the fee; the zero address (no payer) only with a
+    /// zero fee.
+    pub payer: Address,
     /// Nullifiers, non-zero first; the first is mandatory.
     pub nullifiers: [Fr; MAX_NULLIFIERS_PER_TX],
     /// New note hashes, non-zero first.
@@ -40,12 +45,14 @@ impl TxEffect {
     /// A valid effect from unpadded lists.
     pub fn new(
         fee: u64,
+        payer: Address,
         nullifiers: &[Fr],
         note_hashes: &[Fr],
         public_data_write: Option<PublicDataWrite>,
     ) -> Result<Self, TxError> {
         let effect = Self {
             fee,
+            payer,
             nullifiers: pad("nullifiers", nullifiers)?,
             note_hashes: pad("note hashes", note_hashes)?,
             public_data_write: public_data_write.unwrap_or_default(),
@@ -54,8 +61,8 @@ impl TxEffect {
         Ok(effect)
     }
 
-    /// Checks the slot rules: a first nullifier, trailing padding, distinct nullifiers, and
-    /// no value without a key.
+    /// Checks the slot rules: a first nullifier, trailing padding, distinct nullifiers, no
+    /// value without a key, an app key (`< 2^252`), and a payer for a non-zero fee.
     pub fn validate(&self) -> Result<(), TxError> {
         if self.nullifiers[0] == Fr::ZERO {
             return Err(TxError::MissingNullifier);
@@ -68,6 +75,12 @@ impl TxEffect {
         let write = self.public_data_write;
         if write.key == Fr::ZERO && write.value != Fr::ZERO {
             return Err(TxError::ValueWithoutKey);
+        }
+        if !is_app_key(&write.key) {
+            return Err(TxError::ReservedPublicDataKey);
+        }
+        if self.fee != 0 && self.payer == [0u8; 20] {
+            return Err(TxError::FeeWithoutPayer);
         }
         Ok(())
     }
@@ -126,7 +139,8 @@ mod tests {
             key: fr(5),
             value: fr(6),
         };
-        let tx = TxEffect::new(3, &[fr(1)], &[], Some(write)).unwrap();
+        let tx = TxEffect::new(3, [9; 20], &[fr(1)], &[], Some(write)).unwrap();
+        assert_eq!((tx.fee, tx.payer), (3, [9; 20]));
         assert_eq!(tx.nullifiers, [fr(1), Fr::ZERO]);
         assert_eq!(tx.note_hashes, [Fr::ZERO; 2]);
         assert_eq!(tx.public_data_write(), Some(write));
@@ -137,11 +151,11 @@ mod tests {
     #[test]
     fn rejects_malformed_effects() {
         assert_eq!(
-            TxEffect::new(0, &[], &[], None),
+            TxEffect::new(0, [0; 20], &[], &[], None),
             Err(TxError::MissingNullifier)
         );
         assert_eq!(
-            TxEffect::new(0, &[fr(1); 3], &[], None),
+            TxEffect::new(0, [0; 20], &[fr(1); 3], &[], None),
             Err(TxError::TooMany {
                 kind: "nullifiers",
                 count: 3,
@@ -149,11 +163,11 @@ mod tests {
             })
         );
         assert_eq!(
-            TxEffect::new(0, &[fr(1), fr(1)], &[], None),
+            TxEffect::new(0, [0; 20], &[fr(1), fr(1)], &[], None),
             Err(TxError::DuplicateNullifier)
         );
         assert_eq!(
-            TxEffect::new(0, &[fr(1)], &[Fr::ZERO, fr(2)], None),
+            TxEffect::new(0, [0; 20], &[fr(1)], &[Fr::ZERO, fr(2)], None),
             Err(TxError::NonCanonicalPadding {
                 kind: "note hashes"
             })
@@ -163,12 +177,31 @@ mod tests {
             value: fr(1),
         };
         assert_eq!(
-            TxEffect::new(0, &[fr(1)], &[], Some(keyless)),
+            TxEffect::new(0, [0; 20], &[fr(1)], &[], Some(keyless)),
             Err(TxError::ValueWithoutKey)
         );
         assert_eq!(
             TxEffect::default().validate(),
             Err(TxError::MissingNullifier)
         );
+        assert_eq!(
+            TxEffect::new(1, [0; 20], &[fr(1)], &[], None),
+            Err(TxError::FeeWithoutPayer)
+        );
+        assert!(TxEffect::new(0, [0; 20], &[fr(1)], &[], None).is_ok());
+    }
+
+    /// App keys stop at 2^252 - 1: the fee balance keys above are out of an app's reach.
+    #[test]
+    fn rejects_app_key_at_or_above_two_to_the_252() {
+        let write = |key: Fr| Some(PublicDataWrite { key, value: fr(1) });
+        let offset = crate::FEE_BALANCE_KEY_OFFSET;
+        assert!(TxEffect::new(0, [0; 20], &[fr(1)], &[], write(offset - fr(1))).is_ok());
+        for key in [offset, crate::fee_balance_key(&[5; 20]), -fr(1)] {
+            assert_eq!(
+                TxEffect::new(0, [0; 20], &[fr(1)], &[], write(key)),
+                Err(TxError::ReservedPublicDataKey)
+            );
+        }
     }
 }

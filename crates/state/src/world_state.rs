@@ -9,8 +9,15 @@
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use crate::{
-    config::StateConfig, field::Fr, note_tree::NoteHashTree, nullifier_tree::NullifierTree,
-    poseidon, public_data_tree::PublicDataTree, Result,
+    block::Address,
+    config::StateConfig,
+    fees::{balance_from_fr, fee_balance_key},
+    field::Fr,
+    note_tree::NoteHashTree,
+    nullifier_tree::NullifierTree,
+    poseidon,
+    public_data_tree::PublicDataTree,
+    Result,
 };
 
 /// A tree's root and first free leaf index.
@@ -130,6 +137,11 @@ impl WorldState {
     /// The public data tree.
     pub fn public_data_tree(&self) -> &PublicDataTree {
         &self.public_data_tree
+    }
+
+    /// `account`'s fee balance: its deposits credited minus the fees it paid (0 if none).
+    pub fn fee_balance(&self, account: &Address) -> u128 {
+        balance_from_fr(&self.public_data_tree.read(&fee_balance_key(account)))
     }
 }
 

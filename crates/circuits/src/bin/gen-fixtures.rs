@@ -12,11 +12,13 @@ use fernet_state::StateConfig;
 use indicatif::MultiProgress;
 
 /// Builds a devnet chain of blocks 1-4 (slots 8-11, one 4-slot epoch) plus a backup-mode
-/// block 5 (slot 13) on the empty devnet state, proves each block with the INSECURE devnet
-/// keys (the epoch's blocks for the payee `EPOCH_PAYEE`, the backup block for `BACKUP_PAYEE`,
-/// anvil's accounts 4 and 6), and writes `test/fixtures/epoch.json`: the genesis state root,
-/// the epoch's payee and `submitEpochProof` inputs, and per block its header fields, data,
-/// committed public inputs, payee, verifier inputs and proof.
+/// block 5 (slot 13) on the empty devnet state, consuming ten fee inbox deposits and paying
+/// fees from them, proves each block with the INSECURE devnet keys (the epoch's blocks for the
+/// payee `EPOCH_PAYEE`, the backup block for `BACKUP_PAYEE`, anvil's accounts 4 and 6), and
+/// writes `test/fixtures/epoch.json`: the genesis state root, the deposits to make before
+/// block 1 (in inbox order), the epoch's payee and `submitEpochProof` inputs, and per block
+/// its header fields, inbox cursor, data, committed public inputs, payee, verifier inputs and
+/// proof.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {

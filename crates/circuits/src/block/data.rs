@@ -1,34 +1,50 @@
-//! The block data in-circuit: the transaction words, their v1 encoding cut into 31-byte
-//! chunks, the data hash `h` and the evaluation `y` at the public challenge `z`.
+//! The block data in-circuit: the consumed L1 messages and the transaction words, their v2
+//! encoding cut into 31-byte chunks, the data hash `h` and the evaluation `y` at the public
+//! challenge `z`.
 //!
-//! The encoding is rebuilt from the bits of the words: `version | txCount | coinbase` then
-//! seven 32-byte big-endian words per tx slot. A chunk is a linear combination of those bits
-//! (no constraint); only the decompositions cost. Padding tx slots are all zero, so encoding
-//! every slot gives the published bytes followed by zeros, as the native chunking does.
+//! The encoding is rebuilt from the bits of the words: `version | txCount | coinbase |
+//! messageCount | 4 message slots` then seven 32-byte big-endian words per tx slot (word 0 =
+//! payer and fee). A chunk is a linear combination of those bits (no constraint); only the
+//! decompositions cost. The message count and unused message slots are not checked here: L1
+//! checks the published data is canonical, and the data hash binds these bytes. Padding tx
+//! slots are all zero, so encoding every slot gives the published bytes followed by zeros, as
+//! the native chunking does.
 
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field};
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, prelude::Boolean};
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError, Variable};
 use fernet_state::{
-    StateConfig, TxEffect, BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION, CHUNK_BYTES,
-    TX_EFFECT_BYTES,
+    Address, L1ToL2Message, StateConfig, TxEffect, APP_KEY_BITS, BLOCK_DATA_HEADER_BYTES,
+    BLOCK_DATA_VERSION, CHUNK_BYTES, FEE_BALANCE_KEY_OFFSET, MAX_DEPOSIT_BITS, MESSAGES_PER_BLOCK,
+    MESSAGE_BYTES, TX_EFFECT_BYTES,
 };
 
 use crate::gadgets::{
     linear::{enforce_equal, enforce_product, mul, Linear},
-    num::{alloc_uint, canonical_bits},
+    num::{alloc_uint, canonical_bits, decompose, FIELD_BITS},
     poseidon,
 };
 
 /// Bits of a fee (a `u64`).
 pub(crate) const FEE_BITS: usize = 64;
-/// Bits of a coinbase address.
-const COINBASE_BITS: usize = 160;
+/// Bits of an address (coinbase, payer, recipient).
+const ADDRESS_BITS: usize = 160;
+/// Bytes of an address.
+const ADDRESS_BYTES: usize = 20;
+/// Bits of the message count byte.
+const MESSAGE_COUNT_BITS: usize = 8;
+/// Offset of the message count byte: just before the message slots that end the header.
+const MESSAGE_COUNT_OFFSET: usize =
+    BLOCK_DATA_HEADER_BYTES - MESSAGES_PER_BLOCK * MESSAGE_BYTES - 1;
+/// Offset of the payer in tx word 0: the word ends with the payer and the 8-byte fee.
+const PAYER_OFFSET: usize = WORD_BYTES - FEE_BITS / 8 - ADDRESS_BYTES;
 /// Bytes of an encoded word.
 const WORD_BYTES: usize = 32;
 /// Chunks absorbed per Poseidon call of the data hash chain (width 5).
 const CHUNKS_PER_HASH: usize = 3;
+/// Position of the public data key among a tx's field words.
+const PUBLIC_KEY_WORD: usize = 4;
 
 /// A field word of a transaction and its canonical bits.
 pub(crate) struct FieldWord {
@@ -36,6 +52,81 @@ pub(crate) struct FieldWord {
     pub(crate) var: FpVar<Fr>,
     /// Its canonical little-endian bits.
     pub(crate) bits: Vec<Boolean<Fr>>,
+}
+
+/// An L2 account (a tx's payer, a message's recipient) and the public data key of its fee
+/// balance.
+pub(crate) struct AccountVars {
+    /// The address's 160 little-endian bits.
+    bits: Vec<Boolean<Fr>>,
+    /// `address + 2^252 * (address != 0)`: the fee balance key, or 0 (a no-op write) for the
+    /// zero address; its bits are the address bits, zeros, and the non-zero flag at bit 252.
+    pub(crate) balance_key: FieldWord,
+}
+
+impl AccountVars {
+    /// Allocates the 160 bits of `address` and derives its fee balance key.
+    fn alloc(cs: &ConstraintSystemRef<Fr>, address: &Address) -> Result<Self, SynthesisError> {
+        let bits = alloc_uint(cs, Some(address_value(address)), ADDRESS_BITS)?;
+        let value = Linear::from_bits_le(&bits);
+        let is_zero = value.to_var(cs)?.is_eq(&FpVar::Constant(Fr::ZERO))?;
+        let non_zero = !is_zero;
+        let key = value.add_scaled(FEE_BALANCE_KEY_OFFSET, &Linear::from_bool(&non_zero));
+        let mut key_bits = bits.clone();
+        key_bits.resize(APP_KEY_BITS as usize, Boolean::FALSE);
+        key_bits.push(non_zero);
+        key_bits.resize(FIELD_BITS, Boolean::FALSE);
+        Ok(Self {
+            balance_key: FieldWord {
+                var: key.to_var(cs)?,
+                bits: key_bits,
+            },
+            bits,
+        })
+    }
+
+    /// The address as an integer.
+    fn value(&self) -> Linear {
+        Linear::from_bits_le(&self.bits)
+    }
+}
+
+/// The integer of a big-endian address.
+fn address_value(address: &Address) -> Fr {
+    <Fr as ark_ff::PrimeField>::from_be_bytes_mod_order(address)
+}
+
+/// One consumed-message slot in the circuit.
+pub(crate) struct MessageVars {
+    /// The recipient (zero in an unused slot).
+    pub(crate) recipient: AccountVars,
+    /// The amount's 96 bits.
+    amount_bits: Vec<Boolean<Fr>>,
+    /// The amount, range-checked to 96 bits.
+    pub(crate) amount: Linear,
+}
+
+/// Allocates the message slots (`L1ToL2Message::default()` in the unused ones).
+pub(crate) fn alloc_messages(
+    cs: &ConstraintSystemRef<Fr>,
+    messages: &[L1ToL2Message],
+) -> Result<Vec<MessageVars>, SynthesisError> {
+    messages
+        .iter()
+        .map(|message| {
+            let recipient = AccountVars::alloc(cs, &message.recipient)?;
+            let amount_bits = alloc_uint(
+                cs,
+                Some(Fr::from(message.amount)),
+                MAX_DEPOSIT_BITS as usize,
+            )?;
+            Ok(MessageVars {
+                recipient,
+                amount: Linear::from_bits_le(&amount_bits),
+                amount_bits,
+            })
+        })
+        .collect()
 }
 
 /// One transaction slot in the circuit.
@@ -46,7 +137,10 @@ pub(crate) struct TxVars {
     pub(crate) fee: Linear,
     /// The fee's bits.
     fee_bits: Vec<Boolean<Fr>>,
-    /// `nullifier0, nullifier1, noteHash0, noteHash1, publicKey, publicValue`.
+    /// The payer (zero: no payer, and then the fee must be zero).
+    pub(crate) payer: AccountVars,
+    /// `nullifier0, nullifier1, noteHash0, noteHash1, publicKey, publicValue`; the public
+    /// key is decomposed into 252 bits (an app key, below every fee balance key).
     pub(crate) words: Vec<FieldWord>,
 }
 
@@ -63,7 +157,7 @@ impl TxVars {
 
     /// The public data write's key.
     pub(crate) fn public_key(&self) -> &FieldWord {
-        &self.words[4]
+        &self.words[PUBLIC_KEY_WORD]
     }
 
     /// The public data write's value.
@@ -74,7 +168,9 @@ impl TxVars {
 
 /// Allocates the transaction slots and enforces the slot rules of `TxEffect::validate` and
 /// the padding: slots `< txCount` are real (first nullifier non-zero, note hashes zero only
-/// trailing), the others all zero. Returns the slots and `txCount`.
+/// trailing, public key below `2^252`), the others all zero. Returns the slots and
+/// `txCount`. (A fee without a payer fails at its debit: the zero payer's write is a no-op
+/// that must leave the value 0.)
 pub(crate) fn alloc_txs(
     cs: &ConstraintSystemRef<Fr>,
     txs: &[TxEffect],
@@ -96,6 +192,7 @@ pub(crate) fn alloc_txs(
         }
         let fee_bits = alloc_uint(cs, Some(Fr::from(tx.fee)), FEE_BITS)?;
         let fee = Linear::from_bits_le(&fee_bits);
+        let payer = AccountVars::alloc(cs, &tx.payer)?;
         let values = [
             tx.nullifiers[0],
             tx.nullifiers[1],
@@ -106,9 +203,16 @@ pub(crate) fn alloc_txs(
         ];
         let words = values
             .iter()
-            .map(|value| {
+            .enumerate()
+            .map(|(k, value)| {
                 let var = FpVar::new_witness(cs.clone(), || Ok(*value))?;
-                let bits = canonical_bits(&var)?;
+                let bits = if k == PUBLIC_KEY_WORD {
+                    let mut bits = decompose(cs, &Linear::from_var(&var), APP_KEY_BITS as usize)?;
+                    bits.resize(FIELD_BITS, Boolean::FALSE);
+                    bits
+                } else {
+                    canonical_bits(&var)?
+                };
                 Ok(FieldWord { var, bits })
             })
             .collect::<Result<Vec<_>, SynthesisError>>()?;
@@ -116,6 +220,7 @@ pub(crate) fn alloc_txs(
         let padding = Linear::constant(Fr::ONE).sub(&Linear::from_bool(&real));
         let zero_lin = Linear::constant(Fr::ZERO);
         enforce_product(cs, &fee, &padding, &zero_lin)?;
+        enforce_product(cs, &payer.value(), &padding, &zero_lin)?;
         for word in &words {
             enforce_product(cs, &Linear::from_var(&word.var), &padding, &zero_lin)?;
         }
@@ -123,6 +228,7 @@ pub(crate) fn alloc_txs(
             real,
             fee,
             fee_bits,
+            payer,
             words,
         };
         // A real transaction spends at least one nullifier.
@@ -206,11 +312,13 @@ impl ChunkBuilder {
     }
 }
 
-/// The chunks of the encoding of `txs` with `num_txs` real slots and `coinbase` (as 20
-/// bytes, zero for none); returns the chunks and the coinbase bits it allocated.
+/// The chunks of the encoding of `messages` and of `txs` with `num_txs` real slots and
+/// `coinbase` (as 20 bytes, zero for none); `num_messages` is the message count byte.
 pub(crate) fn encode_chunks(
     cs: &ConstraintSystemRef<Fr>,
     config: &StateConfig,
+    messages: &[MessageVars],
+    num_messages: usize,
     txs: &[TxVars],
     num_txs: &Linear,
     coinbase: [u8; 20],
@@ -223,20 +331,24 @@ pub(crate) fn encode_chunks(
     );
     // txCount < 2^32: it is a sum of at most max_txs booleans.
     chunks.place_value(1, 4, num_txs);
-    let mut coinbase_le = [0u8; 32];
-    coinbase_le[..20].copy_from_slice(&coinbase);
-    coinbase_le[..20].reverse();
-    let coinbase_bits = alloc_uint(
-        cs,
-        Some(<Fr as ark_ff::PrimeField>::from_le_bytes_mod_order(
-            &coinbase_le,
-        )),
-        COINBASE_BITS,
-    )?;
-    chunks.place_bits(5, 20, &coinbase_bits);
+    let coinbase_bits = alloc_uint(cs, Some(address_value(&coinbase)), ADDRESS_BITS)?;
+    chunks.place_bits(5, ADDRESS_BYTES, &coinbase_bits);
+    let count_bits = alloc_uint(cs, Some(Fr::from(num_messages as u64)), MESSAGE_COUNT_BITS)?;
+    chunks.place_bits(MESSAGE_COUNT_OFFSET, 1, &count_bits);
+    let amount_bytes = MESSAGE_BYTES - ADDRESS_BYTES;
+    for (i, message) in messages.iter().enumerate() {
+        let start = MESSAGE_COUNT_OFFSET + 1 + i * MESSAGE_BYTES;
+        chunks.place_bits(start, ADDRESS_BYTES, &message.recipient.bits);
+        chunks.place_bits(start + ADDRESS_BYTES, amount_bytes, &message.amount_bits);
+    }
     for (i, tx) in txs.iter().enumerate() {
         let start = BLOCK_DATA_HEADER_BYTES + i * TX_EFFECT_BYTES;
-        chunks.place_bits(start, WORD_BYTES, &tx.fee_bits);
+        chunks.place_bits(start + PAYER_OFFSET, ADDRESS_BYTES, &tx.payer.bits);
+        chunks.place_bits(
+            start + PAYER_OFFSET + ADDRESS_BYTES,
+            FEE_BITS / 8,
+            &tx.fee_bits,
+        );
         for (k, word) in tx.words.iter().enumerate() {
             chunks.place_bits(start + WORD_BYTES * (k + 1), WORD_BYTES, &word.bits);
         }
@@ -277,11 +389,20 @@ pub(crate) fn evaluation(
     Ok(acc)
 }
 
-/// `byteLength = 25 + 224 * txCount`.
+/// `byteLength = 154 + 224 * txCount`.
 pub(crate) fn byte_length(num_txs: &Linear) -> Linear {
     num_txs
         .scale(Fr::from(TX_EFFECT_BYTES as u64))
         .add_constant(Fr::from(BLOCK_DATA_HEADER_BYTES as u64))
+}
+
+/// The message count byte of a witness's padded messages: the consumed ones come first and
+/// have non-zero recipients.
+pub(crate) fn num_messages(messages: &[L1ToL2Message]) -> usize {
+    messages
+        .iter()
+        .take_while(|m| m.recipient != Address::default())
+        .count()
 }
 
 /// Enforces `a == b` where `b` is a public input variable.
@@ -315,14 +436,21 @@ mod tests {
         for w in witnesses {
             let cs = ConstraintSystem::<Fr>::new_ref();
             let (txs, num_txs) = alloc_txs(&cs, &w.txs, w.num_txs).unwrap();
+            let messages = alloc_messages(&cs, &w.messages).unwrap();
             let chunks = encode_chunks(
                 &cs,
                 &w.config,
+                &messages,
+                num_messages(&w.messages),
                 &txs,
                 &num_txs,
                 w.coinbase.unwrap_or_default(),
             )
             .unwrap();
+            assert_eq!(
+                usize::from(w.data[MESSAGE_COUNT_OFFSET]),
+                num_messages(&w.messages)
+            );
             let expected: Vec<Option<Fr>> = w.data_chunks.iter().copied().map(Some).collect();
             assert_eq!(chunk_values(&chunks), expected, "block {}", w.block_number);
             let length = byte_length(&num_txs);

@@ -2,6 +2,11 @@
 //! on top of the empty devnet state, plus a fifth block for a later empty slot (backup mode),
 //! each proven with the devnet keys, written as JSON for the forge tests.
 //!
+//! The blocks consume deposits from the L1 fee inbox and their txs pay fees from them: the
+//! fixture lists the deposits (`deposits`, in inbox order) to make before proposing block 1.
+//! Each block consumes the oldest pending ones, four at a time until the inbox is empty, so
+//! the inbox's must-include rule holds whatever the inclusion delay.
+//!
 //! Every proof names its payee (the last public input): the epoch's blocks are proven for
 //! [`EPOCH_PAYEE`], the backup block for [`BACKUP_PAYEE`]; on L1 they verify only when that
 //! address submits them (or holds the epoch's claim).
@@ -15,13 +20,14 @@ use std::path::Path;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Proof;
 use fernet_state::{
-    apply_block, fr_to_be_bytes, poseidon, Address, Block, BlockBody, BlockWitness,
+    apply_block, fr_to_be_bytes, poseidon, Address, Block, BlockBody, BlockWitness, L1ToL2Message,
     PublicDataWrite, StateConfig, TxEffect, WorldState, COMMITTED_PUBLIC_INPUTS,
+    MESSAGES_PER_BLOCK,
 };
 use rand::{CryptoRng, RngCore};
 use serde::Serialize;
 
-use super::prover::prove_block;
+use super::{prover::prove_block, sizing::app_key};
 use crate::{
     fixture::VerifierFixture,
     keys::KeyPair,
@@ -54,12 +60,34 @@ pub const BACKUP_PAYEE: Address = [
     0x0c, 0x3a, 0x0a, 0xa9,
 ];
 
-/// The fixture chain: blocks 1-4 at slots 8-11 and block 5 at [`BACKUP_SLOT`], with a few
-/// transactions each (nullifiers, note hashes, public writes including updates in place,
-/// fees; full and partly filled blocks).
+/// The L2 accounts of the fixture chain: they receive the deposits and pay the fees.
+pub const FIXTURE_ACCOUNTS: [Address; 3] = [[0xf1; 20], [0xf2; 20], [0xf3; 20]];
+
+/// The deposits of the fixture chain, in inbox order: made on L1 before block 1, consumed
+/// four per block (blocks 1 and 2) and the last two by block 3.
+pub fn devnet_deposits() -> Vec<L1ToL2Message> {
+    let amounts: [u128; 10] = [
+        50_000, 30_000, 20_000, 10_000, 5_000, 5_000, 1_000, 1_000, 7_000, 3_000,
+    ];
+    amounts
+        .iter()
+        .enumerate()
+        .map(|(i, &amount)| L1ToL2Message {
+            recipient: FIXTURE_ACCOUNTS[i % FIXTURE_ACCOUNTS.len()],
+            amount,
+        })
+        .collect()
+}
+
+/// The fixture chain: blocks 1-4 at slots 8-11 and block 5 at [`BACKUP_SLOT`], consuming
+/// [`devnet_deposits`] in order (4, 4, 2, 0, 0: block 1 spends deposits it consumes itself,
+/// block 3 leaves message slots empty), with a few transactions each (fees paid by the
+/// fixture accounts or no fee without a payer, nullifiers, note hashes, public writes
+/// including updates in place; full and partly filled blocks).
 pub fn devnet_chain() -> Vec<Block> {
     let coinbase = |b: u8| Some([b; 20]);
     let tx_counts = [2usize, 4, 1, 3, 2];
+    let mut deposits = devnet_deposits().into_iter();
     tx_counts
         .iter()
         .enumerate()
@@ -80,6 +108,7 @@ pub fn devnet_chain() -> Vec<Block> {
                     } else {
                         coinbase(0x10 + i as u8)
                     },
+                    messages: deposits.by_ref().take(MESSAGES_PER_BLOCK).collect(),
                     txs,
                 },
             }
@@ -89,7 +118,8 @@ pub fn devnet_chain() -> Vec<Block> {
 
 /// Transaction `t` of block `number`: pseudo-random full-size field elements (so the
 /// circuit's comparisons and decompositions see large keys), a second nullifier and note on
-/// some, and public writes that reuse keys across blocks (updates in place).
+/// some, public writes that reuse keys across blocks (updates in place), and a fee paid by a
+/// fixture account (every fourth tx has no payer and no fee).
 fn fixture_tx(number: u64, t: u64) -> TxEffect {
     let label = |kind: u64, j: u64| {
         poseidon::hash([Fr::from(number), Fr::from(t), Fr::from(kind * 10 + j)])
@@ -97,11 +127,25 @@ fn fixture_tx(number: u64, t: u64) -> TxEffect {
     let nullifiers: Vec<Fr> = (0..1 + (number + t) % 2).map(|j| label(1, j)).collect();
     let notes: Vec<Fr> = (0..(number + 2 * t) % 3).map(|j| label(2, j)).collect();
     let write = (t != 1).then(|| PublicDataWrite {
-        key: poseidon::hash([Fr::from(7u64), Fr::from((number + t) % 3)]),
+        key: app_key(poseidon::hash([Fr::from(7u64), Fr::from((number + t) % 3)])),
         value: Fr::from(1000 * number + t),
     });
-    let fee = 1_000 * number + 17 * t;
-    TxEffect::new(fee, &nullifiers, &notes, write).expect("fixture txs are valid")
+    let (payer, fee) = match (number + t) % 4 {
+        3 => ([0; 20], 0),
+        k => (FIXTURE_ACCOUNTS[k as usize], 1_000 * number + 17 * t),
+    };
+    TxEffect::new(fee, payer, &nullifiers, &notes, write).expect("fixture txs are valid")
+}
+
+/// A deposit to make on L1, as the forge tests read it (keys in alphabetical order, so
+/// `vm.parseJson` decodes the list into a `struct { uint256 amount; address recipient; }[]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepositFixture {
+    /// The amount (a JSON number).
+    pub amount: u64,
+    /// The L2 recipient (`0x` and 40 hex digits).
+    pub recipient: String,
 }
 
 /// One proven block as the forge tests read it.
@@ -118,6 +162,9 @@ pub struct BlockFixture {
     pub new_state_root: String,
     /// Header: sum of the fees.
     pub total_fees: u64,
+    /// Messages of the inbox consumed by the chain up to and including this block (the
+    /// rollup's `inboxCursor` after it).
+    pub inbox_cursor: u64,
     /// Header: the Poseidon data hash `h`.
     pub data_hash: String,
     /// The block data (calldata of the proposal).
@@ -143,6 +190,9 @@ pub struct EpochFixture {
     pub config: StateConfig,
     /// State root of block 0 (the empty devnet state).
     pub genesis_state_root: String,
+    /// The deposits to make into the fee inbox before block 1, in inbox order; the blocks'
+    /// data consume them in this order.
+    pub deposits: Vec<DepositFixture>,
     /// The payee of every epoch block's proof ([`EPOCH_PAYEE`]).
     pub epoch_payee: String,
     /// The `publicInputs` argument of `submitEpochProof` for the epoch: the committed inputs
@@ -202,8 +252,14 @@ pub fn build_epoch_fixture<R: RngCore + CryptoRng>(
     let (genesis, witnesses) = chain_witnesses(config)?;
     let mut blocks = Vec::with_capacity(witnesses.len());
     let mut proofs: Vec<(Proof<Bn254>, Vec<Fr>)> = Vec::with_capacity(EPOCH_BLOCKS);
+    let mut inbox_cursor = 0u64;
     for (index, witness) in witnesses.into_iter().enumerate() {
         let payee = fixture_payee(index);
+        inbox_cursor += witness
+            .messages
+            .iter()
+            .filter(|m| **m != L1ToL2Message::default())
+            .count() as u64;
         let header = (witness.block_number, witness.slot, witness.data.clone());
         let total_fees = witness.public_inputs.total_fees();
         let (proof, inputs) = prove_block(keys, witness.with_payee(payee), rng)?;
@@ -217,6 +273,7 @@ pub fn build_epoch_fixture<R: RngCore + CryptoRng>(
             prev_state_root: words[0].clone(),
             new_state_root: words[1].clone(),
             total_fees: u64::try_from(total_fees).expect("fixture fees are small"),
+            inbox_cursor,
             data_hash: words[3].clone(),
             data: format!("0x{}", hex::encode(&header.2)),
             public_inputs: words[..COMMITTED_PUBLIC_INPUTS].to_vec(),
@@ -236,6 +293,13 @@ pub fn build_epoch_fixture<R: RngCore + CryptoRng>(
     Ok(EpochFixture {
         config,
         genesis_state_root: format!("0x{}", hex::encode(fr_to_be_bytes(&genesis))),
+        deposits: devnet_deposits()
+            .iter()
+            .map(|deposit| DepositFixture {
+                amount: u64::try_from(deposit.amount).expect("fixture deposits are small"),
+                recipient: address_to_hex(&deposit.recipient),
+            })
+            .collect(),
         epoch_payee: address_to_hex(&EPOCH_PAYEE),
         epoch_public_inputs: blocks
             .iter()

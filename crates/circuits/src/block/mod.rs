@@ -6,14 +6,17 @@
 //! `globals = blockNumber + slot * 2^64 + totalFees * 2^128`. The circuit
 //!
 //! 1. opens `prevStateRoot` into the three tree snapshots (width-7 Poseidon);
-//! 2. allocates the tx slots, enforces the tx slot rules and zero padding, and rebuilds the
-//!    v1 data encoding from the bits of the words ([`data`]);
+//! 2. allocates the message and tx slots, enforces the tx slot rules and zero padding, and
+//!    rebuilds the v2 data encoding from the bits of the words ([`data`]);
 //! 3. proves `h` (Poseidon chain over `[byteLength, chunks...]`) and `y = sum d_i z^i` for
 //!    the public `z` the L1 contract derived;
 //! 4. sums the fees (each range-checked to 64 bits) into `globals` with the 64-bit block
 //!    number and slot;
-//! 5. replays, in the native order, every nullifier insertion, public data write and the
-//!    note-hash subtree append ([`crate::gadgets`]);
+//! 5. replays, in the native order, the fee credit of every message slot, then per tx slot
+//!    the fee debit, the nullifier insertions and the public data write, then the note-hash
+//!    subtree append ([`crate::gadgets`]). A fee balance is a public data leaf under key
+//!    `2^252 + payer` written read-modify-write and range-checked to 128 bits, so a fee above
+//!    the payer's balance makes the block unprovable; app keys are below `2^252`;
 //! 6. closes the new snapshots into `newStateRoot`;
 //! 7. range-checks `payee` to 160 bits: the proof is bound to the address it pays (a public
 //!    input no constraint uses would not be bound by Groth16 at all).
@@ -34,14 +37,15 @@ use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, SynthesisError,
 };
 use fernet_state::{
-    apply_block, Block, BlockWitness, SparseMerkleTree, StateConfig, StateSnapshot, WorldState,
-    MAX_NOTE_HASHES_PER_TX, NUM_PUBLIC_INPUTS, PAYEE_BITS,
+    apply_block, Block, BlockWitness, PublicDataWitness, SparseMerkleTree, StateConfig,
+    StateSnapshot, WorldState, FEE_BALANCE_BITS, MAX_NOTE_HASHES_PER_TX, MESSAGES_PER_BLOCK,
+    NUM_PUBLIC_INPUTS, PAYEE_BITS,
 };
 use serde::Serialize;
 
 use crate::{
     gadgets::{
-        indexed::{indexed_write, IndexedWriteHint, TreeVars, WriteInput},
+        indexed::{indexed_write, IndexedWriteHint, TreeVars, WriteInput, WriteValue},
         linear::Linear,
         merkle::{root_from_path, subtree_root},
         num::alloc_uint,
@@ -76,6 +80,9 @@ pub struct ConstraintReport {
     pub nullifier_tree: usize,
     /// Every public data slot (`max_txs` indexed-tree writes).
     pub public_data_tree: usize,
+    /// Every fee balance write: the credits of the message slots and the debits of the tx
+    /// slots (`MESSAGES_PER_BLOCK + max_txs` read-modify-write public data writes).
+    pub fee_balances: usize,
     /// The note-hash subtree root and its append.
     pub note_hash_tree: usize,
     /// The payee's 160-bit range check.
@@ -91,6 +98,13 @@ impl BlockCircuit {
         let max = config.max_txs_per_block;
         let shapes = [
             ("txs", witness.txs.len(), max),
+            ("messages", witness.messages.len(), MESSAGES_PER_BLOCK),
+            (
+                "fee credit witnesses",
+                witness.fee_credits.len(),
+                MESSAGES_PER_BLOCK,
+            ),
+            ("fee debit witnesses", witness.fee_debits.len(), max),
             ("nullifier witnesses", witness.nullifiers.len(), 2 * max),
             (
                 "public data witnesses",
@@ -196,8 +210,16 @@ impl BlockCircuit {
 
         // 2-3. The data and its fingerprint.
         let (txs, num_txs) = data::alloc_txs(cs, &w.txs, w.num_txs)?;
-        let chunks =
-            data::encode_chunks(cs, &config, &txs, &num_txs, w.coinbase.unwrap_or_default())?;
+        let messages = data::alloc_messages(cs, &w.messages)?;
+        let chunks = data::encode_chunks(
+            cs,
+            &config,
+            &messages,
+            data::num_messages(&w.messages),
+            &txs,
+            &num_txs,
+            w.coinbase.unwrap_or_default(),
+        )?;
         report.data_encoding += section(cs);
         let hash = data::data_hash(cs, &data::byte_length(&num_txs), &chunks)?;
         data::bind(cs, &hash, &h)?;
@@ -219,17 +241,41 @@ impl BlockCircuit {
         data::bind(cs, &packed, &globals)?;
         report.globals += section(cs);
 
-        // 5. The writes, in the native order: per tx slot nullifier 0, nullifier 1, public
-        // write; then the note-hash subtree.
+        // 5. The writes, in the native order: the credits; per tx slot the debit, nullifier 0,
+        // nullifier 1, public write; then the note-hash subtree.
         let mut nullifier_tree = prev.nullifier_tree.clone();
         let mut public_data_tree = prev.public_data_tree.clone();
+        let fee_write = |tree: &TreeVars,
+                         key: &data::FieldWord,
+                         delta: &Linear,
+                         witness: &PublicDataWitness| {
+            let input = WriteInput {
+                key: &key.var,
+                key_bits: &key.bits,
+                value: WriteValue::Add {
+                    delta,
+                    bits: FEE_BALANCE_BITS as usize,
+                },
+            };
+            let hint = IndexedWriteHint::from(witness);
+            indexed_write(cs, config.public_data_tree_depth, tree, input, &hint)
+        };
+        for (message, witness) in messages.iter().zip(&w.fee_credits) {
+            let key = &message.recipient.balance_key;
+            public_data_tree = fee_write(&public_data_tree, key, &message.amount, witness)?;
+            report.fee_balances += section(cs);
+        }
         for (i, tx) in txs.iter().enumerate() {
+            let debit = tx.fee.scale(-Fr::ONE);
+            let key = &tx.payer.balance_key;
+            public_data_tree = fee_write(&public_data_tree, key, &debit, &w.fee_debits[i])?;
+            report.fee_balances += section(cs);
             for j in 0..2 {
                 let key = tx.nullifier(j);
                 let input = WriteInput {
                     key: &key.var,
                     key_bits: &key.bits,
-                    value: None,
+                    value: WriteValue::None,
                 };
                 let hint = IndexedWriteHint::from(&w.nullifiers[2 * i + j]);
                 nullifier_tree = indexed_write(
@@ -245,7 +291,7 @@ impl BlockCircuit {
             let input = WriteInput {
                 key: &key.var,
                 key_bits: &key.bits,
-                value: Some(&tx.public_value().var),
+                value: WriteValue::Set(&tx.public_value().var),
             };
             let hint = IndexedWriteHint::from(&w.public_data_writes[i]);
             public_data_tree = indexed_write(

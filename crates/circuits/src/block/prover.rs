@@ -19,7 +19,7 @@ pub const BLOCK_CIRCUIT_NAME: &str = "block";
 
 /// Version of the block circuit's constraints: bump it whenever they change, so cached keys of
 /// an older circuit are never used.
-pub const BLOCK_CIRCUIT_VERSION: u32 = 2;
+pub const BLOCK_CIRCUIT_VERSION: u32 = 3;
 
 /// Environment variable that overrides the default key cache directory.
 pub const KEY_CACHE_ENV: &str = "FERNET_KEY_CACHE";

@@ -11,6 +11,11 @@
 //! * padding (`key == 0`): `exists` holds with the genesis leaf, and the value must be 0, so
 //!   both writes rewrite leaf 0 unchanged.
 //!
+//! A public data write either sets the value ([`WriteValue::Set`]) or reads, modifies and
+//! writes it ([`WriteValue::Add`], the fee balances): the new value is `old + delta` with
+//! `old = exists ? low.value : 0`, range-checked, so a debit larger than the balance wraps
+//! around `r` and fails the range check.
+//!
 //! For the nullifier tree `exists` must equal `key == 0`: a non-zero nullifier that is already
 //! in the tree (a double spend) makes the constraint system unsatisfiable.
 
@@ -92,8 +97,25 @@ pub struct WriteInput<'a> {
     pub key: &'a FpVar<Fr>,
     /// The key's canonical little-endian bits.
     pub key_bits: &'a [Boolean<Fr>],
-    /// The value written (public data tree), `None` for the nullifier tree.
-    pub value: Option<&'a FpVar<Fr>>,
+    /// What happens to the leaf's value.
+    pub value: WriteValue<'a>,
+}
+
+/// What a write does with the value of the leaf.
+#[derive(Clone, Copy, Debug)]
+pub enum WriteValue<'a> {
+    /// Nullifier tree: leaves carry no value.
+    None,
+    /// Public data: the value becomes this.
+    Set(&'a FpVar<Fr>),
+    /// Public data, read-modify-write: the value becomes `old + delta` (`old` is the stored
+    /// value, 0 for a new key), which must be below `2^bits`.
+    Add {
+        /// The change (negative for a debit).
+        delta: &'a Linear,
+        /// Bits the new value is range-checked to.
+        bits: usize,
+    },
 }
 
 /// A leaf preimage in the circuit.
@@ -127,9 +149,10 @@ pub fn indexed_write(
     input: WriteInput<'_>,
     hint: &IndexedWriteHint,
 ) -> Result<TreeVars, SynthesisError> {
+    let has_value = !matches!(input.value, WriteValue::None);
     if hint.low_siblings.len() != depth
         || hint.new_siblings.len() != depth
-        || hint.low_value.is_some() != input.value.is_some()
+        || hint.low_value.is_some() != has_value
     {
         return Err(SynthesisError::Unsatisfiable);
     }
@@ -162,9 +185,22 @@ pub fn indexed_write(
     let is_padding = input.key.is_eq(&zero)?;
     let exists = low.key.is_eq(input.key)?;
     let inserted = !&exists;
-    match input.value {
-        None => exists.enforce_equal(&is_padding)?,
-        Some(value) => value.conditional_enforce_equal(&zero, &is_padding)?,
+    let value = match (input.value, &low.value) {
+        (WriteValue::None, _) => {
+            exists.enforce_equal(&is_padding)?;
+            None
+        }
+        (WriteValue::Set(value), _) => Some(value.clone()),
+        (WriteValue::Add { delta, bits }, Some(stored)) => {
+            let old = exists.select(stored, &zero)?;
+            let new = Linear::from_var(&old).add(delta);
+            decompose(cs, &new, bits)?;
+            Some(new.to_var(cs)?)
+        }
+        (WriteValue::Add { .. }, None) => return Err(SynthesisError::Unsatisfiable),
+    };
+    if let Some(value) = &value {
+        value.conditional_enforce_equal(&zero, &is_padding)?;
     }
 
     // An insertion sits strictly between the low leaf and its successor.
@@ -180,7 +216,7 @@ pub fn indexed_write(
     let select = |a: &FpVar<Fr>, b: &FpVar<Fr>| FpVar::conditionally_select(&inserted, a, b);
     let low_after = LeafVars {
         key: low.key.clone(),
-        value: match (&low.value, input.value) {
+        value: match (&low.value, &value) {
             (Some(old), Some(new)) => Some(select(old, new)?),
             _ => None,
         },
@@ -194,7 +230,7 @@ pub fn indexed_write(
     // rewritten unchanged.
     let new_leaf = LeafVars {
         key: input.key.clone(),
-        value: input.value.cloned(),
+        value,
         next_index: low.next_index.clone(),
         next_key: low.next_key.clone(),
     };

@@ -1,6 +1,7 @@
 //! The block circuit against the native state: every honest block of the fixture chain
-//! satisfies it; forged witnesses (a double spend the native code refuses) and mismatched
-//! public inputs do not, and a real proof fails against any tampered input.
+//! satisfies it; forged witnesses (a double spend, a fee above the payer's balance, an app
+//! write to a fee balance, a credit in an unused message slot: all refused by the native code)
+//! and mismatched public inputs do not, and a real proof fails against any tampered input.
 
 use std::sync::OnceLock;
 
@@ -8,7 +9,10 @@ use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field};
 use fernet_circuits::{
     block::{
-        epoch::{chain_witnesses, devnet_chain, fixture_payee, BACKUP_PAYEE, EPOCH_PAYEE},
+        epoch::{
+            chain_witnesses, devnet_chain, devnet_deposits, fixture_payee, BACKUP_PAYEE,
+            EPOCH_PAYEE,
+        },
         prover::{default_key_cache_dir, devnet_keys, prove_block, verify_block},
         BlockCircuit,
     },
@@ -18,9 +22,11 @@ use fernet_circuits::{
     Groth16Bn254,
 };
 use fernet_state::{
-    apply_block, data_chunks, encode_block_data, Block, BlockBody, BlockPublicInputs, BlockWitness,
-    DataFingerprint, MerkleUpdate, NullifierLeaf, NullifierWitness, SparseMerkleTree, StateConfig,
-    TreeSnapshot, TxEffect, WorldState, COMMITTED_PUBLIC_INPUTS, NUM_PUBLIC_INPUTS,
+    apply_block, data_chunks, encode_block_data, encode_message, encode_tx_effect, fee_balance_key,
+    Address, Block, BlockBody, BlockPublicInputs, BlockWitness, DataFingerprint, L1ToL2Message,
+    MerkleUpdate, NullifierLeaf, NullifierWitness, PublicDataWrite, SparseMerkleTree, StateConfig,
+    StateSnapshot, TreeSnapshot, TxEffect, WorldState, BLOCK_DATA_VERSION, COMMITTED_PUBLIC_INPUTS,
+    FEE_BALANCE_KEY_OFFSET, MESSAGES_PER_BLOCK, NUM_PUBLIC_INPUTS,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -79,7 +85,7 @@ fn with_inputs(
 fn tampered(witness: &BlockWitness) -> Vec<(&'static str, BlockWitness)> {
     let one = Fr::ONE;
     let mut data = witness.data.clone();
-    data[40] ^= 0x01; // a byte of the first tx's fee word (chunk 1)
+    data[40] ^= 0x01; // a byte of the first message's recipient (chunk 1)
     let config = witness.config;
     let tampered_fingerprint = DataFingerprint::compute(&data, config.max_data_chunks).unwrap();
     assert_ne!(data_chunks(&data)[1], witness.data_chunks[1]);
@@ -119,8 +125,10 @@ fn empty_and_full_blocks_satisfy_the_circuit() {
     )
     .unwrap();
     assert!(satisfied(&empty));
-    // Four txs that all write the same new key: one insertion, then three updates in place.
-    let key = -Fr::from(5u64);
+    // Four deposits to one payer, spent in the same block by four txs at the largest fee;
+    // the txs all write the same new key: one insertion, then three updates in place.
+    let payer = [0x77; 20];
+    let key = FEE_BALANCE_KEY_OFFSET - Fr::from(5u64);
     let txs = (0..4u64)
         .map(|t| {
             let write = fernet_state::PublicDataWrite {
@@ -130,6 +138,7 @@ fn empty_and_full_blocks_satisfy_the_circuit() {
             let nullifiers = [-Fr::from(100 + t), Fr::from(100 + t)];
             TxEffect::new(
                 u64::MAX,
+                payer,
                 &nullifiers,
                 &[Fr::from(t + 9), -Fr::ONE],
                 Some(write),
@@ -142,11 +151,19 @@ fn empty_and_full_blocks_satisfy_the_circuit() {
         slot: 4,
         body: BlockBody {
             coinbase: Some([0xff; 20]),
+            messages: vec![
+                L1ToL2Message {
+                    recipient: payer,
+                    amount: 1 << 64,
+                };
+                MESSAGES_PER_BLOCK
+            ],
             txs,
         },
     };
     let full = apply_block(&mut state, &full).unwrap();
     assert_eq!(full.public_inputs.total_fees(), 4 * u128::from(u64::MAX));
+    assert_eq!(state.fee_balance(&payer), 4);
     assert!(satisfied(&full));
 }
 
@@ -189,12 +206,14 @@ fn forge_block_two(nullifier: Option<Fr>, forgery: Forgery) -> BlockWitness {
     let block_one = &devnet_chain()[0];
     apply_block(&mut state, block_one).unwrap();
     let spent = nullifier.unwrap_or(block_one.body.txs[0].nullifiers[0]);
-    let tx = |nullifier: Fr| TxEffect::new(5, &[nullifier], &[Fr::from(77u64)], None).unwrap();
+    let tx =
+        |nullifier: Fr| TxEffect::new(0, [0; 20], &[nullifier], &[Fr::from(77u64)], None).unwrap();
     let double_spend = Block {
         number: 2,
         slot: 9,
         body: BlockBody {
             coinbase: None,
+            messages: vec![],
             txs: vec![tx(spent)],
         },
     };
@@ -207,6 +226,7 @@ fn forge_block_two(nullifier: Option<Fr>, forgery: Forgery) -> BlockWitness {
     let fresh = Block {
         body: BlockBody {
             coinbase: None,
+            messages: vec![],
             txs: vec![tx(Fr::from(12345u64))],
         },
         ..double_spend.clone()
@@ -295,7 +315,7 @@ fn forge_block_two(nullifier: Option<Fr>, forgery: Forgery) -> BlockWitness {
         witness.new_state.state_root(),
         2,
         9,
-        5,
+        0,
         fingerprint,
     )
     .unwrap();
@@ -314,6 +334,311 @@ fn double_spend_is_unsatisfiable() {
         let witness = forge_block_two(None, forgery);
         assert!(!satisfied(&witness), "{forgery:?}");
     }
+}
+
+/// A block as a forger hands it to the prover: message slots (padded to
+/// [`MESSAGES_PER_BLOCK`], the first `num_messages` published) and tx slots (padded to
+/// `max_txs`, the first `num_txs` published), none of them checked.
+struct Forged {
+    messages: Vec<L1ToL2Message>,
+    num_messages: usize,
+    txs: Vec<TxEffect>,
+}
+
+/// The witness of `forged` on `state` as block `state.block_number() + 1`, built the way
+/// `apply_block` builds it but with no rule checked: fee balances are computed in the field
+/// (a short balance wraps around r), any key is written, and the data carries the bytes as
+/// given. Every path, root and public input is consistent with those writes, so the circuit
+/// can only refuse the rule itself.
+fn replay(state: &WorldState, forged: &Forged) -> BlockWitness {
+    let config = *state.config();
+    let number = state.block_number() + 1;
+    let slot = number + 20;
+    let mut public = state.public_data_tree().clone();
+    let mut nullifiers = state.nullifier_tree().clone();
+    let mut notes = state.note_hash_tree().clone();
+    let mut txs = forged.txs.clone();
+    let num_txs = txs.len();
+    txs.resize(config.max_txs_per_block, TxEffect::default());
+    let mut messages = forged.messages.clone();
+    messages.resize(MESSAGES_PER_BLOCK, L1ToL2Message::default());
+
+    let add = |public: &mut fernet_state::PublicDataTree, account: &Address, delta: Fr| {
+        if *account == [0; 20] {
+            return public.noop();
+        }
+        let key = fee_balance_key(account);
+        let value = public.read(&key) + delta;
+        public.write(key, value).unwrap()
+    };
+    let fee_credits = messages
+        .iter()
+        .map(|m| add(&mut public, &m.recipient, Fr::from(m.amount)))
+        .collect();
+    let (mut fee_debits, mut nullifier_writes, mut public_writes) = (vec![], vec![], vec![]);
+    for tx in &txs {
+        fee_debits.push(add(&mut public, &tx.payer, -Fr::from(tx.fee)));
+        for n in tx.nullifiers {
+            nullifier_writes.push(if n == Fr::ZERO {
+                nullifiers.noop()
+            } else {
+                nullifiers.insert(n).unwrap()
+            });
+        }
+        let write = tx.public_data_write;
+        public_writes.push(if write.key == Fr::ZERO {
+            public.noop()
+        } else {
+            public.write(write.key, write.value).unwrap()
+        });
+    }
+    let leaves: Vec<Fr> = txs.iter().flat_map(|tx| tx.note_hashes).collect();
+    let note_hash_append = notes.append_subtree(&leaves).unwrap();
+    let prev_state = state.snapshot();
+    let new_state = StateSnapshot {
+        note_hash_tree: TreeSnapshot {
+            root: notes.root(),
+            next_index: notes.next_index(),
+        },
+        nullifier_tree: TreeSnapshot {
+            root: nullifiers.inner().root(),
+            next_index: nullifiers.inner().next_index(),
+        },
+        public_data_tree: TreeSnapshot {
+            root: public.inner().root(),
+            next_index: public.inner().next_index(),
+        },
+    };
+
+    let mut data = vec![BLOCK_DATA_VERSION];
+    data.extend_from_slice(&(num_txs as u32).to_be_bytes());
+    data.extend_from_slice(&[0x42; 20]);
+    data.push(forged.num_messages as u8);
+    for message in &messages {
+        data.extend_from_slice(&encode_message(message));
+    }
+    for tx in &txs[..num_txs] {
+        data.extend_from_slice(&encode_tx_effect(tx));
+    }
+    let mut chunks = data_chunks(&data);
+    chunks.resize(config.max_data_chunks, Fr::ZERO);
+    let fees = txs.iter().map(|tx| u128::from(tx.fee)).sum();
+    let public_inputs = BlockPublicInputs::new(
+        prev_state.state_root(),
+        new_state.state_root(),
+        number,
+        slot,
+        fees,
+        DataFingerprint::compute(&data, config.max_data_chunks).unwrap(),
+    )
+    .unwrap();
+    BlockWitness {
+        config,
+        block_number: number,
+        slot,
+        coinbase: Some([0x42; 20]),
+        messages,
+        num_txs,
+        txs,
+        prev_state,
+        new_state,
+        fee_credits,
+        fee_debits,
+        nullifiers: nullifier_writes,
+        public_data_writes: public_writes,
+        note_hash_append,
+        data,
+        data_chunks: chunks,
+        public_inputs,
+    }
+}
+
+/// A payer of the fee tests.
+const PAYER: Address = [0x99; 20];
+
+fn deposit(recipient: Address, amount: u128) -> L1ToL2Message {
+    L1ToL2Message { recipient, amount }
+}
+
+/// A tx with one fresh nullifier, built without the tx rules.
+fn raw_tx(seed: u64, payer: Address, fee: u64, write: Option<(Fr, Fr)>) -> TxEffect {
+    let (key, value) = write.unwrap_or_default();
+    TxEffect {
+        fee,
+        payer,
+        nullifiers: [Fr::from(1000 + seed), Fr::ZERO],
+        note_hashes: [Fr::from(2000 + seed), Fr::ZERO],
+        public_data_write: PublicDataWrite { key, value },
+    }
+}
+
+/// The devnet state after block 1, which deposits 100 to [`PAYER`].
+fn funded_state() -> WorldState {
+    let mut state = WorldState::new(StateConfig::devnet()).unwrap();
+    let block = Block {
+        number: 1,
+        slot: 1,
+        body: BlockBody {
+            messages: vec![deposit(PAYER, 100)],
+            ..BlockBody::default()
+        },
+    };
+    apply_block(&mut state, &block).unwrap();
+    state
+}
+
+/// `forged` as a valid block: what `apply_block` makes of it, which [`replay`] must equal.
+fn honest(state: &WorldState, forged: &Forged) -> BlockWitness {
+    let number = state.block_number() + 1;
+    let block = Block {
+        number,
+        slot: number + 20,
+        body: BlockBody {
+            coinbase: Some([0x42; 20]),
+            messages: forged.messages[..forged.num_messages].to_vec(),
+            txs: forged.txs.clone(),
+        },
+    };
+    apply_block(&mut state.clone(), &block).unwrap()
+}
+
+/// Controls for the fee attacks: the forger's replay of a valid block is exactly the native
+/// witness, and it satisfies the circuit (credits, debits, a deposit spent in its own block,
+/// a payer drained to zero, padding slots), so the forgeries below fail for their rule alone.
+#[test]
+fn replayed_valid_fee_blocks_equal_the_native_witness_and_satisfy_the_circuit() {
+    let state = funded_state();
+    let cases = [
+        // An existing balance spent to exactly zero, no deposit.
+        Forged {
+            messages: vec![],
+            num_messages: 0,
+            txs: vec![raw_tx(1, PAYER, 100, None)],
+        },
+        // A same-block deposit spent, two txs of one payer, a tx without payer, all four
+        // message slots used.
+        Forged {
+            messages: vec![
+                deposit([0x01; 20], 5),
+                deposit(PAYER, 7),
+                deposit([0x01; 20], 6),
+                deposit([0x02; 20], (1 << 96) - 1),
+            ],
+            num_messages: 4,
+            txs: vec![
+                raw_tx(1, [0x01; 20], 11, None),
+                raw_tx(2, PAYER, 50, Some((Fr::from(3u64), Fr::from(4u64)))),
+                raw_tx(3, [0; 20], 0, None),
+                raw_tx(4, PAYER, 57, None),
+            ],
+        },
+    ];
+    for forged in cases {
+        let state = state.clone();
+        let witness = replay(&state, &forged);
+        assert_eq!(witness, honest(&state, &forged));
+        assert!(satisfied(&witness));
+    }
+}
+
+/// Attack (issue 10, finding 4): a block whose tx pays more than its payer holds, so L1 would
+/// pay fees out of deposits nobody made. The forger writes the wrapped balance (`balance - fee`
+/// in the field) with consistent paths and public inputs; the 128-bit range check of the new
+/// balance refuses it. Variants: a fee one above an existing balance, the second tx of a payer
+/// after the first drained it, a deposit lowered below the fee that spends it in the same
+/// block, a payer nobody funded, and a fee with no payer at all.
+#[test]
+fn a_fee_above_the_payers_balance_is_unsatisfiable() {
+    let state = funded_state();
+    let forgeries = [
+        (
+            "fee above balance",
+            Forged {
+                messages: vec![],
+                num_messages: 0,
+                txs: vec![raw_tx(1, PAYER, 101, None)],
+            },
+        ),
+        (
+            "second tx short",
+            Forged {
+                messages: vec![],
+                num_messages: 0,
+                txs: vec![raw_tx(1, PAYER, 60, None), raw_tx(2, PAYER, 41, None)],
+            },
+        ),
+        (
+            "credit lowered below the same-block spend",
+            Forged {
+                messages: vec![deposit([0x01; 20], 50)],
+                num_messages: 1,
+                txs: vec![raw_tx(1, [0x01; 20], 60, None)],
+            },
+        ),
+        (
+            "unfunded payer",
+            Forged {
+                messages: vec![],
+                num_messages: 0,
+                txs: vec![raw_tx(1, [0x03; 20], 1, None)],
+            },
+        ),
+        (
+            "fee without payer",
+            Forged {
+                messages: vec![],
+                num_messages: 0,
+                txs: vec![raw_tx(1, [0; 20], 7, None)],
+            },
+        ),
+    ];
+    for (what, forged) in forgeries {
+        assert!(!satisfied(&replay(&state, &forged)), "{what}");
+    }
+}
+
+/// Attack (issue 10, finding 4): an app's public data write to a fee balance key, minting a
+/// balance without a deposit (then spent in the same block), or to any key from 2^252 up.
+/// The public data key is decomposed into 252 bits, so no such write is provable.
+#[test]
+fn an_app_write_to_a_fee_balance_key_is_unsatisfiable() {
+    let state = funded_state();
+    let mint = |key: Fr, spend: u64| Forged {
+        messages: vec![],
+        num_messages: 0,
+        txs: vec![
+            raw_tx(1, [0; 20], 0, Some((key, Fr::from(1_000_000u64)))),
+            raw_tx(2, PAYER, spend, None),
+        ],
+    };
+    // Control: the largest app key is writable.
+    let control = mint(FEE_BALANCE_KEY_OFFSET - Fr::ONE, 100);
+    assert!(satisfied(&replay(&state, &control)));
+    for key in [
+        fee_balance_key(&PAYER),
+        FEE_BALANCE_KEY_OFFSET,
+        -Fr::ONE,
+        Fr::from(2u64).pow([253]),
+    ] {
+        assert!(!satisfied(&replay(&state, &mint(key, 1_000))), "key {key}");
+    }
+}
+
+/// Attack (issue 10, finding 4): a credit hidden in an unused message slot (recipient zero,
+/// an amount): the data says one message, the forged slot would credit nobody but still
+/// count. A padding slot is the key-0 no-op whose value must stay 0.
+#[test]
+fn a_padding_message_slot_with_an_amount_is_unsatisfiable() {
+    let state = funded_state();
+    let forged = |amount: u128| Forged {
+        messages: vec![deposit(PAYER, 10), deposit([0; 20], amount)],
+        num_messages: 1,
+        txs: vec![raw_tx(1, PAYER, 110, None)],
+    };
+    let control = replay(&state, &forged(0));
+    assert_eq!(control, honest(&state, &forged(0)));
+    assert!(satisfied(&control));
+    assert!(!satisfied(&replay(&state, &forged(5))));
 }
 
 #[test]
@@ -403,8 +728,23 @@ fn committed_fixture_verifies_natively() {
     assert_eq!(blocks.len(), witnesses.len());
     let hex_address = |address: &[u8; 20]| format!("0x{}", hex::encode(address));
     assert_eq!(json["epochPayee"], hex_address(&EPOCH_PAYEE).as_str());
+    let deposits: Vec<serde_json::Value> = devnet_deposits()
+        .iter()
+        .map(|d| {
+            let recipient = hex_address(&d.recipient);
+            serde_json::json!({"amount": d.amount as u64, "recipient": recipient})
+        })
+        .collect();
+    assert_eq!(json["deposits"], serde_json::json!(deposits));
     let mut epoch_inputs = Vec::new();
+    let mut inbox_cursor = 0;
     for (index, (block, witness)) in blocks.into_iter().zip(witnesses).enumerate() {
+        inbox_cursor += witness
+            .messages
+            .iter()
+            .filter(|m| **m != L1ToL2Message::default())
+            .count();
+        assert_eq!(block["inboxCursor"], serde_json::json!(inbox_cursor));
         let payee = fixture_payee(index);
         let inputs = witness.with_payee(payee).public_inputs.to_field_elements();
         let words: Vec<String> = evm::public_inputs_to_words(&inputs)
