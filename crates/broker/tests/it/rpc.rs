@@ -98,7 +98,7 @@ async fn a_job_goes_through_its_life_over_json_rpc() {
 async fn bad_requests_get_clear_errors_and_the_server_keeps_answering() {
     let dir = tempfile::tempdir().unwrap();
     let policy = JobPolicy {
-        max_input_bytes: 20_000,
+        max_input_bytes: 40_000, // above a devnet block witness (26.5 kB with the fee witnesses)
         ..policy(60_000, 3)
     };
     let server = start_broker(dir.path(), policy).await;
@@ -152,8 +152,8 @@ async fn bad_requests_get_clear_errors_and_the_server_keeps_answering() {
         ),
         (
             "broker_enqueueJob",
-            json!({ "kind": "block", "epoch": 1, "input": format!("0x{}", "00".repeat(20_001)) }),
-            "input: 20001 bytes exceeds the 20000-byte limit",
+            json!({ "kind": "block", "epoch": 1, "input": format!("0x{}", "00".repeat(40_001)) }),
+            "input: 40001 bytes exceeds the 40000-byte limit",
         ),
         (
             "broker_getJob",
