@@ -260,7 +260,7 @@ pub struct RollupParams {
     /// Slots after epoch N within which its proof must land (devnet 2).
     pub proof_window_slots: u64,
     /// Largest block data accepted; absent (default) means the circuit's capacity,
-    /// [`block_data_capacity`] (921 bytes for the devnet sizes).
+    /// [`block_data_capacity`] (1,050 bytes for the devnet sizes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_data_bytes: Option<u64>,
     /// Reward per proven block (devnet 10 tokens).
@@ -541,7 +541,7 @@ mod tests {
         let config = DeployConfig::from_toml(&committed_devnet_toml(), no_env).unwrap();
         assert_eq!(config, DeployConfig::devnet());
         config.validate().unwrap();
-        assert_eq!(config.max_data_bytes(), 25 + 224 * 4);
+        assert_eq!(config.max_data_bytes(), 154 + 224 * 4);
     }
 
     #[test]
@@ -666,7 +666,7 @@ mod tests {
             // (2 + 2 + 1) * 20 s = 100 s.
             ("exitDelay", |c| c.staking.exit_delay = 99),
             ("exitDelay", |c| c.staking.slot_duration = 21),
-            ("maxDataBytes", |c| c.rollup.max_data_bytes = Some(922)),
+            ("maxDataBytes", |c| c.rollup.max_data_bytes = Some(1051)),
             ("maxProverFeeBps", |c| c.rollup.max_prover_fee_bps = 10_001),
             ("openProvingBasisPointFee", |c| {
                 c.rollup.open_proving_basis_point_fee = 5_001
@@ -689,9 +689,9 @@ mod tests {
     #[test]
     fn capacity_follows_the_state_preset() {
         let mut config = DeployConfig::devnet();
-        assert_eq!(config.max_data_bytes(), 921);
+        assert_eq!(config.max_data_bytes(), 1050);
         config.state_config = StatePreset::Production;
-        assert_eq!(config.max_data_bytes(), 25 + 224 * 32);
+        assert_eq!(config.max_data_bytes(), 154 + 224 * 32);
         assert_eq!(
             "production".parse::<StatePreset>().unwrap(),
             StatePreset::Production

@@ -8,8 +8,8 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
 };
 use fernet_bindings::{
-    errors::Errors, BlockProofVerifier, ContractResultExt, DevnetToken, ProverEscrow, RewardPool,
-    Rollup, Staking,
+    errors::Errors, BlockProofVerifier, ContractResultExt, DevnetToken, FeeInbox, ProverEscrow,
+    RewardPool, Rollup, Staking,
 };
 use fernet_cli::{
     chain::ANVIL_DEFAULT_PRIVATE_KEY,
@@ -90,6 +90,12 @@ async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
     assert_eq!(staking.stakingToken().call().await?, d.token.address);
     assert_eq!(escrow.token().call().await?, d.token.address);
     assert_eq!(pool.token().call().await?, d.token.address);
+    let inbox = FeeInbox::new(d.fee_inbox.address, provider.clone());
+    assert_eq!(rollup.inbox().call().await?, d.fee_inbox.address);
+    assert_eq!(inbox.rollup().call().await?, d.rollup.address);
+    assert_eq!(inbox.pool().call().await?, d.reward_pool.address);
+    assert_eq!(inbox.token().call().await?, d.token.address);
+    assert_eq!(inbox.inclusionDelay().call().await?, U256::from(40));
 
     // Parameters: the devnet column of docs/protocol.md, as the contracts hold them.
     let config = rollup.config().call().await?;
@@ -97,7 +103,7 @@ async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
     assert_eq!(config.backupWindow, U256::from(12));
     assert_eq!(config.claimWindowSlots, U256::from(1));
     assert_eq!(config.proofWindowSlots, U256::from(2));
-    assert_eq!(config.maxDataBytes, U256::from(25 + 224 * 4));
+    assert_eq!(config.maxDataBytes, U256::from(154 + 224 * 4));
     assert_eq!(config.blockReward, TokenAmount::tokens(10).0);
     assert_eq!(config.proofSubmissionReward, TokenAmount::tokens(1).0);
     assert_eq!(config.openProvingBasisPointFee, U256::from(2000));
@@ -129,7 +135,7 @@ async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
         rollup.genesisTime().call().await?,
         U256::from(d.parameters.staking.genesis_time)
     );
-    assert_eq!(d.parameters.rollup.max_data_bytes, Some(921));
+    assert_eq!(d.parameters.rollup.max_data_bytes, Some(1050));
     assert_eq!(d.parameters.rollup.max_prover_fee_bps, 5000);
     assert_eq!(d.parameters.staking.exit_delay, 100);
 
@@ -267,7 +273,7 @@ async fn uses_a_given_token_and_the_production_state_sizes() -> eyre::Result<()>
         .config()
         .call()
         .await?;
-    assert_eq!(config.maxDataBytes, U256::from(25 + 224 * 32));
+    assert_eq!(config.maxDataBytes, U256::from(154 + 224 * 32));
     let production_root = WorldState::new(StateConfig::production())?.state_root();
     assert_eq!(
         config.genesisStateRoot,
