@@ -328,11 +328,11 @@ impl DeployConfig {
             state_config: StatePreset::Devnet,
             staking: StakingParams {
                 genesis_time: 0,
-                slot_duration: 20,
+                slot_duration: 30,
                 epoch_duration: 2,
                 minimum_stake: TokenAmount::tokens(100),
                 entry_period: 0,
-                exit_delay: 100,
+                exit_delay: 150,
                 exit_churn_per_epoch: 4,
                 snapshot_lag: 1,
             },
@@ -340,7 +340,7 @@ impl DeployConfig {
                 withdrawal_delay: 60,
             },
             fee_inbox: FeeInboxParams {
-                inclusion_delay: 40,
+                inclusion_delay: 60,
             },
             rollup: RollupParams {
                 proposal_window: 8,
@@ -653,9 +653,9 @@ mod tests {
         let cases: [(&str, Breaker); 14] = [
             ("slotDuration", |c| c.staking.slot_duration = 0),
             ("snapshotLag", |c| c.staking.snapshot_lag = 0),
-            ("proposalWindow", |c| c.rollup.proposal_window = 21),
-            // 8 s + 13 s is past the 20 s slot.
-            ("backupWindow", |c| c.rollup.backup_window = 13),
+            ("proposalWindow", |c| c.rollup.proposal_window = 31),
+            // 8 s + 23 s is past the 30 s slot.
+            ("backupWindow", |c| c.rollup.backup_window = 23),
             ("claimWindowSlots", |c| c.rollup.claim_window_slots = 3),
             ("proofWindowSlots", |c| c.rollup.proof_window_slots = 0),
             // 4 epochs of 2 slots at most; the exit delay grown so that only this rule breaks.
@@ -663,9 +663,9 @@ mod tests {
                 c.rollup.proof_window_slots = 9;
                 c.staking.exit_delay = 1_000;
             }),
-            // (2 + 2 + 1) * 20 s = 100 s.
-            ("exitDelay", |c| c.staking.exit_delay = 99),
-            ("exitDelay", |c| c.staking.slot_duration = 21),
+            // (2 + 2 + 1) * 30 s = 150 s.
+            ("exitDelay", |c| c.staking.exit_delay = 149),
+            ("exitDelay", |c| c.staking.slot_duration = 31),
             ("maxDataBytes", |c| c.rollup.max_data_bytes = Some(1051)),
             ("maxProverFeeBps", |c| c.rollup.max_prover_fee_bps = 10_001),
             ("openProvingBasisPointFee", |c| {

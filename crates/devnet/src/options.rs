@@ -99,7 +99,7 @@ pub struct DevnetOptions {
     /// The backup proposer's JSON-RPC port (default 8095).
     pub backup_proposer_port: u16,
     /// Period of `fernet traffic`'s transactions; zero runs no traffic (default 8 s: 2.5
-    /// transactions per 20 s slot, below the 4 a block holds, so user transactions find room).
+    /// transactions per 30 s slot, below the 4 a block holds, so user transactions find room).
     pub traffic_interval: Duration,
     /// Logs (`logs/<name>.log`, `anvil.log`) and service stores (`data/<name>`); the stores of a
     /// previous run are removed at start, as the chain is new (default `.devnet`).

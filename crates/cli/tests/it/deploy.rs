@@ -95,7 +95,7 @@ async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
     assert_eq!(inbox.rollup().call().await?, d.rollup.address);
     assert_eq!(inbox.pool().call().await?, d.reward_pool.address);
     assert_eq!(inbox.token().call().await?, d.token.address);
-    assert_eq!(inbox.inclusionDelay().call().await?, U256::from(40));
+    assert_eq!(inbox.inclusionDelay().call().await?, U256::from(60));
 
     // Parameters: the devnet column of docs/protocol.md, as the contracts hold them.
     let config = rollup.config().call().await?;
@@ -123,21 +123,21 @@ async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
         staking.minimumStake().call().await?,
         TokenAmount::tokens(100).0
     );
-    assert_eq!(staking.slotDuration().call().await?, U256::from(20));
+    assert_eq!(staking.slotDuration().call().await?, U256::from(30));
     assert_eq!(staking.epochDuration().call().await?, U256::from(2));
     assert_eq!(staking.entryPeriod().call().await?, U256::ZERO);
-    assert_eq!(staking.exitDelay().call().await?, U256::from(100));
+    assert_eq!(staking.exitDelay().call().await?, U256::from(150));
     assert_eq!(staking.exitChurnPerEpoch().call().await?, U256::from(4));
     assert_eq!(staking.snapshotLag().call().await?, U256::from(1));
     assert_eq!(escrow.withdrawalDelay().call().await?, U256::from(60));
-    assert_eq!(rollup.slotDuration().call().await?, U256::from(20));
+    assert_eq!(rollup.slotDuration().call().await?, U256::from(30));
     assert_eq!(
         rollup.genesisTime().call().await?,
         U256::from(d.parameters.staking.genesis_time)
     );
     assert_eq!(d.parameters.rollup.max_data_bytes, Some(1050));
     assert_eq!(d.parameters.rollup.max_prover_fee_bps, 5000);
-    assert_eq!(d.parameters.staking.exit_delay, 100);
+    assert_eq!(d.parameters.staking.exit_delay, 150);
 
     // The verifier's key hash and the funded pool.
     assert_eq!(

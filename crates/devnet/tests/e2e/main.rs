@@ -49,7 +49,7 @@ const CLAIM_SLASHED: u8 = 3;
 const ROGUE_OFFSET: u64 = 3;
 const OPEN_OFFSET: u64 = 6;
 /// The whole run must finish within this (first proofs need keys, registration and the
-/// snapshot lag: about 2 epochs; then 8 epochs of 40 s).
+/// snapshot lag: about 2 epochs; then 8 epochs of 60 s).
 const RUN_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
