@@ -89,6 +89,7 @@ contract FeeInbox is IFeeInbox {
             uint256 index = cursor + i;
             require(index < count, Errors.Inbox__UnknownMessage(index, count));
             bytes32 expected = _entries[index].word;
+            // slither-disable-next-line incorrect-equality -- a message word compared with the block's, not a balance
             require(words[i] == expected, Errors.Inbox__MessageMismatch(index, expected, words[i]));
         }
         next = cursor + m;

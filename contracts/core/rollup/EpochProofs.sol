@@ -115,6 +115,7 @@ abstract contract EpochProofs is RollupStorage {
         // Each block's cut is rounded on its own, exactly as the proposer's share is computed from it.
         // slither-disable-next-line divide-before-multiply -- count blocks of the per-block (rounded) cut
         uint256 payeeReward = (complete ? PROOF_SUBMISSION_REWARD : 0) + rewardCut * count;
+        // slither-disable-next-line uninitialized-local -- a sum, zero before the loop
         uint256 payeeFees;
         for (uint256 i; i < count; ++i) {
             payeeFees += (rows[i * VERIFIER_ROW + 2] >> Constants.GLOBALS_FEES_SHIFT) * basisPointFee
