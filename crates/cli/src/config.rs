@@ -344,7 +344,7 @@ impl DeployConfig {
             },
             rollup: RollupParams {
                 proposal_window: 8,
-                backup_window: 12,
+                backup_window: 22,
                 claim_window_slots: 1,
                 proof_window_slots: 2,
                 max_data_bytes: None,

@@ -100,7 +100,7 @@ async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
     // Parameters: the devnet column of docs/protocol.md, as the contracts hold them.
     let config = rollup.config().call().await?;
     assert_eq!(config.proposalWindow, U256::from(8));
-    assert_eq!(config.backupWindow, U256::from(12));
+    assert_eq!(config.backupWindow, U256::from(22));
     assert_eq!(config.claimWindowSlots, U256::from(1));
     assert_eq!(config.proofWindowSlots, U256::from(2));
     assert_eq!(config.maxDataBytes, U256::from(154 + 224 * 4));
