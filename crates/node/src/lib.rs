@@ -15,6 +15,7 @@ pub mod deposit;
 mod error;
 pub mod follower;
 pub mod gossip;
+pub mod inbox;
 pub mod l1;
 pub mod metrics;
 pub mod node;

@@ -8,7 +8,8 @@
 //!   [`fernet_bindings::ranking`]) proposes `r` steps after the slot starts if the slot is still
 //!   empty, so the highest live sequencer wins;
 //! - [`builder`]: blocks from the pool on top of the parent's state, with the data and
-//!   fingerprint the rollup checks, consuming the next deposits of the L1 fee inbox ([`inbox`]);
+//!   fingerprint the rollup checks, consuming the next deposits of the L1 fee inbox
+//!   ([`fernet_node::inbox`]);
 //! - [`quotes`]: the cheapest claimable epoch proof quote whose prover's free escrow backs its
 //!   bond (a [`quotes::QuotePolicy`] hook and an optional external quote provider), claimed during
 //!   the claim window, and claimed again when a strictly cheaper one arrives (the claim auction);
@@ -21,7 +22,6 @@ pub mod backup;
 pub mod builder;
 pub mod config;
 mod error;
-pub mod inbox;
 mod l1tx;
 pub mod quotes;
 pub mod registration;

@@ -14,14 +14,13 @@ use alloy::{
     providers::DynProvider,
 };
 use fernet_bindings::{ContractResultExt, IFeeInbox, IProverEscrow, IRollup, Rankings, Staking};
-use fernet_node::{Node, SignedQuote};
+use fernet_node::{inbox::next_messages, Node, SignedQuote};
 use tracing::{debug, info, warn};
 
 use crate::{
     backup::BackupProver,
     builder::{build_block, BuiltBlock},
     error::{Error, Result},
-    inbox::next_messages,
     l1tx::confirmed,
     quotes::{ClaimContext, QuotePolicy, QuoteProviderClient, StandingClaim},
     schedule::SlotSchedule,

@@ -18,10 +18,11 @@ use fernet_bindings::{ContractResultExt, DevnetToken, IFeeInbox, IRollup, Stakin
 use fernet_cli::{
     chain::ANVIL_DEFAULT_PRIVATE_KEY, deploy, DeployConfig, DeployOptions, Deployment,
 };
-use fernet_node::{chain::fr_to_b256, deposit::deposit, Clock, Node, NodeConfig, Tx};
+use fernet_node::{
+    chain::fr_to_b256, deposit::deposit, inbox::next_messages, Clock, Node, NodeConfig, Tx,
+};
 use fernet_state::{
     apply_block, encode_block_data, Block, BlockBody, DataFingerprint, L1ToL2Message, WorldState,
-    MESSAGES_PER_BLOCK,
 };
 
 /// The L2 account that pays the fees of [`tx`]s with a fee (funded by [`Env::deposit`]).
@@ -258,25 +259,7 @@ impl Env {
             .decoded("Rollup.blockLog")?
             .inboxCursor;
         let inbox = IFeeInbox::new(self.deployment.fee_inbox.address, self.wallet.clone());
-        let count: u64 = inbox
-            .messageCount()
-            .call()
-            .await
-            .decoded("FeeInbox.messageCount")?
-            .saturating_to();
-        let mut messages = Vec::new();
-        for index in cursor..count.min(cursor + MESSAGES_PER_BLOCK as u64) {
-            let message = inbox
-                .message(U256::from(index))
-                .call()
-                .await
-                .decoded("FeeInbox.message")?;
-            messages.push(L1ToL2Message {
-                recipient: message.recipient.into_array(),
-                amount: message.amount.to::<u128>(),
-            });
-        }
-        Ok(messages)
+        Ok(next_messages(&inbox, cursor).await?)
     }
 }
 

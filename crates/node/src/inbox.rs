@@ -1,11 +1,9 @@
-//! The L1 fee inbox as a block builder reads it: the deposits a block on top of a given parent
+//! The L1 fee inbox as a block builder (a sequencer, or a test proposing blocks) reads it: the deposits a block on top of a given parent
 //! must consume next, oldest first.
 
 use alloy::{primitives::U256, providers::DynProvider};
 use fernet_bindings::{ContractResultExt, IFeeInbox};
 use fernet_state::{L1ToL2Message, MESSAGES_PER_BLOCK};
-
-use crate::error::Result;
 
 /// Up to [`MESSAGES_PER_BLOCK`] messages of the inbox from `cursor` (the parent block's
 /// `inboxCursor`), in inbox order. Including every one that exists is always allowed and meets
@@ -14,7 +12,7 @@ use crate::error::Result;
 pub async fn next_messages(
     inbox: &IFeeInbox::IFeeInboxInstance<DynProvider>,
     cursor: u64,
-) -> Result<Vec<L1ToL2Message>> {
+) -> Result<Vec<L1ToL2Message>, fernet_bindings::Error> {
     let count: u64 = inbox
         .messageCount()
         .call()
