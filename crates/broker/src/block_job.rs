@@ -4,7 +4,8 @@
 
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Proof;
-use fernet_circuits::proof_system::evm::{proof_from_bytes, proof_to_bytes, PROOF_BYTES};
+use fernet_circuits::proof_system::evm::{proof_from_bytes, proof_to_bytes};
+use fernet_state::PROOF_BYTES;
 use fernet_state::{fr_from_be_bytes, fr_to_be_bytes, BlockWitness, NUM_PUBLIC_INPUTS};
 use serde::Serialize;
 use serde_json::Value;

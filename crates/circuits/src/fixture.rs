@@ -52,7 +52,7 @@ impl VerifierFixture {
         }
         let expected = Groth16Bn254::num_public_inputs(vk);
         let mut fixtures = Vec::with_capacity(proofs.len());
-        let mut batch_proofs = Vec::with_capacity(proofs.len() * evm::PROOF_BYTES);
+        let mut batch_proofs = Vec::with_capacity(proofs.len() * fernet_state::PROOF_BYTES);
         let mut batch_public_inputs = Vec::with_capacity(proofs.len() * expected);
         for (proof, inputs) in proofs {
             if inputs.len() != expected {

@@ -141,7 +141,7 @@ mod tests {
         );
         assert_eq!(
             accounts.deployer.private_key_hex(),
-            fernet_cli::chain::ANVIL_DEFAULT_PRIVATE_KEY
+            fernet_deploy::chain::ANVIL_DEFAULT_PRIVATE_KEY
         );
         assert_eq!(
             accounts.sequencers[0].address,

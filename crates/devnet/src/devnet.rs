@@ -13,7 +13,8 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 use fernet_circuits::{block::prover::devnet_keys, keys::KeyCache};
-use fernet_cli::{config::TokenAmount, DeployConfig, DeployOptions, Deployment};
+use fernet_deploy::{DeployConfig, DeployOptions};
+use fernet_primitives::{Deployment, TokenAmount};
 use futures::future::try_join_all;
 use serde_json::{json, Value};
 use tracing::{info, warn};
@@ -154,7 +155,7 @@ impl Devnet {
             })?;
 
         let deployments_dir = absolute(&options.deployments_dir)?;
-        let outcome = fernet_cli::deploy(&DeployOptions {
+        let outcome = fernet_deploy::deploy(&DeployOptions {
             rpc_url: l1_url.clone(),
             expected_chain_id: Some(DEVNET_CHAIN_ID),
             private_key: Some(accounts.deployer.private_key_hex()),

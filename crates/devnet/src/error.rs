@@ -91,7 +91,7 @@ pub enum Error {
     },
     /// Deploying the suite failed.
     #[error("deploying the suite failed")]
-    Deploy(#[source] Box<fernet_cli::Error>),
+    Deploy(#[source] Box<fernet_deploy::Error>),
     /// A contract call or transaction failed; its revert is decoded.
     #[error(transparent)]
     Contract(#[from] fernet_bindings::Error),
@@ -173,8 +173,8 @@ pub enum Error {
     Task(&'static str),
 }
 
-impl From<fernet_cli::Error> for Error {
-    fn from(error: fernet_cli::Error) -> Self {
+impl From<fernet_deploy::Error> for Error {
+    fn from(error: fernet_deploy::Error) -> Self {
         Self::Deploy(Box::new(error))
     }
 }

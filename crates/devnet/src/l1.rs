@@ -19,7 +19,7 @@ use fernet_bindings::{
     staking::Staking::StakingInstance,
     ContractResultExt, DevnetToken, ProverEscrow, Rankings, Rollup, Staking,
 };
-use fernet_cli::Deployment;
+use fernet_primitives::Deployment;
 use serde::Serialize;
 use tracing::{debug, info};
 

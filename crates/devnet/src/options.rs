@@ -2,7 +2,7 @@
 
 use std::{collections::BTreeMap, fmt, path::PathBuf, str::FromStr, time::Duration};
 
-use fernet_cli::config::{env_name, ENV_OVERRIDES};
+use fernet_deploy::config::{env_name, ENV_OVERRIDES};
 
 use crate::{Error, Result};
 

@@ -5,15 +5,13 @@ use std::path::Path;
 
 use alloy::primitives::{keccak256, Address, Bytes, B256, U256};
 use fernet_bindings::IRollup::{BlockHeader, ProposeArgs};
+use fernet_state::PROOF_BYTES;
 use serde_json::Value;
 
 use crate::{
     error::{Error, Result},
     model::{verifier_row, ProofOracle, K, VERIFIER_INPUTS},
 };
-
-/// Bytes of one proof.
-pub(crate) const PROOF_BYTES: usize = 256;
 
 /// One block of the fixture chain with its real proof.
 #[derive(Clone, Debug)]

@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
-use crate::{tx::tx_hash, Clock, Error, Result};
+use fernet_primitives::Clock;
+
+use crate::{tx::tx_hash, Error, Result};
 
 /// One rollup event the follower read, with where it was on L1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,12 +6,12 @@ use std::{
 };
 
 use alloy::primitives::{Address, B256};
+use fernet_primitives::SignedQuote;
 use reqwest::Url;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::{
-    quote::SignedQuote,
     rpc::{BlockInfo, BlockNumbers, NodeInfo, PendingTx, RpcError},
     status::TxStatus,
     tx::{FieldElement, Tx},

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use alloy::primitives::B256;
 
-use crate::{pool::PoolError, quote::QuoteError};
+use fernet_primitives::QuoteError;
+
+use crate::pool::PoolError;
 
 /// Result alias of the node library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -52,7 +54,7 @@ pub enum Error {
     },
     /// Reading the deployment record failed.
     #[error(transparent)]
-    Deployment(#[from] Box<fernet_cli::Error>),
+    Deployment(#[from] Box<fernet_primitives::Error>),
     /// The embedded store failed.
     #[error("store {path}: {source}")]
     Store {
@@ -153,8 +155,8 @@ impl From<fernet_bindings::Error> for Error {
     }
 }
 
-impl From<fernet_cli::Error> for Error {
-    fn from(error: fernet_cli::Error) -> Self {
+impl From<fernet_primitives::Error> for Error {
+    fn from(error: fernet_primitives::Error) -> Self {
         Self::Deployment(Box::new(error))
     }
 }

@@ -44,7 +44,11 @@ use crate::{
 pub const MAX_LOG_RANGE: u64 = 1_000;
 
 /// Rebuilds the chain by replaying `events` from `genesis`.
-pub fn replay(genesis: &WorldState, clock: crate::Clock, events: &[EventRecord]) -> ChainState {
+pub fn replay(
+    genesis: &WorldState,
+    clock: fernet_primitives::Clock,
+    events: &[EventRecord],
+) -> ChainState {
     let mut chain = ChainState::new(genesis.clone(), clock);
     for record in events {
         chain.apply(record);

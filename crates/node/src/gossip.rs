@@ -12,7 +12,9 @@ use alloy::{primitives::B256, transports::http::reqwest::Url};
 use serde_json::{json, Value};
 use tracing::debug;
 
-use crate::{quote::SignedQuote, tx::Tx};
+use fernet_primitives::SignedQuote;
+
+use crate::tx::Tx;
 
 /// How long a forward may take.
 pub const GOSSIP_TIMEOUT: Duration = Duration::from_secs(2);

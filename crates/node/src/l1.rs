@@ -16,10 +16,12 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 use fernet_bindings::{ContractResultExt, IRollup};
-use fernet_cli::Deployment;
+use fernet_primitives::Deployment;
 use tracing::info;
 
-use crate::{Clock, Error, Result};
+use fernet_primitives::Clock;
+
+use crate::{Error, Result};
 
 /// How long a service waits for the receipt of a transaction it sent before giving up on it: a
 /// transaction an L1 reorg or a mempool eviction dropped never gets one. Every duty that sends

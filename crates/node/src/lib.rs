@@ -10,7 +10,6 @@
 
 pub mod chain;
 pub mod client;
-pub mod clock;
 pub mod deposit;
 mod error;
 pub mod follower;
@@ -20,7 +19,6 @@ pub mod l1;
 pub mod metrics;
 pub mod node;
 pub mod pool;
-pub mod quote;
 pub mod rpc;
 pub mod status;
 pub mod store;
@@ -28,11 +26,9 @@ pub mod tx;
 
 pub use chain::{ChainHandle, ClaimRecord, ClaimStatus, L2Block};
 pub use client::NodeClient;
-pub use clock::Clock;
 pub use error::{Error, Result};
 pub use l1::L1;
 pub use node::{Node, NodeArgs, NodeConfig};
 pub use pool::PoolHandle;
-pub use quote::SignedQuote;
 pub use status::{Stage, TxStatus};
 pub use tx::Tx;

@@ -13,11 +13,11 @@ use std::{
 };
 
 use alloy::primitives::{Address, B256};
+use fernet_primitives::{QuoteError, SignedQuote};
 use fernet_state::{Fr, TxEffect};
 
 use crate::{
     chain::{fr_to_b256, ChainHandle, ChainState},
-    quote::{QuoteError, SignedQuote},
     store::{StepWrite, Store},
     tx::{tx_hash, Tx, TxShapeError},
     Result,
@@ -559,11 +559,12 @@ mod tests {
     use fernet_state::{apply_block, Block, BlockBody, L1ToL2Message, StateConfig, WorldState};
     use serde_json::json;
 
+    use fernet_primitives::{Clock, Quote};
+
     use super::*;
     use crate::{
         chain::{ChainEvent, ChainState, EventRecord},
-        quote::Quote,
-        Clock, Error,
+        Error,
     };
 
     const CLOCK: Clock = Clock {

@@ -17,6 +17,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
+use fernet_primitives::SignedQuote;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 use tracing::warn;
@@ -25,7 +26,6 @@ use crate::{
     gossip::Gossip,
     metrics::Metrics,
     pool::PoolError,
-    quote::SignedQuote,
     status::tx_status,
     tx::{FieldElement, Tx},
     ChainHandle, Error, PoolHandle, L1,

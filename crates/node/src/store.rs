@@ -16,7 +16,9 @@ use alloy::primitives::B256;
 use redb::{Database, ReadableTable, TableDefinition};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::{chain::EventRecord, quote::SignedQuote, tx::Tx, Error, Result};
+use fernet_primitives::SignedQuote;
+
+use crate::{chain::EventRecord, tx::Tx, Error, Result};
 
 /// `(l1 block, log index)` → event JSON.
 const EVENTS: TableDefinition<(u64, u64), &str> = TableDefinition::new("events");

@@ -9,7 +9,7 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 use clap::{ArgAction, Parser};
-use fernet_cli::config::TokenAmount;
+use fernet_primitives::TokenAmount;
 
 use crate::{Error, Result};
 

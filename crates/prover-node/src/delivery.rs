@@ -1,7 +1,8 @@
 //! Quote delivery: `fernet_sendEpochProofQuote` to every `PROVER_COORDINATION_NODE_URL`.
 
 use alloy::transports::http::reqwest::Url;
-use fernet_node::{NodeClient, SignedQuote};
+use fernet_node::NodeClient;
+use fernet_primitives::SignedQuote;
 use futures::future::join_all;
 use tracing::{debug, warn};
 

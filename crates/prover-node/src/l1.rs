@@ -7,7 +7,8 @@ use alloy::{
     providers::{DynProvider, Provider},
 };
 use fernet_bindings::{ContractResultExt, IRollup};
-use fernet_node::{Clock, L1};
+use fernet_node::L1;
+use fernet_primitives::Clock;
 
 use crate::{error::rpc, orchestrator::ProvableBlock, Error, Result};
 

@@ -7,7 +7,7 @@ use tracing::info;
 
 #[tokio::main]
 async fn main() -> eyre::Result<()> {
-    fernet_cli::logging::init()?;
+    fernet_primitives::logging::init()?;
     let args = ProverNodeArgs::parse();
     let node = ProverNode::start(args).await?;
     fernet_node::node::shutdown_signal().await?;

@@ -12,13 +12,10 @@
 use std::{collections::BTreeMap, future::Future};
 
 use alloy::primitives::{keccak256, Address, Bytes, B256, U256};
-use fernet_state::{BlockWitness, COMMITTED_PUBLIC_INPUTS, NUM_PUBLIC_INPUTS};
+use fernet_state::{BlockWitness, COMMITTED_PUBLIC_INPUTS, NUM_PUBLIC_INPUTS, PROOF_BYTES};
 use tracing::debug;
 
 use crate::{Error, Result};
-
-/// Bytes of one block proof in its EVM encoding.
-pub const PROOF_BYTES: usize = 256;
 
 /// The view of an L2 block the orchestrator needs: its number, slot and what L1 committed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,12 +1,12 @@
 //! Signing epoch proof quotes for one prover, chain and rollup.
 //!
 //! The quote type, its JSON (`docs/services.md`) and its EIP-712 digest (domain "FernetRollup",
-//! "1", chain id, rollup) are the node's ([`fernet_node::quote`]), so what the prover signs is
+//! "1", chain id, rollup) are the rollup's ([`fernet_primitives::quote`]), so what the prover signs is
 //! exactly what the nodes verify; the anvil tests check the digest against the rollup's
 //! `quoteDigest`.
 
 use alloy::{primitives::Address, signers::local::PrivateKeySigner};
-use fernet_node::quote::{Quote, SignedQuote};
+use fernet_primitives::quote::{Quote, SignedQuote};
 
 use crate::{quote_provider::QuoteTerms, Error, Result};
 

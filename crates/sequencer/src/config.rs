@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use alloy::primitives::Address;
 use clap::Parser;
-use fernet_cli::config::TokenAmount;
 use fernet_node::NodeArgs;
+use fernet_primitives::TokenAmount;
 
 /// Runs an L2 node and the sequencer duties of one staker: registers its stake, proposes when
 /// it is the highest-ranked live sequencer of a slot, claims the cheapest epoch proof quote,

@@ -4,7 +4,7 @@
 //! then a policy. The claim window is an auction: a claim is replaced by a strictly cheaper quote.
 
 use alloy::primitives::{Address, U256};
-use fernet_node::quote::SignedQuote;
+use fernet_primitives::quote::SignedQuote;
 use serde_json::json;
 
 use crate::error::{Error, Result};
@@ -134,7 +134,7 @@ impl QuoteProviderClient {
 #[cfg(test)]
 mod tests {
     use alloy::signers::local::PrivateKeySigner;
-    use fernet_node::quote::Quote;
+    use fernet_primitives::quote::Quote;
 
     use super::*;
 

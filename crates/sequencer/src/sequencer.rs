@@ -14,7 +14,8 @@ use alloy::{
     providers::DynProvider,
 };
 use fernet_bindings::{ContractResultExt, IFeeInbox, IProverEscrow, IRollup, Rankings, Staking};
-use fernet_node::{inbox::next_messages, Node, SignedQuote};
+use fernet_node::{inbox::next_messages, Node};
+use fernet_primitives::SignedQuote;
 use tracing::{debug, info, warn};
 
 use crate::{

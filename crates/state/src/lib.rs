@@ -54,7 +54,7 @@ pub use nullifier_tree::{NullifierLeaf, NullifierTree, NullifierWitness};
 pub use public_data_tree::{PublicDataLeaf, PublicDataTree, PublicDataWitness};
 pub use public_inputs::{
     pack_globals, BlockPublicInputs, COMMITTED_PUBLIC_INPUTS, MAX_TOTAL_FEES_BITS,
-    NUM_PUBLIC_INPUTS, PAYEE_BITS,
+    NUM_PUBLIC_INPUTS, PAYEE_BITS, PROOF_BYTES,
 };
 pub use tx::{
     PublicDataWrite, TxEffect, MAX_NOTE_HASHES_PER_TX, MAX_NULLIFIERS_PER_TX,

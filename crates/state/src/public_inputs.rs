@@ -32,6 +32,10 @@ pub const NUM_PUBLIC_INPUTS: usize = 7;
 /// The leading public inputs a proposal commits to (all but the payee).
 pub const COMMITTED_PUBLIC_INPUTS: usize = 6;
 
+/// Bytes of one block proof in its EVM encoding, as the rollup takes it in `submitEpochProof`
+/// and `proposeWithProof`: eight 32-byte words, the Groth16 points A, B (c1 before c0) and C.
+pub const PROOF_BYTES: usize = 8 * 32;
+
 /// Bits of the payee input (an L1 address).
 pub const PAYEE_BITS: usize = 160;
 

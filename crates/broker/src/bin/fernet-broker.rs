@@ -33,7 +33,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> eyre::Result<()> {
     let args = Args::parse();
-    fernet_cli::logging::init()?;
+    fernet_primitives::logging::init()?;
     let config = BrokerConfig {
         host: args.host,
         port: args.port,

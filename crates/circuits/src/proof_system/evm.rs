@@ -12,6 +12,8 @@ use ark_ff::{BigInteger, PrimeField};
 use ark_groth16::{Proof, VerifyingKey};
 use sha3::{Digest, Keccak256};
 
+use fernet_state::PROOF_BYTES;
+
 use crate::{Error, Result};
 
 /// A big-endian 256-bit EVM word.
@@ -20,8 +22,7 @@ pub type Word = [u8; 32];
 /// Words in one EVM-encoded proof.
 pub const PROOF_WORDS: usize = 8;
 
-/// Bytes in one EVM-encoded proof.
-pub const PROOF_BYTES: usize = PROOF_WORDS * 32;
+const _: () = assert!(PROOF_WORDS * 32 == PROOF_BYTES);
 
 /// Encodes any BN254 field element (base or scalar) as its canonical big-endian word.
 pub fn field_to_word<F: PrimeField>(x: &F) -> Word {

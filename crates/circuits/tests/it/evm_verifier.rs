@@ -3,7 +3,8 @@
 
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
-use fernet_circuits::proof_system::evm::{self, Word, PROOF_BYTES};
+use fernet_circuits::proof_system::evm::{self, Word};
+use fernet_state::PROOF_BYTES;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 

@@ -5,7 +5,7 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::Parser;
 use eyre::WrapErr;
-use fernet_cli::config::{env_name, ENV_OVERRIDES};
+use fernet_deploy::config::{env_name, ENV_OVERRIDES};
 use fernet_devnet::{Devnet, DevnetOptions, Monitor, Role};
 use indicatif::MultiProgress;
 use tokio::signal::unix::{signal, Signal, SignalKind};
@@ -185,7 +185,7 @@ impl Signals {
 #[tokio::main]
 async fn main() -> eyre::Result<ExitCode> {
     let args = Args::parse();
-    fernet_cli::logging::init()?;
+    fernet_primitives::logging::init()?;
     let mut signals = Signals::new()?;
     let options = args.options(MultiProgress::new())?;
 

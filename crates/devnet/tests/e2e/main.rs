@@ -36,9 +36,9 @@ use fernet_bindings::{DevnetToken, FeeInbox, IRewardPool, ProverEscrow, RewardPo
 use fernet_devnet::{Devnet, DevnetOptions, History, L1};
 use fernet_node::{
     deposit::{deposit, wait_for_balance},
-    quote::Quote,
     NodeClient, Stage, Tx,
 };
+use fernet_primitives::quote::Quote;
 use fernet_state::{Fr, TxEffect};
 use quote_server::Refusals;
 

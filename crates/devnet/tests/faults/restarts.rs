@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use alloy::primitives::{Address, U256};
 use eyre::{ensure, eyre};
 use fernet_devnet::{prover_name, sequencer_name};
-use fernet_node::quote::Quote;
+use fernet_primitives::quote::Quote;
 
 use crate::{run::Run, turns::Turns};
 

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
 use fernet_bindings::{rollup::IRollup, ContractResultExt, Rollup};
-use fernet_cli::config::TokenAmount;
 use fernet_devnet::{Devnet, DevnetOptions, Error, Monitor};
+use fernet_primitives::TokenAmount;
 use fernet_state::{
     apply_block, data_hash, encode_block_data, fr_to_be_bytes, Block, BlockBody, Fr, StateConfig,
     TxEffect, WorldState,

@@ -11,6 +11,7 @@ use fernet_bindings::{
     errors::Errors,
     IRollup::{ProposeArgs, SignedEpochProofQuote},
 };
+use fernet_primitives::BASIS_POINTS;
 use fernet_state::{
     data_challenge, data_chunks, data_evaluation, fr_from_be_bytes, fr_to_be_bytes, Fr,
     BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION, MESSAGES_PER_BLOCK, MESSAGE_BYTES,
@@ -49,9 +50,6 @@ pub(crate) const MESSAGES_START: usize =
 
 /// Byte offset of the message count in block data (the byte before the slots).
 pub(crate) const MESSAGE_COUNT_OFFSET: usize = MESSAGES_START - 1;
-
-/// Basis points in one.
-const BASIS_POINTS: u128 = 10_000;
 
 /// Half the secp256k1 group order: larger `s` values are malleable and rejected.
 const SECP256K1_HALF_ORDER: U256 = U256::from_limbs([
@@ -763,7 +761,7 @@ impl Model {
             self.pool.add_fee_funds(released);
         }
         let reward = self.params.block_reward;
-        let reward_cut = reward * bps / BASIS_POINTS;
+        let reward_cut = reward * bps / u128::from(BASIS_POINTS);
         let submission = match complete {
             true => self.params.proof_submission_reward,
             false => 0,
@@ -773,12 +771,15 @@ impl Model {
             .chunks(K)
             .map(|row| (row[2] >> 128usize).saturating_to())
             .collect();
-        let payee_fees: u128 = fees.iter().map(|f| f * bps / BASIS_POINTS).sum();
+        let payee_fees: u128 = fees
+            .iter()
+            .map(|f| f * bps / u128::from(BASIS_POINTS))
+            .sum();
         self.pool
             .credit(&self.token, pool, payee, payee_reward, payee_fees)?;
         for (i, fee) in fees.into_iter().enumerate() {
             let proposer = self.rollup.block(first + i as u64).proposer;
-            let fee_share = fee - fee * bps / BASIS_POINTS;
+            let fee_share = fee - fee * bps / u128::from(BASIS_POINTS);
             self.pool
                 .credit(&self.token, pool, proposer, reward - reward_cut, fee_share)?;
         }

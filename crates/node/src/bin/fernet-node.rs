@@ -14,7 +14,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> eyre::Result<()> {
-    fernet_cli::logging::init()?;
+    fernet_primitives::logging::init()?;
     let args = Args::parse();
     let node = Node::start(args.node.into_config("fernet-node")).await?;
     shutdown_signal().await?;

@@ -309,7 +309,7 @@ async fn traffic(
 
 #[tokio::main]
 async fn main() -> eyre::Result<()> {
-    fernet_cli::logging::init()?;
+    fernet_primitives::logging::init()?;
     let cli = Cli::parse();
     let client = NodeClient::new(cli.node_url);
     match cli.command {

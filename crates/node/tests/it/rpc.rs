@@ -2,8 +2,9 @@
 //! quotes are checked against the real rollup's EIP-712 digest.
 
 use alloy::{primitives::U256, signers::local::PrivateKeySigner};
-use fernet_cli::chain::ANVIL_DEFAULT_PRIVATE_KEY;
-use fernet_node::{quote::Quote, NodeClient};
+use fernet_deploy::chain::ANVIL_DEFAULT_PRIVATE_KEY;
+use fernet_node::NodeClient;
+use fernet_primitives::quote::Quote;
 use serde_json::{json, Value};
 
 use crate::support::{eventually, genesis, start, tx, Env, PAYER};

@@ -15,12 +15,11 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use fernet_bindings::{ContractResultExt, DevnetToken, IFeeInbox, IRollup, Staking};
-use fernet_cli::{
-    chain::ANVIL_DEFAULT_PRIVATE_KEY, deploy, DeployConfig, DeployOptions, Deployment,
-};
+use fernet_deploy::{chain::ANVIL_DEFAULT_PRIVATE_KEY, deploy, DeployConfig, DeployOptions};
 use fernet_node::{
-    chain::fr_to_b256, deposit::deposit, inbox::next_messages, Clock, Node, NodeConfig, Tx,
+    chain::fr_to_b256, deposit::deposit, inbox::next_messages, Node, NodeConfig, Tx,
 };
+use fernet_primitives::{Clock, Deployment};
 use fernet_state::{
     apply_block, encode_block_data, Block, BlockBody, DataFingerprint, L1ToL2Message, WorldState,
 };

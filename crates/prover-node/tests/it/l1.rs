@@ -2,7 +2,7 @@
 
 use alloy::{primitives::U256, providers::Provider};
 use fernet_bindings::{DevnetToken, ProverEscrow};
-use fernet_cli::config::TokenAmount;
+use fernet_primitives::TokenAmount;
 use fernet_prover_node::{
     bond::{BondManager, BondOutcome},
     l1::{Claim, RollupView},

@@ -18,7 +18,7 @@ use fernet_bindings::{
     i_rollup::IRollup::{self, BlockHeader, ProposeArgs},
     DevnetToken, Staking,
 };
-use fernet_cli::{chain::ANVIL_DEFAULT_PRIVATE_KEY, deploy, DeployConfig, DeployOptions};
+use fernet_deploy::{chain::ANVIL_DEFAULT_PRIVATE_KEY, deploy, DeployConfig, DeployOptions};
 use fernet_node::L1;
 use fernet_state::{
     apply_block, encode_block_data, fr_to_be_bytes, Block, BlockBody, BlockWitness, WorldState,
@@ -73,7 +73,7 @@ impl Suite {
 
     /// The deployment record's path.
     pub fn deployment_file(&self) -> PathBuf {
-        fernet_cli::Deployment::path(self.dir.path(), self.l1.chain_id)
+        fernet_primitives::Deployment::path(self.dir.path(), self.l1.chain_id)
     }
 
     /// The prover's signer.

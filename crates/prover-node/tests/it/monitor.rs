@@ -10,8 +10,9 @@ use alloy::transports::http::reqwest::Url;
 use axum::{routing::post, Json, Router};
 use fernet_bindings::IRollup;
 use fernet_broker::{Agent, AgentConfig, BlockKeys, BrokerClient, BrokerConfig, BrokerServer};
-use fernet_cli::config::TokenAmount;
-use fernet_node::{Node, NodeConfig, SignedQuote};
+use fernet_node::{Node, NodeConfig};
+use fernet_primitives::SignedQuote;
+use fernet_primitives::TokenAmount;
 use fernet_prover_node::{
     bond::BondManager,
     delivery::QuoteDelivery,
@@ -53,7 +54,7 @@ async fn coordination_node() -> eyre::Result<(Url, mpsc::UnboundedReceiver<Signe
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(fernet_cli::logging::filter_directives(
+        .with_env_filter(fernet_primitives::logging::filter_directives(
             "info,fernet_prover_node=debug",
         ))
         .with_test_writer()

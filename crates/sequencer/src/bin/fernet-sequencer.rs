@@ -20,7 +20,7 @@ use tracing::info;
 async fn main() -> eyre::Result<()> {
     let args = SequencerArgs::parse();
     args.validate()?;
-    fernet_cli::logging::init()?;
+    fernet_primitives::logging::init()?;
     let signer: PrivateKeySigner = args
         .private_key
         .trim()

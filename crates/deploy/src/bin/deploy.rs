@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use alloy::{primitives::Address, transports::http::reqwest::Url};
 use clap::Parser;
 use eyre::WrapErr;
-use fernet_cli::{config::StatePreset, deploy, DeployConfig, DeployOptions, DeployStatus};
+use fernet_deploy::{deploy, DeployConfig, DeployOptions, DeployStatus};
+use fernet_primitives::StatePreset;
 
 /// Deploys DevnetToken (unless --token), BlockProofVerifier, Staking, ProverEscrow, RewardPool and
 /// Rollup, funds the reward pool (with a DevnetToken) and writes deployments/<chain-id>.json with
@@ -51,7 +52,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> eyre::Result<()> {
     let args = Args::parse();
-    fernet_cli::logging::init()?;
+    fernet_primitives::logging::init()?;
     let mut config = DeployConfig::load(&args.config)?;
     if let Some(preset) = &args.state_config {
         config.state_config = preset.parse::<StatePreset>()?;

@@ -33,9 +33,6 @@ pub enum Error {
         /// The rule it breaks.
         reason: String,
     },
-    /// `--state-config` names no preset.
-    #[error("unknown state config {0:?}: expected devnet or production")]
-    InvalidStatePreset(String),
     /// The chain is not one deploy knows, and `--allow-unknown-chain` was not given.
     #[error(
         "chain id {chain_id} is not a known chain (31337 anvil, 11155111 sepolia, 17000 holesky); \
@@ -118,36 +115,9 @@ pub enum Error {
         /// `name: recorded/on chain X, wanted Y` for each difference.
         differences: Vec<String>,
     },
-    /// The deployment file could not be read or written.
-    #[error("cannot access deployment file {path}")]
-    DeploymentFile {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The deployment file is not a deployment record.
-    #[error("{path} is not a deployment record")]
-    ParseDeployment {
-        /// The file.
-        path: PathBuf,
-        /// The JSON error.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// `LOG_LEVEL` is not a tracing filter directive.
-    #[error("invalid LOG_LEVEL {level:?}")]
-    InvalidLogLevel {
-        /// The value.
-        level: String,
-        /// The parse error.
-        #[source]
-        source: tracing_subscriber::filter::ParseError,
-    },
-    /// The logger could not be installed.
-    #[error("cannot install the logger")]
-    Logging(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The deployment record could not be read or written.
+    #[error(transparent)]
+    Record(#[from] fernet_primitives::Error),
     /// The state sizes are invalid (genesis root).
     #[error("cannot compute the genesis state root")]
     State(#[from] fernet_state::Error),

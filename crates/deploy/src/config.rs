@@ -6,19 +6,17 @@
 //! Token amounts are integers in base units or strings: `"1000"` (base units) or `"100 tokens"`
 //! (18 decimals, fractions allowed: `"0.5 tokens"`).
 
-use std::{fmt, path::Path, str::FromStr};
+use std::path::Path;
 
-use alloy::primitives::U256;
-use fernet_state::{StateConfig, BLOCK_DATA_HEADER_BYTES, TX_EFFECT_BYTES};
-use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+use fernet_primitives::{
+    block_data_capacity,
+    params::{FeeInboxParams, ProverEscrowParams, RollupParams, StakingParams, StatePreset},
+    TokenAmount, BASIS_POINTS,
+};
+use fernet_state::StateConfig;
+use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
-
-/// Base units per token: the devnet token has 18 decimals.
-const TOKEN_DECIMALS: usize = 18;
-
-/// 100 % in basis points: the ceiling of every fee (`maxProverFeeBps`).
-pub const BASIS_POINTS: u64 = 10_000;
 
 /// Longest proof window, in epochs (`Constants.MAX_PROOF_WINDOW_EPOCHS`): the rollup refuses a
 /// `proofWindowSlots` above this many epochs.
@@ -78,207 +76,6 @@ pub fn env_name(key: &str) -> String {
         name.push(c.to_ascii_uppercase());
     }
     name
-}
-
-/// An amount of the staking token in base units.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TokenAmount(pub U256);
-
-impl TokenAmount {
-    /// `n` whole tokens.
-    pub fn tokens(n: u64) -> Self {
-        Self(U256::from(n) * U256::from(10).pow(U256::from(TOKEN_DECIMALS)))
-    }
-
-    /// Whether the amount is zero.
-    pub fn is_zero(&self) -> bool {
-        self.0.is_zero()
-    }
-}
-
-impl fmt::Display for TokenAmount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl FromStr for TokenAmount {
-    type Err = String;
-
-    /// Parses `"1000"` (base units) or `"1.5 tokens"` / `"1 token"` (whole tokens).
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let s = s.trim();
-        let whole = s
-            .strip_suffix("tokens")
-            .or_else(|| s.strip_suffix("token"))
-            .map(str::trim);
-        let invalid =
-            || format!("invalid token amount {s:?}: expected \"<base units>\" or \"<n> tokens\"");
-        let digits_ok = |part: &str| part.chars().all(|c| c.is_ascii_digit());
-        match whole {
-            None if s.is_empty() || !digits_ok(s) => Err(invalid()),
-            None => U256::from_str_radix(s, 10).map(Self).map_err(|_| invalid()),
-            Some(number) => {
-                let (int, frac) = number.split_once('.').unwrap_or((number, ""));
-                if int.is_empty()
-                    || !digits_ok(int)
-                    || !digits_ok(frac)
-                    || frac.len() > TOKEN_DECIMALS
-                {
-                    return Err(invalid());
-                }
-                let padded = format!("{int}{frac:0<width$}", width = TOKEN_DECIMALS);
-                U256::from_str_radix(&padded, 10)
-                    .map(Self)
-                    .map_err(|_| invalid())
-            }
-        }
-    }
-}
-
-impl Serialize for TokenAmount {
-    /// Base units as a decimal string (JSON numbers cannot hold 256 bits).
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0.to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for TokenAmount {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Units(u64),
-            Text(String),
-        }
-        match Raw::deserialize(deserializer)? {
-            Raw::Units(units) => Ok(Self(U256::from(units))),
-            Raw::Text(text) => text.parse().map_err(de::Error::custom),
-        }
-    }
-}
-
-/// Which `fernet_state` sizes the circuit (and so the genesis root and block capacity) uses.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StatePreset {
-    /// [`StateConfig::devnet`]: 4 txs per block, small trees.
-    #[default]
-    Devnet,
-    /// [`StateConfig::production`]: 32 txs per block, trees of depth 32.
-    Production,
-}
-
-impl StatePreset {
-    /// The state sizes of this preset.
-    pub fn state_config(self) -> StateConfig {
-        match self {
-            Self::Devnet => StateConfig::devnet(),
-            Self::Production => StateConfig::production(),
-        }
-    }
-}
-
-impl FromStr for StatePreset {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "devnet" => Ok(Self::Devnet),
-            "production" => Ok(Self::Production),
-            other => Err(Error::InvalidStatePreset(other.to_owned())),
-        }
-    }
-}
-
-impl fmt::Display for StatePreset {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Devnet => "devnet",
-            Self::Production => "production",
-        })
-    }
-}
-
-/// The largest block data the circuit of `state` accepts: `154 + 224 * max_txs_per_block` bytes.
-pub fn block_data_capacity(state: &StateConfig) -> u64 {
-    (BLOCK_DATA_HEADER_BYTES + TX_EFFECT_BYTES * state.max_txs_per_block) as u64
-}
-
-/// `Staking` constructor parameters (the rollup reads its clock and lag from here).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct StakingParams {
-    /// L1 timestamp of slot 0; 0 (default) means the deployment block's timestamp.
-    #[serde(default)]
-    pub genesis_time: u64,
-    /// Seconds per slot (devnet 20, production 36).
-    pub slot_duration: u64,
-    /// Slots per epoch (devnet 2, production 32).
-    pub epoch_duration: u64,
-    /// Stake to register and to stay in the set (devnet 100 tokens).
-    pub minimum_stake: TokenAmount,
-    /// Seconds from registration to the earliest eligibility (devnet 0).
-    pub entry_period: u64,
-    /// Seconds from the start of the exit epoch to withdrawal (devnet 100); at least
-    /// `(epochDuration + proofWindowSlots + 1) * slotDuration`, so a proposer that exits right
-    /// after proposing stays slashable until its blocks can be pruned.
-    pub exit_delay: u64,
-    /// Members leaving the set per epoch at most (devnet 4).
-    pub exit_churn_per_epoch: u64,
-    /// Epochs of lag of the seed and the member set (devnet 1).
-    pub snapshot_lag: u64,
-}
-
-/// `ProverEscrow` constructor parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ProverEscrowParams {
-    /// Seconds from a withdrawal request to its payout (devnet 60).
-    pub withdrawal_delay: u64,
-}
-
-/// `FeeInbox` constructor parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FeeInboxParams {
-    /// Seconds after a deposit from which every block must include it (while a block has room
-    /// for it): the longest a proposer can keep a deposit out of L2 (devnet 40).
-    pub inclusion_delay: u64,
-}
-
-/// `Rollup` constructor parameters, but the genesis state root (computed from the state sizes).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RollupParams {
-    /// Seconds from a slot's start during which proposals are accepted (devnet 8).
-    pub proposal_window: u64,
-    /// Seconds after the proposal window during which an empty slot takes a backup block (devnet 12).
-    pub backup_window: u64,
-    /// Slots at the start of epoch N+1 in which epoch N can be claimed (devnet 1).
-    pub claim_window_slots: u64,
-    /// Slots after epoch N within which its proof must land (devnet 2).
-    pub proof_window_slots: u64,
-    /// Largest block data accepted; absent (default) means the circuit's capacity,
-    /// [`block_data_capacity`] (1,050 bytes for the devnet sizes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_data_bytes: Option<u64>,
-    /// Reward per proven block (devnet 10 tokens).
-    pub block_reward: TokenAmount,
-    /// Reward per proven epoch to its submitter (devnet 1 token).
-    pub proof_submission_reward: TokenAmount,
-    /// Prover share of an unclaimed epoch, in basis points (2000); at most `maxProverFeeBps`.
-    pub open_proving_basis_point_fee: u64,
-    /// Highest fee a claimable quote may ask, in basis points (devnet 5000; at most 10 000).
-    pub max_prover_fee_bps: u64,
-    /// Smallest bond a claimable quote may offer (devnet 10 tokens).
-    pub minimum_prover_bond: TokenAmount,
-    /// Stake slashed when an unclaimed epoch's first block is never proven (devnet 5 tokens).
-    pub unproven_block_penalty: TokenAmount,
-    /// Slots per upgrade-signalling round (devnet 16).
-    pub vote_round_size: u64,
-    /// Votes in a round that signal a payload (devnet 9).
-    pub vote_quorum: u64,
 }
 
 /// The devnet token, deployed only when no `--token` is given.
@@ -613,38 +410,6 @@ mod tests {
             (name == "STATE_CONFIG").then(|| "huge".to_owned())
         });
         assert!(matches!(bad_preset, Err(Error::ParseConfig { .. })));
-    }
-
-    #[test]
-    fn parses_token_amounts() {
-        assert_eq!(
-            "1000".parse::<TokenAmount>().unwrap(),
-            TokenAmount(U256::from(1000))
-        );
-        assert_eq!(
-            "100 tokens".parse::<TokenAmount>().unwrap(),
-            TokenAmount::tokens(100)
-        );
-        assert_eq!(
-            "1 token".parse::<TokenAmount>().unwrap(),
-            TokenAmount::tokens(1)
-        );
-        assert_eq!(
-            "0.5 tokens".parse::<TokenAmount>().unwrap(),
-            TokenAmount(U256::from(500_000_000_000_000_000u64))
-        );
-        for bad in [
-            "",
-            "tokens",
-            "-1",
-            "1e18",
-            "1.0000000000000000001 tokens",
-            "ten tokens",
-        ] {
-            assert!(bad.parse::<TokenAmount>().is_err(), "{bad:?} parsed");
-        }
-        let json = serde_json::to_string(&TokenAmount::tokens(2)).unwrap();
-        assert_eq!(json, "\"2000000000000000000\"");
     }
 
     #[test]

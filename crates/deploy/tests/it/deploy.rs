@@ -11,11 +11,10 @@ use fernet_bindings::{
     errors::Errors, BlockProofVerifier, ContractResultExt, DevnetToken, FeeInbox, ProverEscrow,
     RewardPool, Rollup, Staking,
 };
-use fernet_cli::{
-    chain::ANVIL_DEFAULT_PRIVATE_KEY,
-    config::{StatePreset, TokenAmount},
-    deploy, DeployConfig, DeployOptions, DeployStatus, Deployment, Error,
+use fernet_deploy::{
+    chain::ANVIL_DEFAULT_PRIVATE_KEY, deploy, DeployConfig, DeployOptions, DeployStatus, Error,
 };
+use fernet_primitives::{Deployment, StatePreset, TokenAmount};
 use fernet_state::{fr_to_be_bytes, StateConfig, WorldState};
 
 /// The pinned anvil that `script/setup.sh` installs.

@@ -50,7 +50,7 @@ pub struct SignedQuote {
 }
 
 /// Why a quote is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum QuoteError {
     /// The quote names another rollup.
     #[error("quote is for rollup {quoted}, this node follows {expected}")]
@@ -80,13 +80,20 @@ pub enum QuoteError {
         /// `basisPointFee` of the quote.
         fee: u32,
     },
-    /// The signature is not 65 bytes or not a valid ECDSA signature.
-    #[error("malformed signature {signature}: {reason}")]
+    /// The signature is not 65 bytes `r ‖ s ‖ v`.
+    #[error("malformed signature {signature}: {} bytes, expected 65", signature.len())]
+    SignatureLength {
+        /// The signature bytes.
+        signature: Bytes,
+    },
+    /// The signature is not a valid ECDSA signature, or recovers to no key.
+    #[error("malformed signature {signature}")]
     MalformedSignature {
         /// The signature bytes.
         signature: Bytes,
-        /// What is wrong.
-        reason: String,
+        /// Why it does not parse or recover.
+        #[source]
+        source: alloy::primitives::SignatureError,
     },
     /// The signature recovers to another address than `prover`.
     #[error("bad signature: it recovers to {recovered}, not to the prover {prover}")]
@@ -148,21 +155,19 @@ impl SignedQuote {
 
     /// The address the signature recovers to over the quote's digest on `chain_id`.
     pub fn recover_signer(&self, chain_id: u64) -> Result<Address, QuoteError> {
-        let malformed = |reason: String| QuoteError::MalformedSignature {
+        let malformed = |source| QuoteError::MalformedSignature {
             signature: self.signature.clone(),
-            reason,
+            source,
         };
         if self.signature.len() != 65 {
-            return Err(malformed(format!(
-                "{} bytes, expected 65",
-                self.signature.len()
-            )));
+            return Err(QuoteError::SignatureLength {
+                signature: self.signature.clone(),
+            });
         }
-        let signature =
-            Signature::from_raw(&self.signature).map_err(|e| malformed(e.to_string()))?;
+        let signature = Signature::from_raw(&self.signature).map_err(malformed)?;
         signature
             .recover_address_from_prehash(&self.quote.digest(chain_id))
-            .map_err(|e| malformed(e.to_string()))
+            .map_err(malformed)
     }
 
     /// Checks that the signature recovers to `quote.prover`.
@@ -241,7 +246,7 @@ mod tests {
     fn signature_recovers_to_the_prover_only_on_its_chain_and_quote() {
         let signer = PrivateKeySigner::random();
         let signed = quote(signer.address()).sign(&signer, 31_337).unwrap();
-        assert_eq!(signed.verify_signature(31_337), Ok(()));
+        signed.verify_signature(31_337).unwrap();
         assert!(matches!(
             signed.verify_signature(1),
             Err(QuoteError::BadSignature { .. })
@@ -254,17 +259,21 @@ mod tests {
         ));
         let other = PrivateKeySigner::random();
         let forged = quote(signer.address()).sign(&other, 31_337).unwrap();
-        assert_eq!(
+        assert!(matches!(
             forged.verify_signature(31_337),
-            Err(QuoteError::BadSignature {
-                prover: signer.address(),
-                recovered: other.address()
-            })
-        );
+            Err(QuoteError::BadSignature { prover, recovered })
+                if prover == signer.address() && recovered == other.address()
+        ));
         let mut short = signed;
         short.signature = Bytes::from(vec![1u8; 64]);
         assert!(matches!(
             short.verify_signature(31_337),
+            Err(QuoteError::SignatureLength { .. })
+        ));
+        let mut zero = short;
+        zero.signature = Bytes::from(vec![0u8; 65]);
+        assert!(matches!(
+            zero.verify_signature(31_337),
             Err(QuoteError::MalformedSignature { .. })
         ));
     }

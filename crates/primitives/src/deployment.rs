@@ -7,10 +7,8 @@ use fernet_state::StateConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    config::{
-        FeeInboxParams, ProverEscrowParams, RollupParams, StakingParams, StatePreset, TokenAmount,
-    },
-    Error, Result,
+    params::{FeeInboxParams, ProverEscrowParams, RollupParams, StakingParams, StatePreset},
+    Error, Result, TokenAmount,
 };
 
 /// One deployed contract.

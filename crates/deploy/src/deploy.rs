@@ -23,10 +23,11 @@ use fernet_bindings::{
 use fernet_state::{fr_to_be_bytes, StateConfig, WorldState};
 use tracing::{debug, info, warn};
 
+use fernet_primitives::{ContractRecord, Deployment, Parameters, TokenAmount};
+
 use crate::{
     chain::{check_chain, deployer_signer},
-    config::{DeployConfig, TokenAmount},
-    deployment::{ContractRecord, Deployment, Parameters},
+    config::DeployConfig,
     Error, Result,
 };
 
