@@ -63,12 +63,13 @@ pub enum Error {
         failures: String,
     },
     /// The L2 node cannot give the witness of a block (yet).
-    #[error("no witness for block {block}: {reason}")]
+    #[error("no witness for block {block}")]
     Witness {
         /// The block number.
         block: u64,
-        /// Why (not synced yet, pruned, store error).
-        reason: String,
+        /// Why: the node has not synced the block yet, or no longer keeps its parent's state.
+        #[source]
+        source: Box<fernet_node::Error>,
     },
     /// A block's witness does not hash to the commitment its proposal stored on L1.
     #[error(

@@ -60,7 +60,7 @@ impl WitnessSource for fernet_node::ChainHandle {
     fn witness(&self, number: u64) -> Result<BlockWitness> {
         fernet_node::ChainHandle::witness(self, number).map_err(|error| Error::Witness {
             block: number,
-            reason: error.to_string(),
+            source: Box::new(error),
         })
     }
 }
@@ -470,9 +470,12 @@ mod tests {
             self.witnesses
                 .get(number as usize - 1)
                 .cloned()
-                .ok_or(Error::Witness {
+                .ok_or_else(|| Error::Witness {
                     block: number,
-                    reason: "not synced".into(),
+                    source: Box::new(fernet_node::Error::NoSuchBlock {
+                        number,
+                        tip: self.witnesses.len() as u64,
+                    }),
                 })
         }
     }

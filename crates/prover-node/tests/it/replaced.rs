@@ -44,7 +44,7 @@ impl WitnessSource for CountingWitnesses {
         self.0.fetch_add(1, Ordering::SeqCst);
         Err(Error::Witness {
             block: number,
-            reason: "the test has no witnesses".into(),
+            source: Box::new(fernet_node::Error::NoSuchBlock { number, tip: 0 }),
         })
     }
 }
