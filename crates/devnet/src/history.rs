@@ -299,7 +299,7 @@ impl History {
         self.proposals
             .iter()
             .find(|p| !p.backup)
-            .map(|p| l1.epoch_of(p.slot))
+            .map(|p| l1.clock.epoch_of(p.slot))
     }
 }
 

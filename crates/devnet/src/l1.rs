@@ -19,7 +19,7 @@ use fernet_bindings::{
     staking::Staking::StakingInstance,
     ContractResultExt, DevnetToken, ProverEscrow, Rankings, Rollup, Staking,
 };
-use fernet_primitives::Deployment;
+use fernet_primitives::{Clock, Deployment};
 use serde::Serialize;
 use tracing::{debug, info};
 
@@ -68,6 +68,8 @@ pub enum L1Event {
 /// Read access to the deployed suite, plus the clock arithmetic of its parameters.
 #[derive(Debug, Clone)]
 pub struct L1 {
+    /// The rollup's slot clock.
+    pub clock: Clock,
     provider: DynProvider,
     rpc_url: Url,
     deployment: Deployment,
@@ -88,6 +90,7 @@ impl L1 {
             deployment.parameters.staking.epoch_duration,
         ));
         Self {
+            clock: deployment.clock(),
             provider,
             rpc_url,
             deployment,
@@ -133,23 +136,6 @@ impl L1 {
         ProverEscrow::new(self.deployment.prover_escrow.address, self.provider.clone())
     }
 
-    /// The slot of L1 time `timestamp` (0 before genesis).
-    pub fn slot_at(&self, timestamp: u64) -> u64 {
-        let staking = &self.deployment.parameters.staking;
-        timestamp.saturating_sub(staking.genesis_time) / staking.slot_duration.max(1)
-    }
-
-    /// The L1 time at which `slot` starts.
-    pub fn slot_start(&self, slot: u64) -> u64 {
-        let staking = &self.deployment.parameters.staking;
-        staking.genesis_time + slot * staking.slot_duration
-    }
-
-    /// The epoch of `slot`.
-    pub fn epoch_of(&self, slot: u64) -> u64 {
-        slot / self.deployment.parameters.staking.epoch_duration.max(1)
-    }
-
     /// The latest L1 block's number and timestamp.
     pub async fn latest(&self) -> Result<(u64, u64)> {
         let block = self
@@ -167,12 +153,12 @@ impl L1 {
     /// The rollup at the latest L1 block.
     pub async fn state(&self) -> Result<L1State> {
         let (l1_block, timestamp) = self.latest().await?;
-        let slot = self.slot_at(timestamp);
+        let slot = self.clock.slot_at(timestamp);
         Ok(L1State {
             l1_block,
             timestamp,
             slot,
-            epoch: self.epoch_of(slot),
+            epoch: self.clock.epoch_of(slot),
             pending_tip: self.pending_tip().await?,
             proven_tip: self.proven_tip().await?,
         })

@@ -289,7 +289,7 @@ impl Monitor {
     /// A monitor whose first report is the slot in progress now.
     pub async fn new(l1: L1) -> Result<Self> {
         let (_, timestamp) = l1.latest().await?;
-        let slot = l1.slot_at(timestamp);
+        let slot = l1.clock.slot_at(timestamp);
         Ok(Self::starting_at(l1, slot))
     }
 
@@ -356,7 +356,7 @@ impl Monitor {
     pub async fn try_next_report(&mut self) -> Result<Option<SlotReport>> {
         let slot = self.next_slot;
         let (latest, timestamp) = self.l1.latest().await?;
-        if timestamp < self.l1.slot_start(slot + 1) {
+        if timestamp < self.l1.clock.slot_start(slot + 1) {
             return Ok(None);
         }
         if latest >= self.next_l1_block {
@@ -384,7 +384,7 @@ impl Monitor {
     async fn report(&self, slot: u64, logs: Vec<L1Log>) -> Result<SlotReport> {
         let mut report = SlotReport {
             slot,
-            epoch: self.l1.epoch_of(slot),
+            epoch: self.l1.clock.epoch_of(slot),
             block: None,
             claims: Vec::new(),
             proofs: Vec::new(),
@@ -496,7 +496,7 @@ fn slot_of(l1: &L1, log: &L1Log) -> u64 {
     match &log.event {
         L1Event::Rollup(RollupEvents::BlockProposed(event)) => event.slot.saturating_to(),
         L1Event::Rollup(RollupEvents::BlockReplaced(event)) => event.slot.saturating_to(),
-        _ => l1.slot_at(log.timestamp),
+        _ => l1.clock.slot_at(log.timestamp),
     }
 }
 

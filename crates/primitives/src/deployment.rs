@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     params::{FeeInboxParams, ProverEscrowParams, RollupParams, StakingParams, StatePreset},
-    Error, Result, TokenAmount,
+    Clock, Error, Result, TokenAmount,
 };
 
 /// One deployed contract.
@@ -74,6 +74,16 @@ pub struct Deployment {
 }
 
 impl Deployment {
+    /// The rollup's slot clock, from the recorded `Staking` parameters.
+    pub fn clock(&self) -> Clock {
+        let staking = &self.parameters.staking;
+        Clock {
+            genesis_time: staking.genesis_time,
+            slot_duration: staking.slot_duration,
+            epoch_duration: staking.epoch_duration,
+        }
+    }
+
     /// `<dir>/<chain-id>.json`.
     pub fn path(dir: &Path, chain_id: u64) -> PathBuf {
         dir.join(format!("{chain_id}.json"))

@@ -170,7 +170,7 @@ async fn run_scenarios(devnet: &mut Devnet, refusals: &Refusals) -> eyre::Result
         }
         if let Some(f) = first_epoch {
             let (_, timestamp) = l1.latest().await?;
-            let epoch = l1.epoch_of(l1.slot_at(timestamp));
+            let epoch = l1.clock.epoch_of(l1.clock.slot_at(timestamp));
             let rogue_epoch = f + ROGUE_OFFSET;
             if !rogue_quoted && epoch == rogue_epoch {
                 let quote = Quote {
@@ -296,7 +296,7 @@ async fn check_fees_paid_from_deposits(
         .canonical_proposals()
         .find(|p| p.block == block)
         .ok_or_else(|| eyre!("(e) no proposal of block {block}"))?;
-    let epoch = l1.epoch_of(proposal.slot);
+    let epoch = l1.clock.epoch_of(proposal.slot);
     let proof = history
         .proven(epoch)
         .ok_or_else(|| eyre!("(e) epoch {epoch} of the user's block was not proven"))?;
@@ -372,7 +372,7 @@ fn print_timings(l1: &L1, history: &History, stages: &[(Stage, Duration)]) {
         offsets.push(
             proposal
                 .timestamp
-                .saturating_sub(l1.slot_start(proposal.slot)),
+                .saturating_sub(l1.clock.slot_start(proposal.slot)),
         );
     }
     offsets.sort_unstable();
@@ -385,7 +385,7 @@ fn print_timings(l1: &L1, history: &History, stages: &[(Stage, Duration)]) {
     }
     for (epoch, proven) in history.proven_epochs() {
         let epoch_slots = l1.deployment().parameters.staking.epoch_duration;
-        let end = l1.slot_start((epoch + 1) * epoch_slots);
+        let end = l1.clock.slot_start((epoch + 1) * epoch_slots);
         eprintln!(
             "timings: epoch {epoch} proof landed {} s after the epoch ended",
             proven.timestamp.saturating_sub(end)
@@ -420,7 +420,7 @@ async fn check_epochs_proven(
             .call()
             .await?
             .saturating_to();
-        let proof_slot = l1.slot_at(proven.timestamp);
+        let proof_slot = l1.clock.slot_at(proven.timestamp);
         ensure!(
             proof_slot <= deadline,
             "(a) epoch {epoch} proven in slot {proof_slot}, after its deadline {deadline}"

@@ -49,7 +49,7 @@ pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<Backup
         .map(sequencer_name)
         .collect();
 
-    let kill_at = run.l1.slot_start(first) as f64 - KILL_BEFORE;
+    let kill_at = run.l1.clock.slot_start(first) as f64 - KILL_BEFORE;
     run.wait_until_time(kill_at, "S6: the epoch to start")
         .await?;
     for name in &names {
@@ -62,7 +62,8 @@ pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<Backup
         names.join(", ")
     ));
 
-    let restart_at = (run.l1.slot_start(last) + proposal_window) as f64 + RESTART_AFTER_WINDOW;
+    let restart_at =
+        (run.l1.clock.slot_start(last) + proposal_window) as f64 + RESTART_AFTER_WINDOW;
     run.wait_until_time(restart_at, "S6: the last slot's proposal window to close")
         .await?;
     for name in &names {

@@ -123,7 +123,7 @@ async fn run_scenarios(devnet: &mut Devnet) -> eyre::Result<()> {
         reorg::ensure_victim_not_stuck(&run, &s4, &mut turns, &down).await?;
         if after_outage.is_none() {
             if let Some(proposal) = outage::first_proposal_after(&run, &s5) {
-                let epoch = run.l1.epoch_of(proposal.slot);
+                let epoch = run.l1.clock.epoch_of(proposal.slot);
                 run.require_proven(epoch).await?;
                 after_outage = Some(epoch);
             }
@@ -223,7 +223,7 @@ async fn print_slots(run: &Run<'_>, first: u64) -> eyre::Result<()> {
             .collect();
         eprintln!(
             "slots: {slot} (epoch {}) top-ranked {top}: {}",
-            run.l1.epoch_of(slot),
+            run.l1.clock.epoch_of(slot),
             if blocks.is_empty() {
                 "no block".to_owned()
             } else {

@@ -32,8 +32,8 @@ pub(crate) struct Outage {
 /// Closes the L1 gate around the start of `epoch`, then opens it again.
 pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<Outage> {
     let first = run.first_slot(epoch);
-    let close_at = run.l1.slot_start(first) as f64 - CLOSE_BEFORE;
-    let open_at = run.l1.slot_start(first + 1) as f64 - OPEN_BEFORE;
+    let close_at = run.l1.clock.slot_start(first) as f64 - CLOSE_BEFORE;
+    let open_at = run.l1.clock.slot_start(first + 1) as f64 - OPEN_BEFORE;
     run.wait_until_time(close_at, "S5: the outage to start")
         .await?;
     let node_url = run.devnet.urls().node.clone();
@@ -84,7 +84,7 @@ pub(crate) fn first_proposal_after(run: &Run<'_>, outage: &Outage) -> Option<Pro
 pub(crate) async fn check(run: &Run<'_>, outage: &Outage) -> eyre::Result<()> {
     let proposal = first_proposal_after(run, outage)
         .ok_or_else(|| eyre!("S5: no block was proposed after the outage"))?;
-    let epoch = run.l1.epoch_of(proposal.slot);
+    let epoch = run.l1.clock.epoch_of(proposal.slot);
     let proven = run.proven_in_window(epoch, "S5").await?;
     run.say(format!(
         "S5: ok: after the {:.1} s outage, block {} was proposed in slot {} by {}, and epoch \

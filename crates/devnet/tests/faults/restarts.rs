@@ -79,7 +79,7 @@ pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<Restar
     let sequencer = sequencers[index].address;
     let sequencer_name = sequencer_name(index);
 
-    let end = run.l1.slot_start(claim_slot) as f64 - KILL_BEFORE_END.as_secs_f64();
+    let end = run.l1.clock.slot_start(claim_slot) as f64 - KILL_BEFORE_END.as_secs_f64();
     run.wait_until_time(end, "S3: the end of the epoch").await?;
     run.devnet.kill(&prover_name)?;
     run.devnet.kill(&sequencer_name)?;

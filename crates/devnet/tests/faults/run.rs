@@ -100,7 +100,7 @@ impl<'a> Run<'a> {
     /// The slot of the latest L1 block.
     pub(crate) async fn slot(&self) -> eyre::Result<u64> {
         let (_, timestamp) = self.l1.latest().await?;
-        Ok(self.l1.slot_at(timestamp))
+        Ok(self.l1.clock.slot_at(timestamp))
     }
 
     /// The latest L1 block number.
@@ -119,7 +119,7 @@ impl<'a> Run<'a> {
 
     /// Ticks until `slot` has started.
     pub(crate) async fn wait_for_slot(&mut self, slot: u64, what: &str) -> eyre::Result<()> {
-        let start = self.l1.slot_start(slot) as f64;
+        let start = self.l1.clock.slot_start(slot) as f64;
         self.wait_until_time(start, what).await
     }
 
@@ -148,7 +148,7 @@ impl<'a> Run<'a> {
             .proven(epoch)
             .ok_or_else(|| eyre!("{label} epoch {epoch} was not proven"))?;
         let deadline = self.proof_deadline(epoch).await?;
-        let slot = self.l1.slot_at(proven.timestamp);
+        let slot = self.l1.clock.slot_at(proven.timestamp);
         eyre::ensure!(
             slot <= deadline,
             "{label} epoch {epoch} proven in slot {slot}, after its deadline slot {deadline}"
@@ -161,7 +161,7 @@ impl<'a> Run<'a> {
         let epoch_slots = self.l1.deployment().parameters.staking.epoch_duration;
         proven
             .timestamp
-            .saturating_sub(self.l1.slot_start((epoch + 1) * epoch_slots))
+            .saturating_sub(self.l1.clock.slot_start((epoch + 1) * epoch_slots))
     }
 
     /// The first slot of `epoch`.

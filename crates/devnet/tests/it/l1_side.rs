@@ -89,7 +89,7 @@ async fn l1_side_funds_registers_and_reports_a_real_proposal() -> eyre::Result<(
     let timing = l1.clone();
     let state = devnet
         .wait_until("the proposer's activation", Duration::from_secs(60), |s| {
-            s.epoch >= activation && s.timestamp + 2 < timing.slot_start(s.slot + 1)
+            s.epoch >= activation && s.timestamp + 2 < timing.clock.slot_start(s.slot + 1)
         })
         .await?;
     assert_eq!(state.pending_tip, 0);

@@ -70,12 +70,7 @@ impl Env {
             .wallet(signer)
             .connect_http(anvil.endpoint_url())
             .erased();
-        let staking = &outcome.deployment.parameters.staking;
-        let clock = Clock {
-            genesis_time: staking.genesis_time,
-            slot_duration: staking.slot_duration,
-            epoch_duration: staking.epoch_duration,
-        };
+        let clock = outcome.deployment.clock();
         Ok(Self {
             anvil,
             dir,
