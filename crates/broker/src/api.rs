@@ -1,6 +1,6 @@
-//! The `broker_*` JSON-RPC methods' names, parameters and answers (`docs/services.md`),
-//! shared by the server and [`crate::BrokerClient`]. Field names are camelCase on the wire;
-//! byte strings are `0x` hex.
+//! The `broker_*` JSON-RPC methods' names and answers (`docs/services.md`), shared by the
+//! server and [`crate::BrokerClient`]; their by-name parameters are the arguments of
+//! [`crate::rpc::BrokerApi`]. Field names are camelCase on the wire; byte strings are `0x` hex.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -25,19 +25,6 @@ pub const COMPLETE_JOB: &str = "broker_completeJob";
 /// `broker_failJob`: report a failed attempt.
 pub const FAIL_JOB: &str = "broker_failJob";
 
-/// Parameters of `broker_enqueueJob`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EnqueueJobParams {
-    /// What to prove.
-    pub kind: JobKind,
-    /// The epoch (priority: lower first).
-    pub epoch: u64,
-    /// The kind's input (a block job: `BlockWitness::to_bytes`).
-    #[serde(with = "hex::bytes")]
-    pub input: Vec<u8>,
-}
-
 /// Answer of `broker_enqueueJob`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -46,14 +33,6 @@ pub struct EnqueueJobResult {
     pub id: JobId,
     /// The job's status (of the first enqueue, if it was known).
     pub status: JobStatus,
-}
-
-/// Parameters of `broker_getJob`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GetJobParams {
-    /// The job.
-    pub id: JobId,
 }
 
 /// Answer of `broker_getJob` (or `null` for an unknown id).
@@ -105,17 +84,6 @@ impl From<&JobRecord> for JobView {
     }
 }
 
-/// Parameters of `broker_takeJob`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TakeJobParams {
-    /// Who asks (1 to [`MAX_AGENT_ID_CHARS`] characters).
-    pub agent_id: String,
-    /// The kinds it takes (all when absent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kinds: Option<Vec<JobKind>>,
-}
-
 /// Longest agent id accepted.
 pub const MAX_AGENT_ID_CHARS: usize = 128;
 
@@ -136,44 +104,10 @@ pub struct AssignedJob {
     pub lease_ms: u64,
 }
 
-/// Parameters of `broker_heartbeat`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HeartbeatParams {
-    /// The lease holder.
-    pub agent_id: String,
-    /// The job.
-    pub id: JobId,
-}
-
 /// Answer of `broker_heartbeat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HeartbeatResult {
     /// The lease now runs for this long.
     pub lease_ms: u64,
-}
-
-/// Parameters of `broker_completeJob`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CompleteJobParams {
-    /// The lease holder.
-    pub agent_id: String,
-    /// The job.
-    pub id: JobId,
-    /// The result (a block job: [`BlockProofResult::to_json`]).
-    pub result: Value,
-}
-
-/// Parameters of `broker_failJob`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FailJobParams {
-    /// The lease holder.
-    pub agent_id: String,
-    /// The job.
-    pub id: JobId,
-    /// What went wrong.
-    pub error: String,
 }

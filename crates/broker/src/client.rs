@@ -1,23 +1,20 @@
-//! [`BrokerClient`]: typed calls of the `broker_*` JSON-RPC methods over HTTP.
+//! [`BrokerClient`]: typed calls of the `broker_*` JSON-RPC methods, a thin wrapper over the
+//! jsonrpsee client generated from [`BrokerApi`](crate::rpc::BrokerApiClient).
 
-use std::{
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc,
-    },
-    time::Duration,
+use std::{future::Future, sync::Arc, time::Duration};
+
+use jsonrpsee::{
+    core::ClientError as JsonRpcError,
+    http_client::{HttpClient, HttpClientBuilder},
 };
-
-use serde::{de::DeserializeOwned, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::{
-    api::{
-        self, AssignedJob, CompleteJobParams, EnqueueJobParams, EnqueueJobResult, FailJobParams,
-        GetJobParams, HeartbeatParams, HeartbeatResult, JobView, TakeJobParams,
-    },
+    api::{self, AssignedJob, EnqueueJobResult, HeartbeatResult, JobView},
     error::{Error, Result},
+    hex,
     job::{JobId, JobKind, JobStatus},
+    rpc::{BrokerApiClient, Field},
 };
 
 /// Time allowed for one request (a large input takes a while to upload and store).
@@ -27,23 +24,48 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct BrokerClient {
     url: String,
-    http: reqwest::Client,
-    next_id: Arc<AtomicU64>,
+    client: std::result::Result<HttpClient, Arc<JsonRpcError>>,
 }
 
 impl BrokerClient {
     /// A client of the broker at `url` (`http://host:port`).
     pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            http: reqwest::Client::new(),
-            next_id: Arc::new(AtomicU64::new(1)),
-        }
+        let url = url.into();
+        let client = HttpClientBuilder::default()
+            .request_timeout(REQUEST_TIMEOUT)
+            .max_request_size(u32::MAX)
+            .max_response_size(u32::MAX)
+            .build(&url)
+            .map_err(Arc::new);
+        Self { url, client }
     }
 
     /// The broker's URL.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Runs `call` on the generated client and types its error.
+    async fn call<'a, T, F>(
+        &'a self,
+        method: &'static str,
+        call: impl FnOnce(&'a HttpClient) -> F,
+    ) -> Result<T>
+    where
+        F: Future<Output = std::result::Result<T, JsonRpcError>> + 'a,
+    {
+        let client = self.client.as_ref().map_err(|source| Error::ClientUrl {
+            url: self.url.clone(),
+            source: Arc::clone(source),
+        })?;
+        call(client).await.map_err(|error| match error {
+            JsonRpcError::Call(source) => Error::Rpc { method, source },
+            source => Error::Http {
+                method,
+                url: self.url.clone(),
+                source: Box::new(source),
+            },
+        })
     }
 
     /// Enqueues a job; enqueueing a known job returns its id and current status.
@@ -53,17 +75,16 @@ impl BrokerClient {
         epoch: u64,
         input: &[u8],
     ) -> Result<EnqueueJobResult> {
-        let params = EnqueueJobParams {
-            kind,
-            epoch,
-            input: input.to_vec(),
-        };
-        self.call(api::ENQUEUE_JOB, params).await
+        let input = hex::encode(input);
+        self.call(api::ENQUEUE_JOB, |rpc| {
+            rpc.enqueue_job(kind.into(), epoch.into(), input.into())
+        })
+        .await
     }
 
     /// The job `id`, `None` if the broker does not know it.
     pub async fn get_job(&self, id: JobId) -> Result<Option<JobView>> {
-        self.call(api::GET_JOB, GetJobParams { id }).await
+        self.call(api::GET_JOB, |rpc| rpc.get_job(id.into())).await
     }
 
     /// Leases the next job of `kinds` (all kinds if `None`) to `agent_id`.
@@ -72,42 +93,43 @@ impl BrokerClient {
         agent_id: &str,
         kinds: Option<&[JobKind]>,
     ) -> Result<Option<AssignedJob>> {
-        let params = TakeJobParams {
-            agent_id: agent_id.to_owned(),
-            kinds: kinds.map(<[JobKind]>::to_vec),
-        };
-        self.call(api::TAKE_JOB, params).await
+        let kinds = kinds
+            .map(|kinds| Field::from(kinds.to_vec()))
+            .unwrap_or_default();
+        self.call(api::TAKE_JOB, |rpc| {
+            rpc.take_job(agent_id.to_owned().into(), kinds)
+        })
+        .await
     }
 
     /// Extends `agent_id`'s lease on job `id`; an [`Error::Rpc`] if the lease was lost.
     pub async fn heartbeat(&self, agent_id: &str, id: JobId) -> Result<HeartbeatResult> {
-        let params = HeartbeatParams {
-            agent_id: agent_id.to_owned(),
-            id,
-        };
-        self.call(api::HEARTBEAT, params).await
+        self.call(api::HEARTBEAT, |rpc| {
+            rpc.heartbeat(agent_id.to_owned().into(), id.into())
+        })
+        .await
     }
 
     /// Delivers the result of job `id`.
     pub async fn complete_job(&self, agent_id: &str, id: JobId, result: Value) -> Result<()> {
-        let params = CompleteJobParams {
-            agent_id: agent_id.to_owned(),
-            id,
-            result,
-        };
-        self.call::<_, bool>(api::COMPLETE_JOB, params)
-            .await
-            .map(drop)
+        self.call(api::COMPLETE_JOB, |rpc| {
+            rpc.complete_job(agent_id.to_owned().into(), id.into(), result.into())
+        })
+        .await
+        .map(drop)
     }
 
     /// Reports a failed attempt at job `id`.
     pub async fn fail_job(&self, agent_id: &str, id: JobId, error: &str) -> Result<()> {
-        let params = FailJobParams {
-            agent_id: agent_id.to_owned(),
-            id,
-            error: error.to_owned(),
-        };
-        self.call::<_, bool>(api::FAIL_JOB, params).await.map(drop)
+        self.call(api::FAIL_JOB, |rpc| {
+            rpc.fail_job(
+                agent_id.to_owned().into(),
+                id.into(),
+                error.to_owned().into(),
+            )
+        })
+        .await
+        .map(drop)
     }
 
     /// Polls job `id` every `poll` until it is `proven` or `failed` (transport errors are
@@ -127,47 +149,5 @@ impl BrokerClient {
             }
             tokio::time::sleep(poll).await;
         }
-    }
-
-    /// One JSON-RPC call.
-    async fn call<P: Serialize, R: DeserializeOwned>(
-        &self,
-        method: &'static str,
-        params: P,
-    ) -> Result<R> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let request = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
-        let http_error = |source| Error::Http {
-            method,
-            url: self.url.clone(),
-            source,
-        };
-        let response: Value = self
-            .http
-            .post(&self.url)
-            .timeout(REQUEST_TIMEOUT)
-            .json(&request)
-            .send()
-            .await
-            .map_err(http_error)?
-            .json()
-            .await
-            .map_err(http_error)?;
-        let bad = |reason: String| Error::BadResponse { method, reason };
-        if let Some(error) = response.get("error") {
-            return Err(Error::Rpc {
-                method,
-                code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
-                message: error
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-            });
-        }
-        let result = response
-            .get("result")
-            .ok_or_else(|| bad(format!("no result in {response}")))?;
-        R::deserialize(result).map_err(|error| bad(format!("{error} in {result}")))
     }
 }

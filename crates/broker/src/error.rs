@@ -104,33 +104,36 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// An HTTP request to the broker failed (unreachable, timeout, non-JSON answer).
-    #[error("{method} to {url} failed: {}", error_chain(source))]
+    /// A request to the broker got no JSON-RPC answer (unreachable, timeout, not JSON-RPC):
+    /// worth retrying.
+    #[error("{method} to {url} failed: {}", error_chain(source.as_ref()))]
     Http {
         /// The JSON-RPC method.
         method: &'static str,
         /// The broker's URL.
         url: String,
-        /// The underlying error.
-        source: reqwest::Error,
+        /// The transport error (boxed: it is large).
+        #[source]
+        source: Box<jsonrpsee::core::ClientError>,
     },
-    /// The broker answered with a JSON-RPC error.
-    #[error("{method} rejected by the broker (code {code}): {message}")]
+    /// The broker answered with a JSON-RPC error (`-32000` a rule said no, `-32602` invalid
+    /// params, `-32603` internal).
+    #[error("{method} rejected by the broker (code {}): {}", source.code(), source.message())]
     Rpc {
         /// The JSON-RPC method.
         method: &'static str,
-        /// The JSON-RPC error code.
-        code: i64,
-        /// The broker's message.
-        message: String,
+        /// The error object.
+        #[source]
+        source: jsonrpsee::types::ErrorObjectOwned,
     },
-    /// The broker's answer is not what the method returns.
-    #[error("{method}: unexpected answer: {reason}")]
-    BadResponse {
-        /// The JSON-RPC method.
-        method: &'static str,
-        /// What is wrong.
-        reason: String,
+    /// No client can be built for the broker's URL.
+    #[error("no JSON-RPC client for {url}: {source}")]
+    ClientUrl {
+        /// The broker's URL.
+        url: String,
+        /// Why (shared by every call of the client).
+        #[source]
+        source: std::sync::Arc<jsonrpsee::core::ClientError>,
     },
     /// A job's witness is for a configuration this agent has no keys for.
     #[error("no keys for state configuration {0:?}: the agent accepts only its configured ones")]
@@ -151,7 +154,7 @@ pub enum Error {
     },
 }
 
-/// `error` and its sources, joined by `: ` (reqwest's own message omits the cause).
+/// `error` and its sources, joined by `: ` (a transport error's own message omits the cause).
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -180,3 +183,13 @@ store_error!(
     redb::StorageError,
     redb::CommitError
 );
+
+impl Error {
+    /// The JSON-RPC error code, when the broker answered with an error.
+    pub fn rpc_code(&self) -> Option<i32> {
+        match self {
+            Self::Rpc { source, .. } => Some(source.code()),
+            _ => None,
+        }
+    }
+}

@@ -7,7 +7,8 @@
 //! lowest epoch first, leases with heartbeats, retries, a result is never replaced) are in
 //! [`broker`]'s docs; the JSON-RPC methods in `docs/services.md` and [`api`].
 //!
-//! - [`BrokerClient`]: typed JSON-RPC client (orchestrators and agents).
+//! - [`rpc`]: the jsonrpsee server of the `broker_*` methods; [`BrokerClient`]: the typed
+//!   client generated from the same trait (orchestrators and agents).
 //! - [`Agent`]: `concurrency` workers proving `block` jobs with the Groth16 block circuit of
 //!   `fernet-circuits` ([`BlockKeys`] loads the keys once per state configuration).
 //! - [`BlockProofResult`]: the result of a `block` job, the EVM encoding L1 verifies.
@@ -22,7 +23,7 @@ mod hex;
 mod job;
 mod keys;
 mod metrics;
-mod rpc;
+pub mod rpc;
 mod server;
 mod signal;
 mod store;

@@ -1,31 +1,114 @@
-//! The broker's Prometheus metrics, rendered by hand in the text exposition format.
+//! The broker's Prometheus metrics: counters, gauges and a summary of the `metrics` crate,
+//! registered with a recorder of this broker's own (several brokers can run in one process)
+//! and rendered by `metrics-exporter-prometheus`.
 
-use std::{
-    collections::HashMap,
-    fmt::Write as _,
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Mutex,
-    },
-};
+use std::{collections::HashMap, sync::Mutex, time::Duration};
+
+use metrics::{describe_counter, describe_gauge, describe_histogram, Counter, Gauge, Histogram};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use metrics_util::MetricKindMask;
 
 use crate::job::JobStatus;
 
 /// Most agents remembered for `prover_broker_agent_last_seen_seconds` (the oldest is dropped).
 const MAX_AGENTS: usize = 1024;
 
+/// `prover_broker_agent_last_seen_seconds`, one series per agent.
+const AGENT_LAST_SEEN: &str = "prover_broker_agent_last_seen_seconds";
+
 /// Counters since the broker started, and when each agent was last heard from.
-#[derive(Debug, Default)]
+///
+/// Every gauge is set when rendering, and a gauge not set since the previous rendering is
+/// dropped: so the agents' series are exactly the remembered agents.
 pub(crate) struct Metrics {
-    enqueued: AtomicU64,
-    taken: AtomicU64,
-    completed: AtomicU64,
-    failed: AtomicU64,
-    attempts_failed: AtomicU64,
-    expired: AtomicU64,
-    proving_ms_sum: AtomicU64,
-    proving_count: AtomicU64,
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+    enqueued: Counter,
+    taken: Counter,
+    completed: Counter,
+    failed: Counter,
+    attempts_failed: Counter,
+    expired: Counter,
+    proving_seconds: Histogram,
+    jobs: [Gauge; 4],
+    agents_active: Gauge,
     agents: Mutex<HashMap<String, u64>>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let recorder = PrometheusBuilder::new()
+            .idle_timeout(MetricKindMask::GAUGE, Some(Duration::ZERO))
+            .build_recorder();
+        let handle = recorder.handle();
+        let (counters, proving_seconds, jobs, agents_active) =
+            metrics::with_local_recorder(&recorder, || {
+                let counter = |name: &'static str, help: &'static str| {
+                    describe_counter!(name, format!("{help} Since start."));
+                    metrics::counter!(name)
+                };
+                let counters = [
+                    counter("prover_broker_jobs_enqueued_total", "New jobs stored."),
+                    counter("prover_broker_jobs_taken_total", "Leases handed to agents."),
+                    counter("prover_broker_jobs_completed_total", "Jobs proven."),
+                    counter(
+                        "prover_broker_jobs_failed_total",
+                        "Jobs that used up their attempts.",
+                    ),
+                    counter(
+                        "prover_broker_job_attempts_failed_total",
+                        "Attempts that failed (reported or expired).",
+                    ),
+                    counter(
+                        "prover_broker_leases_expired_total",
+                        "Leases that ran out without a heartbeat.",
+                    ),
+                ];
+                describe_histogram!(
+                    "prover_broker_job_proving_seconds",
+                    metrics::Unit::Seconds,
+                    "From take to completion of proven jobs, since start."
+                );
+                describe_gauge!("prover_broker_jobs", "Jobs in the store by status.");
+                describe_gauge!(
+                    "prover_broker_agents_active",
+                    "Agents heard from within one job timeout."
+                );
+                describe_gauge!(
+                    AGENT_LAST_SEEN,
+                    "When each agent last took a job or sent a heartbeat (UNIX time)."
+                );
+                (
+                    counters,
+                    metrics::histogram!("prover_broker_job_proving_seconds"),
+                    JobStatus::ALL.map(|status| {
+                        metrics::gauge!("prover_broker_jobs", "status" => status.to_string())
+                    }),
+                    metrics::gauge!("prover_broker_agents_active"),
+                )
+            });
+        let [enqueued, taken, completed, failed, attempts_failed, expired] = counters;
+        Self {
+            recorder,
+            handle,
+            enqueued,
+            taken,
+            completed,
+            failed,
+            attempts_failed,
+            expired,
+            proving_seconds,
+            jobs,
+            agents_active,
+            agents: Mutex::default(),
+        }
+    }
 }
 
 /// One counted event.
@@ -53,24 +136,20 @@ pub(crate) enum Event {
 impl Metrics {
     /// Counts `event`.
     pub(crate) fn record(&self, event: Event) {
-        let add = |counter: &AtomicU64, n: u64| {
-            counter.fetch_add(n, Ordering::Relaxed);
-        };
         match event {
-            Event::Enqueued => add(&self.enqueued, 1),
-            Event::Taken => add(&self.taken, 1),
+            Event::Enqueued => self.enqueued.increment(1),
+            Event::Taken => self.taken.increment(1),
             Event::Completed { proving_ms } => {
-                add(&self.completed, 1);
-                add(&self.proving_ms_sum, proving_ms);
-                add(&self.proving_count, 1);
+                self.completed.increment(1);
+                self.proving_seconds.record(proving_ms as f64 / 1000.0);
             }
             Event::AttemptFailed { expired, final_ } => {
-                add(&self.attempts_failed, 1);
+                self.attempts_failed.increment(1);
                 if expired {
-                    add(&self.expired, 1);
+                    self.expired.increment(1);
                 }
                 if final_ {
-                    add(&self.failed, 1);
+                    self.failed.increment(1);
                 }
             }
         }
@@ -97,89 +176,28 @@ impl Metrics {
     /// The metrics in Prometheus text format; `counts` are the jobs by status in
     /// [`JobStatus::ALL`] order, agents seen within `active_ms` of `now_ms` count as active.
     pub(crate) fn render(&self, counts: [u64; 4], now_ms: u64, active_ms: u64) -> String {
-        let mut out = String::new();
-        let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
-        out.push_str("# HELP prover_broker_jobs Jobs in the store by status.\n");
-        out.push_str("# TYPE prover_broker_jobs gauge\n");
-        for (status, count) in JobStatus::ALL.iter().zip(counts) {
-            let _ = writeln!(out, "prover_broker_jobs{{status=\"{status}\"}} {count}");
+        for (gauge, count) in self.jobs.iter().zip(counts) {
+            gauge.set(count as f64);
         }
-        for (name, help, value) in [
-            (
-                "jobs_enqueued_total",
-                "New jobs stored.",
-                get(&self.enqueued),
-            ),
-            (
-                "jobs_taken_total",
-                "Leases handed to agents.",
-                get(&self.taken),
-            ),
-            ("jobs_completed_total", "Jobs proven.", get(&self.completed)),
-            (
-                "jobs_failed_total",
-                "Jobs that used up their attempts.",
-                get(&self.failed),
-            ),
-            (
-                "job_attempts_failed_total",
-                "Attempts that failed (reported or expired).",
-                get(&self.attempts_failed),
-            ),
-            (
-                "leases_expired_total",
-                "Leases that ran out without a heartbeat.",
-                get(&self.expired),
-            ),
-        ] {
-            let _ = writeln!(out, "# HELP prover_broker_{name} {help} Since start.");
-            let _ = writeln!(out, "# TYPE prover_broker_{name} counter");
-            let _ = writeln!(out, "prover_broker_{name} {value}");
+        {
+            let agents = self
+                .agents
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
+            let active = agents
+                .values()
+                .filter(|seen| now_ms.saturating_sub(**seen) <= active_ms)
+                .count();
+            self.agents_active.set(active as f64);
+            metrics::with_local_recorder(&self.recorder, || {
+                for (agent, seen) in agents.iter() {
+                    metrics::gauge!(AGENT_LAST_SEEN, "agent" => agent.clone())
+                        .set(*seen as f64 / 1000.0);
+                }
+            });
         }
-        let seconds = get(&self.proving_ms_sum) as f64 / 1000.0;
-        out.push_str("# HELP prover_broker_job_proving_seconds From take to completion of proven jobs, since start.\n");
-        out.push_str("# TYPE prover_broker_job_proving_seconds summary\n");
-        let _ = writeln!(out, "prover_broker_job_proving_seconds_sum {seconds}");
-        let _ = writeln!(
-            out,
-            "prover_broker_job_proving_seconds_count {}",
-            get(&self.proving_count)
-        );
-        let agents = self
-            .agents
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        let active = agents
-            .values()
-            .filter(|seen| now_ms.saturating_sub(**seen) <= active_ms)
-            .count();
-        out.push_str(
-            "# HELP prover_broker_agents_active Agents heard from within one job timeout.\n",
-        );
-        out.push_str("# TYPE prover_broker_agents_active gauge\n");
-        let _ = writeln!(out, "prover_broker_agents_active {active}");
-        out.push_str("# HELP prover_broker_agent_last_seen_seconds When each agent last took a job or sent a heartbeat (UNIX time).\n");
-        out.push_str("# TYPE prover_broker_agent_last_seen_seconds gauge\n");
-        let mut sorted: Vec<_> = agents.iter().collect();
-        sorted.sort();
-        for (agent, seen) in sorted {
-            let _ = writeln!(
-                out,
-                "prover_broker_agent_last_seen_seconds{{agent=\"{}\"}} {}",
-                escape_label(agent),
-                *seen as f64 / 1000.0
-            );
-        }
-        out
+        self.handle.render()
     }
-}
-
-/// Escapes a label value: backslash, double quote and newline.
-fn escape_label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -211,5 +229,27 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
         }
+    }
+
+    #[test]
+    fn a_forgotten_agent_leaves_the_text() {
+        let metrics = Metrics::default();
+        metrics.agent_seen("first", 1_000);
+        let text = metrics.render([0; 4], 1_000, 1_000);
+        assert!(text.contains("agent=\"first\""), "{text}");
+        for n in 0..MAX_AGENTS as u64 {
+            metrics.agent_seen(&format!("agent-{n}"), 2_000 + n);
+        }
+        let text = metrics.render([0; 4], 2_000, 1_000);
+        assert!(!text.contains("agent=\"first\""), "{text}");
+        let series = text
+            .lines()
+            .filter(|line| line.starts_with(&format!("{AGENT_LAST_SEEN}{{")))
+            .count();
+        assert_eq!(series, MAX_AGENTS);
+        assert!(
+            text.contains("prover_broker_jobs{status=\"queued\"} 0"),
+            "{text}"
+        );
     }
 }

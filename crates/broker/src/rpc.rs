@@ -1,26 +1,43 @@
-//! The broker's HTTP server: JSON-RPC 2.0 on `POST /` with the `broker_*` methods of
-//! `docs/services.md`, `GET /metrics` (Prometheus text) and `GET /health`.
+//! The broker's HTTP server: JSON-RPC 2.0 on `POST /` (jsonrpsee, from the [`BrokerApi`] trait
+//! that also generates the typed client behind [`crate::BrokerClient`]), `GET /metrics`
+//! (Prometheus text) and `GET /health`, all on one port.
 //!
-//! Error codes: `-32700` the body is not JSON, `-32600` not a JSON-RPC request object (or a
-//! body over the size limit), `-32601` unknown method, `-32602` invalid params (the message
-//! names the field and quotes the value), `-32000` refused by the broker's rules (unknown job,
-//! lease lost, already proven), `-32603` internal (the store failed).
+//! Params are by name: an object, or an array holding one object. Error codes: `-32700` the
+//! body is not JSON, `-32600` not a JSON-RPC request object (or a body over the size limit,
+//! answered with HTTP 413), `-32601` unknown method, `-32602` invalid params (the message names
+//! the field and quotes the value), `-32000` refused by the broker's rules (unknown job, lease
+//! lost, already proven), `-32603` internal (the store failed). Limits: batches of at most
+//! [`MAX_BATCH_LEN`] calls, [`MAX_CONNECTIONS`] requests served at once (more get HTTP 429), a
+//! body of at most twice the largest input plus 64 KiB.
 
-use std::sync::Arc;
+use std::{borrow::Cow, collections::HashSet, future::Future, sync::Arc};
 
 use axum::{
-    body::Bytes,
-    extract::{rejection::BytesRejection, DefaultBodyLimit, State},
+    body::Body,
+    extract::Request as HttpRequest,
     http::{header, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
-use serde::de::DeserializeOwned;
-use serde_json::{json, Map, Value};
+use jsonrpsee::{
+    core::RpcResult,
+    proc_macros::rpc,
+    server::{
+        middleware::rpc::{
+            Batch, BatchEntry, BatchEntryErr, MethodResponse, Notification, Request,
+            RpcServiceBuilder, RpcServiceT,
+        },
+        BatchRequestConfig, Server, ServerConfig, StopHandle,
+    },
+    types::{error, ErrorObjectOwned},
+};
+use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{json, value::RawValue, Value};
+use tower::Service as _;
 
 use crate::{
-    api::{self, AssignedJob, EnqueueJobResult, HeartbeatResult, JobView, MAX_AGENT_ID_CHARS},
+    api::{AssignedJob, EnqueueJobResult, HeartbeatResult, JobView, MAX_AGENT_ID_CHARS},
     broker::Broker,
     error::Error,
     hex,
@@ -28,17 +45,22 @@ use crate::{
 };
 
 /// JSON-RPC error code: the body is not JSON.
-pub const PARSE_ERROR: i64 = -32700;
+pub const PARSE_ERROR: i32 = error::PARSE_ERROR_CODE;
 /// JSON-RPC error code: not a valid request object.
-pub const INVALID_REQUEST: i64 = -32600;
+pub const INVALID_REQUEST: i32 = error::INVALID_REQUEST_CODE;
 /// JSON-RPC error code: unknown method.
-pub const METHOD_NOT_FOUND: i64 = -32601;
+pub const METHOD_NOT_FOUND: i32 = error::METHOD_NOT_FOUND_CODE;
 /// JSON-RPC error code: invalid params.
-pub const INVALID_PARAMS: i64 = -32602;
+pub const INVALID_PARAMS: i32 = error::INVALID_PARAMS_CODE;
 /// JSON-RPC error code: internal error.
-pub const INTERNAL_ERROR: i64 = -32603;
+pub const INTERNAL_ERROR: i32 = error::INTERNAL_ERROR_CODE;
 /// JSON-RPC error code: refused by the broker's rules.
-pub const REJECTED: i64 = -32000;
+pub const REJECTED: i32 = error::CALL_EXECUTION_FAILED_CODE;
+
+/// Most calls in one batch.
+pub const MAX_BATCH_LEN: u32 = 16;
+/// Most requests served at once.
+pub const MAX_CONNECTIONS: u32 = 128;
 
 /// Longest failure message stored with a job; longer ones are cut.
 const MAX_ERROR_CHARS: usize = 4096;
@@ -46,62 +68,410 @@ const MAX_ERROR_CHARS: usize = 4096;
 /// Request bytes allowed on top of the hex of the largest input.
 const BODY_OVERHEAD_BYTES: usize = 64 << 10;
 
-/// A JSON-RPC error object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct RpcError {
-    code: i64,
-    message: String,
+/// A by-name parameter: the client sends a `T` (or `null`); the server keeps the JSON as sent
+/// and decodes it in the handler, so that a missing or bad value gets a `-32602` naming the
+/// field and quoting the value (jsonrpsee's own decoding does neither).
+#[derive(Debug, Clone)]
+pub struct Field<T>(FieldValue<T>);
+
+#[derive(Debug, Clone)]
+enum FieldValue<T> {
+    Typed(T),
+    /// As sent; `None` when absent or `null`.
+    Raw(Option<Value>),
 }
 
-impl RpcError {
-    fn new(code: i64, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
+impl<T> Default for Field<T> {
+    /// An absent field (sent as `null`).
+    fn default() -> Self {
+        Self(FieldValue::Raw(None))
+    }
+}
+
+impl<T> From<T> for Field<T> {
+    fn from(value: T) -> Self {
+        Self(FieldValue::Typed(value))
+    }
+}
+
+impl<T: DeserializeOwned> Field<T> {
+    /// The value, `None` if absent or `null`; a `-32602` naming it `name` if it does not decode.
+    pub fn optional(self, name: &str) -> RpcResult<Option<T>> {
+        match self.0 {
+            FieldValue::Typed(value) => Ok(Some(value)),
+            FieldValue::Raw(None) => Ok(None),
+            FieldValue::Raw(Some(value)) => T::deserialize(&value).map(Some).map_err(|e| {
+                invalid_params(format!("{name}: {e} (got {})", short(&value.to_string())))
+            }),
         }
     }
 
-    fn params(message: impl Into<String>) -> Self {
-        Self::new(INVALID_PARAMS, message)
+    /// The value, which must be present and not `null`.
+    pub fn required(self, name: &str) -> RpcResult<T> {
+        self.optional(name)?
+            .ok_or_else(|| invalid_params(format!("{name}: missing")))
     }
 }
 
-impl From<Error> for RpcError {
-    fn from(error: Error) -> Self {
-        let code = match &error {
-            Error::InputTooLarge { .. } | Error::InvalidInput { .. } => {
-                return Self::params(format!("input: {error}"))
+impl<T: Serialize> Serialize for Field<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            FieldValue::Typed(value) => value.serialize(serializer),
+            FieldValue::Raw(raw) => raw.serialize(serializer),
+        }
+    }
+}
+
+impl<'de, T> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<Value>::deserialize(deserializer).map(|value| Self(FieldValue::Raw(value)))
+    }
+}
+
+/// The `broker_*` methods of `docs/services.md`, by-name params (see [`crate::api`] for the
+/// fields): the server implements [`BrokerApiServer`], clients call [`BrokerApiClient`] (what
+/// [`crate::BrokerClient`] wraps). Every method commits to disk: they run on blocking threads.
+#[rpc(server, client, namespace = "broker")]
+pub trait BrokerApi {
+    /// Stores a job (idempotent: a known job answers its id and current status). `input` is
+    /// `0x` hex of the kind's input.
+    #[method(name = "enqueueJob", param_kind = map, blocking)]
+    fn enqueue_job(
+        &self,
+        kind: Field<JobKind>,
+        epoch: Field<u64>,
+        input: Field<String>,
+    ) -> RpcResult<EnqueueJobResult>;
+
+    /// A job's status and outcome, `null` for an unknown id.
+    #[method(name = "getJob", param_kind = map, blocking)]
+    fn get_job(&self, id: Field<JobId>) -> RpcResult<Option<JobView>>;
+
+    /// Leases the next job of `kinds` (all when absent) to `agentId`; `null` when none is
+    /// queued.
+    #[method(name = "takeJob", param_kind = map, blocking)]
+    fn take_job(
+        &self,
+        #[argument(rename = "agentId")] agent_id: Field<String>,
+        kinds: Field<Vec<JobKind>>,
+    ) -> RpcResult<Option<AssignedJob>>;
+
+    /// Extends `agentId`'s lease on job `id`.
+    #[method(name = "heartbeat", param_kind = map, blocking)]
+    fn heartbeat(
+        &self,
+        #[argument(rename = "agentId")] agent_id: Field<String>,
+        id: Field<JobId>,
+    ) -> RpcResult<HeartbeatResult>;
+
+    /// Delivers the result of job `id` (checked against the job's statement).
+    #[method(name = "completeJob", param_kind = map, blocking)]
+    fn complete_job(
+        &self,
+        #[argument(rename = "agentId")] agent_id: Field<String>,
+        id: Field<JobId>,
+        result: Field<Value>,
+    ) -> RpcResult<bool>;
+
+    /// Reports a failed attempt at job `id`.
+    #[method(name = "failJob", param_kind = map, blocking)]
+    fn fail_job(
+        &self,
+        #[argument(rename = "agentId")] agent_id: Field<String>,
+        id: Field<JobId>,
+        error: Field<String>,
+    ) -> RpcResult<bool>;
+}
+
+fn invalid_params(message: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(INVALID_PARAMS, message.into(), None::<()>)
+}
+
+/// The JSON-RPC error of a failed request: `-32602` for a bad input or result, `-32000` for a
+/// rule of the broker, `-32603` (logged) for anything else.
+fn rpc_error(error: Error) -> ErrorObjectOwned {
+    let (code, message) = match &error {
+        Error::InputTooLarge { .. } | Error::InvalidInput { .. } => {
+            (INVALID_PARAMS, format!("input: {error}"))
+        }
+        Error::InvalidResult { .. } => (INVALID_PARAMS, error.to_string()),
+        Error::JobNotFound(_)
+        | Error::LeaseLost { .. }
+        | Error::AlreadyProven(_)
+        | Error::JobFinal { .. } => (REJECTED, error.to_string()),
+        _ => {
+            tracing::error!(%error, "broker request failed");
+            (INTERNAL_ERROR, error.to_string())
+        }
+    };
+    ErrorObjectOwned::owned(code, message, None::<()>)
+}
+
+/// `agentId`: 1 to [`MAX_AGENT_ID_CHARS`] characters.
+fn agent_id(field: Field<String>) -> RpcResult<String> {
+    let agent_id = field.required("agentId")?;
+    let chars = agent_id.chars().count();
+    if !(1..=MAX_AGENT_ID_CHARS).contains(&chars) {
+        return Err(invalid_params(format!(
+            "agentId: expected 1 to {MAX_AGENT_ID_CHARS} characters, got {chars}"
+        )));
+    }
+    Ok(agent_id)
+}
+
+/// `input`: `0x` hex of at most `max` bytes (the length is checked before decoding).
+fn input(field: Field<String>, max: usize) -> RpcResult<Vec<u8>> {
+    let text = field.required("input")?;
+    let len = text.len().saturating_sub(2) / 2;
+    if len > max {
+        return Err(invalid_params(format!(
+            "input: {len} bytes exceeds the {max}-byte limit"
+        )));
+    }
+    hex::decode(&text).map_err(|error| invalid_params(format!("input: {error}")))
+}
+
+impl BrokerApiServer for Arc<Broker> {
+    fn enqueue_job(
+        &self,
+        kind: Field<JobKind>,
+        epoch: Field<u64>,
+        input_field: Field<String>,
+    ) -> RpcResult<EnqueueJobResult> {
+        let kind = kind.required("kind")?;
+        let epoch = epoch.required("epoch")?;
+        let input = input(input_field, self.policy().max_input_bytes)?;
+        let enqueued = self.enqueue(kind, epoch, &input).map_err(rpc_error)?;
+        Ok(EnqueueJobResult {
+            id: enqueued.job.id,
+            status: enqueued.job.status,
+        })
+    }
+
+    fn get_job(&self, id: Field<JobId>) -> RpcResult<Option<JobView>> {
+        let id = id.required("id")?;
+        let job = self.job(&id).map_err(rpc_error)?;
+        Ok(job.as_ref().map(JobView::from))
+    }
+
+    fn take_job(
+        &self,
+        agent_id_field: Field<String>,
+        kinds: Field<Vec<JobKind>>,
+    ) -> RpcResult<Option<AssignedJob>> {
+        let agent_id = agent_id(agent_id_field)?;
+        let kinds = kinds
+            .optional("kinds")?
+            .unwrap_or_else(|| JobKind::ALL.to_vec());
+        let taken = self.take(&agent_id, &kinds).map_err(rpc_error)?;
+        let lease_ms = self.policy().job_timeout_ms();
+        Ok(taken.map(|taken| AssignedJob {
+            id: taken.job.id,
+            kind: taken.job.kind,
+            epoch: taken.job.epoch,
+            input: taken.input,
+            lease_ms,
+        }))
+    }
+
+    fn heartbeat(
+        &self,
+        agent_id_field: Field<String>,
+        id: Field<JobId>,
+    ) -> RpcResult<HeartbeatResult> {
+        let agent_id = agent_id(agent_id_field)?;
+        let id = id.required("id")?;
+        Broker::heartbeat(self, &agent_id, &id).map_err(rpc_error)?;
+        Ok(HeartbeatResult {
+            lease_ms: self.policy().job_timeout_ms(),
+        })
+    }
+
+    fn complete_job(
+        &self,
+        agent_id_field: Field<String>,
+        id: Field<JobId>,
+        result: Field<Value>,
+    ) -> RpcResult<bool> {
+        let agent_id = agent_id(agent_id_field)?;
+        let id = id.required("id")?;
+        let result = result.required("result")?;
+        self.complete(&agent_id, &id, result).map_err(rpc_error)?;
+        Ok(true)
+    }
+
+    fn fail_job(
+        &self,
+        agent_id_field: Field<String>,
+        id: Field<JobId>,
+        error: Field<String>,
+    ) -> RpcResult<bool> {
+        let agent_id = agent_id(agent_id_field)?;
+        let id = id.required("id")?;
+        let error: String = error
+            .required("error")?
+            .chars()
+            .take(MAX_ERROR_CHARS)
+            .collect();
+        self.fail(&agent_id, &id, &error).map_err(rpc_error)?;
+        Ok(true)
+    }
+}
+
+/// A JSON text for an error message, cut to a readable length.
+fn short(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((end, _)) => format!("{}… ({} chars)", &text[..end], text.len()),
+        None => text.to_owned(),
+    }
+}
+
+/// jsonrpsee middleware: `-32601` naming an unknown method, and by-name params: an object
+/// passes, an array holding one object is unwrapped, anything else is a `-32602`.
+#[derive(Debug, Clone)]
+struct ByName<S> {
+    service: S,
+    methods: Arc<HashSet<&'static str>>,
+}
+
+impl<S> ByName<S> {
+    fn check(&self, request: &mut Request<'_>) -> Result<(), ErrorObjectOwned> {
+        if !self.methods.contains(request.method.as_ref()) {
+            return Err(ErrorObjectOwned::owned(
+                METHOD_NOT_FOUND,
+                format!("unknown method {:?}", request.method),
+                None::<()>,
+            ));
+        }
+        let text = match request.params.as_deref().map(RawValue::get) {
+            None | Some("null") => {
+                return Err(invalid_params("params: missing (expected an object)"))
             }
-            Error::InvalidResult { .. } => INVALID_PARAMS,
-            Error::JobNotFound(_)
-            | Error::LeaseLost { .. }
-            | Error::AlreadyProven(_)
-            | Error::JobFinal { .. } => REJECTED,
-            _ => {
-                tracing::error!(%error, "broker request failed");
-                INTERNAL_ERROR
-            }
+            Some(text) => text.trim_start(),
         };
-        Self::new(code, error.to_string())
+        if text.starts_with('{') {
+            return Ok(());
+        }
+        if let Ok(mut items) = serde_json::from_str::<Vec<Box<RawValue>>>(text) {
+            return match items.pop() {
+                Some(object) if items.is_empty() && object.get().starts_with('{') => {
+                    request.params = Some(Cow::Owned(object));
+                    Ok(())
+                }
+                _ => Err(invalid_params("params: expected an object")),
+            };
+        }
+        Err(invalid_params(format!(
+            "params: expected an object, got {}",
+            short(text)
+        )))
     }
 }
 
-/// The HTTP routes over `broker`.
-pub fn router(broker: Arc<Broker>) -> Router {
+impl<S> RpcServiceT for ByName<S>
+where
+    S: RpcServiceT<
+            MethodResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+        > + Send
+        + Sync
+        + Clone
+        + 'static,
+{
+    type MethodResponse = MethodResponse;
+    type NotificationResponse = MethodResponse;
+    type BatchResponse = MethodResponse;
+
+    fn call<'a>(
+        &self,
+        mut request: Request<'a>,
+    ) -> impl Future<Output = MethodResponse> + Send + 'a {
+        let checked = self.check(&mut request);
+        let service = self.service.clone();
+        async move {
+            match checked {
+                Ok(()) => service.call(request).await,
+                Err(error) => MethodResponse::error(request.id, error),
+            }
+        }
+    }
+
+    fn batch<'a>(&self, mut batch: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        for entry in batch.iter_mut() {
+            if let Ok(BatchEntry::Call(request)) = entry {
+                if let Err(error) = self.check(request) {
+                    *entry = Err(BatchEntryErr::new(request.id.clone(), error));
+                }
+            }
+        }
+        self.service.batch(batch)
+    }
+
+    fn notification<'a>(
+        &self,
+        notification: Notification<'a>,
+    ) -> impl Future<Output = MethodResponse> + Send + 'a {
+        self.service.notification(notification)
+    }
+}
+
+/// The HTTP routes over `broker`: jsonrpsee's service on `POST /` (behind the body limit),
+/// `/health` and `/metrics`. `stop` ends the JSON-RPC service (see
+/// [`jsonrpsee::server::stop_channel`]).
+pub fn router(broker: Arc<Broker>, stop: StopHandle) -> Router {
     let body_limit = broker
         .policy()
         .max_input_bytes
         .saturating_mul(2)
         .saturating_add(BODY_OVERHEAD_BYTES);
+    let config = ServerConfig::builder()
+        .http_only()
+        .max_request_body_size(u32::try_from(body_limit).unwrap_or(u32::MAX))
+        .max_response_body_size(u32::try_from(body_limit).unwrap_or(u32::MAX))
+        .max_connections(MAX_CONNECTIONS)
+        .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
+        .build();
+    let module = Arc::clone(&broker).into_rpc();
+    let methods: Arc<HashSet<&'static str>> = Arc::new(module.method_names().collect());
+    let middleware = RpcServiceBuilder::new().layer_fn(move |service| ByName {
+        service,
+        methods: Arc::clone(&methods),
+    });
+    let rpc = Server::builder()
+        .set_config(config)
+        .set_rpc_middleware(middleware)
+        .to_service_builder()
+        .build(module, stop);
     Router::new()
-        .route("/", post(json_rpc))
+        .route(
+            "/",
+            post(move |request: HttpRequest| {
+                let mut rpc = rpc.clone();
+                async move {
+                    let (parts, body) = request.into_parts();
+                    let body = match axum::body::to_bytes(body, body_limit).await {
+                        Ok(body) => body,
+                        Err(rejection) => return too_large(&rejection, body_limit),
+                    };
+                    match rpc
+                        .call(HttpRequest::from_parts(parts, Body::from(body)))
+                        .await
+                    {
+                        Ok(response) => response.map(Body::new).into_response(),
+                        Err(error) => {
+                            tracing::error!(%error, "JSON-RPC service failed");
+                            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                        }
+                    }
+                }
+            }),
+        )
         .route("/health", get(|| async { "ok" }))
-        .route("/metrics", get(metrics))
-        .layer(DefaultBodyLimit::max(body_limit))
-        .with_state(broker)
+        .route("/metrics", get(move || metrics(Arc::clone(&broker))))
 }
 
-async fn metrics(State(broker): State<Arc<Broker>>) -> Response {
+async fn metrics(broker: Arc<Broker>) -> Response {
     match tokio::task::spawn_blocking(move || broker.render_metrics()).await {
         Ok(Ok(text)) => {
             ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
@@ -114,201 +484,13 @@ async fn metrics(State(broker): State<Arc<Broker>>) -> Response {
     }
 }
 
-async fn json_rpc(
-    State(broker): State<Arc<Broker>>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            let error = RpcError::new(
-                INVALID_REQUEST,
-                format!("request body rejected: {rejection}"),
-            );
-            return (rejection.status(), Json(error_body(Value::Null, &error))).into_response();
-        }
-    };
-    let request: Value = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => {
-            let error = RpcError::new(PARSE_ERROR, format!("body is not JSON: {error}"));
-            return Json(error_body(Value::Null, &error)).into_response();
-        }
-    };
-    let Value::Object(mut request) = request else {
-        let error = RpcError::new(
-            INVALID_REQUEST,
-            "expected a JSON-RPC request object (batches are not supported)",
-        );
-        return Json(error_body(Value::Null, &error)).into_response();
-    };
-    let id = request.remove("id").unwrap_or(Value::Null);
-    let Some(Value::String(method)) = request.remove("method") else {
-        let error = RpcError::new(INVALID_REQUEST, "method: expected a string");
-        return Json(error_body(id, &error)).into_response();
-    };
-    let params = request.remove("params");
-    let answer = tokio::task::spawn_blocking(move || dispatch(&broker, &method, params))
-        .await
-        .unwrap_or_else(|error| {
-            tracing::error!(%error, "request handler panicked");
-            Err(RpcError::new(INTERNAL_ERROR, "request handler panicked"))
-        });
-    let body = match answer {
-        Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
-        Err(error) => error_body(id, &error),
-    };
-    Json(body).into_response()
-}
-
-fn error_body(id: Value, error: &RpcError) -> Value {
-    json!({
+/// HTTP 413 with a `-32600` JSON-RPC error: the body is over `limit` bytes.
+fn too_large(rejection: &axum::Error, limit: usize) -> Response {
+    let message = format!("request body rejected: {rejection} (at most {limit} bytes)");
+    let answer = json!({
         "jsonrpc": "2.0",
-        "id": id,
-        "error": { "code": error.code, "message": error.message },
-    })
-}
-
-/// Runs one method (blocking: every state change commits to disk).
-fn dispatch(broker: &Broker, method: &str, params: Option<Value>) -> Result<Value, RpcError> {
-    let answer = match method {
-        api::ENQUEUE_JOB => {
-            let params = Params::new(params)?;
-            let kind: JobKind = params.required("kind")?;
-            let epoch: u64 = params.required("epoch")?;
-            let input = params.input(broker.policy().max_input_bytes)?;
-            let enqueued = broker.enqueue(kind, epoch, &input)?;
-            to_value(EnqueueJobResult {
-                id: enqueued.job.id,
-                status: enqueued.job.status,
-            })
-        }
-        api::GET_JOB => {
-            let params = Params::new(params)?;
-            let id: JobId = params.required("id")?;
-            to_value(broker.job(&id)?.as_ref().map(JobView::from))
-        }
-        api::TAKE_JOB => {
-            let params = Params::new(params)?;
-            let agent_id = params.agent_id()?;
-            let kinds: Option<Vec<JobKind>> = params.optional("kinds")?;
-            let kinds = kinds.unwrap_or_else(|| JobKind::ALL.to_vec());
-            let taken = broker.take(&agent_id, &kinds)?;
-            let lease_ms = broker.policy().job_timeout_ms();
-            to_value(taken.map(|taken| AssignedJob {
-                id: taken.job.id,
-                kind: taken.job.kind,
-                epoch: taken.job.epoch,
-                input: taken.input,
-                lease_ms,
-            }))
-        }
-        api::HEARTBEAT => {
-            let params = Params::new(params)?;
-            let agent_id = params.agent_id()?;
-            let id: JobId = params.required("id")?;
-            broker.heartbeat(&agent_id, &id)?;
-            to_value(HeartbeatResult {
-                lease_ms: broker.policy().job_timeout_ms(),
-            })
-        }
-        api::COMPLETE_JOB => {
-            let params = Params::new(params)?;
-            let agent_id = params.agent_id()?;
-            let id: JobId = params.required("id")?;
-            let result: Value = params.required("result")?;
-            broker.complete(&agent_id, &id, result)?;
-            Value::Bool(true)
-        }
-        api::FAIL_JOB => {
-            let params = Params::new(params)?;
-            let agent_id = params.agent_id()?;
-            let id: JobId = params.required("id")?;
-            let error: String = params.required("error")?;
-            let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
-            broker.fail(&agent_id, &id, &error)?;
-            Value::Bool(true)
-        }
-        other => {
-            return Err(RpcError::new(
-                METHOD_NOT_FOUND,
-                format!("unknown method {other:?}"),
-            ))
-        }
-    };
-    Ok(answer)
-}
-
-/// A value the API types always serialize into.
-fn to_value(value: impl serde::Serialize) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-/// By-name parameters: an object, or an array holding one object.
-struct Params(Map<String, Value>);
-
-impl Params {
-    fn new(params: Option<Value>) -> Result<Self, RpcError> {
-        match params {
-            Some(Value::Object(map)) => Ok(Self(map)),
-            Some(Value::Array(mut items)) if items.len() == 1 => match items.pop() {
-                Some(Value::Object(map)) => Ok(Self(map)),
-                _ => Err(RpcError::params("params: expected an object")),
-            },
-            Some(other) => Err(RpcError::params(format!(
-                "params: expected an object, got {}",
-                short(&other)
-            ))),
-            None => Err(RpcError::params("params: missing (expected an object)")),
-        }
-    }
-
-    /// Field `name`, which must be present and not null.
-    fn required<T: DeserializeOwned>(&self, name: &str) -> Result<T, RpcError> {
-        self.optional(name)?
-            .ok_or_else(|| RpcError::params(format!("{name}: missing")))
-    }
-
-    /// Field `name`, `None` if absent or null.
-    fn optional<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, RpcError> {
-        match self.0.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => T::deserialize(value).map(Some).map_err(|error| {
-                RpcError::params(format!("{name}: {error} (got {})", short(value)))
-            }),
-        }
-    }
-
-    /// `agentId`: 1 to [`MAX_AGENT_ID_CHARS`] characters.
-    fn agent_id(&self) -> Result<String, RpcError> {
-        let agent_id: String = self.required("agentId")?;
-        let chars = agent_id.chars().count();
-        if !(1..=MAX_AGENT_ID_CHARS).contains(&chars) {
-            return Err(RpcError::params(format!(
-                "agentId: expected 1 to {MAX_AGENT_ID_CHARS} characters, got {chars}"
-            )));
-        }
-        Ok(agent_id)
-    }
-
-    /// `input`: `0x` hex of at most `max` bytes (the length is checked before decoding).
-    fn input(&self, max: usize) -> Result<Vec<u8>, RpcError> {
-        let text: String = self.required("input")?;
-        let len = text.len().saturating_sub(2) / 2;
-        if len > max {
-            return Err(RpcError::params(format!(
-                "input: {len} bytes exceeds the {max}-byte limit"
-            )));
-        }
-        hex::decode(&text).map_err(|error| RpcError::params(format!("input: {error}")))
-    }
-}
-
-/// A JSON value for an error message, cut to a readable length.
-fn short(value: &Value) -> String {
-    let text = value.to_string();
-    match text.char_indices().nth(40) {
-        Some((end, _)) => format!("{}… ({} chars)", &text[..end], text.len()),
-        None => text,
-    }
+        "id": null,
+        "error": { "code": INVALID_REQUEST, "message": message },
+    });
+    (StatusCode::PAYLOAD_TOO_LARGE, Json(answer)).into_response()
 }

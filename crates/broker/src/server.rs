@@ -1,5 +1,5 @@
-//! The broker service: the store, the HTTP server and the lease-expiry task, started and
-//! stopped together.
+//! The broker service: the store, the HTTP server (jsonrpsee's JSON-RPC service, `/health`
+//! and `/metrics` on one port) and the lease-expiry task, started and stopped together.
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
@@ -115,9 +115,12 @@ async fn serve(
     addr: SocketAddr,
     mut stop: watch::Receiver<bool>,
 ) -> Result<()> {
-    axum::serve(listener, router(broker))
+    let (stop_rpc, rpc_handle) = jsonrpsee::server::stop_channel();
+    axum::serve(listener, router(broker, stop_rpc))
         .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|stop| *stop).await;
+            // In-flight requests finish; the JSON-RPC service takes no new calls.
+            let _ = rpc_handle.stop();
         })
         .await
         .map_err(|source| Error::Serve { addr, source })

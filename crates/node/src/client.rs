@@ -1,76 +1,96 @@
-//! A typed JSON-RPC client of the node's `fernet_*` methods.
+//! A typed client of the node's `fernet_*` methods: a thin wrapper over the jsonrpsee client
+//! generated from [`FernetApi`](crate::rpc::FernetApiClient).
 
-use std::{
-    sync::atomic::{AtomicU64, Ordering},
-    time::Duration,
-};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use alloy::primitives::{Address, B256};
 use fernet_primitives::SignedQuote;
+use jsonrpsee::{
+    core::ClientError as JsonRpcError,
+    http_client::{HttpClient, HttpClientBuilder},
+    types::ErrorObjectOwned,
+};
 use reqwest::Url;
-use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
 
 use crate::{
-    rpc::{BlockInfo, BlockNumbers, NodeInfo, PendingTx, RpcError},
+    rpc::{BlockInfo, BlockNumbers, FernetApiClient, NodeInfo, PendingTx},
     status::TxStatus,
     tx::{FieldElement, Tx},
 };
 
+/// Time allowed for one request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Why a client call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// The request did not get an HTTP answer.
-    #[error("request {method} to {url} failed: {source}")]
-    Http {
-        /// The method.
-        method: String,
+    /// The URL cannot serve as a JSON-RPC endpoint (a client cannot be built for it).
+    #[error("no JSON-RPC client for {url}: {source}")]
+    Url {
         /// The node.
         url: Url,
-        /// The transport error.
+        /// Why (shared by every call of this client).
         #[source]
-        source: reqwest::Error,
+        source: Arc<JsonRpcError>,
     },
-    /// The node answered with a JSON-RPC error.
-    #[error("{method}: {error}")]
+    /// The request did not get a JSON-RPC answer (unreachable, timeout, not JSON-RPC): worth
+    /// retrying.
+    #[error("request {method} to {url} failed: {source}")]
+    Transport {
+        /// The method.
+        method: &'static str,
+        /// The node.
+        url: Url,
+        /// The transport error (boxed: it is large).
+        #[source]
+        source: Box<JsonRpcError>,
+    },
+    /// The node answered with a JSON-RPC error: `-32000` a rule said no, `-32602` invalid
+    /// params, `-32603` internal.
+    #[error("{method}: JSON-RPC error {}: {}", source.code(), source.message())]
     Rpc {
         /// The method.
-        method: String,
-        /// The error.
-        error: RpcError,
+        method: &'static str,
+        /// The error object.
+        #[source]
+        source: ErrorObjectOwned,
     },
-    /// The answer is not what the method returns.
-    #[error("{method}: unexpected answer {answer}: {reason}")]
-    Decode {
-        /// The method.
-        method: String,
+    /// `fernet_getFeeBalance` answered something that is not a decimal `u128`.
+    #[error("fernet_getFeeBalance: {answer:?} is not a decimal u128: {source}")]
+    FeeBalance {
         /// The answer.
         answer: String,
-        /// Why it does not decode.
-        reason: String,
+        /// The parse error.
+        #[source]
+        source: std::num::ParseIntError,
     },
 }
 
+impl ClientError {
+    /// The JSON-RPC error code, when the node answered with an error.
+    pub fn code(&self) -> Option<i32> {
+        match self {
+            Self::Rpc { source, .. } => Some(source.code()),
+            _ => None,
+        }
+    }
+}
+
 /// A client of one node.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct NodeClient {
     url: Url,
-    http: reqwest::Client,
-    next_id: AtomicU64,
+    client: Result<HttpClient, Arc<JsonRpcError>>,
 }
 
 impl NodeClient {
     /// A client of the node at `url`, with a 10 s request timeout.
     pub fn new(url: Url) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
-        Self {
-            url,
-            http,
-            next_id: AtomicU64::new(1),
-        }
+        let client = HttpClientBuilder::default()
+            .request_timeout(REQUEST_TIMEOUT)
+            .build(url.as_str())
+            .map_err(Arc::new);
+        Self { url, client }
     }
 
     /// The node's URL.
@@ -78,119 +98,114 @@ impl NodeClient {
         &self.url
     }
 
-    /// Calls `method` with `params` and returns the raw result.
-    pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
-        let http = |source| ClientError::Http {
-            method: method.to_owned(),
+    /// The generated client, to call [`FernetApiClient`]'s methods directly.
+    pub fn rpc(&self) -> Result<&HttpClient, ClientError> {
+        self.client.as_ref().map_err(|source| ClientError::Url {
             url: self.url.clone(),
-            source,
-        };
-        let response = self
-            .http
-            .post(self.url.clone())
-            .json(&body)
-            .send()
-            .await
-            .map_err(http)?;
-        let mut answer: Value = response.json().await.map_err(http)?;
-        if let Some(error) = answer.get("error") {
-            let error: RpcError =
-                serde_json::from_value(error.clone()).unwrap_or_else(|_| RpcError {
-                    code: 0,
-                    message: error.to_string(),
-                });
-            return Err(ClientError::Rpc {
-                method: method.to_owned(),
-                error,
-            });
-        }
-        match answer.get_mut("result") {
-            Some(result) => Ok(result.take()),
-            None => Err(ClientError::Decode {
-                method: method.to_owned(),
-                answer: answer.to_string(),
-                reason: "no result".into(),
-            }),
-        }
+            source: source.clone(),
+        })
     }
 
-    async fn call<T: DeserializeOwned>(
-        &self,
-        method: &str,
-        params: Value,
-    ) -> Result<T, ClientError> {
-        let result = self.request(method, params).await?;
-        serde_json::from_value(result.clone()).map_err(|error| ClientError::Decode {
-            method: method.to_owned(),
-            answer: result.to_string(),
-            reason: error.to_string(),
+    /// Runs `call` on the generated client and types its error.
+    async fn call<'a, T, F>(
+        &'a self,
+        method: &'static str,
+        call: impl FnOnce(&'a HttpClient) -> F,
+    ) -> Result<T, ClientError>
+    where
+        F: Future<Output = Result<T, JsonRpcError>> + 'a,
+    {
+        call(self.rpc()?).await.map_err(|error| match error {
+            JsonRpcError::Call(source) => ClientError::Rpc { method, source },
+            source => ClientError::Transport {
+                method,
+                url: self.url.clone(),
+                source: Box::new(source),
+            },
         })
     }
 
     /// `fernet_sendTransaction`: pools `tx`, returns its hash.
     pub async fn send_transaction(&self, tx: &Tx) -> Result<B256, ClientError> {
-        self.call("fernet_sendTransaction", json!([tx])).await
+        self.call("fernet_sendTransaction", |rpc| {
+            rpc.send_transaction(tx.clone().into())
+        })
+        .await
     }
 
     /// `fernet_getTransactionStatus`.
     pub async fn transaction_status(&self, hash: B256) -> Result<TxStatus, ClientError> {
-        self.call("fernet_getTransactionStatus", json!([hash]))
-            .await
+        self.call("fernet_getTransactionStatus", |rpc| {
+            rpc.transaction_status(hash.into())
+        })
+        .await
     }
 
     /// `fernet_blockNumber`.
     pub async fn block_number(&self) -> Result<BlockNumbers, ClientError> {
-        self.call("fernet_blockNumber", json!([])).await
+        self.call("fernet_blockNumber", |rpc| rpc.block_number())
+            .await
     }
 
     /// `fernet_getBlock`.
     pub async fn block(&self, number: u64) -> Result<Option<BlockInfo>, ClientError> {
-        self.call("fernet_getBlock", json!([number])).await
+        self.call("fernet_getBlock", |rpc| rpc.block(number.into()))
+            .await
     }
 
     /// `fernet_getStateRoot`: the state root at the pending tip.
     pub async fn state_root(&self) -> Result<B256, ClientError> {
-        self.call("fernet_getStateRoot", json!([])).await
+        self.call("fernet_getStateRoot", |rpc| rpc.state_root())
+            .await
     }
 
     /// `fernet_isNullifierSpent`: whether `nullifier` is spent at the pending tip.
     pub async fn is_nullifier_spent(&self, nullifier: FieldElement) -> Result<bool, ClientError> {
-        self.call("fernet_isNullifierSpent", json!([nullifier]))
-            .await
+        self.call("fernet_isNullifierSpent", |rpc| {
+            rpc.is_nullifier_spent(nullifier.into())
+        })
+        .await
     }
 
     /// `fernet_getFeeBalance`: `account`'s L2 fee balance at the pending tip.
     pub async fn fee_balance(&self, account: Address) -> Result<u128, ClientError> {
-        let balance: String = self.call("fernet_getFeeBalance", json!([account])).await?;
-        balance.parse().map_err(|_| ClientError::Decode {
-            method: "fernet_getFeeBalance".into(),
-            reason: "not a decimal u128".into(),
+        let balance = self
+            .call("fernet_getFeeBalance", |rpc| {
+                rpc.fee_balance(account.into())
+            })
+            .await?;
+        balance.parse().map_err(|source| ClientError::FeeBalance {
             answer: balance,
+            source,
         })
     }
 
     /// `fernet_getPendingTransactions`.
     pub async fn pending_transactions(&self, limit: u64) -> Result<Vec<PendingTx>, ClientError> {
-        self.call("fernet_getPendingTransactions", json!([limit]))
-            .await
+        self.call("fernet_getPendingTransactions", |rpc| {
+            rpc.pending_transactions(Some(limit.into()))
+        })
+        .await
     }
 
     /// `fernet_sendEpochProofQuote`.
     pub async fn send_epoch_proof_quote(&self, quote: &SignedQuote) -> Result<bool, ClientError> {
-        self.call("fernet_sendEpochProofQuote", json!([quote]))
-            .await
+        self.call("fernet_sendEpochProofQuote", |rpc| {
+            rpc.send_epoch_proof_quote(quote.clone().into())
+        })
+        .await
     }
 
     /// `fernet_getEpochProofQuotes`.
     pub async fn epoch_proof_quotes(&self, epoch: u64) -> Result<Vec<SignedQuote>, ClientError> {
-        self.call("fernet_getEpochProofQuotes", json!([epoch]))
-            .await
+        self.call("fernet_getEpochProofQuotes", |rpc| {
+            rpc.epoch_proof_quotes(epoch.into())
+        })
+        .await
     }
 
     /// `fernet_nodeInfo`.
     pub async fn node_info(&self) -> Result<NodeInfo, ClientError> {
-        self.call("fernet_nodeInfo", json!([])).await
+        self.call("fernet_nodeInfo", |rpc| rpc.node_info()).await
     }
 }

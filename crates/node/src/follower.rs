@@ -106,7 +106,7 @@ impl Follower {
             let caught_up = match self.step().await {
                 Ok(caught_up) => caught_up,
                 Err(error) => {
-                    self.metrics.follower_errors.inc();
+                    self.metrics.follower_errors.increment(1);
                     warn!(%error, "follower step failed; retrying");
                     if matches!(error, Error::Store { .. } | Error::Corrupt { .. }) {
                         if let Err(error) = self.reload() {
@@ -271,7 +271,7 @@ impl Follower {
             ancestor = ancestor.number,
             "L1 reorg: dropping everything read above the common ancestor"
         );
-        self.metrics.reorgs.inc();
+        self.metrics.reorgs.increment(1);
         let events = self.store.events_up_to(ancestor.number)?;
         let mut write = StepWrite {
             rollback_above: Some(ancestor.number),

@@ -4,9 +4,10 @@
 //! a world state checked against every proposed state root), the proven tip, claims, prunes and
 //! L1 reorgs, in an embedded [`store`] (redb) that survives restarts. The [`pool`] holds
 //! transactions and epoch proof quotes, [`gossip`] forwards them to peers, and [`rpc`] serves the
-//! `fernet_*` JSON-RPC methods of `docs/services.md`. [`Node`] puts it together for the
-//! `fernet-node` binary and for the services that embed a node (sequencer, prover node);
-//! [`NodeClient`] talks to a node over HTTP (the `fernet` CLI, the devnet, tests).
+//! `fernet_*` JSON-RPC methods of `docs/services.md` (jsonrpsee, with [`metrics`] on the same
+//! port). [`Node`] puts it together for the `fernet-node` binary and for the services that
+//! embed a node (sequencer, prover node); [`NodeClient`], the typed client generated from the
+//! same trait, talks to a node over HTTP (the `fernet` CLI, the devnet, tests).
 
 pub mod chain;
 pub mod client;

@@ -174,18 +174,22 @@ impl Node {
                 .await
                 .map_err(bind_error)?;
             let addr = listener.local_addr().map_err(bind_error)?;
-            let context = Arc::new(RpcContext {
+            let context = RpcContext {
                 l1: l1.clone(),
                 chain: chain.clone(),
                 pool: pool.clone(),
                 metrics: metrics.clone(),
                 gossip: Gossip::new(config.peers.clone()),
-            });
+            };
+            let (stop_rpc, rpc_handle) = jsonrpsee::server::stop_channel();
             let mut stop = shutdown_rx;
-            let server =
-                axum::serve(listener, router(context)).with_graceful_shutdown(async move {
+            let server = axum::serve(listener, router(context, stop_rpc)).with_graceful_shutdown(
+                async move {
                     let _ = stop.wait_for(|stop| *stop).await;
-                });
+                    // In-flight requests finish; the JSON-RPC service takes no new calls.
+                    let _ = rpc_handle.stop();
+                },
+            );
             tasks.push((
                 "rpc",
                 tokio::spawn(async move {

@@ -1,53 +1,76 @@
-//! The node's HTTP server: JSON-RPC 2.0 on `POST /` with the `fernet_*` methods of
-//! `docs/services.md`, `GET /metrics` (Prometheus text) and `GET /health`.
+//! The node's HTTP server: JSON-RPC 2.0 on `POST /` (jsonrpsee, from the [`FernetApi`] trait that
+//! also generates the typed client behind [`crate::NodeClient`]), `GET /metrics` (Prometheus
+//! text) and `GET /health`, all on one port.
 //!
 //! Error codes: `-32700` body is not JSON, `-32600` not a JSON-RPC request (or a body over
-//! [`MAX_BODY_BYTES`]), `-32601` unknown method, `-32602` invalid params (naming the field and
-//! the value), `-32000` rejected by the node (spent nullifier, low fee, bad quote ...), `-32603`
-//! internal.
+//! [`MAX_BODY_BYTES`], answered with HTTP 413), `-32601` unknown method, `-32602` invalid params
+//! (naming the parameter and quoting the value), `-32000` rejected by the node (spent
+//! nullifier, low fee, bad quote ...), `-32603` internal. Params are positional (an array).
+//! Limits: batches of at most [`MAX_BATCH_LEN`] calls, [`MAX_CONNECTIONS`] requests served at
+//! once (more get HTTP 429).
 
-use std::sync::Arc;
+use std::{collections::HashSet, future::Future, sync::Arc};
 
 use alloy::primitives::{Address, B256};
 use axum::{
-    body::Bytes,
-    extract::{rejection::BytesRejection, DefaultBodyLimit, State},
+    body::Body,
+    extract::Request as HttpRequest,
     http::{header, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::get,
     Json, Router,
 };
 use fernet_primitives::SignedQuote;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use serde_json::{json, Value};
+use jsonrpsee::{
+    core::RpcResult,
+    proc_macros::rpc,
+    server::{
+        middleware::rpc::{
+            Batch, BatchEntry, BatchEntryErr, MethodResponse, Notification, Request,
+            RpcServiceBuilder, RpcServiceT,
+        },
+        BatchRequestConfig, Server, ServerConfig, StopHandle,
+    },
+    types::{error, ErrorObjectOwned},
+    Extensions,
+};
+use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{json, value::RawValue, Value};
+use tower::Service as _;
 use tracing::warn;
 
 use crate::{
     gossip::Gossip,
     metrics::Metrics,
     pool::PoolError,
-    status::tx_status,
+    status::{tx_status, TxStatus},
     tx::{FieldElement, Tx},
     ChainHandle, Error, PoolHandle, L1,
 };
 
 /// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 1 << 20;
+pub const MAX_BODY_BYTES: u32 = 1 << 20;
+/// Most calls in one batch.
+pub const MAX_BATCH_LEN: u32 = 100;
+/// Most requests served at once.
+pub const MAX_CONNECTIONS: u32 = 256;
 /// Most transactions `fernet_getPendingTransactions` returns.
 pub const MAX_PENDING_LIMIT: u64 = 10_000;
+/// What `fernet_getPendingTransactions` returns without a limit.
+const DEFAULT_PENDING_LIMIT: u64 = 100;
 
 /// JSON-RPC error code: the body is not JSON.
-pub const PARSE_ERROR: i64 = -32700;
+pub const PARSE_ERROR: i32 = error::PARSE_ERROR_CODE;
 /// JSON-RPC error code: not a valid request object.
-pub const INVALID_REQUEST: i64 = -32600;
+pub const INVALID_REQUEST: i32 = error::INVALID_REQUEST_CODE;
 /// JSON-RPC error code: unknown method.
-pub const METHOD_NOT_FOUND: i64 = -32601;
+pub const METHOD_NOT_FOUND: i32 = error::METHOD_NOT_FOUND_CODE;
 /// JSON-RPC error code: invalid params.
-pub const INVALID_PARAMS: i64 = -32602;
+pub const INVALID_PARAMS: i32 = error::INVALID_PARAMS_CODE;
 /// JSON-RPC error code: internal error.
-pub const INTERNAL_ERROR: i64 = -32603;
+pub const INTERNAL_ERROR: i32 = error::INTERNAL_ERROR_CODE;
 /// JSON-RPC error code: the node rejected the request.
-pub const REJECTED: i64 = -32000;
+pub const REJECTED: i32 = error::CALL_EXECUTION_FAILED_CODE;
 
 /// `fernet_blockNumber`'s answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,34 +139,102 @@ pub struct NodeInfo {
     pub proven: u64,
 }
 
-/// A JSON-RPC error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[error("JSON-RPC error {code}: {message}")]
-pub struct RpcError {
-    /// The code (see the module docs).
-    pub code: i64,
-    /// What went wrong.
-    pub message: String,
+/// A positional parameter: the client sends a `T`; the server keeps the JSON as sent and
+/// decodes it in the handler, so that a bad value gets a `-32602` naming the parameter and
+/// quoting the value (jsonrpsee's own decoding knows neither).
+#[derive(Debug, Clone)]
+pub struct Param<T>(ParamValue<T>);
+
+#[derive(Debug, Clone)]
+enum ParamValue<T> {
+    Typed(T),
+    Raw(Value),
 }
 
-impl RpcError {
-    fn new(code: i64, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
+impl<T> From<T> for Param<T> {
+    fn from(value: T) -> Self {
+        Self(ParamValue::Typed(value))
+    }
+}
+
+impl<T: DeserializeOwned> Param<T> {
+    /// The value, or a `-32602` naming it `name`.
+    pub fn decode(self, name: &str) -> RpcResult<T> {
+        match self.0 {
+            ParamValue::Typed(value) => Ok(value),
+            ParamValue::Raw(value) => T::deserialize(&value).map_err(|error| {
+                invalid_params(format!(
+                    "invalid {name} {}: {error}",
+                    preview(&value.to_string())
+                ))
+            }),
         }
     }
 }
 
-impl From<Error> for RpcError {
-    fn from(error: Error) -> Self {
-        let code = match &error {
-            Error::Pool(PoolError::Malformed(_)) => INVALID_PARAMS,
-            Error::Pool(_) | Error::Quote(_) => REJECTED,
-            _ => INTERNAL_ERROR,
-        };
-        Self::new(code, error.to_string())
+impl<T: Serialize> Serialize for Param<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            ParamValue::Typed(value) => value.serialize(serializer),
+            ParamValue::Raw(raw) => raw.serialize(serializer),
+        }
     }
+}
+
+impl<'de, T> Deserialize<'de> for Param<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(|value| Self(ParamValue::Raw(value)))
+    }
+}
+
+/// The `fernet_*` methods of `docs/services.md`: the server implements [`FernetApiServer`],
+/// clients call [`FernetApiClient`] (what [`crate::NodeClient`] wraps).
+#[rpc(server, client, namespace = "fernet")]
+pub trait FernetApi {
+    /// Pools a transaction (and gossips it); returns its hash.
+    #[method(name = "sendTransaction", with_extensions)]
+    fn send_transaction(&self, transaction: Param<Tx>) -> RpcResult<B256>;
+
+    /// Where a transaction is: pooled, in a pending or proven block, dropped, or unknown.
+    #[method(name = "getTransactionStatus", with_extensions)]
+    fn transaction_status(&self, hash: Param<B256>) -> RpcResult<TxStatus>;
+
+    /// The pending, proven and finalized tips.
+    #[method(name = "blockNumber", with_extensions)]
+    fn block_number(&self) -> RpcResult<BlockNumbers>;
+
+    /// A block of the pending chain, `null` if there is none with this number.
+    #[method(name = "getBlock", with_extensions)]
+    fn block(&self, number: Param<u64>) -> RpcResult<Option<BlockInfo>>;
+
+    /// The state root at the pending tip.
+    #[method(name = "getStateRoot", with_extensions)]
+    fn state_root(&self) -> RpcResult<B256>;
+
+    /// Whether a nullifier is spent at the pending tip.
+    #[method(name = "isNullifierSpent", with_extensions)]
+    fn is_nullifier_spent(&self, nullifier: Param<FieldElement>) -> RpcResult<bool>;
+
+    /// An account's L2 fee balance at the pending tip (decimal string).
+    #[method(name = "getFeeBalance", with_extensions)]
+    fn fee_balance(&self, account: Param<Address>) -> RpcResult<String>;
+
+    /// Pooled transactions, best first (at most `limit`, default 100, at most
+    /// [`MAX_PENDING_LIMIT`]).
+    #[method(name = "getPendingTransactions", with_extensions)]
+    fn pending_transactions(&self, limit: Option<Param<u64>>) -> RpcResult<Vec<PendingTx>>;
+
+    /// Pools a signed epoch proof quote (and gossips it when new).
+    #[method(name = "sendEpochProofQuote", with_extensions)]
+    fn send_epoch_proof_quote(&self, signed_quote: Param<SignedQuote>) -> RpcResult<bool>;
+
+    /// The pooled quotes for an epoch.
+    #[method(name = "getEpochProofQuotes", with_extensions)]
+    fn epoch_proof_quotes(&self, epoch: Param<u64>) -> RpcResult<Vec<SignedQuote>>;
+
+    /// The chain, the contracts, the base fee and the sync state.
+    #[method(name = "nodeInfo", with_extensions)]
+    fn node_info(&self) -> RpcResult<NodeInfo>;
 }
 
 /// What the handlers share.
@@ -161,283 +252,345 @@ pub struct RpcContext {
     pub gossip: Gossip,
 }
 
-/// The HTTP routes.
-pub fn router(context: Arc<RpcContext>) -> Router {
-    Router::new()
-        .route("/", post(json_rpc))
-        .route("/health", get(|| async { "ok" }))
-        .route("/metrics", get(metrics))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(context)
+fn invalid_params(message: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(INVALID_PARAMS, message.into(), None::<()>)
 }
 
-async fn metrics(State(context): State<Arc<RpcContext>>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        context.metrics.render(&context.chain, &context.pool),
-    )
-        .into_response()
-}
-
-fn error_response(id: Value, error: RpcError) -> Value {
-    json!({ "jsonrpc": "2.0", "id": id, "error": error })
-}
-
-async fn json_rpc(
-    State(context): State<Arc<RpcContext>>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            let error = RpcError::new(
-                INVALID_REQUEST,
-                format!("request body rejected: {rejection} (at most {MAX_BODY_BYTES} bytes)"),
-            );
-            return (rejection.status(), Json(error_response(Value::Null, error))).into_response();
+/// The JSON-RPC error of a failed request: `-32602` for a malformed transaction, `-32000` for a
+/// rule the pool or the quote checks enforce, `-32603` (logged) for anything else.
+fn rpc_error(error: Error) -> ErrorObjectOwned {
+    let code = match &error {
+        Error::Pool(PoolError::Malformed(_)) => INVALID_PARAMS,
+        Error::Pool(_) | Error::Quote(_) => REJECTED,
+        _ => {
+            warn!(%error, "internal error");
+            INTERNAL_ERROR
         }
     };
-    let request: Value = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => {
-            let error = RpcError::new(PARSE_ERROR, format!("body is not JSON: {error}"));
-            return Json(error_response(Value::Null, error)).into_response();
-        }
-    };
-    let response = match request {
-        Value::Array(requests) if requests.is_empty() => {
-            error_response(Value::Null, RpcError::new(INVALID_REQUEST, "empty batch"))
-        }
-        Value::Array(requests) => {
-            Value::Array(requests.into_iter().map(|r| call(&context, r)).collect())
-        }
-        request => call(&context, request),
-    };
-    (StatusCode::OK, Json(response)).into_response()
+    ErrorObjectOwned::owned(code, error.to_string(), None::<()>)
 }
 
-/// Answers one request object.
-fn call(context: &RpcContext, request: Value) -> Value {
-    context.metrics.rpc_requests.inc();
-    let Value::Object(mut request) = request else {
-        return error_response(
-            Value::Null,
-            RpcError::new(
-                INVALID_REQUEST,
-                format!("request must be an object, got {}", preview(&request)),
-            ),
-        );
-    };
-    let id = request.remove("id").unwrap_or(Value::Null);
-    if request.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        return error_response(
-            id,
-            RpcError::new(INVALID_REQUEST, "\"jsonrpc\" must be \"2.0\""),
-        );
-    }
-    let Some(method) = request
-        .get("method")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-    else {
-        return error_response(
-            id,
-            RpcError::new(INVALID_REQUEST, "\"method\" must be a string"),
-        );
-    };
-    let params = match request.remove("params") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(params)) => params,
-        Some(other) => {
-            return error_response(
-                id,
-                RpcError::new(
-                    INVALID_PARAMS,
-                    format!("params must be an array, got {}", preview(&other)),
-                ),
-            )
-        }
-    };
-    match dispatch(context, &method, &params) {
-        Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
-        Err(error) => {
-            if error.code == INTERNAL_ERROR {
-                warn!(method, error = %error.message, "internal error");
-            }
-            error_response(id, error)
-        }
-    }
-}
+/// How many positional params the request has (put there by the [`Positional`] middleware).
+#[derive(Debug, Clone, Copy)]
+struct ParamCount(usize);
 
-/// At most 200 characters of `value`, for error messages.
-fn preview(value: &Value) -> String {
-    let text = value.to_string();
-    match text.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
-}
-
-/// Parameter `index` (named `name`) as a `T`.
-fn param<T: DeserializeOwned>(params: &[Value], index: usize, name: &str) -> Result<T, RpcError> {
-    let value = params.get(index).ok_or_else(|| {
-        RpcError::new(
-            INVALID_PARAMS,
-            format!("missing parameter {index} ({name})"),
-        )
-    })?;
-    serde_json::from_value(value.clone()).map_err(|error| {
-        RpcError::new(
-            INVALID_PARAMS,
-            format!("invalid {name} {}: {error}", preview(value)),
-        )
-    })
-}
-
-fn arity(params: &[Value], max: usize) -> Result<(), RpcError> {
-    if params.len() > max {
-        return Err(RpcError::new(
-            INVALID_PARAMS,
-            format!("expected at most {max} parameters, got {}", params.len()),
-        ));
+/// `-32602` unless the request has at most `max` params.
+fn arity(extensions: &Extensions, max: usize) -> RpcResult<()> {
+    let count = extensions.get::<ParamCount>().map_or(0, |count| count.0);
+    if count > max {
+        return Err(invalid_params(format!(
+            "expected at most {max} parameters, got {count}"
+        )));
     }
     Ok(())
 }
 
-fn to_value<T: Serialize>(value: T) -> Result<Value, RpcError> {
-    serde_json::to_value(value).map_err(|e| RpcError::new(INTERNAL_ERROR, e.to_string()))
+impl FernetApiServer for RpcContext {
+    fn send_transaction(&self, ext: &Extensions, transaction: Param<Tx>) -> RpcResult<B256> {
+        let accepted = arity(ext, 1)
+            .and_then(|()| transaction.decode("transaction"))
+            .and_then(|tx| {
+                let hash = self.pool.add_tx(tx.clone()).map_err(rpc_error)?;
+                Ok((hash, tx))
+            });
+        match accepted {
+            Ok((hash, tx)) => {
+                self.metrics.txs_accepted.increment(1);
+                self.gossip.tx(hash, &tx);
+                Ok(hash)
+            }
+            Err(error) => {
+                self.metrics.txs_rejected.increment(1);
+                Err(error)
+            }
+        }
+    }
+
+    fn transaction_status(&self, ext: &Extensions, hash: Param<B256>) -> RpcResult<TxStatus> {
+        arity(ext, 1)?;
+        let hash = hash.decode("transaction hash")?;
+        Ok(tx_status(&self.chain, &self.pool, &hash))
+    }
+
+    fn block_number(&self, ext: &Extensions) -> RpcResult<BlockNumbers> {
+        arity(ext, 0)?;
+        let chain = self.chain.read();
+        Ok(BlockNumbers {
+            pending: chain.pending_tip(),
+            proven: chain.proven_tip(),
+            finalized: chain.finalized_tip(),
+        })
+    }
+
+    fn block(&self, ext: &Extensions, number: Param<u64>) -> RpcResult<Option<BlockInfo>> {
+        arity(ext, 1)?;
+        let number = number.decode("block number")?;
+        Ok(self.chain.block(number).map(|block| BlockInfo {
+            number: block.number,
+            slot: block.slot,
+            proposer: block.proposer,
+            state_root: block.state_root,
+            valid: block.is_valid(),
+            tx_hashes: block.tx_hashes,
+            backup: block.backup,
+            l1_block: block.l1_block,
+            l1_tx_hash: block.l1_tx,
+            invalid_reason: block.invalid,
+        }))
+    }
+
+    fn state_root(&self, ext: &Extensions) -> RpcResult<B256> {
+        arity(ext, 0)?;
+        Ok(self.chain.tip_state_root())
+    }
+
+    fn is_nullifier_spent(
+        &self,
+        ext: &Extensions,
+        nullifier: Param<FieldElement>,
+    ) -> RpcResult<bool> {
+        arity(ext, 1)?;
+        let nullifier = nullifier.decode("nullifier")?;
+        Ok(self.chain.is_spent(&nullifier.0))
+    }
+
+    fn fee_balance(&self, ext: &Extensions, account: Param<Address>) -> RpcResult<String> {
+        arity(ext, 1)?;
+        let account = account.decode("account")?;
+        Ok(self.chain.fee_balance(&account).to_string())
+    }
+
+    fn pending_transactions(
+        &self,
+        ext: &Extensions,
+        limit: Option<Param<u64>>,
+    ) -> RpcResult<Vec<PendingTx>> {
+        arity(ext, 1)?;
+        let limit = match limit {
+            None => DEFAULT_PENDING_LIMIT,
+            Some(limit) => limit.decode("limit")?,
+        };
+        if limit > MAX_PENDING_LIMIT {
+            return Err(invalid_params(format!(
+                "invalid limit {limit}: at most {MAX_PENDING_LIMIT}"
+            )));
+        }
+        let pending = self.pool.pending(limit as usize);
+        Ok(pending
+            .into_iter()
+            .map(|p| PendingTx {
+                hash: p.hash,
+                tx: p.tx,
+            })
+            .collect())
+    }
+
+    fn send_epoch_proof_quote(
+        &self,
+        ext: &Extensions,
+        signed_quote: Param<SignedQuote>,
+    ) -> RpcResult<bool> {
+        arity(ext, 1)?;
+        let quote = signed_quote.decode("signedQuote")?;
+        match self.pool.add_quote(quote.clone()) {
+            Ok(new) => {
+                self.metrics.quotes_accepted.increment(1);
+                if new {
+                    self.gossip
+                        .quote(quote.quote.digest(self.l1.chain_id), &quote);
+                }
+                Ok(true)
+            }
+            Err(error) => {
+                self.metrics.quotes_rejected.increment(1);
+                Err(rpc_error(error))
+            }
+        }
+    }
+
+    fn epoch_proof_quotes(
+        &self,
+        ext: &Extensions,
+        epoch: Param<u64>,
+    ) -> RpcResult<Vec<SignedQuote>> {
+        arity(ext, 1)?;
+        let epoch = epoch.decode("epoch")?;
+        Ok(self.pool.quotes(epoch))
+    }
+
+    fn node_info(&self, ext: &Extensions) -> RpcResult<NodeInfo> {
+        arity(ext, 0)?;
+        let chain = self.chain.read();
+        Ok(NodeInfo {
+            chain_id: self.l1.chain_id,
+            rollup: self.l1.deployment.rollup.address,
+            fee_inbox: self.l1.deployment.fee_inbox.address,
+            l2_base_fee: self.pool.base_fee().to_string(),
+            synced_l1_block: chain.synced_l1_block(),
+            pending: chain.pending_tip(),
+            proven: chain.proven_tip(),
+        })
+    }
 }
 
-fn dispatch(context: &RpcContext, method: &str, params: &[Value]) -> Result<Value, RpcError> {
-    let chain = &context.chain;
-    let pool = &context.pool;
-    match method {
-        "fernet_sendTransaction" => {
-            let accepted = arity(params, 1)
-                .and_then(|()| param::<Tx>(params, 0, "transaction"))
-                .and_then(|tx| Ok((pool.add_tx(tx.clone())?, tx)));
-            match accepted {
-                Ok((hash, tx)) => {
-                    context.metrics.txs_accepted.inc();
-                    context.gossip.tx(hash, &tx);
-                    to_value(hash)
-                }
-                Err(error) => {
-                    context.metrics.txs_rejected.inc();
-                    Err(error)
-                }
-            }
-        }
-        "fernet_getTransactionStatus" => {
-            arity(params, 1)?;
-            let hash: B256 = param(params, 0, "transaction hash")?;
-            to_value(tx_status(chain, pool, &hash))
-        }
-        "fernet_blockNumber" => {
-            arity(params, 0)?;
-            let chain = chain.read();
-            to_value(BlockNumbers {
-                pending: chain.pending_tip(),
-                proven: chain.proven_tip(),
-                finalized: chain.finalized_tip(),
-            })
-        }
-        "fernet_getBlock" => {
-            arity(params, 1)?;
-            let number: u64 = param(params, 0, "block number")?;
-            to_value(chain.block(number).map(|block| BlockInfo {
-                number: block.number,
-                slot: block.slot,
-                proposer: block.proposer,
-                state_root: block.state_root,
-                valid: block.is_valid(),
-                tx_hashes: block.tx_hashes,
-                backup: block.backup,
-                l1_block: block.l1_block,
-                l1_tx_hash: block.l1_tx,
-                invalid_reason: block.invalid,
-            }))
-        }
-        "fernet_getStateRoot" => {
-            arity(params, 0)?;
-            to_value(chain.tip_state_root())
-        }
-        "fernet_isNullifierSpent" => {
-            arity(params, 1)?;
-            let nullifier: FieldElement = param(params, 0, "nullifier")?;
-            to_value(chain.is_spent(&nullifier.0))
-        }
-        "fernet_getFeeBalance" => {
-            arity(params, 1)?;
-            let account: Address = param(params, 0, "account")?;
-            to_value(chain.fee_balance(&account).to_string())
-        }
-        "fernet_getPendingTransactions" => {
-            arity(params, 1)?;
-            let limit: u64 = match params.first() {
-                None => 100,
-                Some(_) => param(params, 0, "limit")?,
-            };
-            if limit > MAX_PENDING_LIMIT {
-                return Err(RpcError::new(
-                    INVALID_PARAMS,
-                    format!("invalid limit {limit}: at most {MAX_PENDING_LIMIT}"),
-                ));
-            }
-            let pending = pool.pending(limit as usize);
-            to_value(
-                pending
-                    .into_iter()
-                    .map(|p| PendingTx {
-                        hash: p.hash,
-                        tx: p.tx,
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        }
-        "fernet_sendEpochProofQuote" => {
-            arity(params, 1)?;
-            let quote: SignedQuote = param(params, 0, "signedQuote")?;
-            match pool.add_quote(quote.clone()) {
-                Ok(new) => {
-                    context.metrics.quotes_accepted.inc();
-                    if new {
-                        context
-                            .gossip
-                            .quote(quote.quote.digest(context.l1.chain_id), &quote);
-                    }
-                    Ok(Value::Bool(true))
-                }
-                Err(error) => {
-                    context.metrics.quotes_rejected.inc();
-                    Err(error.into())
-                }
-            }
-        }
-        "fernet_getEpochProofQuotes" => {
-            arity(params, 1)?;
-            let epoch: u64 = param(params, 0, "epoch")?;
-            to_value(pool.quotes(epoch))
-        }
-        "fernet_nodeInfo" => {
-            arity(params, 0)?;
-            let chain = chain.read();
-            to_value(NodeInfo {
-                chain_id: context.l1.chain_id,
-                rollup: context.l1.deployment.rollup.address,
-                fee_inbox: context.l1.deployment.fee_inbox.address,
-                l2_base_fee: pool.base_fee().to_string(),
-                synced_l1_block: chain.synced_l1_block(),
-                pending: chain.pending_tip(),
-                proven: chain.proven_tip(),
-            })
-        }
-        other => Err(RpcError::new(
-            METHOD_NOT_FOUND,
-            format!(
-                "unknown method {:?}",
-                other.chars().take(100).collect::<String>()
-            ),
-        )),
+/// At most 200 characters of a JSON text, for error messages.
+fn preview(text: &str) -> String {
+    match text.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
+}
+
+/// jsonrpsee middleware: counts each call, names an unknown method in its `-32601`, refuses params that are not an array (`-32602`:
+/// the node's methods take positional params) and records how many there are for the
+/// handler's [`arity`] check (jsonrpsee ignores extra params).
+#[derive(Debug, Clone)]
+struct Positional<S> {
+    service: S,
+    metrics: Arc<Metrics>,
+    methods: Arc<HashSet<&'static str>>,
+}
+
+impl<S> Positional<S> {
+    fn check(&self, request: &mut Request<'_>) -> Result<(), ErrorObjectOwned> {
+        self.metrics.rpc_requests.increment(1);
+        if !self.methods.contains(request.method.as_ref()) {
+            let method: String = request.method.chars().take(100).collect();
+            return Err(ErrorObjectOwned::owned(
+                METHOD_NOT_FOUND,
+                format!("unknown method {method:?}"),
+                None::<()>,
+            ));
+        }
+        let count = match request.params.as_deref().map(RawValue::get) {
+            None | Some("null") => 0,
+            Some(text) => serde_json::from_str::<Vec<&RawValue>>(text)
+                .map_err(|_| {
+                    invalid_params(format!("params must be an array, got {}", preview(text)))
+                })?
+                .len(),
+        };
+        request.extensions.insert(ParamCount(count));
+        Ok(())
+    }
+}
+
+impl<S> RpcServiceT for Positional<S>
+where
+    S: RpcServiceT<
+            MethodResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+        > + Send
+        + Sync
+        + Clone
+        + 'static,
+{
+    type MethodResponse = MethodResponse;
+    type NotificationResponse = MethodResponse;
+    type BatchResponse = MethodResponse;
+
+    fn call<'a>(
+        &self,
+        mut request: Request<'a>,
+    ) -> impl Future<Output = MethodResponse> + Send + 'a {
+        let checked = self.check(&mut request);
+        let service = self.service.clone();
+        async move {
+            match checked {
+                Ok(()) => service.call(request).await,
+                Err(error) => MethodResponse::error(request.id, error),
+            }
+        }
+    }
+
+    fn batch<'a>(&self, mut batch: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        for entry in batch.iter_mut() {
+            if let Ok(BatchEntry::Call(request)) = entry {
+                if let Err(error) = self.check(request) {
+                    *entry = Err(BatchEntryErr::new(request.id.clone(), error));
+                }
+            }
+        }
+        self.service.batch(batch)
+    }
+
+    fn notification<'a>(
+        &self,
+        notification: Notification<'a>,
+    ) -> impl Future<Output = MethodResponse> + Send + 'a {
+        self.service.notification(notification)
+    }
+}
+
+/// The HTTP routes: jsonrpsee's service on `POST /` (behind the body limit), `/health` and
+/// `/metrics`. `stop` ends the JSON-RPC service (see [`jsonrpsee::server::stop_channel`]).
+pub fn router(context: RpcContext, stop: StopHandle) -> Router {
+    let config = ServerConfig::builder()
+        .http_only()
+        .max_request_body_size(MAX_BODY_BYTES)
+        .max_connections(MAX_CONNECTIONS)
+        .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
+        .build();
+    let chain = context.chain.clone();
+    let pool = context.pool.clone();
+    let metrics = context.metrics.clone();
+    let module = context.into_rpc();
+    let methods: Arc<HashSet<&'static str>> = Arc::new(module.method_names().collect());
+    let counters = metrics.clone();
+    let middleware = RpcServiceBuilder::new().layer_fn(move |service| Positional {
+        service,
+        metrics: counters.clone(),
+        methods: methods.clone(),
+    });
+    let rpc = Server::builder()
+        .set_config(config)
+        .set_rpc_middleware(middleware)
+        .to_service_builder()
+        .build(module, stop);
+    Router::new()
+        .route(
+            "/",
+            axum::routing::post(move |request: HttpRequest| {
+                let mut rpc = rpc.clone();
+                async move {
+                    let (parts, body) = request.into_parts();
+                    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES as usize).await {
+                        Ok(body) => body,
+                        Err(rejection) => return too_large(&rejection),
+                    };
+                    match rpc
+                        .call(HttpRequest::from_parts(parts, Body::from(body)))
+                        .await
+                    {
+                        Ok(response) => response.map(Body::new).into_response(),
+                        Err(error) => {
+                            warn!(%error, "JSON-RPC service failed");
+                            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                        }
+                    }
+                }
+            }),
+        )
+        .route("/health", get(|| async { "ok" }))
+        .route(
+            "/metrics",
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    metrics.render(&chain, &pool),
+                )
+            }),
+        )
+}
+
+/// HTTP 413 with a `-32600` JSON-RPC error: the body is over [`MAX_BODY_BYTES`].
+fn too_large(rejection: &axum::Error) -> Response {
+    let message = format!("request body rejected: {rejection} (at most {MAX_BODY_BYTES} bytes)");
+    let answer = json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": { "code": INVALID_REQUEST, "message": message },
+    });
+    (StatusCode::PAYLOAD_TOO_LARGE, Json(answer)).into_response()
 }

@@ -1,91 +1,94 @@
-//! Counters of the prover node, served as Prometheus text on `/metrics` next to `/health`.
+//! Counters of the prover node (`metrics` crate, a recorder of this prover node's own so that
+//! several can run in one process), served as Prometheus text by `metrics-exporter-prometheus`
+//! on `/metrics` next to `/health`.
 
-use std::{
-    net::SocketAddr,
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc,
-    },
-};
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{extract::State, http::header, response::IntoResponse, routing::get, Router};
+use metrics::{describe_counter, Counter};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 use tracing::error;
 
 use crate::{Error, Result};
 
 /// What the prover node counts.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Metrics {
+    handle: PrometheusHandle,
     /// Quotes accepted by at least one coordination node.
-    pub quotes_sent: AtomicU64,
+    pub quotes_sent: Counter,
     /// Epochs claimed with this prover's quote.
-    pub epochs_claimed: AtomicU64,
+    pub epochs_claimed: Counter,
     /// Claims of this prover replaced by another prover's cheaper quote (proving stopped).
-    pub claims_replaced: AtomicU64,
+    pub claims_replaced: Counter,
     /// Block-proof jobs enqueued on the broker.
-    pub jobs_enqueued: AtomicU64,
+    pub jobs_enqueued: Counter,
     /// Block proofs received and checked.
-    pub block_proofs_received: AtomicU64,
+    pub block_proofs_received: Counter,
     /// Epoch proofs landed on L1.
-    pub proofs_submitted: AtomicU64,
+    pub proofs_submitted: Counter,
     /// Failures: undeliverable quotes, bond top-ups, failed jobs, failed submissions.
-    pub failures: AtomicU64,
+    pub failures: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            let counter = |name: &'static str, help: &'static str| {
+                describe_counter!(name, help);
+                metrics::counter!(name)
+            };
+            Self {
+                handle,
+                quotes_sent: counter(
+                    "prover_node_quotes_sent_total",
+                    "Quotes accepted by at least one coordination node.",
+                ),
+                epochs_claimed: counter(
+                    "prover_node_epochs_claimed_total",
+                    "Epochs claimed with this prover's quote.",
+                ),
+                claims_replaced: counter(
+                    "prover_node_claims_replaced_total",
+                    "Claims of this prover replaced by another prover's cheaper quote.",
+                ),
+                jobs_enqueued: counter(
+                    "prover_node_jobs_enqueued_total",
+                    "Block-proof jobs enqueued on the broker.",
+                ),
+                block_proofs_received: counter(
+                    "prover_node_block_proofs_received_total",
+                    "Block proofs received from the broker and checked.",
+                ),
+                proofs_submitted: counter(
+                    "prover_node_epoch_proofs_submitted_total",
+                    "Epoch proofs landed on L1.",
+                ),
+                failures: counter(
+                    "prover_node_failures_total",
+                    "Undeliverable quotes, failed top-ups, failed jobs and failed submissions.",
+                ),
+            }
+        })
+    }
 }
 
 impl Metrics {
-    /// Adds `n` to `counter`.
-    pub fn add(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Ordering::Relaxed);
-    }
-
     /// The counters in the Prometheus text format.
     pub fn render(&self) -> String {
-        let counters = [
-            (
-                "prover_node_quotes_sent_total",
-                "Quotes accepted by at least one coordination node.",
-                &self.quotes_sent,
-            ),
-            (
-                "prover_node_epochs_claimed_total",
-                "Epochs claimed with this prover's quote.",
-                &self.epochs_claimed,
-            ),
-            (
-                "prover_node_claims_replaced_total",
-                "Claims of this prover replaced by another prover's cheaper quote.",
-                &self.claims_replaced,
-            ),
-            (
-                "prover_node_jobs_enqueued_total",
-                "Block-proof jobs enqueued on the broker.",
-                &self.jobs_enqueued,
-            ),
-            (
-                "prover_node_block_proofs_received_total",
-                "Block proofs received from the broker and checked.",
-                &self.block_proofs_received,
-            ),
-            (
-                "prover_node_epoch_proofs_submitted_total",
-                "Epoch proofs landed on L1.",
-                &self.proofs_submitted,
-            ),
-            (
-                "prover_node_failures_total",
-                "Undeliverable quotes, failed top-ups, failed jobs and failed submissions.",
-                &self.failures,
-            ),
-        ];
-        let mut text = String::new();
-        for (name, help, counter) in counters {
-            text.push_str(&format!(
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
-                counter.load(Ordering::Relaxed)
-            ));
-        }
-        text
+        self.handle.render()
+    }
+
+    /// The value of the counter `name` (e.g. `prover_node_failures_total`) in [`Self::render`]'s
+    /// text, `None` if there is no such counter.
+    pub fn counter(&self, name: &str) -> Option<u64> {
+        self.render().lines().find_map(|line| {
+            let value = line.strip_prefix(name)?.strip_prefix(' ')?;
+            value.parse().ok()
+        })
     }
 }
 
@@ -132,11 +135,11 @@ mod tests {
     #[tokio::test]
     async fn serves_health_and_counters() {
         let metrics = Arc::new(Metrics::default());
-        Metrics::add(&metrics.quotes_sent, 2);
-        Metrics::add(&metrics.failures, 1);
+        metrics.quotes_sent.increment(2);
+        metrics.failures.increment(1);
         let (stop, stopped) = watch::channel(false);
         let loopback = SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0));
-        let (address, task) = serve(loopback, metrics, stopped).await.unwrap();
+        let (address, task) = serve(loopback, metrics.clone(), stopped).await.unwrap();
         let base = format!("http://127.0.0.1:{}", address.port());
         let health = reqwest::get(format!("{base}/health")).await.unwrap();
         assert!(health.status().is_success());
@@ -150,6 +153,8 @@ mod tests {
         assert!(text.contains("prover_node_quotes_sent_total 2\n"), "{text}");
         assert!(text.contains("prover_node_failures_total 1\n"), "{text}");
         assert!(text.contains("# TYPE prover_node_epoch_proofs_submitted_total counter"));
+        assert_eq!(metrics.counter("prover_node_quotes_sent_total"), Some(2));
+        assert_eq!(metrics.counter("prover_node_jobs_enqueued_total"), Some(0));
         stop.send(true).unwrap();
         task.await.unwrap();
     }

@@ -131,7 +131,7 @@ where
                 info!(%deposited, %free, "escrow topped up at start-up")
             }
             Err(error) => {
-                Metrics::add(&self.parts.metrics.failures, 1);
+                self.parts.metrics.failures.increment(1);
                 error!(%error, "cannot top the escrow up: quotes will retry before sending");
             }
         }
@@ -211,7 +211,7 @@ where
             } if prover == settings.prover => {
                 if progress.claimed_by != Some(prover) {
                     progress.claimed_by = Some(prover);
-                    Metrics::add(&self.parts.metrics.epochs_claimed, 1);
+                    self.parts.metrics.epochs_claimed.increment(1);
                     info!(epoch, bond = %bond_amount, basis_point_fee, "epoch claimed with our quote: proving it");
                 }
                 true
@@ -223,7 +223,7 @@ where
             } => {
                 let before = progress.claimed_by.replace(prover);
                 if before == Some(settings.prover) {
-                    Metrics::add(&self.parts.metrics.claims_replaced, 1);
+                    self.parts.metrics.claims_replaced.increment(1);
                     warn!(epoch, %prover, basis_point_fee, "our claim was replaced by a cheaper quote: stopped proving the epoch");
                 } else if before != Some(prover) {
                     info!(epoch, %prover, "epoch claimed by another prover: not proving it");
@@ -293,7 +293,7 @@ where
                         l1_block,
                     }) => {
                         progress.submitted = true;
-                        Metrics::add(&self.parts.metrics.proofs_submitted, 1);
+                        self.parts.metrics.proofs_submitted.increment(1);
                         info!(epoch, tx = %tx_hash, gas = gas_used, l1_block, "epoch proof submitted");
                     }
                     Ok(SubmitOutcome::AlreadyProven { proven_tip }) => {
@@ -305,14 +305,14 @@ where
                     }
                     Ok(SubmitOutcome::PastDeadline { deadline, slot }) => {
                         progress.submitted = true;
-                        Metrics::add(&self.parts.metrics.failures, 1);
+                        self.parts.metrics.failures.increment(1);
                         warn!(
                             epoch,
                             deadline, slot, "epoch proof ready after its deadline: not submitted"
                         );
                     }
                     Err(error) => {
-                        Metrics::add(&self.parts.metrics.failures, 1);
+                        self.parts.metrics.failures.increment(1);
                         warn!(epoch, %error, "epoch proof submission failed: retrying next tick");
                     }
                 }
@@ -324,8 +324,12 @@ where
     /// Logs proving progress when it changes, and new problems; counts jobs and proofs.
     fn report(&self, epoch: u64, status: &EpochStatus, progress: &mut EpochProgress) {
         let metrics = &self.parts.metrics;
-        Metrics::add(&metrics.jobs_enqueued, status.newly_enqueued as u64);
-        Metrics::add(&metrics.block_proofs_received, status.newly_proven as u64);
+        metrics
+            .jobs_enqueued
+            .increment(status.newly_enqueued as u64);
+        metrics
+            .block_proofs_received
+            .increment(status.newly_proven as u64);
         if status.newly_enqueued > 0 {
             info!(
                 epoch,
@@ -352,7 +356,7 @@ where
                     | Error::WrongProofLength { .. }
             );
             if terminal {
-                Metrics::add(&metrics.failures, 1);
+                metrics.failures.increment(1);
                 error!(epoch, error = %problem, "block cannot be proven");
             } else if status.problems.len() != progress.problems {
                 warn!(epoch, error = %problem, "block not ready to prove");
@@ -394,21 +398,21 @@ where
             return QuoteState::Declined;
         }
         if let Err(error) = self.parts.bonds.ensure_bond(terms.bond_amount).await {
-            Metrics::add(&self.parts.metrics.failures, 1);
+            self.parts.metrics.failures.increment(1);
             error!(epoch, %error, "cannot back the quote's bond: quote retried next tick");
             return QuoteState::NotSent;
         }
         let signed = match self.parts.signer.sign(epoch, valid_until, &terms) {
             Ok(signed) => signed,
             Err(error) => {
-                Metrics::add(&self.parts.metrics.failures, 1);
+                self.parts.metrics.failures.increment(1);
                 error!(epoch, %error, "cannot sign the quote");
                 return QuoteState::NotSent;
             }
         };
         match self.parts.delivery.deliver(&signed).await {
             Ok(nodes) => {
-                Metrics::add(&self.parts.metrics.quotes_sent, 1);
+                self.parts.metrics.quotes_sent.increment(1);
                 info!(
                     epoch,
                     basis_point_fee = terms.basis_point_fee,
@@ -421,7 +425,7 @@ where
                 QuoteState::Sent
             }
             Err(error) => {
-                Metrics::add(&self.parts.metrics.failures, 1);
+                self.parts.metrics.failures.increment(1);
                 warn!(epoch, %error, "quote not delivered: retried next tick");
                 QuoteState::NotSent
             }

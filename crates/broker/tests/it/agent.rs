@@ -77,9 +77,11 @@ async fn an_agent_proves_a_devnet_block_job_that_verifies() {
         (handed_back.status, handed_back.attempts),
         (JobStatus::Queued, 1)
     );
-    assert_eq!(
-        handed_back.error.as_deref(),
-        Some("agent test-agent: agent shutting down")
+    // Whether the stop came before or during the proof, the job is handed back.
+    let error = handed_back.error.unwrap_or_default();
+    assert!(
+        error.starts_with("agent test-agent: agent shutting down"),
+        "{error}"
     );
 
     let (stop, agent) = start_agent();

@@ -2,8 +2,8 @@
 //! for bad requests after which the server still answers.
 
 use fernet_broker::{
-    BrokerClient, Error, JobId, JobKind, JobPolicy, JobStatus, INVALID_PARAMS, INVALID_REQUEST,
-    METHOD_NOT_FOUND, PARSE_ERROR, REJECTED,
+    rpc::MAX_BATCH_LEN, BrokerClient, Error, JobId, JobKind, JobPolicy, JobStatus, INVALID_PARAMS,
+    INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, REJECTED,
 };
 use serde_json::json;
 
@@ -34,7 +34,7 @@ async fn a_job_goes_through_its_life_over_json_rpc() {
     );
     let lost = client.heartbeat("agent-2", job.id).await.unwrap_err();
     assert!(
-        matches!(&lost, Error::Rpc { code: REJECTED, message, .. } if message.contains("leased to agent agent-1")),
+        matches!(&lost, Error::Rpc { source, .. } if source.code() == REJECTED && source.message().contains("leased to agent agent-1")),
         "{lost}"
     );
 
@@ -108,8 +108,15 @@ async fn bad_requests_get_clear_errors_and_the_server_keeps_answering() {
     let (status, answer) = post_raw(&url, "{not json").await;
     assert_eq!(status, 200);
     assert_eq!(answer["error"]["code"], PARSE_ERROR, "{answer}");
+    // A batch of two non-requests: one -32600 for each.
     let (_, answer) = post_raw(&url, "[1, 2]").await;
-    assert_eq!(answer["error"]["code"], INVALID_REQUEST, "{answer}");
+    assert_eq!(answer[0]["error"]["code"], INVALID_REQUEST, "{answer}");
+    assert_eq!(answer[1]["error"]["code"], INVALID_REQUEST, "{answer}");
+    // A batch over the limit is refused whole.
+    let one = json!({ "jsonrpc": "2.0", "id": 1, "method": "broker_getJob", "params": {} });
+    let too_many = vec![one; MAX_BATCH_LEN as usize + 1];
+    let (_, answer) = post_raw(&url, serde_json::to_string(&too_many).unwrap()).await;
+    assert_eq!(answer["error"]["code"], -32010, "{answer}");
     let (_, answer) = post_raw(&url, r#"{"jsonrpc":"2.0","id":1,"method":5}"#).await;
     assert_eq!(answer["error"]["code"], INVALID_REQUEST, "{answer}");
 

@@ -81,7 +81,7 @@ pub(crate) async fn post_raw(url: &str, body: impl Into<reqwest::Body>) -> (u16,
 }
 
 /// Calls `method` with `params`; returns the answer's `error` object, panicking on success.
-pub(crate) async fn rpc_error(url: &str, method: &str, params: Value) -> (i64, String) {
+pub(crate) async fn rpc_error(url: &str, method: &str, params: Value) -> (i32, String) {
     let body = serde_json::json!({ "jsonrpc": "2.0", "id": 7, "method": method, "params": params });
     let (_, answer) = post_raw(url, body.to_string()).await;
     assert_eq!(answer["id"], 7, "{answer}");
@@ -89,7 +89,7 @@ pub(crate) async fn rpc_error(url: &str, method: &str, params: Value) -> (i64, S
         .get("error")
         .unwrap_or_else(|| panic!("expected an error, got {answer}"));
     (
-        error["code"].as_i64().unwrap(),
+        i32::try_from(error["code"].as_i64().unwrap()).unwrap(),
         error["message"].as_str().unwrap().to_owned(),
     )
 }

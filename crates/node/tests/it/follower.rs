@@ -159,7 +159,13 @@ async fn an_l1_reorg_that_removes_the_proposal_drops_the_block() -> eyre::Result
         node.chain.tip_state_root(),
         env.deployment.genesis_state_root
     );
-    assert_eq!(node.metrics.reorgs.get(), 1);
+    let metrics = node.metrics.render(&node.chain, &node.pool);
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "fernet_node_l1_reorgs_total 1"),
+        "{metrics}"
+    );
     // Its transaction is back in the pool.
     assert_eq!(client.transaction_status(hash).await?.stage, Stage::Pending);
     assert!(!client.is_nullifier_spent(sent.nullifiers[0]).await?);

@@ -3,7 +3,7 @@
 
 use alloy::{primitives::U256, signers::local::PrivateKeySigner};
 use fernet_deploy::chain::ANVIL_DEFAULT_PRIVATE_KEY;
-use fernet_node::NodeClient;
+use fernet_node::{rpc::MAX_BATCH_LEN, NodeClient};
 use fernet_primitives::quote::Quote;
 use serde_json::{json, Value};
 
@@ -72,8 +72,9 @@ async fn bad_requests_get_clear_errors() -> eyre::Result<()> {
         message.contains("block number") && message.contains("\"x\""),
         "{message}"
     );
+    // A missing parameter: jsonrpsee's own -32602 ("Invalid params").
     let answer = call(&url, "fernet_getBlock", json!([])).await?;
-    assert!(error(&answer).1.contains("missing parameter 0"), "{answer}");
+    assert_eq!(error(&answer).0, -32602, "{answer}");
     let answer = call(&url, "fernet_getBlock", json!([1, 2])).await?;
     assert_eq!(error(&answer).0, -32602, "{answer}");
     assert_eq!(
@@ -164,6 +165,11 @@ async fn bad_requests_get_clear_errors() -> eyre::Result<()> {
     assert_eq!(answer[0]["result"]["pending"], 1, "{answer}");
     assert_eq!(answer[1]["result"]["chainId"], 31_337, "{answer}");
     assert_eq!(answer[1]["result"]["l2BaseFee"], "10", "{answer}");
+    // A batch over the limit is refused whole.
+    let one = json!({ "jsonrpc": "2.0", "id": 1, "method": "fernet_blockNumber" });
+    let too_many = vec![one; MAX_BATCH_LEN as usize + 1];
+    let (_, answer) = post(&url, serde_json::to_string(&too_many)?).await?;
+    assert_eq!(error(&answer).0, -32010, "{answer}");
     let pending = call(&url, "fernet_getPendingTransactions", json!([5])).await?;
     assert_eq!(pending["result"][0]["hash"], hash.as_str());
     assert_eq!(pending["result"][0]["tx"]["fee"], "10");

@@ -162,8 +162,8 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
     let blocks = slots.len() as u64;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(1_800);
     while metrics
-        .block_proofs_received
-        .load(std::sync::atomic::Ordering::Relaxed)
+        .counter("prover_node_block_proofs_received_total")
+        .unwrap_or_default()
         < blocks
     {
         assert!(
@@ -174,17 +174,10 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(
-        metrics
-            .jobs_enqueued
-            .load(std::sync::atomic::Ordering::Relaxed),
-        blocks
+        metrics.counter("prover_node_jobs_enqueued_total"),
+        Some(blocks)
     );
-    assert_eq!(
-        metrics
-            .quotes_sent
-            .load(std::sync::atomic::Ordering::Relaxed),
-        0
-    );
+    assert_eq!(metrics.counter("prover_node_quotes_sent_total"), Some(0));
 
     // The epoch ends: inside its claim window the monitor quotes, once.
     let claim_slot = clock.epoch_first_slot(epoch + 1);
@@ -218,17 +211,10 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
         matches!(view.claim(epoch).await?, Claim::Claimed { prover: p, .. } if p == prover.address())
     );
     monitor.tick().await?;
+    assert_eq!(metrics.counter("prover_node_epochs_claimed_total"), Some(1));
     assert_eq!(
-        metrics
-            .epochs_claimed
-            .load(std::sync::atomic::Ordering::Relaxed),
-        1
-    );
-    assert_eq!(
-        metrics
-            .proofs_submitted
-            .load(std::sync::atomic::Ordering::Relaxed),
-        1
+        metrics.counter("prover_node_epoch_proofs_submitted_total"),
+        Some(1)
     );
     let reader_rollup = IRollup::new(d.rollup.address, reader.clone());
     assert_eq!(reader_rollup.provenTip().call().await?, U256::from(blocks));
@@ -241,15 +227,10 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
     // Nothing left to do: no second submission.
     monitor.tick().await?;
     assert_eq!(
-        metrics
-            .proofs_submitted
-            .load(std::sync::atomic::Ordering::Relaxed),
-        1
+        metrics.counter("prover_node_epoch_proofs_submitted_total"),
+        Some(1)
     );
-    assert_eq!(
-        metrics.failures.load(std::sync::atomic::Ordering::Relaxed),
-        0
-    );
+    assert_eq!(metrics.counter("prover_node_failures_total"), Some(0));
 
     stop.send(true)?;
     agent.await??;

@@ -153,7 +153,7 @@ async fn a_prover_whose_claim_is_replaced_stops_proving_the_epoch() -> eyre::Res
     });
     monitor.tick().await?;
     monitor.tick().await?;
-    assert_eq!(metrics.epochs_claimed.load(Ordering::Relaxed), 1);
+    assert_eq!(metrics.counter("prover_node_epochs_claimed_total"), Some(1));
     let asked = witnesses.0.load(Ordering::SeqCst);
     assert!(
         asked >= 2,
@@ -181,12 +181,18 @@ async fn a_prover_whose_claim_is_replaced_stops_proving_the_epoch() -> eyre::Res
     for _ in 0..3 {
         monitor.tick().await?;
     }
-    assert_eq!(metrics.claims_replaced.load(Ordering::Relaxed), 1);
+    assert_eq!(
+        metrics.counter("prover_node_claims_replaced_total"),
+        Some(1)
+    );
     assert_eq!(
         witnesses.0.load(Ordering::SeqCst),
         asked,
         "the replaced prover went on proving the epoch"
     );
-    assert_eq!(metrics.proofs_submitted.load(Ordering::Relaxed), 0);
+    assert_eq!(
+        metrics.counter("prover_node_epoch_proofs_submitted_total"),
+        Some(0)
+    );
     Ok(())
 }
