@@ -7,12 +7,11 @@ use std::{sync::Arc, time::Duration};
 use fernet_circuits::block::prover::{prove_block, verify_block};
 use tokio::sync::watch;
 
+use fernet_broker_api::{AssignedJob, BlockProofResult, BrokerClient, ClientError, JobId, JobKind};
+
 use crate::{
-    api::AssignedJob,
-    block_job::{self, BlockProofResult},
-    client::BrokerClient,
+    block_job,
     error::{Error, Result},
-    job::{JobId, JobKind},
     keys::BlockKeys,
 };
 
@@ -109,7 +108,7 @@ impl Agent {
         while !*shutdown.borrow() {
             let taken = self.broker.take_job(agent, Some(&self.config.kinds)).await;
             let was_unreachable = unreachable;
-            unreachable = matches!(taken, Err(Error::Http { .. }));
+            unreachable = matches!(&taken, Err(error) if error.is_transient());
             if was_unreachable && !unreachable {
                 tracing::info!(worker, broker = self.broker.url(), "broker reachable again");
             }
@@ -120,7 +119,7 @@ impl Agent {
                     continue;
                 }
                 Ok(None) => {}
-                Err(error @ Error::Http { .. }) if was_unreachable => {
+                Err(error) if was_unreachable && error.is_transient() => {
                     tracing::debug!(worker, %error, "broker still unreachable")
                 }
                 Err(error) => tracing::warn!(worker, %error, "cannot take a job"),
@@ -154,7 +153,7 @@ impl Agent {
                 _ = heartbeat.tick(), if lease_held => {
                     match self.broker.heartbeat(agent, id).await {
                         Ok(_) => {}
-                        Err(error @ Error::Rpc { .. }) => {
+                        Err(error @ ClientError::Rpc { .. }) => {
                             tracing::warn!(id = %id, %error, "lease lost; finishing the proof anyway");
                             lease_held = false;
                         }
@@ -184,7 +183,7 @@ impl Agent {
         for attempt in 1..=COMPLETE_RETRIES {
             match self.broker.complete_job(agent, id, result.clone()).await {
                 Ok(()) => return,
-                Err(error @ Error::Http { .. }) if attempt < COMPLETE_RETRIES => {
+                Err(error) if error.is_transient() && attempt < COMPLETE_RETRIES => {
                     tracing::warn!(id = %id, %error, attempt, "cannot deliver the result yet");
                     tokio::time::sleep(self.config.poll_interval).await;
                 }
@@ -224,5 +223,5 @@ pub fn prove_block_job(keys: &BlockKeys, id: JobId, input: &[u8]) -> Result<Bloc
     if !verify_block(&pair.verifying_key, &inputs, &proof)? {
         return Err(Error::ProofDoesNotVerify(id));
     }
-    Ok(BlockProofResult::new(&proof, &inputs))
+    Ok(block_job::block_proof_result(&proof, &inputs))
 }

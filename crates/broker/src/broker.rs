@@ -23,12 +23,13 @@
 
 use std::{path::Path, sync::Arc, time::Duration};
 
+use fernet_broker_api::{JobId, JobKind, JobStatus};
 use serde_json::Value;
 
 use crate::{
     block_job,
     error::{Error, Result},
-    job::{JobId, JobKind, JobRecord, JobStatus, Lease},
+    job::{JobRecord, Lease},
     metrics::{Event, Metrics},
     store::{JobStore, StoreTx},
 };

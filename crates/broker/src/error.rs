@@ -4,7 +4,7 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use fernet_state::StateConfig;
 
-use crate::job::{JobId, JobStatus};
+use fernet_broker_api::{JobId, JobStatus};
 
 /// Result alias with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -104,37 +104,9 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// A request to the broker got no JSON-RPC answer (unreachable, timeout, not JSON-RPC):
-    /// worth retrying.
-    #[error("{method} to {url} failed: {}", error_chain(source.as_ref()))]
-    Http {
-        /// The JSON-RPC method.
-        method: &'static str,
-        /// The broker's URL.
-        url: String,
-        /// The transport error (boxed: it is large).
-        #[source]
-        source: Box<jsonrpsee::core::ClientError>,
-    },
-    /// The broker answered with a JSON-RPC error (`-32000` a rule said no, `-32602` invalid
-    /// params, `-32603` internal).
-    #[error("{method} rejected by the broker (code {}): {}", source.code(), source.message())]
-    Rpc {
-        /// The JSON-RPC method.
-        method: &'static str,
-        /// The error object.
-        #[source]
-        source: jsonrpsee::types::ErrorObjectOwned,
-    },
-    /// No client can be built for the broker's URL.
-    #[error("no JSON-RPC client for {url}: {source}")]
-    ClientUrl {
-        /// The broker's URL.
-        url: String,
-        /// Why (shared by every call of the client).
-        #[source]
-        source: std::sync::Arc<jsonrpsee::core::ClientError>,
-    },
+    /// A call of another broker failed (the agent's calls).
+    #[error(transparent)]
+    Client(#[from] fernet_broker_api::ClientError),
     /// A job's witness is for a configuration this agent has no keys for.
     #[error("no keys for state configuration {0:?}: the agent accepts only its configured ones")]
     UnsupportedConfig(StateConfig),
@@ -154,18 +126,6 @@ pub enum Error {
     },
 }
 
-/// `error` and its sources, joined by `: ` (a transport error's own message omits the cause).
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 /// The redb error types, each a step of a transaction, all reported as [`Error::Store`].
 macro_rules! store_error {
     ($($ty:ty),*) => {$(
@@ -183,13 +143,3 @@ store_error!(
     redb::StorageError,
     redb::CommitError
 );
-
-impl Error {
-    /// The JSON-RPC error code, when the broker answered with an error.
-    pub fn rpc_code(&self) -> Option<i32> {
-        match self {
-            Self::Rpc { source, .. } => Some(source.code()),
-            _ => None,
-        }
-    }
-}

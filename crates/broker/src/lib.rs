@@ -5,21 +5,18 @@
 //! served by [`BrokerServer`]) keeps every job in a redb file and commits each state change
 //! before it answers, so a `kill -9` loses no job and no result. Its rules (idempotent enqueue,
 //! lowest epoch first, leases with heartbeats, retries, a result is never replaced) are in
-//! [`broker`]'s docs; the JSON-RPC methods in `docs/services.md` and [`api`].
+//! [`broker`]'s docs; the JSON-RPC methods in `docs/services.md` and `fernet_broker_api`, which
+//! also holds the typed client the orchestrators and agents use.
 //!
-//! - [`rpc`]: the jsonrpsee server of the `broker_*` methods; [`BrokerClient`]: the typed
-//!   client generated from the same trait (orchestrators and agents).
+//! - [`rpc`]: the jsonrpsee server of the `broker_*` methods.
 //! - [`Agent`]: `concurrency` workers proving `block` jobs with the Groth16 block circuit of
 //!   `fernet-circuits` ([`BlockKeys`] loads the keys once per state configuration).
-//! - [`BlockProofResult`]: the result of a `block` job, the EVM encoding L1 verifies.
+//! - [`block_proof_result`]: the result of a `block` job, the EVM encoding L1 verifies.
 
 mod agent;
-pub mod api;
 mod block_job;
 pub mod broker;
-mod client;
 mod error;
-mod hex;
 mod job;
 mod keys;
 mod metrics;
@@ -31,15 +28,11 @@ mod store;
 mod testing;
 
 pub use agent::{default_agent_id, prove_block_job, Agent, AgentConfig};
-pub use block_job::BlockProofResult;
+pub use block_job::block_proof_result;
 pub use broker::{Broker, Enqueued, JobPolicy, TakenJob};
-pub use client::BrokerClient;
 pub use error::{Error, Result};
-pub use job::{JobId, JobKind, JobRecord, JobStatus, Lease};
+pub use job::{JobRecord, Lease};
 pub use keys::BlockKeys;
-pub use rpc::{
-    router, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR,
-    REJECTED,
-};
+pub use rpc::router;
 pub use server::{BrokerConfig, BrokerServer};
 pub use signal::shutdown_signal;

@@ -8,7 +8,7 @@ use metrics::{describe_counter, describe_gauge, describe_histogram, Counter, Gau
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 use metrics_util::MetricKindMask;
 
-use crate::job::JobStatus;
+use fernet_broker_api::JobStatus;
 
 /// Most agents remembered for `prover_broker_agent_last_seen_seconds` (the oldest is dropped).
 const MAX_AGENTS: usize = 1024;

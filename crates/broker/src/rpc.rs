@@ -1,5 +1,5 @@
-//! The broker's HTTP server: JSON-RPC 2.0 on `POST /` (jsonrpsee, from the [`BrokerApi`] trait
-//! that also generates the typed client behind [`crate::BrokerClient`]), `GET /metrics`
+//! The broker's HTTP server: JSON-RPC 2.0 on `POST /` (jsonrpsee, implementing
+//! `fernet_broker_api`'s `BrokerApi` trait, which also generates the typed client), `GET /metrics`
 //! (Prometheus text) and `GET /health`, all on one port.
 //!
 //! Params are by name: an object, or an array holding one object. Error codes: `-32700` the
@@ -20,9 +20,16 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
+use fernet_broker_api::{
+    hex,
+    rpc::{
+        invalid_params, short, BrokerApiServer, Field, INTERNAL_ERROR, INVALID_PARAMS,
+        INVALID_REQUEST, METHOD_NOT_FOUND, REJECTED,
+    },
+    AssignedJob, EnqueueJobResult, HeartbeatResult, JobId, JobKind, JobView, MAX_AGENT_ID_CHARS,
+};
 use jsonrpsee::{
     core::RpcResult,
-    proc_macros::rpc,
     server::{
         middleware::rpc::{
             Batch, BatchEntry, BatchEntryErr, MethodResponse, Notification, Request,
@@ -30,32 +37,12 @@ use jsonrpsee::{
         },
         BatchRequestConfig, Server, ServerConfig, StopHandle,
     },
-    types::{error, ErrorObjectOwned},
+    types::ErrorObjectOwned,
 };
-use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, value::RawValue, Value};
 use tower::Service as _;
 
-use crate::{
-    api::{AssignedJob, EnqueueJobResult, HeartbeatResult, JobView, MAX_AGENT_ID_CHARS},
-    broker::Broker,
-    error::Error,
-    hex,
-    job::{JobId, JobKind},
-};
-
-/// JSON-RPC error code: the body is not JSON.
-pub const PARSE_ERROR: i32 = error::PARSE_ERROR_CODE;
-/// JSON-RPC error code: not a valid request object.
-pub const INVALID_REQUEST: i32 = error::INVALID_REQUEST_CODE;
-/// JSON-RPC error code: unknown method.
-pub const METHOD_NOT_FOUND: i32 = error::METHOD_NOT_FOUND_CODE;
-/// JSON-RPC error code: invalid params.
-pub const INVALID_PARAMS: i32 = error::INVALID_PARAMS_CODE;
-/// JSON-RPC error code: internal error.
-pub const INTERNAL_ERROR: i32 = error::INTERNAL_ERROR_CODE;
-/// JSON-RPC error code: refused by the broker's rules.
-pub const REJECTED: i32 = error::CALL_EXECUTION_FAILED_CODE;
+use crate::{broker::Broker, error::Error, job::JobRecord};
 
 /// Most calls in one batch.
 pub const MAX_BATCH_LEN: u32 = 16;
@@ -67,125 +54,6 @@ const MAX_ERROR_CHARS: usize = 4096;
 
 /// Request bytes allowed on top of the hex of the largest input.
 const BODY_OVERHEAD_BYTES: usize = 64 << 10;
-
-/// A by-name parameter: the client sends a `T` (or `null`); the server keeps the JSON as sent
-/// and decodes it in the handler, so that a missing or bad value gets a `-32602` naming the
-/// field and quoting the value (jsonrpsee's own decoding does neither).
-#[derive(Debug, Clone)]
-pub struct Field<T>(FieldValue<T>);
-
-#[derive(Debug, Clone)]
-enum FieldValue<T> {
-    Typed(T),
-    /// As sent; `None` when absent or `null`.
-    Raw(Option<Value>),
-}
-
-impl<T> Default for Field<T> {
-    /// An absent field (sent as `null`).
-    fn default() -> Self {
-        Self(FieldValue::Raw(None))
-    }
-}
-
-impl<T> From<T> for Field<T> {
-    fn from(value: T) -> Self {
-        Self(FieldValue::Typed(value))
-    }
-}
-
-impl<T: DeserializeOwned> Field<T> {
-    /// The value, `None` if absent or `null`; a `-32602` naming it `name` if it does not decode.
-    pub fn optional(self, name: &str) -> RpcResult<Option<T>> {
-        match self.0 {
-            FieldValue::Typed(value) => Ok(Some(value)),
-            FieldValue::Raw(None) => Ok(None),
-            FieldValue::Raw(Some(value)) => T::deserialize(&value).map(Some).map_err(|e| {
-                invalid_params(format!("{name}: {e} (got {})", short(&value.to_string())))
-            }),
-        }
-    }
-
-    /// The value, which must be present and not `null`.
-    pub fn required(self, name: &str) -> RpcResult<T> {
-        self.optional(name)?
-            .ok_or_else(|| invalid_params(format!("{name}: missing")))
-    }
-}
-
-impl<T: Serialize> Serialize for Field<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            FieldValue::Typed(value) => value.serialize(serializer),
-            FieldValue::Raw(raw) => raw.serialize(serializer),
-        }
-    }
-}
-
-impl<'de, T> Deserialize<'de> for Field<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Option::<Value>::deserialize(deserializer).map(|value| Self(FieldValue::Raw(value)))
-    }
-}
-
-/// The `broker_*` methods of `docs/services.md`, by-name params (see [`crate::api`] for the
-/// fields): the server implements [`BrokerApiServer`], clients call [`BrokerApiClient`] (what
-/// [`crate::BrokerClient`] wraps). Every method commits to disk: they run on blocking threads.
-#[rpc(server, client, namespace = "broker")]
-pub trait BrokerApi {
-    /// Stores a job (idempotent: a known job answers its id and current status). `input` is
-    /// `0x` hex of the kind's input.
-    #[method(name = "enqueueJob", param_kind = map, blocking)]
-    fn enqueue_job(
-        &self,
-        kind: Field<JobKind>,
-        epoch: Field<u64>,
-        input: Field<String>,
-    ) -> RpcResult<EnqueueJobResult>;
-
-    /// A job's status and outcome, `null` for an unknown id.
-    #[method(name = "getJob", param_kind = map, blocking)]
-    fn get_job(&self, id: Field<JobId>) -> RpcResult<Option<JobView>>;
-
-    /// Leases the next job of `kinds` (all when absent) to `agentId`; `null` when none is
-    /// queued.
-    #[method(name = "takeJob", param_kind = map, blocking)]
-    fn take_job(
-        &self,
-        #[argument(rename = "agentId")] agent_id: Field<String>,
-        kinds: Field<Vec<JobKind>>,
-    ) -> RpcResult<Option<AssignedJob>>;
-
-    /// Extends `agentId`'s lease on job `id`.
-    #[method(name = "heartbeat", param_kind = map, blocking)]
-    fn heartbeat(
-        &self,
-        #[argument(rename = "agentId")] agent_id: Field<String>,
-        id: Field<JobId>,
-    ) -> RpcResult<HeartbeatResult>;
-
-    /// Delivers the result of job `id` (checked against the job's statement).
-    #[method(name = "completeJob", param_kind = map, blocking)]
-    fn complete_job(
-        &self,
-        #[argument(rename = "agentId")] agent_id: Field<String>,
-        id: Field<JobId>,
-        result: Field<Value>,
-    ) -> RpcResult<bool>;
-
-    /// Reports a failed attempt at job `id`.
-    #[method(name = "failJob", param_kind = map, blocking)]
-    fn fail_job(
-        &self,
-        #[argument(rename = "agentId")] agent_id: Field<String>,
-        id: Field<JobId>,
-        error: Field<String>,
-    ) -> RpcResult<bool>;
-}
-
-fn invalid_params(message: impl Into<String>) -> ErrorObjectOwned {
-    ErrorObjectOwned::owned(INVALID_PARAMS, message.into(), None::<()>)
-}
 
 /// The JSON-RPC error of a failed request: `-32602` for a bad input or result, `-32000` for a
 /// rule of the broker, `-32603` (logged) for anything else.
@@ -231,7 +99,18 @@ fn input(field: Field<String>, max: usize) -> RpcResult<Vec<u8>> {
     hex::decode(&text).map_err(|error| invalid_params(format!("input: {error}")))
 }
 
-impl BrokerApiServer for Arc<Broker> {
+/// The broker as the jsonrpsee module serves it.
+struct Handler(Arc<Broker>);
+
+impl std::ops::Deref for Handler {
+    type Target = Broker;
+
+    fn deref(&self) -> &Broker {
+        &self.0
+    }
+}
+
+impl BrokerApiServer for Handler {
     fn enqueue_job(
         &self,
         kind: Field<JobKind>,
@@ -251,7 +130,7 @@ impl BrokerApiServer for Arc<Broker> {
     fn get_job(&self, id: Field<JobId>) -> RpcResult<Option<JobView>> {
         let id = id.required("id")?;
         let job = self.job(&id).map_err(rpc_error)?;
-        Ok(job.as_ref().map(JobView::from))
+        Ok(job.as_ref().map(JobRecord::view))
     }
 
     fn take_job(
@@ -281,7 +160,7 @@ impl BrokerApiServer for Arc<Broker> {
     ) -> RpcResult<HeartbeatResult> {
         let agent_id = agent_id(agent_id_field)?;
         let id = id.required("id")?;
-        Broker::heartbeat(self, &agent_id, &id).map_err(rpc_error)?;
+        Broker::heartbeat(&self.0, &agent_id, &id).map_err(rpc_error)?;
         Ok(HeartbeatResult {
             lease_ms: self.policy().job_timeout_ms(),
         })
@@ -319,13 +198,6 @@ impl BrokerApiServer for Arc<Broker> {
 }
 
 /// A JSON text for an error message, cut to a readable length.
-fn short(text: &str) -> String {
-    match text.char_indices().nth(40) {
-        Some((end, _)) => format!("{}… ({} chars)", &text[..end], text.len()),
-        None => text.to_owned(),
-    }
-}
-
 /// jsonrpsee middleware: `-32601` naming an unknown method, and by-name params: an object
 /// passes, an array holding one object is unwrapped, anything else is a `-32602`.
 #[derive(Debug, Clone)]
@@ -432,7 +304,7 @@ pub fn router(broker: Arc<Broker>, stop: StopHandle) -> Router {
         .max_connections(MAX_CONNECTIONS)
         .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
         .build();
-    let module = Arc::clone(&broker).into_rpc();
+    let module = Handler(Arc::clone(&broker)).into_rpc();
     let methods: Arc<HashSet<&'static str>> = Arc::new(module.method_names().collect());
     let middleware = RpcServiceBuilder::new().layer_fn(move |service| ByName {
         service,

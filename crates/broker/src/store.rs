@@ -8,11 +8,12 @@
 
 use std::path::{Path, PathBuf};
 
+use fernet_broker_api::{JobId, JobStatus};
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 
 use crate::{
     error::{Error, Result},
-    job::{JobId, JobRecord, JobStatus},
+    job::JobRecord,
 };
 
 /// Name of the store file inside the data directory.

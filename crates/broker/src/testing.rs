@@ -8,7 +8,7 @@ use fernet_state::{
 };
 use serde_json::Value;
 
-use crate::block_job::{decode_input, BlockProofResult};
+use crate::block_job::{block_proof_result, decode_input};
 
 /// The payee test witnesses name.
 pub(crate) const PAYEE: [u8; 20] = [0x5e; 20];
@@ -50,5 +50,5 @@ pub(crate) fn fake_result(input: &[u8], k: u64) -> Value {
         b: G2Affine::generator(),
         c: g1,
     };
-    BlockProofResult::new(&proof, &inputs).to_json()
+    block_proof_result(&proof, &inputs).to_json()
 }

@@ -84,12 +84,13 @@ pub enum Error {
         actual: B256,
     },
     /// The broker could not be reached or refused a request.
-    #[error("broker request failed: {context}: {reason}")]
+    #[error("broker request failed: {context}")]
     Broker {
         /// What was asked.
         context: String,
-        /// The error.
-        reason: String,
+        /// The client's error (`is_transient()` says whether a retry can help).
+        #[source]
+        source: fernet_broker_api::ClientError,
     },
     /// A proving job failed for good (the broker used up its retries).
     #[error("the proving job {job} of block {block} failed: {reason}")]

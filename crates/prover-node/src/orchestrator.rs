@@ -12,6 +12,9 @@
 use std::{collections::BTreeMap, future::Future};
 
 use alloy::primitives::{keccak256, Address, Bytes, B256, U256};
+use fernet_broker_api::{
+    BlockProofResult, BrokerClient, JobId, JobKind, JobStatus as BrokerJobStatus,
+};
 use fernet_state::{BlockWitness, COMMITTED_PUBLIC_INPUTS, NUM_PUBLIC_INPUTS, PROOF_BYTES};
 use tracing::debug;
 
@@ -28,22 +31,14 @@ pub struct ProvableBlock {
     pub commitment: B256,
 }
 
-/// A block proof as an agent returns it (`docs/services.md`, broker results).
+/// What became of a job, as far as the orchestrator cares: the broker's [`JobStatus`] with
+/// the decoded result or failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlockProof {
-    /// The proof in its EVM encoding (256 bytes).
-    pub proof: Vec<u8>,
-    /// The seven public inputs it proves (the payee last), as 32-byte big-endian words.
-    pub public_inputs: Vec<[u8; 32]>,
-}
-
-/// Where a job is, as far as the orchestrator cares.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JobStatus {
+pub enum JobOutcome {
     /// Queued or being proven.
     Pending,
     /// Proven, with its result.
-    Proven(BlockProof),
+    Proven(BlockProofResult),
     /// Failed for good, with the broker's error.
     Failed(String),
     /// The broker does not know the job (its store was reset): enqueue it again.
@@ -76,47 +71,45 @@ pub trait ProvingBroker: Send + Sync {
     ) -> impl Future<Output = Result<B256>> + Send;
 
     /// The status of job `id`.
-    fn job_status(&self, id: B256) -> impl Future<Output = Result<JobStatus>> + Send;
+    fn job_status(&self, id: B256) -> impl Future<Output = Result<JobOutcome>> + Send;
 }
 
-impl ProvingBroker for fernet_broker::BrokerClient {
+impl ProvingBroker for BrokerClient {
     async fn enqueue_block(&self, epoch: u64, input: Vec<u8>) -> Result<B256> {
         let enqueued = self
-            .enqueue_job(fernet_broker::JobKind::Block, epoch, &input)
+            .enqueue_job(JobKind::Block, epoch, &input)
             .await
-            .map_err(|error| Error::Broker {
+            .map_err(|source| Error::Broker {
                 context: format!("broker_enqueueJob(block, epoch {epoch})"),
-                reason: error.to_string(),
+                source,
             })?;
         Ok(B256::from(enqueued.id.0))
     }
 
-    async fn job_status(&self, id: B256) -> Result<JobStatus> {
+    async fn job_status(&self, id: B256) -> Result<JobOutcome> {
         let job = self
-            .get_job(fernet_broker::JobId(id.0))
+            .get_job(JobId(id.0))
             .await
-            .map_err(|error| Error::Broker {
+            .map_err(|source| Error::Broker {
                 context: format!("broker_getJob({id})"),
-                reason: error.to_string(),
+                source,
             })?;
         let Some(job) = job else {
-            return Ok(JobStatus::Unknown);
+            return Ok(JobOutcome::Unknown);
         };
         Ok(match job.status {
-            fernet_broker::JobStatus::Proven => match job.block_result() {
-                Ok(Some(result)) => JobStatus::Proven(BlockProof {
+            BrokerJobStatus::Proven => match job.block_result() {
+                Ok(Some(result)) => JobOutcome::Proven(BlockProofResult {
                     proof: result.proof,
                     public_inputs: result.public_inputs,
                 }),
-                Ok(None) => JobStatus::Failed("proven without a result".into()),
-                Err(reason) => JobStatus::Failed(format!("malformed result: {reason}")),
+                Ok(None) => JobOutcome::Failed("proven without a result".into()),
+                Err(reason) => JobOutcome::Failed(format!("malformed result: {reason}")),
             },
-            fernet_broker::JobStatus::Failed => {
-                JobStatus::Failed(job.error.unwrap_or_else(|| "no error given".into()))
+            BrokerJobStatus::Failed => {
+                JobOutcome::Failed(job.error.unwrap_or_else(|| "no error given".into()))
             }
-            fernet_broker::JobStatus::Queued | fernet_broker::JobStatus::Proving => {
-                JobStatus::Pending
-            }
+            BrokerJobStatus::Queued | BrokerJobStatus::Proving => JobOutcome::Pending,
         })
     }
 }
@@ -270,9 +263,9 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
                 continue;
             }
             match self.broker.job_status(job.job).await? {
-                JobStatus::Pending => {}
-                JobStatus::Unknown => lost.push(number),
-                JobStatus::Proven(result) => match check_result(number, job, result) {
+                JobOutcome::Pending => {}
+                JobOutcome::Unknown => lost.push(number),
+                JobOutcome::Proven(result) => match check_result(number, job, result) {
                     Ok(proof) => {
                         job.state = JobState::Proven(proof);
                         status.newly_proven += 1;
@@ -282,7 +275,7 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
                         status.problems.push(error);
                     }
                 },
-                JobStatus::Failed(reason) => {
+                JobOutcome::Failed(reason) => {
                     job.state = JobState::Failed;
                     status.problems.push(Error::JobFailed {
                         block: number,
@@ -380,7 +373,7 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
 }
 
 /// Checks a result against the block's expected inputs; returns the proof.
-fn check_result(number: u64, job: &BlockJob, result: BlockProof) -> Result<Vec<u8>> {
+fn check_result(number: u64, job: &BlockJob, result: BlockProofResult) -> Result<Vec<u8>> {
     if result.proof.len() != PROOF_BYTES {
         return Err(Error::WrongProofLength {
             block: number,
@@ -408,6 +401,8 @@ mod tests {
     use fernet_state::{
         apply_block, Block, BlockBody, L1ToL2Message, StateConfig, TxEffect, WorldState,
     };
+
+    use fernet_broker_api::ClientError;
 
     use super::*;
 
@@ -483,7 +478,7 @@ mod tests {
     /// An in-memory broker: ids are the keccak of the input, results are set by the test.
     #[derive(Default)]
     struct FakeBroker {
-        jobs: Mutex<BTreeMap<B256, (Vec<u8>, JobStatus)>>,
+        jobs: Mutex<BTreeMap<B256, (Vec<u8>, JobOutcome)>>,
         enqueues: AtomicUsize,
     }
 
@@ -491,9 +486,9 @@ mod tests {
         /// Proves every pending job correctly (the inputs of the witness it was given).
         fn prove_all(&self) {
             for (input, status) in self.jobs.lock().unwrap().values_mut() {
-                if *status == JobStatus::Pending {
+                if *status == JobOutcome::Pending {
                     let witness = BlockWitness::from_bytes(input).unwrap();
-                    *status = JobStatus::Proven(BlockProof {
+                    *status = JobOutcome::Proven(BlockProofResult {
                         proof: vec![witness.block_number as u8; PROOF_BYTES],
                         public_inputs: witness.public_inputs.to_u256_be_words().to_vec(),
                     });
@@ -501,7 +496,7 @@ mod tests {
             }
         }
 
-        fn set(&self, block: u64, status: impl Fn(&BlockWitness) -> JobStatus) {
+        fn set(&self, block: u64, status: impl Fn(&BlockWitness) -> JobOutcome) {
             for (input, job) in self.jobs.lock().unwrap().values_mut() {
                 let witness = BlockWitness::from_bytes(input).unwrap();
                 if witness.block_number == block {
@@ -519,19 +514,19 @@ mod tests {
                 .lock()
                 .unwrap()
                 .entry(id)
-                .or_insert((input, JobStatus::Pending));
+                .or_insert((input, JobOutcome::Pending));
             Ok(id)
         }
 
-        async fn job_status(&self, id: B256) -> Result<JobStatus> {
+        async fn job_status(&self, id: B256) -> Result<JobOutcome> {
             self.jobs
                 .lock()
                 .unwrap()
                 .get(&id)
                 .map(|(_, status)| status.clone())
                 .ok_or(Error::Broker {
-                    context: format!("job {id}"),
-                    reason: "unknown".into(),
+                    context: format!("broker_getJob({id})"),
+                    source: ClientError::JobNotFound(JobId(id.0)),
                 })
         }
     }
@@ -619,7 +614,7 @@ mod tests {
         broker.prove_all();
         broker.set(2, |witness| {
             let theirs = witness.clone().with_payee([0x99; 20]);
-            JobStatus::Proven(BlockProof {
+            JobOutcome::Proven(BlockProofResult {
                 proof: vec![2; PROOF_BYTES],
                 public_inputs: theirs.public_inputs.to_u256_be_words().to_vec(),
             })
@@ -708,14 +703,14 @@ mod tests {
         broker.set(1, |witness| {
             let mut inputs = witness.public_inputs.to_u256_be_words().to_vec();
             inputs[5][31] ^= 1;
-            JobStatus::Proven(BlockProof {
+            JobOutcome::Proven(BlockProofResult {
                 proof: vec![0; PROOF_BYTES],
                 public_inputs: inputs,
             })
         });
-        broker.set(2, |_| JobStatus::Failed("out of retries".into()));
+        broker.set(2, |_| JobOutcome::Failed("out of retries".into()));
         broker.set(3, |witness| {
-            JobStatus::Proven(BlockProof {
+            JobOutcome::Proven(BlockProofResult {
                 proof: vec![0; 255],
                 public_inputs: witness.public_inputs.to_u256_be_words().to_vec(),
             })

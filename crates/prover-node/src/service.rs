@@ -5,7 +5,8 @@ use std::{net::SocketAddr, sync::Arc};
 
 use alloy::primitives::Address;
 use fernet_bindings::IRollup;
-use fernet_broker::{Agent, AgentConfig, BlockKeys, BrokerClient};
+use fernet_broker::{Agent, AgentConfig, BlockKeys};
+use fernet_broker_api::BrokerClient;
 use fernet_node::{Node, NodeConfig};
 use tokio::{sync::watch, task::JoinHandle};
 use tracing::{error, info, warn};

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use alloy::primitives::Address;
-use fernet_broker::{BrokerClient, JobKind};
+use fernet_broker_api::{BrokerClient, JobKind};
 use fernet_state::BlockWitness;
 
 use crate::error::{Error, Result};

@@ -4,9 +4,8 @@ use std::{sync::Arc, time::Duration};
 
 use clap::Parser;
 use eyre::WrapErr;
-use fernet_broker::{
-    default_agent_id, shutdown_signal, Agent, AgentConfig, BlockKeys, BrokerClient, JobKind,
-};
+use fernet_broker::{default_agent_id, shutdown_signal, Agent, AgentConfig, BlockKeys};
+use fernet_broker_api::{BrokerClient, JobKind};
 use tokio::sync::watch;
 
 /// A prover agent: takes block proving jobs from the broker, proves them with the block

@@ -4,15 +4,17 @@
 
 use std::{sync::Arc, time::Duration};
 
-use fernet_broker::{Agent, AgentConfig, BlockKeys, BrokerClient, JobKind, JobStatus};
+use fernet_broker::{Agent, AgentConfig, BlockKeys};
+use fernet_broker_api::{BrokerClient, JobKind, JobStatus};
 use fernet_circuits::{
     block::{
         prover::{default_key_cache_dir, verify_block},
         sizing::full_block_witness,
     },
     keys::KeyCache,
+    proof_system::evm::proof_from_bytes,
 };
-use fernet_state::{StateConfig, COMMITTED_PUBLIC_INPUTS};
+use fernet_state::{fr_from_be_bytes, StateConfig, COMMITTED_PUBLIC_INPUTS, NUM_PUBLIC_INPUTS};
 use tokio::sync::watch;
 
 use crate::support::{policy, start_broker, PAYEE};
@@ -95,14 +97,21 @@ async fn an_agent_proves_a_devnet_block_job_that_verifies() {
     .unwrap();
     assert_eq!(proven.status, JobStatus::Proven, "{proven:?}");
     let result = proven.block_result().unwrap().unwrap();
-    let inputs = result.public_inputs().unwrap();
+    let inputs: [ark_bn254::Fr; NUM_PUBLIC_INPUTS] = result
+        .public_inputs
+        .iter()
+        .map(|word| fr_from_be_bytes(word).unwrap())
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap();
+    let proof = proof_from_bytes(&result.proof).unwrap();
     assert_eq!(inputs, expected_inputs);
     let pair = keys.get(&StateConfig::devnet()).unwrap();
-    assert!(verify_block(&pair.verifying_key, &inputs, &result.proof().unwrap()).unwrap());
+    assert!(verify_block(&pair.verifying_key, &inputs, &proof).unwrap());
     // The agent proved for the job's payee, and the proof pays nobody else.
     let mut other_payee = inputs;
     other_payee[COMMITTED_PUBLIC_INPUTS] += ark_bn254::Fr::from(1u64);
-    assert!(!verify_block(&pair.verifying_key, &other_payee, &result.proof().unwrap()).unwrap());
+    assert!(!verify_block(&pair.verifying_key, &other_payee, &proof).unwrap());
 
     let failed = tokio::time::timeout(
         Duration::from_secs(30),

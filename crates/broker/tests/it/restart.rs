@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use fernet_broker::{BrokerClient, JobId, JobKind, JobStatus};
+use fernet_broker_api::{BrokerClient, JobId, JobKind, JobStatus};
 
 use crate::support::{fake_result, witness};
 

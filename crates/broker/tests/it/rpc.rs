@@ -1,9 +1,10 @@
 //! The JSON-RPC server over HTTP: the full job cycle through `BrokerClient`, and clear errors
 //! for bad requests after which the server still answers.
 
-use fernet_broker::{
-    rpc::MAX_BATCH_LEN, BrokerClient, Error, JobId, JobKind, JobPolicy, JobStatus, INVALID_PARAMS,
-    INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, REJECTED,
+use fernet_broker::{rpc::MAX_BATCH_LEN, JobPolicy};
+use fernet_broker_api::{
+    rpc::{INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, REJECTED},
+    BrokerClient, ClientError, JobId, JobKind, JobStatus,
 };
 use serde_json::json;
 
@@ -34,7 +35,7 @@ async fn a_job_goes_through_its_life_over_json_rpc() {
     );
     let lost = client.heartbeat("agent-2", job.id).await.unwrap_err();
     assert!(
-        matches!(&lost, Error::Rpc { source, .. } if source.code() == REJECTED && source.message().contains("leased to agent agent-1")),
+        matches!(&lost, ClientError::Rpc { source, .. } if source.code() == REJECTED && source.message().contains("leased to agent agent-1")),
         "{lost}"
     );
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_groth16::Proof;
-use fernet_broker::{BlockProofResult, BrokerConfig, BrokerServer, JobPolicy};
+use fernet_broker::{block_proof_result, BrokerConfig, BrokerServer, JobPolicy};
 use fernet_state::{
     apply_block, Block, BlockBody, BlockWitness, L1ToL2Message, StateConfig, TxEffect, WorldState,
 };
@@ -43,7 +43,7 @@ pub(crate) fn fake_result(seed: u64) -> Value {
         b: G2Affine::generator(),
         c: G1Affine::generator(),
     };
-    BlockProofResult::new(&proof, &inputs).to_json()
+    block_proof_result(&proof, &inputs).to_json()
 }
 
 /// A broker on a free port over `dir`.

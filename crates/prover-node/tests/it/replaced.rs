@@ -12,7 +12,7 @@ use std::{
 
 use alloy::{primitives::U256, signers::local::PrivateKeySigner};
 use fernet_bindings::{DevnetToken, IRollup, ProverEscrow};
-use fernet_broker::BrokerClient;
+use fernet_broker_api::BrokerClient;
 use fernet_primitives::quote::Quote;
 use fernet_prover_node::{
     bond::BondManager,

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use alloy::signers::local::PrivateKeySigner;
 use clap::Parser;
 use eyre::WrapErr;
-use fernet_broker::BrokerClient;
+use fernet_broker_api::BrokerClient;
 use fernet_node::Node;
 use fernet_sequencer::{
     backup::BackupProver,

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
-    block_job::BlockProofResult,
-    error::{Error, Result},
     hex,
-    job::{JobId, JobKind, JobRecord, JobStatus},
+    job::{JobId, JobKind, JobStatus},
+    result::BlockProofResult,
+    ClientError,
 };
 
 /// `broker_enqueueJob`: store a job (idempotent).
@@ -59,28 +59,14 @@ pub struct JobView {
 
 impl JobView {
     /// The result of a proven `block` job, decoded and checked (`None` while not proven).
-    pub fn block_result(&self) -> Result<Option<BlockProofResult>> {
+    pub fn block_result(&self) -> Result<Option<BlockProofResult>, ClientError> {
         let decode = |result| {
-            BlockProofResult::from_json(result).map_err(|reason| Error::InvalidResult {
+            BlockProofResult::from_json(result).map_err(|reason| ClientError::InvalidResult {
                 id: self.id,
                 reason,
             })
         };
         self.result.as_ref().map(decode).transpose()
-    }
-}
-
-impl From<&JobRecord> for JobView {
-    fn from(job: &JobRecord) -> Self {
-        Self {
-            id: job.id,
-            kind: job.kind,
-            epoch: job.epoch,
-            status: job.status,
-            attempts: job.attempts,
-            result: job.result.clone(),
-            error: job.error.clone(),
-        }
     }
 }
 

@@ -11,11 +11,13 @@ use serde_json::Value;
 
 use crate::{
     api::{self, AssignedJob, EnqueueJobResult, HeartbeatResult, JobView},
-    error::{Error, Result},
+    error::ClientError as Error,
     hex,
     job::{JobId, JobKind, JobStatus},
     rpc::{BrokerApiClient, Field},
 };
+
+type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Time allowed for one request (a large input takes a while to upload and store).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);

@@ -7,12 +7,12 @@ use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
 const QUOTED_CHARS: usize = 20;
 
 /// `0x` followed by the lowercase hex of `bytes`.
-pub(crate) fn encode(bytes: &[u8]) -> String {
+pub fn encode(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
 }
 
 /// Decodes `0x`-prefixed hex (either case); the error names what is wrong with the value.
-pub(crate) fn decode(text: &str) -> Result<Vec<u8>, String> {
+pub fn decode(text: &str) -> Result<Vec<u8>, String> {
     let digits = text
         .strip_prefix("0x")
         .ok_or_else(|| format!("expected 0x-prefixed hex, got {}", quote(text)))?;
@@ -20,7 +20,7 @@ pub(crate) fn decode(text: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Decodes a `0x`-prefixed 32-byte word.
-pub(crate) fn decode_word(text: &str) -> Result<[u8; 32], String> {
+pub fn decode_word(text: &str) -> Result<[u8; 32], String> {
     let bytes = decode(text)?;
     <[u8; 32]>::try_from(bytes.as_slice())
         .map_err(|_| format!("expected 32 bytes, got {} in {}", bytes.len(), quote(text)))
@@ -35,34 +35,29 @@ fn quote(text: &str) -> String {
 }
 
 /// Serde adapter for `Vec<u8>` as `0x` hex.
-pub(crate) mod bytes {
+pub mod bytes {
     use super::*;
 
     /// Serializes `bytes` as `0x` hex.
-    pub(crate) fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&encode(bytes))
     }
 
     /// Deserializes `0x` hex into bytes.
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<u8>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(deserializer)?;
         decode(&text).map_err(D::Error::custom)
     }
 }
 
 /// Serde serializer for `Vec<[u8; 32]>` as a list of `0x` words.
-pub(crate) mod words {
+pub mod words {
     use serde::ser::SerializeSeq;
 
     use super::*;
 
     /// Serializes each word as `0x` hex.
-    pub(crate) fn serialize<S: Serializer>(
-        words: &[[u8; 32]],
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(words: &[[u8; 32]], serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(words.len()))?;
         for word in words {
             seq.serialize_element(&encode(word))?;
