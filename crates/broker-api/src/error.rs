@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use jsonrpsee::types::ErrorObjectOwned;
 
-use crate::{job::JobId, rpc::INTERNAL_ERROR};
+use fernet_rpc::codes::INTERNAL_ERROR;
+
+use crate::job::JobId;
 
 /// A failed call of [`crate::BrokerClient`].
 #[derive(Debug, thiserror::Error)]

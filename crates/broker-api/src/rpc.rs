@@ -3,11 +3,8 @@
 //! [`BrokerApiClient`]. Params are by name (`param_kind = map`); each is a [`Field`], decoded in
 //! the handler so that a bad value gets a `-32602` naming the field and quoting the value.
 
-use jsonrpsee::{
-    core::RpcResult,
-    proc_macros::rpc,
-    types::{error, ErrorObjectOwned},
-};
+use fernet_rpc::invalid_params;
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
@@ -15,19 +12,6 @@ use crate::{
     api::{AssignedJob, EnqueueJobResult, HeartbeatResult, JobView},
     job::{JobId, JobKind},
 };
-
-/// JSON-RPC error code: the body is not JSON.
-pub const PARSE_ERROR: i32 = error::PARSE_ERROR_CODE;
-/// JSON-RPC error code: not a valid request object.
-pub const INVALID_REQUEST: i32 = error::INVALID_REQUEST_CODE;
-/// JSON-RPC error code: unknown method.
-pub const METHOD_NOT_FOUND: i32 = error::METHOD_NOT_FOUND_CODE;
-/// JSON-RPC error code: invalid params.
-pub const INVALID_PARAMS: i32 = error::INVALID_PARAMS_CODE;
-/// JSON-RPC error code: internal error.
-pub const INTERNAL_ERROR: i32 = error::INTERNAL_ERROR_CODE;
-/// JSON-RPC error code: refused by the broker's rules.
-pub const REJECTED: i32 = error::CALL_EXECUTION_FAILED_CODE;
 
 /// A by-name parameter: the client sends a `T` (or `null`); the server keeps the JSON as sent
 /// and decodes it in the handler, so that a missing or bad value gets a `-32602` naming the
@@ -142,11 +126,6 @@ pub trait BrokerApi {
         id: Field<JobId>,
         error: Field<String>,
     ) -> RpcResult<bool>;
-}
-
-/// A `-32602` error with `message`.
-pub fn invalid_params(message: impl Into<String>) -> ErrorObjectOwned {
-    ErrorObjectOwned::owned(INVALID_PARAMS, message.into(), None::<()>)
 }
 
 /// At most 40 characters of `text`, for error messages.

@@ -10,37 +10,20 @@
 //! [`MAX_BATCH_LEN`] calls, [`MAX_CONNECTIONS`] requests served at once (more get HTTP 429), a
 //! body of at most twice the largest input plus 64 KiB.
 
-use std::{borrow::Cow, collections::HashSet, future::Future, sync::Arc};
+use std::{borrow::Cow, sync::Arc};
 
-use axum::{
-    body::Body,
-    extract::Request as HttpRequest,
-    http::{header, StatusCode},
-    response::{IntoResponse, Response},
-    routing::{get, post},
-    Json, Router,
-};
+use axum::Router;
 use fernet_broker_api::{
     hex,
-    rpc::{
-        invalid_params, short, BrokerApiServer, Field, INTERNAL_ERROR, INVALID_PARAMS,
-        INVALID_REQUEST, METHOD_NOT_FOUND, REJECTED,
-    },
+    rpc::{short, BrokerApiServer, Field},
     AssignedJob, EnqueueJobResult, HeartbeatResult, JobId, JobKind, JobView, MAX_AGENT_ID_CHARS,
 };
-use jsonrpsee::{
-    core::RpcResult,
-    server::{
-        middleware::rpc::{
-            Batch, BatchEntry, BatchEntryErr, MethodResponse, Notification, Request,
-            RpcServiceBuilder, RpcServiceT,
-        },
-        BatchRequestConfig, Server, ServerConfig, StopHandle,
-    },
-    types::ErrorObjectOwned,
+use fernet_rpc::{
+    codes::{INTERNAL_ERROR, INVALID_PARAMS, REJECTED},
+    invalid_params, Limits, RequestCheck,
 };
-use serde_json::{json, value::RawValue, Value};
-use tower::Service as _;
+use jsonrpsee::{core::RpcResult, server::StopHandle, types::ErrorObjectOwned};
+use serde_json::{value::RawValue, Value};
 
 use crate::{broker::Broker, error::Error, job::JobRecord};
 
@@ -198,23 +181,10 @@ impl BrokerApiServer for Handler {
 }
 
 /// A JSON text for an error message, cut to a readable length.
-/// jsonrpsee middleware: `-32601` naming an unknown method, and by-name params: an object
-/// passes, an array holding one object is unwrapped, anything else is a `-32602`.
-#[derive(Debug, Clone)]
-struct ByName<S> {
-    service: S,
-    methods: Arc<HashSet<&'static str>>,
-}
-
-impl<S> ByName<S> {
-    fn check(&self, request: &mut Request<'_>) -> Result<(), ErrorObjectOwned> {
-        if !self.methods.contains(request.method.as_ref()) {
-            return Err(ErrorObjectOwned::owned(
-                METHOD_NOT_FOUND,
-                format!("unknown method {:?}", request.method),
-                None::<()>,
-            ));
-        }
+/// The broker's check of each call: params are by name, an object; an array holding one
+/// object is unwrapped, anything else is a `-32602`.
+fn by_name() -> RequestCheck {
+    Arc::new(|request| {
         let text = match request.params.as_deref().map(RawValue::get) {
             None | Some("null") => {
                 return Err(invalid_params("params: missing (expected an object)"))
@@ -237,132 +207,28 @@ impl<S> ByName<S> {
             "params: expected an object, got {}",
             short(text)
         )))
-    }
+    })
 }
 
-impl<S> RpcServiceT for ByName<S>
-where
-    S: RpcServiceT<
-            MethodResponse = MethodResponse,
-            BatchResponse = MethodResponse,
-            NotificationResponse = MethodResponse,
-        > + Send
-        + Sync
-        + Clone
-        + 'static,
-{
-    type MethodResponse = MethodResponse;
-    type NotificationResponse = MethodResponse;
-    type BatchResponse = MethodResponse;
-
-    fn call<'a>(
-        &self,
-        mut request: Request<'a>,
-    ) -> impl Future<Output = MethodResponse> + Send + 'a {
-        let checked = self.check(&mut request);
-        let service = self.service.clone();
-        async move {
-            match checked {
-                Ok(()) => service.call(request).await,
-                Err(error) => MethodResponse::error(request.id, error),
-            }
-        }
-    }
-
-    fn batch<'a>(&self, mut batch: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
-        for entry in batch.iter_mut() {
-            if let Ok(BatchEntry::Call(request)) = entry {
-                if let Err(error) = self.check(request) {
-                    *entry = Err(BatchEntryErr::new(request.id.clone(), error));
-                }
-            }
-        }
-        self.service.batch(batch)
-    }
-
-    fn notification<'a>(
-        &self,
-        notification: Notification<'a>,
-    ) -> impl Future<Output = MethodResponse> + Send + 'a {
-        self.service.notification(notification)
-    }
-}
-
-/// The HTTP routes over `broker`: jsonrpsee's service on `POST /` (behind the body limit),
-/// `/health` and `/metrics`. `stop` ends the JSON-RPC service (see
-/// [`jsonrpsee::server::stop_channel`]).
+/// The HTTP routes over `broker`: the `broker_*` methods on `POST /`, `/health` and
+/// `/metrics` ([`fernet_rpc::router`]). `stop` ends the JSON-RPC service.
 pub fn router(broker: Arc<Broker>, stop: StopHandle) -> Router {
     let body_limit = broker
         .policy()
         .max_input_bytes
         .saturating_mul(2)
         .saturating_add(BODY_OVERHEAD_BYTES);
-    let config = ServerConfig::builder()
-        .http_only()
-        .max_request_body_size(u32::try_from(body_limit).unwrap_or(u32::MAX))
-        .max_response_body_size(u32::try_from(body_limit).unwrap_or(u32::MAX))
-        .max_connections(MAX_CONNECTIONS)
-        .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
-        .build();
+    let limits = Limits {
+        body_bytes: u32::try_from(body_limit).unwrap_or(u32::MAX),
+        connections: MAX_CONNECTIONS,
+        batch_len: MAX_BATCH_LEN,
+    };
     let module = Handler(Arc::clone(&broker)).into_rpc();
-    let methods: Arc<HashSet<&'static str>> = Arc::new(module.method_names().collect());
-    let middleware = RpcServiceBuilder::new().layer_fn(move |service| ByName {
-        service,
-        methods: Arc::clone(&methods),
-    });
-    let rpc = Server::builder()
-        .set_config(config)
-        .set_rpc_middleware(middleware)
-        .to_service_builder()
-        .build(module, stop);
-    Router::new()
-        .route(
-            "/",
-            post(move |request: HttpRequest| {
-                let mut rpc = rpc.clone();
-                async move {
-                    let (parts, body) = request.into_parts();
-                    let body = match axum::body::to_bytes(body, body_limit).await {
-                        Ok(body) => body,
-                        Err(rejection) => return too_large(&rejection, body_limit),
-                    };
-                    match rpc
-                        .call(HttpRequest::from_parts(parts, Body::from(body)))
-                        .await
-                    {
-                        Ok(response) => response.map(Body::new).into_response(),
-                        Err(error) => {
-                            tracing::error!(%error, "JSON-RPC service failed");
-                            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-                        }
-                    }
-                }
-            }),
-        )
-        .route("/health", get(|| async { "ok" }))
-        .route("/metrics", get(move || metrics(Arc::clone(&broker))))
-}
-
-async fn metrics(broker: Arc<Broker>) -> Response {
-    match tokio::task::spawn_blocking(move || broker.render_metrics()).await {
-        Ok(Ok(text)) => {
-            ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+    fernet_rpc::router(module, limits, by_name(), stop, move || {
+        let broker = Arc::clone(&broker);
+        async move {
+            let text = tokio::task::spawn_blocking(move || broker.render_metrics()).await??;
+            Ok(text)
         }
-        Ok(Err(error)) => {
-            tracing::error!(%error, "metrics failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response()
-        }
-        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
-    }
-}
-
-/// HTTP 413 with a `-32600` JSON-RPC error: the body is over `limit` bytes.
-fn too_large(rejection: &axum::Error, limit: usize) -> Response {
-    let message = format!("request body rejected: {rejection} (at most {limit} bytes)");
-    let answer = json!({
-        "jsonrpc": "2.0",
-        "id": null,
-        "error": { "code": INVALID_REQUEST, "message": message },
-    });
-    (StatusCode::PAYLOAD_TOO_LARGE, Json(answer)).into_response()
+    })
 }

@@ -9,34 +9,20 @@
 //! Limits: batches of at most [`MAX_BATCH_LEN`] calls, [`MAX_CONNECTIONS`] requests served at
 //! once (more get HTTP 429).
 
-use std::{collections::HashSet, future::Future, sync::Arc};
+use std::sync::Arc;
 
 use alloy::primitives::{Address, B256};
-use axum::{
-    body::Body,
-    extract::Request as HttpRequest,
-    http::{header, StatusCode},
-    response::{IntoResponse, Response},
-    routing::get,
-    Json, Router,
-};
+use axum::Router;
 use fernet_primitives::SignedQuote;
+use fernet_rpc::{
+    codes::{INTERNAL_ERROR, INVALID_PARAMS, REJECTED},
+    invalid_params, Limits, RequestCheck,
+};
 use jsonrpsee::{
-    core::RpcResult,
-    proc_macros::rpc,
-    server::{
-        middleware::rpc::{
-            Batch, BatchEntry, BatchEntryErr, MethodResponse, Notification, Request,
-            RpcServiceBuilder, RpcServiceT,
-        },
-        BatchRequestConfig, Server, ServerConfig, StopHandle,
-    },
-    types::{error, ErrorObjectOwned},
-    Extensions,
+    core::RpcResult, proc_macros::rpc, server::StopHandle, types::ErrorObjectOwned, Extensions,
 };
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{json, value::RawValue, Value};
-use tower::Service as _;
+use serde_json::{value::RawValue, Value};
 use tracing::warn;
 
 use crate::{
@@ -58,19 +44,6 @@ pub const MAX_CONNECTIONS: u32 = 256;
 pub const MAX_PENDING_LIMIT: u64 = 10_000;
 /// What `fernet_getPendingTransactions` returns without a limit.
 const DEFAULT_PENDING_LIMIT: u64 = 100;
-
-/// JSON-RPC error code: the body is not JSON.
-pub const PARSE_ERROR: i32 = error::PARSE_ERROR_CODE;
-/// JSON-RPC error code: not a valid request object.
-pub const INVALID_REQUEST: i32 = error::INVALID_REQUEST_CODE;
-/// JSON-RPC error code: unknown method.
-pub const METHOD_NOT_FOUND: i32 = error::METHOD_NOT_FOUND_CODE;
-/// JSON-RPC error code: invalid params.
-pub const INVALID_PARAMS: i32 = error::INVALID_PARAMS_CODE;
-/// JSON-RPC error code: internal error.
-pub const INTERNAL_ERROR: i32 = error::INTERNAL_ERROR_CODE;
-/// JSON-RPC error code: the node rejected the request.
-pub const REJECTED: i32 = error::CALL_EXECUTION_FAILED_CODE;
 
 /// `fernet_blockNumber`'s answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,10 +223,6 @@ pub struct RpcContext {
     pub metrics: Arc<Metrics>,
     /// Forwarding to peers.
     pub gossip: Gossip,
-}
-
-fn invalid_params(message: impl Into<String>) -> ErrorObjectOwned {
-    ErrorObjectOwned::owned(INVALID_PARAMS, message.into(), None::<()>)
 }
 
 /// The JSON-RPC error of a failed request: `-32602` for a malformed transaction, `-32000` for a
@@ -441,27 +410,12 @@ fn preview(text: &str) -> String {
     }
 }
 
-/// jsonrpsee middleware: counts each call, names an unknown method in its `-32601`, refuses params that are not an array (`-32602`:
+/// The node's check of each call: counts it, refuses params that are not an array (`-32602`:
 /// the node's methods take positional params) and records how many there are for the
 /// handler's [`arity`] check (jsonrpsee ignores extra params).
-#[derive(Debug, Clone)]
-struct Positional<S> {
-    service: S,
-    metrics: Arc<Metrics>,
-    methods: Arc<HashSet<&'static str>>,
-}
-
-impl<S> Positional<S> {
-    fn check(&self, request: &mut Request<'_>) -> Result<(), ErrorObjectOwned> {
-        self.metrics.rpc_requests.increment(1);
-        if !self.methods.contains(request.method.as_ref()) {
-            let method: String = request.method.chars().take(100).collect();
-            return Err(ErrorObjectOwned::owned(
-                METHOD_NOT_FOUND,
-                format!("unknown method {method:?}"),
-                None::<()>,
-            ));
-        }
+fn positional(metrics: Arc<Metrics>) -> RequestCheck {
+    Arc::new(move |request| {
+        metrics.rpc_requests.increment(1);
         let count = match request.params.as_deref().map(RawValue::get) {
             None | Some("null") => 0,
             Some(text) => serde_json::from_str::<Vec<&RawValue>>(text)
@@ -472,125 +426,23 @@ impl<S> Positional<S> {
         };
         request.extensions.insert(ParamCount(count));
         Ok(())
-    }
+    })
 }
 
-impl<S> RpcServiceT for Positional<S>
-where
-    S: RpcServiceT<
-            MethodResponse = MethodResponse,
-            BatchResponse = MethodResponse,
-            NotificationResponse = MethodResponse,
-        > + Send
-        + Sync
-        + Clone
-        + 'static,
-{
-    type MethodResponse = MethodResponse;
-    type NotificationResponse = MethodResponse;
-    type BatchResponse = MethodResponse;
-
-    fn call<'a>(
-        &self,
-        mut request: Request<'a>,
-    ) -> impl Future<Output = MethodResponse> + Send + 'a {
-        let checked = self.check(&mut request);
-        let service = self.service.clone();
-        async move {
-            match checked {
-                Ok(()) => service.call(request).await,
-                Err(error) => MethodResponse::error(request.id, error),
-            }
-        }
-    }
-
-    fn batch<'a>(&self, mut batch: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
-        for entry in batch.iter_mut() {
-            if let Ok(BatchEntry::Call(request)) = entry {
-                if let Err(error) = self.check(request) {
-                    *entry = Err(BatchEntryErr::new(request.id.clone(), error));
-                }
-            }
-        }
-        self.service.batch(batch)
-    }
-
-    fn notification<'a>(
-        &self,
-        notification: Notification<'a>,
-    ) -> impl Future<Output = MethodResponse> + Send + 'a {
-        self.service.notification(notification)
-    }
-}
-
-/// The HTTP routes: jsonrpsee's service on `POST /` (behind the body limit), `/health` and
-/// `/metrics`. `stop` ends the JSON-RPC service (see [`jsonrpsee::server::stop_channel`]).
+/// The HTTP routes: the `fernet_*` methods on `POST /`, `/health` and `/metrics`
+/// ([`fernet_rpc::router`]). `stop` ends the JSON-RPC service.
 pub fn router(context: RpcContext, stop: StopHandle) -> Router {
-    let config = ServerConfig::builder()
-        .http_only()
-        .max_request_body_size(MAX_BODY_BYTES)
-        .max_connections(MAX_CONNECTIONS)
-        .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
-        .build();
+    let limits = Limits {
+        body_bytes: MAX_BODY_BYTES,
+        connections: MAX_CONNECTIONS,
+        batch_len: MAX_BATCH_LEN,
+    };
     let chain = context.chain.clone();
     let pool = context.pool.clone();
     let metrics = context.metrics.clone();
-    let module = context.into_rpc();
-    let methods: Arc<HashSet<&'static str>> = Arc::new(module.method_names().collect());
-    let counters = metrics.clone();
-    let middleware = RpcServiceBuilder::new().layer_fn(move |service| Positional {
-        service,
-        metrics: counters.clone(),
-        methods: methods.clone(),
-    });
-    let rpc = Server::builder()
-        .set_config(config)
-        .set_rpc_middleware(middleware)
-        .to_service_builder()
-        .build(module, stop);
-    Router::new()
-        .route(
-            "/",
-            axum::routing::post(move |request: HttpRequest| {
-                let mut rpc = rpc.clone();
-                async move {
-                    let (parts, body) = request.into_parts();
-                    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES as usize).await {
-                        Ok(body) => body,
-                        Err(rejection) => return too_large(&rejection),
-                    };
-                    match rpc
-                        .call(HttpRequest::from_parts(parts, Body::from(body)))
-                        .await
-                    {
-                        Ok(response) => response.map(Body::new).into_response(),
-                        Err(error) => {
-                            warn!(%error, "JSON-RPC service failed");
-                            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-                        }
-                    }
-                }
-            }),
-        )
-        .route("/health", get(|| async { "ok" }))
-        .route(
-            "/metrics",
-            get(move || async move {
-                (
-                    [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-                    metrics.render(&chain, &pool),
-                )
-            }),
-        )
-}
-
-/// HTTP 413 with a `-32600` JSON-RPC error: the body is over [`MAX_BODY_BYTES`].
-fn too_large(rejection: &axum::Error) -> Response {
-    let message = format!("request body rejected: {rejection} (at most {MAX_BODY_BYTES} bytes)");
-    let answer = json!({
-        "jsonrpc": "2.0",
-        "id": null,
-        "error": { "code": INVALID_REQUEST, "message": message },
-    });
-    (StatusCode::PAYLOAD_TOO_LARGE, Json(answer)).into_response()
+    let check = positional(metrics.clone());
+    fernet_rpc::router(context.into_rpc(), limits, check, stop, move || {
+        let text = metrics.render(&chain, &pool);
+        async move { Ok(text) }
+    })
 }

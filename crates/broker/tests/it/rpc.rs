@@ -2,10 +2,8 @@
 //! for bad requests after which the server still answers.
 
 use fernet_broker::{rpc::MAX_BATCH_LEN, JobPolicy};
-use fernet_broker_api::{
-    rpc::{INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, REJECTED},
-    BrokerClient, ClientError, JobId, JobKind, JobStatus,
-};
+use fernet_broker_api::{BrokerClient, ClientError, JobId, JobKind, JobStatus};
+use fernet_rpc::codes::{INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, REJECTED};
 use serde_json::json;
 
 use crate::support::{fake_result, policy, post_raw, rpc_error, start_broker, witness};
