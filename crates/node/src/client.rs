@@ -5,6 +5,7 @@ use std::{future::Future, sync::Arc, time::Duration};
 
 use alloy::primitives::{Address, B256};
 use fernet_primitives::SignedQuote;
+use fernet_rpc::codes::INTERNAL_ERROR;
 use jsonrpsee::{
     core::ClientError as JsonRpcError,
     http_client::{HttpClient, HttpClientBuilder},
@@ -72,6 +73,16 @@ impl ClientError {
         match self {
             Self::Rpc { source, .. } => Some(source.code()),
             _ => None,
+        }
+    }
+
+    /// Whether the same call can succeed later: the node was unreachable or failed
+    /// internally. A rule that said no or a bad request stays so.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport { .. } => true,
+            Self::Rpc { source, .. } => source.code() == INTERNAL_ERROR,
+            Self::Url { .. } | Self::FeeBalance { .. } => false,
         }
     }
 }

@@ -126,7 +126,8 @@ async fn confirm(
 const BALANCE_POLL: Duration = Duration::from_secs(1);
 
 /// Polls the node until `account`'s L2 fee balance is at least `minimum` (its deposit was
-/// consumed by a block the node follows), for at most `timeout`; returns the balance.
+/// consumed by a block the node follows), for at most `timeout`; returns the balance. An
+/// unreachable node is asked again until the timeout.
 pub async fn wait_for_balance(
     node: &crate::NodeClient,
     account: Address,
@@ -135,9 +136,14 @@ pub async fn wait_for_balance(
 ) -> Result<u128, crate::client::ClientError> {
     let started = std::time::Instant::now();
     loop {
-        let balance = node.fee_balance(account).await?;
-        if balance >= minimum || started.elapsed() >= timeout {
-            return Ok(balance);
+        let timed_out = started.elapsed() >= timeout;
+        match node.fee_balance(account).await {
+            Ok(balance) if balance >= minimum || timed_out => return Ok(balance),
+            Ok(_) => {}
+            Err(error) if error.is_transient() && !timed_out => {
+                tracing::debug!(%error, "node unreachable, asking again");
+            }
+            Err(error) => return Err(error),
         }
         tokio::time::sleep(BALANCE_POLL).await;
     }
