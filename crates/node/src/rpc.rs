@@ -22,8 +22,8 @@ use serde_json::{json, Value};
 use tracing::warn;
 
 use crate::{
-    gossip::Gossip,
     metrics::Metrics,
+    network::Network,
     pool::PoolError,
     quote::SignedQuote,
     status::tx_status,
@@ -157,8 +157,8 @@ pub struct RpcContext {
     pub pool: PoolHandle,
     /// The counters.
     pub metrics: Arc<Metrics>,
-    /// Forwarding to peers.
-    pub gossip: Gossip,
+    /// Publishing to peers.
+    pub gossip: Network,
 }
 
 /// The HTTP routes.

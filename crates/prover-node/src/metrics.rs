@@ -17,7 +17,7 @@ use crate::{Error, Result};
 /// What the prover node counts.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    /// Quotes accepted by at least one coordination node.
+    /// Quotes pooled and published on the p2p network.
     pub quotes_sent: AtomicU64,
     /// Epochs claimed with this prover's quote.
     pub epochs_claimed: AtomicU64,
@@ -44,7 +44,7 @@ impl Metrics {
         let counters = [
             (
                 "prover_node_quotes_sent_total",
-                "Quotes accepted by at least one coordination node.",
+                "Quotes pooled and published on the p2p network.",
                 &self.quotes_sent,
             ),
             (
