@@ -51,13 +51,16 @@ const MANAGED_ENV: &[&str] = &[
     "DEPLOYMENT_FILE",
     "DATA_DIRECTORY",
     "AZTEC_PORT",
-    "NODE_PEERS",
+    "P2P_ENABLED",
+    "P2P_TCP_LISTEN_ADDR",
+    "P2P_TCP_ANNOUNCE_ADDR",
+    "BOOTSTRAP_NODES",
+    "P2P_MAX_PEERS",
     "SEQ_PUBLISHER_PRIVATE_KEY",
     "SEQ_BACKUP_ONLY",
     "SEQ_BACKUP_BROKER_HOST",
     "PROVER_PUBLISHER_PRIVATE_KEY",
     "FERNET_PRIVATE_KEY",
-    "PROVER_COORDINATION_NODE_URL",
     "QUOTE_PROVIDER_URL",
     "PROVER_BROKER_HOST",
     "PROVER_BROKER_PORT",
@@ -406,19 +409,16 @@ impl Devnet {
             .ok_or_else(|| Error::UnknownChild(name.to_owned()))
     }
 
-    /// The nodes that build blocks (the sequencers', the backup proposer's): the user-facing
-    /// node forwards every new transaction to them.
-    fn block_builders(&self) -> Vec<String> {
-        self.urls
-            .sequencers
-            .iter()
-            .chain(&self.urls.backup_proposer)
-            .cloned()
-            .collect()
-    }
-
     /// Spawns every service in dependency order.
     async fn spawn_services(&mut self, bin_dir: &Path) -> Result<()> {
+        // Every service that embeds a node joins the p2p network through the user-facing node.
+        let bootnode = format!("/ip4/127.0.0.1/tcp/{}", self.options.node_p2p_port()?);
+        let p2p = |port: u16| {
+            [
+                ("P2P_TCP_LISTEN_ADDR", format!("127.0.0.1:{port}")),
+                ("BOOTSTRAP_NODES", bootnode.clone()),
+            ]
+        };
         let broker = self.spec(
             "broker",
             bin_dir.join("fernet-broker"),
@@ -457,7 +457,10 @@ impl Devnet {
             vec![
                 ("AZTEC_PORT", self.options.node_port.to_string()),
                 ("DATA_DIRECTORY", self.store("node")),
-                ("NODE_PEERS", self.block_builders().join(",")),
+                (
+                    "P2P_TCP_LISTEN_ADDR",
+                    format!("127.0.0.1:{}", self.options.node_p2p_port()?),
+                ),
             ],
         );
         self.spawn_all(vec![with_url(node, &self.urls.node)])
@@ -466,58 +469,47 @@ impl Devnet {
         let sequencers = (0..self.options.sequencers)
             .map(|i| {
                 let name = sequencer_name(i);
-                let peers: Vec<String> = std::iter::once(self.urls.node.clone())
-                    .chain(
-                        self.urls
-                            .sequencers
-                            .iter()
-                            .enumerate()
-                            .filter(|(j, _)| *j != i)
-                            .map(|(_, url)| url.clone()),
-                    )
-                    .collect();
+                let mut env = vec![
+                    ("AZTEC_PORT", port_of(&self.urls.sequencers[i])),
+                    ("DATA_DIRECTORY", self.store(&name)),
+                    (
+                        "SEQ_PUBLISHER_PRIVATE_KEY",
+                        self.accounts.sequencers[i].private_key_hex(),
+                    ),
+                ];
+                env.extend(p2p(self.options.sequencer_p2p_port(i)?));
                 let spec = self.spec(
                     &name,
                     bin_dir.join("fernet-sequencer"),
                     Role::Sequencer,
-                    vec![
-                        ("AZTEC_PORT", port_of(&self.urls.sequencers[i])),
-                        ("DATA_DIRECTORY", self.store(&name)),
-                        ("NODE_PEERS", peers.join(",")),
-                        (
-                            "SEQ_PUBLISHER_PRIVATE_KEY",
-                            self.accounts.sequencers[i].private_key_hex(),
-                        ),
-                    ],
+                    env,
                 );
-                with_url(spec, &self.urls.sequencers[i])
+                Ok(with_url(spec, &self.urls.sequencers[i]))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         self.spawn_all(sequencers).await?;
 
         if let Some(url) = &self.urls.backup_proposer {
+            let mut env = vec![
+                ("AZTEC_PORT", port_of(url)),
+                ("DATA_DIRECTORY", self.store(BACKUP_PROPOSER)),
+                (
+                    "SEQ_PUBLISHER_PRIVATE_KEY",
+                    self.accounts.backup_proposer.private_key_hex(),
+                ),
+                ("SEQ_BACKUP_ONLY", "true".to_owned()),
+                ("SEQ_BACKUP_BROKER_HOST", self.urls.broker.clone()),
+            ];
+            env.extend(p2p(self.options.backup_proposer_p2p_port()?));
             let spec = self.spec(
                 BACKUP_PROPOSER,
                 bin_dir.join("fernet-sequencer"),
                 Role::Sequencer,
-                vec![
-                    ("AZTEC_PORT", port_of(url)),
-                    ("DATA_DIRECTORY", self.store(BACKUP_PROPOSER)),
-                    ("NODE_PEERS", self.urls.node.clone()),
-                    (
-                        "SEQ_PUBLISHER_PRIVATE_KEY",
-                        self.accounts.backup_proposer.private_key_hex(),
-                    ),
-                    ("SEQ_BACKUP_ONLY", "true".to_owned()),
-                    ("SEQ_BACKUP_BROKER_HOST", self.urls.broker.clone()),
-                ],
+                env,
             );
             self.spawn_all(vec![with_url(spec, url)]).await?;
         }
 
-        let coordination: Vec<String> = std::iter::once(self.urls.node.clone())
-            .chain(self.urls.sequencers.iter().cloned())
-            .collect();
         let provers = (0..self.options.provers)
             .map(|i| {
                 let name = prover_name(i);
@@ -528,16 +520,16 @@ impl Devnet {
                         "PROVER_PUBLISHER_PRIVATE_KEY",
                         self.accounts.provers[i].private_key_hex(),
                     ),
-                    ("PROVER_COORDINATION_NODE_URL", coordination.join(",")),
                     ("PROVER_BROKER_HOST", self.urls.broker.clone()),
                 ];
+                env.extend(p2p(self.options.prover_p2p_port(i)?));
                 if let Some(url) = &self.options.quote_provider_url {
                     env.push(("QUOTE_PROVIDER_URL", url.clone()));
                 }
                 let spec = self.spec(&name, bin_dir.join("fernet-prover-node"), Role::Prover, env);
-                with_url(spec, &self.urls.provers[i])
+                Ok(with_url(spec, &self.urls.provers[i]))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         self.spawn_all(provers).await?;
 
         if !self.options.traffic_interval.is_zero() {

@@ -98,6 +98,10 @@ pub struct DevnetOptions {
     pub backup_proposer: bool,
     /// The backup proposer's JSON-RPC port (default 8095).
     pub backup_proposer_port: u16,
+    /// First p2p port (`P2P_TCP_LISTEN_ADDR`, TCP and QUIC/UDP) of the services that embed a
+    /// node: the user-facing node (the others' bootnode) on it, then the sequencers, the backup
+    /// proposer and the prover nodes on the ports after it (default 40400).
+    pub p2p_base_port: u16,
     /// Period of `fernet traffic`'s transactions; zero runs no traffic (default 8 s: 2.5
     /// transactions per 30 s slot, below the 4 a block holds, so user transactions find room).
     pub traffic_interval: Duration,
@@ -150,6 +154,7 @@ impl Default for DevnetOptions {
             prover_base_port: 8200,
             backup_proposer: true,
             backup_proposer_port: 8095,
+            p2p_base_port: fernet_p2p::DEFAULT_P2P_PORT,
             traffic_interval: Duration::from_secs(8),
             data_dir: PathBuf::from(".devnet"),
             deployments_dir: PathBuf::from("deployments"),
@@ -217,6 +222,26 @@ impl DevnetOptions {
         Ok((role.parse()?, key.to_owned(), value.to_owned()))
     }
 
+    /// The p2p port of the user-facing node.
+    pub(crate) fn node_p2p_port(&self) -> Result<u16> {
+        offset_port(self.p2p_base_port, 0)
+    }
+
+    /// The p2p port of sequencer `i`.
+    pub(crate) fn sequencer_p2p_port(&self, i: usize) -> Result<u16> {
+        offset_port(self.p2p_base_port, 1 + i)
+    }
+
+    /// The p2p port of the backup proposer.
+    pub(crate) fn backup_proposer_p2p_port(&self) -> Result<u16> {
+        offset_port(self.p2p_base_port, 1 + self.sequencers)
+    }
+
+    /// The p2p port of prover node `i`.
+    pub(crate) fn prover_p2p_port(&self, i: usize) -> Result<u16> {
+        offset_port(self.p2p_base_port, 2 + self.sequencers + i)
+    }
+
     /// Every port the devnet will listen on, named by process, checked for clashes.
     pub(crate) fn ports(&self) -> Result<Vec<(String, u16)>> {
         let mut ports = vec![("anvil".to_owned(), self.anvil_port)];
@@ -231,6 +256,22 @@ impl DevnetOptions {
             }
             if self.backup_proposer {
                 ports.push((BACKUP_PROPOSER.into(), self.backup_proposer_port));
+            }
+            ports.push(("node p2p".into(), self.node_p2p_port()?));
+            for i in 0..self.sequencers {
+                ports.push((
+                    format!("{} p2p", sequencer_name(i)),
+                    self.sequencer_p2p_port(i)?,
+                ));
+            }
+            if self.backup_proposer {
+                ports.push((
+                    format!("{BACKUP_PROPOSER} p2p"),
+                    self.backup_proposer_p2p_port()?,
+                ));
+            }
+            for i in 0..self.provers {
+                ports.push((format!("{} p2p", prover_name(i)), self.prover_p2p_port(i)?));
             }
         }
         for (i, (name, port)) in ports.iter().enumerate() {
@@ -317,6 +358,33 @@ mod tests {
             }) => assert_eq!((first.as_str(), second.as_str()), ("node", "sequencer-2")),
             other => panic!("expected a clash, got {other:?}"),
         }
-        assert_eq!(DevnetOptions::default().ports().unwrap().len(), 10);
+        // Ten RPC ports and eight p2p ports (node, four sequencers, backup proposer, two provers).
+        assert_eq!(DevnetOptions::default().ports().unwrap().len(), 18);
+    }
+
+    #[test]
+    fn p2p_ports_follow_the_base_and_clash_like_the_others() {
+        let options = DevnetOptions::default();
+        assert_eq!(options.node_p2p_port().unwrap(), 40400);
+        assert_eq!(options.sequencer_p2p_port(3).unwrap(), 40404);
+        assert_eq!(options.backup_proposer_p2p_port().unwrap(), 40405);
+        assert_eq!(options.prover_p2p_port(1).unwrap(), 40407);
+        let clashing = DevnetOptions {
+            p2p_base_port: 8199,
+            ..DevnetOptions::default()
+        };
+        match clashing.ports() {
+            Err(Error::PortClash {
+                port: 8200,
+                first,
+                second,
+            }) => {
+                assert_eq!(
+                    (first.as_str(), second.as_str()),
+                    ("prover-1", "sequencer-1 p2p")
+                )
+            }
+            other => panic!("expected a clash, got {other:?}"),
+        }
     }
 }

@@ -126,6 +126,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The peer-to-peer network failed to start or stopped.
+    #[error(transparent)]
+    P2p(#[from] fernet_p2p::Error),
     /// A background task panicked or was cancelled.
     #[error("task {task} failed: {message}")]
     Task {

@@ -100,8 +100,14 @@ impl Follower {
         }
     }
 
-    /// Runs steps every `interval` (at once while behind) until `shutdown` turns true.
-    pub async fn run(mut self, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+    /// Runs steps every `interval` (at once while behind, or when `wake` is notified: a
+    /// proposal hint) until `shutdown` turns true.
+    pub async fn run(
+        mut self,
+        interval: Duration,
+        mut shutdown: watch::Receiver<bool>,
+        wake: Arc<tokio::sync::Notify>,
+    ) {
         loop {
             let caught_up = match self.step().await {
                 Ok(caught_up) => caught_up,
@@ -120,6 +126,7 @@ impl Follower {
             if caught_up {
                 tokio::select! {
                     _ = tokio::time::sleep(interval) => {}
+                    _ = wake.notified() => {}
                     _ = shutdown.changed() => {}
                 }
             }

@@ -5,6 +5,8 @@
 use metrics::{describe_counter, describe_gauge, Counter, Gauge};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
+use fernet_p2p::P2pHandle;
+
 use crate::{ChainHandle, PoolHandle};
 
 /// The node's counters, and the gauges set from the chain and the pool when rendering.
@@ -30,6 +32,19 @@ pub struct Metrics {
     finalized_block: Gauge,
     synced_l1_block: Gauge,
     pool_transactions: Gauge,
+    p2p: P2pMetrics,
+}
+
+/// The p2p network's counts, copied from [`P2pHandle::stats`] when rendering.
+#[derive(Debug)]
+struct P2pMetrics {
+    peers: Gauge,
+    received: Counter,
+    accepted: Counter,
+    rejected: Counter,
+    ignored: Counter,
+    published: Counter,
+    blocked: Counter,
 }
 
 impl Default for Metrics {
@@ -102,12 +117,44 @@ impl Metrics {
                     "fernet_node_pool_transactions",
                     "Transactions in the pool.",
                 ),
+                p2p: P2pMetrics {
+                    peers: gauge("fernet_node_p2p_peers", "Peers connected on the p2p network."),
+                    received: counter(
+                        "fernet_node_p2p_messages_received_total",
+                        "Gossip messages received from peers, before validation.",
+                    ),
+                    accepted: counter(
+                        "fernet_node_p2p_messages_accepted_total",
+                        "Gossip messages accepted (and forwarded).",
+                    ),
+                    rejected: counter(
+                        "fernet_node_p2p_messages_rejected_total",
+                        "Gossip messages rejected: their senders' scores were lowered.",
+                    ),
+                    ignored: counter(
+                        "fernet_node_p2p_messages_ignored_total",
+                        "Gossip messages ignored: duplicates, or not judgeable on this node's view.",
+                    ),
+                    published: counter(
+                        "fernet_node_p2p_messages_published_total",
+                        "Gossip messages this node published.",
+                    ),
+                    blocked: counter(
+                        "fernet_node_p2p_peers_blocked_total",
+                        "Peers disconnected and blocked for their score.",
+                    ),
+                },
             }
         })
     }
 
-    /// The Prometheus text, with the chain and pool gauges read now.
-    pub fn render(&self, chain: &ChainHandle, pool: &PoolHandle) -> String {
+    /// The Prometheus text, with the chain, pool and p2p figures read now.
+    pub fn render(
+        &self,
+        chain: &ChainHandle,
+        pool: &PoolHandle,
+        p2p: Option<&P2pHandle>,
+    ) -> String {
         {
             let chain = chain.read();
             self.pending_block.set(chain.pending_tip() as f64);
@@ -116,6 +163,17 @@ impl Metrics {
             self.synced_l1_block.set(chain.synced_l1_block() as f64);
         }
         self.pool_transactions.set(pool.len() as f64);
+        if let Some(p2p) = p2p {
+            let stats = p2p.stats();
+            let m = &self.p2p;
+            m.peers.set(p2p.peer_count() as f64);
+            m.received.absolute(stats.received);
+            m.accepted.absolute(stats.accepted);
+            m.rejected.absolute(stats.rejected);
+            m.ignored.absolute(stats.ignored);
+            m.published.absolute(stats.published);
+            m.blocked.absolute(stats.blocked);
+        }
         self.handle.render()
     }
 }

@@ -8,16 +8,20 @@ use std::{
     time::Duration,
 };
 
+use fernet_p2p::P2pService;
 use fernet_state::WorldState;
 use reqwest::Url;
-use tokio::{sync::watch, task::JoinHandle};
+use tokio::{
+    sync::{watch, Notify},
+    task::JoinHandle,
+};
 use tracing::{error, info};
 
 use crate::{
     chain::ChainHandle,
     follower::{replay, Follower},
-    gossip::Gossip,
     metrics::Metrics,
+    network::{self, Network, P2pArgs, P2pSettings, Validator},
     pool::{PoolHandle, PoolState, QuoteRules},
     rpc::{router, RpcContext},
     store::Store,
@@ -38,8 +42,8 @@ pub struct NodeConfig {
     /// Where the JSON-RPC server listens (`NODE_LISTEN_HOST`, `AZTEC_PORT`); `None`: no RPC
     /// server, port 0: any free port.
     pub rpc_listen: Option<SocketAddr>,
-    /// Nodes to gossip to (`NODE_PEERS`).
-    pub peers: Vec<Url>,
+    /// The peer-to-peer network (`P2P_*`, `BOOTSTRAP_NODES`); `None`: off (`P2P_ENABLED=false`).
+    pub p2p: Option<P2pSettings>,
     /// Lowest fee the pool accepts (`L2_BASE_FEE`).
     pub base_fee: u128,
     /// Follower period (`NODE_POLLING_INTERVAL_MS`).
@@ -72,9 +76,9 @@ pub struct NodeArgs {
     /// JSON-RPC port (0: any free port).
     #[arg(long, env = "AZTEC_PORT", default_value_t = 8080)]
     pub port: u16,
-    /// Comma-separated node URLs to forward new transactions and quotes to.
-    #[arg(long, env = "NODE_PEERS", value_delimiter = ',')]
-    pub peers: Vec<Url>,
+    /// The peer-to-peer network.
+    #[command(flatten)]
+    pub p2p: P2pArgs,
     /// Lowest transaction fee the pool accepts.
     #[arg(long, env = "L2_BASE_FEE", default_value_t = 1)]
     pub l2_base_fee: u128,
@@ -94,7 +98,7 @@ impl NodeArgs {
                 .data_directory
                 .unwrap_or_else(|| PathBuf::from(".fernet").join(binary)),
             rpc_listen: Some(SocketAddr::new(self.listen_host, self.port)),
-            peers: self.peers,
+            p2p: self.p2p.into_settings(),
             base_fee: self.l2_base_fee,
             polling_interval: Duration::from_millis(self.polling_interval_ms.max(1)),
         }
@@ -112,14 +116,18 @@ pub struct Node {
     pub pool: PoolHandle,
     /// The counters served on `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// Publishing to peers (a no-op when p2p is off).
+    pub network: Network,
+    p2p: Option<P2pService>,
     rpc_addr: Option<SocketAddr>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<(&'static str, JoinHandle<()>)>,
 }
 
 impl Node {
-    /// Connects to L1, opens the store, rebuilds the chain from it, and spawns the follower
-    /// (and the RPC server when a port is configured).
+    /// Connects to L1, opens the store, rebuilds the chain from it, and spawns the follower,
+    /// the p2p network and its validator (when enabled) and the RPC server (when a port is
+    /// configured).
     pub async fn start(config: NodeConfig) -> Result<Self> {
         let l1 = Arc::new(
             L1::connect(
@@ -152,6 +160,28 @@ impl Node {
         let pool = PoolHandle::new(pool_state, store, chain.clone(), config.base_fee, rules);
         let metrics = Arc::new(Metrics::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let wake = Arc::new(Notify::new());
+        let mut tasks = Vec::new();
+        let (p2p, network) = match &config.p2p {
+            Some(settings) => {
+                let rollup = l1.deployment.rollup.address;
+                let (service, messages) =
+                    network::start(settings, &config.data_dir, l1.chain_id, rollup).await?;
+                let validator = Validator {
+                    l1: l1.clone(),
+                    pool: pool.clone(),
+                    chain: chain.clone(),
+                    wake: wake.clone(),
+                };
+                tasks.push((
+                    "p2p-validator",
+                    tokio::spawn(validator.run(service.handle(), messages, shutdown_rx.clone())),
+                ));
+                let network = Network::new(Some(service.handle()));
+                (Some(service), network)
+            }
+            None => (None, Network::default()),
+        };
         let follower = Follower::new(
             l1.clone(),
             chain.clone(),
@@ -160,10 +190,10 @@ impl Node {
             loaded.cursor,
             metrics.clone(),
         );
-        let mut tasks = vec![(
+        tasks.push((
             "follower",
-            tokio::spawn(follower.run(config.polling_interval, shutdown_rx.clone())),
-        )];
+            tokio::spawn(follower.run(config.polling_interval, shutdown_rx.clone(), wake)),
+        ));
         let mut rpc_addr = None;
         if let Some(listen) = config.rpc_listen {
             let bind_error = |source| Error::Bind {
@@ -179,7 +209,7 @@ impl Node {
                 chain: chain.clone(),
                 pool: pool.clone(),
                 metrics: metrics.clone(),
-                gossip: Gossip::new(config.peers.clone()),
+                network: network.clone(),
             };
             let (stop_rpc, rpc_handle) = jsonrpsee::server::stop_channel();
             let mut stop = shutdown_rx;
@@ -206,6 +236,8 @@ impl Node {
             chain,
             pool,
             metrics,
+            network,
+            p2p,
             rpc_addr,
             shutdown,
             tasks,
@@ -233,10 +265,17 @@ impl Node {
         let _ = steps.changed().await;
     }
 
-    /// Stops the follower and the RPC server and waits for them; reports a task that panicked.
+    /// Stops the follower, the p2p network and the RPC server and waits for them; reports a
+    /// task that panicked.
     pub async fn shutdown(self) -> Result<()> {
         let _ = self.shutdown.send(true);
         let mut result = Ok(());
+        if let Some(p2p) = self.p2p {
+            if let Err(error) = p2p.shutdown().await {
+                error!(%error, "p2p network failed");
+                result = Err(error.into());
+            }
+        }
         for (task, handle) in self.tasks {
             if let Err(join) = handle.await {
                 error!(task, error = %join, "task failed");

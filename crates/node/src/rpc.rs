@@ -26,8 +26,8 @@ use serde_json::{value::RawValue, Value};
 use tracing::warn;
 
 use crate::{
-    gossip::Gossip,
     metrics::Metrics,
+    network::Network,
     pool::PoolError,
     status::{tx_status, TxStatus},
     tx::{FieldElement, Tx},
@@ -221,8 +221,8 @@ pub struct RpcContext {
     pub pool: PoolHandle,
     /// The counters.
     pub metrics: Arc<Metrics>,
-    /// Forwarding to peers.
-    pub gossip: Gossip,
+    /// Publishing to peers.
+    pub network: Network,
 }
 
 /// The JSON-RPC error of a failed request: `-32602` for a malformed transaction, `-32000` for a
@@ -265,7 +265,7 @@ impl FernetApiServer for RpcContext {
         match accepted {
             Ok((hash, tx)) => {
                 self.metrics.txs_accepted.increment(1);
-                self.gossip.tx(hash, &tx);
+                self.network.tx(hash, &tx);
                 Ok(hash)
             }
             Err(error) => {
@@ -365,7 +365,7 @@ impl FernetApiServer for RpcContext {
             Ok(new) => {
                 self.metrics.quotes_accepted.increment(1);
                 if new {
-                    self.gossip
+                    self.network
                         .quote(quote.quote.digest(self.l1.chain_id), &quote);
                 }
                 Ok(true)
@@ -440,9 +440,10 @@ pub fn router(context: RpcContext, stop: StopHandle) -> Router {
     let chain = context.chain.clone();
     let pool = context.pool.clone();
     let metrics = context.metrics.clone();
+    let network = context.network.clone();
     let check = positional(metrics.clone());
     fernet_rpc::router(context.into_rpc(), limits, check, stop, move || {
-        let text = metrics.render(&chain, &pool);
+        let text = metrics.render(&chain, &pool, network.p2p());
         async move { Ok(text) }
     })
 }

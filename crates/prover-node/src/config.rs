@@ -9,12 +9,13 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 use clap::{ArgAction, Parser};
+use fernet_node::P2pArgs;
 use fernet_primitives::TokenAmount;
 
 use crate::{Error, Result};
 
-/// `fernet-prover-node`: watches L1 for ended epochs, sends signed quotes to the coordination
-/// nodes, proves claimed (or unclaimed, open) epochs through the proving broker and submits the
+/// `fernet-prover-node`: watches L1 for ended epochs, publishes signed quotes on the p2p
+/// network, proves claimed (or unclaimed, open) epochs through the proving broker and submits the
 /// epoch proofs to L1.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "fernet-prover-node", version, about, long_about = None)]
@@ -42,9 +43,10 @@ pub struct ProverNodeArgs {
     /// The prover's L1 key: it owns the escrow deposit, signs quotes and submits proofs.
     #[arg(long, env = "PROVER_PUBLISHER_PRIVATE_KEY", hide_env_values = true)]
     pub publisher_private_key: PrivateKeySigner,
-    /// Comma-separated node URLs the signed quotes are sent to (none: no quotes, open proving only).
-    #[arg(long, env = "PROVER_COORDINATION_NODE_URL", value_delimiter = ',')]
-    pub coordination_node_urls: Vec<Url>,
+    /// The embedded node's p2p network: signed quotes are published on it
+    /// (`P2P_ENABLED=false`: no quotes, open proving only).
+    #[command(flatten)]
+    pub p2p: P2pArgs,
     /// The proving broker.
     #[arg(
         long,
@@ -206,7 +208,7 @@ mod tests {
         assert!(!args.agent_enabled);
         assert_eq!(args.port, 8080);
         assert!(args.listen_host.is_loopback());
-        assert!(args.coordination_node_urls.is_empty());
+        assert!(args.p2p.p2p_enabled);
         let bond = TokenAmount::tokens(10).0;
         let settings = args.settings(bond, 5_000).unwrap();
         assert_eq!(settings.bond_amount, bond);
@@ -229,15 +231,15 @@ mod tests {
             "30000000000000000000",
             "--target-escrow-amount",
             "50 tokens",
-            "--coordination-node-urls",
-            "http://a:8080,http://b:8080",
+            "--bootstrap-nodes",
+            "/ip4/127.0.0.1/tcp/40400,/ip4/127.0.0.2/tcp/40400",
             "--open-proving",
             "false",
             "--agent-enabled",
             "true",
         ])
         .unwrap();
-        assert_eq!(args.coordination_node_urls.len(), 2);
+        assert_eq!(args.p2p.bootstrap_nodes.len(), 2);
         assert!(!args.open_proving);
         assert!(args.agent_enabled);
         let settings = args.settings(TokenAmount::tokens(10).0, 5_000).unwrap();

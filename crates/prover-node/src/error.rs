@@ -54,13 +54,20 @@ pub enum Error {
         #[source]
         source: alloy::signers::Error,
     },
-    /// No coordination node accepted the quote.
-    #[error("no coordination node accepted the quote for epoch {epoch}: {failures}")]
-    QuoteNotDelivered {
+    /// Quotes go nowhere (P2P_ENABLED=false).
+    #[error("no quote delivery for epoch {epoch}: P2P_ENABLED is false")]
+    NoQuoteDelivery {
         /// The quoted epoch.
         epoch: u64,
-        /// `url: reason` for every node, joined.
-        failures: String,
+    },
+    /// The embedded node's pool refused the quote (the rule it breaks, or a store failure).
+    #[error("the node refused the quote for epoch {epoch}: {source}")]
+    QuoteRefused {
+        /// The quoted epoch.
+        epoch: u64,
+        /// The node's error.
+        #[source]
+        source: Box<fernet_node::Error>,
     },
     /// The L2 node cannot give the witness of a block (yet).
     #[error("no witness for block {block}")]

@@ -6,7 +6,8 @@
 //! - [`config`]: flags and environment (`PROVER_*`, `QUOTE_PROVIDER_*`), checked against the
 //!   rollup's rules.
 //! - [`quote_provider`]: the terms of a quote, fixed or asked of a remote service.
-//! - [`quote`]: the signed EIP-712 `EpochProofQuote`; [`delivery`]: sending it to the nodes.
+//! - [`quote`]: the signed EIP-712 `EpochProofQuote`; [`delivery`]: into the embedded node's pool
+//!   and out on the p2p quotes topic.
 //! - [`bond`]: the escrow top-ups that back every quote.
 //! - [`orchestrator`]: one block-proof job per block on the broker, results checked.
 //! - [`submit`]: `submitEpochProof`, never twice and never late.

@@ -16,7 +16,7 @@ use crate::{Error, Result};
 #[derive(Debug)]
 pub struct Metrics {
     handle: PrometheusHandle,
-    /// Quotes accepted by at least one coordination node.
+    /// Quotes pooled and published on the p2p network.
     pub quotes_sent: Counter,
     /// Epochs claimed with this prover's quote.
     pub epochs_claimed: Counter,
@@ -45,7 +45,7 @@ impl Default for Metrics {
                 handle,
                 quotes_sent: counter(
                     "prover_node_quotes_sent_total",
-                    "Quotes accepted by at least one coordination node.",
+                    "Quotes pooled and published on the p2p network.",
                 ),
                 epochs_claimed: counter(
                     "prover_node_epochs_claimed_total",

@@ -13,7 +13,7 @@
 //!   broker, through the [`Orchestrator`];
 //! - **quotes**: for the last ended epoch, unclaimed and inside its claim window, once every block
 //!   checked out against its L1 commitment (data available, data hash and state root valid): ask
-//!   the quote provider, top the escrow up, sign, and send to the coordination nodes, once;
+//!   the quote provider, top the escrow up, sign, and pool and publish over p2p, once;
 //! - **submission**: once every block of an ended epoch we may prove is proven and it is the
 //!   oldest unproven epoch, `submitEpochProof` before its deadline (never twice: the submitter
 //!   checks the proven tip first). The proof covers every unproven block of the epoch: when
@@ -63,7 +63,7 @@ pub struct MonitorParts<Q, W, B> {
     pub quotes: Q,
     /// Signs quotes.
     pub signer: QuoteSigner,
-    /// Sends quotes to the coordination nodes.
+    /// Pools and publishes quotes.
     pub delivery: QuoteDelivery,
     /// Keeps the escrow topped up.
     pub bonds: BondManager,
@@ -371,7 +371,7 @@ where
     async fn send_quote(&self, mut request: QuoteRequest) -> QuoteState {
         let epoch = request.epoch_number;
         if self.parts.delivery.is_empty() {
-            info!(epoch, "no PROVER_COORDINATION_NODE_URL: not quoting");
+            info!(epoch, "P2P_ENABLED=false: not quoting");
             return QuoteState::Declined;
         }
         let valid_until = match self.parts.view.claim_deadline(epoch).await {
@@ -410,8 +410,8 @@ where
                 return QuoteState::NotSent;
             }
         };
-        match self.parts.delivery.deliver(&signed).await {
-            Ok(nodes) => {
+        match self.parts.delivery.deliver(&signed) {
+            Ok(()) => {
                 self.parts.metrics.quotes_sent.increment(1);
                 info!(
                     epoch,
@@ -419,7 +419,6 @@ where
                     bond = %terms.bond_amount,
                     valid_until_slot = valid_until,
                     txs = request.tx_count,
-                    nodes,
                     "quote sent"
                 );
                 QuoteState::Sent

@@ -47,7 +47,7 @@ impl ProverNode {
             deployment_file: args.deployment_file.clone(),
             data_dir: args.data_directory.join("node"),
             rpc_listen: None,
-            peers: Vec::new(),
+            p2p: args.p2p.clone().into_settings(),
             base_fee: 1,
             polling_interval: std::time::Duration::from_millis(args.polling_interval_ms.max(1)),
         })
@@ -69,10 +69,12 @@ impl ProverNode {
                 bond_amount: settings.bond_amount,
             })),
         };
-        let delivery = QuoteDelivery::new(&args.coordination_node_urls);
-        if delivery.is_empty() {
-            warn!("no PROVER_COORDINATION_NODE_URL: no quotes are sent (open proving only)");
-        }
+        let delivery = if node.network.p2p().is_some() {
+            QuoteDelivery::new(node.pool.clone(), node.network.clone())
+        } else {
+            warn!("P2P_ENABLED=false: no quotes are sent (open proving only)");
+            QuoteDelivery::none()
+        };
         let broker = BrokerClient::new(args.broker_host.as_str());
         let metrics = Arc::new(Metrics::default());
         let (shutdown, stop) = watch::channel(false);

@@ -12,9 +12,10 @@ use std::{
 use alloy::{
     primitives::{Address, B256, U256},
     providers::DynProvider,
+    signers::local::PrivateKeySigner,
 };
 use fernet_bindings::{ContractResultExt, IFeeInbox, IProverEscrow, IRollup, Rankings, Staking};
-use fernet_node::{inbox::next_messages, Node};
+use fernet_node::{inbox::next_messages, Node, Proposal};
 use fernet_primitives::SignedQuote;
 use tracing::{debug, info, warn};
 
@@ -34,8 +35,9 @@ const CLAIM_STATUS_NONE: u8 = 0;
 
 /// What a sequencer needs besides its node.
 pub struct SequencerConfig {
-    /// The sequencer's address (its key signs `provider`'s transactions).
-    pub address: Address,
+    /// The sequencer's key: it signs `provider`'s transactions and the proposal hints it
+    /// publishes on the p2p network.
+    pub signer: PrivateKeySigner,
     /// The upgrade payload it votes for in every proposal (`Address::ZERO`: no vote).
     pub upgrade_payload: Address,
     /// Delay between ranks stepping in.
@@ -71,7 +73,7 @@ struct SlotView {
 
 impl Sequencer {
     /// A sequencer on `node`, sending transactions with `provider` (which signs for
-    /// `config.address`) and claiming with `policy`.
+    /// `config.signer`) and claiming with `policy`.
     pub fn new(
         node: Arc<Node>,
         provider: DynProvider,
@@ -216,7 +218,7 @@ impl Sequencer {
             self.node.l1.deployment.staking.address,
             self.provider.clone(),
         );
-        let me = self.config.address;
+        let me = self.config.signer.address();
         if !staking
             .canPropose(me, U256::from(epoch))
             .call()
@@ -293,7 +295,9 @@ impl Sequencer {
         let number = built.block.number;
         let txs = built.tx_hashes.len();
         let args = built.propose_args(self.config.upgrade_payload);
+        let state_root = args.header.newStateRoot;
         let receipt = confirmed(rollup.propose(args).send().await, "Rollup.propose").await?;
+        self.announce(number, view.slot, receipt.transaction_hash, state_root);
         info!(
             block = number,
             slot = view.slot,
@@ -305,6 +309,26 @@ impl Sequencer {
             "proposed"
         );
         Ok(true)
+    }
+
+    /// Publishes a signed hint that block `number` was proposed, so that nodes poll L1 at once.
+    fn announce(&self, number: u64, slot: u64, l1_tx_hash: B256, state_root: B256) {
+        let l1 = &self.node.l1;
+        let proposal = Proposal {
+            block_number: number,
+            slot,
+            l1_tx_hash,
+            state_root,
+            proposer: self.config.signer.address(),
+        };
+        match proposal.sign(
+            &self.config.signer,
+            l1.chain_id,
+            l1.deployment.rollup.address,
+        ) {
+            Ok(hint) => self.node.network.proposal(&hint),
+            Err(error) => warn!(block = number, %error, "cannot sign the proposal hint"),
+        }
     }
 
     /// Builds block `parent + 1` for `slot` on the node's state after `parent`, checking that
@@ -350,7 +374,7 @@ impl Sequencer {
             &state,
             parent + 1,
             slot,
-            self.config.address,
+            self.config.signer.address(),
             messages,
             candidates,
         )
@@ -541,11 +565,13 @@ impl Sequencer {
         );
         let proof = backup.prove(epoch, &built.witness).await?;
         let args = built.propose_args(Address::ZERO);
+        let state_root = args.header.newStateRoot;
         let receipt = confirmed(
             rollup.proposeWithProof(args, proof.into()).send().await,
             "Rollup.proposeWithProof",
         )
         .await?;
+        self.announce(number, slot, receipt.transaction_hash, state_root);
         info!(
             block = number,
             slot = slot,

@@ -58,6 +58,10 @@ struct Args {
     /// The backup proposer's JSON-RPC port.
     #[arg(long, env = "DEVNET_BACKUP_PROPOSER_PORT", default_value_t = 8095)]
     backup_proposer_port: u16,
+    /// The user-facing node's p2p port (the other services' bootnode); the sequencers, the
+    /// backup proposer and the prover nodes take the ports after it.
+    #[arg(long, env = "DEVNET_P2P_BASE_PORT", default_value_t = fernet_p2p::DEFAULT_P2P_PORT)]
+    p2p_base_port: u16,
     /// Seconds between the transactions of `fernet traffic`; 0 runs no traffic.
     #[arg(long, env = "DEVNET_TRAFFIC_INTERVAL", default_value_t = 8.0)]
     traffic_interval: f64,
@@ -142,6 +146,7 @@ impl Args {
             prover_base_port: self.prover_base_port,
             backup_proposer: self.backup_proposer && !self.l1_only,
             backup_proposer_port: self.backup_proposer_port,
+            p2p_base_port: self.p2p_base_port,
             traffic_interval: Duration::from_secs_f64(self.traffic_interval),
             data_dir: self.data_dir.clone(),
             deployments_dir: self.deployments_dir.clone(),

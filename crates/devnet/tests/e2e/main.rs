@@ -69,6 +69,8 @@ async fn devnet_proves_epochs_survives_offline_sequencers_withheld_proofs_and_mi
         broker_port: base + 2,
         sequencer_base_port: base + 4,
         prover_base_port: base + 8,
+        // The p2p ports: the node at base + 10, then the sequencers, backup proposer, provers.
+        p2p_base_port: base + 10,
         // Scenario (b) checks who proposed each slot among the ranked sequencers; backup mode
         // has its own scenario in the fault-injection run.
         backup_proposer: false,

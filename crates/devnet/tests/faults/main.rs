@@ -54,6 +54,8 @@ async fn devnet_survives_crashes_restarts_an_l1_reorg_and_an_l1_outage() -> eyre
         broker_port: base + 2,
         sequencer_base_port: base + 4,
         prover_base_port: base + 8,
+        // The p2p ports: the node at base + 10, then the sequencers, backup proposer, provers.
+        p2p_base_port: base + 10,
         backup_proposer_port: base + 3,
         data_dir: data.path().join("devnet"),
         deployments_dir: data.path().join("deployments"),

@@ -15,7 +15,7 @@ use super::free_port;
 
 const STAND_IN: &str = r#"#!/bin/sh
 echo "args: $*"
-env | grep -E '^(ETHEREUM_HOST|L1_CHAIN_ID|DEPLOYMENT_FILE|DATA_DIRECTORY|AZTEC_PORT|NODE_PEERS|SEQ_PUBLISHER_PRIVATE_KEY|SEQ_BACKUP_[A-Z_]*|PROVER_[A-Z_]*|QUOTE_PROVIDER_URL|AZTEC_NODE_URL|EXTRA)=' | sort
+env | grep -E '^(ETHEREUM_HOST|L1_CHAIN_ID|DEPLOYMENT_FILE|DATA_DIRECTORY|AZTEC_PORT|P2P_[A-Z_]*|BOOTSTRAP_NODES|SEQ_PUBLISHER_PRIVATE_KEY|SEQ_BACKUP_[A-Z_]*|PROVER_[A-Z_]*|QUOTE_PROVIDER_URL|AZTEC_NODE_URL|EXTRA)=' | sort
 port="${AZTEC_PORT:-$PROVER_BROKER_PORT}"
 if [ -n "$port" ]; then
   mkdir -p "$DATA_DIRECTORY" && touch "$DATA_DIRECTORY/health"
@@ -69,6 +69,7 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
         prover_base_port: free_port(),
         backup_proposer: true,
         backup_proposer_port: free_port(),
+        p2p_base_port: free_port(),
         traffic_interval: Duration::from_secs(1),
         bin_dir: Some(bin_dir),
         quote_provider_url: Some("http://127.0.0.1:1/quote".into()),
@@ -92,12 +93,14 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
     let urls = devnet.urls().clone();
     let accounts = devnet.accounts().clone();
 
-    let sequencer = log_with(&devnet, "sequencer-2", "NODE_PEERS").await;
+    // Every service that embeds a node listens on its own p2p port and joins through the
+    // user-facing node; nobody is given a list of peers.
+    let p2p_base = devnet.options().p2p_base_port;
+    let bootnode = format!("BOOTSTRAP_NODES=/ip4/127.0.0.1/tcp/{p2p_base}\n");
+    let sequencer = log_with(&devnet, "sequencer-2", "BOOTSTRAP_NODES").await;
+    assert!(sequencer.contains(&bootnode), "{sequencer}");
     assert!(
-        sequencer.contains(&format!(
-            "NODE_PEERS={},{}\n",
-            urls.node, urls.sequencers[0]
-        )),
+        sequencer.contains(&format!("P2P_TCP_LISTEN_ADDR=127.0.0.1:{}\n", p2p_base + 2)),
         "{sequencer}"
     );
     assert!(
@@ -112,14 +115,13 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
         .backup_proposer
         .clone()
         .ok_or_else(|| eyre::eyre!("no backup proposer URL"))?;
-    let node = log_with(&devnet, "node", "NODE_PEERS").await;
+    let node = log_with(&devnet, "node", "P2P_TCP_LISTEN_ADDR").await;
     assert!(
-        node.contains(&format!(
-            "NODE_PEERS={},{backup_url}\n",
-            urls.sequencers.join(",")
-        )),
+        node.contains(&format!("P2P_TCP_LISTEN_ADDR=127.0.0.1:{p2p_base}\n")),
         "{node}"
     );
+    assert!(!node.contains("BOOTSTRAP_NODES"), "{node}");
+    assert!(!node.contains(&backup_url), "{node}");
     let backup = log_with(&devnet, "backup-proposer", "SEQ_BACKUP_ONLY").await;
     for expected in [
         "SEQ_BACKUP_ONLY=true".to_owned(),
@@ -128,19 +130,18 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
             "SEQ_PUBLISHER_PRIVATE_KEY={}",
             accounts.backup_proposer.private_key_hex()
         ),
-        format!("NODE_PEERS={}", urls.node),
+        bootnode.trim_end().to_owned(),
+        format!("P2P_TCP_LISTEN_ADDR=127.0.0.1:{}", p2p_base + 3),
     ] {
         assert!(
             backup.contains(&format!("{expected}\n")),
             "{expected} in {backup}"
         );
     }
-    let prover = log_with(&devnet, "prover-1", "PROVER_COORDINATION_NODE_URL").await;
+    let prover = log_with(&devnet, "prover-1", "BOOTSTRAP_NODES").await;
     for expected in [
-        format!(
-            "PROVER_COORDINATION_NODE_URL={},{},{}",
-            urls.node, urls.sequencers[0], urls.sequencers[1]
-        ),
+        bootnode.trim_end().to_owned(),
+        format!("P2P_TCP_LISTEN_ADDR=127.0.0.1:{}", p2p_base + 4),
         format!("PROVER_BROKER_HOST={}", urls.broker),
         "QUOTE_PROVIDER_URL=http://127.0.0.1:1/quote".to_owned(),
         "EXTRA=1".to_owned(),

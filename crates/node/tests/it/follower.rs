@@ -159,7 +159,7 @@ async fn an_l1_reorg_that_removes_the_proposal_drops_the_block() -> eyre::Result
         node.chain.tip_state_root(),
         env.deployment.genesis_state_root
     );
-    let metrics = node.metrics.render(&node.chain, &node.pool);
+    let metrics = node.metrics.render(&node.chain, &node.pool, None);
     assert!(
         metrics
             .lines()

@@ -2,6 +2,7 @@
 //! follower, restarts, L1 reorgs, the JSON-RPC interface, and the off-chain slot ranking.
 
 mod follower;
+mod network;
 mod ranking;
 mod rpc;
 mod signing;

@@ -89,7 +89,7 @@ impl Env {
             deployment_file: Some(self.deployment_file.clone()),
             data_dir: self.dir.path().join(name),
             rpc_listen: Some((std::net::Ipv4Addr::LOCALHOST, 0).into()),
-            peers: Vec::new(),
+            p2p: None,
             base_fee,
             polling_interval: Duration::from_millis(100),
         }

@@ -1,18 +1,15 @@
 //! The epoch monitor end to end on anvil, with real proofs: a sequencer proposes an epoch, the
 //! monitor proves it speculatively through a real broker and in-process agent, quotes for it
-//! (to a fake coordination node), the sequencer claims the quote, and the monitor submits the
+//! (into its embedded node's pool, from which p2p publishes it), the sequencer claims the quote, and the monitor submits the
 //! epoch proof before its deadline. Two real Groth16 proofs: about 50 s on two cores.
 
 use std::{sync::Arc, time::Duration};
 
 use alloy::primitives::U256;
-use alloy::transports::http::reqwest::Url;
-use axum::{routing::post, Json, Router};
 use fernet_bindings::IRollup;
 use fernet_broker::{Agent, AgentConfig, BlockKeys, BrokerConfig, BrokerServer};
 use fernet_broker_api::BrokerClient;
 use fernet_node::{Node, NodeConfig};
-use fernet_primitives::SignedQuote;
 use fernet_primitives::TokenAmount;
 use fernet_prover_node::{
     bond::BondManager,
@@ -26,31 +23,8 @@ use fernet_prover_node::{
     submit::ProofSubmitter,
 };
 use fernet_state::{BlockBody, Fr, TxEffect, WorldState};
-use serde_json::{json, Value};
-use tokio::{net::TcpListener, sync::mpsc};
 
 use crate::{warp, Suite};
-
-/// A fake coordination node: accepts every quote and forwards it.
-async fn coordination_node() -> eyre::Result<(Url, mpsc::UnboundedReceiver<SignedQuote>)> {
-    let (sender, quotes) = mpsc::unbounded_channel();
-    let router = Router::new().route(
-        "/",
-        post(move |Json(request): Json<Value>| {
-            let sender = sender.clone();
-            async move {
-                let quote: SignedQuote =
-                    serde_json::from_value(request["params"][0].clone()).expect("a signed quote");
-                let _ = sender.send(quote);
-                Json(json!({ "jsonrpc": "2.0", "id": request["id"], "result": true }))
-            }
-        }),
-    );
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/", listener.local_addr()?).parse()?;
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    Ok((url, quotes))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
@@ -105,7 +79,7 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
         deployment_file: Some(suite.deployment_file()),
         data_dir: dir.path().join("node"),
         rpc_listen: None,
-        peers: Vec::new(),
+        p2p: None,
         base_fee: 1,
         polling_interval: Duration::from_millis(100),
     })
@@ -127,7 +101,6 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
         Arc::new(BlockKeys::from_default_cache()),
     );
     let agent = tokio::spawn(agent.run(stopped));
-    let (node_url, mut quotes) = coordination_node().await?;
 
     let signing = l1.signing_provider(prover.clone());
     let bond = d.parameters.rollup.minimum_prover_bond.0;
@@ -139,7 +112,7 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
             bond_amount: bond,
         }),
         signer: QuoteSigner::new(prover.clone(), l1.chain_id, d.rollup.address),
-        delivery: QuoteDelivery::new(&[node_url]),
+        delivery: QuoteDelivery::new(node.pool.clone(), node.network.clone()),
         bonds: BondManager::new(
             signing.clone(),
             d.prover_escrow.address,
@@ -184,7 +157,9 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
     let claim_slot = clock.epoch_first_slot(epoch + 1);
     warp(&reader, clock.slot_start(claim_slot) + 1).await?;
     monitor.tick().await?;
-    let quote = quotes.try_recv()?;
+    let pooled = node.pool.quotes(epoch);
+    assert_eq!(pooled.len(), 1, "one quote in the embedded node's pool");
+    let quote = pooled[0].clone();
     assert_eq!(quote.quote.epoch_to_prove, epoch);
     assert_eq!(quote.quote.prover, prover.address());
     assert_eq!(quote.quote.basis_point_fee, 300);
@@ -193,7 +168,11 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
         claim_slot + d.parameters.rollup.claim_window_slots - 1
     );
     monitor.tick().await?;
-    assert!(quotes.try_recv().is_err(), "quoted twice");
+    assert_eq!(
+        metrics.counter("prover_node_quotes_sent_total"),
+        Some(1),
+        "quoted twice"
+    );
     let escrow = fernet_bindings::ProverEscrow::new(d.prover_escrow.address, reader.clone());
     assert_eq!(
         escrow.freeBalanceOf(prover.address()).call().await?,

@@ -127,7 +127,7 @@ async fn a_prover_whose_claim_is_replaced_stops_proving_the_epoch() -> eyre::Res
             bond_amount: bond,
         }),
         signer: QuoteSigner::new(prover.clone(), l1.chain_id, d.rollup.address),
-        delivery: QuoteDelivery::new(&[]),
+        delivery: QuoteDelivery::none(),
         bonds: BondManager::new(
             signing.clone(),
             d.prover_escrow.address,

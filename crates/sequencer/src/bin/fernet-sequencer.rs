@@ -28,7 +28,7 @@ async fn main() -> eyre::Result<()> {
         .wrap_err("SEQ_PUBLISHER_PRIVATE_KEY is not a 32-byte hex private key")?;
     let address = signer.address();
     let node = Arc::new(Node::start(args.node.clone().into_config("sequencer")).await?);
-    let provider = node.l1.signing_provider(signer);
+    let provider = node.l1.signing_provider(signer.clone());
     if args.backup_only {
         info!(sequencer = %address, "backup-only sequencer ready: fills empty slots in backup mode");
     } else {
@@ -46,7 +46,7 @@ async fn main() -> eyre::Result<()> {
         );
     }
     let config = SequencerConfig {
-        address,
+        signer,
         upgrade_payload: args.upgrade_payload.unwrap_or_default(),
         step: args.rank_step(),
         inclusion_margin: args.inclusion_margin(),
