@@ -16,7 +16,6 @@ use fernet_circuits::{block::prover::devnet_keys, keys::KeyCache};
 use fernet_deploy::{DeployConfig, DeployOptions};
 use fernet_primitives::{Deployment, TokenAmount};
 use futures::future::try_join_all;
-use serde_json::{json, Value};
 use tracing::{info, warn};
 
 use crate::{
@@ -390,11 +389,6 @@ impl Devnet {
         }
     }
 
-    /// Calls `method` on the user-facing node's JSON-RPC and returns its result.
-    pub async fn node_rpc(&self, method: &str, params: Value) -> Result<Value> {
-        json_rpc(&self.http, &self.urls.node, method, params).await
-    }
-
     /// Stops every process: the services at once (SIGTERM, grace period, SIGKILL), then anvil.
     /// Idempotent; also done on drop.
     pub fn stop(&mut self) {
@@ -647,45 +641,6 @@ impl Drop for Devnet {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// Calls `method` with `params` on the JSON-RPC 2.0 server at `url` and returns its result.
-pub async fn json_rpc(
-    http: &reqwest::Client,
-    url: &str,
-    method: &str,
-    params: Value,
-) -> Result<Value> {
-    let http_error = |source| Error::Http {
-        url: url.to_owned(),
-        source,
-    };
-    let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-    let mut response: Value = http
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .map_err(http_error)?
-        .json()
-        .await
-        .map_err(http_error)?;
-    if let Some(error) = response.get("error") {
-        return Err(Error::JsonRpc {
-            url: url.to_owned(),
-            method: method.to_owned(),
-            code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
-            message: error
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("(no message)")
-                .to_owned(),
-        });
-    }
-    Ok(response
-        .get_mut("result")
-        .map(Value::take)
-        .unwrap_or(Value::Null))
 }
 
 /// `fernet traffic`'s arguments for one transaction every `interval`.

@@ -148,18 +148,6 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
-    /// A JSON-RPC call to a service returned an error.
-    #[error("{method} at {url} returned error {code}: {message}")]
-    JsonRpc {
-        /// The URL.
-        url: String,
-        /// The method.
-        method: String,
-        /// The JSON-RPC error code.
-        code: i64,
-        /// The error message.
-        message: String,
-    },
     /// A condition waited for did not hold in time.
     #[error("timed out after {timeout:?} waiting for {what}")]
     Timeout {

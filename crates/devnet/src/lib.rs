@@ -20,7 +20,7 @@ pub mod process;
 
 pub use accounts::{Account, Accounts, DEVNET_MNEMONIC};
 pub use devnet::{
-    json_rpc, Devnet, Urls, DEVNET_CHAIN_ID, PROVER_FUNDING_TOKENS, SEQUENCER_FUNDING_TOKENS,
+    Devnet, Urls, DEVNET_CHAIN_ID, PROVER_FUNDING_TOKENS, SEQUENCER_FUNDING_TOKENS,
     TRAFFIC_FUNDING_TOKENS,
 };
 pub use error::{Error, Result};

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use alloy::primitives::Address;
 use eyre::{eyre, WrapErr};
-use fernet_devnet::{agent_name, json_rpc, Devnet};
-use serde_json::json;
+use fernet_broker_api::{BrokerClient, JobId};
+use fernet_devnet::{agent_name, Devnet};
 
 use crate::logs;
 
@@ -20,40 +20,32 @@ pub(crate) struct Job {
 /// The broker and its agent, seen from the test.
 #[derive(Debug, Clone)]
 pub(crate) struct Broker {
-    url: String,
+    client: BrokerClient,
     log: PathBuf,
     agent_log: PathBuf,
-    http: reqwest::Client,
 }
 
 impl Broker {
     /// The broker of `devnet` and its first agent.
-    pub(crate) fn of(devnet: &Devnet, http: reqwest::Client) -> Self {
+    pub(crate) fn of(devnet: &Devnet) -> Self {
         Self {
-            url: devnet.urls().broker.clone(),
+            client: BrokerClient::new(devnet.urls().broker.clone()),
             log: devnet.log_path("broker"),
             agent_log: devnet.log_path(&agent_name(0)),
-            http,
         }
     }
 
     /// `broker_getJob(id)`: `None` for an unknown job.
     pub(crate) async fn job(&self, id: &str) -> eyre::Result<Option<Job>> {
-        let view = json_rpc(&self.http, &self.url, "broker_getJob", json!({ "id": id }))
+        let id = JobId::parse(id).map_err(|reason| eyre!("job id {id:?}: {reason}"))?;
+        let view = self
+            .client
+            .get_job(id)
             .await
             .wrap_err_with(|| format!("broker_getJob({id})"))?;
-        if view.is_null() {
-            return Ok(None);
-        }
-        let field = |name: &str| view.get(name).ok_or_else(|| eyre!("no {name} in {view}"));
-        Ok(Some(Job {
-            status: field("status")?
-                .as_str()
-                .ok_or_else(|| eyre!("status of {view}"))?
-                .to_owned(),
-            attempts: field("attempts")?
-                .as_u64()
-                .ok_or_else(|| eyre!("attempts of {view}"))?,
+        Ok(view.map(|view| Job {
+            status: view.status.to_string(),
+            attempts: u64::from(view.attempts),
         }))
     }
 

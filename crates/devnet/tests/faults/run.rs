@@ -46,7 +46,7 @@ impl<'a> Run<'a> {
         Ok(Self {
             l1: devnet.l1().clone(),
             node: NodeClient::new(devnet.urls().node.parse()?),
-            broker: Broker::of(devnet, http.clone()),
+            broker: Broker::of(devnet),
             names: devnet.account_names(),
             http,
             history: History::default(),
