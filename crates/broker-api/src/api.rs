@@ -24,6 +24,12 @@ pub const HEARTBEAT: &str = "broker_heartbeat";
 pub const COMPLETE_JOB: &str = "broker_completeJob";
 /// `broker_failJob`: report a failed attempt.
 pub const FAIL_JOB: &str = "broker_failJob";
+/// `broker_retryJob`: give a failed job a new generation of attempts.
+pub const RETRY_JOB: &str = "broker_retryJob";
+
+/// The environment variable holding the token that the broker requires and its clients send
+/// (`Authorization: Bearer <token>`).
+pub const AUTH_TOKEN_ENV: &str = "BROKER_AUTH_TOKEN";
 
 /// Answer of `broker_enqueueJob`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,8 +53,13 @@ pub struct JobView {
     pub epoch: u64,
     /// Where it is.
     pub status: JobStatus,
-    /// Times it was handed to an agent.
+    /// Times it was handed to an agent in its current generation (a rejected result gives the
+    /// attempt back).
     pub attempts: u32,
+    /// Generations of attempts it had before the current one (`broker_retryJob` starts a new
+    /// one for a failed job).
+    #[serde(default)]
+    pub generation: u32,
     /// The result, once `proven`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Value>,

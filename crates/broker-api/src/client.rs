@@ -5,12 +5,14 @@ use std::{future::Future, sync::Arc, time::Duration};
 
 use jsonrpsee::{
     core::ClientError as JsonRpcError,
-    http_client::{HttpClient, HttpClientBuilder},
+    http_client::{
+        transport::Error as TransportError, HeaderMap, HeaderValue, HttpClient, HttpClientBuilder,
+    },
 };
 use serde_json::Value;
 
 use crate::{
-    api::{self, AssignedJob, EnqueueJobResult, HeartbeatResult, JobView},
+    api::{self, AssignedJob, EnqueueJobResult, HeartbeatResult, JobView, AUTH_TOKEN_ENV},
     error::ClientError as Error,
     hex,
     job::{JobId, JobKind, JobStatus},
@@ -22,7 +24,11 @@ type Result<T, E = Error> = std::result::Result<T, E>;
 /// Time allowed for one request (a large input takes a while to upload and store).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A client of one broker. Cheap to clone (the connection pool is shared).
+/// HTTP status of a refused bearer token.
+const UNAUTHORIZED_STATUS: u16 = 401;
+
+/// A client of one broker, sending its bearer token with every call. Cheap to clone (the
+/// connection pool is shared).
 #[derive(Debug, Clone)]
 pub struct BrokerClient {
     url: String,
@@ -30,16 +36,31 @@ pub struct BrokerClient {
 }
 
 impl BrokerClient {
-    /// A client of the broker at `url` (`http://host:port`).
-    pub fn new(url: impl Into<String>) -> Self {
+    /// A client of the broker at `url` (`http://host:port`) that authenticates with `token`
+    /// (the broker's `BROKER_AUTH_TOKEN`).
+    pub fn new(url: impl Into<String>, token: impl Into<String>) -> Self {
         let url = url.into();
-        let client = HttpClientBuilder::default()
-            .request_timeout(REQUEST_TIMEOUT)
-            .max_request_size(u32::MAX)
-            .max_response_size(u32::MAX)
-            .build(&url)
+        let client = bearer_headers(&token.into())
+            .and_then(|headers| {
+                HttpClientBuilder::default()
+                    .request_timeout(REQUEST_TIMEOUT)
+                    .max_request_size(u32::MAX)
+                    .max_response_size(u32::MAX)
+                    .set_headers(headers)
+                    .build(&url)
+            })
             .map_err(Arc::new);
         Self { url, client }
+    }
+
+    /// A client of the broker at `url` with the token of `BROKER_AUTH_TOKEN`
+    /// ([`Error::MissingAuthToken`] when it is unset or empty).
+    pub fn from_env(url: impl Into<String>) -> Result<Self> {
+        let url = url.into();
+        match std::env::var(AUTH_TOKEN_ENV) {
+            Ok(token) if !token.is_empty() => Ok(Self::new(url, token)),
+            _ => Err(Error::MissingAuthToken { url }),
+        }
     }
 
     /// The broker's URL.
@@ -62,6 +83,19 @@ impl BrokerClient {
         })?;
         call(client).await.map_err(|error| match error {
             JsonRpcError::Call(source) => Error::Rpc { method, source },
+            JsonRpcError::Transport(source)
+                if matches!(
+                    source.downcast_ref::<TransportError>(),
+                    Some(TransportError::Rejected {
+                        status_code: UNAUTHORIZED_STATUS
+                    })
+                ) =>
+            {
+                Error::Unauthorized {
+                    method,
+                    url: self.url.clone(),
+                }
+            }
             source => Error::Http {
                 method,
                 url: self.url.clone(),
@@ -134,6 +168,13 @@ impl BrokerClient {
         .map(drop)
     }
 
+    /// Queues the `failed` job `id` again with a new generation of attempts (any other job is
+    /// left as it is); returns the job.
+    pub async fn retry_job(&self, id: JobId) -> Result<JobView> {
+        self.call(api::RETRY_JOB, |rpc| rpc.retry_job(id.into()))
+            .await
+    }
+
     /// Polls job `id` every `poll` until it is `proven` or `failed` (transport errors are
     /// retried; an unknown id is an error).
     pub async fn wait_for_job(&self, id: JobId, poll: Duration) -> Result<JobView> {
@@ -152,4 +193,15 @@ impl BrokerClient {
             tokio::time::sleep(poll).await;
         }
     }
+}
+
+/// The `Authorization: Bearer <token>` header (marked sensitive: never logged).
+fn bearer_headers(token: &str) -> std::result::Result<HeaderMap, JsonRpcError> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+        JsonRpcError::Custom("the broker auth token cannot be sent in an HTTP header".into())
+    })?;
+    value.set_sensitive(true);
+    let mut headers = HeaderMap::new();
+    headers.insert("authorization", value);
+    Ok(headers)
 }

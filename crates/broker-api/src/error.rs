@@ -41,6 +41,21 @@ pub enum ClientError {
         #[source]
         source: ErrorObjectOwned,
     },
+    /// The broker refused the request's bearer token (HTTP 401): missing or wrong
+    /// `BROKER_AUTH_TOKEN`.
+    #[error("{method} to {url} refused: HTTP 401, the broker wants another bearer token (BROKER_AUTH_TOKEN)")]
+    Unauthorized {
+        /// The JSON-RPC method.
+        method: &'static str,
+        /// The broker's URL.
+        url: String,
+    },
+    /// No token to authenticate with: `BROKER_AUTH_TOKEN` is unset or empty.
+    #[error("BROKER_AUTH_TOKEN is not set: the broker at {url} requires its bearer token")]
+    MissingAuthToken {
+        /// The broker's URL.
+        url: String,
+    },
     /// The broker does not know the job (its store was reset).
     #[error("the broker knows no job {0}")]
     JobNotFound(JobId),
@@ -69,7 +84,11 @@ impl ClientError {
         match self {
             Self::Http { .. } => true,
             Self::Rpc { source, .. } => source.code() == INTERNAL_ERROR,
-            Self::ClientUrl { .. } | Self::JobNotFound(_) | Self::InvalidResult { .. } => false,
+            Self::ClientUrl { .. }
+            | Self::Unauthorized { .. }
+            | Self::MissingAuthToken { .. }
+            | Self::JobNotFound(_)
+            | Self::InvalidResult { .. } => false,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! the `broker_*` JSON-RPC methods as a jsonrpsee trait ([`rpc::BrokerApi`]), their answers
 //! ([`api`]), the job identity ([`JobId`], [`JobKind`], [`JobStatus`]), the result of a block
 //! job ([`BlockProofResult`]) and the typed client [`BrokerClient`] with its
-//! [`ClientError`]. No proof system: the sequencer and the prover node link this crate, the
+//! [`ClientError`], which sends the broker's bearer token ([`AUTH_TOKEN_ENV`]). No proof system: the sequencer and the prover node link this crate, the
 //! broker and the agent (`fernet-broker`) link the circuits.
 
 pub mod api;
@@ -13,7 +13,9 @@ mod job;
 mod result;
 pub mod rpc;
 
-pub use api::{AssignedJob, EnqueueJobResult, HeartbeatResult, JobView, MAX_AGENT_ID_CHARS};
+pub use api::{
+    AssignedJob, EnqueueJobResult, HeartbeatResult, JobView, AUTH_TOKEN_ENV, MAX_AGENT_ID_CHARS,
+};
 pub use client::BrokerClient;
 pub use error::ClientError;
 pub use job::{JobId, JobKind, JobStatus};

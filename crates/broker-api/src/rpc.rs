@@ -126,6 +126,11 @@ pub trait BrokerApi {
         id: Field<JobId>,
         error: Field<String>,
     ) -> RpcResult<bool>;
+
+    /// Queues a `failed` job again with a new generation of attempts; any other job is
+    /// answered as it is.
+    #[method(name = "retryJob", param_kind = map, blocking)]
+    fn retry_job(&self, id: Field<JobId>) -> RpcResult<JobView>;
 }
 
 /// At most 40 characters of `text`, for error messages.

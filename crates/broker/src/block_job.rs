@@ -5,11 +5,17 @@
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Proof;
 use fernet_broker_api::{hex, BlockProofResult, JobId};
-use fernet_circuits::proof_system::evm::{proof_from_bytes, proof_to_bytes};
+use fernet_circuits::{
+    block::prover::verify_block,
+    proof_system::evm::{proof_from_bytes, proof_to_bytes, verifying_key_hash},
+};
 use fernet_state::{fr_to_be_bytes, BlockWitness, NUM_PUBLIC_INPUTS};
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    keys::VerifyingKeys,
+};
 
 /// The result of `proof` over `inputs`, as an agent delivers it.
 pub fn block_proof_result(
@@ -38,13 +44,20 @@ pub(crate) fn decode_input(input: &[u8]) -> Result<BlockWitness> {
     Ok(witness)
 }
 
-/// Checks that `result` is a well-formed block proof result for the statement of the witness
-/// `input`: its public inputs are the witness's. (Whether the proof verifies needs the
-/// verifying key: the agent checks it before completing, L1 checks it again.)
-pub(crate) fn check_result(id: JobId, input: &[u8], result: &Value) -> Result<()> {
+/// Checks that `result` proves the statement of the witness `input`: well formed, with the
+/// witness's public inputs ([`Error::InvalidResult`] otherwise), and a proof that verifies
+/// natively against the block circuit's verifying key of the witness's configuration
+/// ([`Error::InvalidProof`] otherwise; a few milliseconds).
+pub(crate) fn check_result(
+    id: JobId,
+    input: &[u8],
+    result: &Value,
+    keys: &dyn VerifyingKeys,
+) -> Result<()> {
     let invalid = |reason: String| Error::InvalidResult { id, reason };
     let decoded = BlockProofResult::from_json(result).map_err(invalid)?;
-    proof_from_bytes(&decoded.proof).map_err(|e| invalid(format!("result.proof: {e}")))?;
+    let proof =
+        proof_from_bytes(&decoded.proof).map_err(|e| invalid(format!("result.proof: {e}")))?;
     let witness = decode_input(input)?;
     let expected = witness.public_inputs.to_u256_be_words();
     if decoded.public_inputs != expected {
@@ -53,6 +66,13 @@ pub(crate) fn check_result(id: JobId, input: &[u8], result: &Value) -> Result<()
             witness.block_number,
             hex::encode(&expected[1])
         )));
+    }
+    let vk = keys.verifying_key(&witness.config)?;
+    if !verify_block(&vk, &witness.public_inputs.to_field_elements(), &proof)? {
+        return Err(Error::InvalidProof {
+            id,
+            vk_hash: hex::encode(&verifying_key_hash(&vk)),
+        });
     }
     Ok(())
 }

@@ -18,8 +18,14 @@
 //!   (nobody else took it: the late result saves a whole proof). Refused once another agent
 //!   took the job: that agent's result is the one awaited. A repeated completion with the same
 //!   result is answered `Ok` (an agent retrying after a lost answer); another result is refused.
+//! * **Results are verified** before anything else: well formed, the witness's public inputs,
+//!   and a proof that verifies natively against the block circuit's verifying key. A refused
+//!   result changes nothing, except that a lease holder's job goes back to the queue at once
+//!   with its attempt given back (a forged result never spends an attempt of the job).
 //! * **Fail** is accepted from the lease holder and uses up the attempt.
-//! * `proven` and `failed` are final.
+//! * **Retry** queues a `failed` job again with a new generation of `max_attempts` attempts,
+//!   so the epoch it belongs to never dead-ends; other jobs are left as they are.
+//! * `proven` is final; `failed` is final until a retry.
 
 use std::{path::Path, sync::Arc, time::Duration};
 
@@ -30,6 +36,7 @@ use crate::{
     block_job,
     error::{Error, Result},
     job::{JobRecord, Lease},
+    keys::VerifyingKeys,
     metrics::{Event, Metrics},
     store::{JobStore, StoreTx},
 };
@@ -99,6 +106,7 @@ pub struct TakenJob {
 pub struct Broker {
     store: JobStore,
     policy: JobPolicy,
+    keys: Arc<dyn VerifyingKeys>,
     clock: Clock,
     metrics: Metrics,
 }
@@ -113,17 +121,24 @@ impl std::fmt::Debug for Broker {
 }
 
 impl Broker {
-    /// Opens the broker on the store in `data_dir` (created if needed).
-    pub fn open(data_dir: &Path, policy: JobPolicy) -> Result<Self> {
-        Self::with_clock(data_dir, policy, Arc::new(system_now_ms))
+    /// Opens the broker on the store in `data_dir` (created if needed), checking results
+    /// against `keys`.
+    pub fn open(data_dir: &Path, policy: JobPolicy, keys: Arc<dyn VerifyingKeys>) -> Result<Self> {
+        Self::with_clock(data_dir, policy, keys, Arc::new(system_now_ms))
     }
 
     /// As [`Broker::open`], with another clock (tests move time by hand).
-    fn with_clock(data_dir: &Path, mut policy: JobPolicy, clock: Clock) -> Result<Self> {
+    fn with_clock(
+        data_dir: &Path,
+        mut policy: JobPolicy,
+        keys: Arc<dyn VerifyingKeys>,
+        clock: Clock,
+    ) -> Result<Self> {
         policy.max_attempts = policy.max_attempts.max(1);
         Ok(Self {
             store: JobStore::open(data_dir)?,
             policy,
+            keys,
             clock,
             metrics: Metrics::default(),
         })
@@ -175,6 +190,7 @@ impl Broker {
                 seq: tx.next_seq()?,
                 status: JobStatus::Queued,
                 attempts: 0,
+                generation: 0,
                 lease: None,
                 last_lease: None,
                 result: None,
@@ -265,15 +281,27 @@ impl Broker {
         })
     }
 
-    /// Records `result` for job `id` from `agent_id` (see the module docs for who may).
+    /// Records `result` for job `id` from `agent_id` (see the module docs for who may), once it
+    /// verified; a refused result is [`Error::InvalidResult`] or [`Error::InvalidProof`].
     pub fn complete(&self, agent_id: &str, id: &JobId, result: Value) -> Result<()> {
         let input = self.store.input(id)?.ok_or(Error::JobNotFound(*id))?;
-        match self.job(id)?.map(|job| job.kind) {
-            Some(JobKind::Block) => block_job::check_result(*id, &input, &result)?,
-            None => return Err(Error::JobNotFound(*id)),
-        }
         let now = self.now();
         self.metrics.agent_seen(agent_id, now);
+        let checked = match self.job(id)?.map(|job| job.kind) {
+            Some(JobKind::Block) => {
+                block_job::check_result(*id, &input, &result, self.keys.as_ref())
+            }
+            None => return Err(Error::JobNotFound(*id)),
+        };
+        if let Err(refused) = checked {
+            if matches!(
+                refused,
+                Error::InvalidResult { .. } | Error::InvalidProof { .. }
+            ) {
+                self.reject_result(agent_id, id, &refused)?;
+            }
+            return Err(refused);
+        }
         let proving_ms = self.store.write(|tx| {
             let previous = tx.job(id)?.ok_or(Error::JobNotFound(*id))?;
             let taken_ms = match previous.status {
@@ -328,6 +356,50 @@ impl Broker {
             final_: job.status == JobStatus::Failed,
         });
         tracing::warn!(id = %id, agent = agent_id, attempts = job.attempts, status = %job.status, error, "job attempt failed");
+        Ok(job)
+    }
+
+    /// After a refused result: when `agent_id` holds the job's lease, the job goes back to the
+    /// queue at once and the attempt is given back, so a forged result never spends one.
+    fn reject_result(&self, agent_id: &str, id: &JobId, refused: &Error) -> Result<()> {
+        let requeued = self.store.write(|tx| {
+            let previous = tx.job(id)?.ok_or(Error::JobNotFound(*id))?;
+            if held_lease(&previous, agent_id).is_err() {
+                return Ok(false);
+            }
+            let mut job = previous.clone();
+            job.status = JobStatus::Queued;
+            job.lease = None;
+            job.attempts = job.attempts.saturating_sub(1);
+            job.error = Some(format!("agent {agent_id}: {refused}"));
+            tx.put(Some(&previous), &job)?;
+            Ok(true)
+        })?;
+        self.metrics.record(Event::ResultRejected);
+        tracing::warn!(id = %id, agent = agent_id, requeued, error = %refused, "result rejected");
+        Ok(())
+    }
+
+    /// Queues the `failed` job `id` again with a new generation of attempts (see the module
+    /// docs); any other job is returned as it is.
+    pub fn retry(&self, id: &JobId) -> Result<JobRecord> {
+        let (job, retried) = self.store.write(|tx| {
+            let previous = tx.job(id)?.ok_or(Error::JobNotFound(*id))?;
+            if previous.status != JobStatus::Failed {
+                return Ok((previous, false));
+            }
+            let mut job = previous.clone();
+            job.status = JobStatus::Queued;
+            job.attempts = 0;
+            job.generation += 1;
+            job.lease = None;
+            tx.put(Some(&previous), &job)?;
+            Ok((job, true))
+        })?;
+        if retried {
+            self.metrics.record(Event::Retried);
+            tracing::info!(id = %id, generation = job.generation, "failed job queued again");
+        }
         Ok(job)
     }
 
@@ -423,14 +495,16 @@ mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     use super::*;
-    use crate::testing::{fake_result, witness_bytes};
+    use crate::testing::{fake_result, witness_bytes, TestKeys};
 
     const TIMEOUT_MS: u64 = 1_000;
 
-    /// A broker on a fresh store whose clock the test moves.
+    /// A broker on a fresh store whose clock the test moves, checking results against
+    /// [`TestKeys`].
     struct Fixture {
         dir: tempfile::TempDir,
         now: Arc<AtomicU64>,
+        keys: Arc<TestKeys>,
         broker: Broker,
     }
 
@@ -438,8 +512,14 @@ mod tests {
         fn new(max_attempts: u32) -> Self {
             let dir = tempfile::tempdir().unwrap();
             let now = Arc::new(AtomicU64::new(1_000_000));
-            let broker = open(dir.path(), max_attempts, &now);
-            Self { dir, now, broker }
+            let keys = Arc::new(TestKeys::new());
+            let broker = open(dir.path(), max_attempts, &now, &keys);
+            Self {
+                dir,
+                now,
+                keys,
+                broker,
+            }
         }
 
         fn set_time(&self, ms: u64) {
@@ -461,7 +541,14 @@ mod tests {
                 .map(|taken| taken.job)
         }
 
-        fn result(&self, id: &JobId, k: u64) -> Value {
+        /// A valid result for job `id` (`seed` changes the proof).
+        fn result(&self, id: &JobId, seed: u64) -> Value {
+            self.keys
+                .result(&self.broker.store.input(id).unwrap().unwrap(), seed)
+        }
+
+        /// A forged result for job `id`: its public inputs, a proof that does not verify.
+        fn forged(&self, id: &JobId, k: u64) -> Value {
             fake_result(&self.broker.store.input(id).unwrap().unwrap(), k)
         }
 
@@ -470,14 +557,21 @@ mod tests {
         }
     }
 
-    fn open(dir: &Path, max_attempts: u32, now: &Arc<AtomicU64>) -> Broker {
+    fn open(dir: &Path, max_attempts: u32, now: &Arc<AtomicU64>, keys: &Arc<TestKeys>) -> Broker {
         let policy = JobPolicy {
             job_timeout: Duration::from_millis(TIMEOUT_MS),
             max_attempts,
             ..JobPolicy::default()
         };
         let now = Arc::clone(now);
-        Broker::with_clock(dir, policy, Arc::new(move || now.load(Ordering::SeqCst))).unwrap()
+        let keys: Arc<dyn VerifyingKeys> = keys.clone();
+        Broker::with_clock(
+            dir,
+            policy,
+            keys,
+            Arc::new(move || now.load(Ordering::SeqCst)),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -712,11 +806,107 @@ mod tests {
         ));
         let mut short = f.result(&job.id, 1);
         short["proof"] = Value::String("0x1234".into());
+        // The first refusal already sent the job back to the queue, its attempt given back.
+        let requeued = f.job(&job.id);
+        assert_eq!(
+            (requeued.status, requeued.attempts, requeued.lease),
+            (JobStatus::Queued, 0, None)
+        );
         assert!(matches!(
             f.broker.complete("a", &job.id, short),
             Err(Error::InvalidResult { reason, .. }) if reason == "result.proof: expected 256 bytes, got 2"
         ));
-        assert_eq!(f.job(&job.id).status, JobStatus::Proving);
+        assert_eq!(f.job(&job.id).status, JobStatus::Queued);
+    }
+
+    /// Attack (issue 12, proof integrity): an agent holding the lease completes its job with a
+    /// forged proof (the job's public inputs, curve points that prove nothing). It used to be
+    /// stored as the job's result, and the prover node submitted it and lost its bond. Now the
+    /// proof is verified first: refused with an error naming the job, and the job goes back to
+    /// the queue without spending an attempt, for an honest agent to prove.
+    #[test]
+    fn a_forged_proof_is_refused_and_spends_no_attempt() {
+        let f = Fixture::new(1);
+        let job = f.enqueue(1, 1);
+        f.take("forger").unwrap();
+        let forged = f.forged(&job.id, 3);
+        let error = f.broker.complete("forger", &job.id, forged).unwrap_err();
+        assert!(
+            matches!(&error, Error::InvalidProof { id, .. } if *id == job.id),
+            "{error}"
+        );
+        assert!(
+            error.to_string().starts_with(&format!(
+                "result for job {} rejected: the proof does not verify",
+                job.id
+            )),
+            "{error}"
+        );
+        let after = f.job(&job.id);
+        assert_eq!(
+            (after.status, after.attempts, after.result),
+            (JobStatus::Queued, 0, None),
+            "max attempts is 1: had the forgery spent it, the job would be failed"
+        );
+        assert!(after.error.unwrap().contains("does not verify"));
+        // A valid proof of another job's statement is refused too.
+        let other = f.enqueue(1, 2);
+        assert_eq!(f.take("forger").unwrap().id, job.id, "it kept its place");
+        let wrong = f.result(&other.id, 1);
+        assert!(matches!(
+            f.broker.complete("forger", &job.id, wrong),
+            Err(Error::InvalidResult { id, .. }) if id == job.id
+        ));
+        assert_eq!(f.job(&job.id).attempts, 0);
+
+        // An honest agent takes it and its real proof is accepted.
+        assert_eq!(f.take("honest").unwrap().id, job.id);
+        let valid = f.result(&job.id, 1);
+        f.broker.complete("honest", &job.id, valid.clone()).unwrap();
+        let proven = f.job(&job.id);
+        assert_eq!(
+            (proven.status, proven.attempts, proven.result),
+            (JobStatus::Proven, 1, Some(valid))
+        );
+        // Too late for a forgery to replace it.
+        assert!(matches!(
+            f.broker.complete("honest", &job.id, f.forged(&job.id, 1)),
+            Err(Error::InvalidProof { .. })
+        ));
+    }
+
+    /// Attack (issue 12, proof integrity): a job failed for good could never be retried, so
+    /// its epoch became unprovable. `retry` starts a new generation of attempts.
+    #[test]
+    fn a_failed_job_is_retried_with_a_new_generation() {
+        let f = Fixture::new(1);
+        let job = f.enqueue(1, 1);
+        assert_eq!(
+            f.broker.retry(&job.id).unwrap(),
+            f.job(&job.id),
+            "queued: left as is"
+        );
+        f.take("a").unwrap();
+        f.broker.fail("a", &job.id, "out of memory").unwrap();
+        assert_eq!(f.job(&job.id).status, JobStatus::Failed);
+        assert!(f.take("a").is_none());
+
+        let retried = f.broker.retry(&job.id).unwrap();
+        assert_eq!(
+            (retried.status, retried.attempts, retried.generation),
+            (JobStatus::Queued, 0, 1)
+        );
+        assert_eq!(f.broker.retry(&job.id).unwrap().generation, 1, "idempotent");
+        assert_eq!(f.take("b").unwrap().id, job.id);
+        f.broker
+            .complete("b", &job.id, f.result(&job.id, 1))
+            .unwrap();
+        assert_eq!(f.job(&job.id).status, JobStatus::Proven);
+        assert_eq!(f.broker.retry(&job.id).unwrap().status, JobStatus::Proven);
+        assert!(matches!(
+            f.broker.retry(&JobId([9; 32])),
+            Err(Error::JobNotFound(_))
+        ));
     }
 
     #[test]
@@ -733,10 +923,15 @@ mod tests {
             .iter()
             .map(|id| f.job(id))
             .collect();
-        let Fixture { dir, now, broker } = f;
+        let Fixture {
+            dir,
+            now,
+            keys,
+            broker,
+        } = f;
         drop(broker);
 
-        let broker = open(dir.path(), 3, &now);
+        let broker = open(dir.path(), 3, &now, &keys);
         for job in &before {
             assert_eq!(&broker.job(&job.id).unwrap().unwrap(), job);
         }

@@ -88,6 +88,42 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A delivered proof has the job's public inputs but does not verify against the block
+    /// circuit's verifying key: forged, or made with other keys.
+    #[error(
+        "result for job {id} rejected: the proof does not verify against the block circuit's \
+         verifying key {vk_hash}"
+    )]
+    InvalidProof {
+        /// The job.
+        id: JobId,
+        /// `verificationKeyHash` of the key it was checked against.
+        vk_hash: String,
+    },
+    /// The keys of the agent (or broker) are not the deployed verifier's.
+    #[error(
+        "the block circuit verifying key for {config:?} hashes to {actual}, but the deployment's \
+         verificationKeyHash is {expected}: these keys cannot make proofs L1 accepts"
+    )]
+    VerifyingKeyMismatch {
+        /// The configuration whose keys were checked.
+        config: StateConfig,
+        /// The deployment's `verificationKeyHash`.
+        expected: String,
+        /// The hash of the local verifying key(s).
+        actual: String,
+    },
+    /// Where the deployed verifier's key hash comes from is unusable.
+    #[error("{name}: {reason}")]
+    VerifierSource {
+        /// The setting (`DEPLOYMENT_FILE`, `PROVER_VERIFICATION_KEY_HASH`).
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The broker's bearer token is missing or unusable.
+    #[error("BROKER_AUTH_TOKEN: {0}")]
+    AuthToken(#[from] fernet_rpc::AuthTokenError),
     /// The broker could not listen on its address.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

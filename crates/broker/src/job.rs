@@ -29,8 +29,12 @@ pub struct JobRecord {
     pub seq: u64,
     /// Where it is.
     pub status: JobStatus,
-    /// Times it was handed to an agent.
+    /// Times it was handed to an agent in its current generation (a rejected result gives the
+    /// attempt back).
     pub attempts: u32,
+    /// Generations of attempts before the current one ([`crate::Broker::retry`]).
+    #[serde(default)]
+    pub generation: u32,
     /// The current lease, while `proving`.
     pub lease: Option<Lease>,
     /// The latest lease, kept after it ends (a late completion by its agent is accepted while
@@ -53,6 +57,7 @@ impl JobRecord {
             epoch: self.epoch,
             status: self.status,
             attempts: self.attempts,
+            generation: self.generation,
             result: self.result.clone(),
             error: self.error.clone(),
         }

@@ -8,7 +8,9 @@
 //! [`broker`]'s docs; the JSON-RPC methods in `docs/services.md` and `fernet_broker_api`, which
 //! also holds the typed client the orchestrators and agents use.
 //!
-//! - [`rpc`]: the jsonrpsee server of the `broker_*` methods.
+//! - [`rpc`]: the jsonrpsee server of the `broker_*` methods, behind a bearer token.
+//! - Every delivered proof is verified natively against the block circuit's verifying key
+//!   ([`VerifyingKeys`]) before its job is marked proven.
 //! - [`Agent`]: `concurrency` workers proving `block` jobs with the Groth16 block circuit of
 //!   `fernet-circuits` ([`BlockKeys`] loads the keys once per state configuration).
 //! - [`block_proof_result`]: the result of a `block` job, the EVM encoding L1 verifies.
@@ -24,15 +26,15 @@ pub mod rpc;
 mod server;
 mod signal;
 mod store;
-#[cfg(test)]
-mod testing;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use agent::{default_agent_id, prove_block_job, Agent, AgentConfig};
 pub use block_job::block_proof_result;
 pub use broker::{Broker, Enqueued, JobPolicy, TakenJob};
 pub use error::{Error, Result};
 pub use job::{JobRecord, Lease};
-pub use keys::BlockKeys;
+pub use keys::{deployed_verifier, BlockKeys, VerifyingKeys};
 pub use rpc::router;
 pub use server::{BrokerConfig, BrokerServer};
 pub use signal::shutdown_signal;

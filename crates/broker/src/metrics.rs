@@ -29,6 +29,8 @@ pub(crate) struct Metrics {
     failed: Counter,
     attempts_failed: Counter,
     expired: Counter,
+    rejected: Counter,
+    retried: Counter,
     proving_seconds: Histogram,
     jobs: [Gauge; 4],
     agents_active: Gauge,
@@ -47,8 +49,9 @@ impl Default for Metrics {
             .idle_timeout(MetricKindMask::GAUGE, Some(Duration::ZERO))
             .build_recorder();
         let handle = recorder.handle();
-        let (counters, proving_seconds, jobs, agents_active) =
-            metrics::with_local_recorder(&recorder, || {
+        let (counters, proving_seconds, jobs, agents_active) = metrics::with_local_recorder(
+            &recorder,
+            || {
                 let counter = |name: &'static str, help: &'static str| {
                     describe_counter!(name, format!("{help} Since start."));
                     metrics::counter!(name)
@@ -68,6 +71,14 @@ impl Default for Metrics {
                     counter(
                         "prover_broker_leases_expired_total",
                         "Leases that ran out without a heartbeat.",
+                    ),
+                    counter(
+                        "prover_broker_results_rejected_total",
+                        "Results refused (malformed, other inputs, or a proof that does not verify).",
+                    ),
+                    counter(
+                        "prover_broker_jobs_retried_total",
+                        "Failed jobs queued again with a new generation of attempts.",
                     ),
                 ];
                 describe_histogram!(
@@ -92,8 +103,10 @@ impl Default for Metrics {
                     }),
                     metrics::gauge!("prover_broker_agents_active"),
                 )
-            });
-        let [enqueued, taken, completed, failed, attempts_failed, expired] = counters;
+            },
+        );
+        let [enqueued, taken, completed, failed, attempts_failed, expired, rejected, retried] =
+            counters;
         Self {
             recorder,
             handle,
@@ -103,6 +116,8 @@ impl Default for Metrics {
             failed,
             attempts_failed,
             expired,
+            rejected,
+            retried,
             proving_seconds,
             jobs,
             agents_active,
@@ -131,6 +146,10 @@ pub(crate) enum Event {
         /// The job is now `failed`.
         final_: bool,
     },
+    /// A delivered result was refused.
+    ResultRejected,
+    /// A failed job was queued again.
+    Retried,
 }
 
 impl Metrics {
@@ -152,6 +171,8 @@ impl Metrics {
                     self.failed.increment(1);
                 }
             }
+            Event::ResultRejected => self.rejected.increment(1),
+            Event::Retried => self.retried.increment(1),
         }
     }
 

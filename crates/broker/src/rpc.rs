@@ -5,8 +5,10 @@
 //! Params are by name: an object, or an array holding one object. Error codes: `-32700` the
 //! body is not JSON, `-32600` not a JSON-RPC request object (or a body over the size limit,
 //! answered with HTTP 413), `-32601` unknown method, `-32602` invalid params (the message names
-//! the field and quotes the value), `-32000` refused by the broker's rules (unknown job, lease
-//! lost, already proven), `-32603` internal (the store failed). Limits: batches of at most
+//! the field and quotes the value; a refused result names the job), `-32000` refused by the
+//! broker's rules (unknown job, lease lost, already proven), `-32603` internal (the store
+//! failed). Every route but `/health` and `/metrics` needs `Authorization: Bearer <token>`
+//! (`BROKER_AUTH_TOKEN`): without it, HTTP 401 with a `-32003`. Limits: batches of at most
 //! [`MAX_BATCH_LEN`] calls, [`MAX_CONNECTIONS`] requests served at once (more get HTTP 429), a
 //! body of at most twice the largest input plus 64 KiB.
 
@@ -20,7 +22,7 @@ use fernet_broker_api::{
 };
 use fernet_rpc::{
     codes::{INTERNAL_ERROR, INVALID_PARAMS, REJECTED},
-    invalid_params, Limits, RequestCheck,
+    invalid_params, AuthToken, Limits, RequestCheck,
 };
 use jsonrpsee::{core::RpcResult, server::StopHandle, types::ErrorObjectOwned};
 use serde_json::{value::RawValue, Value};
@@ -45,7 +47,9 @@ fn rpc_error(error: Error) -> ErrorObjectOwned {
         Error::InputTooLarge { .. } | Error::InvalidInput { .. } => {
             (INVALID_PARAMS, format!("input: {error}"))
         }
-        Error::InvalidResult { .. } => (INVALID_PARAMS, error.to_string()),
+        Error::InvalidResult { .. } | Error::InvalidProof { .. } => {
+            (INVALID_PARAMS, error.to_string())
+        }
         Error::JobNotFound(_)
         | Error::LeaseLost { .. }
         | Error::AlreadyProven(_)
@@ -178,9 +182,13 @@ impl BrokerApiServer for Handler {
         self.fail(&agent_id, &id, &error).map_err(rpc_error)?;
         Ok(true)
     }
+
+    fn retry_job(&self, id: Field<JobId>) -> RpcResult<JobView> {
+        let id = id.required("id")?;
+        self.retry(&id).map(|job| job.view()).map_err(rpc_error)
+    }
 }
 
-/// A JSON text for an error message, cut to a readable length.
 /// The broker's check of each call: params are by name, an object; an array holding one
 /// object is unwrapped, anything else is a `-32602`.
 fn by_name() -> RequestCheck {
@@ -210,9 +218,10 @@ fn by_name() -> RequestCheck {
     })
 }
 
-/// The HTTP routes over `broker`: the `broker_*` methods on `POST /`, `/health` and
-/// `/metrics` ([`fernet_rpc::router`]). `stop` ends the JSON-RPC service.
-pub fn router(broker: Arc<Broker>, stop: StopHandle) -> Router {
+/// The HTTP routes over `broker`: the `broker_*` methods on `POST /` behind `token`, `/health`
+/// and `/metrics` open ([`fernet_rpc::router`], [`fernet_rpc::require_bearer`]). `stop` ends the
+/// JSON-RPC service.
+pub fn router(broker: Arc<Broker>, stop: StopHandle, token: AuthToken) -> Router {
     let body_limit = broker
         .policy()
         .max_input_bytes
@@ -224,11 +233,12 @@ pub fn router(broker: Arc<Broker>, stop: StopHandle) -> Router {
         batch_len: MAX_BATCH_LEN,
     };
     let module = Handler(Arc::clone(&broker)).into_rpc();
-    fernet_rpc::router(module, limits, by_name(), stop, move || {
+    let routes = fernet_rpc::router(module, limits, by_name(), stop, move || {
         let broker = Arc::clone(&broker);
         async move {
             let text = tokio::task::spawn_blocking(move || broker.render_metrics()).await??;
             Ok(text)
         }
-    })
+    });
+    fernet_rpc::require_bearer(routes, token)
 }

@@ -1,18 +1,22 @@
-//! The broker service: the store, the HTTP server (jsonrpsee's JSON-RPC service, `/health`
-//! and `/metrics` on one port) and the lease-expiry task, started and stopped together.
+//! The broker service: the store, the HTTP server (jsonrpsee's JSON-RPC service behind a
+//! bearer token, `/health` and `/metrics` on one port) and the lease-expiry task, started and
+//! stopped together.
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
+use fernet_broker_api::BrokerClient;
+use fernet_rpc::AuthToken;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use crate::{
     broker::{Broker, JobPolicy},
     error::{Error, Result},
+    keys::{BlockKeys, VerifyingKeys},
     rpc::router,
 };
 
 /// Where and how the broker runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct BrokerConfig {
     /// Interface to listen on (default `127.0.0.1`).
     pub host: String,
@@ -22,6 +26,25 @@ pub struct BrokerConfig {
     pub data_dir: PathBuf,
     /// Leases, retries and size limits.
     pub policy: JobPolicy,
+    /// The bearer token every JSON-RPC call must carry (`BROKER_AUTH_TOKEN`, at least
+    /// [`fernet_rpc::MIN_AUTH_TOKEN_CHARS`] characters; default: a random one, which
+    /// [`BrokerServer::client`] uses).
+    pub auth_token: String,
+    /// The verifying keys delivered proofs are checked against (default: the key cache's,
+    /// [`BlockKeys::from_default_cache`]).
+    pub keys: Arc<dyn VerifyingKeys>,
+}
+
+impl std::fmt::Debug for BrokerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("data_dir", &self.data_dir)
+            .field("policy", &self.policy)
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for BrokerConfig {
@@ -31,24 +54,36 @@ impl Default for BrokerConfig {
             port: 8090,
             data_dir: PathBuf::from(".fernet/broker"),
             policy: JobPolicy::default(),
+            auth_token: hex::encode(rand::random::<[u8; 32]>()),
+            keys: Arc::new(BlockKeys::from_default_cache()),
         }
     }
 }
 
 /// A running broker.
-#[derive(Debug)]
 pub struct BrokerServer {
     broker: Arc<Broker>,
     addr: SocketAddr,
+    auth_token: String,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<Result<()>>,
     expiry: JoinHandle<()>,
 }
 
+impl std::fmt::Debug for BrokerServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerServer")
+            .field("broker", &self.broker)
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
 impl BrokerServer {
     /// Opens the store, listens and starts serving and expiring leases.
     pub async fn start(config: BrokerConfig) -> Result<Self> {
-        let broker = Arc::new(Broker::open(&config.data_dir, config.policy)?);
+        let token = AuthToken::new(&config.auth_token)?;
+        let broker = Arc::new(Broker::open(&config.data_dir, config.policy, config.keys)?);
         let bind = format!("{}:{}", config.host, config.port);
         let listener = TcpListener::bind(&bind)
             .await
@@ -66,11 +101,18 @@ impl BrokerServer {
             "broker listening on {addr}"
         );
         let (shutdown, stop) = watch::channel(false);
-        let server = tokio::spawn(serve(listener, Arc::clone(&broker), addr, stop.clone()));
+        let server = tokio::spawn(serve(
+            listener,
+            Arc::clone(&broker),
+            token,
+            addr,
+            stop.clone(),
+        ));
         let expiry = tokio::spawn(expire_leases(Arc::clone(&broker), stop));
         Ok(Self {
             broker,
             addr,
+            auth_token: config.auth_token,
             shutdown,
             server,
             expiry,
@@ -85,6 +127,11 @@ impl BrokerServer {
     /// Its URL, `http://<address>`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// A client of this broker, with its token.
+    pub fn client(&self) -> BrokerClient {
+        BrokerClient::new(self.url(), self.auth_token.clone())
     }
 
     /// The broker behind the server.
@@ -112,11 +159,12 @@ impl BrokerServer {
 async fn serve(
     listener: TcpListener,
     broker: Arc<Broker>,
+    token: AuthToken,
     addr: SocketAddr,
     mut stop: watch::Receiver<bool>,
 ) -> Result<()> {
     let (stop_rpc, rpc_handle) = jsonrpsee::server::stop_channel();
-    axum::serve(listener, router(broker, stop_rpc))
+    axum::serve(listener, router(broker, stop_rpc, token))
         .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|stop| *stop).await;
             // In-flight requests finish; the JSON-RPC service takes no new calls.

@@ -15,11 +15,10 @@ use alloy::{
 use fernet_circuits::{block::prover::devnet_keys, keys::KeyCache};
 use fernet_deploy::{DeployConfig, DeployOptions};
 use fernet_primitives::{Deployment, TokenAmount};
-use futures::future::try_join_all;
 use tracing::{info, warn};
 
 use crate::{
-    accounts::{Accounts, DEVNET_MNEMONIC},
+    accounts::{Account, Accounts, DEVNET_MNEMONIC},
     gate::L1Gate,
     l1::{L1State, L1},
     monitor::Monitor,
@@ -56,6 +55,9 @@ const MANAGED_ENV: &[&str] = &[
     "BOOTSTRAP_NODES",
     "P2P_MAX_PEERS",
     "SEQ_PUBLISHER_PRIVATE_KEY",
+    "VALIDATOR_PRIVATE_KEYS",
+    "VALIDATOR_KEYSTORE",
+    "SEQ_SKIP_REGISTRATION",
     "SEQ_BACKUP_ONLY",
     "SEQ_BACKUP_BROKER_HOST",
     "PROVER_PUBLISHER_PRIVATE_KEY",
@@ -65,6 +67,8 @@ const MANAGED_ENV: &[&str] = &[
     "PROVER_BROKER_PORT",
     "PROVER_AGENT_CONCURRENCY",
     "PROVER_AGENT_ID",
+    "PROVER_VERIFICATION_KEY_HASH",
+    "BROKER_AUTH_TOKEN",
     "FERNET_KEY_CACHE",
     "AZTEC_NODE_URL",
 ];
@@ -100,15 +104,21 @@ pub struct Devnet {
     l1: L1,
     deployment_path: PathBuf,
     accounts: Accounts,
+    /// The live staker keys of each sequencer process.
+    process_keys: Vec<Vec<Account>>,
+    /// The broker's bearer token of this run (also in `<data dir>/broker-auth-token`).
+    broker_auth_token: String,
     urls: Urls,
     http: reqwest::Client,
 }
 
 impl Devnet {
     /// Starts the devnet of `options`: checks the ports and binaries, generates or loads the
-    /// circuit keys, starts anvil, deploys the suite, funds the accounts, registers the offline
-    /// sequencers, then spawns broker, agents, node, sequencers, prover nodes and traffic, each
-    /// once the services it talks to answer `GET /health`.
+    /// circuit keys, starts anvil, deploys the suite, funds the accounts, registers every staker
+    /// key (live and offline, concurrently), writes each sequencer process's keystore and the
+    /// broker's token of the run, then spawns broker, agents, node, sequencers (with
+    /// `--skip-registration`), prover nodes and traffic, each once the services it talks to
+    /// answer `GET /health`.
     pub async fn start(options: DevnetOptions) -> Result<Self> {
         if options.agent_concurrency == 0 {
             return Err(Error::InvalidOption {
@@ -140,13 +150,18 @@ impl Devnet {
             generate_keys(&options, &config).await?;
         }
 
+        if options.l1_block_time == 0 {
+            return Err(Error::InvalidOption {
+                option: "l1-block-time",
+                reason: "must be at least 1 s".into(),
+            });
+        }
+        let (live, offline) = options.staker_keys()?;
         let data_dir = absolute(&options.data_dir)?;
         prepare_data_dir(&data_dir)?;
-        let accounts = Accounts::derive(
-            options.sequencers,
-            options.offline_sequencers,
-            options.provers,
-        )?;
+        let accounts = Accounts::derive(live, offline, options.provers)?;
+        let process_keys = spread(&accounts.sequencers, options.sequencers);
+        let broker_auth_token = new_auth_token(&data_dir)?;
 
         let anvil = start_anvil(&options, &data_dir, accounts.count()).await?;
         let l1_url: Url = format!("http://127.0.0.1:{}", options.anvil_port)
@@ -172,14 +187,25 @@ impl Devnet {
         let l1 = L1::new(l1_url.clone(), outcome.deployment);
 
         fund(&l1, &accounts).await?;
-        let stake = config.staking.minimum_stake.0;
-        try_join_all(
-            accounts
-                .offline_sequencers
-                .iter()
-                .map(|account| l1.register(account, stake)),
-        )
-        .await?;
+        let stakers: Vec<Account> = accounts
+            .sequencers
+            .iter()
+            .chain(&accounts.offline_sequencers)
+            .cloned()
+            .collect();
+        l1.register_all(&stakers, config.staking.minimum_stake.0)
+            .await?;
+        if options.l1_block_time != 1 {
+            let _: serde_json::Value = l1
+                .provider()
+                .raw_request("evm_setIntervalMining".into(), [options.l1_block_time])
+                .await
+                .map_err(crate::error::rpc(format!(
+                    "evm_setIntervalMining({})",
+                    options.l1_block_time
+                )))?;
+            info!(seconds = options.l1_block_time, "L1 block time set");
+        }
 
         let gate = if options.l1_gate {
             Some(L1Gate::start(SocketAddr::from(([127, 0, 0, 1], options.anvil_port))).await?)
@@ -219,6 +245,8 @@ impl Devnet {
             l1,
             deployment_path: outcome.path,
             accounts,
+            process_keys,
+            broker_auth_token,
             urls,
             http,
         };
@@ -241,6 +269,23 @@ impl Devnet {
     /// Every account, by role.
     pub fn accounts(&self) -> &Accounts {
         &self.accounts
+    }
+
+    /// The live staker keys sequencer process `index` (from 0) holds, in its keystore's order.
+    pub fn sequencer_keys(&self, index: usize) -> &[Account] {
+        self.process_keys.get(index).map_or(&[], Vec::as_slice)
+    }
+
+    /// The keystore file of sequencer process `index` (from 0): one hex key per line.
+    pub fn keystore_path(&self, index: usize) -> PathBuf {
+        self.data_dir
+            .join("keys")
+            .join(format!("{}.keys", sequencer_name(index)))
+    }
+
+    /// The bearer token the broker requires of this run (`BROKER_AUTH_TOKEN`), random per run.
+    pub fn broker_auth_token(&self) -> &str {
+        &self.broker_auth_token
     }
 
     /// The deployment record.
@@ -281,6 +326,22 @@ impl Devnet {
     /// The names of the spawned processes, in start order (anvil not included).
     pub fn process_names(&self) -> Vec<&str> {
         self.children.iter().map(ChildProcess::name).collect()
+    }
+
+    /// Every spawned process still meant to run (anvil aside): its name, its process id and its
+    /// URL (whose `/metrics` it serves), in start order.
+    pub fn processes(&self) -> Vec<(String, u32, Option<String>)> {
+        self.children
+            .iter()
+            .filter(|child| !child.is_stopped())
+            .map(|child| {
+                (
+                    child.name().to_owned(),
+                    child.pid(),
+                    child.spec().url.clone(),
+                )
+            })
+            .collect()
     }
 
     /// The process id (and process group id) of the process `name`.
@@ -420,6 +481,7 @@ impl Devnet {
             vec![
                 ("PROVER_BROKER_PORT", self.options.broker_port.to_string()),
                 ("DATA_DIRECTORY", self.store("broker")),
+                ("BROKER_AUTH_TOKEN", self.broker_auth_token.clone()),
             ],
         );
         self.spawn_all(vec![with_url(broker, &self.urls.broker)])
@@ -433,6 +495,7 @@ impl Devnet {
                     Role::Agent,
                     vec![
                         ("PROVER_BROKER_HOST", self.urls.broker.clone()),
+                        ("BROKER_AUTH_TOKEN", self.broker_auth_token.clone()),
                         ("PROVER_AGENT_ID", agent_name(i)),
                         (
                             "PROVER_AGENT_CONCURRENCY",
@@ -463,13 +526,14 @@ impl Devnet {
         let sequencers = (0..self.options.sequencers)
             .map(|i| {
                 let name = sequencer_name(i);
+                let keystore = self.keystore_path(i);
+                write_keystore(&keystore, &name, self.sequencer_keys(i))?;
                 let mut env = vec![
                     ("AZTEC_PORT", port_of(&self.urls.sequencers[i])),
                     ("DATA_DIRECTORY", self.store(&name)),
-                    (
-                        "SEQ_PUBLISHER_PRIVATE_KEY",
-                        self.accounts.sequencers[i].private_key_hex(),
-                    ),
+                    ("VALIDATOR_KEYSTORE", keystore.display().to_string()),
+                    ("SEQ_SKIP_REGISTRATION", "true".to_owned()),
+                    ("BROKER_AUTH_TOKEN", self.broker_auth_token.clone()),
                 ];
                 env.extend(p2p(self.options.sequencer_p2p_port(i)?));
                 let spec = self.spec(
@@ -488,11 +552,13 @@ impl Devnet {
                 ("AZTEC_PORT", port_of(url)),
                 ("DATA_DIRECTORY", self.store(BACKUP_PROPOSER)),
                 (
-                    "SEQ_PUBLISHER_PRIVATE_KEY",
+                    "VALIDATOR_PRIVATE_KEYS",
                     self.accounts.backup_proposer.private_key_hex(),
                 ),
+                ("SEQ_SKIP_REGISTRATION", "true".to_owned()),
                 ("SEQ_BACKUP_ONLY", "true".to_owned()),
                 ("SEQ_BACKUP_BROKER_HOST", self.urls.broker.clone()),
+                ("BROKER_AUTH_TOKEN", self.broker_auth_token.clone()),
             ];
             env.extend(p2p(self.options.backup_proposer_p2p_port()?));
             let spec = self.spec(
@@ -515,6 +581,7 @@ impl Devnet {
                         self.accounts.provers[i].private_key_hex(),
                     ),
                     ("PROVER_BROKER_HOST", self.urls.broker.clone()),
+                    ("BROKER_AUTH_TOKEN", self.broker_auth_token.clone()),
                 ];
                 env.extend(p2p(self.options.prover_p2p_port(i)?));
                 if let Some(url) = &self.options.quote_provider_url {
@@ -720,9 +787,9 @@ async fn generate_keys(options: &DevnetOptions, config: &DeployConfig) -> Result
     result
 }
 
-/// Creates the data directory and removes the stores and logs of a previous run.
+/// Creates the data directory and removes the stores, keystores and logs of a previous run.
 fn prepare_data_dir(data_dir: &Path) -> Result<()> {
-    for stale in ["data", "logs"] {
+    for stale in ["data", "logs", "keys"] {
         let path = data_dir.join(stale);
         match std::fs::remove_dir_all(&path) {
             Ok(()) => {}
@@ -744,7 +811,9 @@ fn prepare_data_dir(data_dir: &Path) -> Result<()> {
     }
 }
 
-/// Starts anvil with 1 s blocks and `accounts` funded accounts, and waits for its RPC.
+/// Starts anvil with 1 s blocks (the set-up's transactions: [`Devnet::start`] moves to
+/// [`DevnetOptions::l1_block_time`] after them) and `accounts` funded accounts (ether for every
+/// devnet account, staker keys included), and waits for its RPC.
 async fn start_anvil(
     options: &DevnetOptions,
     data_dir: &Path,
@@ -835,6 +904,68 @@ async fn fund(l1: &L1, accounts: &Accounts) -> Result<()> {
         );
     }
     l1.fund(&accounts.deployer, &recipients).await
+}
+
+/// The live staker keys spread over `processes` sequencer processes: key `j` to process
+/// `j mod processes` (each process one key when there are as many keys as processes).
+fn spread(keys: &[Account], processes: usize) -> Vec<Vec<Account>> {
+    let mut spread = vec![Vec::new(); processes];
+    for (j, key) in keys.iter().enumerate() {
+        if let Some(held) = spread.get_mut(j % processes.max(1)) {
+            held.push(key.clone());
+        }
+    }
+    spread
+}
+
+/// Writes the keystore of sequencer process `name`: a comment, then one hex key per line
+/// (readable by its owner only).
+fn write_keystore(path: &Path, name: &str, keys: &[Account]) -> Result<()> {
+    let mut text = format!(
+        "# {name}: {} staker key(s) written by the devnet (well-known devnet keys)\n",
+        keys.len()
+    );
+    for key in keys {
+        text.push_str(&key.private_key_hex());
+        text.push('\n');
+    }
+    write_private(path, &text)
+}
+
+/// A random bearer token for the broker (64 hex characters from the OS's random source),
+/// written to `<data dir>/broker-auth-token` for tools that talk to the broker.
+fn new_auth_token(data_dir: &Path) -> Result<String> {
+    let random = Path::new("/dev/urandom");
+    let mut bytes = [0u8; 32];
+    std::fs::File::open(random)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut bytes))
+        .map_err(|source| Error::Io {
+            path: random.to_owned(),
+            source,
+        })?;
+    let token: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    write_private(&data_dir.join("broker-auth-token"), &token)?;
+    Ok(token)
+}
+
+/// Writes `text` to `path` (creating its directory), readable by its owner only.
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)
 }
 
 /// `http://127.0.0.1:<port>`.

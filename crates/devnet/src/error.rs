@@ -104,15 +104,6 @@ pub enum Error {
         #[source]
         source: alloy::transports::TransportError,
     },
-    /// Waiting for a transaction's receipt failed.
-    #[error("waiting for the receipt of {context} failed")]
-    Receipt {
-        /// The transaction.
-        context: String,
-        /// The error.
-        #[source]
-        source: alloy::providers::PendingTransactionError,
-    },
     /// A transaction was mined but reverted.
     #[error("{context} reverted on chain (transaction {tx_hash})")]
     TransactionReverted {
@@ -156,6 +147,9 @@ pub enum Error {
         /// How long.
         timeout: Duration,
     },
+    /// A check over a run's L1 history failed: L1 did not do what the protocol rules prescribe.
+    #[error("check failed: {0}")]
+    Check(String),
     /// A background task failed to run to completion.
     #[error("task {0} panicked or was cancelled")]
     Task(&'static str),

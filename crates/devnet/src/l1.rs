@@ -1,14 +1,17 @@
 //! Reading the suite on L1 (clock, tips, claims, rankings computed off chain, events) and the
 //! devnet's own L1 transactions (funding, registering offline sequencers).
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use alloy::{
     consensus::Transaction as _,
     eips::BlockNumberOrTag,
-    network::Ethereum,
     primitives::{Address, TxHash, B256, U256},
-    providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder},
+    providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::{Filter, Log},
     sol_types::{SolCall, SolEventInterface},
     transports::http::reqwest::Url,
@@ -20,6 +23,7 @@ use fernet_bindings::{
     ContractResultExt, DevnetToken, ProverEscrow, Rankings, Rollup, Staking,
 };
 use fernet_primitives::{Clock, Deployment};
+use futures::{stream, StreamExt, TryStreamExt};
 use serde::Serialize;
 use tracing::{debug, info};
 
@@ -349,57 +353,131 @@ impl L1 {
                 .await
                 .decoded(context.clone())?;
             nonce += 1;
-            sent.push((context, pending));
+            sent.push((context, *pending.tx_hash()));
         }
-        for (context, pending) in sent {
-            confirm(context, pending).await?;
-        }
+        self.confirm_all(sent).await?;
         info!(recipients = recipients.len(), "funded");
         Ok(())
     }
 
     /// Approves the staking contract and registers `account` with `stake`, waiting for both.
     pub async fn register(&self, account: &Account, stake: U256) -> Result<()> {
+        self.register_all(std::slice::from_ref(account), stake)
+            .await
+    }
+
+    /// Registers every account of `accounts` with `stake`: each sends its approval and its
+    /// registration at once (consecutive nonces; the registration's gas is fixed, as it cannot
+    /// be estimated before the approval is mined), [`REGISTRATION_CONCURRENCY`] accounts at a
+    /// time, then every receipt is awaited together.
+    pub async fn register_all(&self, accounts: &[Account], stake: U256) -> Result<()> {
+        let sent: Vec<Vec<(String, TxHash)>> = stream::iter(accounts)
+            .map(|account| self.send_registration(account, stake))
+            .buffer_unordered(REGISTRATION_CONCURRENCY)
+            .try_collect()
+            .await?;
+        self.confirm_all(sent.into_iter().flatten().collect())
+            .await?;
+        info!(stakers = accounts.len(), "registered");
+        Ok(())
+    }
+
+    /// Sends `account`'s approval and registration; returns their hashes.
+    async fn send_registration(
+        &self,
+        account: &Account,
+        stake: U256,
+    ) -> Result<Vec<(String, TxHash)>> {
         let wallet = self.wallet(account);
         let token = DevnetToken::new(self.deployment.token.address, wallet.clone());
-        let staking = Staking::new(self.deployment.staking.address, wallet);
-        let context = format!(
+        let staking = Staking::new(self.deployment.staking.address, wallet.clone());
+        let nonce = wallet
+            .get_transaction_count(account.address)
+            .pending()
+            .await
+            .map_err(rpc(format!("eth_getTransactionCount({})", account.address)))?;
+        let approve = format!(
             "DevnetToken.approve(staking, {stake}) from {}",
             account.address
         );
-        let pending = token
+        let approved = token
             .approve(self.deployment.staking.address, stake)
+            .nonce(nonce)
             .send()
             .await
-            .decoded(context.clone())?;
-        confirm(context, pending).await?;
-        let context = format!("Staking.register({stake}) from {}", account.address);
-        let pending = staking
+            .decoded(approve.clone())?;
+        let register = format!("Staking.register({stake}) from {}", account.address);
+        let registered = staking
             .register(stake)
+            .nonce(nonce + 1)
+            .gas(REGISTER_GAS)
             .send()
             .await
-            .decoded(context.clone())?;
-        confirm(context, pending).await?;
-        info!(sequencer = %account.address, "registered");
+            .decoded(register.clone())?;
+        Ok(vec![
+            (approve, *approved.tx_hash()),
+            (register, *registered.tx_hash()),
+        ])
+    }
+
+    /// Polls the receipts of `sent` (what each transaction did, its hash) until every one is
+    /// mined, failing on the first reverted one or after [`CONFIRM_TIMEOUT`].
+    async fn confirm_all(&self, mut sent: Vec<(String, TxHash)>) -> Result<()> {
+        let deadline = Instant::now() + CONFIRM_TIMEOUT;
+        while !sent.is_empty() {
+            let receipts: Vec<Option<_>> = stream::iter(&sent)
+                .map(|(context, hash)| async move {
+                    self.provider
+                        .get_transaction_receipt(*hash)
+                        .await
+                        .map_err(rpc(format!(
+                            "eth_getTransactionReceipt({hash}) of {context}"
+                        )))
+                })
+                .buffered(REGISTRATION_CONCURRENCY)
+                .try_collect()
+                .await?;
+            let mut waiting = Vec::new();
+            for ((context, hash), receipt) in sent.into_iter().zip(receipts) {
+                match receipt {
+                    None => waiting.push((context, hash)),
+                    Some(receipt) if !receipt.status() => {
+                        return Err(Error::TransactionReverted {
+                            context,
+                            tx_hash: hash,
+                        })
+                    }
+                    Some(receipt) => {
+                        debug!(context, block = receipt.block_number, "confirmed");
+                    }
+                }
+            }
+            sent = waiting;
+            if sent.is_empty() {
+                break;
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::Timeout {
+                    what: format!("{} receipts, the first of {}", sent.len(), sent[0].0),
+                    timeout: CONFIRM_TIMEOUT,
+                });
+            }
+            tokio::time::sleep(RECEIPT_POLL).await;
+        }
         Ok(())
     }
 }
 
-/// Waits for a transaction's receipt and fails if it reverted.
-async fn confirm(context: String, pending: PendingTransactionBuilder<Ethereum>) -> Result<()> {
-    let receipt = pending
-        .get_receipt()
-        .await
-        .map_err(|source| Error::Receipt {
-            context: context.clone(),
-            source,
-        })?;
-    if !receipt.status() {
-        return Err(Error::TransactionReverted {
-            context,
-            tx_hash: receipt.transaction_hash,
-        });
-    }
-    debug!(context, block = receipt.block_number, "confirmed");
-    Ok(())
-}
+/// Accounts registering at once (each sends two transactions, then its receipts are polled).
+pub const REGISTRATION_CONCURRENCY: usize = 32;
+
+/// Gas of `Staking.register` sent before its approval is mined (it measures about 95k with cold
+/// storage; docs/gas.md).
+const REGISTER_GAS: u64 = 200_000;
+
+/// How long the devnet's own transactions may take to be mined (1,000 registrations fill
+/// several 12 s blocks).
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Between two rounds of receipt polls.
+const RECEIPT_POLL: Duration = Duration::from_millis(300);

@@ -6,7 +6,9 @@
 //! [`Devnet::start`] brings it up from [`DevnetOptions`], [`Devnet::stop`] (or drop) takes it
 //! down. [`Monitor`] turns L1 events into one [`SlotReport`] per slot: the `devnet` binary prints
 //! them as live lines, tests wait on them or on [`Devnet::wait_until`]. [`History`] keeps the
-//! rollup's events of a whole run, for checks over it.
+//! rollup's events of a whole run, for checks over it. [`ScaleRecorder`] measures a window of
+//! whole epochs: who proposed against the off-chain ranking, latency, L1 calls, CPU and memory
+//! per process ([`ScaleReport`]).
 
 mod accounts;
 mod devnet;
@@ -17,6 +19,7 @@ pub mod l1;
 pub mod monitor;
 mod options;
 pub mod process;
+pub mod scale;
 
 pub use accounts::{Account, Accounts, DEVNET_MNEMONIC};
 pub use devnet::{
@@ -31,3 +34,4 @@ pub use monitor::{Monitor, SlotReport};
 pub use options::{
     agent_name, prover_name, sequencer_name, workspace_root, DevnetOptions, Role, BACKUP_PROPOSER,
 };
+pub use scale::{run_scale_report, ScaleRecorder, ScaleReport};

@@ -70,12 +70,28 @@ impl FromStr for Role {
 }
 
 /// Everything [`crate::Devnet::start`] needs. [`Default`] gives the documented defaults.
+///
+/// The staker keys: [`DevnetOptions::stakers`] keys in all (default: one per sequencer process
+/// plus [`DevnetOptions::offline_sequencers`]), of which [`DevnetOptions::offline_sequencers`]
+/// plus [`DevnetOptions::offline_percent`] % are held by no process; the live ones are spread
+/// over the sequencer processes (key `j` to process `j mod sequencers`, through a keystore file).
+/// The devnet funds and registers every staker key itself before it starts the sequencers.
 #[derive(Debug, Clone)]
 pub struct DevnetOptions {
-    /// Sequencers started as processes (default 4).
+    /// Sequencer processes started (default 4); each holds one or more staker keys.
     pub sequencers: usize,
-    /// Sequencers registered and funded by the devnet itself but never started (default 0).
+    /// Staker keys registered and funded by the devnet itself but held by no process (default
+    /// 0).
     pub offline_sequencers: usize,
+    /// Staker keys in all, live and offline (default `None`: one per sequencer process plus
+    /// `offline_sequencers`).
+    pub stakers: Option<usize>,
+    /// The share of the staker keys, in percent, held by no process on top of
+    /// `offline_sequencers` (rounded to the nearest key; default 0).
+    pub offline_percent: f64,
+    /// Seconds between anvil's blocks once the devnet's own set-up transactions are mined (they
+    /// are mined every second; default 1).
+    pub l1_block_time: u64,
     /// Prover nodes (default 2).
     pub provers: usize,
     /// Proving agents sharing the broker (default 1).
@@ -144,6 +160,9 @@ impl Default for DevnetOptions {
         Self {
             sequencers: 4,
             offline_sequencers: 0,
+            stakers: None,
+            offline_percent: 0.0,
+            l1_block_time: 1,
             provers: 2,
             agents: 1,
             agent_concurrency: 1,
@@ -220,6 +239,35 @@ impl DevnetOptions {
             return Err(invalid());
         }
         Ok((role.parse()?, key.to_owned(), value.to_owned()))
+    }
+
+    /// How many staker keys are live (held by a sequencer process) and how many offline;
+    /// fails when a sequencer process would hold no key.
+    pub fn staker_keys(&self) -> Result<(usize, usize)> {
+        let total = self
+            .stakers
+            .unwrap_or(self.sequencers + self.offline_sequencers);
+        if !(self.offline_percent.is_finite() && (0.0..=100.0).contains(&self.offline_percent)) {
+            return Err(Error::InvalidOption {
+                option: "offline-percent",
+                reason: format!("{} is not a percentage", self.offline_percent),
+            });
+        }
+        // Rounded to the nearest key: a share of a key count is small and non-negative.
+        let by_share = (total as f64 * self.offline_percent / 100.0).round() as usize;
+        let offline = (self.offline_sequencers + by_share).min(total);
+        let live = total - offline;
+        if live < self.sequencers {
+            return Err(Error::InvalidOption {
+                option: "stakers",
+                reason: format!(
+                    "{total} staker keys with {offline} offline leave {live} for {} sequencer \
+                     processes: each needs at least one",
+                    self.sequencers
+                ),
+            });
+        }
+        Ok((live, offline))
     }
 
     /// The p2p port of the user-facing node.
@@ -342,6 +390,50 @@ mod tests {
         );
         assert!(DevnetOptions::parse_role_env("miner:A=1").is_err());
         assert!(DevnetOptions::parse_role_env("node:=1").is_err());
+    }
+
+    #[test]
+    fn counts_live_and_offline_staker_keys() {
+        let defaults = DevnetOptions::default();
+        assert_eq!(defaults.staker_keys().unwrap(), (4, 0));
+        let offline = DevnetOptions {
+            sequencers: 2,
+            offline_sequencers: 2,
+            ..DevnetOptions::default()
+        };
+        assert_eq!(offline.staker_keys().unwrap(), (2, 2));
+        let scale = DevnetOptions {
+            sequencers: 4,
+            stakers: Some(1000),
+            offline_percent: 10.0,
+            ..DevnetOptions::default()
+        };
+        assert_eq!(scale.staker_keys().unwrap(), (900, 100));
+        let ci = DevnetOptions {
+            sequencers: 2,
+            stakers: Some(8),
+            offline_percent: 25.0,
+            ..DevnetOptions::default()
+        };
+        assert_eq!(ci.staker_keys().unwrap(), (6, 2));
+        let starved = DevnetOptions {
+            sequencers: 4,
+            stakers: Some(4),
+            offline_percent: 50.0,
+            ..DevnetOptions::default()
+        };
+        assert!(matches!(
+            starved.staker_keys(),
+            Err(Error::InvalidOption {
+                option: "stakers",
+                ..
+            })
+        ));
+        let nonsense = DevnetOptions {
+            offline_percent: 120.0,
+            ..DevnetOptions::default()
+        };
+        assert!(nonsense.staker_keys().is_err());
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! chain (blocks `1..=pendingTip` with decoded bodies), the proven tip, the claims per epoch and
 //! the world states after every block from the proven tip on. It is a pure function of the event
 //! log, which is what makes restarts (replay the stored log) and L1 reorgs (truncate the log,
-//! replay) simple and correct. [`ChainHandle`] shares it between the follower and readers.
+//! replay) simple and correct; [`ChainState::restore`] replays it from a checkpoint of the world
+//! state at the proven tip, applying only the blocks above it. [`ChainHandle`] shares it between the follower and readers.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -215,6 +216,8 @@ pub struct ChainState {
     synced_l1_block: u64,
     l1_timestamp: u64,
     finalized_l1_block: u64,
+    /// While restoring from a checkpoint: fold blocks without computing their states.
+    skeleton: bool,
 }
 
 impl ChainState {
@@ -230,7 +233,46 @@ impl ChainState {
             synced_l1_block: 0,
             l1_timestamp: 0,
             finalized_l1_block: 0,
+            skeleton: false,
         }
+    }
+
+    /// The chain `events` define, rebuilt from `checkpoint`: the world state after block
+    /// `checkpoint.block_number()`, the proven tip once the events up to `position` (an
+    /// `(l1 block, log index)` key) are folded. Those events are folded without computing any
+    /// state, the states of the blocks above the checkpoint are then computed from it, and the
+    /// events after `position` are folded as usual: no block at or below the checkpoint is
+    /// applied again. `None` when the events do not lead to the checkpoint's block as the proven
+    /// tip (the caller replays from genesis).
+    pub fn restore(
+        checkpoint: WorldState,
+        clock: Clock,
+        events: &[EventRecord],
+        position: (u64, u64),
+    ) -> Option<Self> {
+        let base = checkpoint.block_number();
+        let mut chain = Self::new(checkpoint, clock);
+        let (_, checkpoint) = chain.states.pop_first()?;
+        chain.skeleton = true;
+        let split = events.partition_point(|e| (e.l1_block, e.log_index) <= position);
+        for record in &events[..split] {
+            chain.apply(record);
+        }
+        chain.skeleton = false;
+        if chain.proven_tip != base {
+            warn!(
+                checkpoint = base,
+                proven = chain.proven_tip,
+                "the checkpoint is not at the proven tip its events give: replaying from genesis"
+            );
+            return None;
+        }
+        chain.states.insert(base, checkpoint);
+        chain.recompute_above(base);
+        for record in &events[split..] {
+            chain.apply(record);
+        }
+        Some(chain)
     }
 
     /// Applies one event.
@@ -369,13 +411,7 @@ impl ChainState {
             info!(number, slot, %proposer, "block replaced");
             self.truncate(number);
         }
-        let Some(parent) = self.states.get(&(number - 1)) else {
-            error!(number, "no state for the parent block: ignored");
-            return;
-        };
-        let mut state = parent.clone();
-        let parent_valid = self.blocks.get(&(number - 1)).is_none_or(L2Block::is_valid);
-        let (body, mut invalid) = match data.as_deref().map(|data| decode_block_data(data)) {
+        let (body, undecodable) = match data.as_deref().map(|data| decode_block_data(data)) {
             Some(Ok(body)) => (body, None),
             Some(Err(source)) => (
                 BlockBody::default(),
@@ -386,30 +422,6 @@ impl ChainState {
                 Some("the proposing L1 transaction is not a direct propose call".to_owned()),
             ),
         };
-        if invalid.is_none() {
-            let block = Block {
-                number,
-                slot,
-                body: body.clone(),
-            };
-            invalid = match apply_block(&mut state, &block) {
-                Err(source) => Some(format!("does not apply to its parent's state: {source}")),
-                Ok(_) if fr_to_b256(&state.state_root()) != state_root => Some(format!(
-                    "state root mismatch: the header claims {state_root}, applying the block gives {}",
-                    fr_to_b256(&state.state_root())
-                )),
-                Ok(_) if !parent_valid => Some("its parent is invalid".to_owned()),
-                Ok(_) => None,
-            };
-        }
-        match &invalid {
-            Some(reason) => {
-                error!(number, slot, %proposer, l1_tx = %record.l1_tx, reason, "INVALID BLOCK: kept, marked invalid")
-            }
-            None => {
-                info!(number, slot, %proposer, txs = body.txs.len(), %state_root, "block proposed")
-            }
-        }
         let tx_hashes: Vec<B256> = body.txs.iter().map(tx_hash).collect();
         for hash in &tx_hashes {
             self.tx_index.insert(*hash, number);
@@ -427,11 +439,65 @@ impl ChainState {
                 l1_block: record.l1_block,
                 l1_tx: record.l1_tx,
                 tx_hashes,
-                invalid,
+                invalid: undecodable,
                 proven_l1_block: None,
             },
         );
+        // Restoring from a checkpoint: states are computed once the checkpoint is reached.
+        if !self.skeleton {
+            self.compute_state(number);
+        }
+    }
+
+    /// Applies block `number` (on the chain) to the state after its parent, records the state
+    /// and marks the block invalid when it does not apply, gives another state root than its
+    /// header claims, or has an invalid parent.
+    fn compute_state(&mut self, number: u64) {
+        let Some(parent) = self.states.get(&(number - 1)) else {
+            error!(number, "no state for the parent block: ignored");
+            self.truncate(number);
+            return;
+        };
+        let mut state = parent.clone();
+        let parent_valid = self.blocks.get(&(number - 1)).is_none_or(L2Block::is_valid);
+        let Some(block) = self.blocks.get_mut(&number) else {
+            return;
+        };
+        if block.invalid.is_none() {
+            let applied = Block {
+                number,
+                slot: block.slot,
+                body: block.body.clone(),
+            };
+            let state_root = block.state_root;
+            block.invalid = match apply_block(&mut state, &applied) {
+                Err(source) => Some(format!("does not apply to its parent's state: {source}")),
+                Ok(_) if fr_to_b256(&state.state_root()) != state_root => Some(format!(
+                    "state root mismatch: the header claims {state_root}, applying the block gives {}",
+                    fr_to_b256(&state.state_root())
+                )),
+                Ok(_) if !parent_valid => Some("its parent is invalid".to_owned()),
+                Ok(_) => None,
+            };
+        }
+        let (slot, proposer) = (block.slot, block.proposer);
+        match &block.invalid {
+            Some(reason) => {
+                error!(number, slot, %proposer, l1_tx = %block.l1_tx, reason, "INVALID BLOCK: kept, marked invalid")
+            }
+            None => {
+                info!(number, slot, %proposer, txs = block.body.txs.len(), state_root = %block.state_root, "block proposed")
+            }
+        }
         self.states.insert(number, state);
+    }
+
+    /// Computes the states of the blocks above `base` (whose state is kept), lowest first.
+    fn recompute_above(&mut self, base: u64) {
+        let numbers: Vec<u64> = self.blocks.range(base + 1..).map(|(n, _)| *n).collect();
+        for number in numbers {
+            self.compute_state(number);
+        }
     }
 
     /// Drops blocks `from..` (never below the proven tip) and their states.
@@ -854,6 +920,74 @@ mod tests {
             },
         ));
         assert_eq!(chain.pending_tip(), 2);
+    }
+
+    /// Attack (issue 12, "Node": it replays from genesis on every restart and reorg): the
+    /// chain restored from a checkpoint at the proven tip equals the one replayed from genesis,
+    /// and no block at or below the checkpoint is applied again (a checkpoint whose state is
+    /// not the one its events lead to is refused, and the caller replays from genesis).
+    #[test]
+    fn a_chain_restored_from_its_checkpoint_equals_the_replayed_one() {
+        let genesis = WorldState::new(StateConfig::devnet()).unwrap();
+        let mut world = genesis.clone();
+        let mut events = Vec::new();
+        for number in 1..=6 {
+            events.push(proposal(
+                &mut world,
+                number,
+                number,
+                vec![tx(number)],
+                10 + number,
+            ));
+        }
+        events.push(event(
+            17,
+            ChainEvent::EpochProven {
+                epoch: 0,
+                from: 1,
+                to: 3,
+            },
+        ));
+        let position = (17, 1);
+        // After the checkpoint: block 6 replaced, then block 7.
+        let mut replacement = {
+            let mut chain = ChainState::new(genesis.clone(), CLOCK);
+            for record in &events {
+                chain.apply(record);
+            }
+            chain.state_after(5).unwrap().clone()
+        };
+        events.push(proposal(&mut replacement, 6, 7, vec![tx(60)], 18));
+        events.push(proposal(&mut replacement, 7, 8, vec![tx(70)], 19));
+
+        let full = crate::follower::replay(&genesis, CLOCK, &events);
+        let checkpoint = {
+            let mut chain = ChainState::new(genesis.clone(), CLOCK);
+            for record in events.iter().take(7) {
+                chain.apply(record);
+            }
+            assert_eq!(chain.proven_tip(), 3);
+            chain.state_after(3).unwrap().clone()
+        };
+        let restored = ChainState::restore(checkpoint, CLOCK, &events, position).unwrap();
+        assert_eq!((restored.pending_tip(), restored.proven_tip()), (7, 3));
+        for n in 1..=7 {
+            assert_eq!(restored.block(n), full.block(n), "block {n}");
+        }
+        for n in 3..=7 {
+            assert_eq!(
+                restored.state_after(n).map(WorldState::state_root),
+                full.state_after(n).map(WorldState::state_root),
+                "state after {n}"
+            );
+        }
+        assert!(restored.blocks().all(L2Block::is_valid));
+        assert_eq!(restored.tx_block(&tx_hash(&tx(60))), Some(6));
+        assert_eq!(restored.tx_block(&tx_hash(&tx(6))), None);
+
+        // A checkpoint of another block than the proven tip its events give is refused.
+        let wrong = full.state_after(4).unwrap().clone();
+        assert!(ChainState::restore(wrong, CLOCK, &events, position).is_none());
     }
 
     #[test]

@@ -111,6 +111,18 @@ pub enum Error {
         /// The L2 block.
         number: u64,
     },
+    /// An `eth_getLogs` answer holds a log whose block hash is not the canonical hash of its
+    /// block (an L1 reorg raced the read, or the provider is inconsistent): nothing of the step
+    /// is folded, it is retried.
+    #[error("log of L1 block {block} has block hash {log_hash:?}, but the canonical block {block} is {canonical:?}: L1 reorg under way, retrying")]
+    NonCanonicalLog {
+        /// The L1 block number the log names.
+        block: u64,
+        /// The block hash the log names.
+        log_hash: Option<B256>,
+        /// The hash of the block with that number, from its header (`None`: no such block).
+        canonical: Option<B256>,
+    },
     /// A transaction was refused by the pool.
     #[error(transparent)]
     Pool(#[from] PoolError),
@@ -129,6 +141,9 @@ pub enum Error {
     /// The peer-to-peer network failed to start or stopped.
     #[error(transparent)]
     P2p(#[from] fernet_p2p::Error),
+    /// The L1 client failed (its options break a rule, or a transaction could not be sent).
+    #[error(transparent)]
+    L1Client(#[from] Box<fernet_l1::Error>),
     /// A background task panicked or was cancelled.
     #[error("task {task} failed: {message}")]
     Task {
@@ -149,6 +164,12 @@ impl Error {
             what,
             source: Box::new(source),
         }
+    }
+}
+
+impl From<fernet_l1::Error> for Error {
+    fn from(error: fernet_l1::Error) -> Self {
+        Self::L1Client(Box::new(error))
     }
 }
 

@@ -12,12 +12,23 @@
 //! (or vanished), the follower walks the L1 blocks with events from the highest down and takes
 //! the first whose hash is unchanged as the common ancestor (the deployment block's parent when
 //! none is; no event lies between it and the cursor, so nothing is lost by rolling back to it):
-//! it deletes the events above it, replays the rest from the genesis state, reconciles the
-//! pool (transactions of vanished blocks come back) and resumes reading after the ancestor.
-//! Replaying is linear in the chain's length, which is fine at devnet sizes and keeps one code
-//! path for restarts and reorgs.
+//! it deletes the events above it, rebuilds the chain from the rest (from the persisted
+//! checkpoint at the proven tip when it still stands, see [`rebuild`]) off the chain lock, swaps
+//! it in ([`swap_in`]), reconciles the pool (transactions of vanished blocks come back) and
+//! resumes reading after the ancestor.
+//!
+//! **Canonical logs.** Every log's `blockHash` must be the hash of the header the follower reads
+//! for its block number ([`check_canonical`]); a log of a replaced block fails the step, nothing
+//! of it is folded, and the next step's reorg check rolls back what changed.
+//!
+//! **Blocking work** (folding events, which applies blocks, and store writes) runs on the
+//! blocking pool (`blocking::run`), never on a runtime worker.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use alloy::{
     consensus::Transaction as _,
@@ -33,15 +44,149 @@ use tokio::sync::watch;
 use tracing::{debug, error, info, warn};
 
 use crate::{
-    chain::{ChainEvent, ChainHandle, ChainState, EventRecord},
+    blocking,
+    chain::{fr_to_b256, ChainEvent, ChainHandle, ChainState, EventRecord},
     metrics::Metrics,
     pool::{PoolHandle, PoolState, QuoteRules},
-    store::{Cursor, StepWrite, Store},
+    store::{Checkpoint, Cursor, StepWrite, Store},
     Error, Result, L1,
 };
 
 /// Most L1 blocks one `eth_getLogs` request covers.
 pub const MAX_LOG_RANGE: u64 = 1_000;
+
+/// Applies one step's `write.events` to the chain, sets the L1 position `(synced block,
+/// timestamp, finalized block)`, reconciles the pool and commits the step; blocking (run it
+/// through `blocking::run`). Returns the write as committed.
+pub fn fold_step(
+    pool: &PoolHandle,
+    chain: &ChainHandle,
+    store: &Store,
+    rules: &QuoteRules,
+    mut write: StepWrite,
+    (synced, timestamp, finalized): (u64, u64, u64),
+) -> Result<StepWrite> {
+    let mut pool = pool.lock();
+    let mut chain = chain.write();
+    let (before, proven_before) = if write.events.is_empty() {
+        (HashMap::new(), chain.proven_tip())
+    } else {
+        (chain.tx_effects(), chain.proven_tip())
+    };
+    for record in &write.events {
+        chain.apply(record);
+    }
+    chain.set_l1_position(synced, timestamp, finalized);
+    pool.reconcile(&before, &chain, rules, &mut write);
+    let proven = chain.proven_tip();
+    if proven > proven_before {
+        if let (Some(last), Some(state)) = (write.events.last(), chain.state_after(proven)) {
+            write.checkpoint = Some(Checkpoint {
+                position: (last.l1_block, last.log_index),
+                block: proven,
+                state: state.to_checkpoint(),
+            });
+        }
+    }
+    store.commit(&write)?;
+    Ok(write)
+}
+
+/// Rebuilds the chain `events` define: from `checkpoint` when there is a usable one (only the
+/// blocks above it are applied), otherwise from `genesis`. Blocking.
+pub fn rebuild(
+    genesis: &WorldState,
+    clock: fernet_primitives::Clock,
+    events: &[EventRecord],
+    checkpoint: Option<&Checkpoint>,
+) -> ChainState {
+    let restored = checkpoint.and_then(|checkpoint| {
+        let state = match WorldState::from_checkpoint(*genesis.config(), &checkpoint.state) {
+            Ok(state) if state.block_number() == checkpoint.block => state,
+            Ok(state) => {
+                warn!(
+                    recorded = checkpoint.block,
+                    decoded = state.block_number(),
+                    "checkpoint of another block: replaying from genesis"
+                );
+                return None;
+            }
+            Err(error) => {
+                warn!(%error, "unreadable checkpoint: replaying from genesis");
+                return None;
+            }
+        };
+        let chain = ChainState::restore(state, clock, events, checkpoint.position)?;
+        // The checkpoint must be the state the proven block claims.
+        let claimed = chain.block(checkpoint.block).map(|block| block.state_root);
+        let actual = chain
+            .state_after(checkpoint.block)
+            .map(|s| fr_to_b256(&s.state_root()));
+        if checkpoint.block > 0 && claimed != actual {
+            warn!(
+                ?claimed,
+                ?actual,
+                "checkpoint state root mismatch: replaying from genesis"
+            );
+            return None;
+        }
+        Some(chain)
+    });
+    restored.unwrap_or_else(|| replay(genesis, clock, events))
+}
+
+/// Swaps `replayed` (a chain rebuilt off the lock, synced to L1 block `synced`) in for the
+/// chain after a reorg, reconciles the pool and commits `write`; blocking. Returns how long the
+/// chain lock was held.
+pub fn swap_in(
+    pool: &PoolHandle,
+    chain: &ChainHandle,
+    store: &Store,
+    rules: &QuoteRules,
+    mut replayed: ChainState,
+    mut write: StepWrite,
+    synced: u64,
+) -> Result<Duration> {
+    let mut pool = pool.lock();
+    let mut chain = chain.write();
+    let locked = Instant::now();
+    let before: HashMap<B256, (u64, TxEffect)> = chain.tx_effects();
+    replayed.set_l1_position(synced, chain.l1_timestamp(), chain.finalized_l1_block());
+    let old = std::mem::replace(&mut *chain, replayed);
+    pool.reconcile(&before, &chain, rules, &mut write);
+    store.commit(&write)?;
+    let held = locked.elapsed();
+    drop(chain);
+    drop(pool);
+    // Freeing the old chain's states is not the readers' problem either.
+    drop(old);
+    Ok(held)
+}
+
+/// Fails with [`Error::NonCanonicalLog`] unless every log's `blockHash` is the canonical hash
+/// of its block (`canonical`, from the headers read for those numbers): a log of a block an L1
+/// reorg replaced must never be folded into the chain (the step is retried, and the reorg
+/// check rolls back what changed).
+pub fn check_canonical(logs: &[Log], canonical: &HashMap<u64, B256>) -> Result<()> {
+    for log in logs {
+        let (Some(block), Some(hash)) = (log.block_number, log.block_hash) else {
+            return Err(Error::NonCanonicalLog {
+                block: log.block_number.unwrap_or_default(),
+                log_hash: log.block_hash,
+                canonical: None,
+            });
+        };
+        let expected = canonical.get(&block).copied();
+        if expected != Some(hash) {
+            return Err(Error::NonCanonicalLog {
+                block,
+                log_hash: Some(hash),
+                canonical: expected,
+            });
+        }
+    }
+    Ok(())
+}
 
 /// Rebuilds the chain by replaying `events` from `genesis`.
 pub fn replay(
@@ -115,7 +260,7 @@ impl Follower {
                     self.metrics.follower_errors.increment(1);
                     warn!(%error, "follower step failed; retrying");
                     if matches!(error, Error::Store { .. } | Error::Corrupt { .. }) {
-                        if let Err(error) = self.reload() {
+                        if let Err(error) = self.reload().await {
                             error!(%error, "reloading the store failed");
                         }
                     }
@@ -137,16 +282,26 @@ impl Follower {
         }
     }
 
-    /// Rebuilds chain and pool from the store (after a failed commit left memory ahead of it).
-    fn reload(&mut self) -> Result<()> {
-        let loaded = self.store.load()?;
+    /// Rebuilds chain and pool from the store (after a failed commit left memory ahead of it),
+    /// off the runtime and off the locks, then swaps them in.
+    async fn reload(&mut self) -> Result<()> {
+        let (store, genesis, clock) = (self.store.clone(), self.genesis.clone(), self.l1.clock);
         let rules = self.pool.rules();
-        let state =
-            PoolState::from_loaded(loaded.pool, loaded.dropped, loaded.quotes, rules.chain_id);
-        let mut pool = self.pool.lock();
-        *self.chain.write() = replay(&self.genesis, self.l1.clock, &loaded.events);
-        *pool = state;
-        if let Some(cursor) = loaded.cursor {
+        let (pool, chain) = (self.pool.clone(), self.chain.clone());
+        let cursor = blocking::run("follower-reload", move || {
+            let loaded = store.load()?;
+            let mut state =
+                PoolState::from_loaded(loaded.pool, loaded.dropped, loaded.quotes, rules.chain_id);
+            let checkpoint = store.checkpoint()?;
+            let replayed = rebuild(&genesis, clock, &loaded.events, checkpoint.as_ref());
+            let mut pool = pool.lock();
+            state.set_max_txs(pool.max_txs());
+            *chain.write() = replayed;
+            *pool = state;
+            Ok(loaded.cursor)
+        })
+        .await?;
+        if let Some(cursor) = cursor {
             self.cursor = cursor;
         }
         Ok(())
@@ -211,6 +366,8 @@ impl Follower {
             .get_logs(&filter)
             .await
             .map_err(Error::l1(format!("eth_getLogs {from}..={to}")))?;
+        let canonical = self.canonical_hashes(&logs, to, to_hash).await?;
+        check_canonical(&logs, &canonical)?;
         let mut records = Vec::new();
         for log in &logs {
             if let Some(record) = self.decode(log).await? {
@@ -222,35 +379,64 @@ impl Follower {
             number: to,
             hash: to_hash,
         };
-        let mut write = StepWrite {
+        let write = StepWrite {
             l1_hashes: records
                 .iter()
                 .map(|r| (r.l1_block, r.l1_block_hash))
                 .collect(),
             cursor: Some(cursor),
+            events: records,
             ..StepWrite::default()
         };
-        {
-            let mut pool = self.pool.lock();
-            let mut chain = self.chain.write();
-            let before = if records.is_empty() {
-                HashMap::new()
-            } else {
-                chain.tx_effects()
-            };
-            for record in &records {
-                chain.apply(record);
-            }
-            chain.set_l1_position(to, head_time, finalized);
-            pool.reconcile(&before, &chain, &self.rules(), &mut write);
-            write.events = records;
-            self.store.commit(&write)?;
-        }
+        let (pool, chain, store, rules) = (
+            self.pool.clone(),
+            self.chain.clone(),
+            self.store.clone(),
+            self.rules(),
+        );
+        let write = blocking::run("follower-fold", move || {
+            fold_step(
+                &pool,
+                &chain,
+                &store,
+                &rules,
+                write,
+                (to, head_time, finalized),
+            )
+        })
+        .await?;
         self.cursor = cursor;
         if !write.events.is_empty() {
             debug!(from, to, events = write.events.len(), "followed L1");
         }
         Ok(to == head)
+    }
+
+    /// The canonical hash of every L1 block that holds one of `logs`, from its header (`to`'s
+    /// is known: `to_hash`).
+    async fn canonical_hashes(
+        &self,
+        logs: &[Log],
+        to: u64,
+        to_hash: B256,
+    ) -> Result<HashMap<u64, B256>> {
+        let mut hashes = HashMap::from([(to, to_hash)]);
+        for number in logs.iter().filter_map(|log| log.block_number) {
+            if hashes.contains_key(&number) {
+                continue;
+            }
+            let hash = self
+                .block_header(BlockNumberOrTag::Number(number))
+                .await?
+                .map(|(_, hash, _)| hash)
+                .ok_or(Error::NonCanonicalLog {
+                    block: number,
+                    log_hash: None,
+                    canonical: None,
+                })?;
+            hashes.insert(number, hash);
+        }
+        Ok(hashes)
     }
 
     fn rules(&self) -> QuoteRules {
@@ -279,27 +465,46 @@ impl Follower {
             "L1 reorg: dropping everything read above the common ancestor"
         );
         self.metrics.reorgs.increment(1);
-        let events = self.store.events_up_to(ancestor.number)?;
-        let mut write = StepWrite {
+        let store = self.store.clone();
+        let (genesis, clock) = (self.genesis.clone(), self.l1.clock);
+        let last = ancestor.number;
+        // The new chain is built off the lock (the old one keeps serving reads), then swapped in.
+        let replayed = blocking::run("reorg-replay", move || {
+            let events = store.events_up_to(last)?;
+            let checkpoint = store
+                .checkpoint()?
+                .filter(|checkpoint| checkpoint.position.0 <= last);
+            Ok(rebuild(&genesis, clock, &events, checkpoint.as_ref()))
+        })
+        .await?;
+        let write = StepWrite {
             rollback_above: Some(ancestor.number),
             cursor: Some(ancestor),
             ..StepWrite::default()
         };
-        {
-            let mut pool = self.pool.lock();
-            let mut chain = self.chain.write();
-            let before: HashMap<B256, (u64, TxEffect)> = chain.tx_effects();
-            let (timestamp, finalized) = (chain.l1_timestamp(), chain.finalized_l1_block());
-            let mut replayed = replay(&self.genesis, self.l1.clock, &events);
-            replayed.set_l1_position(ancestor.number, timestamp, finalized);
-            *chain = replayed;
-            pool.reconcile(&before, &chain, &self.rules(), &mut write);
-            self.store.commit(&write)?;
-        }
+        let (pool, chain, store, rules) = (
+            self.pool.clone(),
+            self.chain.clone(),
+            self.store.clone(),
+            self.rules(),
+        );
+        let held = blocking::run("reorg-swap", move || {
+            swap_in(
+                &pool,
+                &chain,
+                &store,
+                &rules,
+                replayed,
+                write,
+                ancestor.number,
+            )
+        })
+        .await?;
         self.cursor = ancestor;
         info!(
             pending = self.chain.pending_tip(),
             proven = self.chain.proven_tip(),
+            lock_held_ms = held.as_secs_f64() * 1e3,
             "chain rebuilt after the reorg"
         );
         Ok(())
@@ -397,5 +602,57 @@ impl Follower {
             return Ok(None);
         }
         Ok(Some(args.data))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(block: u64, hash: B256) -> Log {
+        Log {
+            block_number: Some(block),
+            block_hash: Some(hash),
+            ..Log::default()
+        }
+    }
+
+    /// Attack (issue 12, "Node": logs are not checked against the canonical chain): an L1
+    /// reorg races `eth_getLogs`, which answers a log of the replaced block 7. The step refuses
+    /// it (nothing is folded, the step is retried) instead of folding an event that never
+    /// happened on the canonical chain.
+    #[test]
+    fn a_log_of_a_replaced_block_is_refused() {
+        let (canonical_7, orphan_7) = (B256::repeat_byte(7), B256::repeat_byte(0x77));
+        let canonical = HashMap::from([(5, B256::repeat_byte(5)), (7, canonical_7)]);
+        let good = [log(5, B256::repeat_byte(5)), log(7, canonical_7)];
+        check_canonical(&good, &canonical).unwrap();
+
+        let forked = [log(5, B256::repeat_byte(5)), log(7, orphan_7)];
+        let err = check_canonical(&forked, &canonical).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::NonCanonicalLog { block: 7, log_hash: Some(h), canonical: Some(c) }
+                    if h == orphan_7 && c == canonical_7
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("L1 reorg under way"), "{err}");
+
+        // A log of a block the node has no header for, or one without a block hash (pending).
+        assert!(matches!(
+            check_canonical(&[log(9, canonical_7)], &canonical),
+            Err(Error::NonCanonicalLog {
+                block: 9,
+                canonical: None,
+                ..
+            })
+        ));
+        let pending = Log {
+            block_number: Some(5),
+            ..Log::default()
+        };
+        assert!(check_canonical(&[pending], &canonical).is_err());
     }
 }

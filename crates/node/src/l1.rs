@@ -16,6 +16,7 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 use fernet_bindings::{ContractResultExt, IRollup};
+use fernet_l1::{L1Options, TxSender};
 use fernet_primitives::Deployment;
 use tracing::info;
 
@@ -42,7 +43,8 @@ pub async fn receipt_within(
 /// deployment record, the rollup's clock and the chain id.
 #[derive(Debug, Clone)]
 pub struct L1 {
-    /// Read-only provider on the L1 RPC.
+    /// Read-only provider on the L1 RPC ([`fernet_l1::connect`]: request timeouts, retries of
+    /// transient errors, `fernet_l1_requests_total`).
     pub provider: DynProvider,
     /// The suite's addresses and parameters.
     pub deployment: Deployment,
@@ -52,20 +54,36 @@ pub struct L1 {
     pub chain_id: u64,
     /// The L1 RPC URL (for signing providers on the same endpoint).
     pub rpc_url: Url,
+    /// How every provider and sender on it talks to L1.
+    pub options: L1Options,
 }
 
 impl L1 {
-    /// Connects to `rpc_url`, checks the chain against `expected_chain_id` (`L1_CHAIN_ID`), reads
-    /// the deployment record (`deployment_file`, default `deployments/<chain-id>.json`) and the
-    /// rollup's clock.
+    /// [`L1::connect_with`] the default [`L1Options`].
     pub async fn connect(
         rpc_url: &Url,
         expected_chain_id: Option<u64>,
         deployment_file: Option<&Path>,
     ) -> Result<Self> {
-        let provider = ProviderBuilder::new()
-            .connect_http(rpc_url.clone())
-            .erased();
+        Self::connect_with(
+            rpc_url,
+            expected_chain_id,
+            deployment_file,
+            &L1Options::default(),
+        )
+        .await
+    }
+
+    /// Connects to `rpc_url` as `options` say, checks the chain against `expected_chain_id`
+    /// (`L1_CHAIN_ID`), reads the deployment record (`deployment_file`, default
+    /// `deployments/<chain-id>.json`) and the rollup's clock.
+    pub async fn connect_with(
+        rpc_url: &Url,
+        expected_chain_id: Option<u64>,
+        deployment_file: Option<&Path>,
+        options: &L1Options,
+    ) -> Result<Self> {
+        let provider = fernet_l1::connect(rpc_url, options)?;
         let chain_id = provider
             .get_chain_id()
             .await
@@ -123,6 +141,7 @@ impl L1 {
             clock,
             chain_id,
             rpc_url: rpc_url.clone(),
+            options: options.clone(),
         })
     }
 
@@ -140,20 +159,40 @@ impl L1 {
     /// that an L1 reorg dropped: every later transaction of the account then waits forever
     /// behind the gap, and so does the service waiting for its receipt. The services send one
     /// transaction at a time per account, so nothing needs reserving locally.
+    ///
+    /// Its requests go through the same layers as [`L1::provider`]'s (timeouts, retries,
+    /// request counter). Services prefer [`L1::tx_sender`], which also replaces stuck
+    /// transactions.
     pub fn signing_provider(&self, signer: PrivateKeySigner) -> DynProvider {
-        signing_provider(&self.rpc_url, signer)
+        signing_provider_with(&self.rpc_url, signer, &self.options)
+    }
+
+    /// A [`TxSender`] for `signer` on this connection: owns the key's nonce, simulates calls
+    /// first, replaces stuck transactions with bumped fees as [`L1::options`](L1) say.
+    pub fn tx_sender(&self, signer: PrivateKeySigner) -> Result<TxSender> {
+        Ok(TxSender::new(self.provider.clone(), signer, &self.options)?)
     }
 }
 
 /// A provider on `rpc_url` that signs with `signer`, the nonce read from L1 for every
-/// transaction ([`L1::signing_provider`] says why); for tools without a deployment record.
+/// transaction ([`L1::signing_provider`] says why), with the default [`L1Options`]; for tools
+/// without a deployment record.
 pub fn signing_provider(rpc_url: &Url, signer: PrivateKeySigner) -> DynProvider {
+    signing_provider_with(rpc_url, signer, &L1Options::default())
+}
+
+/// [`signing_provider`] with `options`.
+fn signing_provider_with(
+    rpc_url: &Url,
+    signer: PrivateKeySigner,
+    options: &L1Options,
+) -> DynProvider {
     ProviderBuilder::new()
         .disable_recommended_fillers()
         .with_gas_estimation()
         .with_simple_nonce_management()
         .fetch_chain_id()
         .wallet(signer)
-        .connect_http(rpc_url.clone())
+        .connect_client(fernet_l1::client(rpc_url, options))
         .erased()
 }

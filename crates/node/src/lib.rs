@@ -10,6 +10,7 @@
 //! [`NodeClient`], the typed client generated from the same trait, talks to a node over HTTP
 //! (the `fernet` CLI, the devnet, tests).
 
+mod blocking;
 pub mod chain;
 pub mod client;
 pub mod deposit;

@@ -2,16 +2,26 @@
 //! a recorder of this node's own (several nodes can run in one process, each with its counters)
 //! and rendered by `metrics-exporter-prometheus`.
 
+use std::sync::Arc;
+
 use metrics::{describe_counter, describe_gauge, Counter, Gauge};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
 
 use fernet_p2p::P2pHandle;
 
 use crate::{ChainHandle, PoolHandle};
 
+/// Histogram buckets of every `*_seconds` metric (latencies from milliseconds to a slot).
+const LATENCY_BUCKETS: &[f64] = &[
+    0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 36.0,
+];
+
 /// The node's counters, and the gauges set from the chain and the pool when rendering.
 #[derive(Debug)]
 pub struct Metrics {
+    recorder: Arc<PrometheusRecorder>,
     handle: PrometheusHandle,
     /// Transactions the pool accepted.
     pub txs_accepted: Counter,
@@ -56,9 +66,14 @@ impl Default for Metrics {
 impl Metrics {
     /// Registers the node's metrics with a recorder of its own.
     pub fn new() -> Self {
-        let recorder = PrometheusBuilder::new().build_recorder();
+        let recorder = Arc::new(
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
+                .expect("the latency buckets are not empty")
+                .build_recorder(),
+        );
         let handle = recorder.handle();
-        metrics::with_local_recorder(&recorder, || {
+        metrics::with_local_recorder(recorder.as_ref(), || {
             let counter = |name: &'static str, help: &'static str| {
                 describe_counter!(name, help);
                 metrics::counter!(name)
@@ -68,6 +83,7 @@ impl Metrics {
                 metrics::gauge!(name)
             };
             Self {
+                recorder: Arc::clone(&recorder),
                 handle,
                 txs_accepted: counter(
                     "fernet_node_txs_accepted_total",
@@ -146,6 +162,13 @@ impl Metrics {
                 },
             }
         })
+    }
+
+    /// Makes this node's recorder the process's global one, so that the metrics registered
+    /// anywhere in the process (the L1 client's request counts) are served on this node's
+    /// `/metrics`. For a binary that runs one node; fails when a global recorder is set already.
+    pub fn install_global(&self) -> Result<(), metrics::SetRecorderError<Arc<PrometheusRecorder>>> {
+        metrics::set_global_recorder(Arc::clone(&self.recorder))
     }
 
     /// The Prometheus text, with the chain, pool and p2p figures read now.

@@ -184,7 +184,7 @@ impl Validator {
     async fn judge(&self, message: &Incoming) -> MessageAcceptance {
         match message.topic {
             Topic::Transactions => match serde_json::from_slice::<Tx>(&message.data) {
-                Ok(tx) => tx_verdict(self.pool.add_tx(tx).map(|_| ())),
+                Ok(tx) => tx_verdict(self.pool.submit_tx(tx).await.map(|_| ())),
                 Err(_) => MessageAcceptance::Reject,
             },
             Topic::Quotes => match serde_json::from_slice::<SignedQuote>(&message.data) {
@@ -219,7 +219,7 @@ impl Validator {
                 return MessageAcceptance::Ignore;
             }
         }
-        quote_verdict(self.pool.add_quote(quote))
+        quote_verdict(self.pool.submit_quote(quote).await)
     }
 
     fn hint_verdict(&self, hint: &ProposalHint) -> MessageAcceptance {

@@ -8,6 +8,7 @@ use std::{
     time::Duration,
 };
 
+use fernet_l1::L1Options;
 use fernet_p2p::P2pService;
 use fernet_state::WorldState;
 use reqwest::Url;
@@ -18,11 +19,12 @@ use tokio::{
 use tracing::{error, info};
 
 use crate::{
+    blocking,
     chain::ChainHandle,
-    follower::{replay, Follower},
+    follower::{rebuild, Follower},
     metrics::Metrics,
     network::{self, Network, P2pArgs, P2pSettings, Validator},
-    pool::{PoolHandle, PoolState, QuoteRules},
+    pool::{PoolHandle, PoolState, QuoteRules, DEFAULT_POOL_MAX_TXS},
     rpc::{router, RpcContext},
     store::Store,
     Error, Result, L1,
@@ -46,8 +48,13 @@ pub struct NodeConfig {
     pub p2p: Option<P2pSettings>,
     /// Lowest fee the pool accepts (`L2_BASE_FEE`).
     pub base_fee: u128,
+    /// Most transactions the pool holds (`P2P_MAX_TX_POOL_COUNT`, default
+    /// [`DEFAULT_POOL_MAX_TXS`]); when full, the cheapest is evicted by a better-paying one.
+    pub pool_max_txs: usize,
     /// Follower period (`NODE_POLLING_INTERVAL_MS`).
     pub polling_interval: Duration,
+    /// The L1 client's timeouts, retries and transaction replacement (`L1_*`).
+    pub l1: L1Options,
 }
 
 /// The node's command-line flags, each with its environment variable; flatten them into a
@@ -82,9 +89,16 @@ pub struct NodeArgs {
     /// Lowest transaction fee the pool accepts.
     #[arg(long, env = "L2_BASE_FEE", default_value_t = 1)]
     pub l2_base_fee: u128,
+    /// Most transactions the pool holds; when full, a newcomer paying more than the cheapest
+    /// pooled transaction evicts it, one paying no more is refused.
+    #[arg(long = "pool-max-txs", env = "P2P_MAX_TX_POOL_COUNT", default_value_t = DEFAULT_POOL_MAX_TXS)]
+    pub pool_max_txs: usize,
     /// How often the follower polls L1, in milliseconds.
     #[arg(long, env = "NODE_POLLING_INTERVAL_MS", default_value_t = 1000)]
     pub polling_interval_ms: u64,
+    /// The L1 client.
+    #[command(flatten)]
+    pub l1: L1Options,
 }
 
 impl NodeArgs {
@@ -100,7 +114,9 @@ impl NodeArgs {
             rpc_listen: Some(SocketAddr::new(self.listen_host, self.port)),
             p2p: self.p2p.into_settings(),
             base_fee: self.l2_base_fee,
+            pool_max_txs: self.pool_max_txs,
             polling_interval: Duration::from_millis(self.polling_interval_ms.max(1)),
+            l1: self.l1,
         }
     }
 }
@@ -130,17 +146,26 @@ impl Node {
     /// configured).
     pub async fn start(config: NodeConfig) -> Result<Self> {
         let l1 = Arc::new(
-            L1::connect(
+            L1::connect_with(
                 &config.rpc_url,
                 config.l1_chain_id,
                 config.deployment_file.as_deref(),
+                &config.l1,
             )
             .await?,
         );
-        let store = Arc::new(Store::open(&config.data_dir)?);
-        let loaded = store.load()?;
         let genesis = WorldState::new(l1.deployment.state_config)?;
-        let chain = ChainHandle::new(replay(&genesis, l1.clock, &loaded.events));
+        // Opening the store and replaying its log is blocking work: off the runtime.
+        let (data_dir, from, clock) = (config.data_dir.clone(), genesis.clone(), l1.clock);
+        let (store, loaded, chain) = blocking::run("node-load", move || {
+            let store = Arc::new(Store::open(&data_dir)?);
+            let loaded = store.load()?;
+            let checkpoint = store.checkpoint()?;
+            let chain = rebuild(&from, clock, &loaded.events, checkpoint.as_ref());
+            Ok((store, loaded, chain))
+        })
+        .await?;
+        let chain = ChainHandle::new(chain);
         info!(
             data_dir = %config.data_dir.display(),
             events = loaded.events.len(),
@@ -157,7 +182,14 @@ impl Node {
         };
         let pool_state =
             PoolState::from_loaded(loaded.pool, loaded.dropped, loaded.quotes, l1.chain_id);
-        let pool = PoolHandle::new(pool_state, store, chain.clone(), config.base_fee, rules);
+        let pool = PoolHandle::new(
+            pool_state,
+            store,
+            chain.clone(),
+            config.base_fee,
+            config.pool_max_txs,
+            rules,
+        );
         let metrics = Arc::new(Metrics::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let wake = Arc::new(Notify::new());

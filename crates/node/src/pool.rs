@@ -6,9 +6,14 @@
 //! one of their nullifiers) and brings them back when that block is pruned, replaced or reorged
 //! away. Quotes enter when they name this rollup, are still claimable and are signed by their
 //! prover.
+//!
+//! The pool holds at most `max_txs` transactions (`--pool-max-txs`, `P2P_MAX_TX_POOL_COUNT`):
+//! when it is full, a newcomer that pays more than the cheapest pooled transaction evicts it
+//! (the evicted one is reported dropped, with the reason), and one that pays no more is refused
+//! with [`PoolError::PoolFull`].
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     sync::{Arc, Mutex, MutexGuard},
 };
 
@@ -54,6 +59,18 @@ pub enum PoolError {
     /// The same transaction is already pooled.
     #[error("transaction {0} is already in the pool")]
     Duplicate(B256),
+    /// The pool is full and the transaction pays no more than the cheapest pooled one.
+    #[error(
+        "the pool is full ({max_txs} transactions): fee {fee} must exceed the lowest pooled fee {lowest}"
+    )]
+    PoolFull {
+        /// The pool's capacity (`P2P_MAX_TX_POOL_COUNT`).
+        max_txs: usize,
+        /// The transaction's fee.
+        fee: u64,
+        /// The lowest fee in the pool.
+        lowest: u64,
+    },
     /// The payer's L2 fee balance at the pending tip, less the fees of its pooled transactions,
     /// does not cover the fee (deposit through the L1 fee inbox first: `fernet deposit`).
     #[error(
@@ -95,13 +112,32 @@ pub struct QuoteRules {
     pub max_prover_fee_bps: u64,
 }
 
+/// Default capacity of the transaction pool (`P2P_MAX_TX_POOL_COUNT`).
+pub const DEFAULT_POOL_MAX_TXS: usize = 10_000;
+
 /// The pools' content.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PoolState {
     txs: HashMap<B256, PooledTx>,
     by_nullifier: HashMap<Fr, B256>,
+    /// `(fee, hash)` of every pooled transaction: the first is the next to evict.
+    by_fee: BTreeSet<(u64, B256)>,
+    max_txs: usize,
     dropped: HashMap<B256, String>,
     quotes: BTreeMap<u64, BTreeMap<B256, SignedQuote>>,
+}
+
+impl Default for PoolState {
+    fn default() -> Self {
+        Self {
+            txs: HashMap::new(),
+            by_nullifier: HashMap::new(),
+            by_fee: BTreeSet::new(),
+            max_txs: DEFAULT_POOL_MAX_TXS,
+            dropped: HashMap::new(),
+            quotes: BTreeMap::new(),
+        }
+    }
 }
 
 impl PoolState {
@@ -140,6 +176,7 @@ impl PoolState {
         for nullifier in pooled.effect.nullifiers() {
             self.by_nullifier.insert(nullifier, pooled.hash);
         }
+        self.by_fee.insert((pooled.effect.fee, pooled.hash));
         self.txs.insert(pooled.hash, pooled);
     }
 
@@ -148,7 +185,44 @@ impl PoolState {
         for nullifier in pooled.effect.nullifiers() {
             self.by_nullifier.remove(&nullifier);
         }
+        self.by_fee.remove(&(pooled.effect.fee, pooled.hash));
         Some(pooled)
+    }
+
+    /// The pool's capacity.
+    pub fn max_txs(&self) -> usize {
+        self.max_txs
+    }
+
+    /// Sets the pool's capacity (at least 1); the next reconcile evicts what is over it.
+    pub fn set_max_txs(&mut self, max_txs: usize) {
+        self.max_txs = max_txs.max(1);
+    }
+
+    /// `(fee, hash)` of the cheapest pooled transaction: the next to evict.
+    fn lowest(&self) -> Option<(u64, B256)> {
+        self.by_fee.first().copied()
+    }
+
+    /// Evicts the cheapest transactions until at most `keep` are pooled, recording each in
+    /// `write` as dropped with `reason(evicted_fee)`.
+    fn evict_down_to(
+        &mut self,
+        keep: usize,
+        write: &mut StepWrite,
+        reason: impl Fn(u64) -> String,
+    ) {
+        while self.txs.len() > keep {
+            let Some((fee, hash)) = self.lowest() else {
+                return;
+            };
+            self.remove(&hash);
+            let reason = reason(fee);
+            tracing::info!(%hash, fee, reason, "tx evicted from the full pool");
+            write.pool_remove.push(hash);
+            write.dropped_insert.push((hash, reason.clone()));
+            self.dropped.insert(hash, reason);
+        }
     }
 
     /// Fees of the pooled transactions that `payer` pays.
@@ -292,6 +366,13 @@ impl PoolState {
             self.dropped.remove(&hash);
             write.dropped_remove.push(hash);
         }
+        // Transactions back from vanished blocks may overfill the pool: the cheapest leave.
+        let max_txs = self.max_txs;
+        self.evict_down_to(max_txs, write, |fee| {
+            format!(
+                "evicted: the pool is full ({max_txs} transactions) and fee {fee} is the lowest"
+            )
+        });
         let current_slot = chain.clock().slot_at(chain.l1_timestamp());
         let expired: Vec<u64> = self
             .quotes
@@ -344,14 +425,17 @@ impl std::fmt::Debug for PoolHandle {
 }
 
 impl PoolHandle {
-    /// A pool over `state`, persisted in `store`, judged against `chain`.
+    /// A pool over `state` holding at most `max_txs` transactions (at least 1), persisted in
+    /// `store`, judged against `chain`.
     pub fn new(
-        state: PoolState,
+        mut state: PoolState,
         store: Arc<Store>,
         chain: ChainHandle,
         base_fee: u128,
+        max_txs: usize,
         rules: QuoteRules,
     ) -> Self {
+        state.set_max_txs(max_txs);
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(state),
@@ -405,6 +489,17 @@ impl PoolHandle {
                 return Err(refusal.into());
             }
         }
+        let max_txs = state.max_txs;
+        if state.len() >= max_txs {
+            if let Some((lowest, _)) = state.lowest().filter(|(lowest, _)| effect.fee <= *lowest) {
+                return Err(PoolError::PoolFull {
+                    max_txs,
+                    fee: effect.fee,
+                    lowest,
+                }
+                .into());
+            }
+        }
         let mut write = StepWrite {
             pool_insert: vec![(hash, tx.clone())],
             ..StepWrite::default()
@@ -412,10 +507,46 @@ impl PoolHandle {
         if state.dropped.contains_key(&hash) {
             write.dropped_remove.push(hash);
         }
+        // Commit first, then change memory: evict into a copy of the decision only.
+        let mut evicted = Vec::new();
+        {
+            let mut count = state.len();
+            let mut cheapest = state.by_fee.iter();
+            while count >= max_txs {
+                let Some((fee, old)) = cheapest.next() else {
+                    break;
+                };
+                let reason = format!(
+                    "evicted: the pool is full ({max_txs} transactions) and {hash} pays fee {} > {fee}",
+                    effect.fee
+                );
+                write.pool_remove.push(*old);
+                write.dropped_insert.push((*old, reason.clone()));
+                evicted.push((*old, reason));
+                count -= 1;
+            }
+        }
         self.inner.store.commit(&write)?;
+        for (old, reason) in evicted {
+            tracing::info!(%old, by = %hash, reason, "tx evicted from the full pool");
+            state.remove(&old);
+            state.dropped.insert(old, reason);
+        }
         state.dropped.remove(&hash);
         state.insert(PooledTx { hash, tx, effect });
         Ok(hash)
+    }
+
+    /// [`Self::add_tx`] on the blocking pool (it writes the store): what async callers use.
+    pub async fn submit_tx(&self, tx: Tx) -> Result<B256> {
+        let pool = self.clone();
+        crate::blocking::run("pool-add-tx", move || pool.add_tx(tx)).await
+    }
+
+    /// [`Self::add_quote`] on the blocking pool (it writes the store): what async callers use.
+    pub async fn submit_quote(&self, quote: SignedQuote) -> Result<bool> {
+        let pool = self.clone();
+        crate::blocking::run("pool-add-quote", move || pool.add_quote(quote)).await
     }
 
     /// Removes transactions from the pool (a sequencer that dropped them); returns how many left.
@@ -594,6 +725,10 @@ mod tests {
     }
 
     fn fixture(base_fee: u128) -> Fixture {
+        fixture_with_cap(base_fee, DEFAULT_POOL_MAX_TXS)
+    }
+
+    fn fixture_with_cap(base_fee: u128, max_txs: usize) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(dir.path()).unwrap());
         let genesis = WorldState::new(StateConfig::devnet()).unwrap();
@@ -603,6 +738,7 @@ mod tests {
             store,
             chain.clone(),
             base_fee,
+            max_txs,
             rules(),
         );
         let fixture = Fixture {
@@ -747,6 +883,74 @@ mod tests {
             "{err}"
         );
         assert_eq!(f.pool.len(), 2);
+    }
+
+    /// Attack (issue 12, "Node": the pool has no cap): a spammer fills the pool with cheap
+    /// transactions. The pool holds `max_txs`; a better-paying newcomer evicts the cheapest
+    /// (reported dropped), one paying no more than the cheapest is refused with the numbers.
+    #[test]
+    fn a_full_pool_evicts_the_cheapest_and_refuses_a_cheaper_newcomer() {
+        let f = fixture_with_cap(1, 3);
+        let cheap = f.pool.add_tx(tx(2, &[1])).unwrap();
+        f.pool.add_tx(tx(5, &[2])).unwrap();
+        f.pool.add_tx(tx(7, &[3])).unwrap();
+        assert_eq!(f.pool.len(), 3);
+
+        let err = f.pool.add_tx(tx(2, &[4])).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Pool(PoolError::PoolFull {
+                    max_txs: 3,
+                    fee: 2,
+                    lowest: 2
+                })
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "the pool is full (3 transactions): fee 2 must exceed the lowest pooled fee 2"
+        );
+        assert_eq!(f.pool.len(), 3);
+
+        let better = f.pool.add_tx(tx(3, &[5])).unwrap();
+        assert_eq!(f.pool.len(), 3);
+        assert!(f.pool.contains(&better));
+        assert!(!f.pool.contains(&cheap));
+        let reason = f.pool.dropped_reason(&cheap).unwrap();
+        assert!(
+            reason.contains("evicted") && reason.contains("pool is full"),
+            "{reason}"
+        );
+        let fees: Vec<u64> = f.pool.pending(10).iter().map(|p| p.effect.fee).collect();
+        assert_eq!(fees, vec![7, 5, 3]);
+    }
+
+    /// Attack (issue 12, "Node": the pool has no cap): transactions of a pruned block come
+    /// back to a full pool; the pool stays within its cap by evicting the cheapest.
+    #[test]
+    fn transactions_back_from_a_pruned_block_do_not_overfill_the_pool() {
+        let f = fixture_with_cap(1, 2);
+        include(&f, 2, &[], &[tx(1, &[10]), tx(2, &[11])]);
+        f.pool.add_tx(tx(8, &[1])).unwrap();
+        f.pool.add_tx(tx(9, &[2])).unwrap();
+        let prune = EventRecord {
+            l1_block: 5,
+            l1_block_hash: B256::ZERO,
+            log_index: 0,
+            l1_tx: B256::ZERO,
+            event: ChainEvent::BlocksPruned {
+                epoch: 0,
+                from: 2,
+                to: 2,
+            },
+        };
+        let write = step(&f, &prune);
+        assert_eq!(f.pool.len(), 2);
+        let fees: Vec<u64> = f.pool.pending(10).iter().map(|p| p.effect.fee).collect();
+        assert_eq!(fees, vec![9, 8]);
+        assert_eq!(write.dropped_insert.len(), 2, "{write:?}");
     }
 
     #[test]

@@ -164,8 +164,9 @@ impl<'de, T> Deserialize<'de> for Param<T> {
 /// clients call [`FernetApiClient`] (what [`crate::NodeClient`] wraps).
 #[rpc(server, client, namespace = "fernet")]
 pub trait FernetApi {
-    /// Pools a transaction (and gossips it); returns its hash.
-    #[method(name = "sendTransaction", with_extensions)]
+    /// Pools a transaction (and gossips it); returns its hash. Runs on the blocking pool: it
+    /// writes the store.
+    #[method(name = "sendTransaction", with_extensions, blocking)]
     fn send_transaction(&self, transaction: Param<Tx>) -> RpcResult<B256>;
 
     /// Where a transaction is: pooled, in a pending or proven block, dropped, or unknown.
@@ -197,8 +198,9 @@ pub trait FernetApi {
     #[method(name = "getPendingTransactions", with_extensions)]
     fn pending_transactions(&self, limit: Option<Param<u64>>) -> RpcResult<Vec<PendingTx>>;
 
-    /// Pools a signed epoch proof quote (and gossips it when new).
-    #[method(name = "sendEpochProofQuote", with_extensions)]
+    /// Pools a signed epoch proof quote (and gossips it when new). Runs on the blocking pool:
+    /// it writes the store.
+    #[method(name = "sendEpochProofQuote", with_extensions, blocking)]
     fn send_epoch_proof_quote(&self, signed_quote: Param<SignedQuote>) -> RpcResult<bool>;
 
     /// The pooled quotes for an epoch.
@@ -259,7 +261,8 @@ impl FernetApiServer for RpcContext {
         let accepted = arity(ext, 1)
             .and_then(|()| transaction.decode("transaction"))
             .and_then(|tx| {
-                let hash = self.pool.add_tx(tx.clone()).map_err(rpc_error)?;
+                let hash = crate::blocking::mark_blocking(|| self.pool.add_tx(tx.clone()))
+                    .map_err(rpc_error)?;
                 Ok((hash, tx))
             });
         match accepted {
@@ -361,7 +364,7 @@ impl FernetApiServer for RpcContext {
     ) -> RpcResult<bool> {
         arity(ext, 1)?;
         let quote = signed_quote.decode("signedQuote")?;
-        match self.pool.add_quote(quote.clone()) {
+        match crate::blocking::mark_blocking(|| self.pool.add_quote(quote.clone())) {
             Ok(new) => {
                 self.metrics.quotes_accepted.increment(1);
                 if new {

@@ -2,8 +2,10 @@
 //!
 //! The rollup's event log is the source of truth for the chain: every event the follower reads
 //! is stored with its L1 block (number and hash), and blocks, bodies, claims, proven and pruned
-//! markers and the tx index are folded from it ([`crate::chain::ChainState`]). A reorg therefore
-//! deletes the events above the common ancestor and replays the rest; a restart replays them all.
+//! markers and the tx index are folded from it ([`crate::chain::ChainState`]). Next to it, a
+//! [`Checkpoint`]: the world state at the proven tip and the log position it covers, so a restart
+//! or a reorg (which deletes the events above the common ancestor, and the checkpoint if it
+//! covered any of them) folds the log without applying any block below the checkpoint again.
 //! Next to the log: the follower's cursor, the transaction pool, the dropped transactions and
 //! the quote pool. Every follower step commits in one write transaction ([`StepWrite`]).
 
@@ -32,6 +34,23 @@ const POOL: TableDefinition<&[u8], &str> = TableDefinition::new("pool");
 const DROPPED: TableDefinition<&[u8], &str> = TableDefinition::new("dropped");
 /// `epoch (8 bytes BE) ‖ digest` → signed quote JSON.
 const QUOTES: TableDefinition<&[u8], &str> = TableDefinition::new("quotes");
+/// `"state"` → the checkpoint's world state ([`fernet_state::WorldState::to_checkpoint`]); its
+/// position and block are `checkpoint` in [`META`].
+const CHECKPOINT: TableDefinition<&str, &[u8]> = TableDefinition::new("checkpoint");
+
+/// The world state at the proven tip, persisted so that restarts and reorgs replay only the
+/// blocks after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Checkpoint {
+    /// `(l1 block, log index)` of the last event folded into it.
+    pub position: (u64, u64),
+    /// The block it is the state after (the proven tip at `position`).
+    pub block: u64,
+    /// The world state ([`fernet_state::WorldState::to_checkpoint`]; not in the JSON record).
+    #[serde(skip)]
+    pub state: Vec<u8>,
+}
 
 /// The last L1 block the follower processed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +100,8 @@ pub struct StepWrite {
     pub quote_insert: Vec<((u64, B256), SignedQuote)>,
     /// Quotes leaving the pool.
     pub quote_remove: Vec<(u64, B256)>,
+    /// A new checkpoint (the proven tip advanced).
+    pub checkpoint: Option<Checkpoint>,
 }
 
 impl StepWrite {
@@ -96,6 +117,7 @@ impl StepWrite {
             && self.dropped_remove.is_empty()
             && self.quote_insert.is_empty()
             && self.quote_remove.is_empty()
+            && self.checkpoint.is_none()
     }
 }
 
@@ -138,6 +160,7 @@ impl Store {
             txn.open_table(POOL)?;
             txn.open_table(DROPPED)?;
             txn.open_table(QUOTES)?;
+            txn.open_table(CHECKPOINT)?;
             Ok(())
         })?;
         Ok(store)
@@ -151,6 +174,10 @@ impl Store {
         &self,
         f: impl FnOnce(&redb::WriteTransaction) -> std::result::Result<(), Failure>,
     ) -> Result<()> {
+        debug_assert!(
+            crate::blocking::may_block(),
+            "store write on a tokio runtime worker: run it on the blocking pool"
+        );
         let txn = self.db.begin_write().map_err(|e| self.error(e))?;
         f(&txn).map_err(|Failure(e)| self.error(*e))?;
         txn.commit().map_err(|e| self.error(e))
@@ -190,6 +217,22 @@ impl Store {
             loaded.quotes.push(from_json("quote", value.value())?);
         }
         Ok(loaded)
+    }
+
+    /// The persisted checkpoint, if there is one.
+    pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
+        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.error(e))?;
+        let Some(record) = meta.get("checkpoint").map_err(|e| self.error(e))? else {
+            return Ok(None);
+        };
+        let mut checkpoint: Checkpoint = from_json("checkpoint", record.value())?;
+        let table = txn.open_table(CHECKPOINT).map_err(|e| self.error(e))?;
+        let Some(state) = table.get("state").map_err(|e| self.error(e))? else {
+            return Ok(None);
+        };
+        checkpoint.state = state.value().to_vec();
+        Ok(Some(checkpoint))
     }
 
     /// The remembered L1 block hashes, highest first.
@@ -234,6 +277,17 @@ impl Store {
                 let first = above.saturating_add(1);
                 events.retain_in((first, 0)..=(u64::MAX, u64::MAX), |_, _| false)?;
                 hashes.retain_in(first.., |_, _| false)?;
+                // A checkpoint that folded a vanished event is gone with it.
+                let mut meta = txn.open_table(META)?;
+                let stale = match meta.get("checkpoint")? {
+                    Some(record) => serde_json::from_str::<Checkpoint>(record.value())
+                        .map_or(true, |checkpoint| checkpoint.position.0 > above),
+                    None => false,
+                };
+                if stale {
+                    meta.remove("checkpoint")?;
+                    txn.open_table(CHECKPOINT)?.remove("state")?;
+                }
             }
             for record in &step.events {
                 events.insert(
@@ -243,6 +297,12 @@ impl Store {
             }
             for (number, hash) in &step.l1_hashes {
                 hashes.insert(number, hash.as_slice())?;
+            }
+            if let Some(checkpoint) = &step.checkpoint {
+                txn.open_table(META)?
+                    .insert("checkpoint", to_json(checkpoint).as_str())?;
+                txn.open_table(CHECKPOINT)?
+                    .insert("state", checkpoint.state.as_slice())?;
             }
             if let Some(cursor) = &step.cursor {
                 txn.open_table(META)?
@@ -306,6 +366,37 @@ mod tests {
             l1_tx: B256::ZERO,
             event: ChainEvent::ClaimCancelled { epoch: l1_block },
         }
+    }
+
+    #[test]
+    fn a_checkpoint_persists_until_a_rollback_removes_an_event_it_folded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.checkpoint().unwrap(), None);
+        let checkpoint = Checkpoint {
+            position: (7, 0),
+            block: 3,
+            state: vec![1, 2, 3],
+        };
+        store
+            .commit(&StepWrite {
+                events: vec![record(5, 0), record(7, 0)],
+                checkpoint: Some(checkpoint.clone()),
+                ..StepWrite::default()
+            })
+            .unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.checkpoint().unwrap(), Some(checkpoint.clone()));
+        // A rollback above the checkpoint's position keeps it; one below removes it.
+        let rollback = |above| StepWrite {
+            rollback_above: Some(above),
+            ..StepWrite::default()
+        };
+        store.commit(&rollback(7)).unwrap();
+        assert_eq!(store.checkpoint().unwrap(), Some(checkpoint));
+        store.commit(&rollback(6)).unwrap();
+        assert_eq!(store.checkpoint().unwrap(), None);
     }
 
     #[test]

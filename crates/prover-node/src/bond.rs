@@ -4,10 +4,9 @@
 use alloy::{
     primitives::{Address, U256},
     providers::DynProvider,
-    rpc::types::TransactionReceipt,
 };
 use fernet_bindings::{ContractResultExt, DevnetToken, ProverEscrow};
-use fernet_node::l1::{receipt_within, RECEIPT_TIMEOUT};
+use fernet_l1::TxSender;
 use tracing::{debug, info};
 
 use crate::{Error, Result, TokenShortfall};
@@ -32,6 +31,7 @@ pub enum BondOutcome {
 /// Tops the prover's escrow up from its token balance.
 #[derive(Debug, Clone)]
 pub struct BondManager {
+    sender: TxSender,
     escrow: ProverEscrow::ProverEscrowInstance<DynProvider>,
     token: DevnetToken::DevnetTokenInstance<DynProvider>,
     prover: Address,
@@ -40,20 +40,21 @@ pub struct BondManager {
 }
 
 impl BondManager {
-    /// A manager of `prover`'s deposit in `escrow` (paid in `token`), sending with `provider`
-    /// (which must sign for `prover`): below `minimum` free, it deposits up to `target`.
+    /// A manager of the deposit in `escrow` (paid in `token`) of `sender`'s address (the
+    /// prover), sending with `sender`: below `minimum` free, it deposits up to `target`.
     pub fn new(
-        provider: DynProvider,
+        sender: TxSender,
         escrow: Address,
         token: Address,
-        prover: Address,
         minimum: U256,
         target: U256,
     ) -> Self {
+        let provider = sender.provider().clone();
         Self {
             escrow: ProverEscrow::new(escrow, provider.clone()),
             token: DevnetToken::new(token, provider),
-            prover,
+            prover: sender.address(),
+            sender,
             minimum,
             target,
         }
@@ -105,21 +106,21 @@ impl BondManager {
             .await
             .decoded("token.allowance")?;
         if allowance < needed {
-            let pending = self
-                .token
-                .approve(escrow, needed)
-                .send()
-                .await
-                .decoded("token.approve(escrow)")?;
-            confirm(pending, "token.approve(escrow)").await?;
+            self.sender
+                .send_call(self.token.approve(escrow, needed), "token.approve(escrow)")
+                .await?
+                .receipt()
+                .await?;
         }
-        let pending = self
-            .escrow
-            .deposit(self.prover, needed)
-            .send()
-            .await
-            .decoded("ProverEscrow.deposit")?;
-        let receipt = confirm(pending, "ProverEscrow.deposit").await?;
+        let receipt = self
+            .sender
+            .send_call(
+                self.escrow.deposit(self.prover, needed),
+                "ProverEscrow.deposit",
+            )
+            .await?
+            .receipt()
+            .await?;
         let free = self.free_balance().await?;
         info!(
             deposited = %needed,
@@ -132,24 +133,4 @@ impl BondManager {
             free,
         })
     }
-}
-
-/// Waits (at most [`RECEIPT_TIMEOUT`]) for a transaction's receipt and fails if it reverted.
-pub(crate) async fn confirm(
-    pending: alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>,
-    context: &str,
-) -> Result<TransactionReceipt> {
-    let receipt = receipt_within(pending, RECEIPT_TIMEOUT)
-        .await
-        .map_err(|source| Error::Receipt {
-            context: context.to_owned(),
-            source,
-        })?;
-    if !receipt.status() {
-        return Err(Error::TransactionReverted {
-            context: context.to_owned(),
-            tx_hash: receipt.transaction_hash,
-        });
-    }
-    Ok(receipt)
 }

@@ -9,6 +9,7 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 use clap::{ArgAction, Parser};
+use fernet_broker_api::{BrokerClient, AUTH_TOKEN_ENV};
 use fernet_node::P2pArgs;
 use fernet_primitives::TokenAmount;
 
@@ -54,7 +55,11 @@ pub struct ProverNodeArgs {
         default_value = "http://127.0.0.1:8090"
     )]
     pub broker_host: Url,
-    /// Run a prover agent in this process.
+    /// The broker's bearer token (required: the broker refuses calls without it).
+    #[arg(long, env = AUTH_TOKEN_ENV, hide_env_values = true)]
+    pub broker_auth_token: Option<String>,
+    /// Run a prover agent in this process (its keys must be the deployed verifier's: checked
+    /// against the deployment's `verificationKeyHash` at start-up).
     #[arg(long, env = "PROVER_AGENT_ENABLED", default_value_t = false, action = ArgAction::Set)]
     pub agent_enabled: bool,
     /// Jobs the in-process agent proves at once.
@@ -81,6 +86,9 @@ pub struct ProverNodeArgs {
     /// Epoch monitor period in milliseconds.
     #[arg(long, env = "PROVER_NODE_POLLING_INTERVAL_MS", default_value_t = 1_000)]
     pub polling_interval_ms: u64,
+    /// The L1 client.
+    #[command(flatten)]
+    pub l1: fernet_l1::L1Options,
     /// Prove and submit unclaimed epochs once their claim window has passed (first proof wins).
     #[arg(long, env = "PROVER_OPEN_PROVING", default_value_t = true, action = ArgAction::Set)]
     pub open_proving: bool,
@@ -182,6 +190,22 @@ impl ProverNodeArgs {
         })
     }
 
+    /// A client of the broker with its token; [`Error::Config`] without `BROKER_AUTH_TOKEN`.
+    pub fn broker_client(&self) -> Result<BrokerClient> {
+        match &self.broker_auth_token {
+            Some(token) if !token.is_empty() => {
+                Ok(BrokerClient::new(self.broker_host.as_str(), token.clone()))
+            }
+            _ => Err(Error::Config {
+                name: AUTH_TOKEN_ENV,
+                reason: format!(
+                    "required: the broker at {} refuses calls without its bearer token",
+                    self.broker_host
+                ),
+            }),
+        }
+    }
+
     /// The remote quote provider's timeout.
     pub fn quote_provider_timeout(&self) -> Duration {
         Duration::from_millis(self.quote_provider_timeout_ms)
@@ -247,6 +271,20 @@ mod tests {
         assert_eq!(settings.minimum_escrow, TokenAmount::tokens(30).0);
         assert_eq!(settings.target_escrow, TokenAmount::tokens(50).0);
         assert!(parse(&["--quote-bond-amount", "ten tokens"]).is_err());
+    }
+
+    #[test]
+    fn the_broker_client_needs_the_token() {
+        let error = parse(&[]).unwrap().broker_client().unwrap_err();
+        assert!(
+            matches!(&error, Error::Config { name: "BROKER_AUTH_TOKEN", reason } if reason.starts_with("required")),
+            "{error}"
+        );
+        let client = parse(&["--broker-auth-token", "0123456789abcdef"])
+            .unwrap()
+            .broker_client()
+            .unwrap();
+        assert_eq!(client.url(), "http://127.0.0.1:8090/");
     }
 
     #[test]

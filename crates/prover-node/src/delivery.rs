@@ -33,13 +33,14 @@ impl QuoteDelivery {
 
     /// Pools `quote` and publishes it when it is new; an already pooled quote is not
     /// published again.
-    pub fn deliver(&self, quote: &SignedQuote) -> Result<()> {
+    pub async fn deliver(&self, quote: &SignedQuote) -> Result<()> {
         let epoch = quote.quote.epoch_to_prove;
         let Some((pool, network)) = &self.target else {
             return Err(Error::NoQuoteDelivery { epoch });
         };
         let new = pool
-            .add_quote(quote.clone())
+            .submit_quote(quote.clone())
+            .await
             .map_err(|source| Error::QuoteRefused {
                 epoch,
                 source: Box::new(source),
@@ -72,11 +73,11 @@ mod tests {
             .unwrap()
     }
 
-    #[test]
-    fn without_a_target_nothing_is_delivered() {
+    #[tokio::test]
+    async fn without_a_target_nothing_is_delivered() {
         let none = QuoteDelivery::none();
         assert!(none.is_empty());
-        let error = none.deliver(&quote()).unwrap_err().to_string();
+        let error = none.deliver(&quote()).await.unwrap_err().to_string();
         assert!(error.contains("epoch 3"), "{error}");
         assert!(error.contains("P2P_ENABLED"), "{error}");
     }

@@ -25,23 +25,10 @@ pub enum Error {
         #[source]
         source: alloy::transports::TransportError,
     },
-    /// Waiting for a transaction's receipt failed.
-    #[error("waiting for the receipt of {context} failed")]
-    Receipt {
-        /// The transaction.
-        context: String,
-        /// The error.
-        #[source]
-        source: alloy::providers::PendingTransactionError,
-    },
-    /// A transaction was mined but reverted.
-    #[error("{context} reverted on chain (transaction {tx_hash})")]
-    TransactionReverted {
-        /// The transaction.
-        context: String,
-        /// Its hash.
-        tx_hash: B256,
-    },
+    /// Sending a transaction or waiting for its receipt failed (not mined, reverted on chain,
+    /// ...); a revert in simulation is [`Error::Contract`].
+    #[error(transparent)]
+    L1(Box<fernet_l1::Error>),
     /// The prover's token balance cannot bring its escrow to the target.
     #[error("{0}")]
     InsufficientTokens(Box<TokenShortfall>),
@@ -170,6 +157,15 @@ pub struct TokenShortfall {
     pub target: U256,
     /// `needed - balance`.
     pub shortfall: U256,
+}
+
+impl From<fernet_l1::Error> for Error {
+    fn from(error: fernet_l1::Error) -> Self {
+        match error {
+            fernet_l1::Error::Contract(error) => Self::Contract(error),
+            error => Self::L1(Box::new(error)),
+        }
+    }
 }
 
 impl From<fernet_node::Error> for Error {

@@ -349,13 +349,15 @@ where
         }
         progress.reported = Some(counts);
         for problem in &status.problems {
+            let retried = matches!(problem, Error::JobFailed { .. });
             let terminal = matches!(
                 problem,
-                Error::JobFailed { .. }
-                    | Error::WrongPublicInputs { .. }
-                    | Error::WrongProofLength { .. }
+                Error::WrongPublicInputs { .. } | Error::WrongProofLength { .. }
             );
-            if terminal {
+            if retried {
+                metrics.failures.increment(1);
+                warn!(epoch, error = %problem, "proving job used up its attempts: retried with a new generation");
+            } else if terminal {
                 metrics.failures.increment(1);
                 error!(epoch, error = %problem, "block cannot be proven");
             } else if status.problems.len() != progress.problems {
@@ -410,7 +412,7 @@ where
                 return QuoteState::NotSent;
             }
         };
-        match self.parts.delivery.deliver(&signed) {
+        match self.parts.delivery.deliver(&signed).await {
             Ok(()) => {
                 self.parts.metrics.quotes_sent.increment(1);
                 info!(

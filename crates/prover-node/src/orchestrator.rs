@@ -8,6 +8,8 @@
 //! prove a block twice.
 //! Jobs are keyed by the block's L1 commitment: a block replaced in its slot, or re-proposed
 //! after a prune, is a new job.
+//! A job that failed for good (its attempts used up) is reported and queued again on the broker
+//! with a new generation of attempts (`broker_retryJob`), so an epoch never dead-ends on it.
 
 use std::{collections::BTreeMap, future::Future};
 
@@ -72,6 +74,9 @@ pub trait ProvingBroker: Send + Sync {
 
     /// The status of job `id`.
     fn job_status(&self, id: B256) -> impl Future<Output = Result<JobOutcome>> + Send;
+
+    /// Queues the failed job `id` again with a new generation of attempts.
+    fn retry(&self, id: B256) -> impl Future<Output = Result<()>> + Send;
 }
 
 impl ProvingBroker for BrokerClient {
@@ -112,6 +117,18 @@ impl ProvingBroker for BrokerClient {
             BrokerJobStatus::Queued | BrokerJobStatus::Proving => JobOutcome::Pending,
         })
     }
+
+    async fn retry(&self, id: B256) -> Result<()> {
+        let job = self
+            .retry_job(JobId(id.0))
+            .await
+            .map_err(|source| Error::Broker {
+                context: format!("broker_retryJob({id})"),
+                source,
+            })?;
+        debug!(%id, generation = job.generation, status = %job.status, "job retried");
+        Ok(())
+    }
 }
 
 /// `keccak256` of the six committed 32-byte words (no payee): the commitment the rollup
@@ -144,8 +161,10 @@ pub struct EpochStatus {
     pub enqueued: usize,
     /// Of these, blocks with a checked proof.
     pub proven: usize,
-    /// Blocks whose job failed for good.
+    /// Blocks whose result was wrong (never submitted).
     pub failed: usize,
+    /// Jobs that had failed for good and were queued again by this call.
+    pub retried: usize,
     /// Jobs enqueued by this call.
     pub newly_enqueued: usize,
     /// Proofs received by this call.
@@ -276,12 +295,14 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
                     }
                 },
                 JobOutcome::Failed(reason) => {
-                    job.state = JobState::Failed;
                     status.problems.push(Error::JobFailed {
                         block: number,
                         job: job.job,
                         reason,
                     });
+                    // A new generation of attempts: the epoch never dead-ends on a failed job.
+                    self.broker.retry(job.job).await?;
+                    status.retried += 1;
                 }
             }
         }
@@ -480,6 +501,7 @@ mod tests {
     struct FakeBroker {
         jobs: Mutex<BTreeMap<B256, (Vec<u8>, JobOutcome)>>,
         enqueues: AtomicUsize,
+        retries: AtomicUsize,
     }
 
     impl FakeBroker {
@@ -528,6 +550,16 @@ mod tests {
                     context: format!("broker_getJob({id})"),
                     source: ClientError::JobNotFound(JobId(id.0)),
                 })
+        }
+
+        async fn retry(&self, id: B256) -> Result<()> {
+            self.retries.fetch_add(1, Ordering::Relaxed);
+            if let Some((_, status)) = self.jobs.lock().unwrap().get_mut(&id) {
+                if matches!(status, JobOutcome::Failed(_)) {
+                    *status = JobOutcome::Pending;
+                }
+            }
+            Ok(())
         }
     }
 
@@ -716,7 +748,7 @@ mod tests {
             })
         });
         let status = orchestrator.advance(1, &blocks).await.unwrap();
-        assert_eq!((status.proven, status.failed), (0, 3));
+        assert_eq!((status.proven, status.failed, status.retried), (0, 2, 1));
         assert!(matches!(
             status.problems[0],
             Error::WrongPublicInputs { block: 1, .. }
@@ -734,10 +766,38 @@ mod tests {
             }
         ));
         assert!(orchestrator.epoch_proof(1, &blocks).is_none());
-        // Failed jobs are not polled again.
+        // Wrong results are not polled again; the failed job was queued again.
         let status = orchestrator.advance(1, &blocks).await.unwrap();
         assert!(status.problems.is_empty());
+        assert_eq!((status.failed, status.retried), (2, 0));
         orchestrator.forget(1);
         assert_eq!(orchestrator.epochs().count(), 0);
+    }
+
+    /// Attack (issue 12, proof integrity): a job that used up its attempts stayed failed, so
+    /// the claimed epoch could never be proven (and the prover lost its bond). The orchestrator
+    /// now queues it again with a new generation of attempts, and the epoch is proven.
+    #[tokio::test]
+    async fn a_job_failed_for_good_is_retried_and_proven() {
+        let chain = Chain::new(2);
+        let broker = FakeBroker::default();
+        let blocks: Vec<_> = (1..=2).map(|n| chain.block(n)).collect();
+        let mut orchestrator = Orchestrator::new(chain, &broker, PAYEE);
+        orchestrator.advance(1, &blocks).await.unwrap();
+        broker.prove_all();
+        broker.set(2, |_| JobOutcome::Failed("lease expired 3 times".into()));
+        let status = orchestrator.advance(1, &blocks).await.unwrap();
+        assert!(matches!(
+            &status.problems[..],
+            [Error::JobFailed { block: 2, reason, .. }] if reason == "lease expired 3 times"
+        ));
+        assert_eq!((status.proven, status.failed, status.retried), (1, 0, 1));
+        assert_eq!(broker.retries.load(Ordering::Relaxed), 1);
+
+        broker.prove_all();
+        let status = orchestrator.advance(1, &blocks).await.unwrap();
+        assert_eq!((status.proven, status.newly_proven), (2, 1));
+        assert!(orchestrator.epoch_proof(1, &blocks).is_some());
+        assert_eq!(broker.enqueues.load(Ordering::Relaxed), 2, "the same job");
     }
 }

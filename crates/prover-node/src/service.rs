@@ -4,9 +4,7 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use alloy::primitives::Address;
-use fernet_bindings::IRollup;
 use fernet_broker::{Agent, AgentConfig, BlockKeys};
-use fernet_broker_api::BrokerClient;
 use fernet_node::{Node, NodeConfig};
 use tokio::{sync::watch, task::JoinHandle};
 use tracing::{error, info, warn};
@@ -49,7 +47,9 @@ impl ProverNode {
             rpc_listen: None,
             p2p: args.p2p.clone().into_settings(),
             base_fee: 1,
+            pool_max_txs: fernet_node::pool::DEFAULT_POOL_MAX_TXS,
             polling_interval: std::time::Duration::from_millis(args.polling_interval_ms.max(1)),
+            l1: args.l1.clone(),
         })
         .await?;
         let l1 = node.l1.clone();
@@ -57,7 +57,29 @@ impl ProverNode {
         let windows = view.windows();
         let settings = args.settings(windows.minimum_prover_bond, windows.max_prover_fee_bps)?;
         let deployment = &l1.deployment;
-        let signing = l1.signing_provider(args.publisher_private_key.clone());
+        let broker = args.broker_client()?;
+        // The in-process agent's keys must be the deployed verifier's: proofs made with other
+        // keys would waste the epoch.
+        let agent_keys = if args.agent_enabled {
+            let config = deployment.state_config;
+            let expected = deployment.verification_key_hash.0;
+            let keys = tokio::task::spawn_blocking(move || {
+                BlockKeys::from_default_cache().for_verifier(Some(config), expected)
+            })
+            .await
+            .map_err(|join| Error::Task {
+                task: "agent-key-check",
+                message: join.to_string(),
+            })?
+            .map_err(|error| Error::Config {
+                name: "PROVER_AGENT_ENABLED",
+                reason: error.to_string(),
+            })?;
+            Some(keys)
+        } else {
+            None
+        };
+        let sender = l1.tx_sender(args.publisher_private_key.clone())?;
 
         let quotes = match &args.quote_provider_url {
             Some(url) => ConfiguredQuoteProvider::Http(HttpQuoteProvider::new(
@@ -75,7 +97,6 @@ impl ProverNode {
             warn!("P2P_ENABLED=false: no quotes are sent (open proving only)");
             QuoteDelivery::none()
         };
-        let broker = BrokerClient::new(args.broker_host.as_str());
         let metrics = Arc::new(Metrics::default());
         let (shutdown, stop) = watch::channel(false);
         let (metrics_addr, server) = metrics::serve(
@@ -96,14 +117,13 @@ impl ProverNode {
             ),
             delivery,
             bonds: BondManager::new(
-                signing.clone(),
+                sender.clone(),
                 deployment.prover_escrow.address,
                 deployment.token.address,
-                settings.prover,
                 settings.minimum_escrow,
                 settings.target_escrow,
             ),
-            submitter: ProofSubmitter::new(IRollup::new(deployment.rollup.address, signing)),
+            submitter: ProofSubmitter::new(deployment.rollup.address, sender),
             orchestrator: Orchestrator::new(node.chain.clone(), broker.clone(), settings.prover),
             settings: MonitorSettings {
                 prover: settings.prover,
@@ -115,14 +135,14 @@ impl ProverNode {
         });
         tasks.push(("epoch-monitor", tokio::spawn(monitor.run(stop.clone()))));
 
-        if args.agent_enabled {
+        if let Some(keys) = agent_keys {
             let agent = Agent::new(
                 broker,
                 AgentConfig {
                     concurrency: args.agent_concurrency,
                     ..AgentConfig::default()
                 },
-                Arc::new(BlockKeys::from_default_cache()),
+                Arc::new(keys),
             );
             let stop = stop.clone();
             tasks.push((

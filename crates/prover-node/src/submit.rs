@@ -2,12 +2,13 @@
 //! proven or past its deadline.
 
 use alloy::{
-    primitives::{B256, U256},
+    primitives::{Address, B256, U256},
     providers::DynProvider,
 };
 use fernet_bindings::{ContractResultExt, IRollup};
+use fernet_l1::TxSender;
 
-use crate::{bond::confirm, orchestrator::EpochProof, Result};
+use crate::{orchestrator::EpochProof, Result};
 
 /// What [`ProofSubmitter::submit`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,12 +40,16 @@ pub enum SubmitOutcome {
 #[derive(Debug, Clone)]
 pub struct ProofSubmitter {
     rollup: IRollup::IRollupInstance<DynProvider>,
+    sender: TxSender,
 }
 
 impl ProofSubmitter {
-    /// A submitter on `rollup` whose provider signs with the prover's key.
-    pub fn new(rollup: IRollup::IRollupInstance<DynProvider>) -> Self {
-        Self { rollup }
+    /// A submitter to the rollup at `rollup`, sending with `sender` (the prover's key).
+    pub fn new(rollup: Address, sender: TxSender) -> Self {
+        Self {
+            rollup: IRollup::new(rollup, sender.provider().clone()),
+            sender,
+        }
     }
 
     /// Submits `proof` unless its blocks are already proven or its deadline has passed; a
@@ -82,13 +87,15 @@ impl ProofSubmitter {
             "submitEpochProof(epoch {}, blocks {}..={})",
             proof.epoch, proof.first_block, proof.last_block
         );
-        let pending = self
-            .rollup
-            .submitEpochProof(epoch, proof.public_inputs.clone(), proof.proofs.clone())
-            .send()
-            .await
-            .decoded(context.clone())?;
-        let receipt = confirm(pending, &context).await?;
+        let call =
+            self.rollup
+                .submitEpochProof(epoch, proof.public_inputs.clone(), proof.proofs.clone());
+        let receipt = self
+            .sender
+            .send_call(call, context)
+            .await?
+            .receipt()
+            .await?;
         Ok(SubmitOutcome::Submitted {
             tx_hash: receipt.transaction_hash,
             gas_used: receipt.gas_used,

@@ -14,3 +14,5 @@ pub const INVALID_PARAMS: i32 = error::INVALID_PARAMS_CODE;
 pub const INTERNAL_ERROR: i32 = error::INTERNAL_ERROR_CODE;
 /// Refused by the service's rules (a spent nullifier, a lost lease ...).
 pub const REJECTED: i32 = error::CALL_EXECUTION_FAILED_CODE;
+/// The request carries no valid bearer token (answered with HTTP 401).
+pub const UNAUTHORIZED: i32 = -32003;

@@ -26,6 +26,11 @@ use crate::{
     Checked, RequestCheck,
 };
 
+/// The health check route: `200 ok` once the service is up.
+pub const HEALTH_PATH: &str = "/health";
+/// The Prometheus route.
+pub const METRICS_PATH: &str = "/metrics";
+
 /// How much a service's JSON-RPC server takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -100,9 +105,9 @@ where
                 }
             }),
         )
-        .route("/health", get(|| async { "ok" }))
+        .route(HEALTH_PATH, get(|| async { "ok" }))
         .route(
-            "/metrics",
+            METRICS_PATH,
             get(move || {
                 let rendered = metrics();
                 async move {

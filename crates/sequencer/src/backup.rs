@@ -16,25 +16,25 @@ use crate::error::{Error, Result};
 pub struct BackupProver {
     broker: BrokerClient,
     timeout: Duration,
-    payee: Address,
 }
 
 impl BackupProver {
-    /// Proves through the broker at `broker` for `payee` (the address that sends
-    /// `proposeWithProof`), giving up after `timeout`.
-    pub fn new(broker: BrokerClient, timeout: Duration, payee: Address) -> Self {
-        Self {
-            broker,
-            timeout,
-            payee,
-        }
+    /// Proves through the broker at `broker`, giving up after `timeout`.
+    pub fn new(broker: BrokerClient, timeout: Duration) -> Self {
+        Self { broker, timeout }
     }
 
-    /// The 256-byte EVM encoding of a proof of `witness`'s block for our payee.
-    pub async fn prove(&self, epoch: u64, witness: &BlockWitness) -> Result<Vec<u8>> {
+    /// The 256-byte EVM encoding of a proof of `witness`'s block for `payee` (the address that
+    /// sends `proposeWithProof`).
+    pub async fn prove(
+        &self,
+        epoch: u64,
+        witness: &BlockWitness,
+        payee: Address,
+    ) -> Result<Vec<u8>> {
         let number = witness.block_number;
         let failed = |message: String| Error::BackupProof { number, message };
-        let witness = witness.clone().with_payee(self.payee.into_array());
+        let witness = witness.clone().with_payee(payee.into_array());
         let job = self
             .broker
             .enqueue_job(JobKind::Block, epoch, &witness.to_bytes())
@@ -82,9 +82,9 @@ mod tests {
         })
         .await
         .unwrap();
-        let client = BrokerClient::new(server.url());
+        let client = server.client();
         let payee = Address::repeat_byte(0xb0);
-        let prover = BackupProver::new(client.clone(), Duration::from_secs(30), payee);
+        let prover = BackupProver::new(client.clone(), Duration::from_secs(30));
         let mut state = WorldState::new(StateConfig::devnet()).unwrap();
         let block = Block {
             number: 1,
@@ -94,7 +94,7 @@ mod tests {
         let witness = apply_block(&mut state, &block).unwrap();
         let proving = tokio::spawn({
             let witness = witness.clone();
-            async move { prover.prove(2, &witness).await }
+            async move { prover.prove(2, &witness, payee).await }
         });
 
         // The agent's side: the job is the witness, named for the backup proposer.

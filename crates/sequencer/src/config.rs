@@ -1,26 +1,36 @@
 //! Command-line and environment configuration of `fernet-sequencer`.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
-use alloy::primitives::Address;
-use clap::Parser;
+use alloy::{primitives::Address, signers::local::PrivateKeySigner};
+use clap::{ArgGroup, Parser};
 use fernet_node::NodeArgs;
 use fernet_primitives::TokenAmount;
 
-/// Runs an L2 node and the sequencer duties of one staker: registers its stake, proposes when
-/// it is the highest-ranked live sequencer of a slot, claims the cheapest epoch proof quote,
-/// votes for an upgrade payload, and submits backup blocks (with a proof from a broker) when a
-/// slot stays empty. With `--backup-only` it does the last alone, without a stake.
+/// Runs an L2 node and the sequencer duties of the stakers whose keys it holds: registers their
+/// stakes, proposes when one of them is the highest-ranked live staker of a slot, claims the
+/// cheapest epoch proof quote, votes for an upgrade payload, and submits backup blocks (with a
+/// proof from a broker) when a slot stays empty. With `--backup-only` it does the last alone,
+/// without a stake.
 #[derive(Debug, Parser)]
 #[command(name = "fernet-sequencer", version)]
+#[command(group(ArgGroup::new("keys").required(true).args(["validator_private_keys", "validator_keystore"])))]
 pub struct SequencerArgs {
     /// The embedded node.
     #[command(flatten)]
     pub node: NodeArgs,
-    /// The sequencer's L1 key (prefer the environment: a flag shows in `ps`).
-    #[arg(long, env = "SEQ_PUBLISHER_PRIVATE_KEY", hide_env_values = true)]
-    pub private_key: String,
-    /// Stake to register with ("100 tokens" or base units); default: the contract's minimum.
+    /// The stakers' L1 keys, comma-separated hex (prefer the environment: a flag shows in `ps`).
+    #[arg(long, env = "VALIDATOR_PRIVATE_KEYS", hide_env_values = true)]
+    pub validator_private_keys: Option<String>,
+    /// A file with the stakers' L1 keys, one hex key per line (`#` starts a comment).
+    #[arg(long, env = "VALIDATOR_KEYSTORE")]
+    pub validator_keystore: Option<PathBuf>,
+    /// Do not register keys that are not staked yet (someone else registers them).
+    #[arg(long, env = "SEQ_SKIP_REGISTRATION", default_value_t = false, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub skip_registration: bool,
+    /// Stake to register each key with ("100 tokens" or base units); default: the contract's
+    /// minimum.
     #[arg(long, env = "SEQ_STAKE_AMOUNT")]
     pub stake: Option<TokenAmount>,
     /// Upgrade payload to vote for in every proposal.
@@ -32,6 +42,9 @@ pub struct SequencerArgs {
     /// Delay between ranks stepping in when higher ranks stay silent, in milliseconds.
     #[arg(long, env = "SEQ_RANK_STEP_MS", default_value_t = 2000)]
     pub rank_step_ms: u64,
+    /// How often the slot clock polls the L1 head, in milliseconds (slot time is L1 time).
+    #[arg(long, env = "SEQ_L1_HEAD_POLL_MS", default_value_t = 1000)]
+    pub l1_head_poll_ms: u64,
     /// Time an L1 transaction needs to land, in milliseconds (anvil with 1 s blocks: 1500).
     #[arg(long, env = "SEQ_INCLUSION_MARGIN_MS", default_value_t = 1500)]
     pub inclusion_margin_ms: u64,
@@ -49,6 +62,17 @@ pub struct SequencerArgs {
 }
 
 impl SequencerArgs {
+    /// The stakers' keys, from the list or the keystore.
+    pub fn keys(&self) -> Result<Vec<PrivateKeySigner>, crate::keys::KeyError> {
+        match (&self.validator_private_keys, &self.validator_keystore) {
+            (Some(list), _) => crate::keys::parse_key_list(list),
+            (None, Some(path)) => crate::keys::read_keystore(path),
+            (None, None) => Err(crate::keys::KeyError::Empty {
+                origin: "VALIDATOR_PRIVATE_KEYS / VALIDATOR_KEYSTORE".to_owned(),
+            }),
+        }
+    }
+
     /// Checks the combinations clap cannot: backup-only mode needs a broker.
     pub fn validate(&self) -> crate::Result<()> {
         if self.backup_only && self.backup_broker.is_none() {
@@ -60,6 +84,11 @@ impl SequencerArgs {
     /// Delay between ranks.
     pub fn rank_step(&self) -> Duration {
         Duration::from_millis(self.rank_step_ms)
+    }
+
+    /// How often the slot clock polls the L1 head.
+    pub fn l1_head_poll(&self) -> Duration {
+        Duration::from_millis(self.l1_head_poll_ms.max(1))
     }
 
     /// Time an L1 transaction needs to land.
@@ -75,8 +104,32 @@ mod tests {
     const KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
     fn parse(extra: &[&str]) -> Result<SequencerArgs, clap::Error> {
-        let args = ["fernet-sequencer", "--private-key", KEY];
+        let args = ["fernet-sequencer", "--validator-private-keys", KEY];
         SequencerArgs::try_parse_from(args.iter().chain(extra))
+    }
+
+    #[test]
+    fn keys_come_from_a_list_or_a_keystore_and_one_is_required() {
+        let args = parse(&[]).unwrap();
+        assert_eq!(args.keys().unwrap().len(), 1);
+        assert!(!args.skip_registration);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.txt");
+        std::fs::write(&path, format!("{KEY}\n")).unwrap();
+        let args = SequencerArgs::try_parse_from([
+            "fernet-sequencer",
+            "--validator-keystore",
+            path.to_str().unwrap(),
+            "--skip-registration",
+        ])
+        .unwrap();
+        assert_eq!(args.keys().unwrap().len(), 1);
+        assert!(args.skip_registration);
+        let missing = SequencerArgs::try_parse_from(["fernet-sequencer"]).unwrap_err();
+        assert_eq!(
+            missing.kind(),
+            clap::error::ErrorKind::MissingRequiredArgument
+        );
     }
 
     #[test]

@@ -8,14 +8,9 @@ pub enum Error {
     /// A contract call or transaction failed; the revert is decoded into the suite's errors.
     #[error(transparent)]
     Contract(#[from] fernet_bindings::Error),
-    /// An L1 RPC request failed.
-    #[error("L1 request {method} failed: {message}")]
-    Rpc {
-        /// The request.
-        method: &'static str,
-        /// The transport's message.
-        message: String,
-    },
+    /// The L1 client failed: a simulation revert (decoded), a send, or a receipt.
+    #[error(transparent)]
+    L1(Box<fernet_l1::Error>),
     /// The sequencer cannot afford its stake.
     #[error("{sequencer} holds {balance} staking tokens but needs {stake} to register")]
     InsufficientBalance {
@@ -77,13 +72,11 @@ pub enum Error {
     BackupOnlyWithoutBroker,
 }
 
-/// Result of the sequencer library.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// Maps an alloy transport error into [`Error::Rpc`].
-pub(crate) fn rpc<E: std::fmt::Display>(method: &'static str) -> impl FnOnce(E) -> Error {
-    move |error| Error::Rpc {
-        method,
-        message: error.to_string(),
+impl From<fernet_l1::Error> for Error {
+    fn from(error: fernet_l1::Error) -> Self {
+        Self::L1(Box::new(error))
     }
 }
+
+/// Result of the sequencer library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

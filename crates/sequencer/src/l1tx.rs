@@ -1,31 +1,22 @@
-//! Sending a transaction and waiting for a successful receipt.
+//! Sending a contract call through a key's [`TxSender`] and waiting for its successful receipt.
 
 use alloy::{
-    network::Ethereum, providers::PendingTransactionBuilder, rpc::types::TransactionReceipt,
+    contract::{CallBuilder, CallDecoder},
+    providers::Provider,
+    rpc::types::TransactionReceipt,
 };
-use fernet_bindings::ContractResultExt;
-use fernet_node::l1::{receipt_within, RECEIPT_TIMEOUT};
+use fernet_l1::TxSender;
 
-use crate::error::{rpc, Error, Result};
+use crate::error::Result;
 
-/// Waits (at most [`RECEIPT_TIMEOUT`]) for the receipt of a sent contract call and checks it
-/// succeeded; a call that reverts in `eth_estimateGas` comes back with its custom error decoded.
-pub(crate) async fn confirmed(
-    sent: Result<PendingTransactionBuilder<Ethereum>, alloy::contract::Error>,
-    context: &str,
+/// Simulates `call` from `sender`'s key (a revert comes back decoded into the suite's custom
+/// errors, naming `context`), sends it, and waits for its receipt while the sender replaces it
+/// with bumped fees should it get stuck; a receipt that reverted is an error.
+pub(crate) async fn send<P: Provider, D: CallDecoder>(
+    sender: &TxSender,
+    call: CallBuilder<P, D>,
+    context: &'static str,
 ) -> Result<TransactionReceipt> {
-    let receipt = receipt_within(sent.decoded(context)?, RECEIPT_TIMEOUT)
-        .await
-        .map_err(rpc("eth_getTransactionReceipt"))?;
-    if receipt.status() {
-        Ok(receipt)
-    } else {
-        Err(Error::Rpc {
-            method: "eth_sendRawTransaction",
-            message: format!(
-                "{context}: transaction {} reverted on chain",
-                receipt.transaction_hash
-            ),
-        })
-    }
+    let pending = sender.send_call(call, context).await?;
+    Ok(pending.receipt().await?)
 }

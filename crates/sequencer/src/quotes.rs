@@ -9,25 +9,48 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 
-/// Picks the quote to claim among claimable ones.
+/// Orders the claimable quotes: the sequencer claims the first whose claim succeeds in
+/// simulation, and falls back to the next when a claim fails.
 pub trait QuotePolicy: Send + Sync {
-    /// The quote to claim, if any.
-    fn choose(&self, claimable: Vec<SignedQuote>) -> Option<SignedQuote>;
+    /// `claimable`, best first; quotes the policy would never claim are left out.
+    fn order(&self, claimable: Vec<SignedQuote>) -> Vec<SignedQuote>;
 }
 
-/// The default policy: the lowest fee; among equal fees the largest bond.
+/// The default policy: the lowest fee first; among equal fees the largest bond.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CheapestQuote;
 
 impl QuotePolicy for CheapestQuote {
-    fn choose(&self, claimable: Vec<SignedQuote>) -> Option<SignedQuote> {
-        claimable.into_iter().min_by(|a, b| {
+    fn order(&self, mut claimable: Vec<SignedQuote>) -> Vec<SignedQuote> {
+        claimable.sort_by(|a, b| {
             a.quote
                 .basis_point_fee
                 .cmp(&b.quote.basis_point_fee)
                 .then(b.quote.bond_amount.cmp(&a.quote.bond_amount))
-        })
+        });
+        claimable
     }
+}
+
+/// Claims with the first quote of `ordered` for which `claim` succeeds (the caller simulates
+/// the claim, then sends it), trying the next one after each failure; returns the quote claimed
+/// with what `claim` returned, and the failures on the way.
+pub async fn claim_first<T, E, F, Fut>(
+    ordered: Vec<SignedQuote>,
+    mut claim: F,
+) -> (Option<(SignedQuote, T)>, Vec<(SignedQuote, E)>)
+where
+    F: FnMut(SignedQuote) -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, E>>,
+{
+    let mut failures = Vec::new();
+    for quote in ordered {
+        match claim(quote.clone()).await {
+            Ok(done) => return (Some((quote, done)), failures),
+            Err(error) => failures.push((quote, error)),
+        }
+    }
+    (None, failures)
 }
 
 /// The claim an epoch holds while its claim window is open: a new claim must be strictly cheaper.
@@ -234,20 +257,63 @@ mod tests {
     }
 
     #[test]
-    fn the_cheapest_quote_wins_then_the_largest_bond() {
+    fn the_cheapest_quote_comes_first_then_the_largest_bond() {
         let (a, b, c) = (
             PrivateKeySigner::random(),
             PrivateKeySigner::random(),
             PrivateKeySigner::random(),
         );
-        let chosen = CheapestQuote
-            .choose(vec![
+        let ordered: Vec<Address> = CheapestQuote
+            .order(vec![
                 signed(&a, 300, 100),
                 signed(&b, 200, 100),
                 signed(&c, 200, 150),
             ])
-            .unwrap();
-        assert_eq!(chosen.quote.prover, c.address());
-        assert!(CheapestQuote.choose(Vec::new()).is_none());
+            .iter()
+            .map(|q| q.quote.prover)
+            .collect();
+        assert_eq!(ordered, vec![c.address(), b.address(), a.address()]);
+        assert!(CheapestQuote.order(Vec::new()).is_empty());
+    }
+
+    /// Regression (issue 12, quotes): the cheapest quote's claim reverted (its prover's escrow
+    /// could not lock the bond) and the sequencer gave up, so the epoch was never claimed. The
+    /// claim now falls back to the next quote.
+    #[tokio::test]
+    async fn a_failing_claim_falls_back_to_the_next_quote() {
+        let (broke, honest, dear) = (
+            PrivateKeySigner::random(),
+            PrivateKeySigner::random(),
+            PrivateKeySigner::random(),
+        );
+        let ordered = CheapestQuote.order(vec![
+            signed(&dear, 900, 100),
+            signed(&broke, 100, 100),
+            signed(&honest, 200, 100),
+        ]);
+        let mut tried = Vec::new();
+        let (claimed, failures) = claim_first(ordered, |quote| {
+            tried.push(quote.quote.prover);
+            let reverts = quote.quote.prover == broke.address();
+            async move {
+                if reverts {
+                    Err("ProverEscrow__InsufficientFreeBalance")
+                } else {
+                    Ok(quote.quote.basis_point_fee)
+                }
+            }
+        })
+        .await;
+        let (quote, fee) = claimed.unwrap();
+        assert_eq!((quote.quote.prover, fee), (honest.address(), 200));
+        assert_eq!(tried, vec![broke.address(), honest.address()]);
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].0.quote.prover, broke.address());
+        let (nothing, failures) = claim_first(vec![signed(&broke, 100, 100)], |_| async {
+            Err::<(), _>("reverts")
+        })
+        .await;
+        assert!(nothing.is_none());
+        assert_eq!(failures.len(), 1);
     }
 }

@@ -1,16 +1,15 @@
 //! Staking registration: a sequencer stakes once, then waits out its entry period and the
 //! snapshot lag before it can propose.
 
-use alloy::{
-    primitives::{Address, U256},
-    providers::DynProvider,
-};
+use alloy::primitives::{Address, U256};
 use fernet_bindings::{ContractResultExt, DevnetToken, Staking};
+use fernet_l1::TxSender;
+use futures::{stream, StreamExt, TryStreamExt};
 use tracing::info;
 
 use crate::{
     error::{Error, Result},
-    l1tx::confirmed,
+    l1tx::send,
 };
 
 /// Where a sequencer stands in the staking contract.
@@ -24,14 +23,15 @@ pub struct Registration {
     pub newly_registered: bool,
 }
 
-/// Registers `sequencer` with `stake` (default: the contract's minimum) unless it already is,
-/// approving the staking contract for the tokens first. `provider` must sign for `sequencer`.
+/// Registers the staker whose transactions `sender` sends with `stake` (default: the contract's
+/// minimum) unless it already is, approving the staking contract for the tokens first.
 pub async fn ensure_registered(
-    provider: &DynProvider,
+    sender: &TxSender,
     staking_address: Address,
-    sequencer: Address,
     stake: Option<U256>,
 ) -> Result<Registration> {
+    let sequencer = sender.address();
+    let provider = sender.provider();
     let staking = Staking::new(staking_address, provider.clone());
     let info = staking
         .stakerInfo(sequencer)
@@ -72,12 +72,13 @@ pub async fn ensure_registered(
             stake,
         });
     }
-    confirmed(
-        token.approve(staking_address, stake).send().await,
+    send(
+        sender,
+        token.approve(staking_address, stake),
         "token.approve",
     )
     .await?;
-    let receipt = confirmed(staking.register(stake).send().await, "Staking.register").await?;
+    let receipt = send(sender, staking.register(stake), "Staking.register").await?;
     let info = staking
         .stakerInfo(sequencer)
         .call()
@@ -95,4 +96,24 @@ pub async fn ensure_registered(
         activation_epoch: u64::from(info.activationEpoch),
         newly_registered: true,
     })
+}
+
+/// Registers every staker of `senders` not registered yet, `concurrency` at a time (each key
+/// sends its own transactions, so they do not queue behind each other). Returns how many were
+/// newly registered; the first failure stops it.
+pub async fn register_all(
+    senders: Vec<TxSender>,
+    staking_address: Address,
+    stake: Option<U256>,
+    concurrency: usize,
+) -> Result<usize> {
+    let registrations: Vec<Registration> = stream::iter(senders)
+        .map(|sender| async move { ensure_registered(&sender, staking_address, stake).await })
+        .buffer_unordered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    Ok(registrations
+        .iter()
+        .filter(|registration| registration.newly_registered)
+        .count())
 }

@@ -249,6 +249,12 @@ pub enum Error {
         /// What failed: the ark-serialize error, or trailing bytes.
         reason: String,
     },
+    /// A world-state checkpoint does not decode, or does not fit the configuration.
+    #[error("bad world-state checkpoint: {reason}")]
+    BadCheckpoint {
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Why a single transaction effect is malformed.

@@ -161,6 +161,25 @@ impl<L: IndexedLeaf> IndexedTree<L> {
         }
     }
 
+    /// A tree rebuilt from a checkpoint's `tree` and `leaves` ([`Self::leaves`]).
+    pub(crate) fn from_parts(name: &'static str, tree: SparseMerkleTree, leaves: Vec<L>) -> Self {
+        let by_key = (0u64..)
+            .zip(&leaves)
+            .map(|(index, leaf)| (leaf.key(), index))
+            .collect();
+        Self {
+            name,
+            tree,
+            leaves,
+            by_key,
+        }
+    }
+
+    /// Every leaf preimage, by index.
+    pub(crate) fn leaves(&self) -> &[L] {
+        &self.leaves
+    }
+
     /// Current root.
     pub fn root(&self) -> Fr {
         self.tree.root()

@@ -14,6 +14,7 @@
 
 mod apply;
 mod block;
+mod checkpoint;
 mod codec;
 mod config;
 mod encoding;

@@ -83,6 +83,26 @@ impl SparseMerkleTree {
         }
     }
 
+    /// A tree of `depth` with the non-empty `nodes` `(height, index, value)` a checkpoint
+    /// recorded ([`Self::nodes`]).
+    pub(crate) fn from_nodes(depth: usize, nodes: Vec<(u64, u64, Fr)>) -> Result<Self> {
+        let mut tree = Self::new(depth);
+        for (height, index, value) in nodes {
+            let height = usize::try_from(height).unwrap_or(usize::MAX);
+            tree.check_index(height, index)?;
+            tree.nodes.insert((height, index), value);
+        }
+        Ok(tree)
+    }
+
+    /// The non-empty nodes `(height, index, value)`, in no particular order.
+    pub(crate) fn nodes(&self) -> Vec<(u64, u64, Fr)> {
+        self.nodes
+            .iter()
+            .map(|(&(height, index), value)| (height as u64, index, *value))
+            .collect()
+    }
+
     /// Number of levels above the leaves.
     pub fn depth(&self) -> usize {
         self.depth

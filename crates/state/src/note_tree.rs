@@ -32,6 +32,19 @@ impl NoteHashTree {
         }
     }
 
+    /// A tree rebuilt from a checkpoint: its Merkle tree and next free index.
+    pub(crate) fn from_parts(
+        tree: SparseMerkleTree,
+        subtree_height: usize,
+        next_index: u64,
+    ) -> Self {
+        Self {
+            tree,
+            subtree_height,
+            next_index,
+        }
+    }
+
     /// Current root.
     pub fn root(&self) -> Fr {
         self.tree.root()

@@ -9,6 +9,7 @@ use crate::{
     error::Error,
     field::Fr,
     indexed::{IndexedLeaf, IndexedTree, IndexedWriteWitness},
+    merkle::SparseMerkleTree,
     poseidon, Result,
 };
 
@@ -66,6 +67,13 @@ pub struct NullifierTree {
 }
 
 impl NullifierTree {
+    /// A tree rebuilt from a checkpoint's Merkle tree and leaves.
+    pub(crate) fn from_parts(tree: SparseMerkleTree, leaves: Vec<NullifierLeaf>) -> Self {
+        Self {
+            inner: IndexedTree::from_parts(TREE, tree, leaves),
+        }
+    }
+
     /// A tree of `depth` holding the genesis leaf.
     pub fn new(depth: usize) -> Self {
         Self {

@@ -10,6 +10,7 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use crate::{
     field::Fr,
     indexed::{IndexedLeaf, IndexedTree, IndexedWriteWitness},
+    merkle::SparseMerkleTree,
     poseidon, Result,
 };
 
@@ -75,6 +76,13 @@ pub struct PublicDataTree {
 }
 
 impl PublicDataTree {
+    /// A tree rebuilt from a checkpoint's Merkle tree and leaves.
+    pub(crate) fn from_parts(tree: SparseMerkleTree, leaves: Vec<PublicDataLeaf>) -> Self {
+        Self {
+            inner: IndexedTree::from_parts(TREE, tree, leaves),
+        }
+    }
+
     /// A tree of `depth` holding the genesis leaf.
     pub fn new(depth: usize) -> Self {
         Self {

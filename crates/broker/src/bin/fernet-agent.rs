@@ -1,17 +1,21 @@
 //! `fernet-agent`: proves the broker's jobs.
 
-use std::{sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use clap::Parser;
-use eyre::WrapErr;
-use fernet_broker::{default_agent_id, shutdown_signal, Agent, AgentConfig, BlockKeys};
-use fernet_broker_api::{BrokerClient, JobKind};
+use eyre::{eyre, WrapErr};
+use fernet_broker::{
+    default_agent_id, deployed_verifier, shutdown_signal, Agent, AgentConfig, BlockKeys,
+};
+use fernet_broker_api::{BrokerClient, JobKind, AUTH_TOKEN_ENV};
 use tokio::sync::watch;
 
 /// A prover agent: takes block proving jobs from the broker, proves them with the block
 /// circuit's (INSECURE devnet) keys from the key cache (`FERNET_KEY_CACHE`, default
-/// `target/fernet-keys`), checks each proof and delivers it. Ctrl-C or SIGTERM reports the jobs
-/// in flight as failed so the broker hands them to another agent.
+/// `target/fernet-keys`), checks each proof and delivers it. It refuses to start when its
+/// verifying key is not the deployed verifier's (`DEPLOYMENT_FILE` or
+/// `PROVER_VERIFICATION_KEY_HASH`, one is required). Ctrl-C or SIGTERM reports the jobs in
+/// flight as failed so the broker hands them to another agent.
 #[derive(Debug, Parser)]
 #[command(name = "fernet-agent", version)]
 struct Args {
@@ -32,6 +36,17 @@ struct Args {
     /// Name towards the broker (default: `<hostname>-<pid>`).
     #[arg(long, env = "PROVER_AGENT_ID")]
     agent_id: Option<String>,
+    /// The broker's bearer token (required).
+    #[arg(long, env = AUTH_TOKEN_ENV, hide_env_values = true)]
+    auth_token: Option<String>,
+    /// The deployment record: its `verificationKeyHash` and state configuration are what the
+    /// agent's keys must match.
+    #[arg(long, env = "DEPLOYMENT_FILE")]
+    deployment_file: Option<PathBuf>,
+    /// The deployed verifier's `verificationKeyHash` (0x and 64 hex digits), when there is no
+    /// DEPLOYMENT_FILE.
+    #[arg(long, env = "PROVER_VERIFICATION_KEY_HASH")]
+    verification_key_hash: Option<String>,
 }
 
 fn main() -> eyre::Result<()> {
@@ -48,6 +63,28 @@ fn main() -> eyre::Result<()> {
 }
 
 async fn run(args: Args) -> eyre::Result<()> {
+    let token = args
+        .auth_token
+        .clone()
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| {
+            eyre!("{AUTH_TOKEN_ENV} is required: the broker refuses calls without it")
+        })?;
+    let (state_config, expected) = deployed_verifier(
+        args.deployment_file.as_deref(),
+        args.verification_key_hash.as_deref(),
+    )?
+    .ok_or_else(|| {
+        eyre!(
+            "DEPLOYMENT_FILE or PROVER_VERIFICATION_KEY_HASH is required: the agent checks that \
+             its keys are the deployed verifier's before proving"
+        )
+    })?;
+    let keys = tokio::task::spawn_blocking(move || {
+        BlockKeys::from_default_cache().for_verifier(state_config, expected)
+    })
+    .await
+    .wrap_err("key check task")??;
     let config = AgentConfig {
         agent_id: args.agent_id.unwrap_or_else(default_agent_id),
         concurrency: usize::from(args.concurrency),
@@ -55,9 +92,9 @@ async fn run(args: Args) -> eyre::Result<()> {
         kinds: JobKind::ALL.to_vec(),
     };
     let agent = Agent::new(
-        BrokerClient::new(args.broker),
+        BrokerClient::new(args.broker, token),
         config,
-        Arc::new(BlockKeys::from_default_cache()),
+        Arc::new(keys),
     );
     let (stop, shutdown) = watch::channel(false);
     let running = tokio::spawn(agent.run(shutdown));

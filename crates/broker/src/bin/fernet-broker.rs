@@ -1,14 +1,18 @@
 //! `fernet-broker`: the durable proving job queue (JSON-RPC `broker_*`, `/metrics`, `/health`).
 
-use std::{path::PathBuf, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use clap::Parser;
 use eyre::WrapErr;
-use fernet_broker::{shutdown_signal, BrokerConfig, BrokerServer, JobPolicy};
+use fernet_broker::{
+    deployed_verifier, shutdown_signal, BlockKeys, BrokerConfig, BrokerServer, JobPolicy,
+};
+use fernet_broker_api::AUTH_TOKEN_ENV;
 
 /// The proving broker: stores proving jobs in a redb file, leases them to agents, retries
-/// them when an agent fails or goes silent, and keeps every result. Jobs survive restarts and
-/// `kill -9`.
+/// them when an agent fails or goes silent, verifies every delivered proof natively before it
+/// keeps it, and keeps every result. Jobs survive restarts and `kill -9`. Every JSON-RPC call
+/// must carry `Authorization: Bearer $BROKER_AUTH_TOKEN` (`/health` and `/metrics` are open).
 #[derive(Debug, Parser)]
 #[command(name = "fernet-broker", version)]
 struct Args {
@@ -28,12 +32,52 @@ struct Args {
     #[arg(long, env = "PROVER_BROKER_JOB_MAX_RETRIES", default_value_t = 3,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_retries: u32,
+    /// The bearer token agents, prover nodes and sequencers must send (required; at least 16
+    /// visible ASCII characters, e.g. `openssl rand -hex 32`).
+    #[arg(long, env = AUTH_TOKEN_ENV, hide_env_values = true)]
+    auth_token: Option<String>,
+    /// The deployment record: when given (or PROVER_VERIFICATION_KEY_HASH), the broker checks at
+    /// start-up that the keys it verifies proofs with are the deployed verifier's.
+    #[arg(long, env = "DEPLOYMENT_FILE")]
+    deployment_file: Option<PathBuf>,
+    /// The deployed verifier's `verificationKeyHash` (0x and 64 hex digits), when there is no
+    /// DEPLOYMENT_FILE.
+    #[arg(long, env = "PROVER_VERIFICATION_KEY_HASH")]
+    verification_key_hash: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> eyre::Result<()> {
     let args = Args::parse();
     fernet_primitives::logging::init()?;
+    let auth_token = args
+        .auth_token
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| {
+            eyre::eyre!(
+                "{AUTH_TOKEN_ENV} (--auth-token) is required: the broker does not serve \
+             unauthenticated callers"
+            )
+        })?;
+    let keys = BlockKeys::from_default_cache();
+    // With the deployed verifier's hash, refuse keys that would reject every honest proof.
+    let keys = match deployed_verifier(
+        args.deployment_file.as_deref(),
+        args.verification_key_hash.as_deref(),
+    )? {
+        Some((state_config, expected)) => {
+            tokio::task::spawn_blocking(move || keys.for_verifier(state_config, expected))
+                .await
+                .wrap_err("key check task")??
+        }
+        None => {
+            tracing::warn!(
+                "neither DEPLOYMENT_FILE nor PROVER_VERIFICATION_KEY_HASH: proofs are verified \
+                 with the key cache's keys, unchecked against the deployed verifier"
+            );
+            keys
+        }
+    };
     let config = BrokerConfig {
         host: args.host,
         port: args.port,
@@ -43,6 +87,8 @@ async fn main() -> eyre::Result<()> {
             max_attempts: args.max_retries,
             ..JobPolicy::default()
         },
+        auth_token,
+        keys: Arc::new(keys),
     };
     let server = BrokerServer::start(config).await?;
     shutdown_signal()

@@ -1,33 +1,85 @@
 //! A real agent, in-process, proving a real devnet block job end to end with the cached devnet
-//! keys; an agent stopped mid-proof handing its job back; and a witness of a configuration the
-//! agent has no keys for failing its job.
+//! keys, verified by the broker with the same keys; an agent stopped mid-proof handing its job
+//! back; a witness of a configuration the agent has no keys for failing its job; and the
+//! start-up check of the agent's keys against the deployed verifier's hash.
 
 use std::{sync::Arc, time::Duration};
 
-use fernet_broker::{Agent, AgentConfig, BlockKeys};
-use fernet_broker_api::{BrokerClient, JobKind, JobStatus};
+use fernet_broker::{Agent, AgentConfig, BlockKeys, Error};
+use fernet_broker_api::{hex, JobKind, JobStatus};
 use fernet_circuits::{
     block::{
         prover::{default_key_cache_dir, verify_block},
         sizing::full_block_witness,
     },
     keys::KeyCache,
-    proof_system::evm::proof_from_bytes,
+    proof_system::evm::{proof_from_bytes, verifying_key_hash},
 };
 use fernet_state::{fr_from_be_bytes, StateConfig, COMMITTED_PUBLIC_INPUTS, NUM_PUBLIC_INPUTS};
 use tokio::sync::watch;
 
-use crate::support::{policy, start_broker, PAYEE};
+use crate::support::{policy, start_broker, wait_until, PAYEE};
+
+/// The cached devnet keys, for the devnet configuration only.
+fn devnet_keys() -> BlockKeys {
+    BlockKeys::new(
+        KeyCache::new(default_key_cache_dir()),
+        vec![StateConfig::devnet()],
+    )
+}
+
+/// Attack (issue 12, proof integrity): an agent whose keys differ from the deployed
+/// verifier's proved jobs whose proofs L1 refuses, wasting the epoch. Its keys are now checked
+/// against the deployment's `verificationKeyHash` before it starts, naming both hashes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_with_other_keys_than_the_verifier_refuses_to_start() {
+    let deployed = tokio::task::spawn_blocking(|| {
+        verifying_key_hash(
+            &devnet_keys()
+                .get(&StateConfig::devnet())
+                .unwrap()
+                .verifying_key,
+        )
+    })
+    .await
+    .unwrap();
+    let other = [0x42; 32];
+    for config in [Some(StateConfig::devnet()), None] {
+        let error = tokio::task::spawn_blocking(move || devnet_keys().for_verifier(config, other))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::VerifyingKeyMismatch { expected, actual, .. }
+                if *expected == hex::encode(&other) && *actual == hex::encode(&deployed)),
+            "{error}"
+        );
+        assert!(error.to_string().contains("verificationKeyHash"), "{error}");
+    }
+    for config in [Some(StateConfig::devnet()), None] {
+        let keys =
+            tokio::task::spawn_blocking(move || devnet_keys().for_verifier(config, deployed))
+                .await
+                .unwrap()
+                .unwrap();
+        let other_config = StateConfig {
+            note_tree_depth: 17,
+            ..StateConfig::devnet()
+        };
+        assert!(matches!(
+            keys.get(&other_config),
+            Err(Error::UnsupportedConfig(_))
+        ));
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_proves_a_devnet_block_job_that_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start_broker(dir.path(), policy(10_000, 2)).await;
-    let client = BrokerClient::new(server.url());
-    let keys = Arc::new(BlockKeys::new(
-        KeyCache::new(default_key_cache_dir()),
-        vec![StateConfig::devnet()],
-    ));
+    let keys = Arc::new(devnet_keys());
+    // The broker checks every result against the same (real) keys.
+    let server = start_broker(dir.path(), policy(10_000, 2), keys.clone()).await;
+    let client = server.client();
     let witness = full_block_witness(StateConfig::devnet())
         .unwrap()
         .with_payee(PAYEE);
@@ -67,11 +119,11 @@ async fn an_agent_proves_a_devnet_block_job_that_verifies() {
 
     // Stopped while proving: the job goes back to the queue at once.
     let (stop, agent) = start_agent();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while client.get_job(job.id).await.unwrap().unwrap().status != JobStatus::Proving {
-        assert!(tokio::time::Instant::now() < deadline, "never taken");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("the agent takes the job", Duration::from_secs(60), || {
+        let client = client.clone();
+        async move { client.get_job(job.id).await.unwrap().unwrap().status == JobStatus::Proving }
+    })
+    .await;
     stop.send(true).unwrap();
     agent.await.unwrap().unwrap();
     let handed_back = client.get_job(job.id).await.unwrap().unwrap();

@@ -1,18 +1,26 @@
-//! The JSON-RPC server over HTTP: the full job cycle through `BrokerClient`, and clear errors
-//! for bad requests after which the server still answers.
+//! The JSON-RPC server over HTTP: the full job cycle through `BrokerClient`, clear errors for
+//! bad requests after which the server still answers, bearer-token authentication, and forged
+//! results refused.
 
-use fernet_broker::{rpc::MAX_BATCH_LEN, JobPolicy};
+use std::sync::Arc;
+
+use fernet_broker::{rpc::MAX_BATCH_LEN, testing::TestKeys, JobPolicy};
 use fernet_broker_api::{BrokerClient, ClientError, JobId, JobKind, JobStatus};
-use fernet_rpc::codes::{INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, REJECTED};
+use fernet_rpc::codes::{
+    INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, REJECTED, UNAUTHORIZED,
+};
 use serde_json::json;
 
-use crate::support::{fake_result, policy, post_raw, rpc_error, start_broker, witness};
+use crate::support::{
+    fake_result, policy, post_raw, post_with, rpc_error, start_broker, witness, TOKEN,
+};
 
 #[tokio::test]
 async fn a_job_goes_through_its_life_over_json_rpc() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start_broker(dir.path(), policy(60_000, 3)).await;
-    let client = BrokerClient::new(server.url());
+    let keys = Arc::new(TestKeys::new());
+    let server = start_broker(dir.path(), policy(60_000, 3), keys.clone()).await;
+    let client = BrokerClient::new(server.url(), TOKEN);
     let input = witness(1).to_bytes();
 
     let enqueued = client.enqueue_job(JobKind::Block, 4, &input).await.unwrap();
@@ -38,7 +46,7 @@ async fn a_job_goes_through_its_life_over_json_rpc() {
     );
 
     client
-        .complete_job("agent-1", job.id, fake_result(1))
+        .complete_job("agent-1", job.id, keys.result(&input, 1))
         .await
         .unwrap();
     let view = client.get_job(job.id).await.unwrap().unwrap();
@@ -68,6 +76,9 @@ async fn a_job_goes_through_its_life_over_json_rpc() {
     let view = client.get_job(other.id).await.unwrap().unwrap();
     assert_eq!(view.status, JobStatus::Queued);
     assert_eq!(view.error.as_deref(), Some("agent agent-1: boom"));
+    // Retrying a job that has not failed leaves it as it is.
+    let same = client.retry_job(other.id).await.unwrap();
+    assert_eq!((same.status, same.generation), (JobStatus::Queued, 0));
 
     let metrics = reqwest::get(format!("{}/metrics", server.url()))
         .await
@@ -100,7 +111,7 @@ async fn bad_requests_get_clear_errors_and_the_server_keeps_answering() {
         max_input_bytes: 40_000, // above a devnet block witness (26.5 kB with the fee witnesses)
         ..policy(60_000, 3)
     };
-    let server = start_broker(dir.path(), policy).await;
+    let server = start_broker(dir.path(), policy, Arc::new(TestKeys::new())).await;
     let url = server.url();
     let input = format!("0x{}", hex::encode(witness(1).to_bytes()));
 
@@ -212,7 +223,7 @@ async fn bad_requests_get_clear_errors_and_the_server_keeps_answering() {
     );
 
     // A result of the wrong shape names the field.
-    let client = BrokerClient::new(url.clone());
+    let client = BrokerClient::new(url.clone(), TOKEN);
     let job = client
         .enqueue_job(JobKind::Block, 1, &witness(1).to_bytes())
         .await
@@ -258,7 +269,165 @@ async fn bad_requests_get_clear_errors_and_the_server_keeps_answering() {
     let health = reqwest::get(format!("{url}/health")).await.unwrap();
     assert_eq!(health.status().as_u16(), 200);
     assert_eq!(health.text().await.unwrap(), "ok");
+    // The refused result sent the job back to the queue, its attempt given back.
     let view = client.get_job(job.id).await.unwrap().unwrap();
-    assert_eq!(view.status, JobStatus::Proving);
+    assert_eq!(
+        (view.status, view.attempts, view.result),
+        (JobStatus::Queued, 0, None)
+    );
+    server.shutdown().await.unwrap();
+}
+
+/// Attack (issue 12, proof integrity): anyone who could reach the broker completed a leased
+/// job with garbage and got the claimed prover slashed. Every JSON-RPC call now needs the
+/// bearer token: without it, or with a wrong one, HTTP 401 with a JSON-RPC error saying which,
+/// and nothing changes; `/health` and `/metrics` stay open.
+#[tokio::test]
+async fn calls_without_the_bearer_token_get_a_clear_401() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_broker(dir.path(), policy(60_000, 3), Arc::new(TestKeys::new())).await;
+    let url = server.url();
+    let client = server.client();
+    let job = client
+        .enqueue_job(JobKind::Block, 1, &witness(1).to_bytes())
+        .await
+        .unwrap();
+    client.take_job("holder", None).await.unwrap().unwrap();
+
+    let complete = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "broker_completeJob",
+        "params": { "agentId": "holder", "id": job.id, "result": fake_result(1) },
+    })
+    .to_string();
+    for (token, problem) in [
+        (None, "unauthorized: missing Authorization header"),
+        (
+            Some("not-the-token-0123456789"),
+            "unauthorized: wrong bearer token",
+        ),
+    ] {
+        let (status, answer) = post_with(&url, token, complete.clone()).await;
+        assert_eq!(status, 401, "{answer}");
+        assert_eq!(answer["error"]["code"], UNAUTHORIZED, "{answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(problem), "{message}");
+    }
+    // The typed client says so, and that retrying cannot help.
+    let stranger = BrokerClient::new(url.clone(), "not-the-token-0123456789");
+    let error = stranger.get_job(job.id).await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            ClientError::Unauthorized {
+                method: "broker_getJob",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(!error.is_transient());
+    assert!(error.to_string().contains("BROKER_AUTH_TOKEN"), "{error}");
+
+    for open in ["health", "metrics"] {
+        let response = reqwest::get(format!("{url}/{open}")).await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "/{open} stays open");
+    }
+    let view = client.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!((view.status, view.attempts), (JobStatus::Proving, 1));
+    server.shutdown().await.unwrap();
+}
+
+/// Attack (issue 12, proof integrity): the lease holder completes its job with a forged proof
+/// (the job's public inputs, points that prove nothing); the broker used to store it as the
+/// job's result. Now it is refused with a `-32602` naming the job, the job is queued again
+/// without spending an attempt, and an honest agent's proof completes it.
+#[tokio::test]
+async fn a_forged_result_is_refused_and_the_job_is_proven_by_an_honest_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Arc::new(TestKeys::new());
+    let server = start_broker(dir.path(), policy(60_000, 1), keys.clone()).await;
+    let client = server.client();
+    let input = witness(1).to_bytes();
+    let job = client.enqueue_job(JobKind::Block, 1, &input).await.unwrap();
+    client.take_job("forger", None).await.unwrap().unwrap();
+
+    let error = client
+        .complete_job("forger", job.id, fake_result(1))
+        .await
+        .unwrap_err();
+    let ClientError::Rpc { source, .. } = &error else {
+        panic!("expected a JSON-RPC error, got {error}");
+    };
+    assert_eq!(source.code(), INVALID_PARAMS);
+    assert!(
+        source.message().starts_with(&format!(
+            "result for job {} rejected: the proof does not verify against the block circuit's verifying key 0x",
+            job.id
+        )),
+        "{error}"
+    );
+    let view = client.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!(
+        (view.status, view.attempts, view.result),
+        (JobStatus::Queued, 0, None),
+        "one attempt allowed: a spent one would have failed the job"
+    );
+
+    let taken = client.take_job("honest", None).await.unwrap().unwrap();
+    assert_eq!(taken.id, job.id);
+    client
+        .complete_job("honest", job.id, keys.result(&input, 7))
+        .await
+        .unwrap();
+    let view = client.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!((view.status, view.attempts), (JobStatus::Proven, 1));
+    let metrics = reqwest::get(format!("{}/metrics", server.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|line| line == "prover_broker_results_rejected_total 1"),
+        "{metrics}"
+    );
+    server.shutdown().await.unwrap();
+}
+
+/// Attack (issue 12, proof integrity): a job that used up its attempts could never be
+/// retried, so its epoch could never be proven. `broker_retryJob` queues it again with a new
+/// generation of attempts.
+#[tokio::test]
+async fn a_failed_job_is_retried_over_json_rpc_and_proven() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Arc::new(TestKeys::new());
+    let server = start_broker(dir.path(), policy(60_000, 1), keys.clone()).await;
+    let client = server.client();
+    let input = witness(3).to_bytes();
+    let job = client.enqueue_job(JobKind::Block, 2, &input).await.unwrap();
+    client.take_job("a", None).await.unwrap().unwrap();
+    client.fail_job("a", job.id, "crashed").await.unwrap();
+    assert_eq!(
+        client.get_job(job.id).await.unwrap().unwrap().status,
+        JobStatus::Failed
+    );
+    assert!(client.take_job("b", None).await.unwrap().is_none());
+
+    let retried = client.retry_job(job.id).await.unwrap();
+    assert_eq!(
+        (retried.status, retried.attempts, retried.generation),
+        (JobStatus::Queued, 0, 1)
+    );
+    let unknown = client.retry_job(JobId([7; 32])).await.unwrap_err();
+    assert_eq!(unknown.rpc_code(), Some(REJECTED), "{unknown}");
+    client.take_job("b", None).await.unwrap().unwrap();
+    client
+        .complete_job("b", job.id, keys.result(&input, 1))
+        .await
+        .unwrap();
+    let view = client.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!((view.status, view.generation), (JobStatus::Proven, 1));
     server.shutdown().await.unwrap();
 }

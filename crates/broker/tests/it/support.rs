@@ -1,11 +1,11 @@
-//! Shared helpers: real witnesses, well-formed results, servers and raw requests.
+//! Shared helpers: real witnesses, valid and forged results, servers and raw requests.
 
-use std::time::Duration;
+use std::{future::Future, sync::Arc, time::Duration};
 
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_groth16::Proof;
-use fernet_broker::{block_proof_result, BrokerConfig, BrokerServer, JobPolicy};
+use fernet_broker::{block_proof_result, BrokerConfig, BrokerServer, JobPolicy, VerifyingKeys};
 use fernet_state::{
     apply_block, Block, BlockBody, BlockWitness, L1ToL2Message, StateConfig, TxEffect, WorldState,
 };
@@ -34,8 +34,11 @@ pub(crate) fn witness(seed: u64) -> BlockWitness {
     apply_block(&mut state, &block).unwrap().with_payee(PAYEE)
 }
 
+/// The bearer token of the test brokers.
+pub(crate) const TOKEN: &str = "test-token-0123456789abcdef";
+
 /// A result with the witness's public inputs and curve generators as the "proof": the right
-/// shape, not a valid proof (the broker checks shape and statement, agents check validity).
+/// shape, not a valid proof (what a forger sends).
 pub(crate) fn fake_result(seed: u64) -> Value {
     let inputs = witness(seed).public_inputs.to_field_elements();
     let proof = Proof {
@@ -46,16 +49,38 @@ pub(crate) fn fake_result(seed: u64) -> Value {
     block_proof_result(&proof, &inputs).to_json()
 }
 
-/// A broker on a free port over `dir`.
-pub(crate) async fn start_broker(dir: &std::path::Path, policy: JobPolicy) -> BrokerServer {
+/// A broker on a free port over `dir`, with token [`TOKEN`], checking results against `keys`.
+pub(crate) async fn start_broker(
+    dir: &std::path::Path,
+    policy: JobPolicy,
+    keys: Arc<dyn VerifyingKeys>,
+) -> BrokerServer {
     BrokerServer::start(BrokerConfig {
         host: "127.0.0.1".into(),
         port: 0,
         data_dir: dir.to_path_buf(),
         policy,
+        auth_token: TOKEN.into(),
+        keys,
     })
     .await
     .unwrap()
+}
+
+/// Polls `condition` every 20 ms until it holds; panics naming `what` after `limit`.
+pub(crate) async fn wait_until<F, Fut>(what: &str, limit: Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// A policy with a short lease.
@@ -67,15 +92,25 @@ pub(crate) fn policy(job_timeout_ms: u64, max_attempts: u32) -> JobPolicy {
     }
 }
 
-/// POSTs `body` to `url` as is; returns the HTTP status and the JSON answer.
+/// POSTs `body` to `url` as is with the bearer token; returns the HTTP status and the JSON
+/// answer.
 pub(crate) async fn post_raw(url: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
-    let response = reqwest::Client::new()
+    post_with(url, Some(TOKEN), body).await
+}
+
+/// POSTs `body` to `url` with `Authorization: Bearer <token>` when `token` is given.
+pub(crate) async fn post_with(
+    url: &str,
+    token: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
         .post(url)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+        .header("content-type", "application/json");
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.body(body).send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap())
 }

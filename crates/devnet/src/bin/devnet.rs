@@ -21,12 +21,29 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 #[derive(Debug, Parser)]
 #[command(name = "devnet", version)]
 struct Args {
-    /// Sequencers started as processes.
+    /// Sequencer processes started; the live staker keys are spread over them (key j to process
+    /// j mod sequencers) through keystore files in <data-dir>/keys.
     #[arg(long, env = "DEVNET_SEQUENCERS", default_value_t = 4)]
     sequencers: usize,
-    /// Sequencers registered and funded by the devnet but never started (they miss their slots).
+    /// Staker keys funded and registered by the devnet but held by no process (they miss their
+    /// slots).
     #[arg(long, env = "DEVNET_OFFLINE_SEQUENCERS", default_value_t = 0)]
     offline_sequencers: usize,
+    /// Staker keys in all, live and offline, each funded and registered by the devnet before the
+    /// sequencers start [default: one per sequencer process plus --offline-sequencers].
+    #[arg(long, env = "DEVNET_STAKERS")]
+    stakers: Option<usize>,
+    /// The share of the staker keys, in percent, held by no process (on top of
+    /// --offline-sequencers).
+    #[arg(long, env = "DEVNET_OFFLINE_PERCENT", default_value_t = 0.0)]
+    offline_percent: f64,
+    /// Seconds between anvil's blocks (12 for mainnet's pace).
+    #[arg(long, env = "DEVNET_L1_BLOCK_TIME", default_value_t = 1)]
+    l1_block_time: u64,
+    /// Print the scale report over this many whole epochs once the stakers may propose, then
+    /// stop (exit 0); see docs/scale.md. 0 runs until Ctrl-C.
+    #[arg(long, env = "DEVNET_REPORT_EPOCHS", default_value_t = 0)]
+    report_epochs: u64,
     /// Prover nodes.
     #[arg(long, env = "DEVNET_PROVERS", default_value_t = 2)]
     provers: usize,
@@ -136,6 +153,9 @@ impl Args {
         Ok(DevnetOptions {
             sequencers: self.sequencers,
             offline_sequencers: self.offline_sequencers,
+            stakers: self.stakers,
+            offline_percent: self.offline_percent,
+            l1_block_time: self.l1_block_time,
             provers: self.provers,
             agents: self.agents,
             agent_concurrency: self.agent_concurrency,
@@ -206,7 +226,11 @@ async fn main() -> eyre::Result<ExitCode> {
     };
     let mut devnet = started.wrap_err("the devnet did not start")?;
     print_summary(&devnet);
-    let code = run(&mut devnet, &mut signals, args.json).await;
+    let code = if args.report_epochs > 0 {
+        report(&mut devnet, &mut signals, args.report_epochs, args.json).await
+    } else {
+        run(&mut devnet, &mut signals, args.json).await
+    };
     eprintln!("devnet: stopping every process");
     devnet.stop();
     eprintln!("devnet: stopped");
@@ -258,6 +282,33 @@ async fn run(devnet: &mut Devnet, signals: &mut Signals, json: bool) -> ExitCode
     }
 }
 
+/// Waits for the stakers' first epoch, prints the scale report over `epochs` epochs (exit 0),
+/// or stops on a signal (exit 0) or an error (exit 1).
+async fn report(devnet: &mut Devnet, signals: &mut Signals, epochs: u64, json: bool) -> ExitCode {
+    eprintln!("devnet: measuring {epochs} epochs once the stakers may propose");
+    let result = tokio::select! {
+        result = fernet_devnet::run_scale_report(devnet, epochs) => result,
+        () = signals.recv() => return ExitCode::SUCCESS,
+    };
+    match result {
+        Ok(report) => {
+            if json {
+                match serde_json::to_string(&report) {
+                    Ok(line) => println!("{line}"),
+                    Err(error) => eprintln!("devnet: cannot serialize the report: {error}"),
+                }
+            } else {
+                print!("{report}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("devnet: scale report: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Where everything is: URLs, accounts, logs.
 fn print_summary(devnet: &Devnet) {
     let urls = devnet.urls();
@@ -290,23 +341,42 @@ fn print_summary(devnet: &Devnet) {
         );
     }
     let not_started = "(funded, not started)".to_owned();
-    for (i, account) in devnet.accounts().sequencers.iter().enumerate() {
+    for i in 0..options.sequencers {
         let url = if options.l1_only {
             &not_started
         } else {
             &urls.sequencers[i]
         };
+        let keys = devnet.sequencer_keys(i);
+        let held = match keys {
+            [key] => key.address.to_string(),
+            _ => format!(
+                "{} keys in {}",
+                keys.len(),
+                devnet.keystore_path(i).display()
+            ),
+        };
+        eprintln!("  {}  {url}  {held}", fernet_devnet::sequencer_name(i));
+    }
+    let offline = &devnet.accounts().offline_sequencers;
+    if offline.len() <= 8 {
+        for (i, account) in offline.iter().enumerate() {
+            eprintln!(
+                "  offline-sequencer-{}  (registered, not started)  {}",
+                i + 1,
+                account.address
+            );
+        }
+    } else {
         eprintln!(
-            "  {}  {url}  {}",
-            fernet_devnet::sequencer_name(i),
-            account.address
+            "  {} offline staker keys (registered, held by no process)",
+            offline.len()
         );
     }
-    for (i, account) in devnet.accounts().offline_sequencers.iter().enumerate() {
+    if !options.l1_only {
         eprintln!(
-            "  offline-sequencer-{}  (registered, not started)  {}",
-            i + 1,
-            account.address
+            "  broker token {}",
+            devnet.data_dir().join("broker-auth-token").display()
         );
     }
     for (i, account) in devnet.accounts().provers.iter().enumerate() {

@@ -29,7 +29,10 @@ impl Broker {
     /// The broker of `devnet` and its first agent.
     pub(crate) fn of(devnet: &Devnet) -> Self {
         Self {
-            client: BrokerClient::new(devnet.urls().broker.clone()),
+            client: BrokerClient::new(
+                devnet.urls().broker.clone(),
+                devnet.broker_auth_token().to_owned(),
+            ),
             log: devnet.log_path("broker"),
             agent_log: devnet.log_path(&agent_name(0)),
         }

@@ -8,16 +8,18 @@
 //!    expires and the epoch is proven in its window ([`agent_kill`]);
 //! 3. `F+2`: a prover node (claimed for the epoch while it is down) and a sequencer are killed
 //!    and restarted: the prover proves its epoch, the sequencer proposes again ([`restarts`]);
-//! 4. `F+3`: an L1 reorg drops a proposal: the node matches L1 again within a slot, the chain
-//!    goes on and the dropped proposer proposes again ([`reorg`]);
+//! 4. `F+3`: an L1 reorg drops a proposal: the node matches L1 again within a slot, the dropped
+//!    proposer proposes again and `F+3` itself is proven in its window ([`reorg`]);
 //! 5. `F+4`: the services lose L1 for ~21 s behind the devnet's L1 gate: every process survives,
-//!    the sequencers propose again and an epoch after the outage is proven ([`outage`]);
+//!    the sequencers propose again and `F+4` is proven in its window ([`outage`]);
 //! 6. `F+5`: every staked sequencer is down for the whole epoch: the backup proposer fills the
 //!    empty slots with proven blocks (backup mode), the epoch is proven, the sequencers come
 //!    back ([`backup`]).
 //!
-//! Across the run, no epoch is claimed again but by a strictly cheaper quote (the claim
-//! auction), no claimed prover is slashed, and no process dies unexpectedly.
+//! Each of `F` to `F+5` must be proven in its window (the run fails as soon as one is past its
+//! deadline unproven). Across the run, no epoch is claimed again but by a strictly cheaper quote
+//! (the claim auction), nothing is pruned, no claimed prover and no staker is slashed, no claim
+//! is cancelled, and no process dies unexpectedly.
 
 mod agent_kill;
 mod backup;
@@ -144,8 +146,12 @@ async fn run_scenarios(devnet: &mut Devnet) -> eyre::Result<()> {
                 "a new proposal of the sequencer whose block was reorganised away".to_owned(),
             ),
             (
-                reorg::later_epoch_proven(&run, &s4),
-                "an epoch proven after the reorg".to_owned(),
+                reorg::epoch_proven(&run, &s4),
+                format!("the proof of the reorganised epoch {}", f + 3),
+            ),
+            (
+                run.history.proven(s5.epoch).is_some(),
+                format!("the proof of the outage's epoch {}", s5.epoch),
             ),
             (
                 after_outage.is_some_and(|e| run.history.proven(e).is_some()),
@@ -237,15 +243,33 @@ async fn print_slots(run: &Run<'_>, first: u64) -> eyre::Result<()> {
 }
 
 /// On the final L1 chain, every claim after an epoch's first replaced a claim with a strictly
-/// cheaper quote (the claim auction: a second claim needs an `EpochProofClaimReplaced`), and no
-/// claimed prover was slashed, not even in part (every fault was survived without losing a
-/// proof; a slash is pro rata to the unproven blocks, so any slash means a block was lost).
+/// cheaper quote (the claim auction: a second claim needs an `EpochProofClaimReplaced`), nothing
+/// was pruned, no claimed prover was slashed, not even in part (every fault was survived without
+/// losing a proof; a slash is pro rata to the unproven blocks, so any slash means a block was
+/// lost), no staker was slashed (an unclaimed epoch pruned) and no claim was cancelled.
 async fn check_claims(run: &Run<'_>) -> eyre::Result<()> {
+    if let Some((epoch, prune)) = run.history.prunes().first() {
+        bail!("epoch {epoch} was pruned: {prune:?}");
+    }
     if let Some((epoch, slash)) = run.history.slashes().first() {
         bail!(
             "{} was slashed {} for epoch {epoch}",
             run.name(slash.prover),
             slash.bond
+        );
+    }
+    if let Some(slash) = run.history.stake_slashes().first() {
+        bail!(
+            "staker {} was slashed {} (in L1 block {})",
+            run.name(slash.staker),
+            slash.amount,
+            slash.l1_block
+        );
+    }
+    if let Some((epoch, cancelled)) = run.history.cancellations().first() {
+        bail!(
+            "the claim of epoch {epoch} by {} was cancelled",
+            run.name(cancelled.prover)
         );
     }
     let claimed = run.history.claimed_epochs();

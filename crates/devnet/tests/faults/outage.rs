@@ -1,8 +1,9 @@
 //! Scenario 5: the services lose L1 for about 21 s: the devnet's L1 gate is closed from 3 s
 //! before epoch `F+4` starts until 2 s before its second slot, so the first slot's proposal and
 //! the claim of the previous epoch fall in the outage. Every process must survive it, the
-//! sequencers must propose again, and the first epoch with a block proposed after the outage
-//! must be proven.
+//! sequencers must propose again, and the epoch the outage hit (`F+4`, whose second slot is
+//! after it) must be proven in its window, as must the first epoch with a block proposed after
+//! the outage.
 
 use std::time::Instant;
 
@@ -22,6 +23,8 @@ const OPEN_BEFORE: f64 = 2.0;
 /// What the scenario did.
 #[derive(Debug)]
 pub(crate) struct Outage {
+    /// The epoch whose start the outage hit.
+    pub(crate) epoch: u64,
     /// The latest L1 block when the gate opened again.
     reopened_at: u64,
     seconds: f64,
@@ -31,6 +34,7 @@ pub(crate) struct Outage {
 
 /// Closes the L1 gate around the start of `epoch`, then opens it again.
 pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<Outage> {
+    run.require_proven(epoch).await?;
     let first = run.first_slot(epoch);
     let close_at = run.l1.clock.slot_start(first) as f64 - CLOSE_BEFORE;
     let open_at = run.l1.clock.slot_start(first + 1) as f64 - OPEN_BEFORE;
@@ -64,6 +68,7 @@ pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<Outage
         errors_during - errors_before
     ));
     Ok(Outage {
+        epoch,
         reopened_at,
         seconds,
         slots: vec![first - 1, first],
@@ -82,6 +87,22 @@ pub(crate) fn first_proposal_after(run: &Run<'_>, outage: &Outage) -> Option<Pro
 /// The sequencers proposed again and the first epoch with a block proposed after the outage was
 /// proven in its window; prints how long recovery took.
 pub(crate) async fn check(run: &Run<'_>, outage: &Outage) -> eyre::Result<()> {
+    let hit = run
+        .proven_in_window(outage.epoch, "S5: the outage's")
+        .await?;
+    ensure!(
+        run.history
+            .canonical_proposals()
+            .any(|p| run.l1.clock.epoch_of(p.slot) == outage.epoch
+                && p.l1_block > outage.reopened_at),
+        "S5: epoch {} got no block after the outage",
+        outage.epoch
+    );
+    run.say(format!(
+        "S5: the outage's epoch {} was proven {} s after its end",
+        outage.epoch,
+        run.proof_delay(outage.epoch, &hit)
+    ));
     let proposal = first_proposal_after(run, outage)
         .ok_or_else(|| eyre!("S5: no block was proposed after the outage"))?;
     let epoch = run.l1.clock.epoch_of(proposal.slot);

@@ -1,7 +1,8 @@
 //! Scenario 4: an L1 reorg. Once the proposal of the second slot of epoch `F+3` is on L1 and
 //! the node has it, `anvil_rollback` drops the L1 blocks from the one holding it. The node must
 //! notice, roll back and match L1 again within the next slot; the sequencer whose proposal
-//! vanished must propose again, and a later epoch must be proven.
+//! vanished must propose again, and the reorganised epoch itself must be proven in its window,
+//! by a proof accepted after the reorg.
 
 use std::time::Instant;
 
@@ -28,6 +29,7 @@ pub(crate) struct Reorg {
 /// Rolls L1 back past the proposal of the epoch's second slot, then waits until the node
 /// matches L1 again.
 pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<Reorg> {
+    run.require_proven(epoch).await?;
     let slot = run.first_slot(epoch) + 1;
     let dropped = loop {
         let proposal = run
@@ -155,15 +157,14 @@ pub(crate) fn victim_proposed_again(run: &Run<'_>, reorg: &Reorg) -> bool {
     })
 }
 
-/// Whether an epoch from the reorganised one on was proven after the reorg.
-pub(crate) fn later_epoch_proven(run: &Run<'_>, reorg: &Reorg) -> bool {
-    run.history
-        .proven_epochs()
-        .any(|(epoch, proven)| epoch >= reorg.epoch && proven.l1_block >= reorg.from_l1_block)
+/// Whether the reorganised epoch was proven (after the reorg: its proof came later).
+pub(crate) fn epoch_proven(run: &Run<'_>, reorg: &Reorg) -> bool {
+    run.history.proven(reorg.epoch).is_some()
 }
 
 /// The chain went on after the reorg: the dropped proposer proposed again, the pending tip
-/// passed the dropped block, and a later epoch was proven.
+/// passed the dropped block, and the reorganised epoch itself was proven in its window by a
+/// proof accepted after the reorg that covers the dropped block's number.
 pub(crate) async fn check(run: &Run<'_>, reorg: &Reorg) -> eyre::Result<()> {
     let again = run
         .history
@@ -186,16 +187,21 @@ pub(crate) async fn check(run: &Run<'_>, reorg: &Reorg) -> eyre::Result<()> {
         "S4: the pending tip {tip} never passed the dropped block {}",
         reorg.dropped.block
     );
-    let (epoch, _) = run
-        .history
-        .proven_epochs()
-        .find(|(epoch, proven)| *epoch >= reorg.epoch && proven.l1_block >= reorg.from_l1_block)
-        .ok_or_else(|| {
-            eyre!(
-                "S4: no epoch from {} on was proven after the reorg",
-                reorg.epoch
-            )
-        })?;
+    let epoch = reorg.epoch;
+    let proven = run.proven_in_window(epoch, "S4: the reorganised").await?;
+    ensure!(
+        proven.l1_block >= reorg.from_l1_block,
+        "S4: epoch {epoch} was proven in L1 block {}, before the reorg from L1 block {}",
+        proven.l1_block,
+        reorg.from_l1_block
+    );
+    ensure!(
+        run.history.proofs().any(|(e, p)| e == epoch
+            && p.from_block <= reorg.dropped.block
+            && reorg.dropped.block <= p.to_block),
+        "S4: no proof of epoch {epoch} covers block {}, the number of the dropped block",
+        reorg.dropped.block
+    );
     let came_back = came_back(run, reorg.dropped.tx_hash).await?;
     run.say(format!(
         "S4: ok: {} proposed again (block {} in slot {}); epoch {epoch} proven after the reorg; \

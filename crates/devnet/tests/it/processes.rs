@@ -15,7 +15,7 @@ use super::free_port;
 
 const STAND_IN: &str = r#"#!/bin/sh
 echo "args: $*"
-env | grep -E '^(ETHEREUM_HOST|L1_CHAIN_ID|DEPLOYMENT_FILE|DATA_DIRECTORY|AZTEC_PORT|P2P_[A-Z_]*|BOOTSTRAP_NODES|SEQ_PUBLISHER_PRIVATE_KEY|SEQ_BACKUP_[A-Z_]*|PROVER_[A-Z_]*|QUOTE_PROVIDER_URL|AZTEC_NODE_URL|EXTRA)=' | sort
+env | grep -E '^(ETHEREUM_HOST|L1_CHAIN_ID|DEPLOYMENT_FILE|DATA_DIRECTORY|AZTEC_PORT|P2P_[A-Z_]*|BOOTSTRAP_NODES|VALIDATOR_[A-Z_]*|SEQ_SKIP_REGISTRATION|SEQ_BACKUP_[A-Z_]*|PROVER_[A-Z_]*|BROKER_AUTH_TOKEN|QUOTE_PROVIDER_URL|AZTEC_NODE_URL|EXTRA)=' | sort
 port="${AZTEC_PORT:-$PROVER_BROKER_PORT}"
 if [ -n "$port" ]; then
   mkdir -p "$DATA_DIRECTORY" && touch "$DATA_DIRECTORY/health"
@@ -60,7 +60,10 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
     let mut extra_env = BTreeMap::new();
     extra_env.insert(Role::Prover, vec![("EXTRA".to_owned(), "1".to_owned())]);
     let options = DevnetOptions {
+        // Five staker keys, one (20 %) offline, the other four spread over two processes.
         sequencers: 2,
+        stakers: Some(5),
+        offline_percent: 20.0,
         provers: 1,
         agents: 0,
         node_port: free_port(),
@@ -103,14 +106,56 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
         sequencer.contains(&format!("P2P_TCP_LISTEN_ADDR=127.0.0.1:{}\n", p2p_base + 2)),
         "{sequencer}"
     );
+    // Each sequencer process holds its keys in a keystore (key j in process j mod 2), every key
+    // registered by the devnet already, the offline one too.
+    let keystore = devnet.keystore_path(1);
     assert!(
-        sequencer.contains(&format!(
-            "SEQ_PUBLISHER_PRIVATE_KEY={}\n",
-            accounts.sequencers[1].private_key_hex()
-        )),
+        sequencer.contains(&format!("VALIDATOR_KEYSTORE={}\n", keystore.display())),
+        "{sequencer}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&keystore)?
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .collect::<Vec<_>>(),
+        [
+            accounts.sequencers[1].private_key_hex(),
+            accounts.sequencers[3].private_key_hex()
+        ]
+    );
+    assert_eq!(
+        (accounts.sequencers.len(), accounts.offline_sequencers.len()),
+        (4, 1)
+    );
+    assert_eq!(devnet.sequencer_keys(0).len(), 2);
+    assert!(
+        sequencer.contains("SEQ_SKIP_REGISTRATION=true\n"),
+        "{sequencer}"
+    );
+    let token = devnet.broker_auth_token().to_owned();
+    assert_eq!(token.len(), 64);
+    assert_eq!(
+        std::fs::read_to_string(devnet.data_dir().join("broker-auth-token"))?,
+        token
+    );
+    assert!(
+        sequencer.contains(&format!("BROKER_AUTH_TOKEN={token}\n")),
         "{sequencer}"
     );
     assert!(sequencer.contains("L1_CHAIN_ID=31337\n"), "{sequencer}");
+    let staking = devnet.l1().staking();
+    for account in accounts
+        .sequencers
+        .iter()
+        .chain(&accounts.offline_sequencers)
+    {
+        let info = staking.stakerInfo(account.address).call().await?;
+        assert!(
+            info.activationEpoch > 0,
+            "{} is registered",
+            account.address
+        );
+    }
     let backup_url = urls
         .backup_proposer
         .clone()
@@ -127,9 +172,10 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
         "SEQ_BACKUP_ONLY=true".to_owned(),
         format!("SEQ_BACKUP_BROKER_HOST={}", urls.broker),
         format!(
-            "SEQ_PUBLISHER_PRIVATE_KEY={}",
+            "VALIDATOR_PRIVATE_KEYS={}",
             accounts.backup_proposer.private_key_hex()
         ),
+        format!("BROKER_AUTH_TOKEN={token}"),
         bootnode.trim_end().to_owned(),
         format!("P2P_TCP_LISTEN_ADDR=127.0.0.1:{}", p2p_base + 3),
     ] {
@@ -143,6 +189,7 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
         bootnode.trim_end().to_owned(),
         format!("P2P_TCP_LISTEN_ADDR=127.0.0.1:{}", p2p_base + 4),
         format!("PROVER_BROKER_HOST={}", urls.broker),
+        format!("BROKER_AUTH_TOKEN={token}"),
         "QUOTE_PROVIDER_URL=http://127.0.0.1:1/quote".to_owned(),
         "EXTRA=1".to_owned(),
     ] {

@@ -2,6 +2,7 @@
 //! (docs/services.md) until Ctrl-C or SIGTERM.
 
 use clap::Parser;
+use eyre::WrapErr;
 use fernet_node::{node::shutdown_signal, Node, NodeArgs};
 
 /// The Fernet L2 node: L1 follower, world state, transaction and quote pools, JSON-RPC.
@@ -17,6 +18,9 @@ async fn main() -> eyre::Result<()> {
     fernet_primitives::logging::init()?;
     let args = Args::parse();
     let node = Node::start(args.node.into_config("fernet-node")).await?;
+    node.metrics
+        .install_global()
+        .wrap_err("installing the metrics recorder")?;
     shutdown_signal().await?;
     node.shutdown().await?;
     Ok(())

@@ -47,8 +47,8 @@ fn tcp_addr(node: &Node) -> Multiaddr {
 }
 
 /// Pools `tx` at `origin` and publishes it, as `fernet_sendTransaction` does.
-fn send(origin: &Node, tx: &Tx) -> eyre::Result<alloy::primitives::B256> {
-    let hash = origin.pool.add_tx(tx.clone())?;
+async fn send(origin: &Node, tx: &Tx) -> eyre::Result<alloy::primitives::B256> {
+    let hash = origin.pool.submit_tx(tx.clone()).await?;
     origin.network.tx(hash, tx);
     Ok(hash)
 }
@@ -104,7 +104,7 @@ async fn gossip_reaches_every_node_blocks_spammers_and_survives_a_lost_node() ->
 
     // Warm-up: the gossipsub mesh forms within a heartbeat or two.
     let warm = tx(0, 1);
-    let hash = send(node(&nodes, 0), &warm)?;
+    let hash = send(node(&nodes, 0), &warm).await?;
     until("the first transaction everywhere", || {
         nodes.iter().flatten().all(|n| n.pool.contains(&hash))
     })
@@ -116,7 +116,7 @@ async fn gossip_reaches_every_node_blocks_spammers_and_survives_a_lost_node() ->
     for k in 0..SAMPLES {
         let origin = (k as usize) % NODES;
         let sent = Instant::now();
-        let hash = send(node(&nodes, origin), &tx(0, 100 + k))?;
+        let hash = send(node(&nodes, origin), &tx(0, 100 + k)).await?;
         let mut arrived = [None; NODES];
         arrived[origin] = Some(Duration::ZERO);
         until(&format!("transaction {k} everywhere"), || {
@@ -183,7 +183,7 @@ async fn gossip_reaches_every_node_blocks_spammers_and_survives_a_lost_node() ->
     }
     .sign(&prover, 31_337)?;
     let origin = node(&nodes, 5);
-    assert!(origin.pool.add_quote(quote.clone())?);
+    assert!(origin.pool.submit_quote(quote.clone()).await?);
     origin.network.quote(quote.quote.digest(31_337), &quote);
     until("the quote everywhere", || {
         nodes
@@ -309,7 +309,7 @@ async fn gossip_reaches_every_node_blocks_spammers_and_survives_a_lost_node() ->
     let middle = nodes[3].take().expect("live");
     middle.shutdown().await?;
     let last = node(&nodes, NODES - 1);
-    let hash = send(last, &tx(0, 999))?;
+    let hash = send(last, &tx(0, 999)).await?;
     until("a transaction after the loss everywhere", || {
         nodes.iter().flatten().all(|n| n.pool.contains(&hash))
     })

@@ -91,7 +91,9 @@ impl Env {
             rpc_listen: Some((std::net::Ipv4Addr::LOCALHOST, 0).into()),
             p2p: None,
             base_fee,
+            pool_max_txs: fernet_node::pool::DEFAULT_POOL_MAX_TXS,
             polling_interval: Duration::from_millis(100),
+            l1: fernet_l1::L1Options::default(),
         }
     }
 

@@ -92,10 +92,9 @@ async fn bond_manager_tops_up_to_target_and_then_does_nothing() -> eyre::Result<
     suite.fund(prover, tokens(100)).await?;
     let d = &suite.l1.deployment;
     let bonds = BondManager::new(
-        suite.prover_provider(),
+        suite.l1.tx_sender(suite.prover())?,
         d.prover_escrow.address,
         d.token.address,
-        prover,
         tokens(20),
         tokens(40),
     );
@@ -134,10 +133,9 @@ async fn bond_manager_tops_up_to_target_and_then_does_nothing() -> eyre::Result<
 
     // Not enough tokens: the error names the shortfall, nothing is sent.
     let greedy = BondManager::new(
-        suite.prover_provider(),
+        suite.l1.tx_sender(suite.prover())?,
         d.prover_escrow.address,
         d.token.address,
-        prover,
         tokens(100),
         tokens(200),
     );

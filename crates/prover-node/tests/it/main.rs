@@ -1,10 +1,11 @@
 //! Integration tests of `fernet-prover-node` against a real anvil with the suite deployed (one
 //! anvil per test, on a free port): quote digests, escrow top-ups, the rollup's windows, a claim
-//! replaced in the claim auction.
+//! replaced in the claim auction; and a failed proving job retried on a real broker.
 
 mod l1;
 mod monitor;
 mod replaced;
+mod retry;
 
 use std::path::{Path, PathBuf};
 
@@ -79,11 +80,6 @@ impl Suite {
     /// The prover's signer.
     pub fn prover(&self) -> PrivateKeySigner {
         PROVER_KEY.parse().expect("a valid key")
-    }
-
-    /// A provider signing for the prover.
-    pub fn prover_provider(&self) -> DynProvider {
-        self.l1.signing_provider(self.prover())
     }
 
     /// Sends `amount` tokens from the deployer to `to`.

@@ -8,7 +8,6 @@ use std::{sync::Arc, time::Duration};
 use alloy::primitives::U256;
 use fernet_bindings::IRollup;
 use fernet_broker::{Agent, AgentConfig, BlockKeys, BrokerConfig, BrokerServer};
-use fernet_broker_api::BrokerClient;
 use fernet_node::{Node, NodeConfig};
 use fernet_primitives::TokenAmount;
 use fernet_prover_node::{
@@ -81,7 +80,9 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
         rpc_listen: None,
         p2p: None,
         base_fee: 1,
+        pool_max_txs: fernet_node::pool::DEFAULT_POOL_MAX_TXS,
         polling_interval: Duration::from_millis(100),
+        l1: fernet_l1::L1Options::default(),
     })
     .await?;
     let broker = BrokerServer::start(BrokerConfig {
@@ -90,7 +91,7 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
         ..BrokerConfig::default()
     })
     .await?;
-    let client = BrokerClient::new(broker.url());
+    let client = broker.client();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let agent = Agent::new(
         client.clone(),
@@ -102,7 +103,7 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
     );
     let agent = tokio::spawn(agent.run(stopped));
 
-    let signing = l1.signing_provider(prover.clone());
+    let sender = l1.tx_sender(prover.clone())?;
     let bond = d.parameters.rollup.minimum_prover_bond.0;
     let metrics = Arc::new(Metrics::default());
     let mut monitor = EpochMonitor::new(MonitorParts {
@@ -114,14 +115,13 @@ async fn proves_a_claimed_epoch_with_real_proofs() -> eyre::Result<()> {
         signer: QuoteSigner::new(prover.clone(), l1.chain_id, d.rollup.address),
         delivery: QuoteDelivery::new(node.pool.clone(), node.network.clone()),
         bonds: BondManager::new(
-            signing.clone(),
+            sender.clone(),
             d.prover_escrow.address,
             d.token.address,
-            prover.address(),
             bond * U256::from(2),
             bond * U256::from(4),
         ),
-        submitter: ProofSubmitter::new(IRollup::new(d.rollup.address, signing)),
+        submitter: ProofSubmitter::new(d.rollup.address, sender),
         orchestrator: Orchestrator::new(node.chain.clone(), client, prover.address()),
         settings: MonitorSettings {
             prover: prover.address(),

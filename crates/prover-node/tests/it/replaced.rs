@@ -119,7 +119,7 @@ async fn a_prover_whose_claim_is_replaced_stops_proving_the_epoch() -> eyre::Res
 
     let witnesses = CountingWitnesses::default();
     let metrics = Arc::new(Metrics::default());
-    let signing = l1.signing_provider(prover.clone());
+    let sender = l1.tx_sender(prover.clone())?;
     let mut monitor = EpochMonitor::new(MonitorParts {
         view: RollupView::connect(l1).await?,
         quotes: FixedQuoteProvider::new(QuoteTerms {
@@ -129,18 +129,17 @@ async fn a_prover_whose_claim_is_replaced_stops_proving_the_epoch() -> eyre::Res
         signer: QuoteSigner::new(prover.clone(), l1.chain_id, d.rollup.address),
         delivery: QuoteDelivery::none(),
         bonds: BondManager::new(
-            signing.clone(),
+            sender.clone(),
             d.prover_escrow.address,
             d.token.address,
-            prover.address(),
             bond,
             bond,
         ),
-        submitter: ProofSubmitter::new(IRollup::new(d.rollup.address, signing)),
+        submitter: ProofSubmitter::new(d.rollup.address, sender),
         // Never called: no witness, no job.
         orchestrator: Orchestrator::new(
             witnesses.clone(),
-            BrokerClient::new("http://127.0.0.1:1"),
+            BrokerClient::new("http://127.0.0.1:1", "unused-token-0123456789"),
             prover.address(),
         ),
         settings: MonitorSettings {

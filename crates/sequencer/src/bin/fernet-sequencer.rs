@@ -1,8 +1,8 @@
-//! `fernet-sequencer`: an L2 node plus the duties of one staker (see `--help`).
+//! `fernet-sequencer`: an L2 node plus the duties of the stakers whose keys it holds (see
+//! `--help`).
 
 use std::{sync::Arc, time::Duration};
 
-use alloy::signers::local::PrivateKeySigner;
 use clap::Parser;
 use eyre::WrapErr;
 use fernet_broker_api::BrokerClient;
@@ -10,43 +10,28 @@ use fernet_node::Node;
 use fernet_sequencer::{
     backup::BackupProver,
     config::SequencerArgs,
+    metrics::SequencerMetrics,
     quotes::{CheapestQuote, QuoteProviderClient},
-    registration::ensure_registered,
+    registration::register_all,
     Sequencer, SequencerConfig,
 };
 use tracing::info;
+
+/// Keys registered at once at start-up.
+const CONCURRENT_REGISTRATIONS: usize = 16;
 
 #[tokio::main]
 async fn main() -> eyre::Result<()> {
     let args = SequencerArgs::parse();
     args.validate()?;
     fernet_primitives::logging::init()?;
-    let signer: PrivateKeySigner = args
-        .private_key
-        .trim()
-        .parse()
-        .wrap_err("SEQ_PUBLISHER_PRIVATE_KEY is not a 32-byte hex private key")?;
-    let address = signer.address();
+    let keys = args.keys()?;
     let node = Arc::new(Node::start(args.node.clone().into_config("sequencer")).await?);
-    let provider = node.l1.signing_provider(signer.clone());
-    if args.backup_only {
-        info!(sequencer = %address, "backup-only sequencer ready: fills empty slots in backup mode");
-    } else {
-        let registration = ensure_registered(
-            &provider,
-            node.l1.deployment.staking.address,
-            address,
-            args.stake.map(|amount| amount.0),
-        )
-        .await?;
-        info!(
-            sequencer = %address,
-            activation_epoch = registration.activation_epoch,
-            "sequencer ready"
-        );
-    }
+    // One node per process: its /metrics also serves the L1 client's and the duties' counts.
+    node.metrics
+        .install_global()
+        .wrap_err("installing the metrics recorder")?;
     let config = SequencerConfig {
-        signer,
         upgrade_payload: args.upgrade_payload.unwrap_or_default(),
         step: args.rank_step(),
         inclusion_margin: args.inclusion_margin(),
@@ -54,18 +39,57 @@ async fn main() -> eyre::Result<()> {
             .claim_quote_provider_url
             .clone()
             .map(QuoteProviderClient::new),
-        backup: args.backup_broker.clone().map(|url| {
-            BackupProver::new(
-                BrokerClient::new(url.to_string()),
-                Duration::from_secs(args.backup_proof_timeout_secs),
-                address,
-            )
-        }),
+        backup: args
+            .backup_broker
+            .clone()
+            .map(|url| -> eyre::Result<_> {
+                Ok(BackupProver::new(
+                    BrokerClient::from_env(url.to_string())?,
+                    Duration::from_secs(args.backup_proof_timeout_secs),
+                ))
+            })
+            .transpose()?,
         backup_only: args.backup_only,
     };
-    let sequencer = Sequencer::new(node.clone(), provider, config, Box::new(CheapestQuote));
+    let timeline = fernet_l1::L1Time::start(node.l1.provider.clone(), args.l1_head_poll())
+        .await
+        .wrap_err("reading the L1 head")?;
+    let sequencer = Arc::new(
+        Sequencer::new(
+            node.clone(),
+            keys,
+            config,
+            Box::new(CheapestQuote),
+            Arc::new(timeline),
+            SequencerMetrics::register(),
+        )
+        .await?,
+    );
+    let addresses = sequencer.addresses();
+    if args.backup_only {
+        info!(sequencer = %addresses[0], "backup-only sequencer ready: fills empty slots in backup mode");
+    } else if args.skip_registration {
+        info!(
+            keys = addresses.len(),
+            "sequencer ready (registration left to others)"
+        );
+    } else {
+        let registered = register_all(
+            sequencer.senders(),
+            node.l1.deployment.staking.address,
+            args.stake.map(|amount| amount.0),
+            CONCURRENT_REGISTRATIONS,
+        )
+        .await
+        .wrap_err("registering the stakers")?;
+        info!(
+            keys = addresses.len(),
+            newly_registered = registered,
+            "sequencer ready"
+        );
+    }
     tokio::select! {
-        result = sequencer.run() => result?,
+        result = Arc::clone(&sequencer).run() => result?,
         signal = fernet_node::node::shutdown_signal() => {
             signal.wrap_err("listening for shutdown signals")?;
             info!("shutting down");

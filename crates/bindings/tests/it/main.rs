@@ -1,0 +1,3 @@
+//! Integration tests of `fernet-bindings`, built as one binary.
+
+mod forge;
