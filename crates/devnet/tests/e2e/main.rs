@@ -147,6 +147,18 @@ async fn run_scenarios(devnet: &mut Devnet, refusals: &Refusals) -> eyre::Result
         "(e) deposit {} never reached the user's L2 fee balance ({balance})",
         queued.index
     );
+    // Every sequencer's node judges the gossiped transaction against its own view: one that has
+    // not yet seen the deposit ignores it (the payer cannot pay there), so the transaction is
+    // sent once they all have.
+    for url in &devnet.urls().sequencers {
+        let sequencer_node = NodeClient::new(url.parse()?);
+        let seen = wait_for_balance(&sequencer_node, user, USER_DEPOSIT, RUN_TIMEOUT / 2).await?;
+        ensure!(
+            seen >= USER_DEPOSIT,
+            "(e) the sequencer node {url} never saw deposit {} ({seen})",
+            queued.index
+        );
+    }
     let refused = node
         .send_transaction(&user_tx(user, balance as u64 + 1))
         .await
