@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256};
-use fernet_bindings::ContractResultExt;
+use fernet_bindings::{ContractResultExt, IRollup};
 use fernet_node::{inbox::next_messages, Proposal};
 use tracing::{debug, info, warn};
 
@@ -22,17 +22,7 @@ impl Sequencer {
     /// rank. Returns whether a block was proposed.
     pub(crate) async fn try_propose(&self, view: &SlotView, key: RankedKey) -> Result<bool> {
         let rollup = self.rollup();
-        let tip = rollup
-            .pendingTip()
-            .call()
-            .await
-            .decoded("Rollup.pendingTip")?
-            .saturating_to::<u64>();
-        let tip_log = rollup
-            .blockLog(U256::from(tip))
-            .call()
-            .await
-            .decoded("Rollup.blockLog")?;
+        let (tip, tip_log) = self.pending_tip().await?;
         let prunes = rollup.canPrune().call().await.decoded("Rollup.canPrune")?;
         let parent = if prunes {
             // The proposal prunes first: build on the proven tip.
@@ -88,6 +78,23 @@ impl Sequencer {
             "proposed"
         );
         Ok(true)
+    }
+
+    /// L1's pending tip and its block log.
+    async fn pending_tip(&self) -> Result<(u64, IRollup::BlockLog)> {
+        let rollup = self.rollup();
+        let tip = rollup
+            .pendingTip()
+            .call()
+            .await
+            .decoded("Rollup.pendingTip")?
+            .saturating_to::<u64>();
+        let log = rollup
+            .blockLog(U256::from(tip))
+            .call()
+            .await
+            .decoded("Rollup.blockLog")?;
+        Ok((tip, log))
     }
 
     /// Publishes a signed hint that block `number` was proposed, so that nodes poll L1 at once.
@@ -159,17 +166,7 @@ impl Sequencer {
         key: usize,
     ) -> Result<()> {
         let rollup = self.rollup();
-        let tip = rollup
-            .pendingTip()
-            .call()
-            .await
-            .decoded("Rollup.pendingTip")?
-            .saturating_to::<u64>();
-        let tip_log = rollup
-            .blockLog(U256::from(tip))
-            .call()
-            .await
-            .decoded("Rollup.blockLog")?;
+        let (tip, tip_log) = self.pending_tip().await?;
         if tip_log.slot >= view.slot || self.node.pool.pending(1).is_empty() {
             return Ok(());
         }
