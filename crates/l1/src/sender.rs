@@ -14,12 +14,13 @@ use alloy::{
     transports::TransportError,
 };
 use fernet_bindings::ContractResultExt;
-use tokio::sync::{oneshot, Mutex, OnceCell};
+use tokio::sync::{oneshot, watch, Mutex, OnceCell};
 use tracing::{debug, info, warn};
 
-use crate::{watcher::Watch, Error, Fees, L1Options, Result};
+use crate::{watcher::Watch, Error, Fees, Head, L1Options, Result};
 
-/// How often a watcher asks L1 whether its transaction's nonce was mined, by default.
+/// How often a watcher without a head subscription ([`TxSender::with_heads`]) asks L1 whether its
+/// transaction's nonce was mined, by default.
 pub const DEFAULT_RECEIPT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How many times a transaction is replaced before its watcher gives up on it.
@@ -34,6 +35,7 @@ pub const MAX_REPLACEMENTS: usize = 5;
 pub struct TxSender {
     shared: Arc<Shared>,
     poll_interval: Duration,
+    heads: Option<watch::Receiver<Head>>,
 }
 
 #[derive(Debug)]
@@ -68,12 +70,22 @@ impl TxSender {
                 nonce: Mutex::new(None),
             }),
             poll_interval: DEFAULT_RECEIPT_POLL_INTERVAL,
+            heads: None,
         })
     }
 
     /// The same sender, its watchers polling L1 every `poll_interval`.
     pub fn with_poll_interval(mut self, poll_interval: Duration) -> Self {
         self.poll_interval = poll_interval;
+        self
+    }
+
+    /// The same sender, its watchers asking L1 about their nonce once per new L1 head
+    /// ([`crate::L1Time::subscribe`]) instead of every poll interval: a transaction costs one
+    /// nonce read per block until it is mined, and one receipt read. They still wake every
+    /// poll interval when no head comes, to replace a stuck transaction in time.
+    pub fn with_heads(mut self, heads: watch::Receiver<Head>) -> Self {
+        self.heads = Some(heads);
         self
     }
 
@@ -184,6 +196,7 @@ impl TxSender {
             replace_after: shared.replace_after,
             fee_bump_percent: shared.fee_bump_percent,
             poll_interval: self.poll_interval,
+            heads: self.heads.clone(),
         };
         let (sender, receipt) = oneshot::channel();
         tokio::spawn(async move {

@@ -1,6 +1,16 @@
-//! [`L1Time`]: the time of L1, from its block timestamps, for slot timing.
+//! [`L1Time`]: the L1 head, polled by one task per process and shared by everything that follows
+//! L1 (the node's follower, the slot clock, transaction watchers), and the time of L1 taken from
+//! its block timestamps.
+//!
+//! **Polling cost.** A poll is one `eth_getBlockByNumber(latest)`. After a new head, the poller
+//! stays quiet for the shortest interval it has seen between two consecutive blocks, less one
+//! poll interval, and then polls every `poll_interval` until the next block shows up: against
+//! 12 s blocks and a 1 s interval that is about two requests per block instead of twelve, and
+//! against blocks at irregular times (an anvil mined on demand) the shortest interval is short,
+//! so nothing waits. [`L1Time::poll_now`] asks for a poll at once (a peer announced a proposal).
 
 use std::{
+    collections::VecDeque,
     sync::{
         atomic::{AtomicU64, Ordering},
         Arc,
@@ -13,13 +23,16 @@ use alloy::{
     primitives::B256,
     providers::{DynProvider, Provider},
 };
-use tokio::{sync::watch, time::MissedTickBehavior};
+use tokio::sync::{watch, Notify};
 use tracing::{debug, warn};
 
 use crate::{Error, Result};
 
 /// How often [`L1Time::start`]'s callers usually poll the L1 head.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How many intervals between consecutive blocks the poller remembers to find the shortest.
+const OBSERVED_INTERVALS: usize = 8;
 
 /// An L1 head as the poller saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,30 +41,42 @@ pub struct Head {
     pub number: u64,
     /// Block hash.
     pub hash: B256,
+    /// The parent block's hash.
+    pub parent_hash: B256,
     /// Block timestamp (seconds).
     pub timestamp: u64,
     /// When this process first saw the block.
     pub seen_at: Instant,
 }
 
-/// L1's clock: one background task polls the latest block every `poll_interval`; clones share it,
-/// and it stops when the last clone (and subscriber) is dropped.
+/// L1's head and clock: one background task polls the latest block (see the module docs); clones
+/// share it, and it stops when the last clone (and subscriber) is dropped.
 #[derive(Debug, Clone)]
 pub struct L1Time {
     heads: watch::Receiver<Head>,
     latest_now: Arc<AtomicU64>,
+    poll_now: Arc<Notify>,
 }
 
 impl L1Time {
-    /// Reads the latest L1 block, then polls for newer ones every `poll_interval`
-    /// ([`DEFAULT_POLL_INTERVAL`] is the usual choice).
+    /// Reads the latest L1 block, then follows new ones, polling every `poll_interval` while one
+    /// is due ([`DEFAULT_POLL_INTERVAL`] is the usual choice).
     pub async fn start(provider: DynProvider, poll_interval: Duration) -> Result<Self> {
         let first = latest_head(&provider).await?;
         let (sender, heads) = watch::channel(first);
-        tokio::spawn(poll(provider, sender, poll_interval));
+        let poll_now = Arc::new(Notify::new());
+        let poller = Poller {
+            provider,
+            sender,
+            poll_interval,
+            poll_now: poll_now.clone(),
+            intervals: VecDeque::with_capacity(OBSERVED_INTERVALS),
+        };
+        tokio::spawn(poller.run());
         Ok(Self {
             heads,
             latest_now: Arc::new(AtomicU64::new(first.timestamp)),
+            poll_now,
         })
     }
 
@@ -59,6 +84,11 @@ impl L1Time {
     pub fn head(&self) -> (u64, u64) {
         let head = self.heads.borrow();
         (head.number, head.timestamp)
+    }
+
+    /// The latest head.
+    pub fn latest(&self) -> Head {
+        *self.heads.borrow()
     }
 
     /// L1 time now: the latest head's timestamp plus the local time elapsed since it was first
@@ -76,34 +106,74 @@ impl L1Time {
     pub fn subscribe(&self) -> watch::Receiver<Head> {
         self.heads.clone()
     }
+
+    /// Asks the poller to read the head at once instead of waiting for its next poll.
+    pub fn poll_now(&self) {
+        self.poll_now.notify_one();
+    }
 }
 
-/// Polls the latest block until every receiver is gone; publishes each new one.
-async fn poll(provider: DynProvider, sender: watch::Sender<Head>, poll_interval: Duration) {
-    let mut ticks = tokio::time::interval(poll_interval);
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = sender.closed() => return,
-            _ = ticks.tick() => {}
-        }
-        match latest_head(&provider).await {
-            Ok(head) => {
-                sender.send_if_modified(|current| {
-                    let new = (head.number, head.hash) != (current.number, current.hash);
-                    if new {
-                        debug!(
-                            number = head.number,
-                            timestamp = head.timestamp,
-                            "new L1 head"
-                        );
-                        *current = head;
-                    }
-                    new
-                });
+/// The task behind [`L1Time`].
+struct Poller {
+    provider: DynProvider,
+    sender: watch::Sender<Head>,
+    poll_interval: Duration,
+    poll_now: Arc<Notify>,
+    /// The latest intervals between two consecutive blocks, as seen here.
+    intervals: VecDeque<Duration>,
+}
+
+impl Poller {
+    /// Polls until every receiver is gone; publishes each new head.
+    async fn run(mut self) {
+        let mut last_poll = Instant::now();
+        loop {
+            // Once the quiet time after the latest head has passed, every `poll_interval`.
+            let due = (self.sender.borrow().seen_at + self.quiet_time())
+                .max(last_poll + self.poll_interval);
+            tokio::select! {
+                () = self.sender.closed() => return,
+                () = tokio::time::sleep_until(due.into()) => {}
+                () = self.poll_now.notified() => {}
             }
-            Err(error) => warn!(%error, "cannot read the L1 head"),
+            last_poll = Instant::now();
+            match latest_head(&self.provider).await {
+                Ok(head) => self.publish(head),
+                Err(error) => warn!(%error, "cannot read the L1 head"),
+            }
         }
+    }
+
+    /// How long after a new head no block is expected: the shortest recent interval between two
+    /// consecutive blocks, less one poll interval (zero until two have been seen).
+    fn quiet_time(&self) -> Duration {
+        self.intervals
+            .iter()
+            .min()
+            .map_or(Duration::ZERO, |shortest| {
+                shortest.saturating_sub(self.poll_interval)
+            })
+    }
+
+    /// Publishes `head` if it is new, and learns the interval from the previous one.
+    fn publish(&mut self, head: Head) {
+        let previous = *self.sender.borrow();
+        if (head.number, head.hash) == (previous.number, previous.hash) {
+            return;
+        }
+        if head.number == previous.number + 1 {
+            if self.intervals.len() == OBSERVED_INTERVALS {
+                self.intervals.pop_front();
+            }
+            self.intervals
+                .push_back(head.seen_at.saturating_duration_since(previous.seen_at));
+        }
+        debug!(
+            number = head.number,
+            timestamp = head.timestamp,
+            "new L1 head"
+        );
+        self.sender.send_replace(head);
     }
 }
 
@@ -121,6 +191,7 @@ async fn latest_head(provider: &DynProvider) -> Result<Head> {
     Ok(Head {
         number: block.header.number,
         hash: block.header.hash,
+        parent_hash: block.header.parent_hash,
         timestamp: block.header.timestamp,
         seen_at: Instant::now(),
     })

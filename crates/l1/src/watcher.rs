@@ -9,12 +9,15 @@ use alloy::{
     providers::{DynProvider, Provider},
     rpc::types::{TransactionReceipt, TransactionRequest},
 };
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::{
+    sync::watch,
+    time::{Instant, Interval, MissedTickBehavior},
+};
 use tracing::{debug, warn};
 
 use crate::{
     sender::{broadcast, MAX_REPLACEMENTS},
-    Error, Fees, Result,
+    Error, Fees, Head, Result,
 };
 
 /// How many polls a watcher waits for the receipt of a mined nonce before concluding that none of
@@ -37,6 +40,8 @@ pub(crate) struct Watch {
     pub(crate) replace_after: Duration,
     pub(crate) fee_bump_percent: u64,
     pub(crate) poll_interval: Duration,
+    /// New L1 heads: when set, the nonce is read once per new head (see `next_check`).
+    pub(crate) heads: Option<watch::Receiver<Head>>,
 }
 
 impl Watch {
@@ -47,8 +52,12 @@ impl Watch {
         let mut ticks = tokio::time::interval(self.poll_interval);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut last_sent = Instant::now();
+        if let Some(heads) = &mut self.heads {
+            // Only a head newer than the send can hold the transaction.
+            heads.mark_unchanged();
+        }
         loop {
-            ticks.tick().await;
+            self.next_check(&mut ticks, last_sent).await;
             match self
                 .provider
                 .get_transaction_count(self.address)
@@ -75,6 +84,26 @@ impl Watch {
             }
             self.replace().await;
             last_sent = Instant::now();
+        }
+    }
+
+    /// Waits until the nonce is worth reading again: the next tick, or with a head subscription
+    /// the next new head (or the time to replace the transaction, if no head comes first).
+    async fn next_check(&mut self, ticks: &mut Interval, last_sent: Instant) {
+        let Some(heads) = &mut self.heads else {
+            ticks.tick().await;
+            return;
+        };
+        let replace_at = (last_sent + self.replace_after).max(Instant::now() + self.poll_interval);
+        tokio::select! {
+            changed = heads.changed() => {
+                if changed.is_err() {
+                    // The head poller stopped: poll on the interval from now on.
+                    self.heads = None;
+                    ticks.tick().await;
+                }
+            }
+            () = tokio::time::sleep_until(replace_at) => {}
         }
     }
 

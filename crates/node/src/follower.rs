@@ -1,11 +1,17 @@
-//! The L1 follower: polls the rollup's events and folds them into the chain, step by step.
+//! The L1 follower: reads the rollup's events and folds them into the chain, step by step.
 //!
-//! A step reads the L1 head (and the `finalized` block), checks that the last processed L1 block
-//! still has the hash it had (reorg check), reads the rollup's logs from the cursor on
-//! (`eth_getLogs` over at most [`MAX_LOG_RANGE`] blocks), fetches the calldata of each
-//! `BlockProposed` transaction (a direct `propose` / `proposeWithProof` call), applies the events
-//! to the chain, reconciles the pool, and commits events, cursor and pool changes in one store
-//! write transaction.
+//! A step runs on each new L1 head the process's head poller ([`L1Time`]) publishes. It checks
+//! that the last processed L1 block still has the hash it had (reorg check), reads the rollup's
+//! logs from the cursor on (`eth_getLogs` over at most [`MAX_LOG_RANGE`] blocks), fetches the
+//! calldata of each `BlockProposed` transaction (a direct `propose` / `proposeWithProof` call),
+//! applies the events to the chain, reconciles the pool, and commits events, cursor and pool
+//! changes in one store write transaction.
+//!
+//! **Requests per L1 block.** In the common case, one new head whose parent is the cursor, a step
+//! costs one request: `eth_getLogs` by the head's block hash (the head's `parentHash` is the reorg
+//! check, and logs read by block hash are that block's by construction). The cursor's header is
+//! read only when the head does not extend it, and the `finalized` block every
+//! [`FINALIZED_REFRESH_BLOCKS`] blocks. A step without a new head costs nothing.
 //!
 //! **Reorgs.** Every event is stored with its L1 block number and hash, and the store remembers
 //! the hash of every L1 block with events and of the cursor. When the cursor's block changed hash
@@ -39,6 +45,7 @@ use alloy::{
     sol_types::{SolEventInterface, SolInterface},
 };
 use fernet_bindings::IRollup::{IRollupCalls, IRollupEvents};
+use fernet_l1::{Head, L1Time};
 use fernet_state::{TxEffect, WorldState};
 use tokio::sync::watch;
 use tracing::{debug, error, info, warn};
@@ -54,6 +61,10 @@ use crate::{
 
 /// Most L1 blocks one `eth_getLogs` request covers.
 pub const MAX_LOG_RANGE: u64 = 1_000;
+
+/// How many L1 blocks pass between two reads of the `finalized` block (it moves by whole L1
+/// epochs of 32 blocks; the finalized stage lags by at most this many blocks more).
+pub const FINALIZED_REFRESH_BLOCKS: u64 = 8;
 
 /// Applies one step's `write.events` to the chain, sets the L1 position `(synced block,
 /// timestamp, finalized block)`, reconciles the pool and commits the step; blocking (run it
@@ -204,11 +215,14 @@ pub fn replay(
 /// The follower task's state.
 pub struct Follower {
     l1: Arc<L1>,
+    time: L1Time,
     chain: ChainHandle,
     pool: PoolHandle,
     store: Arc<Store>,
     genesis: WorldState,
     cursor: Cursor,
+    /// The `finalized` block last read, and the head number it was read at.
+    finalized: Option<(u64, u64)>,
     metrics: Arc<Metrics>,
 }
 
@@ -221,9 +235,11 @@ impl std::fmt::Debug for Follower {
 }
 
 impl Follower {
-    /// A follower resuming at `cursor` (`None`: from the rollup's deployment block).
+    /// A follower of the heads `time` publishes, resuming at `cursor` (`None`: from the
+    /// rollup's deployment block).
     pub fn new(
         l1: Arc<L1>,
+        time: L1Time,
         chain: ChainHandle,
         pool: PoolHandle,
         genesis: WorldState,
@@ -237,25 +253,30 @@ impl Follower {
         Self {
             store: pool.store().clone(),
             l1,
+            time,
             chain,
             pool,
             genesis,
             cursor: cursor.unwrap_or(start),
+            finalized: None,
             metrics,
         }
     }
 
-    /// Runs steps every `interval` (at once while behind, or when `wake` is notified: a
-    /// proposal hint) until `shutdown` turns true.
+    /// Runs a step on every new L1 head (at once while behind; after `retry` when a step
+    /// failed; and when `wake` is notified, a proposal hint, after asking the head poller for a
+    /// fresh head) until `shutdown` turns true.
     pub async fn run(
         mut self,
-        interval: Duration,
+        retry: Duration,
         mut shutdown: watch::Receiver<bool>,
         wake: Arc<tokio::sync::Notify>,
     ) {
+        let mut heads = self.time.subscribe();
         loop {
-            let caught_up = match self.step().await {
-                Ok(caught_up) => caught_up,
+            heads.mark_unchanged();
+            let (caught_up, failed) = match self.step().await {
+                Ok(caught_up) => (caught_up, false),
                 Err(error) => {
                     self.metrics.follower_errors.increment(1);
                     warn!(%error, "follower step failed; retrying");
@@ -264,14 +285,19 @@ impl Follower {
                             error!(%error, "reloading the store failed");
                         }
                     }
-                    true
+                    (true, true)
                 }
             };
             self.chain.bump();
             if caught_up {
                 tokio::select! {
-                    _ = tokio::time::sleep(interval) => {}
-                    _ = wake.notified() => {}
+                    changed = heads.changed() => {
+                        if changed.is_err() {
+                            tokio::time::sleep(retry).await;
+                        }
+                    }
+                    () = tokio::time::sleep(retry), if failed => {}
+                    () = wake.notified() => self.time.poll_now(),
                     _ = shutdown.changed() => {}
                 }
             }
@@ -317,21 +343,38 @@ impl Follower {
         Ok(block.map(|b| (b.header.number, b.header.hash, b.header.timestamp)))
     }
 
-    /// One step; returns whether the follower has caught up with the L1 head.
-    pub async fn step(&mut self) -> Result<bool> {
-        let Some((head, head_hash, head_time)) =
-            self.block_header(BlockNumberOrTag::Latest).await?
-        else {
-            return Ok(true);
-        };
-        // Not every node serves the tag before the merge/finality: treat that as nothing finalized.
+    /// The `finalized` block number, read again once the head moved
+    /// [`FINALIZED_REFRESH_BLOCKS`] past the last read. Not every node serves the tag before the
+    /// merge/finality: that reads as nothing finalized.
+    async fn finalized(&mut self, head: u64) -> u64 {
+        if let Some((finalized, read_at)) = self.finalized {
+            if head < read_at + FINALIZED_REFRESH_BLOCKS && head >= read_at {
+                return finalized;
+            }
+        }
         let finalized = self
             .block_header(BlockNumberOrTag::Finalized)
             .await
             .ok()
             .flatten()
             .map_or(0, |(number, _, _)| number);
-        if self.cursor.hash != B256::ZERO {
+        self.finalized = Some((finalized, head));
+        finalized
+    }
+
+    /// Whether `head` is the cursor's block or its child: then the cursor is still canonical
+    /// (as far as this head tells) without reading its header.
+    fn extends_cursor(&self, head: &Head) -> bool {
+        (head.number == self.cursor.number && head.hash == self.cursor.hash)
+            || (head.number == self.cursor.number + 1 && head.parent_hash == self.cursor.hash)
+    }
+
+    /// One step; returns whether the follower has caught up with the L1 head.
+    pub async fn step(&mut self) -> Result<bool> {
+        let head = self.time.latest();
+        let (head_number, head_hash, head_time) = (head.number, head.hash, head.timestamp);
+        let finalized = self.finalized(head_number).await;
+        if self.cursor.hash != B256::ZERO && !self.extends_cursor(&head) {
             let now = self
                 .block_header(BlockNumberOrTag::Number(self.cursor.number))
                 .await?;
@@ -340,6 +383,7 @@ impl Follower {
                 return Ok(false);
             }
         }
+        let head = head_number;
         if head <= self.cursor.number {
             self.chain
                 .write()
@@ -356,10 +400,14 @@ impl Follower {
                 None => return Ok(false),
             }
         };
-        let filter = Filter::new()
-            .address(self.l1.deployment.rollup.address)
-            .from_block(from)
-            .to_block(to);
+        let filter = Filter::new().address(self.l1.deployment.rollup.address);
+        // A single block is read by its hash: its logs are then that block's, canonical or not
+        // (the next head's parent hash tells).
+        let filter = if from == head {
+            filter.at_block_hash(head_hash)
+        } else {
+            filter.from_block(from).to_block(to)
+        };
         let logs = self
             .l1
             .provider

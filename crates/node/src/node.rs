@@ -8,7 +8,8 @@ use std::{
     time::Duration,
 };
 
-use fernet_l1::L1Options;
+use alloy::{providers::Provider, signers::local::PrivateKeySigner};
+use fernet_l1::{L1Options, L1Time, TxSender};
 use fernet_p2p::P2pService;
 use fernet_state::WorldState;
 use reqwest::Url;
@@ -51,7 +52,8 @@ pub struct NodeConfig {
     /// Most transactions the pool holds (`P2P_MAX_TX_POOL_COUNT`, default
     /// [`DEFAULT_POOL_MAX_TXS`]); when full, the cheapest is evicted by a better-paying one.
     pub pool_max_txs: usize,
-    /// Follower period (`NODE_POLLING_INTERVAL_MS`).
+    /// How often the L1 head is polled while a block is due, and how soon a failed follower
+    /// step is retried (`NODE_POLLING_INTERVAL_MS`); see [`L1Time`].
     pub polling_interval: Duration,
     /// The L1 client's timeouts, retries and transaction replacement (`L1_*`).
     pub l1: L1Options,
@@ -93,7 +95,9 @@ pub struct NodeArgs {
     /// pooled transaction evicts it, one paying no more is refused.
     #[arg(long = "pool-max-txs", env = "P2P_MAX_TX_POOL_COUNT", default_value_t = DEFAULT_POOL_MAX_TXS)]
     pub pool_max_txs: usize,
-    /// How often the follower polls L1, in milliseconds.
+    /// How often the process polls the L1 head while a block is due, in milliseconds (right
+    /// after a block it waits for the shortest block interval seen); the follower, the slot
+    /// clock and the transaction watchers share the poll.
     #[arg(long, env = "NODE_POLLING_INTERVAL_MS", default_value_t = 1000)]
     pub polling_interval_ms: u64,
     /// The L1 client.
@@ -126,6 +130,8 @@ impl NodeArgs {
 pub struct Node {
     /// The L1 connection.
     pub l1: Arc<L1>,
+    /// The L1 head and clock, polled once for the whole process.
+    pub time: L1Time,
     /// The chain the follower maintains.
     pub chain: ChainHandle,
     /// The transaction and quote pools.
@@ -214,8 +220,10 @@ impl Node {
             }
             None => (None, Network::default()),
         };
+        let time = L1Time::start(l1.provider.clone(), config.polling_interval).await?;
         let follower = Follower::new(
             l1.clone(),
+            time.clone(),
             chain.clone(),
             pool.clone(),
             genesis,
@@ -265,6 +273,7 @@ impl Node {
         }
         Ok(Self {
             l1,
+            time,
             chain,
             pool,
             metrics,
@@ -274,6 +283,12 @@ impl Node {
             shutdown,
             tasks,
         })
+    }
+
+    /// A [`TxSender`] for `signer` whose watchers read their nonce once per new L1 head
+    /// ([`TxSender::with_heads`] on the process's head poller).
+    pub fn tx_sender(&self, signer: PrivateKeySigner) -> Result<TxSender> {
+        Ok(self.l1.tx_sender(signer)?.with_heads(self.time.subscribe()))
     }
 
     /// Where the RPC server listens, if it runs.
@@ -290,11 +305,26 @@ impl Node {
         Url::parse(&format!("http://{addr}")).ok()
     }
 
-    /// Waits until the follower has finished at least one more step.
-    pub async fn next_step(&self) {
+    /// Waits until the follower has folded every L1 block up to L1's latest block as of now
+    /// (read once, and the head poller asked to look at once).
+    pub async fn wait_synced(&self) -> Result<()> {
+        let latest = self
+            .l1
+            .provider
+            .get_block_number()
+            .await
+            .map_err(Error::l1("eth_blockNumber"))?;
+        self.time.poll_now();
         let mut steps = self.chain.subscribe();
-        steps.borrow_and_update();
-        let _ = steps.changed().await;
+        while self.chain.synced_l1_block() < latest {
+            if steps.changed().await.is_err() {
+                return Err(Error::Task {
+                    task: "follower",
+                    message: "stopped before reaching L1's head".to_owned(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Stops the follower, the p2p network and the RPC server and waits for them; reports a

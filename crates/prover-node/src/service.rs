@@ -79,7 +79,7 @@ impl ProverNode {
         } else {
             None
         };
-        let sender = l1.tx_sender(args.publisher_private_key.clone())?;
+        let sender = node.tx_sender(args.publisher_private_key.clone())?;
 
         let quotes = match &args.quote_provider_url {
             Some(url) => ConfiguredQuoteProvider::Http(HttpQuoteProvider::new(

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use alloy::primitives::{Address, U256};
 use fernet_bindings::{ContractResultExt, IProverEscrow};
+use fernet_node::chain::ClaimStatus;
 use fernet_primitives::SignedQuote;
 use tracing::{debug, info, warn};
 
@@ -35,10 +36,13 @@ impl Sequencer {
     }
 
     async fn try_claim(&self, view: &SlotView, target: u64, key: usize) -> Result<()> {
+        let mut quotes = self.node.pool.quotes(target);
+        if !self.may_claim(target, &quotes) {
+            return Ok(());
+        }
         let Some(context) = self.claim_context(view, target).await? else {
             return Ok(());
         };
-        let mut quotes = self.node.pool.quotes(target);
         if let Some(provider) = &self.config.quote_provider {
             match provider.fetch(target).await {
                 Ok(extra) => quotes.extend(extra),
@@ -100,6 +104,24 @@ impl Sequencer {
             ),
         }
         Ok(())
+    }
+
+    /// Whether a claim of `target` could succeed as far as the node knows, without asking L1:
+    /// there is a quote (or a quote provider to ask), and the epoch is either unclaimed or
+    /// claimed at a fee some pooled quote undercuts. L1 has the last word
+    /// ([`Self::claim_context`]); this only spares its requests in the slots where nothing can
+    /// be claimed.
+    fn may_claim(&self, target: u64, quotes: &[SignedQuote]) -> bool {
+        if self.config.quote_provider.is_some() {
+            return true;
+        }
+        let Some(cheapest) = quotes.iter().map(|q| q.quote.basis_point_fee).min() else {
+            return false;
+        };
+        match self.node.chain.claim(target) {
+            None => true,
+            Some(claim) => claim.status == ClaimStatus::Claimed && cheapest < claim.basis_point_fee,
+        }
     }
 
     /// What a claim of `target` in this slot must satisfy; `None` when there is nothing to

@@ -42,9 +42,6 @@ pub struct SequencerArgs {
     /// Delay between ranks stepping in when higher ranks stay silent, in milliseconds.
     #[arg(long, env = "SEQ_RANK_STEP_MS", default_value_t = 2000)]
     pub rank_step_ms: u64,
-    /// How often the slot clock polls the L1 head, in milliseconds (slot time is L1 time).
-    #[arg(long, env = "SEQ_L1_HEAD_POLL_MS", default_value_t = 1000)]
-    pub l1_head_poll_ms: u64,
     /// Time an L1 transaction needs to land, in milliseconds (anvil with 1 s blocks: 1500).
     #[arg(long, env = "SEQ_INCLUSION_MARGIN_MS", default_value_t = 1500)]
     pub inclusion_margin_ms: u64,
@@ -84,11 +81,6 @@ impl SequencerArgs {
     /// Delay between ranks.
     pub fn rank_step(&self) -> Duration {
         Duration::from_millis(self.rank_step_ms)
-    }
-
-    /// How often the slot clock polls the L1 head.
-    pub fn l1_head_poll(&self) -> Duration {
-        Duration::from_millis(self.l1_head_poll_ms.max(1))
     }
 
     /// Time an L1 transaction needs to land.

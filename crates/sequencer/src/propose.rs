@@ -80,6 +80,12 @@ impl Sequencer {
         Ok(true)
     }
 
+    /// The slot of the node's pending tip (as of the last L1 head it followed), if it has one.
+    pub(crate) fn local_tip_slot(&self) -> Option<u64> {
+        let chain = self.node.chain.read();
+        chain.block(chain.pending_tip()).map(|block| block.slot)
+    }
+
     /// L1's pending tip and its block log.
     async fn pending_tip(&self) -> Result<(u64, IRollup::BlockLog)> {
         let rollup = self.rollup();
@@ -165,9 +171,16 @@ impl Sequencer {
         backup: &BackupProver,
         key: usize,
     ) -> Result<()> {
+        // What the node already knows costs no L1 request: nothing to include, or a block in
+        // the slot (L1 is asked only when the slot looks empty).
+        if self.node.pool.pending(1).is_empty()
+            || self.local_tip_slot().is_some_and(|slot| slot >= view.slot)
+        {
+            return Ok(());
+        }
         let rollup = self.rollup();
         let (tip, tip_log) = self.pending_tip().await?;
-        if tip_log.slot >= view.slot || self.node.pool.pending(1).is_empty() {
+        if tip_log.slot >= view.slot {
             return Ok(());
         }
         if rollup.canPrune().call().await.decoded("Rollup.canPrune")? {

@@ -6,7 +6,14 @@
 //! randomness checkpoint when nobody wrote it. The loop itself never waits on a duty: it enters
 //! every slot when L1 time says the slot started.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use alloy::{
     primitives::{Address, U256},
@@ -75,6 +82,8 @@ pub struct Sequencer {
     schedule: SlotSchedule,
     pub(crate) rules: RollupRules,
     pub(crate) metrics: SequencerMetrics,
+    /// One past the highest epoch whose randomness checkpoint is known written (0: none).
+    checkpointed_epoch: AtomicU64,
 }
 
 /// The L1 view of one slot that the duties act on.
@@ -127,7 +136,8 @@ impl Sequencer {
             .into_iter()
             .map(|signer| {
                 Ok(Validator {
-                    sender: TxSender::new(l1.provider.clone(), signer.clone(), &l1.options)?,
+                    sender: TxSender::new(l1.provider.clone(), signer.clone(), &l1.options)?
+                        .with_heads(node.time.subscribe()),
                     signer,
                 })
             })
@@ -148,6 +158,7 @@ impl Sequencer {
             schedule,
             rules,
             metrics,
+            checkpointed_epoch: AtomicU64::new(0),
         })
     }
 
@@ -298,6 +309,16 @@ impl Sequencer {
     /// block, staggered by rank, so the first live sequencer writes it and the others find it
     /// written: later seeds then never fall back to an older checkpoint.
     async fn checkpoint_duty(&self, view: &SlotView, key: usize) -> Result<()> {
+        // Known written without asking L1: a block of the epoch wrote it, or an earlier slot
+        // found it written.
+        let tip_epoch = self
+            .local_tip_slot()
+            .map(|slot| self.node.l1.clock.epoch_of(slot));
+        if tip_epoch == Some(view.epoch)
+            || self.checkpointed_epoch.load(Ordering::Relaxed) == view.epoch + 1
+        {
+            return Ok(());
+        }
         let rollup = self.rollup();
         // Simulated first: `written` is false when the checkpoint exists (no transaction then).
         let would_write = rollup
@@ -307,6 +328,8 @@ impl Sequencer {
             .await
             .decoded("Rollup.checkpointRandomness (simulated)")?;
         if !would_write {
+            self.checkpointed_epoch
+                .fetch_max(view.epoch + 1, Ordering::Relaxed);
             return Ok(());
         }
         let receipt = send(

@@ -10,7 +10,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use fernet_bindings::DevnetToken;
-use fernet_l1::{connect, Error, L1Options, TxSender};
+use fernet_l1::{connect, Error, L1Options, L1Time, TxSender};
 use serde_json::Value;
 
 use crate::support::{anvil, anvil_without_mining};
@@ -170,6 +170,19 @@ async fn a_nonce_taken_by_another_client_of_the_key_is_read_again() {
 async fn a_stuck_transaction_is_replaced_with_the_same_nonce_and_bumped_fees() {
     // Attack (issue 12, "a stuck transaction is abandoned after 60 s, and the next send queues
     // behind it"): nothing is mined until the sender has replaced its transaction.
+    stuck_transaction_is_replaced(false).await;
+}
+
+#[tokio::test]
+async fn a_watcher_following_l1_heads_replaces_a_stuck_transaction_and_sees_it_mined() {
+    // Watchers that read their nonce once per new head still replace in time when no block
+    // comes, and see the transaction mined by the next head.
+    stuck_transaction_is_replaced(true).await;
+}
+
+/// Sends on an anvil that mines nothing until the transaction was replaced; with
+/// `follow_heads`, the watchers follow an [`L1Time`] instead of polling.
+async fn stuck_transaction_is_replaced(follow_heads: bool) {
     let anvil = anvil_without_mining();
     let key = PrivateKeySigner::from(anvil.keys()[0].clone());
     let options = L1Options {
@@ -177,7 +190,13 @@ async fn a_stuck_transaction_is_replaced_with_the_same_nonce_and_bumped_fees() {
         tx_fee_bump_percent: 10,
         ..L1Options::default()
     };
-    let sender = sender(&anvil.endpoint_url(), key, &options);
+    let mut sender = sender(&anvil.endpoint_url(), key, &options);
+    if follow_heads {
+        let time = L1Time::start(sender.provider().clone(), Duration::from_millis(50))
+            .await
+            .unwrap();
+        sender = sender.with_heads(time.subscribe());
+    }
     let provider = sender.provider().clone();
     let request = TransactionRequest::default()
         .with_to(RECIPIENT)

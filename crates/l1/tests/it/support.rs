@@ -35,6 +35,11 @@ pub(crate) fn anvil() -> AnvilInstance {
     Anvil::at(anvil_binary()).spawn()
 }
 
+/// A fresh anvil that mines a block every `seconds`.
+pub(crate) fn anvil_with_block_time(seconds: u64) -> AnvilInstance {
+    Anvil::at(anvil_binary()).block_time(seconds).spawn()
+}
+
 /// A fresh anvil that mines only on `evm_mine`.
 pub(crate) fn anvil_without_mining() -> AnvilInstance {
     Anvil::at(anvil_binary()).arg("--no-mining").spawn()

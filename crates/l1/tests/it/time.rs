@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use alloy::providers::Provider;
 use fernet_l1::{connect, L1Options, L1Time};
+use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::anvil;
+use crate::support::{anvil, anvil_with_block_time, Fault, FlakyProxy};
 
 #[tokio::test]
 async fn l1_time_follows_the_timestamps_of_new_blocks() {
@@ -66,4 +67,43 @@ async fn l1_time_follows_the_timestamps_of_new_blocks() {
     );
     // Monotone on every clone.
     assert!(time.now() >= now);
+}
+
+#[tokio::test]
+async fn the_head_poller_stays_quiet_between_blocks_and_misses_none() {
+    // Issue 12, "≤ 20 L1 calls per slot": a poller that asked every 100 ms would send about 20
+    // requests per 2 s block; one that waits for the shortest block interval seen sends a few.
+    const POLL: Duration = Duration::from_millis(100);
+    const BLOCKS: u64 = 5;
+    let anvil = anvil_with_block_time(2);
+    let proxy = FlakyProxy::start(anvil.endpoint_url(), Fault::Status(StatusCode::OK), 0).await;
+    let provider = connect(&proxy.url, &L1Options::default()).unwrap();
+    let time = L1Time::start(provider, POLL).await.unwrap();
+    let mut heads = time.subscribe();
+    let mut seen = vec![time.latest().number];
+    let mut counted_from = None;
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while seen.len() < 2 + BLOCKS as usize {
+            heads.changed().await.unwrap();
+            seen.push(heads.borrow_and_update().number);
+            // The interval is learned from the first two new heads; count from then on.
+            if seen.len() == 2 {
+                counted_from = Some(proxy.received());
+            }
+        }
+    })
+    .await
+    .expect("anvil mines a block every 2 s");
+    let requests = proxy.received() - counted_from.unwrap();
+    let first = seen[0];
+    assert_eq!(
+        seen,
+        (first..first + seen.len() as u64).collect::<Vec<_>>(),
+        "every block seen, in order"
+    );
+    let polling_every_interval = BLOCKS * 2_000 / POLL.as_millis() as u64;
+    assert!(
+        (requests as u64) * 4 <= polling_every_interval,
+        "{requests} requests for {BLOCKS} blocks (a poll every {POLL:?} sends {polling_every_interval})"
+    );
 }

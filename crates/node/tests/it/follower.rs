@@ -120,8 +120,7 @@ async fn follows_a_proposal_checks_its_root_and_survives_a_restart() -> eyre::Re
     assert_eq!(node.chain.pending_tip(), 1);
     assert_eq!(node.chain.tip_state_root(), root);
     assert_eq!(node.pool.len(), 1, "the CLI's tx is still pooled");
-    node.next_step().await;
-    node.next_step().await;
+    node.wait_synced().await?;
     assert_eq!(node.chain.pending_tip(), 1);
     assert_eq!(node.chain.block(1).expect("block 1").state_root, root);
     node.shutdown().await?;

@@ -253,11 +253,9 @@ async fn quotes_are_checked_against_the_rollups_digest() -> eyre::Result<()> {
     }
     .sign(&prover, 31_337)?;
     // Wait until the node has seen a head past slot 0's claim window.
-    node.next_step().await;
     env.mine_at(env.clock.slot_start(env.clock.epoch_first_slot(epoch + 1)))
         .await?;
-    node.next_step().await;
-    node.next_step().await;
+    node.wait_synced().await?;
     let err = client
         .send_epoch_proof_quote(&expired)
         .await

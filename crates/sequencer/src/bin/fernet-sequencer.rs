@@ -51,9 +51,8 @@ async fn main() -> eyre::Result<()> {
             .transpose()?,
         backup_only: args.backup_only,
     };
-    let timeline = fernet_l1::L1Time::start(node.l1.provider.clone(), args.l1_head_poll())
-        .await
-        .wrap_err("reading the L1 head")?;
+    // Slot time is L1 time, from the node's head poller (`NODE_POLLING_INTERVAL_MS`).
+    let timeline = node.time.clone();
     let sequencer = Arc::new(
         Sequencer::new(
             node.clone(),
