@@ -6,6 +6,7 @@ use std::{borrow::Cow, sync::Arc, time::Duration};
 use alloy::{
     contract::{CallBuilder, CallDecoder},
     eips::eip2718::Encodable2718,
+    eips::BlockId,
     network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder},
     primitives::{Address, B256},
     providers::{DynProvider, Provider},
@@ -99,22 +100,25 @@ impl TxSender {
         &self.shared.provider
     }
 
-    /// Simulates `call` from this sender's address (`eth_estimateGas`), so a revert comes back
-    /// decoded (`Rollup__...(args)`, naming `context`), then [`send`](Self::send)s it.
+    /// Simulates `call` from this sender's address (`eth_estimateGas` on the `pending` block,
+    /// the one it will land in: a call that depends on the block, as a proposal on its slot
+    /// does, would fail against `latest`, up to a block time in the past), so a revert comes
+    /// back decoded (`Rollup__...(args)`, naming `context`), then [`send`](Self::send)s it.
     pub async fn send_call<P: Provider, D: CallDecoder>(
         &self,
         call: CallBuilder<P, D>,
         context: impl Into<Cow<'static, str>>,
     ) -> Result<PendingTx> {
         let context = context.into();
-        let call = call.from(self.address());
+        let call = call.from(self.address()).block(BlockId::pending());
         let gas = call.estimate_gas().await.decoded(context.clone())?;
         let mut request = call.into_transaction_request();
         request.set_gas_limit(gas);
         self.send(request, context).await
     }
 
-    /// Fills `request`'s sender, chain id, gas (estimated when unset; a revert is decoded), fees
+    /// Fills `request`'s sender, chain id, gas (estimated on the `pending` block when unset; a
+    /// revert is decoded), fees
     /// (L1's EIP-1559 estimate when unset) and nonce, signs and sends it, and hands it to a
     /// background watcher that replaces it while it stays unmined. `context` names it in errors
     /// and logs.
@@ -131,6 +135,7 @@ impl TxSender {
             let gas = shared
                 .provider
                 .estimate_gas(request.clone())
+                .block(BlockId::pending())
                 .await
                 .map_err(|source| {
                     Error::Contract(fernet_bindings::Error::from_contract(

@@ -187,3 +187,56 @@ async fn refuses_a_taken_port_naming_it() -> eyre::Result<()> {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn registering_many_stakers_reuses_a_few_connections() -> eyre::Result<()> {
+    // Attack (issue 12, full scale run): every account's provider had its own HTTP client, so
+    // registering 1,000 stakers opened a connection each and left about 2,900 sockets in
+    // TIME_WAIT, inside the ephemeral port range where the devnet's p2p ports lie: twice the
+    // node then failed to bind 40400 ("Address already in use").
+    const STAKERS: usize = 4 * fernet_devnet::l1::REGISTRATION_CONCURRENCY;
+    let dir = tempfile::tempdir()?;
+    let port = free_port();
+    let devnet = Devnet::start(DevnetOptions {
+        offline_sequencers: STAKERS,
+        ..DevnetOptions::l1_only(dir.path(), port)
+    })
+    .await?;
+    let staking = fernet_bindings::Staking::new(
+        devnet.deployment().staking.address,
+        devnet.l1().provider().clone(),
+    );
+    let registered = staking
+        .stakerCount()
+        .call()
+        .await
+        .decoded("Staking.stakerCount")?;
+    assert_eq!(registered, U256::from(STAKERS));
+    // Connections closed on the client's side wait in TIME_WAIT for a minute: those are the
+    // churn. Pooled connections stay open and are reused.
+    let states = client_sockets_to(port)?;
+    let closed = states.get(TCP_TIME_WAIT).copied().unwrap_or(0);
+    assert!(
+        closed <= fernet_devnet::l1::REGISTRATION_CONCURRENCY,
+        "{closed} connections to anvil closed while registering {STAKERS} stakers (sockets by TCP state: {states:?})"
+    );
+    Ok(())
+}
+
+/// `TIME_WAIT` in `/proc/net/tcp`'s state column.
+const TCP_TIME_WAIT: &str = "06";
+
+/// Sockets on this host whose remote end is `127.0.0.1:port` (any state, `TIME_WAIT` included),
+/// from `/proc/net/tcp`: the connections clients opened to it lately, by TCP state (hex code).
+fn client_sockets_to(port: u16) -> eyre::Result<std::collections::BTreeMap<String, usize>> {
+    let table = std::fs::read_to_string("/proc/net/tcp")?;
+    let remote = format!("0100007F:{port:04X}");
+    let mut states = std::collections::BTreeMap::new();
+    for line in table.lines().skip(1) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.get(2) == Some(&remote.as_str()) {
+            *states.entry(fields[3].to_owned()).or_insert(0) += 1;
+        }
+    }
+    Ok(states)
+}

@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use alloy::{
+    contract::CallBuilder,
+    eips::BlockId,
     network::TransactionBuilder,
-    primitives::{Address, U256},
+    primitives::{Address, Bytes, U256},
     providers::{Provider, ProviderBuilder},
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
@@ -266,4 +268,53 @@ async fn stuck_transaction_is_replaced(follow_heads: bool) {
         .await
         .unwrap();
     next.receipt().await.unwrap();
+}
+
+/// Init code of a contract that records its deployment block and whose every call reverts
+/// unless it runs in a later block: `sstore(0, number())`, then the runtime
+/// `if iszero(gt(number(), sload(0))) { revert(0, 0) }`.
+const NEEDS_A_LATER_BLOCK: &str = "435f55600c600d5f39600c5ff35f544311600a575f5ffd5b00";
+
+#[tokio::test]
+async fn a_send_is_simulated_in_the_block_it_will_land_in() {
+    // Attack (issue 12, full scale run with 12 s L1 blocks): sends were simulated on `latest`,
+    // a block up to 12 s old; a proposal sent when its slot began ran there in the previous
+    // slot and was refused (`Rollup__InvalidSlot(3, 4)`), though the next block would have taken
+    // it. Here a call valid only after the latest block must be simulated on the pending one.
+    let anvil = anvil_without_mining();
+    let key = PrivateKeySigner::from(anvil.keys()[0].clone());
+    let sender = sender(&anvil.endpoint_url(), key, &L1Options::default());
+    let provider = sender.provider().clone();
+    let mine = || async {
+        provider
+            .raw_request::<_, Value>("evm_mine".into(), ())
+            .await
+            .unwrap();
+    };
+    let code: Bytes = NEEDS_A_LATER_BLOCK.parse().unwrap();
+    let deploy = sender
+        .send(
+            TransactionRequest::default().with_deploy_code(code),
+            "deploy",
+        )
+        .await
+        .unwrap();
+    mine().await;
+    let contract = deploy.receipt().await.unwrap().contract_address.unwrap();
+
+    assert!(
+        provider
+            .estimate_gas(TransactionRequest::default().with_to(contract))
+            .block(BlockId::latest())
+            .await
+            .is_err(),
+        "on the latest block (the deployment's) the call reverts"
+    );
+    let call = CallBuilder::new_raw(provider.clone(), Bytes::new()).to(contract);
+    let pending = sender
+        .send_call(call, "call in the next block")
+        .await
+        .expect("simulated on the pending block, where it succeeds");
+    mine().await;
+    assert!(pending.receipt().await.unwrap().status());
 }
