@@ -16,6 +16,7 @@ use std::{
 };
 
 use alloy::{
+    eips::BlockId,
     primitives::{Address, U256},
     providers::DynProvider,
     signers::local::PrivateKeySigner,
@@ -324,6 +325,9 @@ impl Sequencer {
         let would_write = rollup
             .checkpointRandomness()
             .from(self.sender(key).address())
+            // In the block a transaction would land in: `latest` may still be in the previous
+            // epoch, whose checkpoint is written.
+            .block(BlockId::pending())
             .call()
             .await
             .decoded("Rollup.checkpointRandomness (simulated)")?;
