@@ -31,6 +31,10 @@ use crate::{Error, Result};
 /// How often [`L1Time::start`]'s callers usually poll the L1 head.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
+/// Counter of head polls that failed (the L1 endpoint unreachable, timing out or erroring after
+/// its retries).
+pub const HEAD_POLL_ERRORS_TOTAL: &str = "fernet_l1_head_poll_errors_total";
+
 /// How many intervals between consecutive blocks the poller remembers to find the shortest.
 const OBSERVED_INTERVALS: usize = 8;
 
@@ -62,6 +66,12 @@ impl L1Time {
     /// Reads the latest L1 block, then follows new ones, polling every `poll_interval` while one
     /// is due ([`DEFAULT_POLL_INTERVAL`] is the usual choice).
     pub async fn start(provider: DynProvider, poll_interval: Duration) -> Result<Self> {
+        metrics::describe_counter!(
+            HEAD_POLL_ERRORS_TOTAL,
+            "L1 head polls that failed after their retries"
+        );
+        // Exported from the start (at 0), so a scrape before the first failure finds it.
+        metrics::counter!(HEAD_POLL_ERRORS_TOTAL).increment(0);
         let first = latest_head(&provider).await?;
         let (sender, heads) = watch::channel(first);
         let poll_now = Arc::new(Notify::new());
@@ -139,7 +149,10 @@ impl Poller {
             last_poll = Instant::now();
             match latest_head(&self.provider).await {
                 Ok(head) => self.publish(head),
-                Err(error) => warn!(%error, "cannot read the L1 head"),
+                Err(error) => {
+                    metrics::counter!(HEAD_POLL_ERRORS_TOTAL).increment(1);
+                    warn!(%error, "cannot read the L1 head");
+                }
             }
         }
     }

@@ -13,8 +13,9 @@ use fernet_devnet::history::Proposal;
 
 use crate::{broker::read_metric, run::Run};
 
-/// The node's counter of failed follower steps.
-const ERRORS_METRIC: &str = "fernet_node_follower_errors_total";
+/// The node's counter of failed L1 head polls (its follower only asks L1 on a new head, so it
+/// never fails while L1 is cut off: the head poller does).
+const ERRORS_METRIC: &str = fernet_l1::HEAD_POLL_ERRORS_TOTAL;
 /// Seconds before the epoch's first slot the gate closes.
 const CLOSE_BEFORE: f64 = 3.0;
 /// Seconds before the epoch's second slot the gate opens again.
@@ -60,7 +61,7 @@ pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<Outage
     let seconds = closed.elapsed().as_secs_f64();
     ensure!(
         errors_during > errors_before,
-        "S5: the node's follower never failed during the outage: the gate did not cut L1"
+        "S5: the node's L1 head poll never failed during the outage: the gate did not cut L1"
     );
     let reopened_at = run.l1_block().await?;
     run.say(format!(
