@@ -25,7 +25,7 @@ pub use fees::Fees;
 pub use options::{L1Options, MIN_FEE_BUMP_PERCENT};
 pub use retry::{is_transient, TransientErrors};
 pub use sender::{PendingTx, TxSender, DEFAULT_RECEIPT_POLL_INTERVAL, MAX_REPLACEMENTS};
-pub use time::{Head, L1Time, DEFAULT_POLL_INTERVAL, HEAD_POLL_ERRORS_TOTAL};
+pub use time::{register_metrics, Head, L1Time, DEFAULT_POLL_INTERVAL, HEAD_POLL_ERRORS_TOTAL};
 pub use transport::{
     client, connect, RequestLayer, RequestService, RequestTimeout, REQUESTS_TOTAL,
 };

@@ -35,6 +35,17 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// its retries).
 pub const HEAD_POLL_ERRORS_TOTAL: &str = "fernet_l1_head_poll_errors_total";
 
+/// Describes the head poller's metrics to the current recorder and exports them at 0, so a
+/// scrape before the first failure finds them. [`L1Time::start`] calls it; a process that
+/// installs its recorder later (a node's own) calls it again on that recorder.
+pub fn register_metrics() {
+    metrics::describe_counter!(
+        HEAD_POLL_ERRORS_TOTAL,
+        "L1 head polls that failed after their retries"
+    );
+    metrics::counter!(HEAD_POLL_ERRORS_TOTAL).increment(0);
+}
+
 /// How many intervals between consecutive blocks the poller remembers to find the shortest.
 const OBSERVED_INTERVALS: usize = 8;
 
@@ -66,12 +77,7 @@ impl L1Time {
     /// Reads the latest L1 block, then follows new ones, polling every `poll_interval` while one
     /// is due ([`DEFAULT_POLL_INTERVAL`] is the usual choice).
     pub async fn start(provider: DynProvider, poll_interval: Duration) -> Result<Self> {
-        metrics::describe_counter!(
-            HEAD_POLL_ERRORS_TOTAL,
-            "L1 head polls that failed after their retries"
-        );
-        // Exported from the start (at 0), so a scrape before the first failure finds it.
-        metrics::counter!(HEAD_POLL_ERRORS_TOTAL).increment(0);
+        register_metrics();
         let first = latest_head(&provider).await?;
         let (sender, heads) = watch::channel(first);
         let poll_now = Arc::new(Notify::new());

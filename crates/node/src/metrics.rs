@@ -74,6 +74,9 @@ impl Metrics {
         );
         let handle = recorder.handle();
         metrics::with_local_recorder(recorder.as_ref(), || {
+            // The L1 client's head poller counts into the global recorder, which a one-node
+            // binary makes this one: its counters are exported from the start.
+            fernet_l1::register_metrics();
             let counter = |name: &'static str, help: &'static str| {
                 describe_counter!(name, help);
                 metrics::counter!(name)
@@ -198,5 +201,22 @@ impl Metrics {
             m.blocked.absolute(stats.blocked);
         }
         self.handle.render()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scrape before the first failed head poll finds the counter at 0 (the faults test reads
+    /// it before an L1 outage): the node's recorder registers the L1 client's metrics itself.
+    #[test]
+    fn the_head_poll_error_counter_is_exported_before_any_failure() {
+        let metrics = Metrics::new();
+        let text = metrics.handle.render();
+        assert!(
+            text.contains(&format!("{} 0", fernet_l1::HEAD_POLL_ERRORS_TOTAL)),
+            "{text}"
+        );
     }
 }

@@ -42,10 +42,7 @@ pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<Outage
     run.wait_until_time(close_at, "S5: the outage to start")
         .await?;
     let node_url = run.devnet.urls().node.clone();
-    // A counter that never counted is not exported yet: none before the outage reads as 0.
-    let errors_before = read_metric(&run.http, &node_url, ERRORS_METRIC)
-        .await
-        .unwrap_or_default();
+    let errors_before = read_metric(&run.http, &node_url, ERRORS_METRIC).await?;
     run.devnet
         .l1_gate()
         .ok_or_else(|| eyre!("S5: the devnet runs without an L1 gate"))?
