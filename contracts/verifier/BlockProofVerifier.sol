@@ -6,7 +6,7 @@ import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 
 /// @title BlockProofVerifier
 /// @notice Groth16 verifier over BN254 with a built-in verifying key (7 public inputs).
-/// @dev Verifying key hash 0xc56dc6ea7c9b0311ba376a5e0e6648dec4ba6015a30d4e2b74f0db21a7226ace.
+/// @dev Verifying key hash 0xd23a5df3f21e339fd792544a91f70803f2227d2c5197537b1d0181794056d108.
 ///      One proof: e(-A, B) * e(alpha, beta) * e(vk_x, gamma) * e(C, delta) == 1 with
 ///      vk_x = IC_0 + sum_j x_j * IC_j, that is K ecMul and one pairing check of 4 pairs.
 ///      N proofs: with r_0 = 1 and r_i = keccak256(seed, i) mod r, seed = keccak256(VK_HASH, proofs,
@@ -21,7 +21,7 @@ contract BlockProofVerifier is IProofVerifier {
 
     uint256 internal constant PROOF_LENGTH = 256;
     uint256 internal constant NUM_PUBLIC_INPUTS = 7;
-    bytes32 internal constant VK_HASH = 0xc56dc6ea7c9b0311ba376a5e0e6648dec4ba6015a30d4e2b74f0db21a7226ace;
+    bytes32 internal constant VK_HASH = 0xd23a5df3f21e339fd792544a91f70803f2227d2c5197537b1d0181794056d108;
 
     // Verifying key. G2 coordinates are imaginary part (X1, Y1) first, as the precompile wants.
     uint256 internal constant ALPHA_X = 0x03b3df0046373d086091880bb65436be73e26e5cd5df36b55bdc4241ed0271ba;
@@ -39,22 +39,22 @@ contract BlockProofVerifier is IProofVerifier {
     uint256 internal constant DELTA_X0 = 0x280d4cf4ec586e933123b69ddb0e82557ad78775ad008fb9f46619e41dbb9916;
     uint256 internal constant DELTA_Y1 = 0x24690ecf78b8680eb19a10f3f6934e3deca0e287ef414551cc6d6d790ecaf421;
     uint256 internal constant DELTA_Y0 = 0x1cae70bcc6fe1f1d4bf51a2773e5401e26dffdbdeec2ceb307bf0f034ecc439d;
-    uint256 internal constant IC_0_X = 0x03e159c89511ce8d688ed425bdc72f0f5f390136bfdcabbc6f37066ac152a16c;
-    uint256 internal constant IC_0_Y = 0x00c362ef6614ca2752888049f2d9245aea7eb946bbb8fdb2927f5f59940c9d43;
-    uint256 internal constant IC_1_X = 0x11b030f05217e26fe625e51f7981091a9ee75c639507dfdd46247ac140144370;
-    uint256 internal constant IC_1_Y = 0x18d6ac83bfc00e1bb13f70818b80c89f8e00909ccbe3676c52cdc40a54ead497;
-    uint256 internal constant IC_2_X = 0x02c48cba270b225139c4885d3f25f257edb10924c8a5982168fa312eacaf284a;
-    uint256 internal constant IC_2_Y = 0x197b3cbfc0af21e82684636621bf0c6b331dcd4544253b0dc3cad2b2c204c2a6;
-    uint256 internal constant IC_3_X = 0x086d298d7da80c4b5e17fc5d774b6ff90e126287b5fe7c0b59631a635a214221;
-    uint256 internal constant IC_3_Y = 0x1b522d3c2803372262c2560d379fd4d0db417d7381e3e9c1bd80e014a25167bb;
-    uint256 internal constant IC_4_X = 0x111dcba3a3a08c49369847c332f007f8861ce97359158d05a29559bab16632e3;
-    uint256 internal constant IC_4_Y = 0x0a87fa27fe15ad17ce1e2c230023e2f56bc28831bc2e9eb5dbce72b6f39cdaac;
-    uint256 internal constant IC_5_X = 0x2fe723d4ed0a2d28dfa092a3850431a6bb9f8180790c10c520a6c10753e48938;
-    uint256 internal constant IC_5_Y = 0x11f715bc1f25eafacc09183669de21d941aa47e5f138fbf0ab1eee7c4a6caf90;
-    uint256 internal constant IC_6_X = 0x0eebbb91c477e8d09b71815efbf76250b726a073570fc07e9b8af1407b48beae;
-    uint256 internal constant IC_6_Y = 0x1d8a8a58dd6ea70917d761421bac330863bcba053214db63770d3d2861b6f2ea;
-    uint256 internal constant IC_7_X = 0x1ea04ca651ff894c29e33032ba9021c996687a6e834c0457f2769f599ffcccc3;
-    uint256 internal constant IC_7_Y = 0x1e2fb3f67d443578f3ee77e86ef3356de3c7f17c4853e2915a352cde41371b64;
+    uint256 internal constant IC_0_X = 0x0663a086d5a05522760c976f09252d0d4a6db29c749200ebc79491d79204acee;
+    uint256 internal constant IC_0_Y = 0x11626704c745a1acdc6358d8a80c3a6f385eee0398054d9cc064dec2284d6e97;
+    uint256 internal constant IC_1_X = 0x0856f4a779419f3d87523696463e9e6def6e2b10c8ed59d00a3659e7ff51b431;
+    uint256 internal constant IC_1_Y = 0x24765bd5732493a1f17f68c89fd4df5a82f4af21009e8e4509bb3a917f85ce7d;
+    uint256 internal constant IC_2_X = 0x23af8210dfe9003eec233954b4f7643620bece3cef4be80458f83ecea381ac25;
+    uint256 internal constant IC_2_Y = 0x11180cda56e093dbefa4c185f53625b439171fc57446b5c6f3f22af9c4bb2b06;
+    uint256 internal constant IC_3_X = 0x132ded9314cebacfdcb0a5f761a5fd01a15410cd43dff9c0d9b238b4239c40b1;
+    uint256 internal constant IC_3_Y = 0x12c0992990aaa54f3402555a0dcae7c0e4500a90002cf6f44031fac3e256e57b;
+    uint256 internal constant IC_4_X = 0x1e2d244f46d51f23077843106da5e15eb019628d326a766238357f5622bf1ae8;
+    uint256 internal constant IC_4_Y = 0x0b4de4d5366e33bd434cb6b4cb3db44d9a4ae22f7aa81ff8307e97748f902089;
+    uint256 internal constant IC_5_X = 0x137433d61e1eaac55a04601d8126378190033e8788e623f5bb4628aa134c42fb;
+    uint256 internal constant IC_5_Y = 0x0fadca6fdb95f0a9b596ca312e2d348e968c17a954e6333831bde4dba3e90792;
+    uint256 internal constant IC_6_X = 0x1bb1a2239ef5dc4b0ee2053d0c443bea4939089001e48247b45427d4b3efc27a;
+    uint256 internal constant IC_6_Y = 0x06ebbca7f59449d97194e9b8e2011e84f78e07673bf1468865297060ee01982a;
+    uint256 internal constant IC_7_X = 0x2b378cd6515d85aed02d3b531f927742d5fcce1be35dab9fc3ac8f8c12df299e;
+    uint256 internal constant IC_7_Y = 0x1eb65c960e902fd16f25d55bb7b851e2e87c5a0b9da4c4b712bdf6953649aed2;
 
     /// @inheritdoc IProofVerifier
     function verifyProof(bytes calldata proof, uint256[] calldata publicInputs) external view returns (bool) {

@@ -1,5 +1,5 @@
 //! Witness generation, proving and native verification of full blocks of 1, 4, 16 and 36
-//! txs (devnet depths 16/10/10). Keys come from the on-disk devnet cache
+//! txs (devnet depths 16/16/16). Keys come from the on-disk devnet cache
 //! (`$FERNET_KEY_CACHE`, default `target/fernet-keys`); the first run sets them up.
 //!
 //! `cargo bench -p fernet-circuits`, or `BLOCK_BENCH_TXS=1,4 cargo bench -p fernet-circuits`

@@ -77,4 +77,20 @@ pub enum Error {
         /// The length found.
         actual: usize,
     },
+    /// The witness does not satisfy the circuit's constraints.
+    #[error("the witness does not satisfy constraint {index} of the circuit")]
+    Unsatisfied {
+        /// The first unsatisfied constraint (its row in the constraint matrices).
+        index: usize,
+    },
+    /// A circuit, its prebuilt constraints and its proving key do not have the same shape.
+    #[error("{what}: expected {expected}, got {actual} (constraints or keys of another circuit)")]
+    CircuitShape {
+        /// Which size differs.
+        what: &'static str,
+        /// The size of the constraints (or of the key).
+        expected: usize,
+        /// The size found.
+        actual: usize,
+    },
 }

@@ -23,11 +23,12 @@ use std::fs::{self, File};
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ark_relations::gr1cs::ConstraintSynthesizer;
 use indicatif::{MultiProgress, ProgressBar};
-use rand::SeedableRng;
+use rand::{CryptoRng, RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use sha3::{Digest, Keccak256};
 
@@ -40,12 +41,19 @@ pub const INSECURE_DEVNET_SEED: [u8; 32] = *b"fernet-rollup INSECURE devnet v1";
 /// listing the dir. Caches of the older compressed format used `insecure-devnet-keys.bin`.
 pub const INSECURE_DEVNET_KEY_FILE: &str = "insecure-devnet-keys.uncompressed.bin";
 
-/// A proving key with its verifying key.
+/// A proving key with its verifying key, and the circuit's constraints in the form the prover
+/// reads ([`ProofSystem::Constraints`]), built once and shared by every clone.
+///
+/// The constraints are not part of the key file: [`KeyCache::load_or_insecure_devnet_setup`]
+/// builds them when it loads or sets up the keys; keys from elsewhere ([`load_key_pair`],
+/// [`KeyPair::new`]) build them on their first proof ([`KeyPair::constraints`]).
 pub struct KeyPair<P: ProofSystem> {
     /// What provers need.
     pub proving_key: P::ProvingKey,
     /// What verifiers need (and what the Solidity verifier is generated from).
     pub verifying_key: P::VerifyingKey,
+    /// The circuit's constraints, once built.
+    constraints: OnceLock<Arc<P::Constraints>>,
 }
 
 impl<P: ProofSystem> Clone for KeyPair<P> {
@@ -53,7 +61,49 @@ impl<P: ProofSystem> Clone for KeyPair<P> {
         Self {
             proving_key: self.proving_key.clone(),
             verifying_key: self.verifying_key.clone(),
+            constraints: self.constraints.clone(),
         }
+    }
+}
+
+impl<P: ProofSystem> KeyPair<P> {
+    /// A key pair whose constraints are built on first use.
+    pub fn new(proving_key: P::ProvingKey, verifying_key: P::VerifyingKey) -> Self {
+        Self {
+            proving_key,
+            verifying_key,
+            constraints: OnceLock::new(),
+        }
+    }
+
+    /// The constraints of the keys' circuit, built from `shape()` (an instance of the circuit
+    /// the keys were set up for; its witness values are not needed) on first use only.
+    pub fn constraints<C>(&self, shape: impl FnOnce() -> Result<C>) -> Result<Arc<P::Constraints>>
+    where
+        C: ConstraintSynthesizer<P::Field>,
+    {
+        if let Some(constraints) = self.constraints.get() {
+            return Ok(Arc::clone(constraints));
+        }
+        let built = Arc::new(P::constraints(shape()?)?);
+        // A concurrent first use may have won: both built the same constraints.
+        Ok(Arc::clone(self.constraints.get_or_init(|| built)))
+    }
+
+    /// Proves `circuit` with the cached constraints ([`ProofSystem::prove_with_constraints`]),
+    /// building them from `shape()` first if needed (see [`KeyPair::constraints`]).
+    pub fn prove<C, R>(
+        &self,
+        circuit: C,
+        shape: impl FnOnce() -> Result<C>,
+        rng: &mut R,
+    ) -> Result<P::Proof>
+    where
+        C: ConstraintSynthesizer<P::Field>,
+        R: RngCore + CryptoRng,
+    {
+        let constraints = self.constraints(shape)?;
+        P::prove_with_constraints(&self.proving_key, &constraints, circuit, rng)
     }
 }
 
@@ -113,10 +163,7 @@ where
 {
     let mut rng = ChaCha20Rng::from_seed(INSECURE_DEVNET_SEED);
     let (proving_key, verifying_key) = P::setup(circuit, &mut rng)?;
-    Ok(KeyPair {
-        proving_key,
-        verifying_key,
-    })
+    Ok(KeyPair::new(proving_key, verifying_key))
 }
 
 /// Loads a key pair from a key file (see the module docs for the format), validating every
@@ -124,10 +171,7 @@ where
 pub fn load_key_pair<P: ProofSystem>(path: &Path) -> Result<KeyPair<P>> {
     let file = File::open(path).map_err(|source| io_error(path, source))?;
     let (proving_key, verifying_key) = P::read_key_pair(BufReader::new(file))?;
-    Ok(KeyPair {
-        proving_key,
-        verifying_key,
-    })
+    Ok(KeyPair::new(proving_key, verifying_key))
 }
 
 /// Writes a key pair as a key file, atomically (a temporary file renamed into place), creating
@@ -187,7 +231,8 @@ impl KeyCache {
         self.dir.join(id.cache_key()).join(INSECURE_DEVNET_KEY_FILE)
     }
 
-    /// Loads the devnet keys of `id`, or runs [`insecure_devnet_setup`] and stores them.
+    /// Loads the devnet keys of `id`, or runs [`insecure_devnet_setup`] and stores them, and
+    /// builds the constraints of `circuit` for proving ([`KeyPair::constraints`]).
     /// **INSECURE**: see the module docs.
     ///
     /// With `progress`, a spinner on it shows the (possibly minutes-long) setup or load; without,
@@ -200,7 +245,7 @@ impl KeyCache {
     ) -> Result<KeyPair<P>>
     where
         P: ProofSystem,
-        C: ConstraintSynthesizer<P::Field>,
+        C: ConstraintSynthesizer<P::Field> + Clone,
     {
         let path = self.key_file(id);
         let cached = path.is_file();
@@ -220,17 +265,15 @@ impl KeyCache {
             // Our own cache entry: uncompressed, unchecked (see `read_trusted_key_pair`).
             let file = File::open(&path).map_err(|source| io_error(&path, source))?;
             let (proving_key, verifying_key) = P::read_trusted_key_pair(BufReader::new(file))?;
-            KeyPair {
-                proving_key,
-                verifying_key,
-            }
+            KeyPair::new(proving_key, verifying_key)
         } else {
-            let keys = insecure_devnet_setup::<P, C>(circuit)?;
+            let keys = insecure_devnet_setup::<P, C>(circuit.clone())?;
             write_atomically(&path, |writer| {
                 P::write_uncompressed_key_pair(&keys.proving_key, &keys.verifying_key, writer)
             })?;
             keys
         };
+        keys.constraints(|| Ok(circuit))?;
         if let Some(spinner) = spinner {
             spinner.finish_with_message(format!(
                 "{action} keys of {}: done in {:.1?}",

@@ -341,6 +341,23 @@ mod tests {
         assert_eq!(config.max_data_bytes(), 154 + 224 * 4);
     }
 
+    /// The testnet preset (`script/devnet.sh --preset testnet`) is valid and has the sizes and
+    /// pace its documentation promises.
+    #[test]
+    fn committed_testnet_file_holds_the_production_circuit_at_mainnet_pace() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deployments/testnet.toml");
+        let config =
+            DeployConfig::from_toml(&std::fs::read_to_string(path).unwrap(), no_env).unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.state_config, StatePreset::Production);
+        assert_eq!(config.state(), StateConfig::production());
+        assert_eq!(config.max_data_bytes(), 154 + 224 * 32);
+        assert_eq!(
+            (config.staking.slot_duration, config.staking.epoch_duration),
+            (36, 8)
+        );
+    }
+
     #[test]
     fn defaults_round_trip_through_toml() {
         let text = toml::to_string(&DeployConfig::devnet()).unwrap();

@@ -69,6 +69,35 @@ impl FromStr for Role {
     }
 }
 
+/// A ready-made combination of deploy parameters and L1 pace (`--preset`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Preset {
+    /// `deployments/devnet.toml` on 1 s L1 blocks: small trees, 4-tx blocks, 30 s slots.
+    #[default]
+    Devnet,
+    /// `deployments/testnet.toml` on 12 s L1 blocks: the production circuit (depth-32 trees,
+    /// 32-tx blocks), 36 s slots, 8-slot epochs.
+    Testnet,
+}
+
+impl Preset {
+    /// The deploy parameters, relative to the workspace root.
+    pub fn deploy_config(self) -> PathBuf {
+        PathBuf::from(match self {
+            Preset::Devnet => "deployments/devnet.toml",
+            Preset::Testnet => "deployments/testnet.toml",
+        })
+    }
+
+    /// Seconds between anvil's blocks.
+    pub fn l1_block_time(self) -> u64 {
+        match self {
+            Preset::Devnet => 1,
+            Preset::Testnet => 12,
+        }
+    }
+}
+
 /// Everything [`crate::Devnet::start`] needs. [`Default`] gives the documented defaults.
 ///
 /// The staker keys: [`DevnetOptions::stakers`] keys in all (default: one per sequencer process

@@ -72,10 +72,11 @@ fn main() -> eyre::Result<()> {
         slot_duration: 12,
         epoch_duration: EPOCH,
     };
-    // The devnet's block size with trees deep enough for 10,000 blocks of 8 note slots.
+    // The devnet's block size with trees deep enough for 10,000 blocks of 16 note slots and
+    // 16 nullifier slots (arity-4 trees: even depths).
     let config = StateConfig {
-        note_tree_depth: 17,
-        nullifier_tree_depth: 14,
+        note_tree_depth: 18,
+        nullifier_tree_depth: 18,
         ..StateConfig::devnet()
     };
     let genesis = WorldState::new(config)?;
@@ -265,8 +266,8 @@ fn chain_events(genesis: &WorldState, blocks: u64) -> eyre::Result<(Vec<EventRec
 /// applied to a clone of the state below it, every state kept.
 fn unproven(kept: u64, base: u64) -> eyre::Result<()> {
     let config = StateConfig {
-        note_tree_depth: 17,
-        nullifier_tree_depth: 14,
+        note_tree_depth: 18,
+        nullifier_tree_depth: 18,
         ..StateConfig::devnet()
     };
     let block = |number: u64| -> eyre::Result<Block> {

@@ -2,13 +2,15 @@
 //! witness the block circuit consumes.
 //!
 //! Order of writes (the circuit follows it): for each of the [`MESSAGES_PER_BLOCK`] message
-//! slots, the credit of the deposit to its recipient's fee balance (unused slots are
-//! public-data no-ops); then for each of the `max_txs_per_block` tx slots (padding slots are
-//! all-zero effects), the fee debit from the payer's balance (no-op without a payer),
-//! nullifier slot 0, nullifier slot 1, then the public data write slot; after all tx slots,
-//! the note-hash subtree append. Note slot `j` of tx slot `i` is leaf `2i + j` of the
-//! appended subtree (fixed positions, zeros for empty slots, zero-padded to
-//! `2^note_subtree_height`).
+//! slots, the credit of the deposit to its recipient's fee balance (an indexed write; unused
+//! slots are public-data no-ops); then for each of the `max_txs_per_block` tx slots (padding
+//! slots are all-zero effects) the fee debit from the payer's balance (one update of its
+//! existing leaf; nothing is written without a payer, or for a payer without a balance leaf,
+//! whose fee must then be 0); then the app writes as one batch (slot `i` is tx slot `i`'s
+//! write, see `PublicDataTree::write_batch`); then the nullifier batch (slot `2i + j` is
+//! nullifier `j` of tx slot `i`, see `NullifierTree::insert_batch`); then the note-hash
+//! subtree append. Note slot `j` of tx slot `i` is leaf `2i + j` of the appended subtree
+//! (fixed positions, zeros for empty slots, zero-padded to `2^note_subtree_height`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -25,7 +27,7 @@ use crate::{
     fingerprint::{data_chunks, DataFingerprint},
     merkle::MerkleUpdate,
     nullifier_tree::NullifierWitness,
-    public_data_tree::PublicDataWitness,
+    public_data_tree::{PublicDataBatchWitness, PublicDataUpdateWitness, PublicDataWitness},
     public_inputs::BlockPublicInputs,
     tx::TxEffect,
     world_state::{StateSnapshot, WorldState},
@@ -56,17 +58,19 @@ pub struct BlockWitness {
     pub new_state: StateSnapshot,
     /// One public data witness per message slot ([`MESSAGES_PER_BLOCK`]): the credit of the
     /// deposit to its recipient's fee balance. The public data witnesses chain in apply
-    /// order: credits, then per tx slot its debit and its write.
+    /// order: credits, then the debits, then the batch of app writes.
     pub fee_credits: Vec<PublicDataWitness>,
-    /// One public data witness per tx slot (`max_txs_per_block`): the fee debit from the
-    /// payer's balance.
-    pub fee_debits: Vec<PublicDataWitness>,
-    /// One witness per nullifier slot (`2 * max_txs_per_block`, tx-major), chained: each
+    /// One update witness per tx slot (`max_txs_per_block`): the fee debit from the payer's
+    /// balance, an update of its existing leaf (a payer without a balance leaf can only pay
+    /// a zero fee, and then nothing is written).
+    pub fee_debits: Vec<PublicDataUpdateWitness>,
+    /// The nullifier batch: one slot witness per nullifier slot (`2 * max_txs_per_block`,
+    /// tx-major), then the subtree write.
     /// starts from the root the previous one ends at.
-    pub nullifiers: Vec<NullifierWitness>,
-    /// One witness per public data slot (`max_txs_per_block`), chained with the fee
-    /// witnesses (see `fee_credits`).
-    pub public_data_writes: Vec<PublicDataWitness>,
+    pub nullifiers: NullifierWitness,
+    /// The app writes (`max_txs_per_block` slots) as one batch, after the fee debits: a
+    /// known key updated in place, a new key inserted into the batch subtree.
+    pub public_data_writes: PublicDataBatchWitness,
     /// The note-hash subtree append (height `note_subtree_height`).
     pub note_hash_append: MerkleUpdate,
     /// The published block data.
@@ -133,27 +137,25 @@ pub fn apply_block(state: &mut WorldState, block: &Block) -> Result<BlockWitness
         });
     }
     let mut fee_debits = Vec::with_capacity(txs.len());
-    let mut nullifiers = Vec::with_capacity(txs.len() * 2);
-    let mut public_data_writes = Vec::with_capacity(txs.len());
     for (i, tx) in txs.iter().enumerate() {
         fee_debits.push(match balances.debits.get(i).copied().flatten() {
-            None => state.public_data_tree.noop(),
+            None => state.public_data_tree.untouched(),
             Some(balance) => state
                 .public_data_tree
-                .write(fee_balance_key(&tx.payer), Fr::from(balance))?,
-        });
-        for nullifier in tx.nullifiers {
-            nullifiers.push(if nullifier == Fr::ZERO {
-                state.nullifier_tree.noop()
-            } else {
-                state.nullifier_tree.insert(nullifier)?
-            });
-        }
-        public_data_writes.push(match tx.public_data_write() {
-            None => state.public_data_tree.noop(),
-            Some(write) => state.public_data_tree.write(write.key, write.value)?,
+                .update_existing(fee_balance_key(&tx.payer), Fr::from(balance))?,
         });
     }
+    let writes: Vec<(Fr, Fr)> = txs
+        .iter()
+        .map(|tx| (tx.public_data_write.key, tx.public_data_write.value))
+        .collect();
+    let public_data_writes = state
+        .public_data_tree
+        .write_batch(config.public_data_batch_height(), &writes)?;
+    let slots: Vec<Fr> = txs.iter().flat_map(|tx| tx.nullifiers).collect();
+    let nullifiers = state
+        .nullifier_tree
+        .insert_batch(config.nullifier_batch_height(), &slots)?;
     let note_leaves: Vec<Fr> = txs.iter().flat_map(|tx| tx.note_hashes).collect();
     let note_hash_append = state.note_hash_tree.append_subtree(&note_leaves)?;
     let new_state = state.snapshot();
@@ -246,25 +248,35 @@ fn check_against_state(state: &WorldState, body: &BlockBody) -> Result<FeeBalanc
         }
         nullifier_count += 1;
     }
-    state
-        .nullifier_tree
-        .inner()
-        .check_capacity(nullifier_count)?;
-    // Every fee balance written (credited, or debited by a payer) and every app key may be
-    // a new leaf.
+    if nullifier_count > 0 {
+        state
+            .nullifier_tree
+            .inner()
+            .check_capacity(1 << state.config.nullifier_batch_height())?;
+    }
+    // Every new credited fee balance is a leaf at the next index; then, if any app key is new,
+    // the app writes take a whole batch subtree at the next aligned index (a debit only
+    // updates an existing leaf).
     let public_data = state.public_data_tree.inner();
-    let new_keys: HashSet<Fr> = balances
-        .keys()
-        .map(fee_balance_key)
-        .chain(
-            body.txs
-                .iter()
-                .filter_map(TxEffect::public_data_write)
-                .map(|write| write.key),
-        )
+    let new_credits: HashSet<Fr> = body
+        .messages
+        .iter()
+        .map(|message| fee_balance_key(&message.recipient))
         .filter(|key| public_data.find(key).is_none())
         .collect();
-    public_data.check_capacity(new_keys.len() as u64)?;
+    let after_credits = public_data.next_index() + new_credits.len() as u64;
+    let new_app_key = body
+        .txs
+        .iter()
+        .filter_map(TxEffect::public_data_write)
+        .any(|write| public_data.find(&write.key).is_none());
+    let end = if new_app_key {
+        after_credits.next_multiple_of(1 << state.config.public_data_batch_height())
+            + (1 << state.config.public_data_batch_height())
+    } else {
+        after_credits
+    };
+    public_data.check_capacity(end - public_data.next_index())?;
     state.note_hash_tree.check_capacity()?;
     Ok(FeeBalances { credits, debits })
 }
@@ -278,8 +290,9 @@ mod tests {
     use super::*;
     use crate::{
         encoding::decode_block_data, error::TxError, fees::balance_from_fr,
-        indexed::tests::assert_witness_consistent, merkle::tests::dense_root, poseidon,
-        tx::PublicDataWrite, BlockBody,
+        indexed::tests::assert_witness_consistent, indexed::IndexedLeaf, merkle::tests::dense_root,
+        nullifier_tree::tests::replay_batch, poseidon, public_data_tree::tests::replay_write_batch,
+        tx::PublicDataWrite, BlockBody, PublicDataLeaf,
     };
 
     /// The payer of every fee-paying tx made by [`tx`].
@@ -361,21 +374,59 @@ mod tests {
         assert_eq!(new as i128, old as i128 + delta);
     }
 
+    /// Checks one fee debit witness against the tree before it: one verified Merkle write of
+    /// the payer's leaf to `old - fee`, or (no payer, or no leaf and a zero fee) a rewrite
+    /// that changes nothing.
+    fn check_fee_debit(
+        debit: &PublicDataUpdateWitness,
+        before: &crate::TreeSnapshot,
+        tx: &TxEffect,
+    ) {
+        let update = &debit.update;
+        assert_eq!(debit.old_root(), before.root);
+        assert_eq!(update.old_node, debit.leaf.hash());
+        assert_eq!(
+            update.path.compute_root(update.old_node, debit.leaf_index),
+            update.old_root
+        );
+        assert_eq!(
+            update.path.compute_root(update.new_node, debit.leaf_index),
+            update.new_root
+        );
+        let new_leaf = PublicDataLeaf {
+            value: debit.new_value,
+            ..debit.leaf
+        };
+        assert_eq!(update.new_node, new_leaf.hash());
+        let key = fee_balance_key(&tx.payer);
+        if debit.wrote(&key) {
+            let old = balance_from_fr(&debit.leaf.value);
+            assert_eq!(balance_from_fr(&debit.new_value), old - u128::from(tx.fee));
+        } else {
+            assert_eq!(tx.fee, 0);
+            assert_eq!(debit.new_value, debit.leaf.value);
+            assert_eq!(debit.new_root(), debit.old_root());
+        }
+    }
+
     /// Replays the witness as the circuit does: every path verifies, the roots chain from
     /// the previous snapshot to the new one, and the public inputs match.
     fn check_witness(w: &BlockWitness) {
         let max = w.config.max_txs_per_block;
         assert_eq!(
-            (w.txs.len(), w.nullifiers.len(), w.public_data_writes.len()),
+            (
+                w.txs.len(),
+                w.nullifiers.slots.len(),
+                w.public_data_writes.slots.len()
+            ),
             (max, 2 * max, max)
         );
         assert_eq!(
             (w.messages.len(), w.fee_credits.len(), w.fee_debits.len()),
             (MESSAGES_PER_BLOCK, MESSAGES_PER_BLOCK, max)
         );
-        let mut nullifier = w.prev_state.nullifier_tree;
         let mut public_data = w.prev_state.public_data_tree;
-        let mut chain_public = |slot: &PublicDataWitness| {
+        let chain_public = |public_data: &mut crate::TreeSnapshot, slot: &PublicDataWitness| {
             assert_witness_consistent(slot);
             assert_eq!(slot.old_root(), public_data.root);
             if slot.inserted {
@@ -385,37 +436,35 @@ mod tests {
             public_data.root = slot.new_root();
         };
         for (message, slot) in w.messages.iter().zip(&w.fee_credits) {
-            chain_public(slot);
+            chain_public(&mut public_data, slot);
             check_fee_write(slot, message.recipient, message.amount as i128);
         }
         for (i, tx) in w.txs.iter().enumerate() {
-            chain_public(&w.fee_debits[i]);
-            check_fee_write(&w.fee_debits[i], tx.payer, -i128::from(tx.fee));
-            for (j, value) in tx.nullifiers.iter().enumerate() {
-                let slot = &w.nullifiers[2 * i + j];
-                assert_witness_consistent(slot);
-                assert_eq!(slot.old_root(), nullifier.root);
-                assert_eq!(slot.inserted, *value != Fr::ZERO);
-                if slot.inserted {
-                    assert_eq!(slot.new_leaf.value, *value);
-                    assert_eq!(slot.new_leaf_index, nullifier.next_index);
-                    nullifier.next_index += 1;
-                } else {
-                    assert_eq!(slot.new_root(), slot.old_root());
-                }
-                nullifier.root = slot.new_root();
-            }
-            let slot = &w.public_data_writes[i];
-            chain_public(slot);
-            let write = tx.public_data_write;
-            if write.key != Fr::ZERO {
-                assert_eq!(
-                    (slot.new_leaf.key, slot.new_leaf.value),
-                    (write.key, write.value)
-                );
-            }
+            check_fee_debit(&w.fee_debits[i], &public_data, tx);
+            public_data.root = w.fee_debits[i].new_root();
         }
-        assert_eq!(nullifier, w.new_state.nullifier_tree);
+        let writes: Vec<(Fr, Fr)> = w
+            .txs
+            .iter()
+            .map(|tx| (tx.public_data_write.key, tx.public_data_write.value))
+            .collect();
+        let (root, next_index) = replay_write_batch(
+            public_data.root,
+            public_data.next_index,
+            w.config.public_data_batch_height(),
+            &writes,
+            &w.public_data_writes,
+        );
+        public_data = crate::TreeSnapshot { root, next_index };
+        let prev = w.prev_state.nullifier_tree;
+        let slots: Vec<Fr> = w.txs.iter().flat_map(|tx| tx.nullifiers).collect();
+        let height = w.config.nullifier_batch_height();
+        let (root, next_index) =
+            replay_batch(prev.root, prev.next_index, height, &slots, &w.nullifiers);
+        assert_eq!(
+            crate::TreeSnapshot { root, next_index },
+            w.new_state.nullifier_tree
+        );
         assert_eq!(public_data, w.new_state.public_data_tree);
 
         let append = &w.note_hash_append;
@@ -458,7 +507,8 @@ mod tests {
     fn scratch_snapshot(config: &StateConfig, blocks: &[Block]) -> StateSnapshot {
         let subtree = 1usize << config.note_subtree_height();
         let mut notes = vec![];
-        let mut nullifiers = vec![Fr::ZERO];
+        let batch = 1usize << config.nullifier_batch_height();
+        let mut nullifiers = vec![Fr::ZERO; batch];
         let mut keys = vec![Fr::ZERO];
         let mut values = BTreeMap::from([(Fr::ZERO, Fr::ZERO)]);
         for block in blocks {
@@ -483,11 +533,10 @@ mod tests {
                 writes.push(balance_of(message.recipient, message.amount as i128));
             }
             for tx in &block.body.txs {
-                if tx.payer != [0; 20] {
+                let known = block.body.messages.iter().any(|m| m.recipient == tx.payer)
+                    || values.contains_key(&fee_balance_key(&tx.payer));
+                if tx.payer != [0; 20] && known {
                     writes.push(balance_of(tx.payer, -i128::from(tx.fee)));
-                }
-                if let Some(write) = tx.public_data_write() {
-                    writes.push((write.key, write.value));
                 }
             }
             for (key, value) in writes {
@@ -495,8 +544,24 @@ mod tests {
                     keys.push(key);
                 }
             }
-            for tx in &block.body.txs {
-                nullifiers.extend(tx.nullifiers());
+            // App writes: new keys into their slot of a batch subtree at the next aligned
+            // index, known keys in place.
+            let app_batch = 1usize << config.public_data_batch_height();
+            let start = keys.len().next_multiple_of(app_batch);
+            for (w, tx) in block.body.txs.iter().enumerate() {
+                if let Some(write) = tx.public_data_write() {
+                    if values.insert(write.key, write.value).is_none() {
+                        keys.resize(start + app_batch, Fr::ZERO);
+                        keys[start + w] = write.key;
+                    }
+                }
+            }
+
+            if block.body.txs.iter().any(|tx| tx.nullifiers().count() > 0) {
+                let mut slots: Vec<Fr> =
+                    block.body.txs.iter().flat_map(|tx| tx.nullifiers).collect();
+                slots.resize(batch, Fr::ZERO);
+                nullifiers.extend(slots);
             }
         }
         let linked = |keys: &[Fr], leaf: &dyn Fn(Fr, u64, Fr) -> Fr| -> Vec<Fr> {
@@ -513,8 +578,29 @@ mod tests {
                 })
                 .collect()
         };
-        let nullifier_leaves = linked(&nullifiers, &|v, i, n| poseidon::hash([v, fr(i), n]));
-        let public_leaves = linked(&keys, &|k, i, n| poseidon::hash([k, values[&k], fr(i), n]));
+        // Empty batch slots (key 0 past the genesis leaf) are empty leaves.
+        let without_gaps = |leaves: Vec<Fr>, keys: &[Fr]| -> Vec<Fr> {
+            leaves
+                .into_iter()
+                .zip(keys)
+                .enumerate()
+                .map(|(i, (leaf, key))| {
+                    if i > 0 && *key == Fr::ZERO {
+                        Fr::ZERO
+                    } else {
+                        leaf
+                    }
+                })
+                .collect()
+        };
+        let nullifier_leaves = without_gaps(
+            linked(&nullifiers, &|v, i, n| poseidon::hash([v, fr(i), n])),
+            &nullifiers,
+        );
+        let public_leaves = without_gaps(
+            linked(&keys, &|k, i, n| poseidon::hash([k, values[&k], fr(i), n])),
+            &keys,
+        );
         StateSnapshot {
             note_hash_tree: crate::TreeSnapshot {
                 root: dense_root(config.note_tree_depth, &notes),
@@ -590,13 +676,20 @@ mod tests {
         assert_eq!(witness.messages[0], deposit(PAYER, 12));
         assert_eq!(witness.messages[1..], [L1ToL2Message::default(); 3]);
         assert!(witness.fee_credits[0].inserted);
-        assert!(!witness.fee_debits[0].inserted && !witness.fee_debits[1].inserted);
+        let payer_key = fee_balance_key(&PAYER);
+        assert!(witness.fee_debits[0].wrote(&payer_key) && witness.fee_debits[1].wrote(&payer_key));
         assert_eq!(
             witness.fee_debits[2].old_root(),
             witness.fee_debits[2].new_root()
         );
         assert_eq!(state.fee_balance(&PAYER), 0);
-        assert!(!witness.nullifiers[1].inserted && !witness.nullifiers[5].inserted);
+        let slots = &witness.nullifiers.slots;
+        assert_eq!(
+            slots[1].low_leaf_update.new_root,
+            slots[1].low_leaf_update.old_root
+        );
+        assert_eq!(slots[1].low_leaf_index, 0);
+        assert!(slots[2].pending, "11's low leaf is 10, inserted by slot 0");
         assert_eq!(
             witness.public_inputs.to_field_elements()[2],
             crate::pack_globals(1, 2, 12).unwrap()
@@ -692,25 +785,29 @@ mod tests {
 
     #[test]
     fn rejects_block_that_overflows_a_tree() {
+        // 64 nullifier slots: the genesis subtree and 3 batches of 16.
         let small = StateConfig {
-            nullifier_tree_depth: 2,
+            nullifier_tree_depth: 6,
             ..config()
         };
         let mut state = WorldState::new(small).unwrap();
-        let b = block(
-            1,
-            vec![tx(0, &[1, 2], &[], None), tx(0, &[3, 4], &[], None)],
-        );
+        for number in 1..=3 {
+            let b = block(number, vec![tx(0, &[number], &[], None)]);
+            apply_block(&mut state, &b).unwrap();
+        }
+        // An empty block still fits a full tree: it inserts nothing.
+        apply_block(&mut state, &block(4, vec![])).unwrap();
+        let b = block(5, vec![tx(0, &[9], &[], None)]);
         assert_eq!(
             apply_block(&mut state, &b),
             Err(Error::TreeFull {
                 tree: "nullifier tree",
-                next_index: 1,
-                needed: 4,
-                capacity: 4
+                next_index: 64,
+                needed: 16,
+                capacity: 64
             })
         );
-        assert_eq!(state.block_number(), 0);
+        assert_eq!(state.block_number(), 4);
     }
 
     #[test]
@@ -743,7 +840,19 @@ mod tests {
         let free = block(3, vec![tx_from([0xcc; 20], 0, &[5], &[], None)]);
         let witness = apply_block(&mut state, &free).unwrap();
         check_witness(&witness);
-        assert!(witness.fee_debits[0].inserted);
+        // A payer without a balance leaf paying a zero fee writes nothing (no zero leaf).
+        assert!(!witness.fee_debits[0].wrote(&fee_balance_key(&[0xcc; 20])));
+        assert_eq!(
+            witness.fee_debits[0].old_root(),
+            witness.fee_debits[0].new_root()
+        );
+        assert_eq!(
+            state
+                .public_data_tree()
+                .inner()
+                .find(&fee_balance_key(&[0xcc; 20])),
+            None
+        );
         assert_eq!(state.fee_balance(&[0xcc; 20]), 0);
         let blocks = [first, second, free];
         assert_eq!(state.snapshot(), scratch_snapshot(&config(), &blocks));
@@ -840,35 +949,49 @@ mod tests {
 
     #[test]
     fn capacity_counts_the_fee_balance_leaves() {
+        // 16 public data leaves; 3 txs per block, so app writes take batches of 4 slots.
         let small = StateConfig {
-            public_data_tree_depth: 2,
+            public_data_tree_depth: 4,
             ..config()
         };
         let mut state = WorldState::new(small).unwrap();
-        // Genesis + 3 leaves fill the tree: two recipients and one new payer are 3 new keys.
-        let fits = block_with(
-            1,
-            vec![deposit(PAYER, 1), deposit(OTHER, 1), deposit(PAYER, 1)],
-            vec![tx_from([0xcc; 20], 0, &[1], &[], None)],
-        );
+        let accounts = |seed: u8| (0..4).map(move |i| deposit([seed + i; 20], 1)).collect();
+        // Genesis + 4 new balances (leaves 1-4), then the app key's batch at the aligned
+        // index 8 (leaves 8-11).
+        apply_block(
+            &mut state,
+            &block_with(1, accounts(1), vec![tx(0, &[1], &[], Some((5, 5)))]),
+        )
+        .unwrap();
+        assert_eq!(state.snapshot().public_data_tree.next_index, 12);
+        // Another batch (12-15) fills the tree.
+        let fits = block(2, vec![tx(0, &[2], &[], Some((6, 6)))]);
         let mut probe = state.clone();
         apply_block(&mut probe, &fits).unwrap();
-        assert_eq!(probe.snapshot().public_data_tree.next_index, 4);
+        assert_eq!(probe.snapshot().public_data_tree.next_index, 16);
+        // One balance more (12) and the batch (16-19) no longer fits.
         let overflows = block_with(
-            1,
-            vec![deposit(PAYER, 1), deposit(OTHER, 1)],
-            vec![tx_from([0xcc; 20], 0, &[1], &[], Some((5, 5)))],
+            2,
+            vec![deposit([0x40; 20], 1)],
+            vec![tx(0, &[2], &[], Some((6, 6)))],
         );
         assert_eq!(
             apply_block(&mut state, &overflows),
             Err(Error::TreeFull {
                 tree: "public data tree",
-                next_index: 1,
-                needed: 4,
-                capacity: 4
+                next_index: 12,
+                needed: 8,
+                capacity: 16
             })
         );
-        assert_eq!(state.block_number(), 0);
+        // A payer without a balance paying no fee, and a known app key, need no leaf.
+        let known = block_with(
+            2,
+            vec![deposit([0x40; 20], 1)],
+            vec![tx_from([0xcc; 20], 0, &[2], &[], Some((5, 7)))],
+        );
+        apply_block(&mut state, &known).unwrap();
+        assert_eq!(state.snapshot().public_data_tree.next_index, 13);
     }
 
     /// Accounts the random blocks pay from and deposit to.

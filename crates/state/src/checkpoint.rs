@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// Version of the checkpoint encoding.
-const CHECKPOINT_VERSION: u8 = 1;
+const CHECKPOINT_VERSION: u8 = 2;
 
 /// What a checkpoint holds, in encoding order.
 #[derive(CanonicalSerialize, CanonicalDeserialize)]
@@ -23,9 +23,9 @@ struct Parts {
     last_slot: Option<u64>,
     note_next_index: u64,
     note_nodes: Vec<(u64, u64, crate::Fr)>,
-    nullifier_leaves: Vec<NullifierLeaf>,
+    nullifier_leaves: Vec<Option<NullifierLeaf>>,
     nullifier_nodes: Vec<(u64, u64, crate::Fr)>,
-    public_data_leaves: Vec<PublicDataLeaf>,
+    public_data_leaves: Vec<Option<PublicDataLeaf>>,
     public_data_nodes: Vec<(u64, u64, crate::Fr)>,
 }
 

@@ -7,16 +7,23 @@ use crate::{
     encoding::{BLOCK_DATA_HEADER_BYTES, TX_EFFECT_BYTES},
     error::Error,
     fingerprint::CHUNK_BYTES,
-    tx::MAX_NOTE_HASHES_PER_TX,
+    merkle::LEVEL_BITS,
+    tx::{MAX_NOTE_HASHES_PER_TX, MAX_NULLIFIERS_PER_TX, MAX_PUBLIC_DATA_WRITES_PER_TX},
     Result,
 };
 
-/// Largest tree depth: leaf indices are `u64`.
-pub const MAX_TREE_DEPTH: usize = 63;
+/// Largest tree depth: leaf indices are `u64`, depths are even.
+pub const MAX_TREE_DEPTH: usize = 62;
 
 /// 31-byte chunks of the encoding of a block with `max_txs` transactions.
 pub const fn required_data_chunks(max_txs: usize) -> usize {
     (BLOCK_DATA_HEADER_BYTES + max_txs * TX_EFFECT_BYTES).div_ceil(CHUNK_BYTES)
+}
+
+/// Bits of the smallest power of four holding `slots` leaves.
+const fn block_subtree_height(slots: usize) -> usize {
+    let bits = slots.next_power_of_two().trailing_zeros() as usize;
+    bits.next_multiple_of(LEVEL_BITS)
 }
 
 /// Tree depths and block limits. A circuit is built for one configuration; the genesis state
@@ -46,13 +53,14 @@ pub struct StateConfig {
 }
 
 impl StateConfig {
-    /// Small trees and blocks for a local devnet and tests: 4 txs per block, note tree of
-    /// depth 16 (8192 blocks of 8 note slots), nullifier and public data trees of depth 10.
+    /// Small blocks for a local devnet and tests: 4 txs per block and trees of depth 16. Each
+    /// block takes an aligned subtree of 16 note slots and of 16 nullifier slots (and at least
+    /// 4 public data slots), so the trees hold 4096 blocks: 34 hours of 30 s slots.
     pub const fn devnet() -> Self {
         Self {
             note_tree_depth: 16,
-            nullifier_tree_depth: 10,
-            public_data_tree_depth: 10,
+            nullifier_tree_depth: 16,
+            public_data_tree_depth: 16,
             max_txs_per_block: 4,
             max_data_chunks: required_data_chunks(4),
         }
@@ -69,14 +77,28 @@ impl StateConfig {
         }
     }
 
-    /// Height of the note subtree a block appends: `log2` of `2 * max_txs_per_block`
-    /// rounded up to a power of two.
+    /// Height in bits of the note subtree a block appends: `log2` of `2 * max_txs_per_block`
+    /// rounded up to a power of four, so the subtree is one node of the arity-4 tree (16 slots
+    /// for 4 txs, 64 for 32).
     pub const fn note_subtree_height(&self) -> usize {
-        let slots = self.max_txs_per_block * MAX_NOTE_HASHES_PER_TX;
-        slots.next_power_of_two().trailing_zeros() as usize
+        block_subtree_height(self.max_txs_per_block * MAX_NOTE_HASHES_PER_TX)
     }
 
-    /// Checks that the depths are usable and a full block fits the data budget.
+    /// Height in bits of the public data subtree a block's app writes insert into: `log2` of
+    /// `max_txs_per_block` rounded up to a power of four.
+    pub const fn public_data_batch_height(&self) -> usize {
+        block_subtree_height(self.max_txs_per_block * MAX_PUBLIC_DATA_WRITES_PER_TX)
+    }
+
+    /// Height in bits of the nullifier subtree a block inserts: `log2` of
+    /// `2 * max_txs_per_block` rounded up to a power of four, like the note subtree.
+    pub const fn nullifier_batch_height(&self) -> usize {
+        block_subtree_height(self.max_txs_per_block * MAX_NULLIFIERS_PER_TX)
+    }
+
+    /// Checks that the depths are usable (in `1..=MAX_TREE_DEPTH` and even: the trees have 4
+    /// children per node and a depth counts bits of the leaf index) and a full block fits the
+    /// data budget.
     pub fn validate(&self) -> Result<()> {
         for (tree, depth) in [
             ("note_tree_depth", self.note_tree_depth),
@@ -90,6 +112,9 @@ impl StateConfig {
                     max: MAX_TREE_DEPTH,
                 });
             }
+            if !depth.is_multiple_of(LEVEL_BITS) {
+                return Err(Error::OddTreeDepth { tree, depth });
+            }
         }
         if self.max_txs_per_block == 0 {
             return Err(Error::ZeroMaxTxs);
@@ -100,6 +125,27 @@ impl StateConfig {
                 subtree_height,
                 depth: self.note_tree_depth,
             });
+        }
+        // The genesis leaf fills the first batch subtree: a second one must fit.
+        for (tree, batch_height, depth) in [
+            (
+                "nullifier_tree_depth",
+                self.nullifier_batch_height(),
+                self.nullifier_tree_depth,
+            ),
+            (
+                "public_data_tree_depth",
+                self.public_data_batch_height(),
+                self.public_data_tree_depth,
+            ),
+        ] {
+            if batch_height >= depth {
+                return Err(Error::BatchTooHigh {
+                    tree,
+                    batch_height,
+                    depth,
+                });
+            }
         }
         let required = required_data_chunks(self.max_txs_per_block);
         if self.max_data_chunks < required {
@@ -120,7 +166,7 @@ mod tests {
     fn presets_are_valid() {
         let devnet = StateConfig::devnet();
         devnet.validate().unwrap();
-        assert_eq!(devnet.note_subtree_height(), 3);
+        assert_eq!(devnet.note_subtree_height(), 4);
         assert_eq!(devnet.max_data_chunks, 34);
         let production = StateConfig::production();
         production.validate().unwrap();
@@ -139,7 +185,18 @@ mod tests {
             Err(Error::InvalidTreeDepth {
                 tree: "nullifier_tree_depth",
                 depth: 0,
-                max: 63
+                max: 62
+            })
+        );
+        let odd = StateConfig {
+            public_data_tree_depth: 11,
+            ..StateConfig::devnet()
+        };
+        assert_eq!(
+            odd.validate(),
+            Err(Error::OddTreeDepth {
+                tree: "public_data_tree_depth",
+                depth: 11
             })
         );
         let bad = StateConfig {
@@ -154,8 +211,20 @@ mod tests {
         assert_eq!(
             bad.validate(),
             Err(Error::NoteSubtreeTooHigh {
-                subtree_height: 3,
+                subtree_height: 4,
                 depth: 2
+            })
+        );
+        let bad = StateConfig {
+            nullifier_tree_depth: 4,
+            ..StateConfig::devnet()
+        };
+        assert_eq!(
+            bad.validate(),
+            Err(Error::BatchTooHigh {
+                tree: "nullifier_tree_depth",
+                batch_height: 4,
+                depth: 4
             })
         );
         let bad = StateConfig {

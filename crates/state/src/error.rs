@@ -24,16 +24,42 @@ pub enum Error {
         /// The largest supported depth.
         max: usize,
     },
+    /// A tree depth is odd: the trees have 4 children per node, so a depth (in bits, `2^depth`
+    /// leaves) must be a multiple of 2.
+    #[error("{tree} depth {depth} is odd: arity-4 trees need an even depth")]
+    OddTreeDepth {
+        /// Which tree of the configuration.
+        tree: &'static str,
+        /// The configured depth.
+        depth: usize,
+    },
+    /// A node height (in bits) that is no level of an arity-4 tree (an odd one).
+    #[error("height {height} is no level of an arity-4 tree (odd)")]
+    OddNodeHeight {
+        /// The offending height.
+        height: usize,
+    },
     /// A block must be able to hold at least one transaction.
     #[error("max_txs_per_block must be at least 1")]
     ZeroMaxTxs,
-    /// The per-block note subtree (`2 * max_txs_per_block` rounded up to a power of two) is
+    /// The per-block note subtree (`2 * max_txs_per_block` rounded up to a power of four) is
     /// deeper than the note-hash tree.
     #[error("note subtree height {subtree_height} exceeds note tree depth {depth}")]
     NoteSubtreeTooHigh {
         /// Height of the per-block note subtree.
         subtree_height: usize,
         /// Configured note-hash tree depth.
+        depth: usize,
+    },
+    /// A per-block batch subtree of an indexed tree (its slots rounded up to a power of four)
+    /// does not leave room for a batch after the genesis leaf.
+    #[error("{tree} batch height {batch_height} needs a tree deeper than {depth}")]
+    BatchTooHigh {
+        /// Which tree depth of the configuration.
+        tree: &'static str,
+        /// Height of the per-block nullifier subtree.
+        batch_height: usize,
+        /// Configured nullifier tree depth.
         depth: usize,
     },
     /// `max_data_chunks` cannot hold the encoding of a full block.

@@ -94,7 +94,6 @@ impl DataFingerprint {
 
 #[cfg(test)]
 mod tests {
-    use std::{path::Path, process::Command};
 
     use ark_ff::{BigInteger, Field};
 
@@ -165,13 +164,7 @@ mod tests {
     /// `mulmod`/`addmod` with BigInt) in node with ethers 5 from circomlibjs's dependencies.
     #[test]
     fn challenge_and_evaluation_match_evm_style_node_computation() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let ethers = root.join("node_modules/ethers");
-        assert!(
-            ethers.exists(),
-            "{} is missing: run `npm ci` at the repository root",
-            ethers.display()
-        );
+        let ethers = crate::node_js::module("ethers");
         let data: Vec<u8> = (0..200u32).map(|i| (i * 37 % 256) as u8).collect();
         let fp = DataFingerprint::compute(&data, 7).unwrap();
         let script = format!(
@@ -193,17 +186,7 @@ mod tests {
             data = hex::encode(&data),
             h = fp.hash,
         );
-        let output = Command::new("node")
-            .arg("-e")
-            .arg(&script)
-            .output()
-            .expect("node runs");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let stdout = String::from_utf8(output.stdout).unwrap();
+        let stdout = crate::node_js::run(&script);
         let lines: Vec<&str> = stdout.lines().collect();
         assert_eq!(lines, [fp.challenge.to_string(), fp.evaluation.to_string()]);
     }

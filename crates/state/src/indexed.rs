@@ -32,6 +32,9 @@ pub trait IndexedLeaf: Clone + std::fmt::Debug + PartialEq + Eq {
     fn next_key(&self) -> Fr;
     /// Points the leaf to a new successor.
     fn set_next(&mut self, next_index: u64, next_key: Fr);
+    /// Takes the payload (what is neither the key nor the successor) of `from`: the value of
+    /// a public data leaf; nothing for a nullifier.
+    fn set_payload(&mut self, from: &Self);
     /// The tree leaf value: the Poseidon hash of the preimage.
     fn hash(&self) -> Fr;
 }
@@ -139,13 +142,38 @@ impl<L> IndexedWriteWitness<L> {
     }
 }
 
+/// One slot of a batch write ([`IndexedTree::write_batch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchSlot<L> {
+    /// Preimage of the low leaf before this slot's insertion (the genesis leaf for an empty
+    /// slot).
+    pub low_leaf: L,
+    /// Its index: in the tree, or (pending) its slot in the batch.
+    pub low_leaf_index: u64,
+    /// Whether the low leaf is a leaf of the same batch, inserted by an earlier slot.
+    pub pending: bool,
+    /// The Merkle write of the low leaf re-pointed to the new key; for a pending low leaf or
+    /// an empty slot, leaf 0 rewritten unchanged.
+    pub low_leaf_update: MerkleUpdate,
+}
+
+/// Witness of a batch insertion: per slot its low leaf, then the subtree write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchInsertion<L> {
+    /// One per slot, in slot order.
+    pub slots: Vec<BatchSlot<L>>,
+    /// The write of the batch's subtree (from the empty subtree to the final batch leaves).
+    pub subtree_update: MerkleUpdate,
+}
+
 /// An indexed Merkle tree over leaves of type `L`. `Clone` is O(1) and shares the storage
 /// with the original (see the module docs).
 #[derive(Debug, Clone)]
 pub struct IndexedTree<L> {
     name: &'static str,
     tree: SparseMerkleTree,
-    leaves: imbl::Vector<L>,
+    /// Leaf preimages by index; `None` is an empty slot inside a batch's subtree.
+    leaves: imbl::Vector<Option<L>>,
     by_key: imbl::OrdMap<Fr, u64>,
 }
 
@@ -160,15 +188,19 @@ impl<L: IndexedLeaf> IndexedTree<L> {
             name,
             tree,
             by_key: imbl::OrdMap::unit(genesis.key(), 0),
-            leaves: imbl::Vector::unit(genesis),
+            leaves: imbl::Vector::unit(Some(genesis)),
         }
     }
 
     /// A tree rebuilt from a checkpoint's `tree` and `leaves` ([`Self::leaves`]).
-    pub(crate) fn from_parts(name: &'static str, tree: SparseMerkleTree, leaves: Vec<L>) -> Self {
+    pub(crate) fn from_parts(
+        name: &'static str,
+        tree: SparseMerkleTree,
+        leaves: Vec<Option<L>>,
+    ) -> Self {
         let by_key = (0u64..)
             .zip(&leaves)
-            .map(|(index, leaf)| (leaf.key(), index))
+            .filter_map(|(index, leaf)| leaf.as_ref().map(|leaf| (leaf.key(), index)))
             .collect();
         Self {
             name,
@@ -178,8 +210,8 @@ impl<L: IndexedLeaf> IndexedTree<L> {
         }
     }
 
-    /// Every leaf preimage, by index.
-    pub(crate) fn leaves(&self) -> Vec<L> {
+    /// Every leaf preimage by index (`None` for an empty slot of a batch).
+    pub(crate) fn leaves(&self) -> Vec<Option<L>> {
         self.leaves.iter().cloned().collect()
     }
 
@@ -188,7 +220,8 @@ impl<L: IndexedLeaf> IndexedTree<L> {
         self.tree.root()
     }
 
-    /// First free leaf index (the number of leaves, genesis included).
+    /// First free leaf index (the number of leaf slots, genesis and empty batch slots
+    /// included).
     pub fn next_index(&self) -> u64 {
         self.leaves.len() as u64
     }
@@ -200,7 +233,7 @@ impl<L: IndexedLeaf> IndexedTree<L> {
 
     /// Preimage of the leaf at `index`, if written.
     pub fn leaf(&self, index: u64) -> Option<&L> {
-        self.leaves.get(usize::try_from(index).ok()?)
+        self.leaves.get(usize::try_from(index).ok()?)?.as_ref()
     }
 
     /// Index of the leaf holding `key`.
@@ -248,7 +281,7 @@ impl<L: IndexedLeaf> IndexedTree<L> {
             .low_leaf_index(&key)
             .expect("genesis key 0 is below every key");
         let new_leaf_index = self.next_index();
-        let low_leaf = self.leaves[low_leaf_index as usize].clone();
+        let low_leaf = self.existing(low_leaf_index)?;
         leaf.set_next(low_leaf.next_index(), low_leaf.next_key());
         let mut low_after = low_leaf.clone();
         low_after.set_next(new_leaf_index, key);
@@ -258,8 +291,8 @@ impl<L: IndexedLeaf> IndexedTree<L> {
         let new_leaf_update = self
             .tree
             .update_subtree(0, new_leaf_index, &[leaf.hash()])?;
-        self.leaves.set(low_leaf_index as usize, low_after);
-        self.leaves.push_back(leaf.clone());
+        self.leaves.set(low_leaf_index as usize, Some(low_after));
+        self.leaves.push_back(Some(leaf.clone()));
         self.by_key.insert(key, new_leaf_index);
         Ok(IndexedWriteWitness {
             low_leaf,
@@ -282,21 +315,9 @@ impl<L: IndexedLeaf> IndexedTree<L> {
         index: u64,
         change: impl FnOnce(&mut L),
     ) -> Result<IndexedWriteWitness<L>> {
-        let low_leaf = self.leaf(index).cloned().ok_or(Error::IndexOutOfRange {
-            index,
-            height: 0,
-            depth: self.tree.depth(),
-        })?;
-        let mut new_leaf = low_leaf.clone();
-        change(&mut new_leaf);
-        assert_eq!(
-            (new_leaf.key(), new_leaf.next_index(), new_leaf.next_key()),
-            (low_leaf.key(), low_leaf.next_index(), low_leaf.next_key()),
-            "an in-place update keeps the key and the list links"
-        );
-        let low_leaf_update = self.tree.update_subtree(0, index, &[new_leaf.hash()])?;
+        let low_leaf = self.existing(index)?;
+        let (new_leaf, low_leaf_update) = self.rewrite(index, change)?;
         let new_leaf_update = self.tree.update_subtree(0, index, &[new_leaf.hash()])?;
-        self.leaves.set(index as usize, new_leaf.clone());
         Ok(IndexedWriteWitness {
             low_leaf,
             low_leaf_index: index,
@@ -306,6 +327,176 @@ impl<L: IndexedLeaf> IndexedTree<L> {
             new_leaf_update,
             inserted: false,
         })
+    }
+
+    /// Changes the payload of the leaf at `index` in place with a single Merkle write;
+    /// returns the leaf after the change and the write. `change` must keep the key and the
+    /// successor, which is checked.
+    ///
+    /// # Panics
+    /// If `change` alters the key or the successor of the leaf.
+    pub fn rewrite(
+        &mut self,
+        index: u64,
+        change: impl FnOnce(&mut L),
+    ) -> Result<(L, MerkleUpdate)> {
+        let old = self.existing(index)?;
+        let mut new_leaf = old.clone();
+        change(&mut new_leaf);
+        assert_eq!(
+            (new_leaf.key(), new_leaf.next_index(), new_leaf.next_key()),
+            (old.key(), old.next_index(), old.next_key()),
+            "an in-place update keeps the key and the list links"
+        );
+        let update = self.tree.update_subtree(0, index, &[new_leaf.hash()])?;
+        self.leaves.set(index as usize, Some(new_leaf.clone()));
+        Ok((new_leaf, update))
+    }
+
+    fn existing(&self, index: u64) -> Result<L> {
+        self.leaf(index).cloned().ok_or(Error::IndexOutOfRange {
+            index,
+            height: 0,
+            depth: self.tree.depth(),
+        })
+    }
+
+    /// Leaves the slots up to `next_index` empty (`None`), so the next batch starts there.
+    pub(crate) fn skip_to(&mut self, next_index: u64) {
+        while self.next_index() < next_index {
+            self.leaves.push_back(None);
+        }
+    }
+
+    /// Writes `new_leaves` (key 0: an empty slot) as one batch: each new key is inserted into
+    /// slot `w` of one subtree of `2^height` slots at the first aligned index `start` at or
+    /// after `next_index` (the slots in between stay empty), linked in order behind its low
+    /// leaf, which is either a leaf of the tree (rewritten in the tree, one Merkle write) or a
+    /// leaf of this batch written by an earlier slot (pending: changed in the batch, the Merkle
+    /// write is an unchanged rewrite of leaf 0). With `updates`, a key that already has a leaf
+    /// (in the tree or earlier in the batch) takes the payload of `new_leaves[w]` in place
+    /// ([`IndexedLeaf::set_payload`]) and its slot stays empty; without, it is an error. Then
+    /// the subtree of the final batch leaves replaces the empty subtree. A batch without any
+    /// insertion writes no subtree and leaves `next_index` as it is (its subtree witness is an
+    /// unchanged rewrite of the subtree at `start`, or of the last one of a full tree).
+    ///
+    /// Fails, changing nothing, on a key the batch may not write again, or on a batch that
+    /// does not fit.
+    pub fn write_batch(
+        &mut self,
+        height: usize,
+        new_leaves: &[L],
+        updates: bool,
+    ) -> Result<BatchInsertion<L>> {
+        let size = 1u64 << height;
+        if new_leaves.len() as u64 > size {
+            return Err(Error::SubtreeSize {
+                height,
+                expected: size as usize,
+                actual: new_leaves.len(),
+            });
+        }
+        let next_index = self.next_index();
+        let start = next_index.next_multiple_of(size);
+        let mut seen = std::collections::HashSet::new();
+        let mut inserts = 0;
+        for leaf in new_leaves.iter().filter(|leaf| leaf.key() != Fr::ZERO) {
+            let known = self.find(&leaf.key()).is_some() || !seen.insert(leaf.key());
+            if known && !updates {
+                return Err(Error::KeyExists {
+                    tree: self.name,
+                    key: leaf.key(),
+                });
+            }
+            inserts += u64::from(!known);
+        }
+        if inserts > 0 {
+            self.check_capacity(start - next_index + size)?;
+        }
+        let mut pending: Vec<Option<L>> = vec![None; size as usize];
+        let mut slots = Vec::with_capacity(new_leaves.len());
+        for (w, leaf) in (0u64..).zip(new_leaves) {
+            let key = leaf.key();
+            if key == Fr::ZERO {
+                slots.push(self.untouched_slot());
+                continue;
+            }
+            let existing = self.find(&key);
+            let low_index = existing.unwrap_or_else(|| {
+                self.low_leaf_index(&key)
+                    .expect("genesis key 0 is below every key")
+            });
+            let low = if low_index >= start {
+                pending[(low_index - start) as usize]
+                    .clone()
+                    .expect("a pending key has a leaf")
+            } else {
+                self.existing(low_index)?
+            };
+            let mut low_after = low.clone();
+            if existing.is_some() {
+                low_after.set_payload(leaf);
+            } else {
+                let mut new_leaf = leaf.clone();
+                new_leaf.set_next(low.next_index(), low.next_key());
+                low_after.set_next(start + w, key);
+                pending[w as usize] = Some(new_leaf);
+                self.by_key.insert(key, start + w);
+            }
+            let slot = if low_index >= start {
+                let k = low_index - start;
+                pending[k as usize] = Some(low_after);
+                BatchSlot {
+                    low_leaf: low,
+                    low_leaf_index: k,
+                    pending: true,
+                    low_leaf_update: self.untouched_slot().low_leaf_update,
+                }
+            } else {
+                let low_leaf_update =
+                    self.tree
+                        .update_subtree(0, low_index, &[low_after.hash()])?;
+                self.leaves.set(low_index as usize, Some(low_after));
+                BatchSlot {
+                    low_leaf: low,
+                    low_leaf_index: low_index,
+                    pending: false,
+                    low_leaf_update,
+                }
+            };
+            slots.push(slot);
+        }
+        let subtree_update = if inserts > 0 {
+            let hashes: Vec<Fr> = pending
+                .iter()
+                .map(|leaf| leaf.as_ref().map_or(Fr::ZERO, L::hash))
+                .collect();
+            self.skip_to(start);
+            self.leaves.extend(pending);
+            self.tree.update_subtree(height, start >> height, &hashes)?
+        } else {
+            let last = (self.tree.capacity() >> height) - 1;
+            let index = (start >> height).min(last);
+            let leaves: Vec<Fr> = (0..size)
+                .map(|offset| self.tree.node(0, (index << height) + offset))
+                .collect();
+            self.tree.update_subtree(height, index, &leaves)?
+        };
+        Ok(BatchInsertion {
+            slots,
+            subtree_update,
+        })
+    }
+
+    /// The slot witness of an empty batch slot: the genesis leaf, rewritten unchanged.
+    fn untouched_slot(&mut self) -> BatchSlot<L> {
+        let (low_leaf, low_leaf_update) = self.rewrite(0, |_| {}).expect("leaf 0 always exists");
+        BatchSlot {
+            low_leaf,
+            low_leaf_index: 0,
+            pending: false,
+            low_leaf_update,
+        }
     }
 
     /// The witness of a write that changes nothing (a padding slot): leaf 0 rewritten twice.
@@ -349,6 +540,9 @@ pub(crate) mod tests {
         fn set_next(&mut self, next_index: u64, next_key: Fr) {
             self.next_index = next_index;
             self.next_key = next_key;
+        }
+        fn set_payload(&mut self, from: &Self) {
+            self.payload = from.payload;
         }
         fn hash(&self) -> Fr {
             poseidon::hash([
@@ -435,7 +629,7 @@ pub(crate) mod tests {
 
     #[test]
     fn rejects_reserved_duplicate_and_overflow() {
-        let mut tree = IndexedTree::<TestLeaf>::new("test tree", 1);
+        let mut tree = IndexedTree::<TestLeaf>::new("test tree", 2);
         assert_eq!(
             tree.insert(leaf(0)),
             Err(Error::ReservedKey { tree: "test tree" })
@@ -448,13 +642,15 @@ pub(crate) mod tests {
                 key: Fr::from(7u64)
             })
         );
+        tree.insert(leaf(8)).unwrap();
+        tree.insert(leaf(9)).unwrap();
         assert_eq!(
-            tree.insert(leaf(8)),
+            tree.insert(leaf(10)),
             Err(Error::TreeFull {
                 tree: "test tree",
-                next_index: 2,
+                next_index: 4,
                 needed: 1,
-                capacity: 2
+                capacity: 4
             })
         );
     }

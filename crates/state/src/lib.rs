@@ -24,6 +24,8 @@ mod field;
 mod fingerprint;
 mod indexed;
 mod merkle;
+#[cfg(test)]
+mod node_js;
 mod note_tree;
 mod nullifier_tree;
 pub mod poseidon;
@@ -49,10 +51,13 @@ pub use fingerprint::{
     data_challenge, data_chunks, data_evaluation, data_hash, DataFingerprint, CHUNK_BYTES,
 };
 pub use indexed::{IndexedLeaf, IndexedTree, IndexedWriteWitness};
-pub use merkle::{MerklePath, MerkleUpdate, SparseMerkleTree};
+pub use merkle::{MerklePath, MerkleUpdate, SparseMerkleTree, ARITY, LEVEL_BITS};
 pub use note_tree::NoteHashTree;
-pub use nullifier_tree::{NullifierLeaf, NullifierTree, NullifierWitness};
-pub use public_data_tree::{PublicDataLeaf, PublicDataTree, PublicDataWitness};
+pub use nullifier_tree::{NullifierLeaf, NullifierSlotWitness, NullifierTree, NullifierWitness};
+pub use public_data_tree::{
+    PublicDataBatchWitness, PublicDataLeaf, PublicDataSlotWitness, PublicDataTree,
+    PublicDataUpdateWitness, PublicDataWitness,
+};
 pub use public_inputs::{
     pack_globals, BlockPublicInputs, COMMITTED_PUBLIC_INPUTS, MAX_TOTAL_FEES_BITS,
     NUM_PUBLIC_INPUTS, PAYEE_BITS, PROOF_BYTES,

@@ -1,7 +1,8 @@
 //! Append-only note-hash tree. A block appends its note hashes as one subtree: padded with
-//! zero leaves to `2^subtree_height` and written at the next aligned subtree position, so
-//! the circuit proves one path of `depth - subtree_height` siblings per block instead of one
-//! full path per note. Leaves are the note hashes themselves; an empty leaf is 0.
+//! zero leaves to `2^subtree_height` (`subtree_height` even: a power of four, one node of the
+//! arity-4 tree) and written at the next aligned subtree position, so the circuit proves one
+//! path of `(depth - subtree_height) / 2` sibling triples per block instead of one full path
+//! per note. Leaves are the note hashes themselves; an empty leaf is 0.
 
 use ark_ff::AdditiveGroup;
 
@@ -122,29 +123,31 @@ mod tests {
         assert_eq!(tree.root(), dense_root(6, &leaves));
         assert_eq!(second.old_root, first.new_root);
         assert_eq!(second.path.compute_root(second.new_node, 1), tree.root());
-        assert_eq!(second.old_node, tree.tree().zero_hashes()[2]);
+        assert_eq!(second.old_node, tree.tree().zero_hash(2));
     }
 
     #[test]
     fn rejects_oversized_batch_and_full_tree() {
-        let mut tree = NoteHashTree::new(2, 1);
+        let mut tree = NoteHashTree::new(4, 2);
         assert_eq!(
-            tree.append_subtree(&[Fr::from(1u64); 3]),
+            tree.append_subtree(&[Fr::from(1u64); 5]),
             Err(Error::SubtreeSize {
-                height: 1,
-                expected: 2,
-                actual: 3
+                height: 2,
+                expected: 4,
+                actual: 5
             })
         );
-        tree.append_subtree(&[]).unwrap();
+        for _ in 0..3 {
+            tree.append_subtree(&[]).unwrap();
+        }
         tree.append_subtree(&[Fr::from(1u64)]).unwrap();
         assert_eq!(
             tree.append_subtree(&[]),
             Err(Error::TreeFull {
                 tree: TREE,
-                next_index: 4,
-                needed: 2,
-                capacity: 4
+                next_index: 16,
+                needed: 4,
+                capacity: 16
             })
         );
     }

@@ -112,7 +112,6 @@ pub fn hash<const N: usize>(inputs: [Fr; N]) -> Fr {
 
 #[cfg(test)]
 mod tests {
-    use std::{path::Path, process::Command};
 
     use ark_ff::{BigInteger, PrimeField};
     use light_poseidon::{Poseidon, PoseidonHasher};
@@ -203,13 +202,7 @@ mod tests {
     /// is a devDependency, so CI always has it.
     #[test]
     fn matches_circomlibjs_via_node() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let module = root.join("node_modules/circomlibjs");
-        assert!(
-            module.exists(),
-            "{} is missing: run `npm ci` at the repository root",
-            module.display()
-        );
+        let module = crate::node_js::module("circomlibjs");
         let inputs: Vec<Vec<Fr>> = (1..=6usize)
             .map(|n| (0..n).map(|i| -Fr::from((n * 1000 + i) as u64)).collect())
             .collect();
@@ -228,21 +221,8 @@ mod tests {
             module.display().to_string(),
             js_inputs.join(",")
         );
-        let output = Command::new("node")
-            .arg("-e")
-            .arg(&script)
-            .output()
-            .expect("node runs");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let lines: Vec<String> = String::from_utf8(output.stdout)
-            .unwrap()
-            .lines()
-            .map(str::to_owned)
-            .collect();
+        let stdout = crate::node_js::run(&script);
+        let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
         let ours: Vec<String> = inputs
             .iter()
             .map(|v| match v.len() {

@@ -83,7 +83,10 @@ impl WorldState {
         config.validate()?;
         Ok(Self {
             note_hash_tree: NoteHashTree::new(config.note_tree_depth, config.note_subtree_height()),
-            nullifier_tree: NullifierTree::new(config.nullifier_tree_depth),
+            nullifier_tree: NullifierTree::new(
+                config.nullifier_tree_depth,
+                config.nullifier_batch_height(),
+            ),
             public_data_tree: PublicDataTree::new(config.public_data_tree_depth),
             config,
             block_number: 0,
@@ -166,10 +169,11 @@ mod tests {
         assert_eq!(a.state_root(), b.state_root());
         let snapshot = a.snapshot();
         assert_eq!(snapshot.note_hash_tree.next_index, 0);
-        assert_eq!(snapshot.nullifier_tree.next_index, 1);
+        // The genesis leaf and the empty rest of the first nullifier batch subtree.
+        assert_eq!(snapshot.nullifier_tree.next_index, 16);
         assert_eq!(snapshot.public_data_tree.next_index, 1);
         let deeper = StateConfig {
-            note_tree_depth: 17,
+            note_tree_depth: 18,
             ..StateConfig::devnet()
         };
         assert_ne!(
@@ -184,9 +188,9 @@ mod tests {
     fn filled_tree(depth: usize, leaves: u64) -> SparseMerkleTree {
         let mut nodes = Vec::new();
         let mut width = leaves;
-        for height in 0..=depth as u64 {
+        for height in (0..=depth as u64).step_by(2) {
             nodes.extend((0..width).map(|index| (height, index, Fr::from(index + 1))));
-            width = width.div_ceil(2);
+            width = width.div_ceil(4);
         }
         SparseMerkleTree::from_nodes(depth, nodes).unwrap()
     }
@@ -195,14 +199,16 @@ mod tests {
     /// `2, 4, ..`, so odd nullifiers insert all over the list), sharing nothing with any other.
     fn large_state(config: StateConfig, leaves: u64) -> WorldState {
         let nullifiers = (0..leaves)
-            .map(|index| NullifierLeaf {
-                value: Fr::from(2 * index),
-                next_index: if index + 1 < leaves { index + 1 } else { 0 },
-                next_value: if index + 1 < leaves {
-                    Fr::from(2 * (index + 1))
-                } else {
-                    Fr::ZERO
-                },
+            .map(|index| {
+                Some(NullifierLeaf {
+                    value: Fr::from(2 * index),
+                    next_index: if index + 1 < leaves { index + 1 } else { 0 },
+                    next_value: if index + 1 < leaves {
+                        Fr::from(2 * (index + 1))
+                    } else {
+                        Fr::ZERO
+                    },
+                })
             })
             .collect();
         WorldState {

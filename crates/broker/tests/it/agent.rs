@@ -63,7 +63,7 @@ async fn an_agent_with_other_keys_than_the_verifier_refuses_to_start() {
                 .unwrap()
                 .unwrap();
         let other_config = StateConfig {
-            note_tree_depth: 17,
+            note_tree_depth: 18,
             ..StateConfig::devnet()
         };
         assert!(matches!(
@@ -90,7 +90,7 @@ async fn an_agent_proves_a_devnet_block_job_that_verifies() {
         .unwrap();
     // A witness of another configuration: refused without a setup, failed after 2 attempts.
     let other_config = StateConfig {
-        note_tree_depth: 17,
+        note_tree_depth: 18,
         ..StateConfig::devnet()
     };
     let unsupported = client

@@ -12,7 +12,7 @@ use fernet_state::StateConfig;
 use indicatif::MultiProgress;
 
 /// Generates `contracts/verifier/BlockProofVerifier.sol` from the verifying key of the devnet
-/// block circuit (depths 16/10/10, 4 txs, 34 chunks).
+/// block circuit (depths 16/16/16, 4 txs, 34 chunks).
 ///
 /// The keys come from the deterministic, INSECURE devnet setup (public toxic waste), cached
 /// on disk, so every run on every machine writes the same file. Never use it on a real chain.

@@ -38,16 +38,19 @@ use ark_relations::gr1cs::{
 };
 use fernet_state::{
     apply_block, Block, BlockWitness, PublicDataWitness, SparseMerkleTree, StateConfig,
-    StateSnapshot, WorldState, FEE_BALANCE_BITS, MAX_NOTE_HASHES_PER_TX, MESSAGES_PER_BLOCK,
-    NUM_PUBLIC_INPUTS, PAYEE_BITS,
+    StateSnapshot, WorldState, FEE_BALANCE_BITS, LEVEL_BITS, MAX_NOTE_HASHES_PER_TX,
+    MAX_NULLIFIERS_PER_TX, MESSAGES_PER_BLOCK, NUM_PUBLIC_INPUTS, PAYEE_BITS,
 };
 use serde::Serialize;
 
 use crate::{
     gadgets::{
-        indexed::{indexed_write, IndexedWriteHint, TreeVars, WriteInput, WriteValue},
+        indexed::{
+            batch_write, debit_existing, indexed_write, BatchHint, BatchInput, DebitHint,
+            IndexedWriteHint, TreeVars, WriteInput,
+        },
         linear::Linear,
-        merkle::{root_from_path, subtree_root},
+        merkle::{alloc_siblings, root_from_path, subtree_root},
         num::alloc_uint,
         poseidon,
     },
@@ -105,10 +108,19 @@ impl BlockCircuit {
                 MESSAGES_PER_BLOCK,
             ),
             ("fee debit witnesses", witness.fee_debits.len(), max),
-            ("nullifier witnesses", witness.nullifiers.len(), 2 * max),
+            (
+                "nullifier witnesses",
+                witness.nullifiers.slots.len(),
+                2 * max,
+            ),
+            (
+                "nullifier subtree path",
+                witness.nullifiers.subtree_update.path.siblings.len(),
+                (config.nullifier_tree_depth - config.nullifier_batch_height()) / LEVEL_BITS,
+            ),
             (
                 "public data witnesses",
-                witness.public_data_writes.len(),
+                witness.public_data_writes.slots.len(),
                 max,
             ),
             (
@@ -119,7 +131,7 @@ impl BlockCircuit {
             (
                 "note subtree path",
                 witness.note_hash_append.path.siblings.len(),
-                config.note_tree_depth - config.note_subtree_height(),
+                (config.note_tree_depth - config.note_subtree_height()) / LEVEL_BITS,
             ),
         ];
         for (item, actual, expected) in shapes {
@@ -243,7 +255,6 @@ impl BlockCircuit {
 
         // 5. The writes, in the native order: the credits; per tx slot the debit, nullifier 0,
         // nullifier 1, public write; then the note-hash subtree.
-        let mut nullifier_tree = prev.nullifier_tree.clone();
         let mut public_data_tree = prev.public_data_tree.clone();
         let fee_write = |tree: &TreeVars,
                          key: &data::FieldWord,
@@ -252,10 +263,8 @@ impl BlockCircuit {
             let input = WriteInput {
                 key: &key.var,
                 key_bits: &key.bits,
-                value: WriteValue::Add {
-                    delta,
-                    bits: FEE_BALANCE_BITS as usize,
-                },
+                delta,
+                bits: FEE_BALANCE_BITS as usize,
             };
             let hint = IndexedWriteHint::from(witness);
             indexed_write(cs, config.public_data_tree_depth, tree, input, &hint)
@@ -266,43 +275,54 @@ impl BlockCircuit {
             report.fee_balances += section(cs);
         }
         for (i, tx) in txs.iter().enumerate() {
-            let debit = tx.fee.scale(-Fr::ONE);
-            let key = &tx.payer.balance_key;
-            public_data_tree = fee_write(&public_data_tree, key, &debit, &w.fee_debits[i])?;
-            report.fee_balances += section(cs);
-            for j in 0..2 {
-                let key = tx.nullifier(j);
-                let input = WriteInput {
-                    key: &key.var,
-                    key_bits: &key.bits,
-                    value: WriteValue::None,
-                };
-                let hint = IndexedWriteHint::from(&w.nullifiers[2 * i + j]);
-                nullifier_tree = indexed_write(
-                    cs,
-                    config.nullifier_tree_depth,
-                    &nullifier_tree,
-                    input,
-                    &hint,
-                )?;
-                report.nullifier_tree += section(cs);
-            }
-            let key = tx.public_key();
-            let input = WriteInput {
-                key: &key.var,
-                key_bits: &key.bits,
-                value: WriteValue::Set(&tx.public_value().var),
-            };
-            let hint = IndexedWriteHint::from(&w.public_data_writes[i]);
-            public_data_tree = indexed_write(
+            public_data_tree = debit_existing(
                 cs,
                 config.public_data_tree_depth,
                 &public_data_tree,
-                input,
-                &hint,
+                &tx.payer.balance_key.var,
+                &tx.fee,
+                FEE_BALANCE_BITS as usize,
+                &DebitHint::from(&w.fee_debits[i]),
             )?;
-            report.public_data_tree += section(cs);
+            report.fee_balances += section(cs);
         }
+        let writes: Vec<BatchInput<'_>> = txs
+            .iter()
+            .map(|tx| BatchInput {
+                key: &tx.public_key().var,
+                key_bits: &tx.public_key().bits,
+                value: Some(&tx.public_value().var),
+            })
+            .collect();
+        let public_data_tree = batch_write(
+            cs,
+            config.public_data_tree_depth,
+            config.public_data_batch_height(),
+            &public_data_tree,
+            &writes,
+            &BatchHint::from(&w.public_data_writes),
+        )?;
+        report.public_data_tree += section(cs);
+
+        let keys: Vec<BatchInput<'_>> = txs
+            .iter()
+            .flat_map(|tx| {
+                (0..MAX_NULLIFIERS_PER_TX).map(|j| BatchInput {
+                    key: &tx.nullifier(j).var,
+                    key_bits: &tx.nullifier(j).bits,
+                    value: None,
+                })
+            })
+            .collect();
+        let nullifier_tree = batch_write(
+            cs,
+            config.nullifier_tree_depth,
+            config.nullifier_batch_height(),
+            &prev.nullifier_tree,
+            &keys,
+            &BatchHint::from(&w.nullifiers),
+        )?;
+        report.nullifier_tree += section(cs);
 
         let height = config.note_subtree_height();
         let mut leaves: Vec<FpVar<Fr>> = txs
@@ -312,13 +332,7 @@ impl BlockCircuit {
         leaves.resize(1 << height, FpVar::Constant(Fr::ZERO));
         let subtree = subtree_root(cs, &leaves)?;
         let empty_subtree = FpVar::Constant(SparseMerkleTree::new(height).root());
-        let siblings = w
-            .note_hash_append
-            .path
-            .siblings
-            .iter()
-            .map(|s| FpVar::new_witness(cs.clone(), || Ok(*s)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let siblings = alloc_siblings(cs, &w.note_hash_append.path.siblings)?;
         let position = &prev.note_subtree_index;
         root_from_path(cs, &empty_subtree, position, &siblings)?
             .enforce_equal(&prev.note_hash_tree.root)?;

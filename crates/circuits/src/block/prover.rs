@@ -19,7 +19,7 @@ pub const BLOCK_CIRCUIT_NAME: &str = "block";
 
 /// Version of the block circuit's constraints: bump it whenever they change, so cached keys of
 /// an older circuit are never used.
-pub const BLOCK_CIRCUIT_VERSION: u32 = 3;
+pub const BLOCK_CIRCUIT_VERSION: u32 = 4;
 
 /// Environment variable that overrides the default key cache directory.
 pub const KEY_CACHE_ENV: &str = "FERNET_KEY_CACHE";
@@ -61,14 +61,19 @@ pub fn devnet_keys(
 }
 
 /// Proves the block of `witness`; returns the proof and its public inputs.
+///
+/// Only the witness is synthesized: the constraint matrices are the ones cached in `keys`
+/// (built from the blank circuit of the witness's configuration if `keys` has none yet). A
+/// witness the circuit does not accept is [`crate::Error::Unsatisfied`].
 pub fn prove_block<R: RngCore + CryptoRng>(
     keys: &KeyPair<Groth16Bn254>,
     witness: BlockWitness,
     rng: &mut R,
 ) -> Result<(Proof<Bn254>, [Fr; NUM_PUBLIC_INPUTS])> {
+    let config = witness.config;
     let circuit = BlockCircuit::new(witness)?;
     let inputs = circuit.public_inputs();
-    let proof = Groth16Bn254::prove(&keys.proving_key, circuit, rng)?;
+    let proof = keys.prove(circuit, || BlockCircuit::blank(config), rng)?;
     Ok((proof, inputs))
 }
 

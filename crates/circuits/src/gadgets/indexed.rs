@@ -1,23 +1,18 @@
-//! One write to an indexed Merkle tree (nullifier or public data), in the fixed shape of
-//! `fernet_state::IndexedWriteWitness`: first the low leaf is rewritten, then the new leaf.
+//! Writes to the indexed Merkle trees (nullifier and public data).
 //!
-//! With `exists = (low.key == key)`:
-//! * insertion (`!exists`): `low.key < key` and (`key < low.next_key` or `low.next_key == 0`),
-//!   comparing keys as integers in `[0, r)`; the low leaf is re-pointed to `(next_index, key)`
-//!   and the new leaf `(key, [value,] low.next_index, low.next_key)` is written into the empty
-//!   slot `next_index`, which then advances by one;
-//! * update in place (`exists`, public data only): the low leaf's value becomes `value`, and
-//!   the second write rewrites that leaf unchanged;
-//! * padding (`key == 0`): `exists` holds with the genesis leaf, and the value must be 0, so
-//!   both writes rewrite leaf 0 unchanged.
-//!
-//! A public data write either sets the value ([`WriteValue::Set`]) or reads, modifies and
-//! writes it ([`WriteValue::Add`], the fee balances): the new value is `old + delta` with
-//! `old = exists ? low.value : 0`, range-checked, so a debit larger than the balance wraps
-//! around `r` and fails the range check.
-//!
-//! For the nullifier tree `exists` must equal `key == 0`: a non-zero nullifier that is already
-//! in the tree (a double spend) makes the constraint system unsatisfiable.
+//! * [`indexed_write`]: one read-modify-write of a fee balance (a deposit's credit), in the
+//!   fixed shape of `fernet_state::IndexedWriteWitness`: first the low leaf is rewritten, then
+//!   the new leaf. With `exists = (low.key == key)`: an insertion (`!exists`) needs
+//!   `low.key < key` and (`key < low.next_key` or `low.next_key == 0`), comparing keys as
+//!   integers in `[0, r)`; the low leaf is re-pointed to `(next_index, key)` and the new leaf
+//!   `(key, value, low.next_index, low.next_key)` is written into the empty slot `next_index`,
+//!   which then advances by one; an update in place (`exists`) sets the low leaf's value and
+//!   the second write rewrites that leaf unchanged; padding (`key == 0`) finds the genesis
+//!   leaf, whose value must stay 0. The new value is `old + delta` with
+//!   `old = exists ? low.value : 0`, range-checked.
+//! * [`debit_existing`]: a fee debit, one Merkle update of the payer's existing leaf.
+//! * [`batch_write`]: a block's nullifiers or app writes as one batch subtree, with the low
+//!   leaves read from the tree or from the batch itself.
 
 use ark_bn254::Fr;
 use ark_ff::AdditiveGroup;
@@ -25,12 +20,15 @@ use ark_r1cs_std::{
     alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, prelude::Boolean, select::CondSelectGadget,
 };
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
-use fernet_state::{NullifierWitness, PublicDataWitness};
+use fernet_state::{
+    MerkleUpdate, NullifierWitness, PublicDataBatchWitness, PublicDataUpdateWitness,
+    PublicDataWitness, SparseMerkleTree, LEVEL_BITS,
+};
 
 use super::{
-    linear::Linear,
-    merkle::root_from_path,
-    num::{alloc_uint, canonical_bits, decompose, is_less_than},
+    linear::{enforce_equal, mul, Linear},
+    merkle::{alloc_siblings, root_from_path, subtree_root},
+    num::{alloc_uint, canonical_bits, decompose, is_less_than, non_canonical_bits},
     poseidon,
 };
 
@@ -47,24 +45,10 @@ pub struct IndexedWriteHint {
     pub low_next_key: Fr,
     /// Leaf index of the low leaf.
     pub low_index: u64,
-    /// Siblings of the low leaf's path.
-    pub low_siblings: Vec<Fr>,
-    /// Siblings of the second write's path (after the first write).
-    pub new_siblings: Vec<Fr>,
-}
-
-impl From<&NullifierWitness> for IndexedWriteHint {
-    fn from(w: &NullifierWitness) -> Self {
-        Self {
-            low_key: w.low_leaf.value,
-            low_value: None,
-            low_next_index: w.low_leaf.next_index,
-            low_next_key: w.low_leaf.next_value,
-            low_index: w.low_leaf_index,
-            low_siblings: w.low_leaf_update.path.siblings.clone(),
-            new_siblings: w.new_leaf_update.path.siblings.clone(),
-        }
-    }
+    /// Sibling triples of the low leaf's path.
+    pub low_siblings: Vec<[Fr; 3]>,
+    /// Sibling triples of the second write's path (after the first write).
+    pub new_siblings: Vec<[Fr; 3]>,
 }
 
 impl From<&PublicDataWitness> for IndexedWriteHint {
@@ -81,6 +65,92 @@ impl From<&PublicDataWitness> for IndexedWriteHint {
     }
 }
 
+/// The native values of a debit ([`debit_existing`]): the leaf it reads and its path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DebitHint {
+    /// Key of the leaf.
+    pub key: Fr,
+    /// Its value before the debit.
+    pub value: Fr,
+    /// Its successor index.
+    pub next_index: u64,
+    /// Its successor key.
+    pub next_key: Fr,
+    /// Its leaf index.
+    pub index: u64,
+    /// Sibling triples of its path.
+    pub siblings: Vec<[Fr; 3]>,
+}
+
+impl From<&PublicDataUpdateWitness> for DebitHint {
+    fn from(w: &PublicDataUpdateWitness) -> Self {
+        Self {
+            key: w.leaf.key,
+            value: w.leaf.value,
+            next_index: w.leaf.next_index,
+            next_key: w.leaf.next_key,
+            index: w.leaf_index,
+            siblings: w.update.path.siblings.clone(),
+        }
+    }
+}
+
+/// Subtracts `amount` from the value stored under `key` (a fee balance) with one Merkle
+/// update, as `fernet_state::PublicDataTree::update_existing`: no insertion path, since a
+/// debit never creates a leaf.
+///
+/// The hint's leaf must be in the tree. With `exists = (leaf.key == key)` (keys are unique in
+/// an indexed tree, so this is the leaf of `key`), its value becomes `value - amount`, which is
+/// range-checked to `bits` bits: a debit above the balance wraps around `r` and fails. Without
+/// a leaf for `key` (`!exists`) the amount must be 0, and then the rewrite of whatever leaf the
+/// hint names changes nothing, so no non-membership proof is needed. Key 0 (no payer) finds
+/// the genesis leaf, whose value must stay 0, so its amount is 0 too.
+///
+/// # Errors
+/// [`SynthesisError::Unsatisfiable`] if the hint does not fit the depth; otherwise only errors
+/// of the constraint system.
+pub fn debit_existing(
+    cs: &ConstraintSystemRef<Fr>,
+    depth: usize,
+    tree: &TreeVars,
+    key: &FpVar<Fr>,
+    amount: &Linear,
+    bits: usize,
+    hint: &DebitHint,
+) -> Result<TreeVars, SynthesisError> {
+    if hint.siblings.len() * LEVEL_BITS != depth {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    let witness = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
+    let leaf = LeafVars {
+        key: witness(hint.key)?,
+        value: Some(witness(hint.value)?),
+        next_index: witness(Fr::from(hint.next_index))?,
+        next_key: witness(hint.next_key)?,
+    };
+    let index_bits = alloc_uint(cs, Some(Fr::from(hint.index)), depth)?;
+    let siblings = alloc_siblings(cs, &hint.siblings)?;
+    root_from_path(cs, &leaf.hash(cs)?, &index_bits, &siblings)?.enforce_equal(&tree.root)?;
+
+    let zero = FpVar::Constant(Fr::ZERO);
+    let exists = leaf.key.is_eq(key)?;
+    let amount_var = amount.to_var(cs)?;
+    amount_var.conditional_enforce_equal(&zero, &!&exists)?;
+    let old = leaf.value.clone().expect("a public data leaf has a value");
+    let new = Linear::from_var(&old).sub(amount).to_var(cs)?;
+    decompose(cs, &Linear::from_var(&exists.select(&new, &zero)?), bits)?;
+    new.conditional_enforce_equal(&zero, &key.is_eq(&zero)?)?;
+    let after = LeafVars {
+        value: Some(new),
+        ..leaf
+    };
+    let root = root_from_path(cs, &after.hash(cs)?, &index_bits, &siblings)?;
+    Ok(TreeVars {
+        root,
+        next_index: tree.next_index.clone(),
+    })
+}
+
 /// A tree's root and next free leaf index, as circuit variables.
 #[derive(Clone, Debug)]
 pub struct TreeVars {
@@ -90,32 +160,19 @@ pub struct TreeVars {
     pub next_index: FpVar<Fr>,
 }
 
-/// The key (with its canonical bits) and, for public data, the value of one write.
+/// One read-modify-write of a public data leaf: the key (with its canonical bits) and the
+/// change; the value becomes `old + delta` (`old` is the stored value, 0 for a new key), which
+/// must be below `2^bits`.
 #[derive(Clone, Copy, Debug)]
 pub struct WriteInput<'a> {
-    /// The key (nullifier, or public data key); 0 for a padding slot.
+    /// The key; 0 for a padding slot.
     pub key: &'a FpVar<Fr>,
     /// The key's canonical little-endian bits.
     pub key_bits: &'a [Boolean<Fr>],
-    /// What happens to the leaf's value.
-    pub value: WriteValue<'a>,
-}
-
-/// What a write does with the value of the leaf.
-#[derive(Clone, Copy, Debug)]
-pub enum WriteValue<'a> {
-    /// Nullifier tree: leaves carry no value.
-    None,
-    /// Public data: the value becomes this.
-    Set(&'a FpVar<Fr>),
-    /// Public data, read-modify-write: the value becomes `old + delta` (`old` is the stored
-    /// value, 0 for a new key), which must be below `2^bits`.
-    Add {
-        /// The change (negative for a debit).
-        delta: &'a Linear,
-        /// Bits the new value is range-checked to.
-        bits: usize,
-    },
+    /// The change of the value.
+    pub delta: &'a Linear,
+    /// Bits the new value is range-checked to.
+    pub bits: usize,
 }
 
 /// A leaf preimage in the circuit.
@@ -149,10 +206,9 @@ pub fn indexed_write(
     input: WriteInput<'_>,
     hint: &IndexedWriteHint,
 ) -> Result<TreeVars, SynthesisError> {
-    let has_value = !matches!(input.value, WriteValue::None);
-    if hint.low_siblings.len() != depth
-        || hint.new_siblings.len() != depth
-        || hint.low_value.is_some() != has_value
+    if hint.low_siblings.len() * LEVEL_BITS != depth
+        || hint.new_siblings.len() * LEVEL_BITS != depth
+        || hint.low_value.is_none()
     {
         return Err(SynthesisError::Unsatisfiable);
     }
@@ -165,16 +221,8 @@ pub fn indexed_write(
     };
     let low_index_bits = alloc_uint(cs, Some(Fr::from(hint.low_index)), depth)?;
     let low_index = Linear::from_bits_le(&low_index_bits).to_var(cs)?;
-    let low_siblings = hint
-        .low_siblings
-        .iter()
-        .map(|s| witness(*s))
-        .collect::<Result<Vec<_>, _>>()?;
-    let new_siblings = hint
-        .new_siblings
-        .iter()
-        .map(|s| witness(*s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let low_siblings = alloc_siblings(cs, &hint.low_siblings)?;
+    let new_siblings = alloc_siblings(cs, &hint.new_siblings)?;
 
     // The low leaf is in the tree.
     let low_hash = low.hash(cs)?;
@@ -185,23 +233,13 @@ pub fn indexed_write(
     let is_padding = input.key.is_eq(&zero)?;
     let exists = low.key.is_eq(input.key)?;
     let inserted = !&exists;
-    let value = match (input.value, &low.value) {
-        (WriteValue::None, _) => {
-            exists.enforce_equal(&is_padding)?;
-            None
-        }
-        (WriteValue::Set(value), _) => Some(value.clone()),
-        (WriteValue::Add { delta, bits }, Some(stored)) => {
-            let old = exists.select(stored, &zero)?;
-            let new = Linear::from_var(&old).add(delta);
-            decompose(cs, &new, bits)?;
-            Some(new.to_var(cs)?)
-        }
-        (WriteValue::Add { .. }, None) => return Err(SynthesisError::Unsatisfiable),
-    };
-    if let Some(value) = &value {
-        value.conditional_enforce_equal(&zero, &is_padding)?;
-    }
+    let stored = low.value.as_ref().expect("checked above");
+    let old = exists.select(stored, &zero)?;
+    let new = Linear::from_var(&old).add(input.delta);
+    decompose(cs, &new, input.bits)?;
+    let new = new.to_var(cs)?;
+    new.conditional_enforce_equal(&zero, &is_padding)?;
+    let value = Some(new);
 
     // An insertion sits strictly between the low leaf and its successor.
     let low_key_bits = canonical_bits(&low.key)?;
@@ -245,4 +283,328 @@ pub fn indexed_write(
         .add(&Linear::from_bool(&inserted))
         .to_var(cs)?;
     Ok(TreeVars { root, next_index })
+}
+
+/// The native values of one slot of a batch write ([`batch_write`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchSlotHint {
+    /// Key of the low leaf (or of the leaf updated in place).
+    pub low_key: Fr,
+    /// Its value (public data only).
+    pub low_value: Option<Fr>,
+    /// Its successor index before the slot.
+    pub low_next_index: u64,
+    /// Its successor key before the slot.
+    pub low_next_key: Fr,
+    /// Whether it is a leaf of the batch.
+    pub pending: bool,
+    /// Its slot in the batch, when pending.
+    pub pending_slot: u64,
+    /// Leaf index of the tree write (the low leaf's, or 0 when pending or empty).
+    pub tree_index: u64,
+    /// The node the tree write rewrites unchanged when pending.
+    pub tree_node: Fr,
+    /// Sibling triples of the tree write.
+    pub siblings: Vec<[Fr; 3]>,
+}
+
+/// The native values of a batch write ([`batch_write`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchHint {
+    /// One per slot.
+    pub slots: Vec<BatchSlotHint>,
+    /// Position of the batch subtree (its first leaf index `>> batch_height`).
+    pub subtree_index: u64,
+    /// Sibling triples of the subtree write.
+    pub subtree_siblings: Vec<[Fr; 3]>,
+}
+
+/// The slot hint of a native batch slot witness.
+fn slot_hint(
+    (low_key, low_value, low_next_index, low_next_key): (Fr, Option<Fr>, u64, Fr),
+    pending: bool,
+    low_leaf_index: u64,
+    update: &MerkleUpdate,
+) -> BatchSlotHint {
+    BatchSlotHint {
+        low_key,
+        low_value,
+        low_next_index,
+        low_next_key,
+        pending,
+        pending_slot: if pending { low_leaf_index } else { 0 },
+        tree_index: update.index,
+        tree_node: update.old_node,
+        siblings: update.path.siblings.clone(),
+    }
+}
+
+impl From<&NullifierWitness> for BatchHint {
+    fn from(w: &NullifierWitness) -> Self {
+        Self {
+            slots: w
+                .slots
+                .iter()
+                .map(|slot| {
+                    let l = slot.low_leaf;
+                    slot_hint(
+                        (l.value, None, l.next_index, l.next_value),
+                        slot.pending,
+                        slot.low_leaf_index,
+                        &slot.low_leaf_update,
+                    )
+                })
+                .collect(),
+            subtree_index: w.subtree_update.index,
+            subtree_siblings: w.subtree_update.path.siblings.clone(),
+        }
+    }
+}
+
+impl From<&PublicDataBatchWitness> for BatchHint {
+    fn from(w: &PublicDataBatchWitness) -> Self {
+        Self {
+            slots: w
+                .slots
+                .iter()
+                .map(|slot| {
+                    let l = slot.low_leaf;
+                    slot_hint(
+                        (l.key, Some(l.value), l.next_index, l.next_key),
+                        slot.pending,
+                        slot.low_leaf_index,
+                        &slot.low_leaf_update,
+                    )
+                })
+                .collect(),
+            subtree_index: w.subtree_update.index,
+            subtree_siblings: w.subtree_update.path.siblings.clone(),
+        }
+    }
+}
+
+/// One slot of a batch write: the key (with its canonical bits) and, for public data, the
+/// value it sets.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchInput<'a> {
+    /// The key; 0 for an empty slot.
+    pub key: &'a FpVar<Fr>,
+    /// Its canonical little-endian bits.
+    pub key_bits: &'a [Boolean<Fr>],
+    /// The value (public data), `None` for a nullifier.
+    pub value: Option<&'a FpVar<Fr>>,
+}
+
+/// Writes one block batch into an indexed tree, as `fernet_state::IndexedTree::write_batch`
+/// (the nullifiers, or the app public data writes): per slot one low-leaf write (two Merkle
+/// paths sharing their siblings) instead of an indexed insertion's four, and one subtree write
+/// for the block.
+///
+/// The batch occupies the subtree of `2^batch_height` slots at the first aligned index
+/// `start >= next_index` (`start - next_index < 2^batch_height`, range-checked). Slot `w` with
+/// key `x` names a leaf `L`, either a leaf of the tree (proven by its path against the current
+/// root, rewritten with the same path) or, `pending`, the current value of the batch leaf of
+/// an earlier slot `k < w` (selected by a one-hot vector and changed in the batch; its Merkle
+/// write is then an unchanged node, and its key must be non-zero, so it is never an empty
+/// slot). With `exists = (L.key == x)`:
+/// * `!exists` (insertion): `L.key < x < L.next_key` (or `L.next_key = 0`) as integers; `L` is
+///   re-pointed to `(start + w, x)` and the new leaf `(x, [value,] L.next_index, L.next_key)`
+///   takes slot `w`;
+/// * `exists` (public data): `L` is the leaf of `x` (keys are unique), its value becomes
+///   `value` in place, and slot `w` stays empty;
+/// * nullifiers: `exists` must equal `x == 0`, so a nullifier already in the tree or earlier
+///   in the batch cannot be inserted again (**no double spend**: the tree leaves and the batch
+///   leaves always form one sorted list and a key in it lies in no gap); key 0 names the
+///   genesis leaf and changes nothing;
+/// * key 0 (empty slot): the value must be 0, so nothing changes.
+///
+/// Finally, if any slot inserted, the subtree at `start` (position range-checked, so the tree
+/// has room) must be empty and is replaced by the batch leaves' subtree (empty slots are the
+/// empty leaf 0), and `next_index` becomes `start + 2^batch_height`. A batch without an
+/// insertion writes no subtree and keeps `next_index`.
+///
+/// # Errors
+/// [`SynthesisError::Unsatisfiable`] if the hint does not fit the shape; otherwise only
+/// errors of the constraint system.
+pub fn batch_write(
+    cs: &ConstraintSystemRef<Fr>,
+    depth: usize,
+    batch_height: usize,
+    tree: &TreeVars,
+    inputs: &[BatchInput<'_>],
+    hint: &BatchHint,
+) -> Result<TreeVars, SynthesisError> {
+    let size = 1usize << batch_height;
+    let has_value = inputs.first().is_some_and(|input| input.value.is_some());
+    if hint.slots.len() != inputs.len()
+        || inputs.len() > size
+        || hint.subtree_siblings.len() * LEVEL_BITS + batch_height != depth
+        || hint.slots.iter().any(|slot| {
+            slot.siblings.len() * LEVEL_BITS != depth || slot.low_value.is_some() != has_value
+        })
+        || inputs
+            .iter()
+            .any(|input| input.value.is_some() != has_value)
+    {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    let witness = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
+    let zero = FpVar::Constant(Fr::ZERO);
+    let position = alloc_uint(cs, Some(Fr::from(hint.subtree_index)), depth - batch_height)?;
+    let start = Linear::from_bits_le(&position)
+        .scale(Fr::from(size as u64))
+        .to_var(cs)?;
+    let mut root = tree.root.clone();
+    let mut batch: Vec<BatchLeaf> = Vec::with_capacity(inputs.len());
+    for (w, (input, slot)) in inputs.iter().zip(&hint.slots).enumerate() {
+        let low = LeafVars {
+            key: witness(slot.low_key)?,
+            value: slot.low_value.map(witness).transpose()?,
+            next_index: witness(Fr::from(slot.low_next_index))?,
+            next_key: witness(slot.low_next_key)?,
+        };
+        let pending = Boolean::new_witness(cs.clone(), || Ok(slot.pending))?;
+        let is_padding = input.key.is_eq(&zero)?;
+        let exists = low.key.is_eq(input.key)?;
+        let inserted = !&exists;
+        match input.value {
+            None => exists.enforce_equal(&is_padding)?,
+            Some(value) => value.conditional_enforce_equal(&zero, &is_padding)?,
+        }
+        // The low key's bits need not be canonical: `low.key + r` is above every key, so it
+        // cannot pass `low.key < key`. The successor's must be (`key < next_key`).
+        let low_key_bits = non_canonical_bits(&low.key)?;
+        let next_key_bits = canonical_bits(&low.next_key)?;
+        let above_low = is_less_than(cs, &low_key_bits, input.key_bits)?;
+        let below_next = is_less_than(cs, input.key_bits, &next_key_bits)?;
+        let next_is_end = low.next_key.is_eq(&zero)?;
+        let in_range = &above_low & &(&below_next | &next_is_end);
+        in_range.conditional_enforce_equal(&Boolean::TRUE, &inserted)?;
+        (&pending & &low.key.is_eq(&zero)?).enforce_equal(&Boolean::FALSE)?;
+
+        // A pending leaf is the current value of one earlier batch leaf:
+        // sum_k e_k * (batch[k].f - low.f) = 0 for each field f, with one e_k set (pending)
+        // or none.
+        let selector = (0..w)
+            .map(|k| {
+                Boolean::new_witness(cs.clone(), || {
+                    Ok(slot.pending && slot.pending_slot == k as u64)
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let chosen = selector.iter().fold(Linear::constant(Fr::ZERO), |acc, e| {
+            acc.add(&Linear::from_bool(e))
+        });
+        enforce_equal(cs, &chosen, &Linear::from_bool(&pending))?;
+        let low_fields = fields(&low);
+        for (f, low_field) in low_fields.iter().enumerate() {
+            let mut sum = Linear::constant(Fr::ZERO);
+            for (e, leaf) in selector.iter().zip(&batch) {
+                let diff =
+                    Linear::from_var(fields(&leaf.leaf)[f]).sub(&Linear::from_var(low_field));
+                sum = sum.add(&mul(cs, &Linear::from_bool(e), &diff)?);
+            }
+            enforce_equal(cs, &sum, &Linear::constant(Fr::ZERO))?;
+        }
+
+        // The leaf after the slot: re-pointed to the new key, or with its new value.
+        let offset = Linear::from_var(&start)
+            .add_constant(Fr::from(w as u64))
+            .to_var(cs)?;
+        let low_after = LeafVars {
+            key: low.key.clone(),
+            value: match (&low.value, input.value) {
+                (Some(old), Some(new)) => Some(exists.select(new, old)?),
+                _ => None,
+            },
+            next_index: inserted.select(&offset, &low.next_index)?,
+            next_key: inserted.select(input.key, &low.next_key)?,
+        };
+        // Its Merkle write, an unchanged node when the leaf is pending.
+        let tree_node = witness(slot.tree_node)?;
+        let old_node = pending.select(&tree_node, &low.hash(cs)?)?;
+        let new_node = pending.select(&tree_node, &low_after.hash(cs)?)?;
+        let index_bits = alloc_uint(cs, Some(Fr::from(slot.tree_index)), depth)?;
+        let siblings = alloc_siblings(cs, &slot.siblings)?;
+        root_from_path(cs, &old_node, &index_bits, &siblings)?.enforce_equal(&root)?;
+        root = root_from_path(cs, &new_node, &index_bits, &siblings)?;
+        // The chosen batch leaf takes the new value and successor (its key stays).
+        let after_fields = fields(&low_after);
+        for (e, leaf) in selector.iter().zip(batch.iter_mut()) {
+            let mut updated = vec![leaf.leaf.key.clone()];
+            for (old, new) in fields(&leaf.leaf).iter().zip(&after_fields).skip(1) {
+                updated.push(e.select(*new, *old)?);
+            }
+            leaf.leaf = from_fields(updated);
+        }
+        let new_leaf = LeafVars {
+            key: input.key.clone(),
+            value: input.value.map(|v| inserted.select(v, &zero)).transpose()?,
+            next_index: inserted.select(&low.next_index, &zero)?,
+            next_key: inserted.select(&low.next_key, &zero)?,
+        };
+        batch.push(BatchLeaf {
+            leaf: new_leaf,
+            real: inserted,
+        });
+    }
+
+    // The batch subtree over the empty one, if any slot inserted.
+    let mut leaves = batch
+        .iter()
+        .map(|leaf| leaf.real.select(&leaf.leaf.hash(cs)?, &zero))
+        .collect::<Result<Vec<_>, _>>()?;
+    leaves.resize(size, zero.clone());
+    let subtree = subtree_root(cs, &leaves)?;
+    let count = batch.iter().fold(Linear::constant(Fr::ZERO), |acc, leaf| {
+        acc.add(&Linear::from_bool(&leaf.real))
+    });
+    let any = !count.to_var(cs)?.is_eq(&zero)?;
+    // 0 <= start - next_index < 2^batch_height when the subtree is written.
+    let gap = mul(
+        cs,
+        &Linear::from_bool(&any),
+        &Linear::from_var(&start).sub(&Linear::from_var(&tree.next_index)),
+    )?;
+    decompose(cs, &gap, batch_height)?;
+    let siblings = alloc_siblings(cs, &hint.subtree_siblings)?;
+    let empty = FpVar::Constant(SparseMerkleTree::new(batch_height).root());
+    root_from_path(cs, &empty, &position, &siblings)?.conditional_enforce_equal(&root, &any)?;
+    let written = root_from_path(cs, &subtree, &position, &siblings)?;
+    let next_after = Linear::from_var(&start)
+        .add_constant(Fr::from(size as u64))
+        .to_var(cs)?;
+    Ok(TreeVars {
+        root: any.select(&written, &root)?,
+        next_index: any.select(&next_after, &tree.next_index)?,
+    })
+}
+
+/// A leaf of the batch being built, and whether its slot holds one (an empty slot is the
+/// empty leaf 0).
+struct BatchLeaf {
+    leaf: LeafVars,
+    real: Boolean<Fr>,
+}
+
+/// The fields of a leaf preimage: `key, [value,] next_index, next_key`.
+fn fields(leaf: &LeafVars) -> Vec<&FpVar<Fr>> {
+    let mut out = vec![&leaf.key];
+    out.extend(leaf.value.as_ref());
+    out.push(&leaf.next_index);
+    out.push(&leaf.next_key);
+    out
+}
+
+/// The leaf of [`fields`].
+fn from_fields(mut fields: Vec<FpVar<Fr>>) -> LeafVars {
+    let next_key = fields.pop().expect("four or three fields");
+    let next_index = fields.pop().expect("four or three fields");
+    let value = (fields.len() == 2).then(|| fields.pop().expect("a value"));
+    LeafVars {
+        key: fields.pop().expect("a key"),
+        value,
+        next_index,
+        next_key,
+    }
 }

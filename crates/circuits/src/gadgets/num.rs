@@ -77,7 +77,21 @@ pub fn canonical_bits(x: &FpVar<Fr>) -> Result<Vec<Boolean<Fr>>, SynthesisError>
     Ok(bits)
 }
 
-/// `a < b` for two canonical decompositions (as returned by [`canonical_bits`]).
+/// 254 little-endian bits of an integer congruent to `x` mod `r`, without the check that it
+/// is below `r` (about half the cost of [`canonical_bits`]): the integer is `x` or `x + r`.
+/// Only sound where the larger choice cannot help a prover, e.g. for the left side of a
+/// strict `a < b` against a canonical `b < r` (`x + r >= r > b` makes the comparison false).
+///
+/// # Errors
+/// Only errors of the constraint system.
+pub fn non_canonical_bits(x: &FpVar<Fr>) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+    let bits = x.to_non_unique_bits_le()?;
+    debug_assert_eq!(bits.len(), FIELD_BITS);
+    Ok(bits)
+}
+
+/// `a < b` for two decompositions as returned by [`canonical_bits`] (`a` may come from
+/// [`non_canonical_bits`] where that is sound).
 ///
 /// Each side splits into a high and a low half of at most 127 bits; the halves are compared
 /// through the top bit of `2^127 + hi_b - hi_a - 1` (and likewise for the low halves). About

@@ -16,7 +16,7 @@ use ark_relations::gr1cs::ConstraintSynthesizer;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use rand::{CryptoRng, RngCore};
 
-pub use groth16::Groth16Bn254;
+pub use groth16::{Groth16Bn254, R1csMatrices};
 
 use crate::Result;
 
@@ -41,6 +41,9 @@ pub trait ProofSystem {
         + Sync;
     /// A proof of one circuit instance.
     type Proof: CanonicalSerialize + CanonicalDeserialize + Clone + PartialEq + Debug + Send + Sync;
+    /// What a prover derives once from a circuit's shape and reuses for every proof
+    /// (Groth16: the constraint matrices), kept with the keys ([`crate::keys::KeyPair`]).
+    type Constraints: Debug + Send + Sync;
 
     /// Runs the circuit-specific setup for `circuit` (its witness values are not needed),
     /// drawing the toxic waste from `rng`.
@@ -49,8 +52,26 @@ pub trait ProofSystem {
         C: ConstraintSynthesizer<Self::Field>,
         R: RngCore + CryptoRng;
 
-    /// Proves that `circuit`, with its witness assigned, is satisfied.
+    /// Proves that `circuit`, with its witness assigned, is satisfied, synthesizing it in full
+    /// (constraints included); [`ProofSystem::prove_with_constraints`] reuses them instead.
     fn prove<C, R>(pk: &Self::ProvingKey, circuit: C, rng: &mut R) -> Result<Self::Proof>
+    where
+        C: ConstraintSynthesizer<Self::Field>,
+        R: RngCore + CryptoRng;
+
+    /// Builds the [`ProofSystem::Constraints`] of `circuit` (its witness values are not needed).
+    fn constraints<C: ConstraintSynthesizer<Self::Field>>(circuit: C) -> Result<Self::Constraints>;
+
+    /// Proves `circuit` like [`ProofSystem::prove`], with its `constraints` built beforehand
+    /// by [`ProofSystem::constraints`]: only the witness is synthesized. Constraints of
+    /// another circuit, or a witness that does not satisfy them, are an error (never a panic
+    /// nor a proof that does not verify).
+    fn prove_with_constraints<C, R>(
+        pk: &Self::ProvingKey,
+        constraints: &Self::Constraints,
+        circuit: C,
+        rng: &mut R,
+    ) -> Result<Self::Proof>
     where
         C: ConstraintSynthesizer<Self::Field>,
         R: RngCore + CryptoRng;

@@ -6,7 +6,7 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 use clap::Parser;
 use eyre::WrapErr;
 use fernet_deploy::config::{env_name, ENV_OVERRIDES};
-use fernet_devnet::{Devnet, DevnetOptions, Monitor, Role};
+use fernet_devnet::{Devnet, DevnetOptions, Monitor, Preset, Role};
 use indicatif::MultiProgress;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
@@ -37,9 +37,14 @@ struct Args {
     /// --offline-sequencers).
     #[arg(long, env = "DEVNET_OFFLINE_PERCENT", default_value_t = 0.0)]
     offline_percent: f64,
-    /// Seconds between anvil's blocks (12 for mainnet's pace).
-    #[arg(long, env = "DEVNET_L1_BLOCK_TIME", default_value_t = 1)]
-    l1_block_time: u64,
+    /// Deploy parameters and L1 pace: `devnet` (deployments/devnet.toml, 1 s L1 blocks) or
+    /// `testnet` (deployments/testnet.toml, 12 s L1 blocks: the production circuit with 32-tx
+    /// blocks, 36 s slots, 8-slot epochs). --config and --l1-block-time override it.
+    #[arg(long, env = "DEVNET_PRESET", value_enum, default_value_t = Preset::Devnet)]
+    preset: Preset,
+    /// Seconds between anvil's blocks (12 for mainnet's pace) [default: the preset's].
+    #[arg(long, env = "DEVNET_L1_BLOCK_TIME")]
+    l1_block_time: Option<u64>,
     /// Print the scale report over this many whole epochs once the stakers may propose, then
     /// stop (exit 0); see docs/scale.md. 0 runs until Ctrl-C.
     #[arg(long, env = "DEVNET_REPORT_EPOCHS", default_value_t = 0)]
@@ -88,13 +93,9 @@ struct Args {
     /// Where deploy writes <chain-id>.json.
     #[arg(long, env = "DEVNET_DEPLOYMENTS_DIR", default_value = "deployments")]
     deployments_dir: PathBuf,
-    /// The deploy parameters.
-    #[arg(
-        long,
-        env = "DEVNET_DEPLOY_CONFIG",
-        default_value = "deployments/devnet.toml"
-    )]
-    config: PathBuf,
+    /// The deploy parameters [default: the preset's].
+    #[arg(long, env = "DEVNET_DEPLOY_CONFIG")]
+    config: Option<PathBuf>,
     /// A deploy parameter override, KEY=VALUE with the deploy binary's variable names
     /// (SLOT_DURATION=12); repeatable, applied after the environment's.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -155,7 +156,7 @@ impl Args {
             offline_sequencers: self.offline_sequencers,
             stakers: self.stakers,
             offline_percent: self.offline_percent,
-            l1_block_time: self.l1_block_time,
+            l1_block_time: self.l1_block_time.unwrap_or(self.preset.l1_block_time()),
             provers: self.provers,
             agents: self.agents,
             agent_concurrency: self.agent_concurrency,
@@ -170,7 +171,7 @@ impl Args {
             traffic_interval: Duration::from_secs_f64(self.traffic_interval),
             data_dir: self.data_dir.clone(),
             deployments_dir: self.deployments_dir.clone(),
-            deploy_config: self.config.clone(),
+            deploy_config: self.config.clone().unwrap_or(self.preset.deploy_config()),
             deploy_overrides,
             bin_dir: self.bin_dir.clone(),
             anvil_binary: self.anvil.clone().unwrap_or(defaults.anvil_binary),
