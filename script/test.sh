@@ -6,14 +6,29 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# Each step's wall time, printed at the end (CI must stay under 50 minutes).
+timings=()
+current=""
+step_started=$SECONDS
+end_step() {
+    if [[ -n "$current" ]]; then
+        timings+=("$(printf '%6ds  %s' $((SECONDS - step_started)) "$current")")
+    fi
+    step_started=$SECONDS
+}
+step() {
+    end_step
+    current="$*"
+    printf '\n==> %s\n' "$*"
+}
+
+step "setup (script/setup.sh)"
 "$root/script/setup.sh"
 # shellcheck source=script/env.sh
 source "$root/script/env.sh"
 export FOUNDRY_PROFILE="${FOUNDRY_PROFILE:-ci}"
 logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
-
-step() { printf '\n==> %s\n' "$*"; }
 
 step "forge fmt --check"
 forge fmt --check
@@ -45,6 +60,14 @@ cargo build --workspace --all-targets --locked
 
 step "cargo test"
 cargo test --workspace --locked 2>&1 | tee "$logs/cargo.txt"
+
+end_step
+printf '\nstep times:\n'
+printf '%s\n' "${timings[@]}"
+printf '%6ds  total\n' "$SECONDS"
+printf '\nslowest test binaries (their own "finished in" time):\n'
+awk '/^ *Running /{name=$2} /^test result:/{sub(/s$/, "", $NF); printf "%8.1fs  %s\n", $NF, name}' "$logs/cargo.txt" |
+    sort -rn | head -n 8
 
 forge_passed=$(grep -Eo '[0-9]+ tests passed' "$logs/forge.txt" | tail -n 1 | grep -Eo '^[0-9]+')
 forge_failed=$(grep -Eo '[0-9]+ failed, [0-9]+ skipped \([0-9]+ total tests\)' "$logs/forge.txt" | tail -n 1 | grep -Eo '^[0-9]+')

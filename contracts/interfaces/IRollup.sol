@@ -314,7 +314,8 @@ interface IRollup is IClock {
     function quoteDigest(EpochProofQuote calldata quote) external view returns (bytes32);
 
     /// @notice The 6 committed public inputs of a proposal and their commitment hash. Its proof takes these
-    ///         words followed by the payee, `uint256(uint160(payee))` (see `Constants.PAYEE_INPUT_INDEX`).
+    ///         words followed by the payee, `uint256(uint160(payee))` (see `Constants.PAYEE_INPUT_INDEX`), and
+    ///         the chunk word (`Constants.WHOLE_BLOCK_CHUNK_WORD` for a whole block).
     function publicInputsOf(ProposeArgs calldata args)
         external
         pure

@@ -9,14 +9,18 @@ library Constants {
         21_888_242_871_839_275_222_246_405_745_257_275_088_548_364_400_416_034_343_698_204_186_575_808_495_617;
 
     /// @notice Public inputs per block proof, as the verifier takes them:
-    ///         [prevStateRoot, newStateRoot, globals, dataHash, challenge, evaluation, payee].
-    uint256 internal constant PUBLIC_INPUTS_PER_BLOCK = 7;
+    ///         [prevStateRoot, newStateRoot, globals, dataHash, challenge, evaluation, payee, chunk].
+    uint256 internal constant PUBLIC_INPUTS_PER_BLOCK = 8;
     /// @notice Public inputs a proposal commits to (the first 6, known at proposal time) and callers pass
     ///         per block to `submitEpochProof`; L1 appends the payee itself.
     uint256 internal constant COMMITTED_INPUTS_PER_BLOCK = 6;
     /// @notice Index of the payee input, `uint256(uint160(address))` of whoever is paid for the proof: a
     ///         proof copied by another sender fails verification.
     uint256 internal constant PAYEE_INPUT_INDEX = 6;
+    /// @notice Index of the chunk word, `index | isLast << 8`: which chunk of its block a proof covers.
+    uint256 internal constant CHUNK_INPUT_INDEX = 7;
+    /// @notice The chunk word of a proof of a whole block: chunk 0, the last.
+    uint256 internal constant WHOLE_BLOCK_CHUNK_WORD = 1 << 8;
 
     /// @notice `globals = blockNumber | slot << 64 | totalFees << 128`.
     uint256 internal constant GLOBALS_SLOT_SHIFT = 64;

@@ -5,8 +5,8 @@ pragma solidity 0.8.30;
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 
 /// @title BlockProofVerifier
-/// @notice Groth16 verifier over BN254 with a built-in verifying key (7 public inputs).
-/// @dev Verifying key hash 0xd23a5df3f21e339fd792544a91f70803f2227d2c5197537b1d0181794056d108.
+/// @notice Groth16 verifier over BN254 with a built-in verifying key (8 public inputs).
+/// @dev Verifying key hash 0x81af31610fa63dc3250ec051f6d39ffd59716380c9d8a4a47c4768c5da1a22e6.
 ///      One proof: e(-A, B) * e(alpha, beta) * e(vk_x, gamma) * e(C, delta) == 1 with
 ///      vk_x = IC_0 + sum_j x_j * IC_j, that is K ecMul and one pairing check of 4 pairs.
 ///      N proofs: with r_0 = 1 and r_i = keccak256(seed, i) mod r, seed = keccak256(VK_HASH, proofs,
@@ -20,8 +20,8 @@ contract BlockProofVerifier is IProofVerifier {
     uint256 internal constant Q = 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47;
 
     uint256 internal constant PROOF_LENGTH = 256;
-    uint256 internal constant NUM_PUBLIC_INPUTS = 7;
-    bytes32 internal constant VK_HASH = 0xd23a5df3f21e339fd792544a91f70803f2227d2c5197537b1d0181794056d108;
+    uint256 internal constant NUM_PUBLIC_INPUTS = 8;
+    bytes32 internal constant VK_HASH = 0x81af31610fa63dc3250ec051f6d39ffd59716380c9d8a4a47c4768c5da1a22e6;
 
     // Verifying key. G2 coordinates are imaginary part (X1, Y1) first, as the precompile wants.
     uint256 internal constant ALPHA_X = 0x03b3df0046373d086091880bb65436be73e26e5cd5df36b55bdc4241ed0271ba;
@@ -39,22 +39,24 @@ contract BlockProofVerifier is IProofVerifier {
     uint256 internal constant DELTA_X0 = 0x280d4cf4ec586e933123b69ddb0e82557ad78775ad008fb9f46619e41dbb9916;
     uint256 internal constant DELTA_Y1 = 0x24690ecf78b8680eb19a10f3f6934e3deca0e287ef414551cc6d6d790ecaf421;
     uint256 internal constant DELTA_Y0 = 0x1cae70bcc6fe1f1d4bf51a2773e5401e26dffdbdeec2ceb307bf0f034ecc439d;
-    uint256 internal constant IC_0_X = 0x0663a086d5a05522760c976f09252d0d4a6db29c749200ebc79491d79204acee;
-    uint256 internal constant IC_0_Y = 0x11626704c745a1acdc6358d8a80c3a6f385eee0398054d9cc064dec2284d6e97;
-    uint256 internal constant IC_1_X = 0x0856f4a779419f3d87523696463e9e6def6e2b10c8ed59d00a3659e7ff51b431;
-    uint256 internal constant IC_1_Y = 0x24765bd5732493a1f17f68c89fd4df5a82f4af21009e8e4509bb3a917f85ce7d;
-    uint256 internal constant IC_2_X = 0x23af8210dfe9003eec233954b4f7643620bece3cef4be80458f83ecea381ac25;
-    uint256 internal constant IC_2_Y = 0x11180cda56e093dbefa4c185f53625b439171fc57446b5c6f3f22af9c4bb2b06;
-    uint256 internal constant IC_3_X = 0x132ded9314cebacfdcb0a5f761a5fd01a15410cd43dff9c0d9b238b4239c40b1;
-    uint256 internal constant IC_3_Y = 0x12c0992990aaa54f3402555a0dcae7c0e4500a90002cf6f44031fac3e256e57b;
-    uint256 internal constant IC_4_X = 0x1e2d244f46d51f23077843106da5e15eb019628d326a766238357f5622bf1ae8;
-    uint256 internal constant IC_4_Y = 0x0b4de4d5366e33bd434cb6b4cb3db44d9a4ae22f7aa81ff8307e97748f902089;
-    uint256 internal constant IC_5_X = 0x137433d61e1eaac55a04601d8126378190033e8788e623f5bb4628aa134c42fb;
-    uint256 internal constant IC_5_Y = 0x0fadca6fdb95f0a9b596ca312e2d348e968c17a954e6333831bde4dba3e90792;
-    uint256 internal constant IC_6_X = 0x1bb1a2239ef5dc4b0ee2053d0c443bea4939089001e48247b45427d4b3efc27a;
-    uint256 internal constant IC_6_Y = 0x06ebbca7f59449d97194e9b8e2011e84f78e07673bf1468865297060ee01982a;
-    uint256 internal constant IC_7_X = 0x2b378cd6515d85aed02d3b531f927742d5fcce1be35dab9fc3ac8f8c12df299e;
-    uint256 internal constant IC_7_Y = 0x1eb65c960e902fd16f25d55bb7b851e2e87c5a0b9da4c4b712bdf6953649aed2;
+    uint256 internal constant IC_0_X = 0x00c7e076a9b9f9689b9ce9dfddd4be6a46f5c6494a33f55664b8fd745751ab41;
+    uint256 internal constant IC_0_Y = 0x226e377a82776e8fc85bc9b21917cab1465b26f35aa08aacc933f600834b2a67;
+    uint256 internal constant IC_1_X = 0x2e7f73a34e730939a89b61573936f67b9dcfb952bf0045c0edfaa8211e67f8be;
+    uint256 internal constant IC_1_Y = 0x2c788a1c4a0cf31b81ee5f1170ea7055cb5c788bd08888011ccd18279b4ab4e0;
+    uint256 internal constant IC_2_X = 0x07c17eb385d7c130dc306c486eeec7de16c9d4ea570e666c933d82653675d1e6;
+    uint256 internal constant IC_2_Y = 0x0c3950b8668b7f11aa49a1696840f106bb99c5da68d08714b69c2558174f1e63;
+    uint256 internal constant IC_3_X = 0x1c24c9e8927288e148bf9dfb1c7e10c58b71aaf5fcbdb6fbadddadd458c7c0bf;
+    uint256 internal constant IC_3_Y = 0x0e7017a137b6066d60079649c06c2c61516d955f604ebc8f3e16f7a1198aec60;
+    uint256 internal constant IC_4_X = 0x27551a9bcca91b3ffdc429763f2f7e32ecb3141fd38e32147f1bb7a139dbb264;
+    uint256 internal constant IC_4_Y = 0x13a423eeb4de8e6e3f4549cbd55eaf86675d237bceda2119991e73c6fbb0d6ec;
+    uint256 internal constant IC_5_X = 0x2d6b903ae2133982beafeb5ae856ae8741ccf7c40bc3ca5b580fd1c544747a86;
+    uint256 internal constant IC_5_Y = 0x082fd76ee25dc9a72ef3e9a252f1551a55f5df3f497edf571c782beaf8aa4f94;
+    uint256 internal constant IC_6_X = 0x1d36777affe5c7228c935c5c99e658cb87a851d82a2d5bad9bb2abbc23726242;
+    uint256 internal constant IC_6_Y = 0x1aa04d3accb3e088e9e0e7ce0f5c34f260055d2b12d34e658774c0b1d87fbfa3;
+    uint256 internal constant IC_7_X = 0x1defdb711ea9b7c0565916a243ba049193812b1917ab108830803b27ff2a6794;
+    uint256 internal constant IC_7_Y = 0x29831dfe2b06f1453c4ddea52f923b3b9cdf58bf2d6b0a6fa60b0da876cd051c;
+    uint256 internal constant IC_8_X = 0x0cbd184fa09a3697c9e918d6c9ef7d0fbe07098df09a6853f284ba2af810089d;
+    uint256 internal constant IC_8_Y = 0x194ce6784a691c0934532f1d96f3bca29a4dd2a4653abed8b6efd517eb1d1b90;
 
     /// @inheritdoc IProofVerifier
     function verifyProof(bytes calldata proof, uint256[] calldata publicInputs) external view returns (bool) {
@@ -82,6 +84,7 @@ contract BlockProofVerifier is IProofVerifier {
             inRange := and(inRange, lt(calldataload(add(x, 0x80)), R))
             inRange := and(inRange, lt(calldataload(add(x, 0xa0)), R))
             inRange := and(inRange, lt(calldataload(add(x, 0xc0)), R))
+            inRange := and(inRange, lt(calldataload(add(x, 0xe0)), R))
         }
         if (!inRange) {
             _checkCoordinates(proof);
@@ -200,6 +203,11 @@ contract BlockProofVerifier is IProofVerifier {
             mstore(add(acc, 0x40), IC_7_X)
             mstore(add(acc, 0x60), IC_7_Y)
             mstore(add(acc, 0x80), calldataload(add(inputs, 0xc0)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_8_X)
+            mstore(add(acc, 0x60), IC_8_Y)
+            mstore(add(acc, 0x80), calldataload(add(inputs, 0xe0)))
             if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
             if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
 
@@ -342,6 +350,11 @@ contract BlockProofVerifier is IProofVerifier {
             mstore(add(acc, 0x40), IC_7_X)
             mstore(add(acc, 0x60), IC_7_Y)
             mstore(add(acc, 0x80), mload(add(sums, 0xc0)))
+            if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
+            if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
+            mstore(add(acc, 0x40), IC_8_X)
+            mstore(add(acc, 0x60), IC_8_Y)
+            mstore(add(acc, 0x80), mload(add(sums, 0xe0)))
             if iszero(staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)) { fail(0x07) }
             if iszero(staticcall(gas(), 0x06, acc, 0x80, acc, 0x40)) { fail(0x06) }
 

@@ -300,9 +300,10 @@ contract RollupProveTest is Base {
         (uint256[] memory inputs,) = _epochProof(1, 4, address(this));
         (, bytes memory threeProofs) = _epochProof(1, 3, address(this));
 
-        // The verifier counts 7 inputs per proof: the 6 committed words and the payee the rollup appends.
+        // The verifier counts 8 inputs per proof: the 6 committed words, then the payee and the chunk word the
+        // rollup appends.
         vm.expectRevert(
-            abi.encodeWithSelector(IProofVerifier.ProofVerifier__InvalidInputCount.selector, 21, 28)
+            abi.encodeWithSelector(IProofVerifier.ProofVerifier__InvalidInputCount.selector, 24, 32)
         );
         rollup.submitEpochProof(Epoch.wrap(EPOCH), inputs, threeProofs);
     }

@@ -56,13 +56,15 @@ contract CommitmentVerifier is IProofVerifier {
     }
 
     /// @notice The proof this verifier accepts for a block with `committed` inputs made for `payee`: its
-    ///         row is the committed words followed by the payee, as the rollup builds it.
+    ///         row is the committed words followed by the payee and the whole-block chunk word, as the rollup
+    ///         builds it.
     function proofForPayee(uint256[] memory committed, address payee) external pure returns (bytes memory) {
         uint256[] memory row = new uint256[](K);
         for (uint256 j; j < committed.length; ++j) {
             row[j] = committed[j];
         }
         row[Constants.PAYEE_INPUT_INDEX] = uint256(uint160(payee));
+        row[Constants.CHUNK_INPUT_INDEX] = Constants.WHOLE_BLOCK_CHUNK_WORD;
         return proofFor(row);
     }
 

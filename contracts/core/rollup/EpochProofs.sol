@@ -42,7 +42,7 @@ abstract contract EpochProofs is RollupStorage {
     }
 
     /// @dev The verifier's input: each caller row of COMMITTED_ROW words followed by `payee` (word
-    ///      PAYEE_INPUT_INDEX = COMMITTED_ROW), built once. Assembly copies each row with one calldatacopy into a
+    ///      PAYEE_INPUT_INDEX = COMMITTED_ROW) and the whole-block chunk word (CHUNK_INPUT_INDEX), built once. Assembly copies each row with one calldatacopy into a
     ///      single unzeroed allocation it fills completely; a Solidity copy would zero the array first and pay a
     ///      bounds check and a stack round trip per word.
     function _verifierRows(uint256[] calldata committed, address payee)
@@ -58,6 +58,8 @@ abstract contract EpochProofs is RollupStorage {
         uint256 committedBytes = COMMITTED_ROW * 32;
         uint256 rowBytes = VERIFIER_ROW * 32;
         uint256 payeeOffset = Constants.PAYEE_INPUT_INDEX * 32;
+        uint256 chunkOffset = Constants.CHUNK_INPUT_INDEX * 32;
+        uint256 chunkWord = Constants.WHOLE_BLOCK_CHUNK_WORD;
         // slither-disable-next-line assembly -- one allocation, one calldatacopy per row (see above)
         assembly ("memory-safe") {
             rows := mload(0x40)
@@ -71,6 +73,7 @@ abstract contract EpochProofs is RollupStorage {
             } {
                 calldatacopy(dst, src, committedBytes)
                 mstore(add(dst, payeeOffset), payeeWord)
+                mstore(add(dst, chunkOffset), chunkWord)
             }
         }
     }

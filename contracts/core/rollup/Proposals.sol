@@ -82,8 +82,8 @@ abstract contract Proposals is RollupStorage {
     }
 
     /// @dev Verifies the proof of backup block `blockNumber` against its committed words followed by the
-    ///      payee, the sender: the backup block's proposer (and so the one paid for it) is the sender, so a
-    ///      proof copied from the mempool fails for anyone else.
+    ///      payee, the sender (the backup block's proposer, and so the one paid for it, so a proof copied from
+    ///      the mempool fails for anyone else), and the whole-block chunk word.
     function _verifyBackupProof(uint256 blockNumber, uint256[] memory committed, bytes calldata proof)
         internal
         view
@@ -93,6 +93,7 @@ abstract contract Proposals is RollupStorage {
             publicInputs[i] = committed[i];
         }
         publicInputs[Constants.PAYEE_INPUT_INDEX] = uint256(uint160(msg.sender));
+        publicInputs[Constants.CHUNK_INPUT_INDEX] = Constants.WHOLE_BLOCK_CHUNK_WORD;
         require(
             VERIFIER.verifyProof(proof, publicInputs), Errors.Rollup__InvalidProof(blockNumber, blockNumber)
         );

@@ -72,7 +72,12 @@ impl BlockKeys {
             return Ok(Arc::clone(keys));
         }
         let started = std::time::Instant::now();
-        let keys = Arc::new(devnet_keys(&self.cache, *config, None)?);
+        let keys = Arc::new(devnet_keys(
+            &self.cache,
+            *config,
+            config.max_txs_per_block,
+            None,
+        )?);
         tracing::info!(
             cache = %self.cache.dir().display(),
             elapsed_ms = started.elapsed().as_millis() as u64,

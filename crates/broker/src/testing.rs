@@ -99,9 +99,11 @@ impl TestKeys {
     /// Fresh keys (a setup of a few milliseconds).
     pub fn new() -> Self {
         let mut rng = rand::thread_rng();
-        let (proving_key, verifying_key) =
-            Groth16::<Bn254>::circuit_specific_setup(Statement([Fr::from(0u64); 7]), &mut rng)
-                .unwrap();
+        let (proving_key, verifying_key) = Groth16::<Bn254>::circuit_specific_setup(
+            Statement([Fr::from(0u64); NUM_PUBLIC_INPUTS]),
+            &mut rng,
+        )
+        .unwrap();
         Self {
             proving_key,
             verifying_key: Arc::new(verifying_key),
@@ -125,7 +127,8 @@ impl TestKeys {
     /// Writes these keys into a key cache at `dir` as the block circuit keys of `config`: a
     /// broker or agent binary run with `FERNET_KEY_CACHE=<dir>` then uses them.
     pub fn write_cache(&self, dir: &Path, config: StateConfig) {
-        let path = KeyCache::new(dir).key_file(&circuit_id(&config).unwrap());
+        let path =
+            KeyCache::new(dir).key_file(&circuit_id(&config, config.max_txs_per_block).unwrap());
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
         Groth16Bn254::write_uncompressed_key_pair(&self.proving_key, &self.verifying_key, file)

@@ -36,7 +36,8 @@ fn block(c: &mut Criterion) {
     group.sample_size(10);
     for txs in sizes() {
         let config = with_max_txs(StateConfig::devnet(), txs);
-        let keys = devnet_keys(&cache, config, None).expect("devnet keys");
+        let keys =
+            devnet_keys(&cache, config, config.max_txs_per_block, None).expect("devnet keys");
         let witness = full_block_witness(config).expect("witness");
         let mut rng = ChaCha20Rng::seed_from_u64(txs as u64);
         group.bench_with_input(BenchmarkId::new("witness", txs), &config, |b, config| {

@@ -1,6 +1,7 @@
 //! One-shot profile of the block circuit for `docs/proving.md`: constraints per component,
-//! witness generation, setup (or key load), constraint matrices, proving and native verification times for a full
-//! block of `--txs` reference transactions at devnet or production depths. Run it under
+//! witness generation, setup (or key load), constraint matrices, proving and native verification
+//! times for a full block of `--txs` reference transactions at devnet or production depths, or
+//! (`--chunk-txs K`) for the first chunk of K tx slots of that block. Run it under
 //! `/usr/bin/time -v` for the peak memory.
 
 use std::time::Instant;
@@ -8,7 +9,7 @@ use std::time::Instant;
 use fernet_circuits::{
     block::{
         prover::{default_key_cache_dir, devnet_keys, prove_block, verify_block},
-        sizing::{full_block_witness, with_max_txs},
+        sizing::{full_block_chunks, with_max_txs},
         BlockCircuit,
     },
     keys::KeyCache,
@@ -24,9 +25,17 @@ fn main() -> eyre::Result<()> {
     let mut production = false;
     let mut constraints_only = false;
     let mut repeat = 1usize;
+    let mut chunk_txs = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--txs" => txs = args.next().ok_or_else(|| eyre::eyre!("--txs N"))?.parse()?,
+            "--chunk-txs" => {
+                chunk_txs = Some(
+                    args.next()
+                        .ok_or_else(|| eyre::eyre!("--chunk-txs K"))?
+                        .parse()?,
+                )
+            }
             "--production" => production = true,
             "--constraints-only" => constraints_only = true,
             "--repeat" => {
@@ -36,8 +45,8 @@ fn main() -> eyre::Result<()> {
                     .parse()?
             }
             other => eyre::bail!(
-                "usage: block_profile [--txs N] [--production] [--constraints-only] [--repeat N], \
-                 got {other}"
+                "usage: block_profile [--txs N] [--chunk-txs K] [--production] \
+                 [--constraints-only] [--repeat N], got {other}"
             ),
         }
     }
@@ -47,25 +56,38 @@ fn main() -> eyre::Result<()> {
         StateConfig::devnet()
     };
     let config = with_max_txs(base, txs);
+    let proven_txs = chunk_txs.unwrap_or(txs);
     let started = Instant::now();
-    let witness = full_block_witness(config)?;
+    let chunks = full_block_chunks(config, proven_txs)?;
     let witness_time = started.elapsed();
+    let count = chunks.len();
+    // The first chunk: it also credits the block's deposits.
+    let witness = chunks
+        .into_iter()
+        .next()
+        .ok_or_else(|| eyre::eyre!("no chunk"))?;
     let report = BlockCircuit::new(witness.clone())?.constraint_report()?;
     eprintln!("config: {config:?}");
+    eprintln!("proof: tx slots 0..{proven_txs} of {txs} (chunk 0 of {count})");
     eprintln!("constraints: {}", serde_json::to_string(&report)?);
-    eprintln!("constraints per tx: {}", report.total / txs);
+    eprintln!("constraints per tx: {}", report.total / proven_txs);
     eprintln!("witness generation: {witness_time:.2?}");
     if constraints_only {
         return Ok(());
     }
     let started = Instant::now();
-    let keys = devnet_keys(&KeyCache::new(default_key_cache_dir()), config, None)?;
+    let keys = devnet_keys(
+        &KeyCache::new(default_key_cache_dir()),
+        config,
+        proven_txs,
+        None,
+    )?;
     eprintln!(
         "keys (setup or cached load, constraint matrices built): {:.2?}",
         started.elapsed()
     );
     let started = Instant::now();
-    let matrices = Groth16Bn254::constraints(BlockCircuit::blank(config)?)?;
+    let matrices = Groth16Bn254::constraints(BlockCircuit::blank(config, proven_txs)?)?;
     eprintln!(
         "constraint matrices (built again for this figure): {:.2?}, {} constraints, {} non-zero entries",
         started.elapsed(),
@@ -87,7 +109,7 @@ fn main() -> eyre::Result<()> {
         }
         eprintln!(
             "prove: {prove_time:.2?} ({:.2} tx/s, {:.0} constraints/s)",
-            txs as f64 / prove_time.as_secs_f64(),
+            proven_txs as f64 / prove_time.as_secs_f64(),
             report.total as f64 / prove_time.as_secs_f64()
         );
         last = Some((proof, inputs));

@@ -778,9 +778,14 @@ async fn generate_keys(options: &DevnetOptions, config: &DeployConfig) -> Result
     let progress = options.progress.clone();
     info!(cache = %dir.display(), "circuit keys: loading or generating");
     let result = tokio::task::spawn_blocking(move || {
-        devnet_keys(&KeyCache::new(&dir), state, progress.as_ref())
-            .map(|_| ())
-            .map_err(|source| Error::Keys { dir, source })
+        devnet_keys(
+            &KeyCache::new(&dir),
+            state,
+            state.max_txs_per_block,
+            progress.as_ref(),
+        )
+        .map(|_| ())
+        .map_err(|source| Error::Keys { dir, source })
     })
     .await
     .map_err(|_| Error::Task("circuit key generation"))?;

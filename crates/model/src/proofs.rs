@@ -129,8 +129,8 @@ fn parse_block(block: &Value) -> std::result::Result<FixtureBlock, String> {
         .ok_or("verifierInputs is not a list")?;
     if listed.len() != VERIFIER_INPUTS {
         return Err(format!(
-            "{} public inputs, expected {VERIFIER_INPUTS} (the committed {K} and the payee): a \
-             fixture from before the payee input must be regenerated",
+            "{} public inputs, expected {VERIFIER_INPUTS} (the committed {K}, the payee and the \
+             chunk word): a fixture from before the chunk word must be regenerated",
             listed.len()
         ));
     }

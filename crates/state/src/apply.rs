@@ -1,16 +1,25 @@
 //! Native block application: checks a block against the state, applies it, and records the
-//! witness the block circuit consumes.
+//! witness the block circuit consumes: of the whole block, or of each chunk of it.
 //!
 //! Order of writes (the circuit follows it): for each of the [`MESSAGES_PER_BLOCK`] message
 //! slots, the credit of the deposit to its recipient's fee balance (an indexed write; unused
 //! slots are public-data no-ops); then for each of the `max_txs_per_block` tx slots (padding
 //! slots are all-zero effects) the fee debit from the payer's balance (one update of its
 //! existing leaf; nothing is written without a payer, or for a payer without a balance leaf,
-//! whose fee must then be 0); then the app writes as one batch (slot `i` is tx slot `i`'s
-//! write, see `PublicDataTree::write_batch`); then the nullifier batch (slot `2i + j` is
-//! nullifier `j` of tx slot `i`, see `NullifierTree::insert_batch`); then the note-hash
-//! subtree append. Note slot `j` of tx slot `i` is leaf `2i + j` of the appended subtree
-//! (fixed positions, zeros for empty slots, zero-padded to `2^note_subtree_height`).
+//! whose fee must then be 0); then the app writes as one batch (slot `2i` is tx slot `i`'s
+//! write, slot `2i + 1` stays empty, see `PublicDataTree::write_batch`); then the nullifier
+//! batch (slot `2i + j` is nullifier `j` of tx slot `i`, see `NullifierTree::insert_batch`);
+//! then the note-hash subtree append (slot `2i + j` is note hash `j` of tx slot `i`). Each
+//! of the three is one subtree of `2^block_subtree_height` slots at the first aligned index
+//! of its tree, written even when empty, so where a tx's leaves go depends only on its slot.
+//!
+//! **Chunks.** [`apply_block_in_chunks`] applies the same block as chunks of `k` tx slots:
+//! chunk `c` makes the credits (chunk 0 only), the debits of its tx slots, then writes its
+//! slots `[2kc, 2k(c + 1))` of each block subtree as one part subtree. Debits touch only fee
+//! balance leaves (keys from `2^252`) and app writes only app keys, so the order changes
+//! nothing: the last chunk ends at the same state as [`apply_block`]. Between two chunks, a
+//! snapshot's next indices are the block subtrees' starts ([`BlockPart`]); the last chunk
+//! moves them past the subtrees.
 
 use std::collections::{HashMap, HashSet};
 
@@ -19,7 +28,7 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use crate::{
     block::{Address, Block, BlockBody},
-    config::StateConfig,
+    config::{StateConfig, TREE_SLOTS_PER_TX},
     encoding::encode_block_data,
     error::Error,
     fees::{fee_balance_key, L1ToL2Message, MESSAGES_PER_BLOCK},
@@ -34,11 +43,48 @@ use crate::{
     Result,
 };
 
-/// Everything the block circuit needs, in application order.
+/// Which tx slots of its block a witness covers: the whole block, or chunk `index` of
+/// `txs` slots, `[index * txs, (index + 1) * txs)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
+pub struct BlockPart {
+    /// Tx slots per chunk (`max_txs_per_block` for the whole block).
+    pub txs: usize,
+    /// The chunk's position in the block.
+    pub index: usize,
+    /// Whether it is the block's last chunk: it closes the block subtrees, and no real tx
+    /// lies after it.
+    pub is_last: bool,
+}
+
+impl BlockPart {
+    /// The whole block of `config`.
+    pub const fn whole(config: &StateConfig) -> Self {
+        Self {
+            txs: config.max_txs_per_block,
+            index: 0,
+            is_last: true,
+        }
+    }
+
+    /// Whether this is a chunk (fewer tx slots than the block), not the whole block.
+    pub const fn is_chunk(&self, config: &StateConfig) -> bool {
+        self.txs < config.max_txs_per_block
+    }
+
+    /// The tx slots it covers.
+    pub const fn tx_range(&self) -> std::ops::Range<usize> {
+        self.index * self.txs..(self.index + 1) * self.txs
+    }
+}
+
+/// Everything the block circuit needs, in application order: for the whole block, or for one
+/// chunk of it ([`BlockPart`]).
 #[derive(Debug, Clone, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct BlockWitness {
     /// The configuration (depths, slots) the witness is shaped for.
     pub config: StateConfig,
+    /// The tx slots whose writes the witness holds.
+    pub part: BlockPart,
     /// Block number.
     pub block_number: u64,
     /// Slot.
@@ -50,36 +96,38 @@ pub struct BlockWitness {
     pub messages: Vec<L1ToL2Message>,
     /// Real transactions in the block; `txs[num_txs..]` are padding.
     pub num_txs: usize,
-    /// Tx effects padded with `TxEffect::default()` to `max_txs_per_block`.
+    /// The block's tx effects padded with `TxEffect::default()` to `max_txs_per_block`
+    /// (all of them for a chunk too: the data binds the whole block).
     pub txs: Vec<TxEffect>,
-    /// Tree snapshots before the block.
+    /// Tree snapshots before the part (before the block for the first).
     pub prev_state: StateSnapshot,
-    /// Tree snapshots after the block.
+    /// Tree snapshots after the part (after the block for the last).
     pub new_state: StateSnapshot,
     /// One public data witness per message slot ([`MESSAGES_PER_BLOCK`]): the credit of the
-    /// deposit to its recipient's fee balance. The public data witnesses chain in apply
-    /// order: credits, then the debits, then the batch of app writes.
+    /// deposit to its recipient's fee balance (no-ops in every chunk but the first). The
+    /// public data witnesses chain in apply order: credits, then the debits, then the batch
+    /// of app writes.
     pub fee_credits: Vec<PublicDataWitness>,
-    /// One update witness per tx slot (`max_txs_per_block`): the fee debit from the payer's
-    /// balance, an update of its existing leaf (a payer without a balance leaf can only pay
-    /// a zero fee, and then nothing is written).
+    /// One update witness per tx slot of the part: the fee debit from the payer's balance,
+    /// an update of its existing leaf (a payer without a balance leaf can only pay a zero
+    /// fee, and then nothing is written).
     pub fee_debits: Vec<PublicDataUpdateWitness>,
-    /// The nullifier batch: one slot witness per nullifier slot (`2 * max_txs_per_block`,
-    /// tx-major), then the subtree write.
-    /// starts from the root the previous one ends at.
+    /// The nullifier batch of the part: one slot witness per nullifier slot (two per tx
+    /// slot, tx-major), then the subtree write.
     pub nullifiers: NullifierWitness,
-    /// The app writes (`max_txs_per_block` slots) as one batch, after the fee debits: a
-    /// known key updated in place, a new key inserted into the batch subtree.
+    /// The app writes of the part as one batch (two slots per tx slot, the second empty),
+    /// after the fee debits: a known key updated in place, a new key inserted into the batch
+    /// subtree.
     pub public_data_writes: PublicDataBatchWitness,
-    /// The note-hash subtree append (height `note_subtree_height`).
+    /// The note-hash append of the part (two slots per tx slot).
     pub note_hash_append: MerkleUpdate,
     /// The published block data.
     pub data: Vec<u8>,
     /// Its chunks `d_i`, zero-padded to `max_data_chunks`.
     pub data_chunks: Vec<Fr>,
-    /// The public inputs. `apply_block` leaves the payee unset (the zero address): a block
-    /// is the same whoever proves it, so the prover names itself with
-    /// [`BlockWitness::with_payee`].
+    /// The public inputs (of the part: its roots are the part's). `apply_block` leaves the
+    /// payee unset (the zero address): a block is the same whoever proves it, so the prover
+    /// names itself with [`BlockWitness::with_payee`].
     pub public_inputs: BlockPublicInputs,
 }
 
@@ -97,7 +145,24 @@ impl BlockWitness {
 /// Checks `block` against `state`, applies it, and returns its witness. On error the state
 /// is unchanged: every check runs before the first write.
 pub fn apply_block(state: &mut WorldState, block: &Block) -> Result<BlockWitness> {
+    let txs = state.config.max_txs_per_block;
+    let mut parts = apply_block_in_chunks(state, block, txs)?;
+    Ok(parts
+        .pop()
+        .expect("a block is one chunk of max_txs_per_block slots"))
+}
+
+/// Checks `block` against `state`, applies it as chunks of `chunk_txs` tx slots, and returns
+/// the witness of each chunk: `ceil(txCount / chunk_txs)` of them, at least one (see the
+/// module docs). The state after is the one [`apply_block`] gives. On error the state is
+/// unchanged; [`Error::InvalidChunkSize`] for a chunk size that does not split the block.
+pub fn apply_block_in_chunks(
+    state: &mut WorldState,
+    block: &Block,
+    chunk_txs: usize,
+) -> Result<Vec<BlockWitness>> {
     let config = state.config;
+    let part_height = config.chunk_height(chunk_txs)?;
     let expected = state.block_number + 1;
     if block.number != expected {
         return Err(Error::UnexpectedBlockNumber {
@@ -122,74 +187,192 @@ pub fn apply_block(state: &mut WorldState, block: &Block) -> Result<BlockWitness
     let fingerprint = DataFingerprint::compute(&data, config.max_data_chunks)?;
     let balances = check_against_state(state, body)?;
 
-    let prev_state = state.snapshot();
+    // Applied to a copy (O(1), shared storage) that replaces the state once every chunk is
+    // written.
+    let mut next = state.clone();
     let mut messages = body.messages.clone();
     messages.resize(MESSAGES_PER_BLOCK, L1ToL2Message::default());
     let mut txs = body.txs.clone();
     txs.resize(config.max_txs_per_block, TxEffect::default());
-    let mut fee_credits = Vec::with_capacity(MESSAGES_PER_BLOCK);
-    for (slot, message) in messages.iter().enumerate() {
-        fee_credits.push(match balances.credits.get(slot) {
-            None => state.public_data_tree.noop(),
-            Some(balance) => state
-                .public_data_tree
-                .write(fee_balance_key(&message.recipient), Fr::from(*balance))?,
-        });
-    }
-    let mut fee_debits = Vec::with_capacity(txs.len());
-    for (i, tx) in txs.iter().enumerate() {
-        fee_debits.push(match balances.debits.get(i).copied().flatten() {
-            None => state.public_data_tree.untouched(),
-            Some(balance) => state
-                .public_data_tree
-                .update_existing(fee_balance_key(&tx.payer), Fr::from(balance))?,
-        });
-    }
-    let writes: Vec<(Fr, Fr)> = txs
-        .iter()
-        .map(|tx| (tx.public_data_write.key, tx.public_data_write.value))
-        .collect();
-    let public_data_writes = state
-        .public_data_tree
-        .write_batch(config.public_data_batch_height(), &writes)?;
-    let slots: Vec<Fr> = txs.iter().flat_map(|tx| tx.nullifiers).collect();
-    let nullifiers = state
-        .nullifier_tree
-        .insert_batch(config.nullifier_batch_height(), &slots)?;
-    let note_leaves: Vec<Fr> = txs.iter().flat_map(|tx| tx.note_hashes).collect();
-    let note_hash_append = state.note_hash_tree.append_subtree(&note_leaves)?;
-    let new_state = state.snapshot();
-    state.block_number = block.number;
-    state.last_slot = Some(block.slot);
-
-    let public_inputs = BlockPublicInputs::new(
-        prev_state.state_root(),
-        new_state.state_root(),
-        block.number,
-        block.slot,
-        body.total_fees(),
-        fingerprint,
-    )?;
     let mut chunks = data_chunks(&data);
     chunks.resize(config.max_data_chunks, Fr::ZERO);
-    Ok(BlockWitness {
-        config,
-        block_number: block.number,
-        slot: block.slot,
-        coinbase: body.coinbase,
-        messages,
-        num_txs: body.txs.len(),
-        txs,
-        prev_state,
-        new_state,
-        fee_credits,
+    let count = body.txs.len().div_ceil(chunk_txs).max(1);
+    let mut starts = None;
+    let mut prev_state = next.snapshot();
+    let mut witnesses = Vec::with_capacity(count);
+    for index in 0..count {
+        let part = BlockPart {
+            txs: chunk_txs,
+            index,
+            is_last: index + 1 == count,
+        };
+        let fee_credits = credit_deposits(&mut next, &messages, &balances, index == 0)?;
+        let starts = *starts.get_or_insert_with(|| BlockStarts::of(&next));
+        let writes = write_part(&mut next, &txs, &balances, part, part_height, &starts)?;
+        let new_state = if part.is_last {
+            starts.close(&mut next)?;
+            next.snapshot()
+        } else {
+            starts.mid_block(&next)
+        };
+        let public_inputs = BlockPublicInputs::new(
+            prev_state.state_root(),
+            new_state.state_root(),
+            block.number,
+            block.slot,
+            body.total_fees(),
+            fingerprint,
+        )?
+        .with_chunk(index, part.is_last)?;
+        witnesses.push(BlockWitness {
+            config,
+            part,
+            block_number: block.number,
+            slot: block.slot,
+            coinbase: body.coinbase,
+            messages: messages.clone(),
+            num_txs: body.txs.len(),
+            txs: txs.clone(),
+            prev_state,
+            new_state,
+            fee_credits,
+            fee_debits: writes.fee_debits,
+            nullifiers: writes.nullifiers,
+            public_data_writes: writes.public_data_writes,
+            note_hash_append: writes.note_hash_append,
+            data: data.clone(),
+            data_chunks: chunks.clone(),
+            public_inputs,
+        });
+        prev_state = new_state;
+    }
+    next.block_number = block.number;
+    next.last_slot = Some(block.slot);
+    *state = next;
+    Ok(witnesses)
+}
+
+/// The credit of each message slot to its recipient's fee balance, or (`credit` false: every
+/// chunk but the first) no-op witnesses.
+fn credit_deposits(
+    state: &mut WorldState,
+    messages: &[L1ToL2Message],
+    balances: &FeeBalances,
+    credit: bool,
+) -> Result<Vec<PublicDataWitness>> {
+    messages
+        .iter()
+        .enumerate()
+        .map(
+            |(slot, message)| match balances.credits.get(slot).filter(|_| credit) {
+                None => Ok(state.public_data_tree.noop()),
+                Some(balance) => state
+                    .public_data_tree
+                    .write(fee_balance_key(&message.recipient), Fr::from(*balance)),
+            },
+        )
+        .collect()
+}
+
+/// Where a block's subtrees start in the three trees: the first aligned index of each, after
+/// the credits.
+#[derive(Clone, Copy, Debug)]
+struct BlockStarts {
+    height: usize,
+    notes: u64,
+    nullifiers: u64,
+    public_data: u64,
+}
+
+impl BlockStarts {
+    fn of(state: &WorldState) -> Self {
+        let height = state.config.block_subtree_height();
+        Self {
+            height,
+            notes: state.note_hash_tree.next_index(),
+            nullifiers: state.nullifier_tree.inner().batch_start(height),
+            public_data: state.public_data_tree.inner().batch_start(height),
+        }
+    }
+
+    /// The snapshot between two chunks: the roots, with the block subtrees' starts as next
+    /// indices (what the chunk circuit carries from one chunk to the next).
+    fn mid_block(&self, state: &WorldState) -> StateSnapshot {
+        let mut snapshot = state.snapshot();
+        snapshot.note_hash_tree.next_index = self.notes;
+        snapshot.nullifier_tree.next_index = self.nullifiers;
+        snapshot.public_data_tree.next_index = self.public_data;
+        snapshot
+    }
+
+    /// Moves every tree's next index past its block subtree.
+    fn close(&self, state: &mut WorldState) -> Result<()> {
+        let size = 1u64 << self.height;
+        state.note_hash_tree.close_subtree(self.notes + size)?;
+        state.nullifier_tree.close_batch(self.nullifiers + size)?;
+        state.public_data_tree.close_batch(self.public_data + size)
+    }
+}
+
+/// The writes of one part of a block, in apply order after its credits.
+struct PartWrites {
+    fee_debits: Vec<PublicDataUpdateWitness>,
+    public_data_writes: PublicDataBatchWitness,
+    nullifiers: NullifierWitness,
+    note_hash_append: MerkleUpdate,
+}
+
+/// Writes the tx slots of `part`: their debits, then their slots of the three block
+/// subtrees as one part subtree each, at `2 * txs * index` into the block subtree.
+fn write_part(
+    state: &mut WorldState,
+    txs: &[TxEffect],
+    balances: &FeeBalances,
+    part: BlockPart,
+    height: usize,
+    starts: &BlockStarts,
+) -> Result<PartWrites> {
+    let range = part.tx_range();
+    let txs = &txs[range.clone()];
+    let fee_debits = range
+        .clone()
+        .zip(txs)
+        .map(|(i, tx)| match balances.debits.get(i).copied().flatten() {
+            None => Ok(state.public_data_tree.untouched()),
+            Some(balance) => state
+                .public_data_tree
+                .update_existing(fee_balance_key(&tx.payer), Fr::from(balance)),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let offset = (range.start * TREE_SLOTS_PER_TX) as u64;
+    let writes: Vec<(Fr, Fr)> = txs
+        .iter()
+        .flat_map(|tx| {
+            [
+                (tx.public_data_write.key, tx.public_data_write.value),
+                (Fr::ZERO, Fr::ZERO),
+            ]
+        })
+        .collect();
+    let public_data_writes =
+        state
+            .public_data_tree
+            .write_batch(starts.public_data + offset, height, &writes)?;
+    let slots: Vec<Fr> = txs.iter().flat_map(|tx| tx.nullifiers).collect();
+    let nullifiers =
+        state
+            .nullifier_tree
+            .insert_batch(starts.nullifiers + offset, height, &slots)?;
+    let leaves: Vec<Fr> = txs.iter().flat_map(|tx| tx.note_hashes).collect();
+    let note_hash_append =
+        state
+            .note_hash_tree
+            .append_subtree(starts.notes + offset, height, &leaves)?;
+    Ok(PartWrites {
         fee_debits,
-        nullifiers,
         public_data_writes,
+        nullifiers,
         note_hash_append,
-        data,
-        data_chunks: chunks,
-        public_inputs,
     })
 }
 
@@ -241,22 +424,17 @@ fn check_against_state(state: &WorldState, body: &BlockBody) -> Result<FeeBalanc
         debits.push(Some(*balance));
     }
 
-    let mut nullifier_count = 0u64;
     for nullifier in body.txs.iter().flat_map(TxEffect::nullifiers) {
         if state.nullifier_tree.contains(&nullifier) {
             return Err(Error::NullifierExists { nullifier });
         }
-        nullifier_count += 1;
     }
-    if nullifier_count > 0 {
-        state
-            .nullifier_tree
-            .inner()
-            .check_capacity(1 << state.config.nullifier_batch_height())?;
-    }
-    // Every new credited fee balance is a leaf at the next index; then, if any app key is new,
-    // the app writes take a whole batch subtree at the next aligned index (a debit only
-    // updates an existing leaf).
+    // Every block takes one subtree in each tree. A new credited fee balance is a leaf at the
+    // next index before the public data subtree (a debit only updates an existing leaf).
+    let height = state.config.block_subtree_height();
+    let nullifiers = state.nullifier_tree.inner();
+    nullifiers
+        .check_capacity(nullifiers.batch_start(height) - nullifiers.next_index() + (1 << height))?;
     let public_data = state.public_data_tree.inner();
     let new_credits: HashSet<Fr> = body
         .messages
@@ -265,17 +443,7 @@ fn check_against_state(state: &WorldState, body: &BlockBody) -> Result<FeeBalanc
         .filter(|key| public_data.find(key).is_none())
         .collect();
     let after_credits = public_data.next_index() + new_credits.len() as u64;
-    let new_app_key = body
-        .txs
-        .iter()
-        .filter_map(TxEffect::public_data_write)
-        .any(|write| public_data.find(&write.key).is_none());
-    let end = if new_app_key {
-        after_credits.next_multiple_of(1 << state.config.public_data_batch_height())
-            + (1 << state.config.public_data_batch_height())
-    } else {
-        after_credits
-    };
+    let end = after_credits.next_multiple_of(1 << height) + (1 << height);
     public_data.check_capacity(end - public_data.next_index())?;
     state.note_hash_tree.check_capacity()?;
     Ok(FeeBalances { credits, debits })
@@ -410,21 +578,35 @@ mod tests {
     }
 
     /// Replays the witness as the circuit does: every path verifies, the roots chain from
-    /// the previous snapshot to the new one, and the public inputs match.
+    /// the previous snapshot to the new one, and the public inputs match. A chunk writes its
+    /// slots of each block subtree (from the first aligned index, past the credits) and
+    /// moves the next indices past the subtrees only if it is the last.
     fn check_witness(w: &BlockWitness) {
         let max = w.config.max_txs_per_block;
+        let part = w.part;
+        let range = part.tx_range();
+        let height = w.config.chunk_height(part.txs).unwrap();
+        let block_size = 1u64 << w.config.block_subtree_height();
+        let offset = (range.start * TREE_SLOTS_PER_TX) as u64;
         assert_eq!(
             (
                 w.txs.len(),
                 w.nullifiers.slots.len(),
                 w.public_data_writes.slots.len()
             ),
-            (max, 2 * max, max)
+            (max, 2 * part.txs, 2 * part.txs)
         );
         assert_eq!(
             (w.messages.len(), w.fee_credits.len(), w.fee_debits.len()),
-            (MESSAGES_PER_BLOCK, MESSAGES_PER_BLOCK, max)
+            (MESSAGES_PER_BLOCK, MESSAGES_PER_BLOCK, part.txs)
         );
+        let block_end = |start: u64| {
+            if part.is_last {
+                start + block_size
+            } else {
+                start
+            }
+        };
         let mut public_data = w.prev_state.public_data_tree;
         let chain_public = |public_data: &mut crate::TreeSnapshot, slot: &PublicDataWitness| {
             assert_witness_consistent(slot);
@@ -437,53 +619,86 @@ mod tests {
         };
         for (message, slot) in w.messages.iter().zip(&w.fee_credits) {
             chain_public(&mut public_data, slot);
-            check_fee_write(slot, message.recipient, message.amount as i128);
+            if part.index == 0 {
+                check_fee_write(slot, message.recipient, message.amount as i128);
+            } else {
+                assert_eq!(
+                    slot.new_root(),
+                    slot.old_root(),
+                    "only the first chunk credits"
+                );
+            }
         }
-        for (i, tx) in w.txs.iter().enumerate() {
-            check_fee_debit(&w.fee_debits[i], &public_data, tx);
-            public_data.root = w.fee_debits[i].new_root();
+        for (debit, tx) in w.fee_debits.iter().zip(&w.txs[range.clone()]) {
+            check_fee_debit(debit, &public_data, tx);
+            public_data.root = debit.new_root();
         }
-        let writes: Vec<(Fr, Fr)> = w
-            .txs
+        let writes: Vec<(Fr, Fr)> = w.txs[range.clone()]
             .iter()
-            .map(|tx| (tx.public_data_write.key, tx.public_data_write.value))
+            .flat_map(|tx| {
+                [
+                    (tx.public_data_write.key, tx.public_data_write.value),
+                    (Fr::ZERO, Fr::ZERO),
+                ]
+            })
             .collect();
-        let (root, next_index) = replay_write_batch(
+        let start = public_data.next_index.next_multiple_of(block_size);
+        let (root, _) = replay_write_batch(
             public_data.root,
-            public_data.next_index,
-            w.config.public_data_batch_height(),
+            start + offset,
+            height,
             &writes,
             &w.public_data_writes,
         );
-        public_data = crate::TreeSnapshot { root, next_index };
+        public_data = crate::TreeSnapshot {
+            root,
+            next_index: block_end(start),
+        };
         let prev = w.prev_state.nullifier_tree;
-        let slots: Vec<Fr> = w.txs.iter().flat_map(|tx| tx.nullifiers).collect();
-        let height = w.config.nullifier_batch_height();
-        let (root, next_index) =
-            replay_batch(prev.root, prev.next_index, height, &slots, &w.nullifiers);
+        let slots: Vec<Fr> = w.txs[range.clone()]
+            .iter()
+            .flat_map(|tx| tx.nullifiers)
+            .collect();
+        let (root, _) = replay_batch(
+            prev.root,
+            prev.next_index + offset,
+            height,
+            &slots,
+            &w.nullifiers,
+        );
         assert_eq!(
-            crate::TreeSnapshot { root, next_index },
+            crate::TreeSnapshot {
+                root,
+                next_index: block_end(prev.next_index)
+            },
             w.new_state.nullifier_tree
         );
         assert_eq!(public_data, w.new_state.public_data_tree);
 
         let append = &w.note_hash_append;
-        let height = w.config.note_subtree_height();
-        let mut leaves: Vec<Fr> = w.txs.iter().flat_map(|tx| tx.note_hashes).collect();
+        let notes = w.prev_state.note_hash_tree;
+        let mut leaves: Vec<Fr> = w.txs[range.clone()]
+            .iter()
+            .flat_map(|tx| tx.note_hashes)
+            .collect();
         leaves.resize(1 << height, Fr::ZERO);
         assert_eq!(append.new_node, dense_root(height, &leaves));
-        assert_eq!(
-            append.index << height,
-            w.prev_state.note_hash_tree.next_index
-        );
+        assert_eq!(append.index << height, notes.next_index + offset);
         assert_eq!(
             append.path.compute_root(append.old_node, append.index),
-            w.prev_state.note_hash_tree.root
+            notes.root
         );
         assert_eq!(
             append.path.compute_root(append.new_node, append.index),
             w.new_state.note_hash_tree.root
         );
+        assert_eq!(
+            w.new_state.note_hash_tree.next_index,
+            block_end(notes.next_index)
+        );
+        if part.is_last {
+            assert!(w.num_txs <= range.end, "no real tx after the last chunk");
+        }
 
         let inputs = &w.public_inputs;
         assert_eq!(inputs.prev_state_root(), w.prev_state.state_root());
@@ -505,9 +720,9 @@ mod tests {
     /// Merkle trees, indexed leaves linked by sorting, fee balances as integers (credits,
     /// then per tx its debit before its app write).
     fn scratch_snapshot(config: &StateConfig, blocks: &[Block]) -> StateSnapshot {
-        let subtree = 1usize << config.note_subtree_height();
+        let subtree = 1usize << config.block_subtree_height();
         let mut notes = vec![];
-        let batch = 1usize << config.nullifier_batch_height();
+        let batch = subtree;
         let mut nullifiers = vec![Fr::ZERO; batch];
         let mut keys = vec![Fr::ZERO];
         let mut values = BTreeMap::from([(Fr::ZERO, Fr::ZERO)]);
@@ -544,25 +759,21 @@ mod tests {
                     keys.push(key);
                 }
             }
-            // App writes: new keys into their slot of a batch subtree at the next aligned
-            // index, known keys in place.
-            let app_batch = 1usize << config.public_data_batch_height();
-            let start = keys.len().next_multiple_of(app_batch);
-            for (w, tx) in block.body.txs.iter().enumerate() {
+            // App writes: new keys into slot 2i of the block subtree at the next aligned
+            // index, known keys in place; the subtree is taken even if empty.
+            let start = keys.len().next_multiple_of(subtree);
+            keys.resize(start + subtree, Fr::ZERO);
+            for (i, tx) in block.body.txs.iter().enumerate() {
                 if let Some(write) = tx.public_data_write() {
                     if values.insert(write.key, write.value).is_none() {
-                        keys.resize(start + app_batch, Fr::ZERO);
-                        keys[start + w] = write.key;
+                        keys[start + 2 * i] = write.key;
                     }
                 }
             }
 
-            if block.body.txs.iter().any(|tx| tx.nullifiers().count() > 0) {
-                let mut slots: Vec<Fr> =
-                    block.body.txs.iter().flat_map(|tx| tx.nullifiers).collect();
-                slots.resize(batch, Fr::ZERO);
-                nullifiers.extend(slots);
-            }
+            let mut slots: Vec<Fr> = block.body.txs.iter().flat_map(|tx| tx.nullifiers).collect();
+            slots.resize(batch, Fr::ZERO);
+            nullifiers.extend(slots);
         }
         let linked = |keys: &[Fr], leaf: &dyn Fn(Fr, u64, Fr) -> Fr| -> Vec<Fr> {
             keys.iter()
@@ -785,29 +996,30 @@ mod tests {
 
     #[test]
     fn rejects_block_that_overflows_a_tree() {
-        // 64 nullifier slots: the genesis subtree and 3 batches of 16.
+        // 64 nullifier slots: the genesis subtree and 3 block subtrees of 16.
         let small = StateConfig {
             nullifier_tree_depth: 6,
             ..config()
         };
         let mut state = WorldState::new(small).unwrap();
-        for number in 1..=3 {
+        for number in 1..=2 {
             let b = block(number, vec![tx(0, &[number], &[], None)]);
             apply_block(&mut state, &b).unwrap();
         }
-        // An empty block still fits a full tree: it inserts nothing.
-        apply_block(&mut state, &block(4, vec![])).unwrap();
-        let b = block(5, vec![tx(0, &[9], &[], None)]);
-        assert_eq!(
-            apply_block(&mut state, &b),
-            Err(Error::TreeFull {
-                tree: "nullifier tree",
-                next_index: 64,
-                needed: 16,
-                capacity: 64
-            })
-        );
-        assert_eq!(state.block_number(), 4);
+        // An empty block takes its subtree too.
+        apply_block(&mut state, &block(3, vec![])).unwrap();
+        for b in [block(4, vec![]), block(4, vec![tx(0, &[9], &[], None)])] {
+            assert_eq!(
+                apply_block(&mut state, &b),
+                Err(Error::TreeFull {
+                    tree: "nullifier tree",
+                    next_index: 64,
+                    needed: 16,
+                    capacity: 64
+                })
+            );
+        }
+        assert_eq!(state.block_number(), 3);
     }
 
     #[test]
@@ -948,30 +1160,50 @@ mod tests {
     }
 
     #[test]
+    fn rejects_a_chunk_size_that_does_not_split_the_block() {
+        let mut state = WorldState::new(config()).unwrap();
+        let before = state.snapshot();
+        let b = block(1, vec![tx(0, &[1], &[], None)]);
+        assert_eq!(
+            apply_block_in_chunks(&mut state, &b, 2),
+            Err(Error::InvalidChunkSize { txs: 2, max_txs: 3 })
+        );
+        assert_eq!((state.snapshot(), state.block_number()), (before, 0));
+        let chunks = apply_block_in_chunks(&mut state, &b, 3).unwrap();
+        assert_eq!(chunks.len(), 1);
+        assert_eq!(chunks[0].part, BlockPart::whole(&config()));
+        assert_eq!(
+            chunks[0].public_inputs.chunk_word(),
+            crate::WHOLE_BLOCK_CHUNK_WORD
+        );
+    }
+
+    #[test]
     fn capacity_counts_the_fee_balance_leaves() {
-        // 16 public data leaves; 3 txs per block, so app writes take batches of 4 slots.
+        // 64 public data leaves; 3 txs per block take block subtrees of 16 slots.
         let small = StateConfig {
-            public_data_tree_depth: 4,
+            public_data_tree_depth: 6,
             ..config()
         };
         let mut state = WorldState::new(small).unwrap();
         let accounts = |seed: u8| (0..4).map(move |i| deposit([seed + i; 20], 1)).collect();
-        // Genesis + 4 new balances (leaves 1-4), then the app key's batch at the aligned
-        // index 8 (leaves 8-11).
+        // Genesis + 4 new balances (leaves 1-4), then the block subtree at the aligned index
+        // 16 (leaves 16-31).
         apply_block(
             &mut state,
             &block_with(1, accounts(1), vec![tx(0, &[1], &[], Some((5, 5)))]),
         )
         .unwrap();
-        assert_eq!(state.snapshot().public_data_tree.next_index, 12);
-        // Another batch (12-15) fills the tree.
-        let fits = block(2, vec![tx(0, &[2], &[], Some((6, 6)))]);
+        assert_eq!(state.snapshot().public_data_tree.next_index, 32);
+        // Another subtree (32-47), then one more (48-63) fills the tree.
+        apply_block(&mut state, &block(2, vec![])).unwrap();
+        let fits = block(3, vec![tx(0, &[2], &[], Some((6, 6)))]);
         let mut probe = state.clone();
         apply_block(&mut probe, &fits).unwrap();
-        assert_eq!(probe.snapshot().public_data_tree.next_index, 16);
-        // One balance more (12) and the batch (16-19) no longer fits.
+        assert_eq!(probe.snapshot().public_data_tree.next_index, 64);
+        // One balance more (48) and the subtree (64-79) no longer fits.
         let overflows = block_with(
-            2,
+            3,
             vec![deposit([0x40; 20], 1)],
             vec![tx(0, &[2], &[], Some((6, 6)))],
         );
@@ -979,19 +1211,19 @@ mod tests {
             apply_block(&mut state, &overflows),
             Err(Error::TreeFull {
                 tree: "public data tree",
-                next_index: 12,
-                needed: 8,
-                capacity: 16
+                next_index: 48,
+                needed: 32,
+                capacity: 64
             })
         );
-        // A payer without a balance paying no fee, and a known app key, need no leaf.
+        // A known balance needs no leaf.
         let known = block_with(
-            2,
-            vec![deposit([0x40; 20], 1)],
+            3,
+            vec![deposit([0x01; 20], 1)],
             vec![tx_from([0xcc; 20], 0, &[2], &[], Some((5, 7)))],
         );
         apply_block(&mut state, &known).unwrap();
-        assert_eq!(state.snapshot().public_data_tree.next_index, 13);
+        assert_eq!(state.snapshot().public_data_tree.next_index, 64);
     }
 
     /// Accounts the random blocks pay from and deposit to.
@@ -1055,6 +1287,59 @@ mod tests {
                     Err(other) => prop_assert!(false, "unexpected error {other}"),
                 }
                 prop_assert_eq!(state.snapshot(), scratch_snapshot(&config, &applied));
+            }
+        }
+
+        /// Chunks of 2 txs end at the state the whole block gives, with roots chained from
+        /// chunk to chunk, and fail exactly where the whole block fails.
+        #[test]
+        fn chunks_chain_to_the_whole_blocks_state(
+            blocks in prop::collection::vec(
+                (
+                    prop::collection::vec(arb_message(), 0..=MESSAGES_PER_BLOCK),
+                    prop::collection::vec(arb_tx(), 0..=4),
+                ),
+                1..6,
+            )
+        ) {
+            let config = StateConfig {
+                max_txs_per_block: 4,
+                max_data_chunks: crate::config::required_data_chunks(4),
+                ..config()
+            };
+            let mut whole = WorldState::new(config).unwrap();
+            let mut chunked = whole.clone();
+            for (messages, txs) in blocks {
+                let candidate = block_with(whole.block_number() + 1, messages, txs);
+                let before = chunked.snapshot();
+                match (
+                    apply_block(&mut whole, &candidate),
+                    apply_block_in_chunks(&mut chunked, &candidate, 2),
+                ) {
+                    (Ok(block), Ok(chunks)) => {
+                        prop_assert_eq!(chunks.len(), candidate.body.txs.len().div_ceil(2).max(1));
+                        let mut root = block.public_inputs.prev_state_root();
+                        for (index, chunk) in chunks.iter().enumerate() {
+                            check_witness(chunk);
+                            prop_assert_eq!(chunk.part.index, index);
+                            prop_assert_eq!(chunk.public_inputs.prev_state_root(), root);
+                            root = chunk.public_inputs.new_state_root();
+                            prop_assert_eq!(chunk.public_inputs.globals(), block.public_inputs.globals());
+                            prop_assert_eq!(
+                                chunk.public_inputs.chunk_word(),
+                                index as u64 + (u64::from(chunk.part.is_last) << 8)
+                            );
+                        }
+                        prop_assert_eq!(root, block.public_inputs.new_state_root());
+                        prop_assert!(chunks.last().unwrap().part.is_last);
+                    }
+                    (Err(a), Err(b)) => {
+                        prop_assert_eq!(a, b);
+                        prop_assert_eq!(chunked.snapshot(), before);
+                    }
+                    (a, b) => prop_assert!(false, "whole {a:?}, chunks {b:?}"),
+                }
+                prop_assert_eq!(chunked.snapshot(), whole.snapshot());
             }
         }
     }

@@ -71,7 +71,7 @@ impl WorldState {
                 parts.version
             )));
         }
-        let subtree_height = config.note_subtree_height();
+        let subtree_height = config.block_subtree_height();
         if parts.note_next_index % (1u64 << subtree_height) != 0 {
             return Err(bad(format!(
                 "note tree next index {} is not a subtree boundary",

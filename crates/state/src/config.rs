@@ -8,7 +8,7 @@ use crate::{
     error::Error,
     fingerprint::CHUNK_BYTES,
     merkle::LEVEL_BITS,
-    tx::{MAX_NOTE_HASHES_PER_TX, MAX_NULLIFIERS_PER_TX, MAX_PUBLIC_DATA_WRITES_PER_TX},
+    tx::{MAX_NOTE_HASHES_PER_TX, MAX_NULLIFIERS_PER_TX},
     Result,
 };
 
@@ -19,6 +19,13 @@ pub const MAX_TREE_DEPTH: usize = 62;
 pub const fn required_data_chunks(max_txs: usize) -> usize {
     (BLOCK_DATA_HEADER_BYTES + max_txs * TX_EFFECT_BYTES).div_ceil(CHUNK_BYTES)
 }
+
+/// Leaf slots a tx slot owns in each tree's block subtree: as many as its note hashes and its
+/// nullifiers (its one app write takes the first of its two public data slots). One stride in
+/// all three trees makes a chunk of consecutive txs one aligned part of every block subtree.
+pub const TREE_SLOTS_PER_TX: usize = MAX_NOTE_HASHES_PER_TX;
+
+const _: () = assert!(MAX_NULLIFIERS_PER_TX == TREE_SLOTS_PER_TX);
 
 /// Bits of the smallest power of four holding `slots` leaves.
 const fn block_subtree_height(slots: usize) -> usize {
@@ -77,23 +84,34 @@ impl StateConfig {
         }
     }
 
-    /// Height in bits of the note subtree a block appends: `log2` of `2 * max_txs_per_block`
-    /// rounded up to a power of four, so the subtree is one node of the arity-4 tree (16 slots
-    /// for 4 txs, 64 for 32).
-    pub const fn note_subtree_height(&self) -> usize {
-        block_subtree_height(self.max_txs_per_block * MAX_NOTE_HASHES_PER_TX)
+    /// Height in bits of the subtree a block takes in each tree: `log2` of
+    /// `TREE_SLOTS_PER_TX * max_txs_per_block` rounded up to a power of four, so it is one
+    /// node of the arity-4 trees (16 slots for 4 txs, 64 for 32). Tx slot `i` owns slots
+    /// `2i` and `2i + 1` of it in every tree: its two note hashes, its two nullifiers, its app
+    /// write and an unused slot.
+    pub const fn block_subtree_height(&self) -> usize {
+        block_subtree_height(self.max_txs_per_block * TREE_SLOTS_PER_TX)
     }
 
-    /// Height in bits of the public data subtree a block's app writes insert into: `log2` of
-    /// `max_txs_per_block` rounded up to a power of four.
-    pub const fn public_data_batch_height(&self) -> usize {
-        block_subtree_height(self.max_txs_per_block * MAX_PUBLIC_DATA_WRITES_PER_TX)
-    }
-
-    /// Height in bits of the nullifier subtree a block inserts: `log2` of
-    /// `2 * max_txs_per_block` rounded up to a power of four, like the note subtree.
-    pub const fn nullifier_batch_height(&self) -> usize {
-        block_subtree_height(self.max_txs_per_block * MAX_NULLIFIERS_PER_TX)
+    /// Height in bits of the part of each block subtree that a chunk of `txs` tx slots
+    /// writes: the block subtree's for the whole block (`txs = max_txs_per_block`), else
+    /// `log2(TREE_SLOTS_PER_TX * txs)`. [`Error::InvalidChunkSize`] unless `txs` divides
+    /// `max_txs_per_block` and the part is one node of the trees (a power of four: 2, 8 or
+    /// 32 txs).
+    pub fn chunk_height(&self, txs: usize) -> Result<usize> {
+        if txs == self.max_txs_per_block {
+            return Ok(self.block_subtree_height());
+        }
+        let slots = txs * TREE_SLOTS_PER_TX;
+        let whole_node =
+            slots.is_power_of_two() && (slots.trailing_zeros() as usize).is_multiple_of(LEVEL_BITS);
+        if txs == 0 || !self.max_txs_per_block.is_multiple_of(txs) || !whole_node {
+            return Err(Error::InvalidChunkSize {
+                txs,
+                max_txs: self.max_txs_per_block,
+            });
+        }
+        Ok(slots.trailing_zeros() as usize)
     }
 
     /// Checks that the depths are usable (in `1..=MAX_TREE_DEPTH` and even: the trees have 4
@@ -119,7 +137,7 @@ impl StateConfig {
         if self.max_txs_per_block == 0 {
             return Err(Error::ZeroMaxTxs);
         }
-        let subtree_height = self.note_subtree_height();
+        let subtree_height = self.block_subtree_height();
         if subtree_height > self.note_tree_depth {
             return Err(Error::NoteSubtreeTooHigh {
                 subtree_height,
@@ -130,12 +148,12 @@ impl StateConfig {
         for (tree, batch_height, depth) in [
             (
                 "nullifier_tree_depth",
-                self.nullifier_batch_height(),
+                subtree_height,
                 self.nullifier_tree_depth,
             ),
             (
                 "public_data_tree_depth",
-                self.public_data_batch_height(),
+                subtree_height,
                 self.public_data_tree_depth,
             ),
         ] {
@@ -163,14 +181,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn chunks_are_whole_nodes_that_divide_the_block() {
+        let production = StateConfig::production();
+        assert_eq!(production.chunk_height(2), Ok(2));
+        assert_eq!(production.chunk_height(8), Ok(4));
+        assert_eq!(production.chunk_height(32), Ok(6));
+        let devnet = StateConfig::devnet();
+        assert_eq!(devnet.chunk_height(2), Ok(2));
+        assert_eq!(devnet.chunk_height(4), Ok(4));
+        let odd = StateConfig {
+            max_txs_per_block: 3,
+            ..devnet
+        };
+        assert_eq!(odd.chunk_height(3), Ok(4));
+        for (config, txs) in [
+            (production, 0),
+            (production, 4),
+            (production, 16),
+            (devnet, 1),
+            (devnet, 8),
+            (production, 64),
+        ] {
+            assert_eq!(
+                config.chunk_height(txs),
+                Err(Error::InvalidChunkSize {
+                    txs,
+                    max_txs: config.max_txs_per_block
+                })
+            );
+        }
+    }
+
+    #[test]
     fn presets_are_valid() {
         let devnet = StateConfig::devnet();
         devnet.validate().unwrap();
-        assert_eq!(devnet.note_subtree_height(), 4);
+        assert_eq!(devnet.block_subtree_height(), 4);
         assert_eq!(devnet.max_data_chunks, 34);
         let production = StateConfig::production();
         production.validate().unwrap();
-        assert_eq!(production.note_subtree_height(), 6);
+        assert_eq!(production.block_subtree_height(), 6);
         assert_eq!(production.max_data_chunks, 237);
     }
 

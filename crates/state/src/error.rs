@@ -90,6 +90,36 @@ pub enum Error {
         /// Leaves supplied.
         actual: usize,
     },
+    /// A chunk index does not fit the chunk word.
+    #[error("chunk index {index} does not fit the chunk word's {bits} bits")]
+    ChunkIndexTooLarge {
+        /// The index.
+        index: usize,
+        /// Bits of the index in the chunk word.
+        bits: usize,
+    },
+    /// A block cannot be split into chunks of this many tx slots.
+    #[error("chunks of {txs} txs do not split blocks of {max_txs}: a chunk size divides the block and takes 4^k tree slots (2, 8 or 32 txs)")]
+    InvalidChunkSize {
+        /// The requested tx slots per chunk.
+        txs: usize,
+        /// The block's tx slots.
+        max_txs: usize,
+    },
+    /// A batch subtree was placed before the tree's next index or off its alignment.
+    #[error(
+        "{tree}: a batch of 2^{height} slots cannot start at {start} (next index {next_index})"
+    )]
+    BatchPosition {
+        /// Which tree.
+        tree: &'static str,
+        /// The requested first slot.
+        start: u64,
+        /// First free leaf index.
+        next_index: u64,
+        /// Height of the batch subtree.
+        height: usize,
+    },
     /// An append would write past the last leaf.
     #[error("{tree} is full: {needed} more leaves do not fit after index {next_index} (capacity {capacity})")]
     TreeFull {

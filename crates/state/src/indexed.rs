@@ -368,22 +368,37 @@ impl<L: IndexedLeaf> IndexedTree<L> {
         }
     }
 
+    /// The first index at or after `next_index` aligned to `2^height`: where the next batch
+    /// subtree of that height starts.
+    pub fn batch_start(&self, height: usize) -> u64 {
+        self.next_index().next_multiple_of(1 << height)
+    }
+
+    /// Moves `next_index` to `end` (the slots in between stay empty): closes a block's batch
+    /// subtree whose parts did not fill it.
+    pub fn close_batch(&mut self, end: u64) -> Result<()> {
+        self.check_capacity(end.saturating_sub(self.next_index()))?;
+        self.skip_to(end);
+        Ok(())
+    }
+
     /// Writes `new_leaves` (key 0: an empty slot) as one batch: each new key is inserted into
-    /// slot `w` of one subtree of `2^height` slots at the first aligned index `start` at or
-    /// after `next_index` (the slots in between stay empty), linked in order behind its low
-    /// leaf, which is either a leaf of the tree (rewritten in the tree, one Merkle write) or a
-    /// leaf of this batch written by an earlier slot (pending: changed in the batch, the Merkle
+    /// slot `w` of the subtree of `2^height` slots at `start` (aligned, at or after
+    /// `next_index`; the slots in between stay empty), linked in order behind its low leaf,
+    /// which is either a leaf of the tree (rewritten in the tree, one Merkle write) or a leaf
+    /// of this batch written by an earlier slot (pending: changed in the batch, the Merkle
     /// write is an unchanged rewrite of leaf 0). With `updates`, a key that already has a leaf
     /// (in the tree or earlier in the batch) takes the payload of `new_leaves[w]` in place
     /// ([`IndexedLeaf::set_payload`]) and its slot stays empty; without, it is an error. Then
-    /// the subtree of the final batch leaves replaces the empty subtree. A batch without any
-    /// insertion writes no subtree and leaves `next_index` as it is (its subtree witness is an
-    /// unchanged rewrite of the subtree at `start`, or of the last one of a full tree).
+    /// the subtree of the final batch leaves replaces the empty subtree, inserted or not, and
+    /// `next_index` becomes `start + 2^height`: every block takes its subtree, so where a
+    /// block's leaves go never depends on what its other parts insert.
     ///
-    /// Fails, changing nothing, on a key the batch may not write again, or on a batch that
-    /// does not fit.
+    /// Fails, changing nothing, on a key the batch may not write again, on a batch that does
+    /// not fit, or on a `start` that is not an aligned index at or after `next_index`.
     pub fn write_batch(
         &mut self,
+        start: u64,
         height: usize,
         new_leaves: &[L],
         updates: bool,
@@ -397,9 +412,16 @@ impl<L: IndexedLeaf> IndexedTree<L> {
             });
         }
         let next_index = self.next_index();
-        let start = next_index.next_multiple_of(size);
+        if start < next_index || !start.is_multiple_of(size) {
+            return Err(Error::BatchPosition {
+                tree: self.name,
+                start,
+                next_index,
+                height,
+            });
+        }
+        self.check_capacity(start - next_index + size)?;
         let mut seen = std::collections::HashSet::new();
-        let mut inserts = 0;
         for leaf in new_leaves.iter().filter(|leaf| leaf.key() != Fr::ZERO) {
             let known = self.find(&leaf.key()).is_some() || !seen.insert(leaf.key());
             if known && !updates {
@@ -408,10 +430,6 @@ impl<L: IndexedLeaf> IndexedTree<L> {
                     key: leaf.key(),
                 });
             }
-            inserts += u64::from(!known);
-        }
-        if inserts > 0 {
-            self.check_capacity(start - next_index + size)?;
         }
         let mut pending: Vec<Option<L>> = vec![None; size as usize];
         let mut slots = Vec::with_capacity(new_leaves.len());
@@ -466,22 +484,13 @@ impl<L: IndexedLeaf> IndexedTree<L> {
             };
             slots.push(slot);
         }
-        let subtree_update = if inserts > 0 {
-            let hashes: Vec<Fr> = pending
-                .iter()
-                .map(|leaf| leaf.as_ref().map_or(Fr::ZERO, L::hash))
-                .collect();
-            self.skip_to(start);
-            self.leaves.extend(pending);
-            self.tree.update_subtree(height, start >> height, &hashes)?
-        } else {
-            let last = (self.tree.capacity() >> height) - 1;
-            let index = (start >> height).min(last);
-            let leaves: Vec<Fr> = (0..size)
-                .map(|offset| self.tree.node(0, (index << height) + offset))
-                .collect();
-            self.tree.update_subtree(height, index, &leaves)?
-        };
+        let hashes: Vec<Fr> = pending
+            .iter()
+            .map(|leaf| leaf.as_ref().map_or(Fr::ZERO, L::hash))
+            .collect();
+        self.skip_to(start);
+        self.leaves.extend(pending);
+        let subtree_update = self.tree.update_subtree(height, start >> height, &hashes)?;
         Ok(BatchInsertion {
             slots,
             subtree_update,

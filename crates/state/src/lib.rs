@@ -34,9 +34,9 @@ mod public_inputs;
 mod tx;
 mod world_state;
 
-pub use apply::{apply_block, BlockWitness};
+pub use apply::{apply_block, apply_block_in_chunks, BlockPart, BlockWitness};
 pub use block::{Address, Block, BlockBody};
-pub use config::{required_data_chunks, StateConfig, MAX_TREE_DEPTH};
+pub use config::{required_data_chunks, StateConfig, MAX_TREE_DEPTH, TREE_SLOTS_PER_TX};
 pub use encoding::{
     decode_block_data, encode_block_data, encode_message, encode_tx_effect,
     BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION, MESSAGE_BYTES, TX_EFFECT_BYTES,
@@ -59,8 +59,8 @@ pub use public_data_tree::{
     PublicDataUpdateWitness, PublicDataWitness,
 };
 pub use public_inputs::{
-    pack_globals, BlockPublicInputs, COMMITTED_PUBLIC_INPUTS, MAX_TOTAL_FEES_BITS,
-    NUM_PUBLIC_INPUTS, PAYEE_BITS, PROOF_BYTES,
+    chunk_word, pack_globals, BlockPublicInputs, CHUNK_INDEX_BITS, COMMITTED_PUBLIC_INPUTS,
+    MAX_TOTAL_FEES_BITS, NUM_PUBLIC_INPUTS, PAYEE_BITS, PROOF_BYTES, WHOLE_BLOCK_CHUNK_WORD,
 };
 pub use tx::{
     PublicDataWrite, TxEffect, MAX_NOTE_HASHES_PER_TX, MAX_NULLIFIERS_PER_TX,

@@ -110,17 +110,23 @@ impl NullifierTree {
         &self.inner
     }
 
+    /// Moves the next index to `end`, past a block subtree its chunks did not fill.
+    pub fn close_batch(&mut self, end: u64) -> Result<()> {
+        self.inner.close_batch(end)
+    }
+
     /// Whether `nullifier` has been inserted.
     pub fn contains(&self, nullifier: &Fr) -> bool {
         *nullifier != Fr::ZERO && self.inner.find(nullifier).is_some()
     }
 
-    /// Inserts a block's nullifiers (0: an empty slot) as one subtree of `2^batch_height`
-    /// slots at the next index (see [`IndexedTree::write_batch`]); slot `w` is leaf
-    /// `next_index + w`. [`Error::NullifierExists`] (and nothing written) if a nullifier is
-    /// already in the tree or twice in the batch.
+    /// Inserts nullifiers (0: an empty slot) as one subtree of `2^batch_height` slots at
+    /// `start` (see [`IndexedTree::write_batch`]): a block's, or one chunk's part of it; slot
+    /// `w` is leaf `start + w`. [`Error::NullifierExists`] (and nothing written) if a
+    /// nullifier is already in the tree or twice in the batch.
     pub fn insert_batch(
         &mut self,
+        start: u64,
         batch_height: usize,
         nullifiers: &[Fr],
     ) -> Result<NullifierWitness> {
@@ -133,7 +139,7 @@ impl NullifierTree {
             .collect();
         let batch = self
             .inner
-            .write_batch(batch_height, &leaves, false)
+            .write_batch(start, batch_height, &leaves, false)
             .map_err(|error| match error {
                 Error::KeyExists { key, .. } => Error::NullifierExists { nullifier: key },
                 other => other,
@@ -162,10 +168,11 @@ pub(crate) mod tests {
     /// Replays a batch witness as the circuit does, from the tree snapshot `(root,
     /// next_index)` before it: every tree low leaf is proven by its path and rewritten, a
     /// pending low leaf is read from and written to the batch, each key lies in its low
-    /// leaf's gap, then the batch subtree replaces the empty one. Returns the snapshot after.
+    /// leaf's gap, then the batch subtree at `start` replaces the empty one. Returns the
+    /// snapshot after.
     pub(crate) fn replay_batch(
         root: Fr,
-        next_index: u64,
+        start: u64,
         batch_height: usize,
         nullifiers: &[Fr],
         witness: &NullifierWitness,
@@ -188,7 +195,7 @@ pub(crate) mod tests {
             assert!(low.value < *key);
             assert!(*key < low.next_value || low.next_value == Fr::ZERO);
             let low_after = NullifierLeaf {
-                next_index: next_index + w as u64,
+                next_index: start + w as u64,
                 next_value: *key,
                 ..low
             };
@@ -210,12 +217,9 @@ pub(crate) mod tests {
                 next_value: low.next_value,
             });
         }
-        if pending.iter().all(Option::is_none) {
-            return (root, next_index);
-        }
         let subtree = &witness.subtree_update;
         let empty = SparseMerkleTree::new(batch_height).root();
-        assert_eq!(subtree.index << batch_height, next_index);
+        assert_eq!(subtree.index << batch_height, start);
         assert_eq!(subtree.path.compute_root(empty, subtree.index), root);
         let leaves: Vec<Fr> = pending
             .iter()
@@ -223,7 +227,7 @@ pub(crate) mod tests {
             .collect();
         assert_eq!(subtree.new_node, dense_root(batch_height, &leaves));
         let root = subtree.path.compute_root(subtree.new_node, subtree.index);
-        (root, next_index + size as u64)
+        (root, start + size as u64)
     }
 
     fn fr(n: u64) -> Fr {
@@ -238,7 +242,7 @@ pub(crate) mod tests {
         // Batch 1: 300 (low: genesis, in the tree), 100 (low: genesis again), 200 (low: 100,
         // pending), an empty slot.
         let first = [fr(300), fr(100), fr(200), Fr::ZERO];
-        let witness = tree.insert_batch(2, &first).unwrap();
+        let witness = tree.insert_batch(4, 2, &first).unwrap();
         assert_eq!(
             witness.slots.iter().map(|s| s.pending).collect::<Vec<_>>(),
             [false, false, true, false]
@@ -247,7 +251,7 @@ pub(crate) mod tests {
         assert_eq!(snapshot, (tree.inner().root(), 8));
         // Batch 2: 250 (low: 200 of batch 1, in the tree now), 260 (low: 250, pending).
         let second = [fr(250), fr(260)];
-        let witness = tree.insert_batch(2, &second).unwrap();
+        let witness = tree.insert_batch(8, 2, &second).unwrap();
         snapshot = replay_batch(snapshot.0, snapshot.1, 2, &second, &witness);
         assert_eq!(snapshot, (tree.inner().root(), 12));
         // The list is sorted and the root is the dense root of the slots.
@@ -270,22 +274,21 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn an_empty_batch_writes_nothing() {
+    fn an_empty_batch_still_takes_its_subtree() {
         let mut tree = NullifierTree::new(4, 2);
         let root = tree.inner().root();
-        let witness = tree.insert_batch(2, &[Fr::ZERO; 4]).unwrap();
-        assert_eq!((tree.inner().root(), tree.inner().next_index()), (root, 4));
+        let witness = tree.insert_batch(4, 2, &[Fr::ZERO; 4]).unwrap();
+        assert_eq!((tree.inner().root(), tree.inner().next_index()), (root, 8));
         assert_eq!(
             replay_batch(root, 4, 2, &[Fr::ZERO; 4], &witness),
-            (root, 4)
+            (root, 8)
         );
-        // A full tree still takes an empty batch.
-        for batch in 1..4u64 {
-            tree.insert_batch(2, &[fr(batch)]).unwrap();
+        for start in [8, 12] {
+            tree.insert_batch(start, 2, &[fr(start)]).unwrap();
         }
         assert_eq!(tree.inner().next_index(), 16);
         assert_eq!(
-            tree.insert_batch(2, &[fr(9)]),
+            tree.insert_batch(16, 2, &[]),
             Err(Error::TreeFull {
                 tree: TREE,
                 next_index: 16,
@@ -293,25 +296,36 @@ pub(crate) mod tests {
                 capacity: 16
             })
         );
-        let root = tree.inner().root();
-        let witness = tree.insert_batch(2, &[Fr::ZERO; 4]).unwrap();
-        assert_eq!(tree.inner().root(), root);
-        assert_eq!(witness.subtree_update.new_root, root);
+        // A batch goes at an aligned index at or after the next one.
+        let mut tree = NullifierTree::new(6, 2);
+        for start in [0, 6] {
+            assert_eq!(
+                tree.insert_batch(start, 2, &[fr(1)]),
+                Err(Error::BatchPosition {
+                    tree: TREE,
+                    start,
+                    next_index: 4,
+                    height: 2
+                })
+            );
+        }
+        tree.insert_batch(12, 2, &[fr(1)]).unwrap();
+        assert_eq!(tree.inner().next_index(), 16);
     }
 
     #[test]
     fn double_spend_is_rejected_in_the_tree_and_in_the_batch() {
         let mut tree = NullifierTree::new(8, 2);
         let n = fr(1234);
-        tree.insert_batch(2, &[n]).unwrap();
+        tree.insert_batch(4, 2, &[n]).unwrap();
         assert!(tree.contains(&n));
         let root = tree.inner().root();
         assert_eq!(
-            tree.insert_batch(2, &[fr(5), n]),
+            tree.insert_batch(8, 2, &[fr(5), n]),
             Err(Error::NullifierExists { nullifier: n })
         );
         assert_eq!(
-            tree.insert_batch(2, &[fr(5), fr(6), fr(5)]),
+            tree.insert_batch(8, 2, &[fr(5), fr(6), fr(5)]),
             Err(Error::NullifierExists { nullifier: fr(5) })
         );
         assert_eq!(tree.inner().root(), root);

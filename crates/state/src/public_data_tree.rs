@@ -182,11 +182,13 @@ impl PublicDataTree {
         self.inner.noop()
     }
 
-    /// Writes a block's app writes `(key, value)` (key 0: an empty slot) as one batch of
-    /// `2^batch_height` slots (see [`IndexedTree::write_batch`]): a known key is updated in
-    /// place, a new key inserted into its slot of the batch subtree.
+    /// Writes app writes `(key, value)` (key 0: an empty slot) as one batch of
+    /// `2^batch_height` slots at `start` (see [`IndexedTree::write_batch`]): a block's, or one
+    /// chunk's part of it. A known key is updated in place, a new key inserted into its slot
+    /// of the batch subtree.
     pub fn write_batch(
         &mut self,
+        start: u64,
         batch_height: usize,
         writes: &[(Fr, Fr)],
     ) -> Result<PublicDataBatchWitness> {
@@ -198,7 +200,7 @@ impl PublicDataTree {
                 ..PublicDataLeaf::genesis()
             })
             .collect();
-        let batch = self.inner.write_batch(batch_height, &leaves, true)?;
+        let batch = self.inner.write_batch(start, batch_height, &leaves, true)?;
         Ok(PublicDataBatchWitness {
             slots: batch
                 .slots
@@ -212,6 +214,11 @@ impl PublicDataTree {
                 .collect(),
             subtree_update: batch.subtree_update,
         })
+    }
+
+    /// Moves the next index to `end`, past a block subtree its chunks did not fill.
+    pub fn close_batch(&mut self, end: u64) -> Result<()> {
+        self.inner.close_batch(end)
     }
 
     /// Sets the value of `key` if it has a leaf (one Merkle write); otherwise writes nothing
@@ -254,17 +261,17 @@ pub(crate) mod tests {
     /// next_index)` before it: each slot's leaf (in the tree, proven by its path, or a batch
     /// leaf) is updated in place when it holds the key, else is the low leaf of the key, which
     /// lies in its gap, is re-pointed and the new leaf takes the slot; then, if any key was
-    /// new, the batch subtree at the first aligned index replaces the empty one.
+    /// new, the batch subtree at `start` replaces the empty one (an empty subtree when no key
+    /// was new).
     pub(crate) fn replay_write_batch(
         root: Fr,
-        next_index: u64,
+        start: u64,
         batch_height: usize,
         writes: &[(Fr, Fr)],
         witness: &PublicDataBatchWitness,
     ) -> (Fr, u64) {
         assert_eq!(witness.slots.len(), writes.len());
         let size = 1usize << batch_height;
-        let start = next_index.next_multiple_of(size as u64);
         let mut root = root;
         let mut pending: Vec<Option<PublicDataLeaf>> = vec![None; size];
         for (w, ((key, value), slot)) in writes.iter().zip(&witness.slots).enumerate() {
@@ -312,9 +319,6 @@ pub(crate) mod tests {
                 root = update.path.compute_root(update.new_node, index);
             }
         }
-        if pending.iter().all(Option::is_none) {
-            return (root, next_index);
-        }
         let subtree = &witness.subtree_update;
         let empty = SparseMerkleTree::new(batch_height).root();
         assert_eq!(subtree.index << batch_height, start);
@@ -344,26 +348,29 @@ pub(crate) mod tests {
             (fr(30), fr(4)),
             (Fr::ZERO, Fr::ZERO),
         ];
-        let witness = tree.write_batch(4, &writes).unwrap();
+        let start = tree.inner().batch_start(4);
+        assert_eq!(start, 16);
+        let witness = tree.write_batch(start, 4, &writes).unwrap();
         assert_eq!(
             witness.slots.iter().map(|s| s.pending).collect::<Vec<_>>(),
             [false, false, true, true, false]
         );
         assert_eq!(
-            replay_write_batch(root, next, 4, &writes, &witness),
+            replay_write_batch(root, start, 4, &writes, &witness),
             (tree.inner().root(), 32)
         );
         assert_eq!(
             [30, 40, 50].map(|k| tree.read(&fr(k))),
             [fr(4), fr(3), fr(2)]
         );
-        // Only updates: no subtree, no new index.
+        // Only updates: the batch still takes its (empty) subtree.
         let (root, next) = (tree.inner().root(), tree.inner().next_index());
+        assert_eq!(next, 32);
         let writes = [(fr(40), fr(9))];
-        let witness = tree.write_batch(4, &writes).unwrap();
+        let witness = tree.write_batch(next, 4, &writes).unwrap();
         assert_eq!(
             replay_write_batch(root, next, 4, &writes, &witness),
-            (tree.inner().root(), 32)
+            (tree.inner().root(), 48)
         );
         assert_eq!(tree.read(&fr(40)), fr(9));
     }

@@ -5,12 +5,16 @@
 //! [2] globals = blockNumber + slot * 2^64 + totalFees * 2^128
 //! [3] h (data hash)  [4] z (challenge)  [5] y (evaluation)
 //! [6] payee = uint256(uint160(address))
+//! [7] chunk = index + isLast * 2^8
 //! ```
 //!
 //! The first [`COMMITTED_PUBLIC_INPUTS`] words are known when the block is proposed: L1 stores
 //! their `keccak256` as the block's commitment and provers submit them. The payee is who the
 //! proof pays: L1 appends it itself (the claimant, or the submitter), so a proof copied by
-//! someone else does not verify.
+//! someone else does not verify. The chunk word says which part of the block the proof
+//! covers: [`WHOLE_BLOCK_CHUNK_WORD`] (chunk 0, the last) for a whole block; for a block split
+//! into chunks, L1 writes each chunk's index and flags the last, and the roots of a chunk are
+//! the intermediate states around it.
 
 use ark_ff::{BigInt, PrimeField};
 use ark_serialize::{
@@ -26,8 +30,26 @@ use crate::{
     Result,
 };
 
-/// Public inputs per block proof (what the verifier takes).
-pub const NUM_PUBLIC_INPUTS: usize = 7;
+/// Public inputs per block or chunk proof (what the verifier takes).
+pub const NUM_PUBLIC_INPUTS: usize = 8;
+
+/// Bits of a chunk's index in the chunk word (a block has at most 256 chunks).
+pub const CHUNK_INDEX_BITS: usize = 8;
+
+/// The chunk word of a whole-block proof: chunk 0, the last.
+pub const WHOLE_BLOCK_CHUNK_WORD: u64 = 1 << CHUNK_INDEX_BITS;
+
+/// The chunk word `index + isLast * 2^8`; [`Error::ChunkIndexTooLarge`] for an index from
+/// `2^8`.
+pub fn chunk_word(index: usize, is_last: bool) -> Result<u64> {
+    if index >> CHUNK_INDEX_BITS != 0 {
+        return Err(Error::ChunkIndexTooLarge {
+            index,
+            bits: CHUNK_INDEX_BITS,
+        });
+    }
+    Ok(index as u64 | u64::from(is_last) << CHUNK_INDEX_BITS)
+}
 
 /// The leading public inputs a proposal commits to (all but the payee).
 pub const COMMITTED_PUBLIC_INPUTS: usize = 6;
@@ -59,7 +81,7 @@ pub fn pack_globals(block_number: u64, slot: u64, total_fees: u128) -> Result<Fr
     Ok(Fr::from_bigint(BigInt::new(limbs)).expect("below 2^248 < r"))
 }
 
-/// The seven public inputs of one block proof.
+/// The eight public inputs of one block or chunk proof.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockPublicInputs {
     prev_state_root: Fr,
@@ -70,6 +92,7 @@ pub struct BlockPublicInputs {
     globals: Fr,
     fingerprint: DataFingerprint,
     payee: Address,
+    chunk_word: u64,
 }
 
 // Hand-written because `u128` has no ark-serialize impl and `globals` is derived data: the
@@ -90,7 +113,8 @@ impl CanonicalSerialize for BlockPublicInputs {
         fee_halves(self.total_fees).serialize_with_mode(&mut writer, compress)?;
         self.fingerprint
             .serialize_with_mode(&mut writer, compress)?;
-        self.payee.serialize_with_mode(&mut writer, compress)
+        self.payee.serialize_with_mode(&mut writer, compress)?;
+        self.chunk_word.serialize_with_mode(&mut writer, compress)
     }
 
     fn serialized_size(&self, compress: Compress) -> usize {
@@ -101,6 +125,7 @@ impl CanonicalSerialize for BlockPublicInputs {
             + fee_halves(self.total_fees).serialized_size(compress)
             + self.fingerprint.serialized_size(compress)
             + self.payee.serialized_size(compress)
+            + self.chunk_word.serialized_size(compress)
     }
 }
 
@@ -127,6 +152,12 @@ impl CanonicalDeserialize for BlockPublicInputs {
         let total_fees = u128::from(low) | (u128::from(high) << 64);
         let fingerprint = DataFingerprint::deserialize_with_mode(&mut reader, compress, validate)?;
         let payee = Address::deserialize_with_mode(&mut reader, compress, validate)?;
+        let chunk_word = u64::deserialize_with_mode(&mut reader, compress, validate)?;
+        let index = (chunk_word & ((1 << CHUNK_INDEX_BITS) - 1)) as usize;
+        let is_last = chunk_word >> CHUNK_INDEX_BITS == 1;
+        if chunk_word >> (CHUNK_INDEX_BITS + 1) != 0 {
+            return Err(SerializationError::InvalidData);
+        }
         Self::new(
             prev_state_root,
             new_state_root,
@@ -135,6 +166,7 @@ impl CanonicalDeserialize for BlockPublicInputs {
             total_fees,
             fingerprint,
         )
+        .and_then(|inputs| inputs.with_chunk(index, is_last))
         .map(|inputs| inputs.with_payee(payee))
         .map_err(|_| SerializationError::InvalidData)
     }
@@ -146,8 +178,8 @@ fn fee_halves(total: u128) -> [u64; 2] {
 }
 
 impl BlockPublicInputs {
-    /// Public inputs of a transition, with no payee yet (the zero address: set it with
-    /// [`Self::with_payee`] before proving); fails if `total_fees >= 2^120`.
+    /// Public inputs of a whole block's transition, with no payee yet (the zero address: set
+    /// it with [`Self::with_payee`] before proving); fails if `total_fees >= 2^120`.
     pub fn new(
         prev_state_root: Fr,
         new_state_root: Fr,
@@ -166,12 +198,22 @@ impl BlockPublicInputs {
             globals,
             fingerprint,
             payee: [0; 20],
+            chunk_word: WHOLE_BLOCK_CHUNK_WORD,
         })
     }
 
     /// The same inputs for a proof that pays `payee`.
     pub fn with_payee(self, payee: Address) -> Self {
         Self { payee, ..self }
+    }
+
+    /// The same inputs for chunk `index` of a block (the last if `is_last`): its roots are
+    /// then the states before and after the chunk.
+    pub fn with_chunk(self, index: usize, is_last: bool) -> Result<Self> {
+        Ok(Self {
+            chunk_word: chunk_word(index, is_last)?,
+            ..self
+        })
     }
 
     /// State root before the block.
@@ -214,6 +256,11 @@ impl BlockPublicInputs {
         self.payee
     }
 
+    /// The chunk word, input `[7]` ([`WHOLE_BLOCK_CHUNK_WORD`] for a whole block).
+    pub fn chunk_word(&self) -> u64 {
+        self.chunk_word
+    }
+
     /// The payee as a field element: the address as a big-endian integer, `< 2^160`.
     pub fn payee_field(&self) -> Fr {
         let mut word = [0u8; 32];
@@ -233,10 +280,11 @@ impl BlockPublicInputs {
         ]
     }
 
-    /// All inputs in circuit order: the committed ones, then the payee.
+    /// All inputs in circuit order: the committed ones, the payee, then the chunk word.
     pub fn to_field_elements(&self) -> [Fr; NUM_PUBLIC_INPUTS] {
         let [prev, new, globals, h, z, y] = self.committed_field_elements();
-        [prev, new, globals, h, z, y, self.payee_field()]
+        let chunk = Fr::from(self.chunk_word);
+        [prev, new, globals, h, z, y, self.payee_field(), chunk]
     }
 
     /// The committed inputs as 32-byte big-endian `uint256` words: the words L1 hashes into
@@ -295,6 +343,24 @@ mod tests {
         assert_eq!(fields[2], pack_globals(7, 8, 9).unwrap());
         assert_eq!(fields[3..6], [4u64, 5, 6].map(Fr::from));
         assert_eq!(fields[6], Fr::from(0u64), "no payee until one is set");
+        assert_eq!(
+            fields[7],
+            Fr::from(256u64),
+            "a whole block: chunk 0, the last"
+        );
+        let chunk = inputs.with_chunk(3, false).unwrap();
+        assert_eq!(chunk.to_field_elements()[7], Fr::from(3u64));
+        assert_eq!(
+            inputs.with_chunk(5, true).unwrap().to_field_elements()[7],
+            Fr::from(261u64)
+        );
+        assert_eq!(
+            inputs.with_chunk(256, true),
+            Err(Error::ChunkIndexTooLarge {
+                index: 256,
+                bits: 8
+            })
+        );
         let words = inputs.to_u256_be_words();
         assert_eq!(words[5][31], 6);
         assert_eq!(words[2][23], 8);
@@ -306,7 +372,7 @@ mod tests {
     }
 
     #[test]
-    fn payee_is_the_last_input_as_a_big_endian_address() {
+    fn payee_is_input_6_as_a_big_endian_address() {
         let fp = DataFingerprint {
             hash: Fr::from(4u64),
             challenge: Fr::from(5u64),
@@ -349,13 +415,20 @@ mod tests {
         };
         let inputs = BlockPublicInputs::new(Fr::from(1u64), Fr::from(2u64), 7, 8, 9, fp)
             .unwrap()
-            .with_payee([0xab; 20]);
+            .with_payee([0xab; 20])
+            .with_chunk(2, true)
+            .unwrap();
         let mut bytes = Vec::new();
         inputs.serialize_compressed(&mut bytes).unwrap();
         assert_eq!(bytes.len(), inputs.compressed_size());
-        assert_eq!(bytes[bytes.len() - 20..], [0xab; 20]);
+        assert_eq!(bytes[bytes.len() - 28..bytes.len() - 8], [0xab; 20]);
         let decoded = BlockPublicInputs::deserialize_compressed(bytes.as_slice()).unwrap();
         assert_eq!(decoded, inputs);
         assert_eq!(decoded.payee(), [0xab; 20]);
+        assert_eq!(decoded.chunk_word(), 258);
+        // A chunk word with bits above the last flag does not decode.
+        let last = bytes.len() - 8;
+        bytes[last + 1] = 0x02;
+        assert!(BlockPublicInputs::deserialize_compressed(bytes.as_slice()).is_err());
     }
 }

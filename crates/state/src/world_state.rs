@@ -82,10 +82,13 @@ impl WorldState {
     pub fn new(config: StateConfig) -> Result<Self> {
         config.validate()?;
         Ok(Self {
-            note_hash_tree: NoteHashTree::new(config.note_tree_depth, config.note_subtree_height()),
+            note_hash_tree: NoteHashTree::new(
+                config.note_tree_depth,
+                config.block_subtree_height(),
+            ),
             nullifier_tree: NullifierTree::new(
                 config.nullifier_tree_depth,
-                config.nullifier_batch_height(),
+                config.block_subtree_height(),
             ),
             public_data_tree: PublicDataTree::new(config.public_data_tree_depth),
             config,
@@ -214,7 +217,7 @@ mod tests {
         WorldState {
             note_hash_tree: NoteHashTree::from_parts(
                 filled_tree(config.note_tree_depth, leaves),
-                config.note_subtree_height(),
+                config.block_subtree_height(),
                 leaves,
             ),
             nullifier_tree: NullifierTree::from_parts(

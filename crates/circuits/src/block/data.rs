@@ -44,9 +44,10 @@ const WORD_BYTES: usize = 32;
 /// Chunks absorbed per Poseidon call of the data hash chain (width 5).
 const CHUNKS_PER_HASH: usize = 3;
 /// Position of the public data key among a tx's field words.
-const PUBLIC_KEY_WORD: usize = 4;
+pub(crate) const PUBLIC_KEY_WORD: usize = 4;
 
 /// A field word of a transaction and its canonical bits.
+#[derive(Clone)]
 pub(crate) struct FieldWord {
     /// The word.
     pub(crate) var: FpVar<Fr>,

@@ -174,7 +174,7 @@ pub struct BlockFixture {
     pub public_inputs: Vec<String>,
     /// The address the proof was proven for (`0x` and 40 hex digits).
     pub payee: String,
-    /// The proof's inputs as the verifier takes them: `publicInputs` then the payee.
+    /// The proof's inputs as the verifier takes them: `publicInputs`, the payee, the chunk word.
     pub verifier_inputs: Vec<String>,
     /// The 256-byte proof.
     pub proof: String,

@@ -1,9 +1,13 @@
-//! The block circuit: one Groth16 statement per block that the state transition recorded by
-//! `fernet_state::apply_block` is valid and bound to the data the proposal published.
+//! The block circuit: one Groth16 statement per block (or per chunk of a block) that the state
+//! transition recorded by `fernet_state::apply_block` (`apply_block_in_chunks`) is valid and
+//! bound to the data the proposal published.
 //!
 //! Public inputs, in the order of `fernet_state::BlockPublicInputs` (shared with Solidity):
-//! `[prevStateRoot, newStateRoot, globals, h, z, y, payee]` with
-//! `globals = blockNumber + slot * 2^64 + totalFees * 2^128`. The circuit
+//! `[prevStateRoot, newStateRoot, globals, h, z, y, payee, chunk]` with
+//! `globals = blockNumber + slot * 2^64 + totalFees * 2^128` and `chunk = index + isLast *
+//! 2^8`: `2^8` for a whole block; a chunk of `k` tx slots has the states before and after it
+//! as its roots and writes only tx slots `[index * k, (index + 1) * k)` (see [`part`]). The
+//! circuit
 //!
 //! 1. opens `prevStateRoot` into the three tree snapshots (width-7 Poseidon);
 //! 2. allocates the message and tx slots, enforces the tx slot rules and zero padding, and
@@ -12,9 +16,10 @@
 //!    the public `z` the L1 contract derived;
 //! 4. sums the fees (each range-checked to 64 bits) into `globals` with the 64-bit block
 //!    number and slot;
-//! 5. replays, in the native order, the fee credit of every message slot, then per tx slot
-//!    the fee debit, the nullifier insertions and the public data write, then the note-hash
-//!    subtree append ([`crate::gadgets`]). A fee balance is a public data leaf under key
+//! 5. replays, in the native order, the fee credit of every message slot (the first chunk
+//!    only), then the fee debit of each of its tx slots, the app write batch, the nullifier
+//!    batch and the note-hash append, each the part of its block subtree that the tx slots own
+//!    ([`crate::gadgets`]). A fee balance is a public data leaf under key
 //!    `2^252 + payer` written read-modify-write and range-checked to 128 bits, so a fee above
 //!    the payer's balance makes the block unprovable; app keys are below `2^252`;
 //! 6. closes the new snapshots into `newStateRoot`;
@@ -26,28 +31,29 @@
 
 mod data;
 pub mod epoch;
+mod part;
 pub mod prover;
 pub mod sizing;
 pub mod tools;
 
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field};
-use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, GR1CSVar};
+use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, prelude::Boolean, GR1CSVar};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, SynthesisError,
 };
 use fernet_state::{
-    apply_block, Block, BlockWitness, PublicDataWitness, SparseMerkleTree, StateConfig,
-    StateSnapshot, WorldState, FEE_BALANCE_BITS, LEVEL_BITS, MAX_NOTE_HASHES_PER_TX,
-    MAX_NULLIFIERS_PER_TX, MESSAGES_PER_BLOCK, NUM_PUBLIC_INPUTS, PAYEE_BITS,
+    apply_block_in_chunks, Block, BlockWitness, PublicDataWitness, SparseMerkleTree, StateConfig,
+    StateSnapshot, WorldState, FEE_BALANCE_BITS, LEVEL_BITS, MESSAGES_PER_BLOCK, NUM_PUBLIC_INPUTS,
+    PAYEE_BITS, TREE_SLOTS_PER_TX,
 };
 use serde::Serialize;
 
 use crate::{
     gadgets::{
         indexed::{
-            batch_write, debit_existing, indexed_write, BatchHint, BatchInput, DebitHint,
-            IndexedWriteHint, TreeVars, WriteInput,
+            batch_write, debit_existing, indexed_write, BatchHint, BatchInput, BatchPlacement,
+            DebitHint, IndexedWriteHint, TreeVars, WriteInput,
         },
         linear::Linear,
         merkle::{alloc_siblings, root_from_path, subtree_root},
@@ -56,6 +62,7 @@ use crate::{
     },
     Error, Result,
 };
+use part::PartVars;
 
 /// Bits of the block number and of the slot in `globals`.
 const HEADER_FIELD_BITS: usize = 64;
@@ -79,26 +86,37 @@ pub struct ConstraintReport {
     pub data_evaluation: usize,
     /// Fees, block number and slot packed into `globals`.
     pub globals: usize,
-    /// Every nullifier slot (`2 * max_txs` indexed-tree writes).
+    /// The nullifier batch (two slots per tx slot written).
     pub nullifier_tree: usize,
-    /// Every public data slot (`max_txs` indexed-tree writes).
+    /// The app write batch (one write per tx slot written).
     pub public_data_tree: usize,
     /// Every fee balance write: the credits of the message slots and the debits of the tx
-    /// slots (`MESSAGES_PER_BLOCK + max_txs` read-modify-write public data writes).
+    /// slots written.
     pub fee_balances: usize,
     /// The note-hash subtree root and its append.
     pub note_hash_tree: usize,
     /// The payee's 160-bit range check.
     pub payee: usize,
+    /// The chunk word, a chunk's selection of its tx slots and the last chunk's coverage check.
+    pub chunk: usize,
     /// All constraints.
     pub total: usize,
 }
 
 impl BlockCircuit {
-    /// The circuit proving `witness`, after checking it has the shape of its config.
+    /// The circuit proving `witness`, after checking it has the shape of its config and part.
     pub fn new(witness: BlockWitness) -> Result<Self> {
         let config = witness.config;
         let max = config.max_txs_per_block;
+        let part = witness.part;
+        let height = config.chunk_height(part.txs)?;
+        if part.tx_range().end > max {
+            return Err(Error::WitnessShape {
+                item: "chunk index",
+                expected: max / part.txs,
+                actual: part.index,
+            });
+        }
         let shapes = [
             ("txs", witness.txs.len(), max),
             ("messages", witness.messages.len(), MESSAGES_PER_BLOCK),
@@ -107,21 +125,31 @@ impl BlockCircuit {
                 witness.fee_credits.len(),
                 MESSAGES_PER_BLOCK,
             ),
-            ("fee debit witnesses", witness.fee_debits.len(), max),
+            ("fee debit witnesses", witness.fee_debits.len(), part.txs),
             (
                 "nullifier witnesses",
                 witness.nullifiers.slots.len(),
-                2 * max,
+                TREE_SLOTS_PER_TX * part.txs,
             ),
             (
                 "nullifier subtree path",
                 witness.nullifiers.subtree_update.path.siblings.len(),
-                (config.nullifier_tree_depth - config.nullifier_batch_height()) / LEVEL_BITS,
+                (config.nullifier_tree_depth - height) / LEVEL_BITS,
             ),
             (
                 "public data witnesses",
                 witness.public_data_writes.slots.len(),
-                max,
+                TREE_SLOTS_PER_TX * part.txs,
+            ),
+            (
+                "public data subtree path",
+                witness
+                    .public_data_writes
+                    .subtree_update
+                    .path
+                    .siblings
+                    .len(),
+                (config.public_data_tree_depth - height) / LEVEL_BITS,
             ),
             (
                 "data chunks",
@@ -131,7 +159,7 @@ impl BlockCircuit {
             (
                 "note subtree path",
                 witness.note_hash_append.path.siblings.len(),
-                (config.note_tree_depth - config.note_subtree_height()) / LEVEL_BITS,
+                (config.note_tree_depth - height) / LEVEL_BITS,
             ),
         ];
         for (item, actual, expected) in shapes {
@@ -146,15 +174,17 @@ impl BlockCircuit {
         Ok(Self { witness })
     }
 
-    /// A circuit of the shape of `config` for the setup: the witness of an empty block on the
-    /// genesis state (the setup ignores the values, so any valid witness of the shape does).
-    pub fn blank(config: StateConfig) -> Result<Self> {
+    /// A circuit of the shape of `config` and chunks of `txs` tx slots (`max_txs_per_block`:
+    /// the whole block) for the setup: the witness of an empty block on the genesis state
+    /// (the setup ignores the values, so any valid witness of the shape does).
+    pub fn blank(config: StateConfig, txs: usize) -> Result<Self> {
         let mut state = WorldState::new(config)?;
         let block = Block {
             number: 1,
             ..Block::default()
         };
-        Self::new(apply_block(&mut state, &block)?)
+        let mut parts = apply_block_in_chunks(&mut state, &block, txs)?;
+        Self::new(parts.pop().expect("an empty block is one chunk"))
     }
 
     /// The configuration the circuit is shaped for.
@@ -167,7 +197,7 @@ impl BlockCircuit {
         &self.witness
     }
 
-    /// The seven public inputs the proof is checked against.
+    /// The eight public inputs the proof is checked against.
     pub fn public_inputs(&self) -> [Fr; NUM_PUBLIC_INPUTS] {
         self.witness.public_inputs.to_field_elements()
     }
@@ -211,7 +241,8 @@ impl BlockCircuit {
             .iter()
             .map(|x| FpVar::new_input(cs.clone(), || Ok(*x)))
             .collect::<Result<Vec<_>, _>>()?;
-        let [prev_root, new_root, globals, h, z, y, payee]: [FpVar<Fr>; NUM_PUBLIC_INPUTS] = inputs
+        let [prev_root, new_root, globals, h, z, y, payee, chunk_word]: [FpVar<Fr>;
+            NUM_PUBLIC_INPUTS] = inputs
             .try_into()
             .map_err(|_| SynthesisError::Unsatisfiable)?;
 
@@ -253,8 +284,18 @@ impl BlockCircuit {
         data::bind(cs, &packed, &globals)?;
         report.globals += section(cs);
 
-        // 5. The writes, in the native order: the credits; per tx slot the debit, nullifier 0,
-        // nullifier 1, public write; then the note-hash subtree.
+        // The part: which tx slots this proof writes.
+        let part = PartVars::alloc(cs, &config, w.part, &chunk_word)?;
+        let window = part.select_txs(cs, &txs)?;
+        part.enforce_covers_real_txs(cs, &txs)?;
+        report.chunk += section(cs);
+
+        // 5. The writes, in the native order: the credits (first chunk); the debits of the tx
+        // slots; their app writes, nullifiers and note hashes, each one part subtree.
+        let height = config
+            .chunk_height(w.part.txs)
+            .map_err(|_| SynthesisError::Unsatisfiable)?;
+        let block_height = config.block_subtree_height();
         let mut public_data_tree = prev.public_data_tree.clone();
         let fee_write = |tree: &TreeVars,
                          key: &data::FieldWord,
@@ -270,46 +311,62 @@ impl BlockCircuit {
             indexed_write(cs, config.public_data_tree_depth, tree, input, &hint)
         };
         for (message, witness) in messages.iter().zip(&w.fee_credits) {
-            let key = &message.recipient.balance_key;
-            public_data_tree = fee_write(&public_data_tree, key, &message.amount, witness)?;
+            let (key, amount) = part.first_chunk_credit(cs, message)?;
+            public_data_tree = fee_write(&public_data_tree, &key, &amount, witness)?;
             report.fee_balances += section(cs);
         }
-        for (i, tx) in txs.iter().enumerate() {
+        for (tx, debit) in window.iter().zip(&w.fee_debits) {
             public_data_tree = debit_existing(
                 cs,
                 config.public_data_tree_depth,
                 &public_data_tree,
-                &tx.payer.balance_key.var,
+                &tx.balance_key,
                 &tx.fee,
                 FEE_BALANCE_BITS as usize,
-                &DebitHint::from(&w.fee_debits[i]),
+                &DebitHint::from(debit),
             )?;
             report.fee_balances += section(cs);
         }
-        let writes: Vec<BatchInput<'_>> = txs
+        let placement = BatchPlacement {
+            block_height,
+            part: &part.index_bits,
+            closes: &part.is_last,
+        };
+        let empty = FpVar::Constant(Fr::ZERO);
+        let writes: Vec<BatchInput<'_>> = window
             .iter()
-            .map(|tx| BatchInput {
-                key: &tx.public_key().var,
-                key_bits: &tx.public_key().bits,
-                value: Some(&tx.public_value().var),
+            .flat_map(|tx| {
+                [
+                    BatchInput {
+                        key: &tx.public_key.var,
+                        key_bits: &tx.public_key.bits,
+                        value: Some(&tx.public_value),
+                    },
+                    BatchInput {
+                        key: &empty,
+                        key_bits: &[],
+                        value: Some(&empty),
+                    },
+                ]
             })
             .collect();
         let public_data_tree = batch_write(
             cs,
             config.public_data_tree_depth,
-            config.public_data_batch_height(),
+            height,
+            placement,
             &public_data_tree,
             &writes,
             &BatchHint::from(&w.public_data_writes),
         )?;
         report.public_data_tree += section(cs);
 
-        let keys: Vec<BatchInput<'_>> = txs
+        let keys: Vec<BatchInput<'_>> = window
             .iter()
             .flat_map(|tx| {
-                (0..MAX_NULLIFIERS_PER_TX).map(|j| BatchInput {
-                    key: &tx.nullifier(j).var,
-                    key_bits: &tx.nullifier(j).bits,
+                tx.nullifiers.iter().map(|nullifier| BatchInput {
+                    key: &nullifier.var,
+                    key_bits: &nullifier.bits,
                     value: None,
                 })
             })
@@ -317,29 +374,37 @@ impl BlockCircuit {
         let nullifier_tree = batch_write(
             cs,
             config.nullifier_tree_depth,
-            config.nullifier_batch_height(),
+            height,
+            placement,
             &prev.nullifier_tree,
             &keys,
             &BatchHint::from(&w.nullifiers),
         )?;
         report.nullifier_tree += section(cs);
 
-        let height = config.note_subtree_height();
-        let mut leaves: Vec<FpVar<Fr>> = txs
+        let mut leaves: Vec<FpVar<Fr>> = window
             .iter()
-            .flat_map(|tx| (0..MAX_NOTE_HASHES_PER_TX).map(|j| tx.note_hash(j).var.clone()))
+            .flat_map(|tx| tx.note_hashes.iter().cloned())
             .collect();
         leaves.resize(1 << height, FpVar::Constant(Fr::ZERO));
         let subtree = subtree_root(cs, &leaves)?;
         let empty_subtree = FpVar::Constant(SparseMerkleTree::new(height).root());
         let siblings = alloc_siblings(cs, &w.note_hash_append.path.siblings)?;
-        let position = &prev.note_subtree_index;
-        root_from_path(cs, &empty_subtree, position, &siblings)?
+        let position: Vec<Boolean<Fr>> = part
+            .index_bits
+            .iter()
+            .chain(&prev.note_subtree_index)
+            .cloned()
+            .collect();
+        root_from_path(cs, &empty_subtree, &position, &siblings)?
             .enforce_equal(&prev.note_hash_tree.root)?;
         let note_hash_tree = TreeVars {
-            root: root_from_path(cs, &subtree, position, &siblings)?,
+            root: root_from_path(cs, &subtree, &position, &siblings)?,
             next_index: Linear::from_var(&prev.note_hash_tree.next_index)
-                .add_constant(Fr::from(1u64 << height))
+                .add_scaled(
+                    Fr::from(1u64 << block_height),
+                    &Linear::from_bool(&part.is_last),
+                )
                 .to_var(cs)?,
         };
         report.note_hash_tree += section(cs);
@@ -372,8 +437,8 @@ impl ConstraintSynthesizer<Fr> for BlockCircuit {
 /// The three tree snapshots of a state, as variables.
 struct SnapshotVars {
     note_hash_tree: TreeVars,
-    /// `noteNextIndex >> note_subtree_height` in little-endian bits: the position of the
-    /// next subtree, range-checked so the tree has room for it.
+    /// `noteNextIndex >> block_subtree_height` in little-endian bits: the position of the
+    /// block's subtree, range-checked so the tree has room for it.
     note_subtree_index: Vec<ark_r1cs_std::prelude::Boolean<Fr>>,
     nullifier_tree: TreeVars,
     public_data_tree: TreeVars,
@@ -385,7 +450,7 @@ impl SnapshotVars {
         config: &StateConfig,
         snapshot: &StateSnapshot,
     ) -> Result<Self, SynthesisError> {
-        let height = config.note_subtree_height();
+        let height = config.block_subtree_height();
         let note = snapshot.note_hash_tree;
         let note_subtree_index = alloc_uint(
             cs,

@@ -19,15 +19,17 @@ pub const BLOCK_CIRCUIT_NAME: &str = "block";
 
 /// Version of the block circuit's constraints: bump it whenever they change, so cached keys of
 /// an older circuit are never used.
-pub const BLOCK_CIRCUIT_VERSION: u32 = 4;
+pub const BLOCK_CIRCUIT_VERSION: u32 = 5;
 
 /// Environment variable that overrides the default key cache directory.
 pub const KEY_CACHE_ENV: &str = "FERNET_KEY_CACHE";
 
-/// Identifies the block circuit of `config` (with [`BLOCK_CIRCUIT_VERSION`]) in a key cache.
-pub fn circuit_id(config: &StateConfig) -> Result<CircuitId> {
+/// Identifies the block circuit of `config` proving `txs` tx slots per proof
+/// (`max_txs_per_block`: the whole block, fewer: a chunk) with [`BLOCK_CIRCUIT_VERSION`] in a
+/// key cache.
+pub fn circuit_id(config: &StateConfig, txs: usize) -> Result<CircuitId> {
     let params = format!(
-        "v{BLOCK_CIRCUIT_VERSION}/notes={}/nullifiers={}/public={}/txs={}/chunks={}",
+        "v{BLOCK_CIRCUIT_VERSION}/notes={}/nullifiers={}/public={}/txs={}/chunks={}/part={txs}",
         config.note_tree_depth,
         config.nullifier_tree_depth,
         config.public_data_tree_depth,
@@ -45,39 +47,41 @@ pub fn default_key_cache_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/fernet-keys"))
 }
 
-/// The **INSECURE** deterministic devnet keys of the block circuit of `config`, loaded from
-/// `cache` or set up and stored there (see [`crate::keys`]).
+/// The **INSECURE** deterministic devnet keys of the block circuit of `config` for `txs` tx
+/// slots per proof, loaded from `cache` or set up and stored there (see [`crate::keys`]).
 pub fn devnet_keys(
     cache: &KeyCache,
     config: StateConfig,
+    txs: usize,
     progress: Option<&MultiProgress>,
 ) -> Result<KeyPair<Groth16Bn254>> {
-    let id = circuit_id(&config)?;
+    let id = circuit_id(&config, txs)?;
     cache.load_or_insecure_devnet_setup::<Groth16Bn254, _>(
         &id,
-        BlockCircuit::blank(config)?,
+        BlockCircuit::blank(config, txs)?,
         progress,
     )
 }
 
-/// Proves the block of `witness`; returns the proof and its public inputs.
+/// Proves the block, or the chunk of a block, of `witness` with the keys of its shape;
+/// returns the proof and its public inputs.
 ///
 /// Only the witness is synthesized: the constraint matrices are the ones cached in `keys`
-/// (built from the blank circuit of the witness's configuration if `keys` has none yet). A
-/// witness the circuit does not accept is [`crate::Error::Unsatisfied`].
+/// (built from the blank circuit of the witness's shape if `keys` has none yet). A witness
+/// the circuit does not accept is [`crate::Error::Unsatisfied`].
 pub fn prove_block<R: RngCore + CryptoRng>(
     keys: &KeyPair<Groth16Bn254>,
     witness: BlockWitness,
     rng: &mut R,
 ) -> Result<(Proof<Bn254>, [Fr; NUM_PUBLIC_INPUTS])> {
-    let config = witness.config;
+    let (config, txs) = (witness.config, witness.part.txs);
     let circuit = BlockCircuit::new(witness)?;
     let inputs = circuit.public_inputs();
-    let proof = keys.prove(circuit, || BlockCircuit::blank(config), rng)?;
+    let proof = keys.prove(circuit, || BlockCircuit::blank(config, txs), rng)?;
     Ok((proof, inputs))
 }
 
-/// Verifies a block proof natively.
+/// Verifies a block or chunk proof natively.
 pub fn verify_block(
     vk: &VerifyingKey<Bn254>,
     inputs: &[Fr; NUM_PUBLIC_INPUTS],

@@ -2,9 +2,9 @@
 
 use ark_bn254::Fr;
 use fernet_state::{
-    apply_block, fr_from_be_bytes, fr_to_be_bytes, poseidon, required_data_chunks, Address, Block,
-    BlockBody, BlockWitness, L1ToL2Message, PublicDataWrite, StateConfig, TxEffect, WorldState,
-    MESSAGES_PER_BLOCK,
+    apply_block_in_chunks, fr_from_be_bytes, fr_to_be_bytes, poseidon, required_data_chunks,
+    Address, Block, BlockBody, BlockWitness, L1ToL2Message, PublicDataWrite, StateConfig, TxEffect,
+    WorldState, MESSAGES_PER_BLOCK,
 };
 
 use crate::Result;
@@ -52,10 +52,13 @@ pub fn app_key(x: Fr) -> Fr {
 /// The witness of block 1 filled with [`MESSAGES_PER_BLOCK`] deposits to [`REFERENCE_PAYER`]
 /// and `config.max_txs_per_block` reference transactions, on the genesis state of `config`.
 pub fn full_block_witness(config: StateConfig) -> Result<BlockWitness> {
+    let mut chunks = full_block_chunks(config, config.max_txs_per_block)?;
+    Ok(chunks.pop().expect("the whole block is one chunk"))
+}
+
+/// The witnesses of the block of [`full_block_witness`] proven as chunks of `txs` tx slots.
+pub fn full_block_chunks(config: StateConfig, txs: usize) -> Result<Vec<BlockWitness>> {
     let mut state = WorldState::new(config)?;
-    let txs = (1..=config.max_txs_per_block as u64)
-        .map(reference_tx)
-        .collect();
     let block = Block {
         number: 1,
         slot: 1,
@@ -68,8 +71,10 @@ pub fn full_block_witness(config: StateConfig) -> Result<BlockWitness> {
                 };
                 MESSAGES_PER_BLOCK
             ],
-            txs,
+            txs: (1..=config.max_txs_per_block as u64)
+                .map(reference_tx)
+                .collect(),
         },
     };
-    Ok(apply_block(&mut state, &block)?)
+    Ok(apply_block_in_chunks(&mut state, &block, txs)?)
 }

@@ -39,7 +39,7 @@ pub fn devnet_verifier_source(
     config: StateConfig,
     progress: Option<&MultiProgress>,
 ) -> Result<String> {
-    let keys = devnet_keys(cache, config, progress)?;
+    let keys = devnet_keys(cache, config, config.max_txs_per_block, progress)?;
     Ok(generate_solidity_verifier(&keys.verifying_key))
 }
 
@@ -63,7 +63,7 @@ pub fn write_epoch_fixture(
     out: &Path,
     progress: Option<&MultiProgress>,
 ) -> Result<EpochFixture> {
-    let keys = devnet_keys(cache, config, progress)?;
+    let keys = devnet_keys(cache, config, config.max_txs_per_block, progress)?;
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let fixture = build_epoch_fixture(config, &keys, &mut rng)?;
     fixture.write(out)?;

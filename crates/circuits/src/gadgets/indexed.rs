@@ -387,7 +387,7 @@ impl From<&PublicDataBatchWitness> for BatchHint {
 /// value it sets.
 #[derive(Clone, Copy, Debug)]
 pub struct BatchInput<'a> {
-    /// The key; 0 for an empty slot.
+    /// The key; 0 for an empty slot (a constant 0 costs no constraint).
     pub key: &'a FpVar<Fr>,
     /// Its canonical little-endian bits.
     pub key_bits: &'a [Boolean<Fr>],
@@ -395,18 +395,33 @@ pub struct BatchInput<'a> {
     pub value: Option<&'a FpVar<Fr>>,
 }
 
-/// Writes one block batch into an indexed tree, as `fernet_state::IndexedTree::write_batch`
-/// (the nullifiers, or the app public data writes): per slot one low-leaf write (two Merkle
-/// paths sharing their siblings) instead of an indexed insertion's four, and one subtree write
-/// for the block.
+/// Where a batch goes: a part of its block's subtree of `2^block_height` slots, the first
+/// aligned one at or after the tree's next index.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchPlacement<'a> {
+    /// Height of the block subtree.
+    pub block_height: usize,
+    /// Little-endian bits of the batch's index among the block subtree's parts (none when the
+    /// batch is the whole block subtree).
+    pub part: &'a [Boolean<Fr>],
+    /// Whether the batch closes the block: `next_index` moves past the block subtree, else it
+    /// stays at the block subtree's start.
+    pub closes: &'a Boolean<Fr>,
+}
+
+/// Writes one batch into an indexed tree, as `fernet_state::IndexedTree::write_batch` (a
+/// block's or a chunk's nullifiers, or its app public data writes): per slot one low-leaf
+/// write (two Merkle paths sharing their siblings) instead of an indexed insertion's four, and
+/// one subtree write.
 ///
-/// The batch occupies the subtree of `2^batch_height` slots at the first aligned index
-/// `start >= next_index` (`start - next_index < 2^batch_height`, range-checked). Slot `w` with
-/// key `x` names a leaf `L`, either a leaf of the tree (proven by its path against the current
-/// root, rewritten with the same path) or, `pending`, the current value of the batch leaf of
-/// an earlier slot `k < w` (selected by a one-hot vector and changed in the batch; its Merkle
-/// write is then an unchanged node, and its key must be non-zero, so it is never an empty
-/// slot). With `exists = (L.key == x)`:
+/// The block subtree starts at the first aligned index `blockStart >= next_index`
+/// (`blockStart - next_index < 2^block_height`, range-checked); the batch is its part
+/// `placement.part` of `2^batch_height` slots, at `start`. Slot `w` with key `x` names a leaf
+/// `L`, either a leaf of the tree (proven by its path against the current root, rewritten
+/// with the same path) or, `pending`, the current value of the batch leaf of an earlier slot
+/// `k < w` (selected by a one-hot vector and changed in the batch; its Merkle write is then an
+/// unchanged node, and its key must be non-zero, so it is never an empty slot). With
+/// `exists = (L.key == x)`:
 /// * `!exists` (insertion): `L.key < x < L.next_key` (or `L.next_key = 0`) as integers; `L` is
 ///   re-pointed to `(start + w, x)` and the new leaf `(x, [value,] L.next_index, L.next_key)`
 ///   takes slot `w`;
@@ -418,10 +433,10 @@ pub struct BatchInput<'a> {
 ///   genesis leaf and changes nothing;
 /// * key 0 (empty slot): the value must be 0, so nothing changes.
 ///
-/// Finally, if any slot inserted, the subtree at `start` (position range-checked, so the tree
-/// has room) must be empty and is replaced by the batch leaves' subtree (empty slots are the
-/// empty leaf 0), and `next_index` becomes `start + 2^batch_height`. A batch without an
-/// insertion writes no subtree and keeps `next_index`.
+/// Finally the subtree at `start` (position range-checked, so the tree has room) must be
+/// empty and is replaced by the batch leaves' subtree (empty slots are the empty leaf 0),
+/// inserted or not, and `next_index` becomes `blockStart + 2^block_height` if the batch
+/// closes the block, else `blockStart`.
 ///
 /// # Errors
 /// [`SynthesisError::Unsatisfiable`] if the hint does not fit the shape; otherwise only
@@ -430,6 +445,7 @@ pub fn batch_write(
     cs: &ConstraintSystemRef<Fr>,
     depth: usize,
     batch_height: usize,
+    placement: BatchPlacement<'_>,
     tree: &TreeVars,
     inputs: &[BatchInput<'_>],
     hint: &BatchHint,
@@ -438,6 +454,8 @@ pub fn batch_write(
     let has_value = inputs.first().is_some_and(|input| input.value.is_some());
     if hint.slots.len() != inputs.len()
         || inputs.len() > size
+        || batch_height + placement.part.len() != placement.block_height
+        || placement.block_height > depth
         || hint.subtree_siblings.len() * LEVEL_BITS + batch_height != depth
         || hint.slots.iter().any(|slot| {
             slot.siblings.len() * LEVEL_BITS != depth || slot.low_value.is_some() != has_value
@@ -450,13 +468,30 @@ pub fn batch_write(
     }
     let witness = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
     let zero = FpVar::Constant(Fr::ZERO);
-    let position = alloc_uint(cs, Some(Fr::from(hint.subtree_index)), depth - batch_height)?;
+    let block_size = Fr::from(1u64 << placement.block_height);
+    let block_position = alloc_uint(
+        cs,
+        Some(Fr::from(hint.subtree_index >> placement.part.len())),
+        depth - placement.block_height,
+    )?;
+    let block_start = Linear::from_bits_le(&block_position).scale(block_size);
+    let position: Vec<Boolean<Fr>> = placement
+        .part
+        .iter()
+        .chain(&block_position)
+        .cloned()
+        .collect();
     let start = Linear::from_bits_le(&position)
         .scale(Fr::from(size as u64))
         .to_var(cs)?;
     let mut root = tree.root.clone();
-    let mut batch: Vec<BatchLeaf> = Vec::with_capacity(inputs.len());
+    // `None`: a constant empty slot, which no constraint touches.
+    let mut batch: Vec<Option<BatchLeaf>> = Vec::with_capacity(inputs.len());
     for (w, (input, slot)) in inputs.iter().zip(&hint.slots).enumerate() {
+        if matches!(input.key, FpVar::Constant(key) if *key == Fr::ZERO) {
+            batch.push(None);
+            continue;
+        }
         let low = LeafVars {
             key: witness(slot.low_key)?,
             value: slot.low_value.map(witness).transpose()?,
@@ -485,21 +520,28 @@ pub fn batch_write(
         // A pending leaf is the current value of one earlier batch leaf:
         // sum_k e_k * (batch[k].f - low.f) = 0 for each field f, with one e_k set (pending)
         // or none.
-        let selector = (0..w)
-            .map(|k| {
-                Boolean::new_witness(cs.clone(), || {
+        let candidates: Vec<(Boolean<Fr>, usize)> = batch
+            .iter()
+            .enumerate()
+            .filter(|(_, leaf)| leaf.is_some())
+            .map(|(k, _)| {
+                let chosen = Boolean::new_witness(cs.clone(), || {
                     Ok(slot.pending && slot.pending_slot == k as u64)
-                })
+                })?;
+                Ok((chosen, k))
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        let chosen = selector.iter().fold(Linear::constant(Fr::ZERO), |acc, e| {
-            acc.add(&Linear::from_bool(e))
-        });
+            .collect::<Result<_, SynthesisError>>()?;
+        let chosen = candidates
+            .iter()
+            .fold(Linear::constant(Fr::ZERO), |acc, (e, _)| {
+                acc.add(&Linear::from_bool(e))
+            });
         enforce_equal(cs, &chosen, &Linear::from_bool(&pending))?;
         let low_fields = fields(&low);
         for (f, low_field) in low_fields.iter().enumerate() {
             let mut sum = Linear::constant(Fr::ZERO);
-            for (e, leaf) in selector.iter().zip(&batch) {
+            for (e, k) in &candidates {
+                let leaf = batch[*k].as_ref().expect("a candidate holds a leaf");
                 let diff =
                     Linear::from_var(fields(&leaf.leaf)[f]).sub(&Linear::from_var(low_field));
                 sum = sum.add(&mul(cs, &Linear::from_bool(e), &diff)?);
@@ -530,7 +572,8 @@ pub fn batch_write(
         root = root_from_path(cs, &new_node, &index_bits, &siblings)?;
         // The chosen batch leaf takes the new value and successor (its key stays).
         let after_fields = fields(&low_after);
-        for (e, leaf) in selector.iter().zip(batch.iter_mut()) {
+        for (e, k) in &candidates {
+            let leaf = batch[*k].as_mut().expect("a candidate holds a leaf");
             let mut updated = vec![leaf.leaf.key.clone()];
             for (old, new) in fields(&leaf.leaf).iter().zip(&after_fields).skip(1) {
                 updated.push(e.select(*new, *old)?);
@@ -543,40 +586,33 @@ pub fn batch_write(
             next_index: inserted.select(&low.next_index, &zero)?,
             next_key: inserted.select(&low.next_key, &zero)?,
         };
-        batch.push(BatchLeaf {
+        batch.push(Some(BatchLeaf {
             leaf: new_leaf,
             real: inserted,
-        });
+        }));
     }
 
-    // The batch subtree over the empty one, if any slot inserted.
+    // The batch subtree over the empty one.
     let mut leaves = batch
         .iter()
-        .map(|leaf| leaf.real.select(&leaf.leaf.hash(cs)?, &zero))
+        .map(|leaf| match leaf {
+            None => Ok(zero.clone()),
+            Some(leaf) => leaf.real.select(&leaf.leaf.hash(cs)?, &zero),
+        })
         .collect::<Result<Vec<_>, _>>()?;
     leaves.resize(size, zero.clone());
     let subtree = subtree_root(cs, &leaves)?;
-    let count = batch.iter().fold(Linear::constant(Fr::ZERO), |acc, leaf| {
-        acc.add(&Linear::from_bool(&leaf.real))
-    });
-    let any = !count.to_var(cs)?.is_eq(&zero)?;
-    // 0 <= start - next_index < 2^batch_height when the subtree is written.
-    let gap = mul(
-        cs,
-        &Linear::from_bool(&any),
-        &Linear::from_var(&start).sub(&Linear::from_var(&tree.next_index)),
-    )?;
-    decompose(cs, &gap, batch_height)?;
+    // 0 <= blockStart - next_index < 2^block_height.
+    let gap = block_start.sub(&Linear::from_var(&tree.next_index));
+    decompose(cs, &gap, placement.block_height)?;
     let siblings = alloc_siblings(cs, &hint.subtree_siblings)?;
     let empty = FpVar::Constant(SparseMerkleTree::new(batch_height).root());
-    root_from_path(cs, &empty, &position, &siblings)?.conditional_enforce_equal(&root, &any)?;
-    let written = root_from_path(cs, &subtree, &position, &siblings)?;
-    let next_after = Linear::from_var(&start)
-        .add_constant(Fr::from(size as u64))
-        .to_var(cs)?;
+    root_from_path(cs, &empty, &position, &siblings)?.enforce_equal(&root)?;
     Ok(TreeVars {
-        root: any.select(&written, &root)?,
-        next_index: any.select(&next_after, &tree.next_index)?,
+        root: root_from_path(cs, &subtree, &position, &siblings)?,
+        next_index: block_start
+            .add_scaled(block_size, &Linear::from_bool(placement.closes))
+            .to_var(cs)?,
     })
 }
 

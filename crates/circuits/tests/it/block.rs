@@ -23,9 +23,9 @@ use fernet_circuits::{
 };
 use fernet_state::{
     apply_block, data_chunks, encode_block_data, encode_message, encode_tx_effect, fee_balance_key,
-    Address, Block, BlockBody, BlockPublicInputs, BlockWitness, DataFingerprint, L1ToL2Message,
-    NullifierLeaf, NullifierWitness, PublicDataWrite, SparseMerkleTree, StateConfig, StateSnapshot,
-    TreeSnapshot, TxEffect, WorldState, BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION,
+    Address, Block, BlockBody, BlockPart, BlockPublicInputs, BlockWitness, DataFingerprint,
+    L1ToL2Message, NullifierLeaf, NullifierWitness, PublicDataWrite, SparseMerkleTree, StateConfig,
+    StateSnapshot, TreeSnapshot, TxEffect, WorldState, BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION,
     COMMITTED_PUBLIC_INPUTS, FEE_BALANCE_KEY_OFFSET, MESSAGES_PER_BLOCK, NUM_PUBLIC_INPUTS,
 };
 use rand::SeedableRng;
@@ -38,7 +38,13 @@ fn devnet_block_keys() -> &'static KeyPair<Groth16Bn254> {
     static KEYS: OnceLock<KeyPair<Groth16Bn254>> = OnceLock::new();
     KEYS.get_or_init(|| {
         let cache = KeyCache::new(default_key_cache_dir());
-        devnet_keys(&cache, StateConfig::devnet(), None).expect("devnet keys")
+        devnet_keys(
+            &cache,
+            StateConfig::devnet(),
+            StateConfig::devnet().max_txs_per_block,
+            None,
+        )
+        .expect("devnet keys")
     })
 }
 
@@ -57,8 +63,9 @@ fn second_block() -> BlockWitness {
         .swap_remove(1)
 }
 
-/// `witness` with its public inputs rebuilt from the given parts.
-fn with_inputs(
+/// `witness` with its public inputs rebuilt from the given parts (the payee kept, the chunk
+/// word a whole block's).
+pub(crate) fn with_inputs(
     witness: &BlockWitness,
     change: impl FnOnce(&mut (Fr, Fr, u64, u64, u128, DataFingerprint)),
 ) -> BlockWitness {
@@ -234,7 +241,7 @@ fn forge_block_two(txs: &[[Fr; 2]], lows: &[Low]) -> BlockWitness {
     let mut witness = apply_block(&mut state.clone(), &template).unwrap();
 
     let inner = state.nullifier_tree().inner();
-    let height = config.nullifier_batch_height();
+    let height = config.block_subtree_height();
     let start = inner.next_index();
     let mut tree: SparseMerkleTree = inner.tree().clone();
     let mut leaves: Vec<Option<NullifierLeaf>> =
@@ -472,19 +479,27 @@ fn replay(state: &WorldState, forged: &Forged) -> BlockWitness {
             public.update_existing(key, value).unwrap()
         });
     }
+    let height = config.block_subtree_height();
     let writes: Vec<(Fr, Fr)> = txs
         .iter()
-        .map(|tx| (tx.public_data_write.key, tx.public_data_write.value))
+        .flat_map(|tx| {
+            [
+                (tx.public_data_write.key, tx.public_data_write.value),
+                (Fr::ZERO, Fr::ZERO),
+            ]
+        })
         .collect();
     let public_writes = public
-        .write_batch(config.public_data_batch_height(), &writes)
+        .write_batch(public.inner().batch_start(height), height, &writes)
         .unwrap();
     let slots: Vec<Fr> = txs.iter().flat_map(|tx| tx.nullifiers).collect();
     let nullifier_writes = nullifiers
-        .insert_batch(config.nullifier_batch_height(), &slots)
+        .insert_batch(nullifiers.inner().batch_start(height), height, &slots)
         .unwrap();
     let leaves: Vec<Fr> = txs.iter().flat_map(|tx| tx.note_hashes).collect();
-    let note_hash_append = notes.append_subtree(&leaves).unwrap();
+    let note_hash_append = notes
+        .append_subtree(notes.next_index(), height, &leaves)
+        .unwrap();
     let prev_state = state.snapshot();
     let new_state = StateSnapshot {
         note_hash_tree: TreeSnapshot {
@@ -525,6 +540,7 @@ fn replay(state: &WorldState, forged: &Forged) -> BlockWitness {
     .unwrap();
     BlockWitness {
         config,
+        part: BlockPart::whole(&config),
         block_number: number,
         slot,
         coinbase: Some([0x42; 20]),
@@ -745,9 +761,10 @@ fn rechain(state: &WorldState, mut witness: BlockWitness) -> BlockWitness {
     witness.fee_debits.truncate(1);
     witness.fee_debits.extend(rest);
     // Credits are empty, nullifiers do not touch public data; the tx writes are padding.
-    let height = witness.config.public_data_batch_height();
+    let height = witness.config.block_subtree_height();
     let padding = vec![(Fr::ZERO, Fr::ZERO); witness.public_data_writes.slots.len()];
-    witness.public_data_writes = public.write_batch(height, &padding).unwrap();
+    let start = public.inner().batch_start(height);
+    witness.public_data_writes = public.write_batch(start, height, &padding).unwrap();
     witness.new_state.public_data_tree = TreeSnapshot {
         root: public.inner().root(),
         next_index: public.inner().next_index(),
@@ -803,7 +820,7 @@ fn a_second_leaf_for_a_known_app_key_is_unsatisfiable() {
     assert!(satisfied(&forged));
 
     let config = *state.config();
-    let height = config.public_data_batch_height();
+    let height = config.block_subtree_height();
     let inner = state.public_data_tree().inner();
     let low_index = inner.low_leaf_index(&key).unwrap();
     let low = *inner.leaf(low_index).unwrap();
@@ -831,7 +848,7 @@ fn a_second_leaf_for_a_known_app_key_is_unsatisfiable() {
         pending: false,
         low_leaf_update: update,
     }];
-    for _ in 1..config.max_txs_per_block {
+    for _ in 1..2 * config.max_txs_per_block {
         let genesis = *inner.leaf(0).unwrap();
         slots.push(fernet_state::PublicDataSlotWitness {
             low_leaf: genesis,
@@ -851,16 +868,8 @@ fn a_second_leaf_for_a_known_app_key_is_unsatisfiable() {
         root: tree.root(),
         next_index: start + (1 << height),
     };
-    let p = forged.public_inputs;
-    forged.public_inputs = BlockPublicInputs::new(
-        p.prev_state_root(),
-        forged.new_state.state_root(),
-        p.block_number(),
-        p.slot(),
-        p.total_fees(),
-        p.fingerprint(),
-    )
-    .unwrap();
+    let root = forged.new_state.state_root();
+    let forged = with_inputs(&forged, |p| p.1 = root);
     assert!(!satisfied(&forged));
 }
 

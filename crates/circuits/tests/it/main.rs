@@ -4,6 +4,7 @@
 mod support;
 
 mod block;
+mod chunks;
 mod evm_verifier;
 mod fixture;
 mod keys;

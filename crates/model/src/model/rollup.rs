@@ -35,7 +35,7 @@ const MAX_FEES: U256 = U256::from_limbs([u64::MAX, (1 << 56) - 1, 0, 0]);
 /// Public inputs a proposal commits to, per block, and that a submission passes per block.
 pub const K: usize = fernet_state::COMMITTED_PUBLIC_INPUTS;
 
-/// Public inputs the verifier takes per block: the committed ones, then the payee.
+/// Public inputs the verifier takes per block: the committed ones, the payee, the chunk word.
 pub const VERIFIER_INPUTS: usize = fernet_state::NUM_PUBLIC_INPUTS;
 
 /// Largest first word of a transaction effect in block data (`payer << 64 | fee`, below 2^224).
@@ -144,16 +144,18 @@ pub struct Rollup {
 /// Decides whether the verifier accepts a proof for some public inputs (the commitment double
 /// accepts `keccak256(inputs)`; the Groth16 verifier accepts the fixture's real proofs).
 pub trait ProofOracle {
-    /// Whether `proof` (256 bytes) proves `inputs` (the [`VERIFIER_INPUTS`] words of one block,
-    /// the payee last).
+    /// Whether `proof` (256 bytes) proves `inputs` (the [`VERIFIER_INPUTS`] words of one block:
+    /// the committed ones, the payee, the chunk word).
     fn accepts(&self, proof: &[u8], inputs: &[U256]) -> bool;
 }
 
-/// The verifier's row of one block: its committed words, then `payee` as a word.
+/// The verifier's row of one whole block: its committed words, then `payee` as a word and the
+/// whole-block chunk word.
 pub fn verifier_row(committed: &[U256], payee: Address) -> Vec<U256> {
     let mut row = Vec::with_capacity(VERIFIER_INPUTS);
     row.extend_from_slice(committed);
     row.push(U256::from_be_slice(payee.as_slice()));
+    row.push(U256::from(fernet_state::WHOLE_BLOCK_CHUNK_WORD));
     row
 }
 
