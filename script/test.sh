@@ -66,7 +66,11 @@ printf '\nstep times:\n'
 printf '%s\n' "${timings[@]}"
 printf '%6ds  total\n' "$SECONDS"
 printf '\nslowest test binaries (their own "finished in" time):\n'
-awk '/^ *Running /{name=$2} /^test result:/{sub(/s$/, "", $NF); printf "%8.1fs  %s\n", $NF, name}' "$logs/cargo.txt" |
+# A package's unit tests run first and name it (target/debug/deps/<crate>-<hash>); its other test
+# binaries follow.
+awk '/^ *Running unittests src\/lib.rs/{crate=$NF; sub(/^.*deps\//, "", crate); sub(/-[0-9a-f]+\)$/, "", crate)}
+    /^ *Running /{name=crate " " $2}
+    /^test result:/{sub(/s$/, "", $NF); printf "%8.1fs  %s\n", $NF, name}' "$logs/cargo.txt" |
     sort -rn | head -n 8
 
 forge_passed=$(grep -Eo '[0-9]+ tests passed' "$logs/forge.txt" | tail -n 1 | grep -Eo '^[0-9]+')
