@@ -8,7 +8,7 @@ use crate::{
     error::Error,
     fingerprint::CHUNK_BYTES,
     merkle::LEVEL_BITS,
-    tx::{MAX_NOTE_HASHES_PER_TX, MAX_NULLIFIERS_PER_TX},
+    tx::{MAX_NOTE_HASHES_PER_TX, MAX_NULLIFIERS_PER_TX, MAX_PUBLIC_DATA_WRITES_PER_TX},
     Result,
 };
 
@@ -26,6 +26,7 @@ pub const fn required_data_chunks(max_txs: usize) -> usize {
 pub const TREE_SLOTS_PER_TX: usize = MAX_NOTE_HASHES_PER_TX;
 
 const _: () = assert!(MAX_NULLIFIERS_PER_TX == TREE_SLOTS_PER_TX);
+const _: () = assert!(MAX_PUBLIC_DATA_WRITES_PER_TX <= TREE_SLOTS_PER_TX);
 
 /// Bits of the smallest power of four holding `slots` leaves.
 const fn block_subtree_height(slots: usize) -> usize {
