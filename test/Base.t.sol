@@ -57,6 +57,7 @@ abstract contract Base is Test {
     RewardPool internal pool;
     FeeInbox internal inbox;
     CommitmentVerifier internal verifier;
+    CommitmentVerifier internal chunkVerifier;
     Rollup internal rollup;
     uint256 internal genesisTime;
 
@@ -69,7 +70,8 @@ abstract contract Base is Test {
         vm.prevrandao(bytes32(uint256(0xfe120e7)));
         genesisTime = block.timestamp;
         token = new DevnetToken("Fernet Staking Token", "FST");
-        verifier = new CommitmentVerifier();
+        verifier = new CommitmentVerifier("block");
+        chunkVerifier = new CommitmentVerifier("chunk");
         _deploySuite();
         _fundRewardPool(POOL_FUNDING);
     }
@@ -89,7 +91,7 @@ abstract contract Base is Test {
         escrow = new ProverEscrow(token, predictedRollup, ESCROW_WITHDRAWAL_DELAY);
         pool = new RewardPool(token, predictedRollup);
         inbox = new FeeInbox(token, predictedRollup, address(pool), INCLUSION_DELAY);
-        rollup = new Rollup(staking, escrow, pool, verifier, rollupConfig, inbox);
+        rollup = new Rollup(staking, escrow, pool, verifier, chunkVerifier, rollupConfig, inbox);
         assertEq(address(rollup), predictedRollup, "rollup address prediction");
     }
 

@@ -29,6 +29,7 @@ contract Rollup is Randomness, UpgradeVotes, Proposals, ProofClaims, EpochProofs
     /// @param escrow_ The prover escrow.
     /// @param pool_ The reward pool.
     /// @param verifier_ The block proof verifier.
+    /// @param chunkVerifier_ The chunk proof verifier.
     /// @param config_ The rollup parameters.
     /// @param inbox_ The fee inbox (deployed for this rollup and pool).
     constructor(
@@ -36,9 +37,10 @@ contract Rollup is Randomness, UpgradeVotes, Proposals, ProofClaims, EpochProofs
         IProverEscrow escrow_,
         IRewardPool pool_,
         IProofVerifier verifier_,
+        IProofVerifier chunkVerifier_,
         Config memory config_,
         IFeeInbox inbox_
-    ) RollupStorage(staking_, escrow_, pool_, verifier_, config_, inbox_) {
+    ) RollupStorage(staking_, escrow_, pool_, verifier_, chunkVerifier_, config_, inbox_) {
         _checkSatellites(staking_, escrow_, pool_, inbox_);
         _checkConfig(config_, staking_.exitDelay());
 
@@ -132,23 +134,29 @@ contract Rollup is Randomness, UpgradeVotes, Proposals, ProofClaims, EpochProofs
         _checkpointRandomness();
         (uint256 first, uint256 epochLast) = _checkEpochInputs(epoch, publicInputs);
         uint256 last = first + publicInputs.length / COMMITTED_ROW - 1;
-        ProofClaim storage claim = _claims[Epoch.unwrap(epoch)];
-        bool claimed = claim.status == ClaimStatus.Claimed;
-        // The proofs name who is paid for them: a copy sent by anyone else fails verification.
-        address payee = claimed ? claim.prover : msg.sender;
-        uint256[] memory rows = _verifierRows(publicInputs, payee);
-        _checkCommitments(first, rows);
-        require(VERIFIER.verifyBatch(proofs, rows), Errors.Rollup__InvalidProof(first, last));
+        (address payee, bool claimed) = _epochPayee(epoch);
+        _checkCommitments(first, publicInputs);
+        require(
+            VERIFIER.verifyBatch(proofs, _verifierRows(publicInputs, payee)),
+            Errors.Rollup__InvalidProof(first, last)
+        );
+        _settleEpochProof(epoch, first, last, epochLast, publicInputs, payee, claimed);
+    }
 
-        // forge-lint: disable-next-line(unsafe-typecast) -- block numbers grow by one per slot, far below 2^128
-        _provenTip = uint128(last);
-        bool complete = last == epochLast;
-        if (complete && claimed) claim.status = ClaimStatus.Proven;
-        emit EpochProven(epoch, first, last, payee, msg.sender);
-
-        // A partial proof leaves the claim open: its prover is still bound to finish the epoch.
-        if (complete && claimed) ESCROW.releaseBond(payee, claim.bondAmount);
-        _payEpoch(first, rows, payee, claimed ? claim.basisPointFee : OPEN_PROVING_BASIS_POINT_FEE, complete);
+    /// @inheritdoc IRollup
+    function submitSplitEpochProof(
+        Epoch epoch,
+        uint256[] calldata publicInputs,
+        EpochSplit calldata split,
+        bytes calldata proofs
+    ) external {
+        _checkpointRandomness();
+        (uint256 first, uint256 epochLast) = _checkEpochInputs(epoch, publicInputs);
+        (address payee, bool claimed) = _epochPayee(epoch);
+        _checkCommitments(first, publicInputs);
+        _verifySplitProofs(first, publicInputs, split, proofs, payee);
+        uint256 last = first + publicInputs.length / COMMITTED_ROW - 1;
+        _settleEpochProof(epoch, first, last, epochLast, publicInputs, payee, claimed);
     }
 
     /// @inheritdoc IRollup
@@ -182,6 +190,11 @@ contract Rollup is Randomness, UpgradeVotes, Proposals, ProofClaims, EpochProofs
     /// @inheritdoc IRollup
     function verifier() external view returns (IProofVerifier) {
         return VERIFIER;
+    }
+
+    /// @inheritdoc IRollup
+    function chunkVerifier() external view returns (IProofVerifier) {
+        return CHUNK_VERIFIER;
     }
 
     /// @inheritdoc IRollup

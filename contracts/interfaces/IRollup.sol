@@ -42,6 +42,16 @@ interface IRollup is IClock {
     /// @param voteRoundSize Slots per upgrade-signalling round.
     /// @param voteQuorum Votes within one round that signal a payload.
     /// @param genesisStateRoot State root of block 0.
+    /// @notice How a split submission proves its blocks (see `submitSplitEpochProof`).
+    /// @param chunkCounts Per block row: 0 for a block proven whole, else its number of chunks (at most
+    ///        `Constants.MAX_CHUNKS_PER_BLOCK`).
+    /// @param intermediateRoots For each split block in order, the state roots after each of its chunks but the
+    ///        last (n - 1 roots for n chunks).
+    struct EpochSplit {
+        uint256[] chunkCounts;
+        uint256[] intermediateRoots;
+    }
+
     struct Config {
         uint256 proposalWindow;
         uint256 backupWindow;
@@ -240,6 +250,27 @@ interface IRollup is IClock {
     /// @param proofs One 256-byte proof per block, concatenated.
     function submitEpochProof(Epoch epoch, uint256[] calldata publicInputs, bytes calldata proofs) external;
 
+    /// @notice `submitEpochProof` for blocks proven whole or split into chunks, any mix: same blocks, checks,
+    ///         payee and payments. A block with chunk count n > 0 is proven by n chunk proofs, checked by the
+    ///         chunk verifier; chunk j's row is
+    ///         `[root_j, root_(j+1), globals, dataHash, challenge, evaluation, payee, j | (j == n - 1) << 8]`
+    ///         where root_0 and root_n are the block's committed state roots and the n - 1 roots between them
+    ///         come from `split.intermediateRoots`. L1 builds every row from the block's committed words, so each
+    ///         chunk is bound to the whole block's data and globals, and the chunks chain root to root by
+    ///         construction. The whole-block proofs are verified in one batched pairing check, the chunk proofs
+    ///         in another.
+    /// @param epoch The epoch being proven.
+    /// @param publicInputs 6 committed words per block, as for `submitEpochProof`.
+    /// @param split Each block's chunk count and the roots between the chunks.
+    /// @param proofs The whole blocks' proofs in block order, then every chunk proof in block and chunk order;
+    ///        256 bytes each.
+    function submitSplitEpochProof(
+        Epoch epoch,
+        uint256[] calldata publicInputs,
+        EpochSplit calldata split,
+        bytes calldata proofs
+    ) external;
+
     /// @notice Prunes the unproven blocks once the oldest unproven epoch's proof window has passed. If that
     ///         epoch is claimed, the bond is slashed pro rata to its unproven blocks and shared among the pruned
     ///         blocks' proposers; if not, the proposer of the first unproven block loses
@@ -268,6 +299,10 @@ interface IRollup is IClock {
 
     /// @notice The block proof verifier.
     function verifier() external view returns (IProofVerifier);
+
+    /// @notice The chunk proof verifier: the key of the block circuit cut to one chunk of the deployment's
+    ///         chunk size.
+    function chunkVerifier() external view returns (IProofVerifier);
 
     /// @notice The fee inbox whose messages blocks consume and whose deposits proofs release to the pool.
     function inbox() external view returns (IFeeInbox);

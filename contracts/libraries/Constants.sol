@@ -21,6 +21,12 @@ library Constants {
     uint256 internal constant CHUNK_INPUT_INDEX = 7;
     /// @notice The chunk word of a proof of a whole block: chunk 0, the last.
     uint256 internal constant WHOLE_BLOCK_CHUNK_WORD = 1 << 8;
+    /// @notice Bit offset of the last-chunk flag in the chunk word; the chunk index takes the bits below it.
+    uint256 internal constant CHUNK_LAST_SHIFT = 8;
+    /// @notice Most chunks one block may be split into: the chunk index has `CHUNK_LAST_SHIFT` bits.
+    uint256 internal constant MAX_CHUNKS_PER_BLOCK = 1 << 8;
+    /// @notice Bytes of one Groth16 proof as the verifiers take it (8 words).
+    uint256 internal constant PROOF_BYTES = 256;
 
     /// @notice `globals = blockNumber | slot << 64 | totalFees << 128`.
     uint256 internal constant GLOBALS_SLOT_SHIFT = 64;

@@ -129,6 +129,14 @@ library Errors {
     /// @notice The public inputs are not 1 to `maxRows` rows of `rowWords` words (`maxRows`: the epoch's blocks
     ///         from the oldest unproven one on).
     error Rollup__InvalidPublicInputsLength(uint256 rowWords, uint256 maxRows, uint256 actualWords);
+    /// @notice A split submission does not give one chunk count per block row.
+    error Rollup__InvalidChunkCountsLength(uint256 expected, uint256 actual);
+    /// @notice A block is split into more chunks than the chunk word can index.
+    error Rollup__TooManyChunks(uint256 blockNumber, uint256 chunks, uint256 maxChunks);
+    /// @notice A split submission does not give exactly `chunks - 1` intermediate roots per split block.
+    error Rollup__InvalidIntermediateRootsLength(uint256 expected, uint256 actual);
+    /// @notice The proofs are not one 256-byte proof per whole block and per chunk.
+    error Rollup__InvalidProofsLength(uint256 expected, uint256 actual);
     /// @notice A block's public inputs differ from what its proposal committed to.
     error Rollup__PublicInputsMismatch(uint256 blockNumber, bytes32 expected, bytes32 actual);
     /// @notice The verifier rejected the proof.

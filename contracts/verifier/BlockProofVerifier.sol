@@ -5,7 +5,7 @@ pragma solidity 0.8.30;
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 
 /// @title BlockProofVerifier
-/// @notice Groth16 verifier over BN254 with a built-in verifying key (8 public inputs).
+/// @notice Groth16 verifier over BN254 of whole-block proofs, with a built-in verifying key (8 public inputs).
 /// @dev Verifying key hash 0x81af31610fa63dc3250ec051f6d39ffd59716380c9d8a4a47c4768c5da1a22e6.
 ///      One proof: e(-A, B) * e(alpha, beta) * e(vk_x, gamma) * e(C, delta) == 1 with
 ///      vk_x = IC_0 + sum_j x_j * IC_j, that is K ecMul and one pairing check of 4 pairs.

@@ -42,6 +42,7 @@ const ARTIFACTS: &[&str] = &[
     "FeeInbox.sol/FeeInbox",
     "DevnetToken.sol/DevnetToken",
     "BlockProofVerifier.sol/BlockProofVerifier",
+    "ChunkProofVerifier.sol/ChunkProofVerifier",
     "IRollup.sol/IRollup",
     "IStaking.sol/IStaking",
     "IProverEscrow.sol/IProverEscrow",

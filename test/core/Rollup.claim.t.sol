@@ -77,7 +77,9 @@ contract RollupClaimTest is Base {
         ProverEscrow otherEscrow = new ProverEscrow(token, predicted, ESCROW_WITHDRAWAL_DELAY);
         RewardPool otherPool = new RewardPool(token, predicted);
         FeeInbox otherInbox = new FeeInbox(token, predicted, address(otherPool), INCLUSION_DELAY);
-        other = new Rollup(otherStaking, otherEscrow, otherPool, verifier, _rollupConfig(), otherInbox);
+        other = new Rollup(
+            otherStaking, otherEscrow, otherPool, verifier, chunkVerifier, _rollupConfig(), otherInbox
+        );
     }
 
     function _assertUnclaimed() internal view {

@@ -49,7 +49,7 @@ contract RollupConstructorTest is Base {
     function _expectConfigInvalid(IRollup.Config memory c, bytes32 parameter, uint256 value) internal {
         Suite memory s = _satellites();
         vm.expectRevert(abi.encodeWithSelector(Errors.Config__Invalid.selector, parameter, value));
-        new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, c, s.inbox);
     }
 
     // ------------------------------------------------------------------ config bounds
@@ -76,7 +76,7 @@ contract RollupConstructorTest is Base {
         // Both windows filling the slot exactly is accepted.
         c.backupWindow = SLOT_DURATION - 6;
         Suite memory s = _satellites();
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, c, s.inbox);
         assertEq(r.config().backupWindow, SLOT_DURATION - 6, "backup window up to the slot's end");
     }
 
@@ -95,7 +95,7 @@ contract RollupConstructorTest is Base {
                 )
             );
         }
-        new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, c, s.inbox);
     }
 
     function test_constructor_windowsMustFitInTheSlot_concrete() public {
@@ -115,11 +115,11 @@ contract RollupConstructorTest is Base {
         vm.expectRevert(
             abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("exitDelay"), minimum - 1)
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, c, s.inbox);
 
         sc.exitDelay = minimum;
         s = _satellites(sc, token, token);
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, c, s.inbox);
         assertEq(r.staking().exitDelay(), minimum, "the minimum exit delay is accepted");
     }
 
@@ -135,7 +135,7 @@ contract RollupConstructorTest is Base {
         vm.expectRevert(
             abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("proofWindowSlots"), cap + 1)
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, c, s.inbox);
 
         c.proofWindowSlots = type(uint256).max;
         s = _satellites(sc, token, token);
@@ -144,11 +144,11 @@ contract RollupConstructorTest is Base {
                 Errors.Config__Invalid.selector, _param("proofWindowSlots"), type(uint256).max
             )
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, c, s.inbox);
 
         c.proofWindowSlots = cap;
         s = _satellites(sc, token, token);
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, c, s.inbox);
         assertEq(r.config().proofWindowSlots, cap, "MAX_PROOF_WINDOW_EPOCHS epochs accepted");
     }
 
@@ -214,7 +214,7 @@ contract RollupConstructorTest is Base {
         c.voteQuorum = 1;
         c.genesisStateRoot = bytes32(FIELD_MODULUS - 1);
         Suite memory s = _satellites();
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, c, s.inbox);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, c, s.inbox);
         assertEq(address(r), s.predicted, "deployed at the predicted address");
         assertEq(abi.encode(r.config()), abi.encode(c), "config stored as given");
     }
@@ -232,7 +232,7 @@ contract RollupConstructorTest is Base {
                 Errors.Rollup__SatelliteMismatch.selector, address(foreignStaking), predicted, other
             )
         );
-        new Rollup(foreignStaking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+        new Rollup(foreignStaking, s.escrow, s.pool, verifier, chunkVerifier, _rollupConfig(), s.inbox);
 
         ProverEscrow foreignEscrow = new ProverEscrow(token, other, ESCROW_WITHDRAWAL_DELAY);
         s = _satellites();
@@ -241,7 +241,7 @@ contract RollupConstructorTest is Base {
                 Errors.Rollup__SatelliteMismatch.selector, address(foreignEscrow), s.predicted, other
             )
         );
-        new Rollup(s.staking, foreignEscrow, s.pool, verifier, _rollupConfig(), s.inbox);
+        new Rollup(s.staking, foreignEscrow, s.pool, verifier, chunkVerifier, _rollupConfig(), s.inbox);
 
         RewardPool foreignPool = new RewardPool(token, other);
         s = _satellites();
@@ -250,7 +250,7 @@ contract RollupConstructorTest is Base {
                 Errors.Rollup__SatelliteMismatch.selector, address(foreignPool), s.predicted, other
             )
         );
-        new Rollup(s.staking, s.escrow, foreignPool, verifier, _rollupConfig(), s.inbox);
+        new Rollup(s.staking, s.escrow, foreignPool, verifier, chunkVerifier, _rollupConfig(), s.inbox);
     }
 
     /// @dev Satellites whose inbox is built with the given rollup, pool and token (address(0): the suite's own).
@@ -278,13 +278,13 @@ contract RollupConstructorTest is Base {
                 Errors.Rollup__SatelliteMismatch.selector, address(s.inbox), s.predicted, other
             )
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, _rollupConfig(), s.inbox);
 
         s = _satellitesWithInbox(address(0), other, token);
         vm.expectRevert(
             abi.encodeWithSelector(Errors.Config__Invalid.selector, _param("inboxPool"), uint160(other))
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, _rollupConfig(), s.inbox);
 
         DevnetToken otherToken = new DevnetToken("Other", "OTH");
         s = _satellitesWithInbox(address(0), address(0), otherToken);
@@ -293,10 +293,10 @@ contract RollupConstructorTest is Base {
                 Errors.Config__Invalid.selector, _param("inboxToken"), uint160(address(otherToken))
             )
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, _rollupConfig(), s.inbox);
 
         s = _satellitesWithInbox(address(0), address(0), token);
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, _rollupConfig(), s.inbox);
         assertEq(address(r.inbox()), address(s.inbox), "inbox");
     }
 
@@ -309,7 +309,7 @@ contract RollupConstructorTest is Base {
                 Errors.Config__Invalid.selector, _param("escrowToken"), uint160(address(otherToken))
             )
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, _rollupConfig(), s.inbox);
 
         s = _satellites(_stakingConfig(), token, otherToken);
         vm.expectRevert(
@@ -317,7 +317,7 @@ contract RollupConstructorTest is Base {
                 Errors.Config__Invalid.selector, _param("poolToken"), uint160(address(otherToken))
             )
         );
-        new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+        new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, _rollupConfig(), s.inbox);
     }
 
     // ------------------------------------------------------------------ clock and genesis
@@ -330,7 +330,7 @@ contract RollupConstructorTest is Base {
         sc.snapshotLag = 2;
         sc.exitDelay = (5 + PROOF_WINDOW_SLOTS + 1) * 30;
         Suite memory s = _satellites(sc, token, token);
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, _rollupConfig(), s.inbox);
 
         assertEq(r.genesisTime(), genesisTime + 7, "genesis time");
         assertEq(r.slotDuration(), 30, "slot duration");
@@ -349,7 +349,7 @@ contract RollupConstructorTest is Base {
         Suite memory s = _satellites();
         vm.expectEmit(s.predicted);
         emit IRollup.RandomnessCheckpointed(Epoch.wrap(0), randao);
-        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, _rollupConfig(), s.inbox);
+        Rollup r = new Rollup(s.staking, s.escrow, s.pool, verifier, chunkVerifier, _rollupConfig(), s.inbox);
 
         IRollup.BlockLog memory genesis = r.blockLog(0);
         assertEq(genesis.stateRoot, GENESIS_STATE_ROOT, "genesis state root");

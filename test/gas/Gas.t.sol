@@ -7,6 +7,7 @@ import {RewardPool} from "../../contracts/core/RewardPool.sol";
 import {Rollup} from "../../contracts/core/Rollup.sol";
 import {Staking} from "../../contracts/core/Staking.sol";
 import {IRollup} from "../../contracts/interfaces/IRollup.sol";
+import {Constants} from "../../contracts/libraries/Constants.sol";
 import {DataFingerprint} from "../../contracts/libraries/DataFingerprint.sol";
 import {EpochProofQuote, SignedEpochProofQuote} from "../../contracts/libraries/QuoteLib.sol";
 import {Epoch, Slot} from "../../contracts/libraries/TimeLib.sol";
@@ -69,7 +70,7 @@ contract GasTest is Base {
         escrow = new ProverEscrow(token, predictedRollup, ESCROW_WITHDRAWAL_DELAY);
         pool = new RewardPool(token, predictedRollup);
         inbox = new FeeInbox(token, predictedRollup, address(pool), INCLUSION_DELAY);
-        rollup = new Rollup(staking, escrow, pool, verifier, rollupConfig, inbox);
+        rollup = new Rollup(staking, escrow, pool, verifier, chunkVerifier, rollupConfig, inbox);
         assertEq(address(rollup), predictedRollup, "rollup address prediction");
         token.mint(address(this), POOL_FUNDING);
         token.approve(address(pool), POOL_FUNDING);
@@ -323,6 +324,63 @@ contract GasTest is Base {
         rollup.submitEpochProof(Epoch.wrap(FIRST_EPOCH), inputs, proofs);
         _stopMeasure(budget);
         assertEq(rollup.provenTip(), blocks, "proven");
+    }
+
+    /// @dev The split path with every block whole: its overhead over `submitEpochProof` (16 blocks).
+    function test_gas_submitSplitEpochProof_16BlocksWhole() public {
+        _measureSubmitSplitEpochProof(16, 0, 470_000);
+    }
+
+    /// @dev 16 blocks of 4 chunks each: 64 chunk rows built on L1 (the double's verification included).
+    function test_gas_submitSplitEpochProof_16BlocksOf4Chunks() public {
+        _measureSubmitSplitEpochProof(16, 4, 800_000);
+    }
+
+    /// @dev A claimed epoch of `blocks` blocks, each proven in `chunks` chunks (0: whole), by its prover.
+    function _measureSubmitSplitEpochProof(uint256 blocks, uint256 chunks, uint256 budget) internal {
+        vm.pauseGasMetering();
+        _proposeBlocks(blocks);
+        _warpToGasEpoch(FIRST_EPOCH + 1);
+        _proposeBlocks(1);
+        _claim();
+        (uint256[] memory inputs, bytes memory wholeProofs) = _epochProof(1, blocks);
+        IRollup.EpochSplit memory split;
+        split.chunkCounts = new uint256[](blocks);
+        split.intermediateRoots = new uint256[](chunks == 0 ? 0 : blocks * (chunks - 1));
+        bytes memory proofs = chunks == 0 ? wholeProofs : _chunkProofs(blocks, chunks, split);
+
+        vm.prank(prover);
+        _startMeasure();
+        rollup.submitSplitEpochProof(Epoch.wrap(FIRST_EPOCH), inputs, split, proofs);
+        _stopMeasure(budget);
+        assertEq(rollup.provenTip(), blocks, "proven");
+    }
+
+    /// @dev Chunk proofs (for the double) of blocks 1..`blocks`, `chunks` each, for the claimed prover; the
+    ///      intermediate roots are stand-ins, written into `split` with the counts.
+    function _chunkProofs(uint256 blocks, uint256 chunks, IRollup.EpochSplit memory split)
+        internal
+        view
+        returns (bytes memory proofs)
+    {
+        uint256[] memory row = new uint256[](Constants.PUBLIC_INPUTS_PER_BLOCK);
+        row[Constants.PAYEE_INPUT_INDEX] = uint160(prover);
+        for (uint256 n = 1; n <= blocks; ++n) {
+            split.chunkCounts[n - 1] = chunks;
+            uint256[] storage committed = inputsOf[n];
+            for (uint256 w = 2; w < Constants.COMMITTED_INPUTS_PER_BLOCK; ++w) {
+                row[w] = committed[w];
+            }
+            row[1] = committed[0];
+            for (uint256 j; j < chunks; ++j) {
+                bool last = j == chunks - 1;
+                row[0] = row[1];
+                row[1] = last ? committed[1] : uint256(keccak256(abi.encode(n, j))) % Constants.FIELD_MODULUS;
+                if (!last) split.intermediateRoots[(n - 1) * (chunks - 1) + j] = row[1];
+                row[Constants.CHUNK_INPUT_INDEX] = j | (last ? 1 << Constants.CHUNK_LAST_SHIFT : 0);
+                proofs = bytes.concat(proofs, chunkVerifier.proofFor(row));
+            }
+        }
     }
 
     /// @dev A claimed epoch of 16 blocks proven in two halves: the first is a prefix (no bond release, no

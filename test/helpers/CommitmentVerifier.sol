@@ -6,15 +6,24 @@ import {Constants} from "../../contracts/libraries/Constants.sol";
 
 /// @title CommitmentVerifier
 /// @notice Test double for rollup unit tests, never deployed outside tests: a "proof" is valid when its
-///         first word is keccak256 of exactly the public inputs it is checked against, so the rollup's
-///         public-input layout and batching are exercised without proving. The real Groth16 verifier has
-///         its own tests with real proofs.
+///         first word is keccak256 of the verifier's domain and exactly the public inputs it is checked
+///         against, so the rollup's public-input layout and batching are exercised without proving. Two
+///         domains stand for the two circuits: a block "proof" does not pass the chunk verifier. The real
+///         Groth16 verifiers have their own tests with real proofs.
 contract CommitmentVerifier is IProofVerifier {
-    uint256 private constant PROOF_BYTES = 256;
+    uint256 private constant PROOF_BYTES = Constants.PROOF_BYTES;
     uint256 private constant K = Constants.PUBLIC_INPUTS_PER_BLOCK;
 
+    /// @notice Which circuit this double stands for, hashed into every proof.
+    bytes32 public immutable DOMAIN;
+
+    /// @param domain The circuit's name, e.g. "block" or "chunk".
+    constructor(string memory domain) {
+        DOMAIN = keccak256(bytes(domain));
+    }
+
     /// @inheritdoc IProofVerifier
-    function verifyProof(bytes calldata proof, uint256[] calldata publicInputs) external pure returns (bool) {
+    function verifyProof(bytes calldata proof, uint256[] calldata publicInputs) external view returns (bool) {
         require(proof.length == PROOF_BYTES, ProofVerifier__InvalidProofLength(PROOF_BYTES, proof.length));
         require(publicInputs.length == K, ProofVerifier__InvalidInputCount(K, publicInputs.length));
         return _check(proof, publicInputs);
@@ -23,7 +32,7 @@ contract CommitmentVerifier is IProofVerifier {
     /// @inheritdoc IProofVerifier
     function verifyBatch(bytes calldata proofs, uint256[] calldata publicInputs)
         external
-        pure
+        view
         returns (bool)
     {
         require(proofs.length > 0, ProofVerifier__EmptyBatch());
@@ -51,14 +60,15 @@ contract CommitmentVerifier is IProofVerifier {
     }
 
     /// @notice The proof this verifier accepts for `publicInputs`.
-    function proofFor(uint256[] memory publicInputs) public pure returns (bytes memory) {
-        return abi.encodePacked(keccak256(abi.encodePacked(publicInputs)), new bytes(PROOF_BYTES - 32));
+    function proofFor(uint256[] memory publicInputs) public view returns (bytes memory) {
+        return
+            abi.encodePacked(keccak256(abi.encodePacked(DOMAIN, publicInputs)), new bytes(PROOF_BYTES - 32));
     }
 
     /// @notice The proof this verifier accepts for a block with `committed` inputs made for `payee`: its
     ///         row is the committed words followed by the payee and the whole-block chunk word, as the rollup
     ///         builds it.
-    function proofForPayee(uint256[] memory committed, address payee) external pure returns (bytes memory) {
+    function proofForPayee(uint256[] memory committed, address payee) external view returns (bytes memory) {
         uint256[] memory row = new uint256[](K);
         for (uint256 j; j < committed.length; ++j) {
             row[j] = committed[j];
@@ -68,10 +78,10 @@ contract CommitmentVerifier is IProofVerifier {
         return proofFor(row);
     }
 
-    function _check(bytes calldata proof, uint256[] calldata inputs) private pure returns (bool) {
+    function _check(bytes calldata proof, uint256[] calldata inputs) private view returns (bool) {
         for (uint256 i; i < inputs.length; ++i) {
             require(inputs[i] < Constants.FIELD_MODULUS, ProofVerifier__InputNotInField(i, inputs[i]));
         }
-        return bytes32(proof[:32]) == keccak256(abi.encodePacked(inputs));
+        return bytes32(proof[:32]) == keccak256(abi.encodePacked(DOMAIN, inputs));
     }
 }

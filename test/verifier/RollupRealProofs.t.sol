@@ -11,6 +11,7 @@ import {Constants} from "../../contracts/libraries/Constants.sol";
 import {Errors} from "../../contracts/libraries/Errors.sol";
 import {Epoch, Slot} from "../../contracts/libraries/TimeLib.sol";
 import {BlockProofVerifier} from "../../contracts/verifier/BlockProofVerifier.sol";
+import {ChunkProofVerifier} from "../../contracts/verifier/ChunkProofVerifier.sol";
 import {Base} from "../Base.t.sol";
 import {BlockDataBuilder} from "../helpers/BlockDataBuilder.sol";
 
@@ -24,12 +25,14 @@ contract RollupRealProofsTest is Base {
     uint256 internal constant FIXTURE_EPOCH = 2;
 
     BlockProofVerifier internal realVerifier;
+    ChunkProofVerifier internal realChunkVerifier;
     string internal json;
 
     function setUp() public override {
         super.setUp();
         json = vm.readFile(string.concat(vm.projectRoot(), "/test/fixtures/epoch.json"));
         realVerifier = new BlockProofVerifier();
+        realChunkVerifier = new ChunkProofVerifier();
         // The suite again, with the real verifier and the fixture's genesis state root.
         uint256 nonce = vm.getNonce(address(this));
         address predictedRollup = vm.computeCreateAddress(address(this), nonce + 4);
@@ -39,7 +42,7 @@ contract RollupRealProofsTest is Base {
         inbox = new FeeInbox(token, predictedRollup, address(pool), INCLUSION_DELAY);
         IRollup.Config memory config = _rollupConfig();
         config.genesisStateRoot = vm.parseJsonBytes32(json, ".genesisStateRoot");
-        rollup = new Rollup(staking, escrow, pool, realVerifier, config, inbox);
+        rollup = new Rollup(staking, escrow, pool, realVerifier, realChunkVerifier, config, inbox);
         assertEq(address(rollup), predictedRollup, "rollup address prediction");
         token.mint(address(this), POOL_FUNDING);
         token.approve(address(pool), POOL_FUNDING);
@@ -187,6 +190,98 @@ contract RollupRealProofsTest is Base {
         rollup.submitEpochProof(Epoch.wrap(FIXTURE_EPOCH), tail, tailProofs);
         vm.stopPrank();
         assertEq(rollup.provenTip(), BLOCKS);
+    }
+
+    /// @dev The fixture's split submission: block 1 whole, block 2 in two chunks, block 3 in one, block 4 in
+    ///      two, every chunk a real proof of the chunk circuit.
+    function _split() internal view returns (IRollup.EpochSplit memory split, bytes memory proofs) {
+        split.chunkCounts = vm.parseJsonUintArray(json, ".split.chunkCounts");
+        split.intermediateRoots = vm.parseJsonUintArray(json, ".split.intermediateRoots");
+        proofs = vm.parseJsonBytes(json, ".split.proofs");
+    }
+
+    function test_chunkVerifier_isTheFixturesChunkKey() public view {
+        assertEq(
+            realChunkVerifier.verificationKeyHash(),
+            vm.parseJsonBytes32(json, ".split.chunkVerificationKeyHash")
+        );
+        assertTrue(realChunkVerifier.verificationKeyHash() != realVerifier.verificationKeyHash());
+    }
+
+    function test_submitSplitEpochProof_provesTheEpochWithRealChunkProofs() public {
+        _proposeFixtureEpoch();
+        _warpToEpoch(FIXTURE_EPOCH + 1);
+        (IRollup.EpochSplit memory split, bytes memory proofs) = _split();
+        assertEq(split.chunkCounts, _counts([uint256(0), 2, 1, 2]));
+        vm.prank(_epochPayee());
+        rollup.submitSplitEpochProof(Epoch.wrap(FIXTURE_EPOCH), _epochInputs(), split, proofs);
+        assertEq(rollup.provenTip(), BLOCKS);
+        assertGt(pool.owed(_epochPayee()), 0, "the payee earned the prover share");
+    }
+
+    /// @dev The rows L1 builds for the chunks are exactly the inputs the Rust prover proved them with.
+    function test_submitSplitEpochProof_chunkRowsAreTheProversInputs() public view {
+        (IRollup.EpochSplit memory split, bytes memory proofs) = _split();
+        uint256[] memory rows = vm.parseJsonUintArray(json, ".split.chunkVerifierInputs");
+        bytes memory chunkProofs = new bytes(proofs.length - 256);
+        for (uint256 i; i < chunkProofs.length; ++i) {
+            chunkProofs[i] = proofs[256 + i];
+        }
+        assertTrue(realChunkVerifier.verifyBatch(chunkProofs, rows), "the chunk proofs verify as a batch");
+        // Chunk 0 of block 2 starts at block 2's committed root and ends at the first intermediate root.
+        uint256[] memory inputs = _epochInputs();
+        assertEq(rows[0], inputs[6], "block 2's previous root");
+        assertEq(rows[1], split.intermediateRoots[0], "chunk 0's root");
+        assertEq(rows[7], 0, "chunk 0, not the last");
+        assertEq(rows[8 + 7], 1 | 1 << 8, "chunk 1, the last");
+        assertEq(rows[8 + 1], inputs[6 + 1], "the last chunk ends at block 2's root");
+    }
+
+    function test_submitSplitEpochProof_attack_copiedRealChunkProofsRevertForTheCopier() public {
+        _proposeFixtureEpoch();
+        _warpToEpoch(FIXTURE_EPOCH + 1);
+        (IRollup.EpochSplit memory split, bytes memory proofs) = _split();
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, 1, BLOCKS));
+        vm.prank(makeAddr("copier"));
+        rollup.submitSplitEpochProof(Epoch.wrap(FIXTURE_EPOCH), _epochInputs(), split, proofs);
+    }
+
+    /// @dev A prover who claims another intermediate root (say, one skipping a chunk's writes) fails: the
+    ///      chunk proofs on both sides of it were made for the real root.
+    function test_submitSplitEpochProof_attack_forgedIntermediateRootReverts() public {
+        _proposeFixtureEpoch();
+        _warpToEpoch(FIXTURE_EPOCH + 1);
+        (IRollup.EpochSplit memory split, bytes memory proofs) = _split();
+        split.intermediateRoots[1] = split.intermediateRoots[0];
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, 1, BLOCKS));
+        vm.prank(_epochPayee());
+        rollup.submitSplitEpochProof(Epoch.wrap(FIXTURE_EPOCH), _epochInputs(), split, proofs);
+    }
+
+    /// @dev Block 4's first chunk alone cannot pass as the whole block: the count says 1 chunk, so L1 asks a
+    ///      proof of chunk 0 as the last one, ending at the block's root.
+    function test_submitSplitEpochProof_attack_droppingTheLastChunkReverts() public {
+        _proposeFixtureEpoch();
+        _warpToEpoch(FIXTURE_EPOCH + 1);
+        (IRollup.EpochSplit memory split, bytes memory proofs) = _split();
+        split.chunkCounts[3] = 1;
+        uint256[] memory roots = new uint256[](1);
+        roots[0] = split.intermediateRoots[0];
+        split.intermediateRoots = roots;
+        bytes memory shorter = new bytes(proofs.length - 256);
+        for (uint256 i; i < shorter.length; ++i) {
+            shorter[i] = proofs[i];
+        }
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__InvalidProof.selector, 1, BLOCKS));
+        vm.prank(_epochPayee());
+        rollup.submitSplitEpochProof(Epoch.wrap(FIXTURE_EPOCH), _epochInputs(), split, shorter);
+    }
+
+    function _counts(uint256[4] memory counts) internal pure returns (uint256[] memory out) {
+        out = new uint256[](4);
+        for (uint256 i; i < 4; ++i) {
+            out[i] = counts[i];
+        }
     }
 
     function test_submitEpochProof_revertsWhenOneProofIsSwapped() public {

@@ -30,6 +30,7 @@ abstract contract RollupStorage is IRollup, Clock, EIP712 {
     IProverEscrow internal immutable ESCROW;
     IRewardPool internal immutable POOL;
     IProofVerifier internal immutable VERIFIER;
+    IProofVerifier internal immutable CHUNK_VERIFIER;
     IFeeInbox internal immutable INBOX;
     uint256 internal immutable SEED_LAG;
 
@@ -83,6 +84,7 @@ abstract contract RollupStorage is IRollup, Clock, EIP712 {
         IProverEscrow escrow_,
         IRewardPool pool_,
         IProofVerifier verifier_,
+        IProofVerifier chunkVerifier_,
         Config memory config_,
         IFeeInbox inbox_
     )
@@ -93,6 +95,7 @@ abstract contract RollupStorage is IRollup, Clock, EIP712 {
         ESCROW = escrow_;
         POOL = pool_;
         VERIFIER = verifier_;
+        CHUNK_VERIFIER = chunkVerifier_;
         INBOX = inbox_;
         SEED_LAG = staking_.snapshotLag();
 

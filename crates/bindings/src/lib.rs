@@ -83,6 +83,13 @@ bind!(
     "BlockProofVerifier.json"
 );
 bind!(
+    /// `ChunkProofVerifier`: the Groth16 verifier of chunk proofs, generated from the chunk
+    /// circuit's verifying key (with bytecode).
+    chunk_verifier,
+    ChunkProofVerifier,
+    "ChunkProofVerifier.json"
+);
+bind!(
     /// `Errors`: every custom error of the suite (`Contract__What`).
     errors,
     Errors,
@@ -131,6 +138,7 @@ bind!(
     "IClock.json"
 );
 
+pub use chunk_verifier::ChunkProofVerifier;
 pub use devnet_token::DevnetToken;
 pub use errors::Errors;
 pub use fee_inbox::FeeInbox;

@@ -61,6 +61,15 @@ pub enum Error {
         /// Which proof element (`"A"`, `"B"` or `"C"`).
         name: &'static str,
     },
+    /// The pinned solc (the repository's `script/solc-shim.js`) could not compile a generated
+    /// verifier.
+    #[error("compiling the generated {contract}: {reason}")]
+    Compile {
+        /// The contract being compiled.
+        contract: &'static str,
+        /// solc's errors, or why it could not run.
+        reason: String,
+    },
     /// A fixture was asked for with no proof.
     #[error("a fixture needs at least one proof")]
     EmptyFixture,

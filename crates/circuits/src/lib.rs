@@ -21,6 +21,7 @@ pub mod fixture;
 pub mod gadgets;
 pub mod keys;
 pub mod proof_system;
+pub mod verifier_build;
 pub mod verifier_gen;
 
 pub use error::{Error, Result};

@@ -1,4 +1,4 @@
-//! Deploys the suite (token, verifier, staking, escrow, pool, rollup) and records it, idempotently.
+//! Deploys the suite (token, verifiers, staking, escrow, pool, rollup) and records it, idempotently.
 //!
 //! The satellites (`Staking`, `ProverEscrow`, `RewardPool`) take the rollup's address in their
 //! constructor, so the rollup's address is predicted from the deployer's nonce and every
@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use alloy::{
-    contract::{CallBuilder, CallDecoder},
+    contract::{CallBuilder, CallDecoder, RawCallBuilder},
     network::Ethereum,
     primitives::{Address, B256, U256},
     providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder},
@@ -20,6 +20,7 @@ use fernet_bindings::{
     rollup::IRollup, BlockProofVerifier, ContractResultExt, DevnetToken, FeeInbox, ProverEscrow,
     RewardPool, Rollup, Staking,
 };
+use fernet_circuits::verifier_gen::VerifierKind;
 use fernet_state::{fr_to_be_bytes, StateConfig, WorldState};
 use tracing::{debug, info, warn};
 
@@ -28,6 +29,7 @@ use fernet_primitives::{ContractRecord, Deployment, Parameters, TokenAmount};
 use crate::{
     chain::{check_chain, deployer_signer},
     config::DeployConfig,
+    verifiers::{verifier_code, VerifierCode, VerifierSources},
     Error, Result,
 };
 
@@ -50,6 +52,8 @@ pub struct DeployOptions {
     pub allow_unknown_chain: bool,
     /// Deploy a new suite even when the recorded one is live with other parameters.
     pub redeploy: bool,
+    /// Where the verifiers of a non-devnet state configuration come from.
+    pub verifier_sources: VerifierSources,
 }
 
 /// Whether `deploy` deployed or found the suite.
@@ -101,10 +105,12 @@ pub async fn deploy(options: &DeployOptions) -> Result<DeployOutcome> {
         .erased();
 
     let path = Deployment::path(&options.deployments_dir, chain_id);
+    let verifiers = verifier_code(config.state(), &options.verifier_sources)?;
     let wanted = Wanted {
         config,
         token: options.token,
         genesis_root,
+        verifiers,
     };
     if let Some(recorded) = Deployment::read(&path)? {
         if let Some(live) = check_recorded(&provider, recorded, chain_id).await? {
@@ -142,6 +148,8 @@ struct Wanted<'a> {
     config: &'a DeployConfig,
     token: Option<Address>,
     genesis_root: B256,
+    /// The block verifier, then the chunk verifier.
+    verifiers: [VerifierCode; 2],
 }
 
 impl Wanted<'_> {
@@ -274,6 +282,34 @@ async fn compare(
             .to_string(),
         live.verifier.address.to_string(),
     );
+    check(
+        "rollup.chunkVerifier",
+        rollup
+            .chunkVerifier()
+            .call()
+            .await
+            .decoded("Rollup.chunkVerifier()")?
+            .to_string(),
+        live.chunk_verifier.address.to_string(),
+    );
+    for (code, record) in wanted
+        .verifiers
+        .iter()
+        .zip([&live.verifier, &live.chunk_verifier])
+    {
+        if let Some(expected) = code.key_hash {
+            let actual = BlockProofVerifier::new(record.address, provider.clone())
+                .verificationKeyHash()
+                .call()
+                .await
+                .decoded("verificationKeyHash()")?;
+            check(
+                &format!("{}.verificationKeyHash", code.kind.contract_name()),
+                actual.to_string(),
+                expected.to_string(),
+            );
+        }
+    }
     if let Some(token) = wanted.token {
         check(
             "staking.stakingToken",
@@ -372,6 +408,36 @@ struct Sent {
 }
 
 /// Sends `call` (its nonce already set).
+/// The receipt context of a verifier's deployment.
+const fn deploy_context(kind: VerifierKind) -> &'static str {
+    match kind {
+        VerifierKind::Block => "deploy BlockProofVerifier",
+        VerifierKind::Chunk => "deploy ChunkProofVerifier",
+    }
+}
+
+/// The key hash the deployed verifier at `record` reports, checked against the one its code was
+/// generated for.
+async fn key_hash(
+    provider: &DynProvider,
+    record: &ContractRecord,
+    code: &VerifierCode,
+) -> Result<B256> {
+    let actual = BlockProofVerifier::new(record.address, provider.clone())
+        .verificationKeyHash()
+        .call()
+        .await
+        .decoded("verificationKeyHash()")?;
+    match code.key_hash {
+        Some(expected) if expected != actual => Err(Error::VerifierKeyMismatch {
+            verifier: code.kind.contract_name(),
+            expected,
+            actual,
+        }),
+        _ => Ok(actual),
+    }
+}
+
 async fn send<P: Provider, D: CallDecoder>(
     call: CallBuilder<P, D>,
     context: &'static str,
@@ -448,7 +514,7 @@ async fn deploy_suite(
         .map_err(rpc("eth_getTransactionCount"))?;
     let mut nonces = Nonces(base);
 
-    // Round 1: the token, the verifier and the three satellites (no constructor calls another).
+    // Round 1: the token, the verifiers and the four satellites (no constructor calls another).
     let mut round = Vec::new();
     let token = match wanted.token {
         Some(token) => token,
@@ -465,8 +531,11 @@ async fn deploy_suite(
             deployer.create(nonce)
         }
     };
-    let call = BlockProofVerifier::deploy_builder(provider.clone()).nonce(nonces.next());
-    round.push(send(call, "deploy BlockProofVerifier").await?);
+    for code in &wanted.verifiers {
+        let call = RawCallBuilder::new_raw_deploy(provider.clone(), code.init_code.clone())
+            .nonce(nonces.next());
+        round.push(send(call, deploy_context(code.kind)).await?);
+    }
     let staking_nonce = nonces.next();
     // Staking, ProverEscrow, RewardPool, FeeInbox, then the Rollup: the satellites name it.
     let predicted_rollup = deployer.create(staking_nonce + 4);
@@ -511,11 +580,12 @@ async fn deploy_suite(
         ),
         None => (record(&receipts[0], "deploy DevnetToken")?, &receipts[1..]),
     };
-    let verifier = record(&rest[0], "deploy BlockProofVerifier")?;
-    let staking = record(&rest[1], "deploy Staking")?;
-    let prover_escrow = record(&rest[2], "deploy ProverEscrow")?;
-    let reward_pool = record(&rest[3], "deploy RewardPool")?;
-    let fee_inbox = record(&rest[4], "deploy FeeInbox")?;
+    let verifier = record(&rest[0], deploy_context(VerifierKind::Block))?;
+    let chunk_verifier = record(&rest[1], deploy_context(VerifierKind::Chunk))?;
+    let staking = record(&rest[2], "deploy Staking")?;
+    let prover_escrow = record(&rest[3], "deploy ProverEscrow")?;
+    let reward_pool = record(&rest[4], "deploy RewardPool")?;
+    let fee_inbox = record(&rest[5], "deploy FeeInbox")?;
 
     // Round 2: the rollup (its constructor reads the satellites), and the pool's tokens.
     let funding = match wanted.token {
@@ -529,6 +599,7 @@ async fn deploy_suite(
         prover_escrow.address,
         reward_pool.address,
         verifier.address,
+        chunk_verifier.address,
         wanted.rollup_config(),
         fee_inbox.address,
     )
@@ -563,11 +634,9 @@ async fn deploy_suite(
         info!(amount = %funding, "reward pool funded");
     }
 
-    let verification_key_hash = BlockProofVerifier::new(verifier.address, provider.clone())
-        .verificationKeyHash()
-        .call()
-        .await
-        .decoded("BlockProofVerifier.verificationKeyHash()")?;
+    let verification_key_hash = key_hash(provider, &verifier, &wanted.verifiers[0]).await?;
+    let chunk_verification_key_hash =
+        key_hash(provider, &chunk_verifier, &wanted.verifiers[1]).await?;
     let genesis_time = Staking::new(staking.address, provider.clone())
         .genesisTime()
         .call()
@@ -587,12 +656,14 @@ async fn deploy_suite(
         deploy_block: rollup.deploy_block.unwrap_or_default(),
         token: token_record,
         verifier,
+        chunk_verifier,
         staking,
         prover_escrow,
         reward_pool,
         fee_inbox,
         rollup,
         verification_key_hash,
+        chunk_verification_key_hash,
         genesis_state_root: wanted.genesis_root,
         state_preset: config.state_config,
         state_config: config.state(),

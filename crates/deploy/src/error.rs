@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use alloy::primitives::{Address, TxHash};
+use alloy::primitives::{Address, TxHash, B256};
 
 /// Everything that can stop a deployment, each with the values needed to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +67,25 @@ pub enum Error {
         /// The transport error.
         #[source]
         source: alloy::transports::TransportError,
+    },
+    /// A verifier for the deployment's circuit could not be generated (keys, solc).
+    #[error("cannot build the {} for this state configuration", kind.contract_name())]
+    Verifier {
+        /// Which verifier.
+        kind: fernet_circuits::verifier_gen::VerifierKind,
+        /// Why.
+        #[source]
+        source: fernet_circuits::Error,
+    },
+    /// A deployed verifier reports another key hash than the keys it was generated from.
+    #[error("the deployed {verifier} reports key hash {actual}, generated for {expected}")]
+    VerifierKeyMismatch {
+        /// The verifier contract.
+        verifier: &'static str,
+        /// The generating keys' hash.
+        expected: B256,
+        /// What the contract reports.
+        actual: B256,
     },
     /// A contract call or transaction failed; its revert is decoded.
     #[error(transparent)]

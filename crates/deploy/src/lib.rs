@@ -7,6 +7,7 @@ pub mod chain;
 pub mod config;
 pub mod deploy;
 mod error;
+pub mod verifiers;
 
 pub use config::DeployConfig;
 pub use deploy::{deploy, DeployOptions, DeployOutcome, DeployStatus};

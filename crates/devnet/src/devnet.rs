@@ -13,6 +13,7 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 use fernet_circuits::{block::prover::devnet_keys, keys::KeyCache};
+use fernet_deploy::verifiers::VerifierSources;
 use fernet_deploy::{DeployConfig, DeployOptions};
 use fernet_primitives::{Deployment, TokenAmount};
 use tracing::{info, warn};
@@ -181,6 +182,10 @@ impl Devnet {
             deployments_dir,
             allow_unknown_chain: false,
             redeploy: true,
+            verifier_sources: VerifierSources {
+                key_cache: options.key_cache_dir.clone(),
+                ..VerifierSources::default()
+            },
         })
         .await?;
         info!(rollup = %outcome.deployment.rollup.address, path = %outcome.path.display(), "deployed");

@@ -136,6 +136,25 @@ pub enum ProofChoice {
     OtherPayee,
 }
 
+/// What a split submission (`submitSplitEpochProof`) carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitChoice {
+    /// The rows and chunk proofs the split asks for, made for the payee L1 names.
+    Valid,
+    /// One intermediate root changed (so neither chunk next to it verifies).
+    ForgedRoot,
+    /// One intermediate root missing (or one extra when there is none).
+    MissingRoot,
+    /// The first block split into more chunks than the chunk word indexes.
+    TooManyChunks,
+    /// The last proof left out.
+    MissingProof,
+    /// Whole-block proofs where chunk proofs belong (the chunk verifier's other key).
+    WholeForChunk,
+    /// Valid proofs made for another payee (a copied submission).
+    OtherPayee,
+}
+
 /// One step of a schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -226,6 +245,19 @@ pub enum Action {
         rows: u8,
         /// What the submission carries.
         proof: ProofChoice,
+    },
+    /// Actor `who` submits a split proof (`submitSplitEpochProof`) of a prefix of the oldest
+    /// unproven epoch's blocks (or a flawed one).
+    ProveSplit {
+        /// Submitter (actor index: sequencers, then provers).
+        who: u8,
+        /// Blocks proven: 0 for every unproven block of the epoch, else at most `rows`.
+        rows: u8,
+        /// Chunk counts: block `i` of the submission takes `(shape >> 2 (i mod 4)) & 3` chunks
+        /// (0: proven whole).
+        shape: u8,
+        /// What the submission carries.
+        proof: SplitChoice,
     },
     /// Actor `who` calls `checkpointRandomness()`.
     CheckpointRandomness {
@@ -323,6 +355,15 @@ impl fmt::Display for Action {
                 0 => write!(f, "actor{who} submitEpochProof(all blocks, {proof:?})"),
                 _ => write!(f, "actor{who} submitEpochProof(<= {rows} blocks, {proof:?})"),
             },
+            Self::ProveSplit {
+                who,
+                rows,
+                shape,
+                proof,
+            } => write!(
+                f,
+                "actor{who} submitSplitEpochProof(<= {rows} blocks (0: all), shape {shape:#010b}, {proof:?})"
+            ),
             Self::CheckpointRandomness { who } => write!(f, "actor{who} checkpointRandomness()"),
             Self::Prune { who } => write!(f, "seq{who} prune()"),
             Self::Deposit { prover, tens } => write!(f, "prover{prover} deposit({}0)", tens),
@@ -430,6 +471,18 @@ fn proof_choice() -> impl Strategy<Value = ProofChoice> {
     ]
 }
 
+fn split_choice() -> impl Strategy<Value = SplitChoice> {
+    prop_oneof![
+        12 => Just(SplitChoice::Valid),
+        1 => Just(SplitChoice::ForgedRoot),
+        1 => Just(SplitChoice::MissingRoot),
+        1 => Just(SplitChoice::TooManyChunks),
+        1 => Just(SplitChoice::MissingProof),
+        1 => Just(SplitChoice::WholeForChunk),
+        1 => Just(SplitChoice::OtherPayee),
+    ]
+}
+
 /// Blocks a submission proves: all of them, or a prefix of one or two blocks twice as often (so
 /// that claimed epochs are left partly proven and their bonds slashed pro rata).
 fn proof_rows() -> impl Strategy<Value = u8> {
@@ -461,6 +514,8 @@ pub fn action(sequencers: u8, provers: u8) -> impl Strategy<Value = Action> {
             }),
         6 => (actor.clone(), proof_rows(), proof_choice())
             .prop_map(|(who, rows, proof)| Action::Prove { who, rows, proof }),
+        3 => (actor.clone(), proof_rows(), any::<u8>(), split_choice())
+            .prop_map(|(who, rows, shape, proof)| Action::ProveSplit { who, rows, shape, proof }),
         1 => actor.clone().prop_map(|who| Action::CheckpointRandomness { who }),
         1 => seq.clone().prop_map(|who| Action::Prune { who }),
         1 => (prover.clone(), 0u8..5).prop_map(|(prover, tens)| Action::Deposit { prover, tens }),

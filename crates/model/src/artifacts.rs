@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use alloy::primitives::Bytes;
+use alloy::{primitives::Bytes, sol_types::SolValue};
 
 use crate::error::{Error, Result};
 
@@ -10,13 +10,19 @@ use crate::error::{Error, Result};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VerifierKind {
     /// `test/helpers/CommitmentVerifier.sol`: accepts a proof whose first word is keccak256 of
-    /// its public inputs. Lets random schedules prove any block; the Groth16 verifier and the
+    /// its domain ("block" or "chunk") and its public inputs. Lets random schedules prove any block; the Groth16 verifier and the
     /// circuit have their own tests with real proofs, and [`VerifierKind::Groth16`] runs the
     /// fixture chain through the real one.
     Commitment,
-    /// The generated Groth16 `BlockProofVerifier` (real proofs, BN254 precompiles).
+    /// The generated Groth16 `BlockProofVerifier` and `ChunkProofVerifier` (real proofs, BN254
+    /// precompiles).
     Groth16,
 }
+
+/// The commitment double's domain for whole-block proofs.
+pub(crate) const BLOCK_DOMAIN: &str = "block";
+/// The commitment double's domain for chunk proofs.
+pub(crate) const CHUNK_DOMAIN: &str = "chunk";
 
 /// Init code of the suite, read from the forge artifacts.
 #[derive(Clone, Debug)]
@@ -33,8 +39,10 @@ pub struct Artifacts {
     pub inbox: Bytes,
     /// `Rollup`.
     pub rollup: Bytes,
-    /// The verifier chosen.
+    /// The block verifier chosen (init code with its constructor arguments).
     pub verifier: Bytes,
+    /// The chunk verifier chosen (init code with its constructor arguments).
+    pub chunk_verifier: Bytes,
 }
 
 /// The repository root (this crate lives in `crates/model`).
@@ -46,11 +54,22 @@ impl Artifacts {
     /// The suite's init code (compiled into the bindings), with `verifier`'s read from `out/`
     /// (the commitment double is a test helper, built by `forge build` but not bound).
     pub fn load(verifier: VerifierKind) -> Result<Self> {
-        let verifier = match verifier {
-            VerifierKind::Groth16 => fernet_bindings::BlockProofVerifier::BYTECODE.clone(),
-            VerifierKind::Commitment => read_bytecode(
-                &workspace_root().join("out/CommitmentVerifier.sol/CommitmentVerifier.json"),
-            )?,
+        let (verifier, chunk_verifier) = match verifier {
+            VerifierKind::Groth16 => (
+                fernet_bindings::BlockProofVerifier::BYTECODE.clone(),
+                fernet_bindings::ChunkProofVerifier::BYTECODE.clone(),
+            ),
+            VerifierKind::Commitment => {
+                let code = read_bytecode(
+                    &workspace_root().join("out/CommitmentVerifier.sol/CommitmentVerifier.json"),
+                )?;
+                let with_domain = |domain: &str| -> Bytes {
+                    [code.as_ref(), &(domain.to_owned(),).abi_encode_params()]
+                        .concat()
+                        .into()
+                };
+                (with_domain(BLOCK_DOMAIN), with_domain(CHUNK_DOMAIN))
+            }
         };
         Ok(Self {
             token: fernet_bindings::DevnetToken::BYTECODE.clone(),
@@ -60,6 +79,7 @@ impl Artifacts {
             inbox: fernet_bindings::FeeInbox::BYTECODE.clone(),
             rollup: fernet_bindings::Rollup::BYTECODE.clone(),
             verifier,
+            chunk_verifier,
         })
     }
 }

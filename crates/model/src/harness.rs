@@ -20,14 +20,18 @@ use fernet_state::{
 };
 
 use crate::{
-    action::{Action, BackupProof, BlockChoice, DepositChoice, ProofChoice, QuoteChoice, Stake},
+    action::{
+        Action, BackupProof, BlockChoice, DepositChoice, ProofChoice, QuoteChoice, SplitChoice,
+        Stake,
+    },
     artifacts::{Artifacts, VerifierKind},
     error::{Divergence, Error, Result},
     evm::{CallOutcome, Evm},
     invariants,
     model::{
-        message_word, public_inputs, Addresses, ClaimStatus, Model, FIELD_MODULUS, K, MAX_DEPOSIT,
-        MESSAGES_START, MESSAGE_COUNT_OFFSET, TX_WORDS,
+        message_word, public_inputs, split_rows, Addresses, ClaimStatus, EpochSplit, Model,
+        FIELD_MODULUS, K, MAX_CHUNKS_PER_BLOCK, MAX_DEPOSIT, MESSAGES_START, MESSAGE_COUNT_OFFSET,
+        TX_WORDS,
     },
     observe::Snapshot,
     params::Params,
@@ -142,6 +146,7 @@ impl Harness {
             ),
         )?;
         let verifier = evm.deploy(deployer, artifacts.verifier.clone())?;
+        let chunk_verifier = evm.deploy(deployer, artifacts.chunk_verifier.clone())?;
         // Staking, escrow, pool and inbox point at the rollup deployed after them.
         let predicted_rollup = deployer.create(evm.nonce(deployer) + 4);
         let staking = evm.deploy(
@@ -206,6 +211,7 @@ impl Harness {
                     escrow_: escrow,
                     pool_: pool,
                     verifier_: verifier,
+                    chunkVerifier_: chunk_verifier,
                     config_: rollup_config(&params),
                     inbox_: inbox,
                 },
@@ -417,6 +423,10 @@ impl Harness {
                 if let Action::Prove {
                     proof: ProofChoice::OtherPayee,
                     ..
+                }
+                | Action::ProveSplit {
+                    proof: SplitChoice::OtherPayee,
+                    ..
                 } = action
                 {
                     let claimed = before.oldest_unproven_epoch().is_some_and(|epoch| {
@@ -462,7 +472,9 @@ impl Harness {
             Errors::Inbox__MessageNotIncluded::abi_decode(&revert.0)
                 .is_ok_and(|e| e.includeBy == U256::from(before.now))
         });
-        let submitter = (report.succeeded && matches!(call, Call::Prove(..))).then_some(sender);
+        let submitter = (report.succeeded
+            && matches!(call, Call::Prove(..) | Call::ProveSplit(..)))
+        .then_some(sender);
         invariants::check_transition(&before, &self.model, submitter)?;
         report.notes = notes(&before, &self.model, submitter);
         if refused_on_time {
@@ -613,6 +625,16 @@ impl Harness {
                 let sender = self.actor(who);
                 let (epoch, inputs, proofs) = self.epoch_proof(sender, rows, proof);
                 (sender, Call::Prove(epoch, inputs, proofs))
+            }
+            Action::ProveSplit {
+                who,
+                rows,
+                shape,
+                proof,
+            } => {
+                let sender = self.actor(who);
+                let (epoch, inputs, split, proofs) = self.split_proof(sender, rows, shape, proof);
+                (sender, Call::ProveSplit(epoch, inputs, split, proofs))
             }
             Action::CheckpointRandomness { who } => (self.actor(who), Call::CheckpointRandomness),
             Action::Prune { who } => (seq(who), Call::Prune),
@@ -946,6 +968,70 @@ impl Harness {
     }
 }
 
+impl Harness {
+    /// The epoch, inputs, split and proofs a split submission by `sender` carries: the rows of
+    /// [`Harness::epoch_proof`], block `i` in `(shape >> 2 (i mod 4)) & 3` chunks (0: whole),
+    /// altered as `choice` says.
+    fn split_proof(
+        &self,
+        sender: Address,
+        rows: u8,
+        shape: u8,
+        choice: SplitChoice,
+    ) -> (u64, Vec<U256>, EpochSplit, Bytes) {
+        let (epoch, inputs, _) = self.epoch_proof(sender, rows, ProofChoice::Valid);
+        let claim = self.model.rollup.claim(epoch);
+        let payee = match (claim.status, choice) {
+            (_, SplitChoice::OtherPayee) => self.other_actor(sender),
+            (ClaimStatus::Claimed, _) => claim.prover,
+            _ => sender,
+        };
+        let mut split = EpochSplit::default();
+        for (i, block) in inputs.chunks(K).enumerate() {
+            let count = u64::from(shape >> (2 * (i % 4)) & 3);
+            split.chunk_counts.push(U256::from(count));
+            for j in 0..count.saturating_sub(1) {
+                let root = self.proofs.intermediate_root(block, j);
+                split.intermediate_roots.push(root);
+            }
+        }
+        let (whole, chunks) = split_rows(&inputs, &split, payee);
+        let mut proofs = Vec::new();
+        for row in &whole {
+            proofs.extend_from_slice(&self.proofs.proof_for(&row[..K], payee));
+        }
+        for row in &chunks {
+            let proof = match choice {
+                SplitChoice::WholeForChunk => self.proofs.proof_for(&row[..K], payee),
+                _ => self.proofs.chunk_proof_for(row),
+            };
+            proofs.extend_from_slice(&proof);
+        }
+        match choice {
+            SplitChoice::ForgedRoot => {
+                if let Some(root) = split.intermediate_roots.first_mut() {
+                    *root = (*root + U256::from(1)) % FIELD_MODULUS;
+                }
+            }
+            SplitChoice::MissingRoot => {
+                if split.intermediate_roots.pop().is_none() {
+                    split.intermediate_roots.push(U256::from(1));
+                }
+            }
+            SplitChoice::TooManyChunks => {
+                if let Some(count) = split.chunk_counts.first_mut() {
+                    *count = U256::from(MAX_CHUNKS_PER_BLOCK + 1);
+                }
+            }
+            SplitChoice::MissingProof => {
+                proofs.truncate(proofs.len().saturating_sub(256));
+            }
+            SplitChoice::Valid | SplitChoice::WholeForChunk | SplitChoice::OtherPayee => {}
+        }
+        (epoch, inputs, split, proofs.into())
+    }
+}
+
 /// `data` with at least one transaction (one of zero words appended to a block without any), and
 /// its number of transaction words.
 fn with_a_tx(data: &[u8]) -> (Vec<u8>, usize) {
@@ -1157,6 +1243,7 @@ enum Call {
     Backup(ProposeArgs, Bytes),
     Claim(SignedEpochProofQuote),
     Prove(u64, Vec<U256>, Bytes),
+    ProveSplit(u64, Vec<U256>, EpochSplit, Bytes),
     Prune,
     CheckpointRandomness,
     Deposit(Address, u128),
@@ -1208,6 +1295,19 @@ impl Call {
                 IRollup::submitEpochProofCall {
                     epoch: U256::from(*epoch),
                     publicInputs: inputs.clone(),
+                    proofs: proofs.clone(),
+                }
+                .abi_encode(),
+            ),
+            Self::ProveSplit(epoch, inputs, split, proofs) => (
+                a.rollup,
+                IRollup::submitSplitEpochProofCall {
+                    epoch: U256::from(*epoch),
+                    publicInputs: inputs.clone(),
+                    split: IRollup::EpochSplit {
+                        chunkCounts: split.chunk_counts.clone(),
+                        intermediateRoots: split.intermediate_roots.clone(),
+                    },
                     proofs: proofs.clone(),
                 }
                 .abi_encode(),
@@ -1268,6 +1368,9 @@ impl Call {
             Self::Claim(signed) => m.claim_epoch_proof_right(sender, signed),
             Self::Prove(epoch, inputs, bytes) => {
                 m.submit_epoch_proof(sender, *epoch, inputs, bytes, proofs)
+            }
+            Self::ProveSplit(epoch, inputs, split, bytes) => {
+                m.submit_split_epoch_proof(sender, *epoch, inputs, split, bytes, proofs)
             }
             Self::Prune => m.prune(),
             Self::CheckpointRandomness => {

@@ -39,5 +39,5 @@ pub use harness::{Harness, StepReport};
 pub use model::Model;
 pub use observe::Snapshot;
 pub use params::{Params, SMALL_POOL_FUNDING};
-pub use proofs::{FixtureBlock, FixtureChain, Proofs};
+pub use proofs::{FixtureBlock, FixtureChain, FixtureChunk, Proofs};
 pub use reverts::{Outcome, Revert};

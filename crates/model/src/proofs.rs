@@ -9,8 +9,9 @@ use fernet_state::PROOF_BYTES;
 use serde_json::Value;
 
 use crate::{
+    artifacts::{BLOCK_DOMAIN, CHUNK_DOMAIN},
     error::{Error, Result},
-    model::{verifier_row, ProofOracle, K, VERIFIER_INPUTS},
+    model::{verifier_row, Circuit, ProofOracle, FIELD_MODULUS, K, VERIFIER_INPUTS},
 };
 
 /// One block of the fixture chain with its real proof.
@@ -38,6 +39,18 @@ pub struct FixtureChain {
     pub deposits: Vec<(Address, u128)>,
     /// Every block, the backup block last.
     pub blocks: Vec<FixtureBlock>,
+    /// The epoch's real chunk proofs (the JSON's `split`), each with its verifier inputs.
+    pub chunks: Vec<FixtureChunk>,
+}
+
+/// One real chunk proof of the fixture's split epoch.
+#[derive(Clone, Debug)]
+pub struct FixtureChunk {
+    /// Its [`VERIFIER_INPUTS`] inputs: its roots, the block's other committed words, the payee,
+    /// the chunk word.
+    pub inputs: Vec<U256>,
+    /// Its Groth16 proof (of the chunk circuit).
+    pub proof: Bytes,
 }
 
 impl FixtureChain {
@@ -59,10 +72,12 @@ impl FixtureChain {
             Value::Null => Vec::new(),
             listed => parse_deposits(listed).map_err(bad)?,
         };
+        let chunks = parse_chunks(&json["split"]).map_err(bad)?;
         Ok(Self {
             genesis_state_root: B256::from(genesis_state_root),
             deposits,
             blocks,
+            chunks,
         })
     }
 
@@ -150,6 +165,38 @@ fn parse_block(block: &Value) -> std::result::Result<FixtureBlock, String> {
     })
 }
 
+/// The chunk proofs of the split epoch: the proofs after the whole blocks', paired with their
+/// inputs, 8 words each.
+fn parse_chunks(split: &Value) -> std::result::Result<Vec<FixtureChunk>, String> {
+    let words = split["chunkVerifierInputs"]
+        .as_array()
+        .ok_or("split.chunkVerifierInputs is not a list")?
+        .iter()
+        .map(word)
+        .collect::<std::result::Result<Vec<U256>, String>>()?;
+    let whole = split["chunkCounts"]
+        .as_array()
+        .ok_or("split.chunkCounts is not a list")?
+        .iter()
+        .filter(|count| count.as_u64() == Some(0))
+        .count();
+    let proofs = bytes(&split["proofs"])?;
+    let chunk_proofs = proofs
+        .get(whole * PROOF_BYTES..)
+        .ok_or("split.proofs is shorter than its whole blocks' proofs")?;
+    if chunk_proofs.len() / PROOF_BYTES * VERIFIER_INPUTS != words.len() {
+        return Err("split.proofs and split.chunkVerifierInputs disagree".into());
+    }
+    Ok(chunk_proofs
+        .chunks(PROOF_BYTES)
+        .zip(words.chunks(VERIFIER_INPUTS))
+        .map(|(proof, inputs)| FixtureChunk {
+            inputs: inputs.to_vec(),
+            proof: Bytes::copy_from_slice(proof),
+        })
+        .collect())
+}
+
 fn bytes(value: &Value) -> std::result::Result<Bytes, String> {
     value
         .as_str()
@@ -173,7 +220,7 @@ impl Proofs {
     /// real proof it has (the same block's, else another block's), which the verifier rejects.
     pub fn proof_for(&self, inputs: &[U256], payee: Address) -> Bytes {
         match self {
-            Self::Commitment => commitment_proof(&verifier_row(inputs, payee)),
+            Self::Commitment => commitment_proof(BLOCK_DOMAIN, &verifier_row(inputs, payee)),
             Self::Fixture(chain) => chain
                 .blocks
                 .iter()
@@ -189,7 +236,8 @@ impl Proofs {
     pub fn wrong_proof_for(&self, inputs: &[U256], payee: Address) -> Bytes {
         match self {
             Self::Commitment => {
-                let mut proof = commitment_proof(&verifier_row(inputs, payee)).to_vec();
+                let mut proof =
+                    commitment_proof(BLOCK_DOMAIN, &verifier_row(inputs, payee)).to_vec();
                 proof[31] ^= 1;
                 proof.into()
             }
@@ -201,6 +249,48 @@ impl Proofs {
                 .proof
                 .clone(),
         }
+    }
+
+    /// The chunk proof for the verifier row `row` (8 words). The fixture gives its proof of that
+    /// row, else some other chunk proof, which the chunk verifier rejects.
+    pub fn chunk_proof_for(&self, row: &[U256]) -> Bytes {
+        match self {
+            Self::Commitment => commitment_proof(CHUNK_DOMAIN, row),
+            Self::Fixture(chain) => chain
+                .chunks
+                .iter()
+                .find(|c| c.inputs == row)
+                .unwrap_or(&chain.chunks[0])
+                .proof
+                .clone(),
+        }
+    }
+
+    /// The state root after chunk `index` (not the last) of the block with committed inputs
+    /// `block`: the fixture's real one when the fixture has that chunk (same block words, the
+    /// chunk word of a non-last chunk is its index), else a stand-in below r.
+    pub fn intermediate_root(&self, block: &[U256], index: u64) -> U256 {
+        let real = match self {
+            Self::Commitment => None,
+            Self::Fixture(chain) => chain
+                .chunks
+                .iter()
+                .find(|c| {
+                    c.inputs[2..K] == block[2..K]
+                        && c.inputs[VERIFIER_INPUTS - 1] == U256::from(index)
+                })
+                .map(|c| c.inputs[1]),
+        };
+        real.unwrap_or_else(|| {
+            let seed = keccak256(
+                [
+                    block[0].to_be_bytes::<32>(),
+                    U256::from(index).to_be_bytes(),
+                ]
+                .concat(),
+            );
+            U256::from_be_bytes(seed.0) % FIELD_MODULUS
+        })
     }
 
     /// The payees the proofs were made for when they are fixed (the fixture's), else none.
@@ -233,24 +323,36 @@ impl Proofs {
 }
 
 impl ProofOracle for Proofs {
-    fn accepts(&self, proof: &[u8], inputs: &[U256]) -> bool {
-        match self {
-            Self::Commitment => {
-                proof.len() == PROOF_BYTES && proof[..32] == commitment_proof(inputs)[..32]
+    fn accepts(&self, circuit: Circuit, proof: &[u8], inputs: &[U256]) -> bool {
+        match (self, circuit) {
+            (Self::Commitment, Circuit::Block) => {
+                proof.len() == PROOF_BYTES
+                    && proof[..32] == commitment_proof(BLOCK_DOMAIN, inputs)[..32]
             }
-            Self::Fixture(chain) => chain.blocks.iter().any(|b| {
+            (Self::Commitment, Circuit::Chunk) => {
+                proof.len() == PROOF_BYTES
+                    && proof[..32] == commitment_proof(CHUNK_DOMAIN, inputs)[..32]
+            }
+            (Self::Fixture(chain), Circuit::Block) => chain.blocks.iter().any(|b| {
                 inputs.len() == VERIFIER_INPUTS
                     && b.inputs == inputs[..K]
                     && inputs[K] == U256::from_be_slice(b.payee.as_slice())
+                    && inputs[K + 1] == U256::from(fernet_state::WHOLE_BLOCK_CHUNK_WORD)
                     && b.proof.as_ref() == proof
             }),
+            (Self::Fixture(chain), Circuit::Chunk) => chain
+                .chunks
+                .iter()
+                .any(|c| c.inputs == inputs && c.proof.as_ref() == proof),
         }
     }
 }
 
-/// What `CommitmentVerifier.proofFor(inputs)` returns.
-fn commitment_proof(inputs: &[U256]) -> Bytes {
-    let mut packed = Vec::with_capacity(inputs.len() * 32);
+/// What `CommitmentVerifier.proofFor(inputs)` returns for a double of `domain`:
+/// `keccak256(keccak256(domain), inputs)` and zeros.
+fn commitment_proof(domain: &str, inputs: &[U256]) -> Bytes {
+    let mut packed = Vec::with_capacity(32 + inputs.len() * 32);
+    packed.extend_from_slice(keccak256(domain.as_bytes()).as_slice());
     for input in inputs {
         packed.extend_from_slice(&input.to_be_bytes::<32>());
     }

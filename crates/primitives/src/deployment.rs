@@ -47,8 +47,10 @@ pub struct Deployment {
     pub deploy_block: u64,
     /// The staking token (`DevnetToken` unless `--token` was given).
     pub token: ContractRecord,
-    /// The `BlockProofVerifier`.
+    /// The `BlockProofVerifier`: whole-block proofs.
     pub verifier: ContractRecord,
+    /// The `ChunkProofVerifier`: chunk proofs of [`StateConfig::chunk_txs`] tx slots.
+    pub chunk_verifier: ContractRecord,
     /// `Staking`.
     pub staking: ContractRecord,
     /// `ProverEscrow`.
@@ -61,6 +63,8 @@ pub struct Deployment {
     pub rollup: ContractRecord,
     /// `verificationKeyHash()` of the verifier: which circuit keys prove blocks.
     pub verification_key_hash: B256,
+    /// `verificationKeyHash()` of the chunk verifier: which circuit keys prove chunks.
+    pub chunk_verification_key_hash: B256,
     /// State root of block 0 (the empty state of `stateConfig`).
     pub genesis_state_root: B256,
     /// The state sizes preset of the circuit.

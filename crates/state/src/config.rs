@@ -115,6 +115,28 @@ impl StateConfig {
         Ok(slots.trailing_zeros() as usize)
     }
 
+    /// The chunk size the deployment's chunk circuit proves: the largest valid size (see
+    /// [`chunk_height`](Self::chunk_height)) up to a quarter of the block, so a full block
+    /// splits into at least four chunks; the smallest valid size when none is that small. 2 for
+    /// the devnet's 4-tx blocks, 8 for production's 32. [`Error::InvalidChunkSize`] when the
+    /// block has no chunk size but itself.
+    pub fn chunk_txs(&self) -> Result<usize> {
+        let valid: Vec<usize> = (1..self.max_txs_per_block)
+            .filter(|&txs| self.chunk_height(txs).is_ok())
+            .collect();
+        let quarter = self.max_txs_per_block / 4;
+        valid
+            .iter()
+            .rev()
+            .find(|&&txs| txs <= quarter)
+            .or(valid.first())
+            .copied()
+            .ok_or(Error::InvalidChunkSize {
+                txs: 0,
+                max_txs: self.max_txs_per_block,
+            })
+    }
+
     /// Checks that the depths are usable (in `1..=MAX_TREE_DEPTH` and even: the trees have 4
     /// children per node and a depth counts bits of the leaf index) and a full block fits the
     /// data budget.
@@ -211,6 +233,25 @@ mod tests {
                 })
             );
         }
+    }
+
+    #[test]
+    fn the_chunk_size_splits_a_full_block_in_at_least_four_when_it_can() {
+        assert_eq!(StateConfig::production().chunk_txs(), Ok(8));
+        assert_eq!(StateConfig::devnet().chunk_txs(), Ok(2));
+        let big = StateConfig {
+            max_txs_per_block: 128,
+            ..StateConfig::production()
+        };
+        assert_eq!(big.chunk_txs(), Ok(32));
+        let odd = StateConfig {
+            max_txs_per_block: 3,
+            ..StateConfig::devnet()
+        };
+        assert_eq!(
+            odd.chunk_txs(),
+            Err(Error::InvalidChunkSize { txs: 0, max_txs: 3 })
+        );
     }
 
     #[test]

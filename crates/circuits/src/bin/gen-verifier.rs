@@ -1,4 +1,4 @@
-//! `gen-verifier`: writes the Solidity verifier of the devnet block circuit.
+//! `gen-verifier`: writes the Solidity verifiers of the devnet block circuit and its chunks.
 
 use std::path::PathBuf;
 
@@ -11,16 +11,17 @@ use fernet_circuits::{
 use fernet_state::StateConfig;
 use indicatif::MultiProgress;
 
-/// Generates `contracts/verifier/BlockProofVerifier.sol` from the verifying key of the devnet
-/// block circuit (depths 16/16/16, 4 txs, 34 chunks).
+/// Generates `contracts/verifier/BlockProofVerifier.sol` and `ChunkProofVerifier.sol` from the
+/// verifying keys of the devnet block circuit (depths 16/16/16, 4 txs, 34 data chunks) and of
+/// its chunk of 2 txs.
 ///
 /// The keys come from the deterministic, INSECURE devnet setup (public toxic waste), cached
 /// on disk, so every run on every machine writes the same file. Never use it on a real chain.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// Output file.
-    #[arg(long, default_value_os_t = tools::default_verifier_path())]
+    /// Output directory.
+    #[arg(long, default_value_os_t = tools::default_verifier_dir())]
     out: PathBuf,
     /// Key cache directory (created if missing; the first run takes a while).
     #[arg(long, env = "FERNET_KEY_CACHE", default_value_os_t = default_key_cache_dir())]
@@ -30,13 +31,15 @@ struct Args {
 fn main() -> eyre::Result<()> {
     let args = Args::parse();
     let progress = MultiProgress::new();
-    tools::write_devnet_verifier(
+    let written = tools::write_devnet_verifiers(
         &KeyCache::new(&args.key_cache),
         StateConfig::devnet(),
         &args.out,
         Some(&progress),
     )
-    .wrap_err("generating the devnet block verifier")?;
-    eprintln!("wrote {}", args.out.display());
+    .wrap_err("generating the devnet verifiers")?;
+    for path in written {
+        eprintln!("wrote {}", path.display());
+    }
     Ok(())
 }

@@ -7,6 +7,9 @@
 //! Each block consumes the oldest pending ones, four at a time until the inbox is empty, so
 //! the inbox's must-include rule holds whatever the inclusion delay.
 //!
+//! The epoch is also proven split (`split`): block 1 whole, blocks 2-4 as chunks of the chunk
+//! circuit ([`StateConfig::chunk_txs`]), in the layout `submitSplitEpochProof` takes.
+//!
 //! Every proof names its payee (the last public input): the epoch's blocks are proven for
 //! [`EPOCH_PAYEE`], the backup block for [`BACKUP_PAYEE`]; on L1 they verify only when that
 //! address submits them (or holds the epoch's claim).
@@ -20,9 +23,9 @@ use std::path::Path;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Proof;
 use fernet_state::{
-    apply_block, fr_to_be_bytes, poseidon, Address, Block, BlockBody, BlockWitness, L1ToL2Message,
-    PublicDataWrite, StateConfig, TxEffect, WorldState, COMMITTED_PUBLIC_INPUTS,
-    MESSAGES_PER_BLOCK,
+    apply_block, apply_block_in_chunks, fr_to_be_bytes, poseidon, Address, Block, BlockBody,
+    BlockWitness, L1ToL2Message, PublicDataWrite, StateConfig, TxEffect, WorldState,
+    COMMITTED_PUBLIC_INPUTS, MESSAGES_PER_BLOCK,
 };
 use rand::{CryptoRng, RngCore};
 use serde::Serialize;
@@ -41,6 +44,10 @@ pub const FIRST_SLOT: u64 = 8;
 
 /// Blocks in the proven epoch.
 pub const EPOCH_BLOCKS: usize = 4;
+
+/// Which epoch blocks the split proof proves as chunks: all but block 1, so the split
+/// submission mixes a whole block with blocks of one and of two chunks.
+pub const SPLIT_BLOCKS: [bool; EPOCH_BLOCKS] = [false, true, true, true];
 
 /// Slot of the backup-mode block: the second slot of epoch 3, left empty by the sequencers.
 pub const BACKUP_SLOT: u64 = 13;
@@ -182,6 +189,25 @@ pub struct BlockFixture {
     pub proof_words: Vec<String>,
 }
 
+/// The epoch proven split, as `submitSplitEpochProof` takes it (with the epoch's
+/// `epochPublicInputs`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SplitFixture {
+    /// Tx slots per chunk proof.
+    pub chunk_txs: u64,
+    /// Per epoch block: 0 when proven whole, else its number of chunks.
+    pub chunk_counts: Vec<u64>,
+    /// The state roots between the chunks of each split block, in order.
+    pub intermediate_roots: Vec<String>,
+    /// The whole blocks' proofs, then the chunk proofs, concatenated.
+    pub proofs: String,
+    /// The chunk proofs' inputs as the chunk verifier takes them, 8 words per chunk.
+    pub chunk_verifier_inputs: Vec<String>,
+    /// The hash of the chunk circuit's verifying key.
+    pub chunk_verification_key_hash: String,
+}
+
 /// The whole fixture file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -202,6 +228,8 @@ pub struct EpochFixture {
     pub blocks: Vec<BlockFixture>,
     /// Block 5, for a later empty slot (backup mode), proven for [`BACKUP_PAYEE`].
     pub backup_block: BlockFixture,
+    /// The epoch proven as whole blocks and chunks ([`SPLIT_BLOCKS`]), for [`EPOCH_PAYEE`].
+    pub split: SplitFixture,
     /// The epoch's proofs in the verifier fixture layout (`batchProofs`,
     /// `batchPublicInputs` with seven words per proof, `verificationKeyHash`, ...).
     pub verifier: VerifierFixture,
@@ -243,10 +271,12 @@ pub fn fixture_payee(index: usize) -> Address {
 }
 
 /// Proves every block of [`devnet_chain`] with `keys`, each for its [`fixture_payee`], and
-/// builds the fixture.
+/// the epoch split ([`SPLIT_BLOCKS`]) with `chunk_keys` (the chunk circuit of
+/// [`StateConfig::chunk_txs`]) as well, and builds the fixture.
 pub fn build_epoch_fixture<R: RngCore + CryptoRng>(
     config: StateConfig,
     keys: &KeyPair<Groth16Bn254>,
+    chunk_keys: &KeyPair<Groth16Bn254>,
     rng: &mut R,
 ) -> Result<EpochFixture> {
     let (genesis, witnesses) = chain_witnesses(config)?;
@@ -290,6 +320,7 @@ pub fn build_epoch_fixture<R: RngCore + CryptoRng>(
         }
     }
     let backup_block = blocks.pop().expect("the chain has a backup block");
+    let split = build_split_fixture(config, &proofs, chunk_keys, rng)?;
     Ok(EpochFixture {
         config,
         genesis_state_root: format!("0x{}", hex::encode(fr_to_be_bytes(&genesis))),
@@ -307,7 +338,57 @@ pub fn build_epoch_fixture<R: RngCore + CryptoRng>(
             .collect(),
         blocks,
         backup_block,
+        split,
         verifier: VerifierFixture::new(&keys.verifying_key, &proofs)?,
+    })
+}
+
+/// Proves the epoch's [`SPLIT_BLOCKS`] as chunks of [`StateConfig::chunk_txs`] for
+/// [`EPOCH_PAYEE`] with `chunk_keys`, and lays the submission out with the whole blocks'
+/// `block_proofs` (block order).
+fn build_split_fixture<R: RngCore + CryptoRng>(
+    config: StateConfig,
+    block_proofs: &[(Proof<Bn254>, Vec<Fr>)],
+    chunk_keys: &KeyPair<Groth16Bn254>,
+    rng: &mut R,
+) -> Result<SplitFixture> {
+    let chunk_txs = config.chunk_txs()?;
+    let mut state = WorldState::new(config)?;
+    let mut whole_proofs = Vec::new();
+    let mut chunk_proofs = Vec::new();
+    let mut chunk_counts = Vec::with_capacity(EPOCH_BLOCKS);
+    let mut intermediate_roots = Vec::new();
+    let mut chunk_verifier_inputs = Vec::new();
+    for (index, block) in devnet_chain().iter().take(EPOCH_BLOCKS).enumerate() {
+        if !SPLIT_BLOCKS[index] {
+            apply_block(&mut state, block)?;
+            chunk_counts.push(0);
+            whole_proofs.extend(evm::proof_to_bytes(&block_proofs[index].0));
+            continue;
+        }
+        let chunks = apply_block_in_chunks(&mut state, block, chunk_txs)?;
+        chunk_counts.push(chunks.len() as u64);
+        for chunk in chunks {
+            let last = chunk.part.is_last;
+            let (proof, inputs) = prove_block(chunk_keys, chunk.with_payee(EPOCH_PAYEE), rng)?;
+            let words = evm::public_inputs_to_words(&inputs);
+            if !last {
+                intermediate_roots.push(word_to_hex(&words[1]));
+            }
+            chunk_verifier_inputs.extend(words.iter().map(word_to_hex));
+            chunk_proofs.extend(evm::proof_to_bytes(&proof));
+        }
+    }
+    whole_proofs.extend(chunk_proofs);
+    Ok(SplitFixture {
+        chunk_txs: chunk_txs as u64,
+        chunk_counts,
+        intermediate_roots,
+        proofs: format!("0x{}", hex::encode(whole_proofs)),
+        chunk_verifier_inputs,
+        chunk_verification_key_hash: word_to_hex(&evm::verifying_key_hash(
+            &chunk_keys.verifying_key,
+        )),
     })
 }
 

@@ -14,11 +14,11 @@ use fernet_circuits::{
             EPOCH_PAYEE,
         },
         prover::{default_key_cache_dir, devnet_keys, prove_block, verify_block},
-        BlockCircuit,
+        tools, BlockCircuit,
     },
     keys::{KeyCache, KeyPair},
     proof_system::evm,
-    verifier_gen::{generate_solidity_verifier, VERIFIER_CONTRACT_NAME},
+    verifier_gen::VerifierKind,
     Groth16Bn254,
 };
 use fernet_state::{
@@ -966,19 +966,24 @@ fn address_word(address: &[u8; 20]) -> [u8; 32] {
     word
 }
 
-/// The committed `contracts/verifier/BlockProofVerifier.sol` is exactly what the generator
-/// makes from the devnet block circuit's deterministic keys. Regenerate it with
+/// The committed `contracts/verifier/BlockProofVerifier.sol` and `ChunkProofVerifier.sol`
+/// are exactly what the generator makes from the deterministic devnet keys of the block
+/// circuit and of its chunk. Regenerate them with
 /// `cargo run --release -p fernet-circuits --bin gen-verifier`.
 #[test]
-fn committed_verifier_matches_the_devnet_keys() {
-    let path = repo_root().join(format!("contracts/verifier/{VERIFIER_CONTRACT_NAME}.sol"));
-    let expected = generate_solidity_verifier(&devnet_block_keys().verifying_key);
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == expected,
-        "{} is stale: run gen-verifier",
-        path.display()
-    );
+fn committed_verifiers_match_the_devnet_keys() {
+    let cache = KeyCache::new(default_key_cache_dir());
+    for kind in VerifierKind::ALL {
+        let path = tools::verifier_path(&tools::default_verifier_dir(), kind);
+        let expected =
+            tools::devnet_verifier_source(&cache, StateConfig::devnet(), kind, None).unwrap();
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == expected,
+            "{} is stale: run gen-verifier",
+            path.display()
+        );
+    }
 }
 
 /// The committed epoch fixture was proven with the same keys and its proofs verify natively.

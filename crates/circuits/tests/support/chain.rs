@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use eyre::{bail, eyre, Context, Result};
 use fernet_circuits::proof_system::evm::{self, Word};
-use fernet_circuits::verifier_gen::VERIFIER_CONTRACT_NAME;
+use fernet_circuits::verifier_build::{compile_verifier, default_solc_shim};
+use fernet_circuits::verifier_gen::{generate_solidity_verifier, VerifierKind};
 use serde_json::{json, Value};
 use sha3::{Digest, Keccak256};
 
@@ -195,57 +196,6 @@ pub(crate) fn decode_hex(text: &str) -> Result<Vec<u8>> {
     Ok(hex::decode(text.trim_start_matches("0x"))?)
 }
 
-/// Compiles a generated verifier (with the repository's `IProofVerifier.sol`) through the solc
-/// shim with the settings of foundry.toml, and returns its creation bytecode as hex.
-pub(crate) fn compile_verifier(source: &str) -> Result<String> {
-    let root = repo_root();
-    let interface = std::fs::read_to_string(root.join("contracts/interfaces/IProofVerifier.sol"))?;
-    let file = format!("contracts/verifier/{VERIFIER_CONTRACT_NAME}.sol");
-    let input = json!({
-        "language": "Solidity",
-        "sources": {
-            "contracts/interfaces/IProofVerifier.sol": {"content": interface},
-            file.clone(): {"content": source},
-        },
-        "settings": {
-            "optimizer": {"enabled": true, "runs": 200},
-            "evmVersion": "cancun",
-            "outputSelection": {"*": {"*": ["evm.bytecode.object"]}},
-        },
-    });
-    let mut child = Command::new("node")
-        .arg(root.join("script/solc-shim.js"))
-        .arg("--standard-json")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    serde_json::to_writer(child.stdin.take().expect("piped stdin"), &input)?;
-    let output = child.wait_with_output()?;
-    if !output.status.success() {
-        bail!(
-            "solc shim failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let output: Value = serde_json::from_slice(&output.stdout)?;
-    let errors: Vec<&Value> = output["errors"]
-        .as_array()
-        .map(|all| {
-            all.iter()
-                .filter(|e| e["severity"] != "warning" && e["severity"] != "info")
-                .collect()
-        })
-        .unwrap_or_default();
-    if !errors.is_empty() {
-        bail!("solc errors: {errors:#?}");
-    }
-    let bytecode = output["contracts"][&file][VERIFIER_CONTRACT_NAME]["evm"]["bytecode"]["object"]
-        .as_str()
-        .ok_or_else(|| eyre!("no bytecode in {output}"))?;
-    Ok(format!("0x{bytecode}"))
-}
-
 /// The 4-byte selector of a function or error signature.
 pub(crate) fn selector(signature: &str) -> [u8; 4] {
     Keccak256::digest(signature.as_bytes())[..4]
@@ -274,8 +224,9 @@ pub(crate) fn deploy_verifier(
     rpc: &Rpc,
     vk: &ark_groth16::VerifyingKey<ark_bn254::Bn254>,
 ) -> Result<String> {
-    let source = fernet_circuits::verifier_gen::generate_solidity_verifier(vk);
-    rpc.deploy(&compile_verifier(&source)?)
+    let source = generate_solidity_verifier(vk, VerifierKind::Block);
+    let code = compile_verifier(&source, VerifierKind::Block, &default_solc_shim())?;
+    rpc.deploy(&format!("0x{}", hex::encode(code)))
 }
 
 /// Calls `verifyProof`/`verifyBatch` and decodes the returned bool.

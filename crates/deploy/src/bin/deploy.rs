@@ -5,17 +5,23 @@ use std::path::PathBuf;
 use alloy::{primitives::Address, transports::http::reqwest::Url};
 use clap::Parser;
 use eyre::WrapErr;
-use fernet_deploy::{deploy, DeployConfig, DeployOptions, DeployStatus};
+use fernet_deploy::{
+    deploy, verifiers::VerifierSources, DeployConfig, DeployOptions, DeployStatus,
+};
 use fernet_primitives::StatePreset;
 
-/// Deploys DevnetToken (unless --token), BlockProofVerifier, Staking, ProverEscrow, RewardPool and
-/// Rollup, funds the reward pool (with a DevnetToken) and writes deployments/<chain-id>.json with
+/// Deploys DevnetToken (unless --token), BlockProofVerifier, ChunkProofVerifier, Staking,
+/// ProverEscrow, RewardPool, FeeInbox and Rollup, funds the reward pool (with a DevnetToken) and writes deployments/<chain-id>.json with
 /// every address, deployment block and parameter. Idempotent: when that file records a rollup
 /// that is live on the chain with the same parameters, prints it and sends nothing.
 ///
 /// Parameters come from --config; every key can be overridden by an environment variable named
 /// after it in SCREAMING_SNAKE_CASE (slotDuration -> SLOT_DURATION). Logs go to stderr (LOG_LEVEL,
 /// LOG_JSON=true); the deployment JSON goes to stdout.
+///
+/// The devnet state configuration deploys the committed verifiers; any other generates both from
+/// the configuration's circuit keys (loaded from --key-cache, set up there when missing) and
+/// compiles them with the repository's pinned solc (`script/solc-shim.js`, run by node).
 #[derive(Debug, Parser)]
 #[command(name = "deploy", version)]
 struct Args {
@@ -47,6 +53,9 @@ struct Args {
     /// Deploy a new suite even if the recorded one is live with other parameters.
     #[arg(long)]
     redeploy: bool,
+    /// Circuit key cache, for the verifiers of a non-devnet state configuration.
+    #[arg(long, env = "FERNET_KEY_CACHE")]
+    key_cache: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -66,6 +75,12 @@ async fn main() -> eyre::Result<()> {
         deployments_dir: args.deployments_dir,
         allow_unknown_chain: args.allow_unknown_chain,
         redeploy: args.redeploy,
+        verifier_sources: VerifierSources {
+            key_cache: args
+                .key_cache
+                .unwrap_or_else(fernet_circuits::block::prover::default_key_cache_dir),
+            ..VerifierSources::default()
+        },
     };
     let outcome = deploy(&options).await.wrap_err("deploy failed")?;
     match outcome.status {

@@ -8,8 +8,14 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
 };
 use fernet_bindings::{
-    errors::Errors, BlockProofVerifier, ContractResultExt, DevnetToken, FeeInbox, ProverEscrow,
-    RewardPool, Rollup, Staking,
+    errors::Errors, BlockProofVerifier, ChunkProofVerifier, ContractResultExt, DevnetToken,
+    FeeInbox, ProverEscrow, RewardPool, Rollup, Staking,
+};
+use fernet_circuits::{
+    block::{prover::default_key_cache_dir, prover::devnet_keys, tools::proof_txs},
+    keys::KeyCache,
+    proof_system::evm,
+    verifier_gen::VerifierKind,
 };
 use fernet_deploy::{
     chain::ANVIL_DEFAULT_PRIVATE_KEY, deploy, DeployConfig, DeployOptions, DeployStatus, Error,
@@ -44,6 +50,7 @@ fn options(anvil: &AnvilInstance, dir: &Path) -> DeployOptions {
         deployments_dir: dir.to_owned(),
         allow_unknown_chain: false,
         redeploy: false,
+        verifier_sources: fernet_deploy::verifiers::VerifierSources::default(),
     }
 }
 
@@ -83,6 +90,18 @@ async fn deploys_wires_and_records_the_suite() -> eyre::Result<()> {
     assert_eq!(rollup.proverEscrow().call().await?, d.prover_escrow.address);
     assert_eq!(rollup.rewardPool().call().await?, d.reward_pool.address);
     assert_eq!(rollup.verifier().call().await?, d.verifier.address);
+    assert_eq!(
+        rollup.chunkVerifier().call().await?,
+        d.chunk_verifier.address
+    );
+    assert_eq!(
+        ChunkProofVerifier::new(d.chunk_verifier.address, provider.clone())
+            .verificationKeyHash()
+            .call()
+            .await?,
+        d.chunk_verification_key_hash
+    );
+    assert_ne!(d.chunk_verification_key_hash, d.verification_key_hash);
     assert_eq!(staking.rollup().call().await?, d.rollup.address);
     assert_eq!(escrow.rollup().call().await?, d.rollup.address);
     assert_eq!(pool.rollup().call().await?, d.rollup.address);
@@ -283,6 +302,38 @@ async fn uses_a_given_token_and_the_production_state_sizes() -> eyre::Result<()>
         existing.balanceOf(d.reward_pool.address).call().await?,
         U256::ZERO
     );
+
+    // The verifiers are generated from the production circuit's keys, not the committed devnet
+    // ones: each reports the key hash of its production circuit.
+    let cache = KeyCache::new(default_key_cache_dir());
+    for (kind, record, recorded) in [
+        (VerifierKind::Block, &d.verifier, d.verification_key_hash),
+        (
+            VerifierKind::Chunk,
+            &d.chunk_verifier,
+            d.chunk_verification_key_hash,
+        ),
+    ] {
+        let production = StateConfig::production();
+        let keys = devnet_keys(&cache, production, proof_txs(&production, kind)?, None)?;
+        let expected = B256::from(evm::verifying_key_hash(&keys.verifying_key));
+        assert_eq!(recorded, expected, "{kind:?}");
+        let on_chain = BlockProofVerifier::new(record.address, provider.clone())
+            .verificationKeyHash()
+            .call()
+            .await?;
+        assert_eq!(on_chain, expected, "{kind:?}");
+        let devnet = devnet_keys(
+            &cache,
+            StateConfig::devnet(),
+            proof_txs(&StateConfig::devnet(), kind)?,
+            None,
+        )?;
+        assert_ne!(
+            expected,
+            B256::from(evm::verifying_key_hash(&devnet.verifying_key))
+        );
+    }
     Ok(())
 }
 

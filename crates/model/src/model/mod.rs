@@ -16,8 +16,9 @@ pub use escrow::{Account, Escrow};
 pub use inbox::{message_word, Inbox, Message, MAX_DEPOSIT};
 pub use pool::Pool;
 pub use rollup::{
-    hash_words, public_inputs, score, verifier_row, BlockLog, Claim, ClaimStatus, EpochLog,
-    ProofOracle, Rollup, FIELD_MODULUS, K, VERIFIER_INPUTS,
+    hash_words, public_inputs, score, split_rows, verifier_row, BlockLog, Circuit, Claim,
+    ClaimStatus, EpochLog, EpochSplit, ProofOracle, Rollup, FIELD_MODULUS, K, MAX_CHUNKS_PER_BLOCK,
+    VERIFIER_INPUTS,
 };
 pub(crate) use rollup::{MESSAGES_START, MESSAGE_COUNT_OFFSET, TX_WORDS};
 pub use staking::{Staker, Staking, NOT_EXITING};

@@ -14,7 +14,7 @@ use fernet_bindings::{
 use fernet_primitives::BASIS_POINTS;
 use fernet_state::{
     data_challenge, data_chunks, data_evaluation, fr_from_be_bytes, fr_to_be_bytes, Fr,
-    BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION, MESSAGES_PER_BLOCK, MESSAGE_BYTES,
+    BLOCK_DATA_HEADER_BYTES, BLOCK_DATA_VERSION, MESSAGES_PER_BLOCK, MESSAGE_BYTES, PROOF_BYTES,
     TX_EFFECT_BYTES,
 };
 
@@ -141,12 +141,125 @@ pub struct Rollup {
     pub signalled: BTreeMap<u64, Address>,
 }
 
-/// Decides whether the verifier accepts a proof for some public inputs (the commitment double
-/// accepts `keccak256(inputs)`; the Groth16 verifier accepts the fixture's real proofs).
+/// Which of the rollup's two verifiers checks a proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Circuit {
+    /// The block verifier: proofs of whole blocks.
+    Block,
+    /// The chunk verifier: proofs of one chunk of a block.
+    Chunk,
+}
+
+/// Decides whether a verifier accepts a proof for some public inputs (the commitment doubles
+/// accept `keccak256(domain, inputs)`; the Groth16 verifiers accept the fixture's real proofs).
 pub trait ProofOracle {
-    /// Whether `proof` (256 bytes) proves `inputs` (the [`VERIFIER_INPUTS`] words of one block:
-    /// the committed ones, the payee, the chunk word).
-    fn accepts(&self, proof: &[u8], inputs: &[U256]) -> bool;
+    /// Whether `circuit`'s verifier accepts `proof` (256 bytes) for `inputs` (the
+    /// [`VERIFIER_INPUTS`] words of one block or chunk: the committed ones, with a chunk's own
+    /// roots, then the payee and the chunk word).
+    fn accepts(&self, circuit: Circuit, proof: &[u8], inputs: &[U256]) -> bool;
+}
+
+/// A split submission's layout (`IRollup.EpochSplit`): per block its chunk count (0: whole),
+/// and the roots between the chunks of the split blocks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EpochSplit {
+    /// Per block row.
+    pub chunk_counts: Vec<U256>,
+    /// For each split block in order, its `count - 1` intermediate roots.
+    pub intermediate_roots: Vec<U256>,
+}
+
+/// Most chunks per block (`Constants.MAX_CHUNKS_PER_BLOCK`).
+pub const MAX_CHUNKS_PER_BLOCK: u64 = 1 << fernet_state::CHUNK_INDEX_BITS;
+
+/// The verifier rows of a split submission of `committed` (K words per block) for `payee`:
+/// the whole blocks' rows, then the chunks' (see `IRollup.submitSplitEpochProof`). `split` must
+/// have passed the shape checks.
+pub fn split_rows(
+    committed: &[U256],
+    split: &EpochSplit,
+    payee: Address,
+) -> (Vec<Vec<U256>>, Vec<Vec<U256>>) {
+    let mut whole = Vec::new();
+    let mut chunks = Vec::new();
+    let mut roots = split.intermediate_roots.iter();
+    for (block, count) in committed.chunks(K).zip(&split.chunk_counts) {
+        let count: u64 = count.saturating_to();
+        if count == 0 {
+            whole.push(verifier_row(block, payee));
+            continue;
+        }
+        let mut from = block[0];
+        for j in 0..count {
+            let to = if j + 1 == count {
+                block[1]
+            } else {
+                *roots.next().expect("the shape was checked")
+            };
+            let mut row = verifier_row(block, payee);
+            row[0] = from;
+            row[1] = to;
+            let word = fernet_state::chunk_word(j as usize, j + 1 == count)
+                .expect("the shape check bounds the count");
+            row[VERIFIER_INPUTS - 1] = U256::from(word);
+            chunks.push(row);
+            from = to;
+        }
+    }
+    (whole, chunks)
+}
+
+/// Whether `circuit`'s verifier accepts the batch: one 256-byte proof per row, each valid (an
+/// empty batch is not checked).
+fn batch_accepted(
+    oracle: &dyn ProofOracle,
+    circuit: Circuit,
+    proofs: &[u8],
+    rows: &[Vec<U256>],
+) -> bool {
+    proofs
+        .chunks(PROOF_BYTES)
+        .zip(rows)
+        .all(|(proof, row)| oracle.accepts(circuit, proof, row))
+}
+
+/// `Rollup__InvalidProof(first, to)`.
+fn invalid_proof(first: u64, to: u64) -> Revert {
+    Revert::of(Errors::Rollup__InvalidProof {
+        fromBlock: u(first),
+        toBlock: u(to),
+    })
+}
+
+/// The split's shape checks of `submitSplitEpochProof`, in its order: one count per block, each
+/// count bounded, `count - 1` roots per split block.
+fn check_split_shape(first: u64, blocks: usize, split: &EpochSplit) -> Outcome {
+    if split.chunk_counts.len() != blocks {
+        return Err(Revert::of(Errors::Rollup__InvalidChunkCountsLength {
+            expected: U256::from(blocks),
+            actual: U256::from(split.chunk_counts.len()),
+        }));
+    }
+    let mut roots = U256::ZERO;
+    for (n, count) in (first..).zip(&split.chunk_counts) {
+        if *count > U256::from(MAX_CHUNKS_PER_BLOCK) {
+            return Err(Revert::of(Errors::Rollup__TooManyChunks {
+                blockNumber: u(n),
+                chunks: *count,
+                maxChunks: U256::from(MAX_CHUNKS_PER_BLOCK),
+            }));
+        }
+        if !count.is_zero() {
+            roots += *count - U256::from(1);
+        }
+    }
+    if U256::from(split.intermediate_roots.len()) != roots {
+        return Err(Revert::of(Errors::Rollup__InvalidIntermediateRootsLength {
+            expected: roots,
+            actual: U256::from(split.intermediate_roots.len()),
+        }));
+    }
+    Ok(())
 }
 
 /// The verifier's row of one whole block: its committed words, then `payee` as a word and the
@@ -415,7 +528,7 @@ impl Model {
             }
             m.settle_pending_vote();
             let inputs = m.append_block(sender, args, tip + 1, true)?;
-            if !oracle.accepts(proof, &verifier_row(&inputs, sender)) {
+            if !oracle.accepts(Circuit::Block, proof, &verifier_row(&inputs, sender)) {
                 return Err(Revert::of(Errors::Rollup__InvalidProof {
                     fromBlock: u(tip + 1),
                     toBlock: u(tip + 1),
@@ -536,34 +649,91 @@ impl Model {
         self.transaction(|m| {
             m.write_checkpoint();
             let (first, to, last) = m.check_epoch_inputs(epoch, inputs)?;
-            let claim = m.rollup.claim(epoch);
-            let claimed = claim.status == ClaimStatus::Claimed;
-            let payee = if claimed { claim.prover } else { sender };
+            let payee = m.epoch_payee(epoch, sender);
+            let rows: Vec<Vec<U256>> = inputs
+                .chunks(K)
+                .map(|row| verifier_row(row, payee))
+                .collect();
             let accepted = !proofs.is_empty()
-                && proofs.len() == inputs.len() / K * 256
-                && proofs
-                    .chunks(256)
-                    .zip(inputs.chunks(K))
-                    .all(|(proof, row)| oracle.accepts(proof, &verifier_row(row, payee)));
+                && proofs.len() == rows.len() * PROOF_BYTES
+                && batch_accepted(oracle, Circuit::Block, proofs, &rows);
             if !accepted {
-                return Err(Revert::of(Errors::Rollup__InvalidProof {
-                    fromBlock: u(first),
-                    toBlock: u(to),
+                return Err(invalid_proof(first, to));
+            }
+            m.settle_epoch_proof(epoch, first, to, last, inputs, payee)
+        })
+    }
+
+    /// `rollup.submitSplitEpochProof(epoch, inputs, split, proofs)` by `sender`.
+    pub fn submit_split_epoch_proof(
+        &mut self,
+        sender: Address,
+        epoch: u64,
+        inputs: &[U256],
+        split: &EpochSplit,
+        proofs: &Bytes,
+        oracle: &dyn ProofOracle,
+    ) -> Outcome {
+        self.transaction(|m| {
+            m.write_checkpoint();
+            let (first, to, last) = m.check_epoch_inputs(epoch, inputs)?;
+            let payee = m.epoch_payee(epoch, sender);
+            check_split_shape(first, inputs.len() / K, split)?;
+            let (whole, chunks) = split_rows(inputs, split, payee);
+            let whole_bytes = whole.len() * PROOF_BYTES;
+            let expected = whole_bytes + chunks.len() * PROOF_BYTES;
+            if proofs.len() != expected {
+                return Err(Revert::of(Errors::Rollup__InvalidProofsLength {
+                    expected: U256::from(expected),
+                    actual: U256::from(proofs.len()),
                 }));
             }
-            m.rollup.proven_tip = to;
-            let complete = to == last;
-            if complete && claimed {
-                m.rollup.claims.get_mut(&epoch).expect("claimed").status = ClaimStatus::Proven;
-                m.escrow.release_bond(claim.prover, claim.bond_amount)?;
+            let (whole_proofs, chunk_proofs) = proofs.split_at(whole_bytes);
+            if !batch_accepted(oracle, Circuit::Block, whole_proofs, &whole)
+                || !batch_accepted(oracle, Circuit::Chunk, chunk_proofs, &chunks)
+            {
+                return Err(invalid_proof(first, to));
             }
-            let bps = if claimed {
-                u128::from(claim.basis_point_fee)
-            } else {
-                m.params.open_proving_bps
-            };
-            m.pay_proof(payee, bps, complete, first, inputs)
+            m.settle_epoch_proof(epoch, first, to, last, inputs, payee)
         })
+    }
+
+    /// Who a proof of `epoch` sent by `sender` pays: the claimed prover while the epoch is
+    /// claimed, else the sender.
+    fn epoch_payee(&self, epoch: u64, sender: Address) -> Address {
+        let claim = self.rollup.claim(epoch);
+        if claim.status == ClaimStatus::Claimed {
+            claim.prover
+        } else {
+            sender
+        }
+    }
+
+    /// Blocks `first..=to` of `epoch` (whose last block is `last`) are proven for `payee`: the
+    /// claim and its bond when the epoch is complete, then the payments.
+    fn settle_epoch_proof(
+        &mut self,
+        epoch: u64,
+        first: u64,
+        to: u64,
+        last: u64,
+        inputs: &[U256],
+        payee: Address,
+    ) -> Outcome {
+        let claim = self.rollup.claim(epoch);
+        let claimed = claim.status == ClaimStatus::Claimed;
+        self.rollup.proven_tip = to;
+        let complete = to == last;
+        if complete && claimed {
+            self.rollup.claims.get_mut(&epoch).expect("claimed").status = ClaimStatus::Proven;
+            self.escrow.release_bond(claim.prover, claim.bond_amount)?;
+        }
+        let bps = if claimed {
+            u128::from(claim.basis_point_fee)
+        } else {
+            self.params.open_proving_bps
+        };
+        self.pay_proof(payee, bps, complete, first, inputs)
     }
 
     /// `rollup.prune()` by anyone.

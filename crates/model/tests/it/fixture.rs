@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use alloy::primitives::Address;
 
 use fernet_model::{
-    action::{self, describe, BackupProof, BlockChoice, ProofChoice},
+    action::{self, describe, BackupProof, BlockChoice, ProofChoice, SplitChoice},
     workspace_root, Action, FixtureChain, Harness, Proofs,
 };
 use proptest::{
@@ -17,6 +17,8 @@ use proptest::{
 const SEQUENCERS: u8 = 4;
 const PROVERS: u8 = 2;
 const SLOT_SECONDS: u16 = 12;
+/// The fixture's split (`split.chunkCounts` = [0, 2, 1, 2]) as a `ProveSplit` shape.
+const FIXTURE_SPLIT_SHAPE: u8 = 2 << 2 | 1 << 4 | 2 << 6;
 
 fn fixture_chain() -> FixtureChain {
     FixtureChain::load(&workspace_root().join("test/fixtures/epoch.json"))
@@ -46,13 +48,12 @@ fn step(harness: &mut Harness, action: Action) -> bool {
         .succeeded
 }
 
-#[test]
-fn the_fixture_epoch_is_proven_with_real_proofs_and_its_backup_block_accepted() {
-    let mut harness = fixture_harness();
+/// Proposes the fixture's four epoch blocks, one per slot, each by whichever sequencer may.
+fn propose_fixture_epoch(harness: &mut Harness) {
     for _ in 0..4 {
         let proposed = (0..SEQUENCERS).any(|who| {
             step(
-                &mut harness,
+                harness,
                 Action::Propose {
                     who,
                     ranked: false,
@@ -64,13 +65,19 @@ fn the_fixture_epoch_is_proven_with_real_proofs_and_its_backup_block_accepted() 
         });
         assert!(proposed, "some sequencer proposes the fixture block");
         step(
-            &mut harness,
+            harness,
             Action::Warp {
                 seconds: SLOT_SECONDS,
             },
         );
     }
     assert_eq!(harness.model().rollup.pending_tip, 4);
+}
+
+#[test]
+fn the_fixture_epoch_is_proven_with_real_proofs_and_its_backup_block_accepted() {
+    let mut harness = fixture_harness();
+    propose_fixture_epoch(&mut harness);
     // Slot 12 (epoch 3): a swapped proof is rejected by the pairing, and so is a real proof sent
     // by someone other than its payee (a copy); the payees' own submissions are accepted.
     let chain = fixture_chain();
@@ -147,6 +154,43 @@ fn the_fixture_epoch_is_proven_with_real_proofs_and_its_backup_block_accepted() 
     assert!(harness.model().rollup.block(5).backup);
 }
 
+/// The fixture epoch proven in one split submission (block 1 whole, blocks 2-4 in chunks) with
+/// the real chunk proofs, checked by the generated `ChunkProofVerifier` in revm; a forged
+/// intermediate root and a copy by another sender are rejected first.
+#[test]
+fn the_fixture_epoch_is_proven_split_with_real_chunk_proofs() {
+    let mut harness = fixture_harness();
+    propose_fixture_epoch(&mut harness);
+    // Slot 12: epoch 3, the fixture epoch has ended.
+    let chain = fixture_chain();
+    let payee = harness
+        .actor_index(chain.blocks[0].payee)
+        .expect("the fixture's payees are actors");
+    assert!(
+        chain.blocks[..4]
+            .iter()
+            .all(|b| b.payee == chain.blocks[0].payee),
+        "one payee for the epoch"
+    );
+    let split = |who, proof| Action::ProveSplit {
+        who,
+        rows: 0,
+        shape: FIXTURE_SPLIT_SHAPE,
+        proof,
+    };
+    assert!(!step(&mut harness, split(payee, SplitChoice::ForgedRoot)));
+    assert!(!step(
+        &mut harness,
+        split(payee, SplitChoice::WholeForChunk)
+    ));
+    let copier = (0..SEQUENCERS)
+        .find(|who| *who != payee)
+        .expect("a sequencer is not the payee");
+    assert!(!step(&mut harness, split(copier, SplitChoice::Valid)));
+    assert!(step(&mut harness, split(payee, SplitChoice::Valid)));
+    assert_eq!(harness.model().rollup.proven_tip, 4);
+}
+
 /// The fixture epoch proposed by random sequencers (with replacements), then random actions;
 /// half the submissions come from `payees` (the actors the fixture's proofs pay, the only ones
 /// whose real proofs the verifier accepts).
@@ -181,6 +225,12 @@ fn fixture_schedule(payees: Vec<u8>) -> impl Strategy<Value = Vec<Action>> {
             Action::Prove { rows, proof, .. } if by_payee => Action::Prove {
                 who: *index.get(&payees),
                 rows,
+                proof,
+            },
+            Action::ProveSplit { rows, proof, .. } if by_payee => Action::ProveSplit {
+                who: *index.get(&payees),
+                rows,
+                shape: FIXTURE_SPLIT_SHAPE,
                 proof,
             },
             other => other,

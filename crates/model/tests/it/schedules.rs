@@ -5,7 +5,7 @@
 use std::{collections::BTreeMap, sync::Mutex, time::Instant};
 
 use fernet_model::{
-    action::{describe, schedule, BackupProof, ProofChoice},
+    action::{describe, schedule, BackupProof, ProofChoice, SplitChoice},
     Action, Harness, Params, Proofs, SMALL_POOL_FUNDING,
 };
 use proptest::{
@@ -42,6 +42,10 @@ fn label(action: &Action) -> &'static str {
             proof: ProofChoice::OtherPayee,
             ..
         } => "submitEpochProof(copied proof)",
+        Action::ProveSplit {
+            proof: SplitChoice::OtherPayee,
+            ..
+        } => "submitSplitEpochProof(copied proof)",
         Action::Warp { .. } | Action::NextSlot { .. } | Action::WarpToDue { .. } => "warp",
         Action::Register { .. } => "register",
         Action::Exit { .. } => "exit",
@@ -50,6 +54,7 @@ fn label(action: &Action) -> &'static str {
         Action::ProposeBackup { .. } => "proposeWithProof",
         Action::Claim { .. } => "claimEpochProofRight",
         Action::Prove { .. } => "submitEpochProof",
+        Action::ProveSplit { .. } => "submitSplitEpochProof",
         Action::Prune { .. } => "prune",
         Action::CheckpointRandomness { .. } => "checkpointRandomness",
         Action::Deposit { .. } => "deposit",
@@ -182,6 +187,12 @@ fn random_schedules_keep_contracts_and_model_equal() {
         "submitEpochProof reverted Rollup__ProofWindowClosed",
         "submitEpochProof reverted Rollup__InvalidPublicInputsLength",
         "submitEpochProof(copied proof) reverted Rollup__InvalidProof",
+        "submitSplitEpochProof ok",
+        "submitSplitEpochProof reverted Rollup__InvalidProof",
+        "submitSplitEpochProof reverted Rollup__InvalidIntermediateRootsLength",
+        "submitSplitEpochProof reverted Rollup__TooManyChunks",
+        "submitSplitEpochProof reverted Rollup__InvalidProofsLength",
+        "submitSplitEpochProof(copied proof) reverted Rollup__InvalidProof",
         "(partial proof)",
         "(claimed epoch proven)",
         "(claim replaced)",

@@ -63,6 +63,7 @@ impl Env {
             deployments_dir: dir.path().join("deployments"),
             allow_unknown_chain: false,
             redeploy: false,
+            verifier_sources: fernet_deploy::verifiers::VerifierSources::default(),
         })
         .await?;
         let signer: PrivateKeySigner = ANVIL_DEFAULT_PRIVATE_KEY.parse()?;

@@ -66,6 +66,7 @@ impl Suite {
             deployments_dir: dir.path().to_owned(),
             allow_unknown_chain: false,
             redeploy: false,
+            verifier_sources: fernet_deploy::verifiers::VerifierSources::default(),
         })
         .await?;
         let l1 = L1::connect(&anvil.endpoint_url(), None, Some(&outcome.path)).await?;

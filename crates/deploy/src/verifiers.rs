@@ -1,0 +1,101 @@
+//! The two Groth16 verifiers a deployment deploys: the block circuit's and its chunk's, for the
+//! state configuration of the deployment.
+//!
+//! The devnet configuration deploys the committed verifiers (`contracts/verifier/`, compiled
+//! into the bindings; the `fernet-circuits` tests check that they are what the generator makes
+//! of the devnet keys). Any other configuration, such as the testnet preset's production sizes,
+//! gets verifiers generated from its own keys (from the key cache, set up there when missing:
+//! minutes at production sizes) and compiled by the repository's pinned solc. Either way the
+//! agents' keys then match the deployment's key hashes.
+
+use std::path::{Path, PathBuf};
+
+use alloy::primitives::{Bytes, B256};
+use fernet_bindings::{BlockProofVerifier, ChunkProofVerifier};
+use fernet_circuits::{
+    block::{prover::devnet_keys, tools::proof_txs},
+    keys::KeyCache,
+    proof_system::evm,
+    verifier_build::compile_verifier,
+    verifier_gen::{generate_solidity_verifier, VerifierKind},
+};
+use fernet_state::StateConfig;
+use tracing::info;
+
+use crate::{Error, Result};
+
+/// Where verifiers for a configuration other than the devnet's come from.
+#[derive(Debug, Clone)]
+pub struct VerifierSources {
+    /// The key cache holding (or receiving) the circuit keys.
+    pub key_cache: PathBuf,
+    /// The solc shim (`script/solc-shim.js`).
+    pub solc_shim: PathBuf,
+}
+
+impl Default for VerifierSources {
+    fn default() -> Self {
+        Self {
+            key_cache: fernet_circuits::block::prover::default_key_cache_dir(),
+            solc_shim: fernet_circuits::verifier_build::default_solc_shim(),
+        }
+    }
+}
+
+/// One verifier to deploy.
+#[derive(Debug, Clone)]
+pub struct VerifierCode {
+    /// Which verifier.
+    pub kind: VerifierKind,
+    /// Its creation code.
+    pub init_code: Bytes,
+    /// The key hash it reports, when deploy generated it (the committed devnet verifiers report
+    /// the devnet keys' hashes, read back after deployment).
+    pub key_hash: Option<B256>,
+}
+
+/// The block and chunk verifiers of `config`, in that order.
+pub fn verifier_code(config: StateConfig, sources: &VerifierSources) -> Result<[VerifierCode; 2]> {
+    if config == StateConfig::devnet() {
+        return Ok([
+            committed(VerifierKind::Block, BlockProofVerifier::BYTECODE.clone()),
+            committed(VerifierKind::Chunk, ChunkProofVerifier::BYTECODE.clone()),
+        ]);
+    }
+    let cache = KeyCache::new(&sources.key_cache);
+    let generate = |kind| generated(config, kind, &cache, &sources.solc_shim);
+    Ok([
+        generate(VerifierKind::Block)?,
+        generate(VerifierKind::Chunk)?,
+    ])
+}
+
+fn committed(kind: VerifierKind, init_code: Bytes) -> VerifierCode {
+    VerifierCode {
+        kind,
+        init_code,
+        key_hash: None,
+    }
+}
+
+fn generated(
+    config: StateConfig,
+    kind: VerifierKind,
+    cache: &KeyCache,
+    shim: &Path,
+) -> Result<VerifierCode> {
+    let circuit = |source| Error::Verifier { kind, source };
+    let txs = proof_txs(&config, kind).map_err(circuit)?;
+    info!(
+        verifier = kind.contract_name(),
+        txs, "generating the verifier from the configuration's keys"
+    );
+    let keys = devnet_keys(cache, config, txs, None).map_err(circuit)?;
+    let source = generate_solidity_verifier(&keys.verifying_key, kind);
+    let init_code = compile_verifier(&source, kind, shim).map_err(circuit)?;
+    Ok(VerifierCode {
+        kind,
+        init_code: init_code.into(),
+        key_hash: Some(B256::from(evm::verifying_key_hash(&keys.verifying_key))),
+    })
+}
