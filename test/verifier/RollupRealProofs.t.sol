@@ -277,6 +277,31 @@ contract RollupRealProofsTest is Base {
         rollup.submitSplitEpochProof(Epoch.wrap(FIXTURE_EPOCH), _epochInputs(), split, shorter);
     }
 
+    /// @dev L1 cost of the fixture epoch with the real verifiers: four whole-block proofs in one batch, against
+    ///      the split (block 1 whole, blocks 2-4 as five chunks: two batches, six proofs). Execution gas of
+    ///      the call, reported for docs/proving.md; both must prove the epoch.
+    function test_gas_submitEpochProof_wholeVersusSplit() public {
+        _proposeFixtureEpoch();
+        _warpToEpoch(FIXTURE_EPOCH + 1);
+        uint256 snapshot = vm.snapshotState();
+        bytes memory proofs = vm.parseJsonBytes(json, ".verifier.batchProofs");
+        vm.prank(_epochPayee());
+        uint256 before = gasleft();
+        rollup.submitEpochProof(Epoch.wrap(FIXTURE_EPOCH), _epochInputs(), proofs);
+        uint256 whole = before - gasleft();
+        assertEq(rollup.provenTip(), BLOCKS);
+        vm.revertToState(snapshot);
+
+        (IRollup.EpochSplit memory split, bytes memory splitProofs) = _split();
+        vm.prank(_epochPayee());
+        before = gasleft();
+        rollup.submitSplitEpochProof(Epoch.wrap(FIXTURE_EPOCH), _epochInputs(), split, splitProofs);
+        uint256 chunked = before - gasleft();
+        assertEq(rollup.provenTip(), BLOCKS);
+        emit log_named_uint("submitEpochProof gas, 4 whole blocks", whole);
+        emit log_named_uint("submitSplitEpochProof gas, 1 whole block + 5 chunks", chunked);
+    }
+
     function _counts(uint256[4] memory counts) internal pure returns (uint256[] memory out) {
         out = new uint256[](4);
         for (uint256 i; i < 4; ++i) {

@@ -214,11 +214,11 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
-/// Decodes, proves (for the payee the job names) and natively verifies a block job
-/// (blocking, CPU-bound).
+/// Decodes, proves (for the payee the job names) and natively verifies a block job, a whole
+/// block or a chunk of one (blocking, CPU-bound).
 pub fn prove_block_job(keys: &BlockKeys, id: JobId, input: &[u8]) -> Result<BlockProofResult> {
     let witness = block_job::decode_input(input)?;
-    let pair = keys.get(&witness.config)?;
+    let pair = keys.get(&witness.config, witness.part.txs)?;
     let (proof, inputs) = prove_block(&pair, witness, &mut rand::thread_rng())?;
     if !verify_block(&pair.verifying_key, &inputs, &proof)? {
         return Err(Error::ProofDoesNotVerify(id));

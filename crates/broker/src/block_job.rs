@@ -1,4 +1,4 @@
-//! The `block` job: its input is a [`BlockWitness`] (`BlockWitness::to_bytes`) that names its
+//! The `block` job proves a whole block or one chunk of it: its input is a [`BlockWitness`] (`BlockWitness::to_bytes`) that names its
 //! payee (`BlockWitness::with_payee`; the payee is part of the input, so of the job id), its
 //! result a [`BlockProofResult`], the EVM encoding of the Groth16 proof the L1 verifier takes.
 
@@ -46,7 +46,7 @@ pub(crate) fn decode_input(input: &[u8]) -> Result<BlockWitness> {
 
 /// Checks that `result` proves the statement of the witness `input`: well formed, with the
 /// witness's public inputs ([`Error::InvalidResult`] otherwise), and a proof that verifies
-/// natively against the block circuit's verifying key of the witness's configuration
+/// natively against the verifying key of the witness's configuration and proof size
 /// ([`Error::InvalidProof`] otherwise; a few milliseconds).
 pub(crate) fn check_result(
     id: JobId,
@@ -67,7 +67,7 @@ pub(crate) fn check_result(
             hex::encode(&expected[1])
         )));
     }
-    let vk = keys.verifying_key(&witness.config)?;
+    let vk = keys.verifying_key(&witness.config, witness.part.txs)?;
     if !verify_block(&vk, &witness.public_inputs.to_field_elements(), &proof)? {
         return Err(Error::InvalidProof {
             id,

@@ -102,12 +102,17 @@ pub enum Error {
     },
     /// The keys of the agent (or broker) are not the deployed verifier's.
     #[error(
-        "the block circuit verifying key for {config:?} hashes to {actual}, but the deployment's \
-         verificationKeyHash is {expected}: these keys cannot make proofs L1 accepts"
+        "the verifying key of the {txs}-tx block circuit for {config:?} hashes to {actual}, but \
+         the deployment's {verifier} hash is {expected}: these keys cannot make proofs L1 accepts"
     )]
     VerifyingKeyMismatch {
         /// The configuration whose keys were checked.
         config: StateConfig,
+        /// The tx slots per proof of the circuit (the block's, or a chunk's).
+        txs: usize,
+        /// Which of the deployment's hashes: `verificationKeyHash` or
+        /// `chunkVerificationKeyHash`.
+        verifier: &'static str,
         /// The deployment's `verificationKeyHash`.
         expected: String,
         /// The hash of the local verifying key(s).
@@ -143,9 +148,17 @@ pub enum Error {
     /// A call of another broker failed (the agent's calls).
     #[error(transparent)]
     Client(#[from] fernet_broker_api::ClientError),
-    /// A job's witness is for a configuration this agent has no keys for.
-    #[error("no keys for state configuration {0:?}: the agent accepts only its configured ones")]
-    UnsupportedConfig(StateConfig),
+    /// A job's witness is for a configuration (or a chunk size) this agent has no keys for.
+    #[error(
+        "no keys for state configuration {config:?} with {txs} tx slots per proof: the agent \
+         accepts only its configured configurations, whole or in chunks of their chunk size"
+    )]
+    UnsupportedConfig {
+        /// The witness's configuration.
+        config: StateConfig,
+        /// The witness's tx slots per proof.
+        txs: usize,
+    },
     /// The circuit crate failed (keys, witness shape, proving).
     #[error("proving failed: {0}")]
     Circuits(#[from] fernet_circuits::Error),

@@ -1,7 +1,8 @@
-//! The block circuit keys an agent proves with: one key pair per state configuration (the
-//! witness says which), loaded from the key cache the first time a job needs it; the
-//! verifying keys the broker checks every delivered proof against ([`VerifyingKeys`]); and the
-//! start-up check that they are the keys of the deployed verifier ([`BlockKeys::check_hash`]).
+//! The block circuit keys an agent proves with: one key pair per state configuration and
+//! proof size (the witness says which: a whole block, or a chunk of the configuration's chunk
+//! size), loaded from the key cache the first time a job needs it; the verifying keys the
+//! broker checks every delivered proof against ([`VerifyingKeys`]); and the check that they are
+//! the keys of the deployed verifiers ([`BlockKeys::for_verifier`]).
 
 use std::{
     path::Path,
@@ -21,12 +22,29 @@ use fernet_state::StateConfig;
 
 use crate::error::{Error, Result};
 
-/// Key pairs by configuration, limited to the configurations the agent accepts (a witness of
-/// any other one is refused instead of starting a setup of unknown size).
+/// The key hashes of a deployment's two verifiers, and its state configuration when known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeployedVerifiers {
+    /// The deployment's state configuration (`None`: found from the block key hash).
+    pub config: Option<StateConfig>,
+    /// `verificationKeyHash()` of the block verifier.
+    pub block: [u8; 32],
+    /// `verificationKeyHash()` of the chunk verifier, when known (a bare hash names only the
+    /// block verifier).
+    pub chunk: Option<[u8; 32]>,
+}
+
+/// A circuit's keys by what names them: the state configuration and the tx slots per proof.
+type LoadedKeys = Vec<((StateConfig, usize), Arc<KeyPair<Groth16Bn254>>)>;
+
+/// Key pairs by configuration and proof size, limited to the configurations the agent accepts
+/// (a witness of any other one is refused instead of starting a setup of unknown size).
 pub struct BlockKeys {
     cache: KeyCache,
     accepted: Vec<StateConfig>,
-    loaded: Mutex<Vec<(StateConfig, Arc<KeyPair<Groth16Bn254>>)>>,
+    /// The deployed chunk verifier's key hash, checked when chunk keys are first loaded.
+    chunk_hash: Option<[u8; 32]>,
+    loaded: Mutex<LoadedKeys>,
 }
 
 impl std::fmt::Debug for BlockKeys {
@@ -44,6 +62,7 @@ impl BlockKeys {
         Self {
             cache,
             accepted,
+            chunk_hash: None,
             loaded: Mutex::new(Vec::new()),
         }
     }
@@ -57,88 +76,95 @@ impl BlockKeys {
         )
     }
 
-    /// The **INSECURE** devnet keys of `config` (see `fernet_circuits::keys`): loaded from the
-    /// cache, or set up and cached, on first use. Blocking: call it off the async runtime.
-    /// Concurrent callers wait for one load.
-    pub fn get(&self, config: &StateConfig) -> Result<Arc<KeyPair<Groth16Bn254>>> {
-        if !self.accepted.contains(config) {
-            return Err(Error::UnsupportedConfig(*config));
+    /// The **INSECURE** devnet keys of `config` for proofs of `txs` tx slots (see
+    /// `fernet_circuits::keys`): the whole block (`max_txs_per_block`) or a chunk of
+    /// [`StateConfig::chunk_txs`]. Loaded from the cache, or set up and cached, on first use;
+    /// chunk keys are checked against the deployed chunk verifier's hash then. Blocking: call
+    /// it off the async runtime. Concurrent callers wait for one load.
+    pub fn get(&self, config: &StateConfig, txs: usize) -> Result<Arc<KeyPair<Groth16Bn254>>> {
+        let whole = txs == config.max_txs_per_block;
+        if !self.accepted.contains(config) || !(whole || config.chunk_txs().ok() == Some(txs)) {
+            return Err(Error::UnsupportedConfig {
+                config: *config,
+                txs,
+            });
         }
         let mut loaded = self
             .loaded
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
-        if let Some((_, keys)) = loaded.iter().find(|(known, _)| known == config) {
+        if let Some((_, keys)) = loaded.iter().find(|(known, _)| *known == (*config, txs)) {
             return Ok(Arc::clone(keys));
         }
         let started = std::time::Instant::now();
-        let keys = Arc::new(devnet_keys(
-            &self.cache,
-            *config,
-            config.max_txs_per_block,
-            None,
-        )?);
+        let keys = Arc::new(devnet_keys(&self.cache, *config, txs, None)?);
+        if let (false, Some(expected)) = (whole, self.chunk_hash) {
+            check_hash(config, txs, &keys, expected, "chunkVerificationKeyHash")?;
+        }
         tracing::info!(
             cache = %self.cache.dir().display(),
+            txs,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "block circuit keys loaded for {config:?}"
         );
-        loaded.push((*config, Arc::clone(&keys)));
+        loaded.push(((*config, txs), Arc::clone(&keys)));
         Ok(keys)
     }
-}
 
-impl BlockKeys {
-    /// These keys restricted to those of the deployed verifier, whose `verificationKeyHash()`
-    /// is `expected`: the keys of `config` (the deployment's state configuration) when known,
-    /// else of the accepted configuration whose key has that hash. Refuses
-    /// ([`Error::VerifyingKeyMismatch`], both hashes named) when none matches: proofs made with
-    /// other keys could never be used on L1. Blocking (loads or sets up the keys).
-    pub fn for_verifier(self, config: Option<StateConfig>, expected: [u8; 32]) -> Result<Self> {
-        let config = match config {
+    /// These keys restricted to those of the deployed verifiers: the keys of the deployment's
+    /// state configuration when known, else of the accepted configuration whose block key has
+    /// the block verifier's hash (refused with [`Error::VerifyingKeyMismatch`], both hashes
+    /// named, when none matches: proofs made with other keys could never be used on L1). The
+    /// chunk keys are checked against the chunk verifier's hash when first loaded. Blocking
+    /// (loads or sets up the block keys).
+    pub fn for_verifier(mut self, deployed: DeployedVerifiers) -> Result<Self> {
+        self.chunk_hash = deployed.chunk;
+        let config = match deployed.config {
             Some(config) => {
-                self.check_hash(&config, expected)?;
+                self.check_block_hash(&config, deployed.block)?;
                 config
             }
-            None => self.config_of_hash(expected)?,
+            None => self.config_of_hash(deployed.block)?,
         };
         tracing::info!(
-            verification_key_hash = %fernet_broker_api::hex::encode(&expected),
+            verification_key_hash = %fernet_broker_api::hex::encode(&deployed.block),
             "block circuit keys match the deployed verifier for {config:?}"
         );
         Ok(self.only(config))
     }
 
-    /// Checks that the keys of `config` hash to `expected`; loads (or sets up) them first.
-    fn check_hash(&self, config: &StateConfig, expected: [u8; 32]) -> Result<()> {
-        let actual = verifying_key_hash(&self.get(config)?.verifying_key);
-        if actual != expected {
-            return Err(Error::VerifyingKeyMismatch {
-                config: *config,
-                expected: fernet_broker_api::hex::encode(&expected),
-                actual: fernet_broker_api::hex::encode(&actual),
-            });
-        }
-        Ok(())
+    /// Checks that the block keys of `config` hash to `expected`; loads (or sets up) them first.
+    fn check_block_hash(&self, config: &StateConfig, expected: [u8; 32]) -> Result<()> {
+        let txs = config.max_txs_per_block;
+        check_hash(
+            config,
+            txs,
+            &*self.get(config, txs)?,
+            expected,
+            "verificationKeyHash",
+        )
     }
 
-    /// The accepted configuration whose verifying key hashes to `expected` (tried in order;
-    /// loads or sets up their keys).
+    /// The accepted configuration whose block verifying key hashes to `expected` (tried in
+    /// order; loads or sets up their keys).
     fn config_of_hash(&self, expected: [u8; 32]) -> Result<StateConfig> {
         let mut hashes = Vec::new();
         for config in &self.accepted {
-            match self.check_hash(config, expected) {
+            match self.check_block_hash(config, expected) {
                 Ok(()) => return Ok(*config),
                 Err(Error::VerifyingKeyMismatch { actual, .. }) => hashes.push(actual),
                 Err(error) => return Err(error),
             }
         }
+        let config = self
+            .accepted
+            .first()
+            .copied()
+            .unwrap_or_else(StateConfig::devnet);
         Err(Error::VerifyingKeyMismatch {
-            config: self
-                .accepted
-                .first()
-                .copied()
-                .unwrap_or_else(StateConfig::devnet),
+            config,
+            txs: config.max_txs_per_block,
+            verifier: "verificationKeyHash",
             expected: fernet_broker_api::hex::encode(&expected),
             actual: hashes.join(" or "),
         })
@@ -150,35 +176,60 @@ impl BlockKeys {
             .loaded
             .into_inner()
             .unwrap_or_else(|poison| poison.into_inner());
-        loaded.retain(|(known, _)| *known == config);
+        loaded.retain(|((known, _), _)| *known == config);
         Self {
             cache: self.cache,
             accepted: vec![config],
+            chunk_hash: self.chunk_hash,
             loaded: Mutex::new(loaded),
         }
     }
 }
 
-/// The verifying keys of the block circuit, by state configuration: what the broker checks
-/// every delivered proof against before it marks a job proven.
+/// Checks that `keys` (of `config`, `txs` slots per proof) hash to the deployment's `verifier`
+/// hash `expected`.
+fn check_hash(
+    config: &StateConfig,
+    txs: usize,
+    keys: &KeyPair<Groth16Bn254>,
+    expected: [u8; 32],
+    verifier: &'static str,
+) -> Result<()> {
+    let actual = verifying_key_hash(&keys.verifying_key);
+    if actual != expected {
+        return Err(Error::VerifyingKeyMismatch {
+            config: *config,
+            txs,
+            verifier,
+            expected: fernet_broker_api::hex::encode(&expected),
+            actual: fernet_broker_api::hex::encode(&actual),
+        });
+    }
+    Ok(())
+}
+
+/// The verifying keys of the block circuit, by state configuration and proof size: what the
+/// broker checks every delivered proof against before it marks a job proven.
 pub trait VerifyingKeys: Send + Sync + std::fmt::Debug {
-    /// The verifying key of the block circuit of `config`. Blocking (it may load keys).
-    fn verifying_key(&self, config: &StateConfig) -> Result<Arc<VerifyingKey<Bn254>>>;
+    /// The verifying key of the block circuit of `config` proving `txs` tx slots (the whole
+    /// block, or a chunk). Blocking (it may load keys).
+    fn verifying_key(&self, config: &StateConfig, txs: usize) -> Result<Arc<VerifyingKey<Bn254>>>;
 }
 
 impl VerifyingKeys for BlockKeys {
-    fn verifying_key(&self, config: &StateConfig) -> Result<Arc<VerifyingKey<Bn254>>> {
-        Ok(Arc::new(self.get(config)?.verifying_key.clone()))
+    fn verifying_key(&self, config: &StateConfig, txs: usize) -> Result<Arc<VerifyingKey<Bn254>>> {
+        Ok(Arc::new(self.get(config, txs)?.verifying_key.clone()))
     }
 }
 
-/// What the deployed verifier expects, from the deployment record `deployment_file` (its state
-/// configuration and `verificationKeyHash`) or else from `verification_key_hash` (`0x` and 64
-/// hex digits); `None` when neither is given. Feed it to [`BlockKeys::for_verifier`].
+/// What the deployed verifiers expect, from the deployment record `deployment_file` (its state
+/// configuration and both key hashes) or else from `verification_key_hash` (the block
+/// verifier's, `0x` and 64 hex digits); `None` when neither is given. Feed it to
+/// [`BlockKeys::for_verifier`].
 pub fn deployed_verifier(
     deployment_file: Option<&Path>,
     verification_key_hash: Option<&str>,
-) -> Result<Option<(Option<StateConfig>, [u8; 32])>> {
+) -> Result<Option<DeployedVerifiers>> {
     if let Some(path) = deployment_file {
         let unusable = |reason: String| Error::VerifierSource {
             name: "DEPLOYMENT_FILE",
@@ -187,10 +238,7 @@ pub fn deployed_verifier(
         let deployment = Deployment::read(path)
             .map_err(|error| unusable(error.to_string()))?
             .ok_or_else(|| unusable("no such file".into()))?;
-        return Ok(Some((
-            Some(deployment.state_config),
-            deployment.verification_key_hash.0,
-        )));
+        return Ok(Some(DeployedVerifiers::of(&deployment)));
     }
     verification_key_hash
         .map(|text| {
@@ -200,7 +248,24 @@ pub fn deployed_verifier(
             })
         })
         .transpose()
-        .map(|hash| hash.map(|hash| (None, hash)))
+        .map(|hash| {
+            hash.map(|block| DeployedVerifiers {
+                config: None,
+                block,
+                chunk: None,
+            })
+        })
+}
+
+impl DeployedVerifiers {
+    /// The verifiers of `deployment`.
+    pub fn of(deployment: &Deployment) -> Self {
+        Self {
+            config: Some(deployment.state_config),
+            block: deployment.verification_key_hash.0,
+            chunk: Some(deployment.chunk_verification_key_hash.0),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -213,7 +278,11 @@ mod tests {
         let hash = format!("0x{}", "ab".repeat(32));
         assert_eq!(
             deployed_verifier(None, Some(&hash)).unwrap(),
-            Some((None, [0xab; 32]))
+            Some(DeployedVerifiers {
+                config: None,
+                block: [0xab; 32],
+                chunk: None
+            })
         );
         let error = deployed_verifier(None, Some("0x12")).unwrap_err();
         assert!(

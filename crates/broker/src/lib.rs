@@ -34,7 +34,7 @@ pub use block_job::block_proof_result;
 pub use broker::{Broker, Enqueued, JobPolicy, TakenJob};
 pub use error::{Error, Result};
 pub use job::{JobRecord, Lease};
-pub use keys::{deployed_verifier, BlockKeys, VerifyingKeys};
+pub use keys::{deployed_verifier, BlockKeys, DeployedVerifiers, VerifyingKeys};
 pub use rpc::router;
 pub use server::{BrokerConfig, BrokerServer};
 pub use signal::shutdown_signal;

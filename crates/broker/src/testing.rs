@@ -137,7 +137,11 @@ impl TestKeys {
 }
 
 impl VerifyingKeys for TestKeys {
-    fn verifying_key(&self, _config: &StateConfig) -> Result<Arc<VerifyingKey<Bn254>>> {
+    fn verifying_key(
+        &self,
+        _config: &StateConfig,
+        _txs: usize,
+    ) -> Result<Arc<VerifyingKey<Bn254>>> {
         Ok(Arc::clone(&self.verifying_key))
     }
 }

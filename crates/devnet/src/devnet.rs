@@ -776,21 +776,27 @@ fn load_config(options: &DevnetOptions) -> Result<DeployConfig> {
     Ok(config)
 }
 
-/// Generates or loads the circuit keys in the key cache, with progress bars if asked.
+/// Generates or loads the circuit keys in the key cache, with progress bars if asked: the
+/// block circuit's and its chunk's (the deploy generates verifiers from both, and provers may
+/// prove in chunks).
 async fn generate_keys(options: &DevnetOptions, config: &DeployConfig) -> Result<()> {
     let dir = options.key_cache_dir.clone();
     let state = config.state();
     let progress = options.progress.clone();
     info!(cache = %dir.display(), "circuit keys: loading or generating");
     let result = tokio::task::spawn_blocking(move || {
-        devnet_keys(
-            &KeyCache::new(&dir),
-            state,
-            state.max_txs_per_block,
-            progress.as_ref(),
-        )
-        .map(|_| ())
-        .map_err(|source| Error::Keys { dir, source })
+        let cache = KeyCache::new(&dir);
+        let sizes = [Ok(state.max_txs_per_block), state.chunk_txs()];
+        for txs in sizes {
+            let keys = txs
+                .map_err(fernet_circuits::Error::from)
+                .and_then(|txs| devnet_keys(&cache, state, txs, progress.as_ref()));
+            keys.map_err(|source| Error::Keys {
+                dir: dir.clone(),
+                source,
+            })?;
+        }
+        Ok(())
     })
     .await
     .map_err(|_| Error::Task("circuit key generation"))?;

@@ -53,6 +53,8 @@ pub struct Proven {
     pub l1_block: u64,
     /// That L1 block's timestamp.
     pub timestamp: u64,
+    /// The L1 transaction (`submitEpochProof` or `submitSplitEpochProof`).
+    pub tx_hash: TxHash,
 }
 
 /// A claim of an epoch's proof right (a first claim, or the one that replaced it).
@@ -199,6 +201,7 @@ impl History {
                             submitter: e.submitter,
                             l1_block,
                             timestamp: log.timestamp,
+                            tx_hash: log.tx_hash,
                         },
                     ));
                 }

@@ -14,8 +14,8 @@ use std::{
 
 use alloy::primitives::{Address, Bytes, B256, U256};
 use fernet_state::{
-    apply_block, decode_block_data, fr_to_be_bytes, Block, BlockBody, BlockWitness, Fr, TxEffect,
-    WorldState,
+    apply_block, apply_block_in_chunks, decode_block_data, fr_to_be_bytes, Block, BlockBody,
+    BlockWitness, Fr, TxEffect, WorldState,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -712,27 +712,39 @@ impl ChainHandle {
 
     /// The circuit witness of block `n`: block `n` applied to the state after `n - 1`.
     pub fn witness(&self, n: u64) -> Result<BlockWitness> {
-        let (block, mut state) = {
-            let chain = self.read();
-            let block = chain.block(n).cloned().ok_or(Error::NoSuchBlock {
-                number: n,
-                tip: chain.pending_tip(),
+        let (block, mut state) = self.block_on_parent(n)?;
+        Ok(apply_block(&mut state, &block)?)
+    }
+
+    /// The circuit witnesses of block `n` proven as chunks of `chunk_txs` tx slots
+    /// (`max(1, ceil(txs / chunk_txs))` of them, in order; see
+    /// [`fernet_state::apply_block_in_chunks`]), replayed on its parent's state like
+    /// [`Self::witness`].
+    pub fn chunk_witnesses(&self, n: u64, chunk_txs: usize) -> Result<Vec<BlockWitness>> {
+        let (block, mut state) = self.block_on_parent(n)?;
+        Ok(apply_block_in_chunks(&mut state, &block, chunk_txs)?)
+    }
+
+    /// Block `n` and a copy of its parent's state.
+    fn block_on_parent(&self, n: u64) -> Result<(Block, WorldState)> {
+        let chain = self.read();
+        let block = chain.block(n).cloned().ok_or(Error::NoSuchBlock {
+            number: n,
+            tip: chain.pending_tip(),
+        })?;
+        let state = chain
+            .state_after(n - 1)
+            .cloned()
+            .ok_or(Error::StateNotKept {
+                number: n - 1,
+                proven: chain.proven_tip(),
             })?;
-            let state = chain
-                .state_after(n - 1)
-                .cloned()
-                .ok_or(Error::StateNotKept {
-                    number: n - 1,
-                    proven: chain.proven_tip(),
-                })?;
-            (block, state)
-        };
         let block = Block {
             number: block.number,
             slot: block.slot,
             body: block.body,
         };
-        Ok(apply_block(&mut state, &block)?)
+        Ok((block, state))
     }
 
     /// The claim of `epoch`.
@@ -1103,6 +1115,24 @@ mod tests {
         assert!(matches!(
             handle.witness(3),
             Err(Error::NoSuchBlock { number: 3, tip: 2 })
+        ));
+        // Block 2 (one tx) as chunks of 2: one chunk, the last, from the parent's root to the
+        // block's.
+        let chunks = handle.chunk_witnesses(2, 2).unwrap();
+        assert_eq!(chunks.len(), 1);
+        assert!(chunks[0].part.is_last && chunks[0].part.txs == 2);
+        assert_eq!(
+            chunks[0].public_inputs.prev_state_root(),
+            witness.public_inputs.prev_state_root()
+        );
+        assert_eq!(
+            chunks[0].public_inputs.new_state_root(),
+            witness.public_inputs.new_state_root()
+        );
+        assert!(matches!(
+            handle.chunk_witnesses(2, 3),
+            Err(Error::State(error))
+                if matches!(*error, fernet_state::Error::InvalidChunkSize { txs: 3, .. })
         ));
         let steps = handle.subscribe();
         handle.bump();

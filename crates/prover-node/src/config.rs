@@ -65,6 +65,11 @@ pub struct ProverNodeArgs {
     /// Jobs the in-process agent proves at once.
     #[arg(long, env = "PROVER_AGENT_CONCURRENCY", default_value_t = 1)]
     pub agent_concurrency: usize,
+    /// How blocks are proven: `whole` (one proof per block) or `chunks` (each block as chunk
+    /// proofs of the deployment's chunk size, proven in parallel by the agents and chained by
+    /// L1: lower latency with several agents).
+    #[arg(long, env = "PROVER_BLOCK_PROOFS", value_enum, default_value_t = BlockProofs::Whole)]
+    pub block_proofs: BlockProofs,
     /// Remote quote provider: POST the epoch (seed-003 JSON), answer `{basisPointFee, bondAmount}`.
     #[arg(long, env = "QUOTE_PROVIDER_URL")]
     pub quote_provider_url: Option<Url>,
@@ -103,6 +108,16 @@ pub struct ProverNodeArgs {
     /// Port of `/metrics` and `/health`.
     #[arg(long, env = "AZTEC_PORT", default_value_t = 8080)]
     pub port: u16,
+}
+
+/// How the prover node proves a block (`PROVER_BLOCK_PROOFS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum BlockProofs {
+    /// One proof per block.
+    #[default]
+    Whole,
+    /// Chunk proofs of the deployment's chunk size.
+    Chunks,
 }
 
 /// The prover's economic settings, resolved against the rollup's parameters.

@@ -9,8 +9,9 @@
 //! - [`quote`]: the signed EIP-712 `EpochProofQuote`; [`delivery`]: into the embedded node's pool
 //!   and out on the p2p quotes topic.
 //! - [`bond`]: the escrow top-ups that back every quote.
-//! - [`orchestrator`]: one block-proof job per block on the broker, results checked.
-//! - [`submit`]: `submitEpochProof`, never twice and never late.
+//! - [`orchestrator`]: one proof job per block (or per chunk) on the broker, results checked.
+//! - [`submit`]: `submitEpochProof` (`submitSplitEpochProof` for chunks), never twice and
+//!   never late.
 //! - [`monitor`]: the main loop that ties them together; [`l1`] the rollup reads it acts on.
 //! - [`metrics`]: counters on `/metrics`, and `/health`.
 //! - [`service`]: all of it around an embedded follower node, as the binary runs it.

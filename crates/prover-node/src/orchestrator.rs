@@ -1,5 +1,8 @@
-//! The orchestrator: turns an epoch's blocks into independent block-proof jobs on the broker,
-//! polls them, checks every result, and hands back the epoch proof once all blocks are proven.
+//! The orchestrator: turns an epoch's blocks into independent proof jobs on the broker, polls
+//! them, checks every result, and hands back the epoch proof once all blocks are proven.
+//!
+//! A block is proven whole, or split into chunk proofs that agents prove in parallel
+//! ([`BlockSplit`]); L1 chains a split block's chunks root to root (`submitSplitEpochProof`).
 //!
 //! Every job names the prover's L1 address as its payee (the last public input: L1 verifies
 //! with the claimant or the submitter there, so a copied proof pays its prover or fails).
@@ -51,6 +54,9 @@ pub enum JobOutcome {
 pub trait WitnessSource: Send + Sync {
     /// The witness of block `number`, or why it is not available (not synced yet, not kept).
     fn witness(&self, number: u64) -> Result<BlockWitness>;
+
+    /// The witnesses of block `number` proven as chunks of `chunk_txs` tx slots, in order.
+    fn chunk_witnesses(&self, number: u64, chunk_txs: usize) -> Result<Vec<BlockWitness>>;
 }
 
 impl WitnessSource for fernet_node::ChainHandle {
@@ -60,6 +66,31 @@ impl WitnessSource for fernet_node::ChainHandle {
             source: Box::new(error),
         })
     }
+
+    fn chunk_witnesses(&self, number: u64, chunk_txs: usize) -> Result<Vec<BlockWitness>> {
+        fernet_node::ChainHandle::chunk_witnesses(self, number, chunk_txs).map_err(|error| {
+            Error::Witness {
+                block: number,
+                source: Box::new(error),
+            }
+        })
+    }
+}
+
+/// How the orchestrator proves a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BlockSplit {
+    /// One proof of the whole block (the block circuit).
+    #[default]
+    Whole,
+    /// `max(1, ceil(txs / chunk_txs))` chunk proofs (the chunk circuit of the deployment's
+    /// chunk size), proven in parallel: a block's latency is one chunk's with enough agents,
+    /// and a block with at most `chunk_txs` txs costs one chunk proof, smaller than the block
+    /// circuit's.
+    Chunks {
+        /// Tx slots per chunk: the deployment's `StateConfig::chunk_txs`.
+        chunk_txs: usize,
+    },
 }
 
 /// The proving broker, as the orchestrator uses it.
@@ -137,7 +168,17 @@ pub fn commitment_of(words: &[[u8; 32]; COMMITTED_PUBLIC_INPUTS]) -> B256 {
     keccak256(words.concat())
 }
 
-/// The proof of every block of an epoch, in the shape `submitEpochProof` takes.
+/// How an epoch proof's blocks are split, as `submitSplitEpochProof` takes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProofSplit {
+    /// Per block: 0 when proven whole, else its number of chunks.
+    pub chunk_counts: Vec<U256>,
+    /// For each split block in order, the state roots between its chunks.
+    pub intermediate_roots: Vec<U256>,
+}
+
+/// The proof of every block of an epoch, in the shape `submitEpochProof` (or, with a split,
+/// `submitSplitEpochProof`) takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EpochProof {
     /// The epoch.
@@ -148,7 +189,10 @@ pub struct EpochProof {
     pub last_block: u64,
     /// The six committed words per block, in block order (L1 appends the payee itself).
     pub public_inputs: Vec<U256>,
-    /// One 256-byte proof per block, concatenated in block order.
+    /// `None` when every block is proven whole.
+    pub split: Option<ProofSplit>,
+    /// The 256-byte proofs, concatenated: the whole blocks' in block order, then every chunk's
+    /// in block and chunk order.
     pub proofs: Bytes,
 }
 
@@ -157,15 +201,15 @@ pub struct EpochProof {
 pub struct EpochStatus {
     /// Blocks given (the final ones).
     pub blocks: usize,
-    /// Of these, blocks with a job.
+    /// Of these, blocks with their jobs.
     pub enqueued: usize,
-    /// Of these, blocks with a checked proof.
+    /// Of these, blocks with every proof checked.
     pub proven: usize,
-    /// Blocks whose result was wrong (never submitted).
+    /// Blocks with a wrong result (never submitted).
     pub failed: usize,
     /// Jobs that had failed for good and were queued again by this call.
     pub retried: usize,
-    /// Jobs enqueued by this call.
+    /// Jobs enqueued by this call (one per block, or one per chunk).
     pub newly_enqueued: usize,
     /// Proofs received by this call.
     pub newly_proven: usize,
@@ -182,16 +226,41 @@ enum JobState {
     Failed,
 }
 
-/// One block's job and what the orchestrator expects of its result.
+/// One proof job (a whole block, or one chunk) and what the orchestrator expects of it.
+#[derive(Debug, Clone)]
+struct PartJob {
+    /// The public inputs the proof must have: the committed words (a chunk's own roots), our
+    /// payee, the chunk word.
+    inputs: [[u8; 32]; NUM_PUBLIC_INPUTS],
+    job: B256,
+    state: JobState,
+}
+
+/// One block's jobs.
 #[derive(Debug, Clone)]
 struct BlockJob {
     commitment: B256,
-    /// The public inputs the proof must have: the committed words, then our payee.
-    inputs: [[u8; 32]; NUM_PUBLIC_INPUTS],
-    job: B256,
+    /// The six words L1 committed to.
+    committed: [[u8; 32]; COMMITTED_PUBLIC_INPUTS],
     tx_count: u64,
     total_fees: u128,
-    state: JobState,
+    /// Whether the block is proven as chunks (even a single one: the chunk circuit).
+    chunked: bool,
+    /// The whole block's job, or its chunks' in order.
+    parts: Vec<PartJob>,
+}
+
+impl BlockJob {
+    /// The block's proofs once every part is proven.
+    fn proofs(&self) -> Option<Vec<&[u8]>> {
+        self.parts
+            .iter()
+            .map(|part| match &part.state {
+                JobState::Proven(proof) => Some(proof.as_slice()),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// Totals of an epoch's blocks, for the quote request.
@@ -203,25 +272,49 @@ pub struct EpochSummary {
     pub total_fees: u128,
 }
 
-/// Enqueues and tracks the block-proof jobs of the epochs the prover may prove.
+/// Enqueues and tracks the proof jobs of the epochs the prover may prove.
 #[derive(Debug)]
 pub struct Orchestrator<W, B> {
     witnesses: W,
     broker: B,
     payee: Address,
+    split: BlockSplit,
     epochs: BTreeMap<u64, BTreeMap<u64, BlockJob>>,
 }
 
 impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
-    /// An orchestrator reading witnesses from `witnesses` and proving on `broker`, every
-    /// proof for `payee` (the prover's L1 address: it claims epochs and submits their proofs).
+    /// An orchestrator reading witnesses from `witnesses` and proving whole blocks on `broker`,
+    /// every proof for `payee` (the prover's L1 address: it claims epochs and submits their
+    /// proofs).
     pub fn new(witnesses: W, broker: B, payee: Address) -> Self {
         Self {
             witnesses,
             broker,
             payee,
+            split: BlockSplit::Whole,
             epochs: BTreeMap::new(),
         }
+    }
+
+    /// This orchestrator proving the blocks it has no jobs for yet as `split` says.
+    pub fn with_split(mut self, split: BlockSplit) -> Self {
+        self.split = split;
+        self
+    }
+
+    /// The witnesses of block `number`'s proofs, each naming our payee.
+    fn part_witnesses(&self, number: u64) -> Result<Vec<BlockWitness>> {
+        let witnesses = match self.split {
+            BlockSplit::Whole => vec![self.witnesses.witness(number)?],
+            BlockSplit::Chunks { chunk_txs } => {
+                self.witnesses.chunk_witnesses(number, chunk_txs)?
+            }
+        };
+        let payee = self.payee.into_array();
+        Ok(witnesses
+            .into_iter()
+            .map(|witness| witness.with_payee(payee))
+            .collect())
     }
 
     /// Enqueues a job for every given block of `epoch` that has none (or whose commitment
@@ -234,7 +327,7 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
             blocks: blocks.len(),
             ..EpochStatus::default()
         };
-        let jobs = self.epochs.entry(epoch).or_default();
+        let mut jobs = self.epochs.remove(&epoch).unwrap_or_default();
         jobs.retain(|number, job| {
             blocks
                 .iter()
@@ -244,65 +337,50 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
             if jobs.contains_key(&block.number) {
                 continue;
             }
-            let witness = match self.witnesses.witness(block.number) {
-                Ok(witness) => witness.with_payee(self.payee.into_array()),
-                Err(error) => {
-                    status.problems.push(error);
-                    continue;
+            match self.enqueue(epoch, block).await {
+                Ok(Some(job)) => {
+                    status.newly_enqueued += job.parts.len();
+                    jobs.insert(block.number, job);
                 }
-            };
-            let inputs = witness.public_inputs.to_u256_be_words();
-            let actual = commitment_of(&witness.public_inputs.committed_u256_be_words());
-            if actual != block.commitment {
-                status.problems.push(Error::CommitmentMismatch {
-                    block: block.number,
-                    expected: block.commitment,
-                    actual,
-                });
-                continue;
+                Ok(None) => {}
+                Err(error @ (Error::Witness { .. } | Error::CommitmentMismatch { .. })) => {
+                    status.problems.push(error)
+                }
+                Err(error) => {
+                    self.epochs.insert(epoch, jobs);
+                    return Err(error);
+                }
             }
-            let job = self.broker.enqueue_block(epoch, witness.to_bytes()).await?;
-            debug!(epoch, block = block.number, %job, "job enqueued");
-            jobs.insert(
-                block.number,
-                BlockJob {
-                    commitment: block.commitment,
-                    inputs,
-                    job,
-                    tx_count: witness.num_txs as u64,
-                    total_fees: witness.public_inputs.total_fees(),
-                    state: JobState::Pending,
-                },
-            );
-            status.newly_enqueued += 1;
         }
         let mut lost = Vec::new();
         for (&number, job) in jobs.iter_mut() {
-            if !matches!(job.state, JobState::Pending) {
-                continue;
-            }
-            match self.broker.job_status(job.job).await? {
-                JobOutcome::Pending => {}
-                JobOutcome::Unknown => lost.push(number),
-                JobOutcome::Proven(result) => match check_result(number, job, result) {
-                    Ok(proof) => {
-                        job.state = JobState::Proven(proof);
-                        status.newly_proven += 1;
+            for part in &mut job.parts {
+                if !matches!(part.state, JobState::Pending) {
+                    continue;
+                }
+                match self.broker.job_status(part.job).await? {
+                    JobOutcome::Pending => {}
+                    JobOutcome::Unknown => lost.push(number),
+                    JobOutcome::Proven(result) => match check_result(number, part, result) {
+                        Ok(proof) => {
+                            part.state = JobState::Proven(proof);
+                            status.newly_proven += 1;
+                        }
+                        Err(error) => {
+                            part.state = JobState::Failed;
+                            status.problems.push(error);
+                        }
+                    },
+                    JobOutcome::Failed(reason) => {
+                        status.problems.push(Error::JobFailed {
+                            block: number,
+                            job: part.job,
+                            reason,
+                        });
+                        // A new generation of attempts: the epoch never dead-ends on a failed job.
+                        self.broker.retry(part.job).await?;
+                        status.retried += 1;
                     }
-                    Err(error) => {
-                        job.state = JobState::Failed;
-                        status.problems.push(error);
-                    }
-                },
-                JobOutcome::Failed(reason) => {
-                    status.problems.push(Error::JobFailed {
-                        block: number,
-                        job: job.job,
-                        reason,
-                    });
-                    // A new generation of attempts: the epoch never dead-ends on a failed job.
-                    self.broker.retry(job.job).await?;
-                    status.retried += 1;
                 }
             }
         }
@@ -310,19 +388,64 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
             debug!(
                 epoch,
                 block = number,
-                "the broker lost the job: enqueueing it again"
+                "the broker lost a job: enqueueing the block again"
             );
             jobs.remove(&number);
         }
         status.enqueued = jobs.len();
         for job in jobs.values() {
-            match job.state {
-                JobState::Pending => {}
-                JobState::Proven(_) => status.proven += 1,
-                JobState::Failed => status.failed += 1,
+            if job
+                .parts
+                .iter()
+                .any(|part| matches!(part.state, JobState::Failed))
+            {
+                status.failed += 1;
+            } else if job.proofs().is_some() {
+                status.proven += 1;
             }
         }
+        self.epochs.insert(epoch, jobs);
         Ok(status)
+    }
+
+    /// Enqueues the jobs of `block` after checking that its witness matches the L1 commitment
+    /// ([`Error::Witness`] or [`Error::CommitmentMismatch`] otherwise).
+    async fn enqueue(&self, epoch: u64, block: &ProvableBlock) -> Result<Option<BlockJob>> {
+        let witnesses = self.part_witnesses(block.number)?;
+        let Some(first) = witnesses.first() else {
+            return Ok(None);
+        };
+        let last = witnesses.last().unwrap_or(first);
+        // The committed words of the block: the chunks' first root and last root, and the
+        // block's globals and data words, which every chunk carries.
+        let mut committed = first.public_inputs.committed_u256_be_words();
+        committed[1] = last.public_inputs.committed_u256_be_words()[1];
+        let actual = commitment_of(&committed);
+        if actual != block.commitment {
+            return Err(Error::CommitmentMismatch {
+                block: block.number,
+                expected: block.commitment,
+                actual,
+            });
+        }
+        let mut parts = Vec::with_capacity(witnesses.len());
+        for witness in &witnesses {
+            let job = self.broker.enqueue_block(epoch, witness.to_bytes()).await?;
+            debug!(epoch, block = block.number, chunk = witness.part.index, %job, "job enqueued");
+            parts.push(PartJob {
+                inputs: witness.public_inputs.to_u256_be_words(),
+                job,
+                state: JobState::Pending,
+            });
+        }
+        Ok(Some(BlockJob {
+            commitment: block.commitment,
+            committed,
+            tx_count: first.num_txs as u64,
+            total_fees: first.public_inputs.total_fees(),
+            chunked: matches!(self.split, BlockSplit::Chunks { .. }),
+            parts,
+        }))
     }
 
     /// The transaction count and fees of `blocks` of `epoch`, once every one of them has a job
@@ -347,33 +470,45 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
     }
 
     /// The epoch proof of `blocks` (all of `epoch`'s unproven blocks, in order), once every one
-    /// is proven.
+    /// is proven: whole blocks' proofs first, then the chunks', with the split when a block is
+    /// chunked.
     pub fn epoch_proof(&self, epoch: u64, blocks: &[ProvableBlock]) -> Option<EpochProof> {
         let jobs = self.epochs.get(&epoch)?;
         let first_block = blocks.first()?.number;
         let last_block = blocks.last()?.number;
         let mut public_inputs = Vec::with_capacity(blocks.len() * COMMITTED_PUBLIC_INPUTS);
-        let mut proofs = Vec::with_capacity(blocks.len() * PROOF_BYTES);
+        let mut whole_proofs = Vec::with_capacity(blocks.len() * PROOF_BYTES);
+        let mut chunk_proofs = Vec::new();
+        let mut split = ProofSplit::default();
         for block in blocks {
             let job = jobs
                 .get(&block.number)
                 .filter(|job| job.commitment == block.commitment)?;
-            let JobState::Proven(proof) = &job.state else {
-                return None;
-            };
-            public_inputs.extend(
-                job.inputs[..COMMITTED_PUBLIC_INPUTS]
+            let proofs = job.proofs()?;
+            public_inputs.extend(job.committed.iter().map(|word| U256::from_be_bytes(*word)));
+            if !job.chunked {
+                split.chunk_counts.push(U256::ZERO);
+                whole_proofs.extend(proofs.concat());
+                continue;
+            }
+            split.chunk_counts.push(U256::from(job.parts.len()));
+            let (_, between) = job.parts.split_last()?;
+            split.intermediate_roots.extend(
+                between
                     .iter()
-                    .map(|word| U256::from_be_bytes(*word)),
+                    .map(|part| U256::from_be_bytes(part.inputs[1])),
             );
-            proofs.extend_from_slice(proof);
+            chunk_proofs.extend(proofs.concat());
         }
+        let chunked = split.chunk_counts.iter().any(|count| !count.is_zero());
+        whole_proofs.extend(chunk_proofs);
         Some(EpochProof {
             epoch,
             first_block,
             last_block,
             public_inputs,
-            proofs: proofs.into(),
+            split: chunked.then_some(split),
+            proofs: whole_proofs.into(),
         })
     }
 
@@ -393,8 +528,8 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
     }
 }
 
-/// Checks a result against the block's expected inputs; returns the proof.
-fn check_result(number: u64, job: &BlockJob, result: BlockProofResult) -> Result<Vec<u8>> {
+/// Checks a result against the part's expected inputs; returns the proof.
+fn check_result(number: u64, job: &PartJob, result: BlockProofResult) -> Result<Vec<u8>> {
     if result.proof.len() != PROOF_BYTES {
         return Err(Error::WrongProofLength {
             block: number,
@@ -420,7 +555,8 @@ mod tests {
     };
 
     use fernet_state::{
-        apply_block, Block, BlockBody, L1ToL2Message, StateConfig, TxEffect, WorldState,
+        apply_block, apply_block_in_chunks, Block, BlockBody, L1ToL2Message, StateConfig, TxEffect,
+        WorldState,
     };
 
     use fernet_broker_api::ClientError;
@@ -435,6 +571,7 @@ mod tests {
     /// Witnesses of a small chain: block `n` at slot `7 + n` with `min(n, 3)` transactions;
     /// `variant` changes every block's coinbase (another chain with the same numbers).
     struct Chain {
+        blocks: Vec<Block>,
         witnesses: Vec<BlockWitness>,
     }
 
@@ -445,7 +582,7 @@ mod tests {
 
         fn variant(blocks: u64, variant: u8) -> Self {
             let mut state = WorldState::new(StateConfig::devnet()).unwrap();
-            let witnesses = (1..=blocks)
+            let blocks: Vec<Block> = (1..=blocks)
                 .map(|number| {
                     let txs = (0..number.min(3))
                         .map(|t| {
@@ -453,7 +590,7 @@ mod tests {
                             TxEffect::new(10 + t, PAYER, &[nullifier], &[], None).unwrap()
                         })
                         .collect();
-                    let block = Block {
+                    Block {
                         number,
                         slot: 7 + number,
                         body: BlockBody {
@@ -464,11 +601,14 @@ mod tests {
                             }],
                             txs,
                         },
-                    };
-                    apply_block(&mut state, &block).unwrap()
+                    }
                 })
                 .collect();
-            Self { witnesses }
+            let witnesses = blocks
+                .iter()
+                .map(|block| apply_block(&mut state, block).unwrap())
+                .collect();
+            Self { blocks, witnesses }
         }
 
         fn block(&self, number: u64) -> ProvableBlock {
@@ -493,6 +633,18 @@ mod tests {
                         tip: self.witnesses.len() as u64,
                     }),
                 })
+        }
+
+        fn chunk_witnesses(&self, number: u64, chunk_txs: usize) -> Result<Vec<BlockWitness>> {
+            self.witness(number)?;
+            let mut state = WorldState::new(StateConfig::devnet()).unwrap();
+            for block in &self.blocks[..number as usize - 1] {
+                apply_block(&mut state, block).unwrap();
+            }
+            Ok(
+                apply_block_in_chunks(&mut state, &self.blocks[number as usize - 1], chunk_txs)
+                    .unwrap(),
+            )
         }
     }
 
@@ -609,6 +761,84 @@ mod tests {
             .to_u256_be_words();
         assert_eq!(proof.public_inputs[12], U256::from_be_bytes(words[0]));
         assert_eq!(broker.enqueues.load(Ordering::Relaxed), 4);
+    }
+
+    /// Blocks of 1, 2, 3 and 3 txs proven as chunks of 2: 1, 1, 2 and 2 chunk jobs, proven in
+    /// any order, assembled in the split layout L1 takes (no whole block, chunk proofs in block
+    /// and chunk order, the roots between the chunks of blocks 3 and 4).
+    #[tokio::test]
+    async fn proves_an_epoch_in_chunks_and_assembles_the_split() {
+        let chain = Chain::new(4);
+        let broker = FakeBroker::default();
+        let blocks: Vec<_> = (1..=4).map(|n| chain.block(n)).collect();
+        let split = BlockSplit::Chunks { chunk_txs: 2 };
+        let mut orchestrator = Orchestrator::new(chain, &broker, PAYEE).with_split(split);
+        let status = orchestrator.advance(2, &blocks).await.unwrap();
+        assert!(status.problems.is_empty(), "{:?}", status.problems);
+        assert_eq!((status.enqueued, status.newly_enqueued), (4, 1 + 1 + 2 + 2));
+        assert_eq!(
+            orchestrator.summary(2, &blocks),
+            Some(EpochSummary {
+                tx_count: 1 + 2 + 3 + 3,
+                total_fees: 10 + 21 + 33 + 33,
+            })
+        );
+        // Only block 3's second chunk is proven: nothing to submit yet.
+        broker.set(3, |witness| match witness.part.index {
+            1 => JobOutcome::Proven(BlockProofResult {
+                proof: vec![3; PROOF_BYTES],
+                public_inputs: witness.public_inputs.to_u256_be_words().to_vec(),
+            }),
+            _ => JobOutcome::Pending,
+        });
+        let status = orchestrator.advance(2, &blocks).await.unwrap();
+        assert_eq!((status.proven, status.newly_proven), (0, 1));
+        assert!(orchestrator.epoch_proof(2, &blocks).is_none());
+
+        broker.prove_all();
+        let status = orchestrator.advance(2, &blocks).await.unwrap();
+        assert_eq!((status.proven, status.newly_proven), (4, 5));
+        let proof = orchestrator.epoch_proof(2, &blocks).unwrap();
+        let split = proof.split.expect("a split proof");
+        assert_eq!(split.chunk_counts, [1, 1, 2, 2].map(U256::from));
+        let chunks = |n: u64| orchestrator.witnesses.chunk_witnesses(n, 2).unwrap();
+        let root_after_first =
+            |n| U256::from_be_bytes(chunks(n)[0].public_inputs.to_u256_be_words()[1]);
+        assert_eq!(
+            split.intermediate_roots,
+            [root_after_first(3), root_after_first(4)]
+        );
+        let order: Vec<u8> = proof.proofs.chunks(PROOF_BYTES).map(|p| p[0]).collect();
+        assert_eq!(order, [1, 2, 3, 3, 4, 4]);
+        // The committed words are the blocks', not the chunks'.
+        let committed = orchestrator.witnesses.witnesses[2]
+            .public_inputs
+            .committed_u256_be_words()
+            .map(U256::from_be_bytes);
+        assert_eq!(proof.public_inputs[12..18], committed);
+        for witness in chunks(3) {
+            assert_eq!(
+                witness.public_inputs.payee(),
+                [0; 20],
+                "the source names no payee"
+            );
+        }
+        for (input, _) in broker.jobs.lock().unwrap().values() {
+            let witness = BlockWitness::from_bytes(input).unwrap();
+            assert_eq!(witness.public_inputs.payee(), PAYEE.into_array());
+        }
+    }
+
+    #[tokio::test]
+    async fn whole_blocks_make_no_split() {
+        let chain = Chain::new(2);
+        let broker = FakeBroker::default();
+        let blocks: Vec<_> = (1..=2).map(|n| chain.block(n)).collect();
+        let mut orchestrator = Orchestrator::new(chain, &broker, PAYEE);
+        orchestrator.advance(1, &blocks).await.unwrap();
+        broker.prove_all();
+        orchestrator.advance(1, &blocks).await.unwrap();
+        assert_eq!(orchestrator.epoch_proof(1, &blocks).unwrap().split, None);
     }
 
     #[tokio::test]

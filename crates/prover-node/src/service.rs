@@ -4,19 +4,20 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use alloy::primitives::Address;
-use fernet_broker::{Agent, AgentConfig, BlockKeys};
+use fernet_broker::{Agent, AgentConfig, BlockKeys, DeployedVerifiers};
 use fernet_node::{Node, NodeConfig};
+use fernet_primitives::Deployment;
 use tokio::{sync::watch, task::JoinHandle};
 use tracing::{error, info, warn};
 
 use crate::{
     bond::BondManager,
-    config::ProverNodeArgs,
+    config::{BlockProofs, ProverNodeArgs},
     delivery::QuoteDelivery,
     l1::RollupView,
     metrics::{self, Metrics},
     monitor::{EpochMonitor, MonitorParts, MonitorSettings},
-    orchestrator::Orchestrator,
+    orchestrator::{BlockSplit, Orchestrator},
     quote::QuoteSigner,
     quote_provider::{ConfiguredQuoteProvider, FixedQuoteProvider, HttpQuoteProvider, QuoteTerms},
     submit::ProofSubmitter,
@@ -61,10 +62,9 @@ impl ProverNode {
         // The in-process agent's keys must be the deployed verifier's: proofs made with other
         // keys would waste the epoch.
         let agent_keys = if args.agent_enabled {
-            let config = deployment.state_config;
-            let expected = deployment.verification_key_hash.0;
+            let deployed = DeployedVerifiers::of(deployment);
             let keys = tokio::task::spawn_blocking(move || {
-                BlockKeys::from_default_cache().for_verifier(Some(config), expected)
+                BlockKeys::from_default_cache().for_verifier(deployed)
             })
             .await
             .map_err(|join| Error::Task {
@@ -124,7 +124,8 @@ impl ProverNode {
                 settings.target_escrow,
             ),
             submitter: ProofSubmitter::new(deployment.rollup.address, sender),
-            orchestrator: Orchestrator::new(node.chain.clone(), broker.clone(), settings.prover),
+            orchestrator: Orchestrator::new(node.chain.clone(), broker.clone(), settings.prover)
+                .with_split(block_split(args.block_proofs, deployment)?),
             settings: MonitorSettings {
                 prover: settings.prover,
                 startup_bond: settings.bond_amount,
@@ -210,4 +211,21 @@ impl ProverNode {
         info!("prover node stopped");
         result
     }
+}
+
+/// The orchestrator's split for `proofs` on `deployment`: chunks of its state configuration's
+/// chunk size.
+fn block_split(proofs: BlockProofs, deployment: &Deployment) -> Result<BlockSplit> {
+    Ok(match proofs {
+        BlockProofs::Whole => BlockSplit::Whole,
+        BlockProofs::Chunks => BlockSplit::Chunks {
+            chunk_txs: deployment
+                .state_config
+                .chunk_txs()
+                .map_err(|error| Error::Config {
+                    name: "PROVER_BLOCK_PROOFS",
+                    reason: format!("the deployment's circuit has no chunk size: {error}"),
+                })?,
+        },
+    })
 }

@@ -1,5 +1,6 @@
-//! Epoch proof submission: `submitEpochProof` with the prover's key, unless the epoch is already
-//! proven or past its deadline.
+//! Epoch proof submission: `submitEpochProof` (or `submitSplitEpochProof` when blocks are
+//! proven as chunks) with the prover's key, unless the epoch is already proven or past its
+//! deadline.
 
 use alloy::{
     primitives::{Address, B256, U256},
@@ -83,19 +84,38 @@ impl ProofSubmitter {
         if slot > deadline {
             return Ok(SubmitOutcome::PastDeadline { deadline, slot });
         }
-        let context = format!(
-            "submitEpochProof(epoch {}, blocks {}..={})",
+        let blocks = format!(
+            "epoch {}, blocks {}..={}",
             proof.epoch, proof.first_block, proof.last_block
         );
-        let call =
-            self.rollup
-                .submitEpochProof(epoch, proof.public_inputs.clone(), proof.proofs.clone());
-        let receipt = self
-            .sender
-            .send_call(call, context)
-            .await?
-            .receipt()
-            .await?;
+        let pending = match &proof.split {
+            None => {
+                let call = self.rollup.submitEpochProof(
+                    epoch,
+                    proof.public_inputs.clone(),
+                    proof.proofs.clone(),
+                );
+                self.sender
+                    .send_call(call, format!("submitEpochProof({blocks})"))
+                    .await?
+            }
+            Some(split) => {
+                let split = IRollup::EpochSplit {
+                    chunkCounts: split.chunk_counts.clone(),
+                    intermediateRoots: split.intermediate_roots.clone(),
+                };
+                let call = self.rollup.submitSplitEpochProof(
+                    epoch,
+                    proof.public_inputs.clone(),
+                    split,
+                    proof.proofs.clone(),
+                );
+                self.sender
+                    .send_call(call, format!("submitSplitEpochProof({blocks})"))
+                    .await?
+            }
+        };
+        let receipt = pending.receipt().await?;
         Ok(SubmitOutcome::Submitted {
             tx_hash: receipt.transaction_hash,
             gas_used: receipt.gas_used,

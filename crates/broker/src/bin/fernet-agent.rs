@@ -70,7 +70,7 @@ async fn run(args: Args) -> eyre::Result<()> {
         .ok_or_else(|| {
             eyre!("{AUTH_TOKEN_ENV} is required: the broker refuses calls without it")
         })?;
-    let (state_config, expected) = deployed_verifier(
+    let deployed = deployed_verifier(
         args.deployment_file.as_deref(),
         args.verification_key_hash.as_deref(),
     )?
@@ -80,11 +80,10 @@ async fn run(args: Args) -> eyre::Result<()> {
              its keys are the deployed verifier's before proving"
         )
     })?;
-    let keys = tokio::task::spawn_blocking(move || {
-        BlockKeys::from_default_cache().for_verifier(state_config, expected)
-    })
-    .await
-    .wrap_err("key check task")??;
+    let keys =
+        tokio::task::spawn_blocking(move || BlockKeys::from_default_cache().for_verifier(deployed))
+            .await
+            .wrap_err("key check task")??;
     let config = AgentConfig {
         agent_id: args.agent_id.unwrap_or_else(default_agent_id),
         concurrency: usize::from(args.concurrency),

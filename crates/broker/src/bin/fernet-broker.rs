@@ -65,11 +65,9 @@ async fn main() -> eyre::Result<()> {
         args.deployment_file.as_deref(),
         args.verification_key_hash.as_deref(),
     )? {
-        Some((state_config, expected)) => {
-            tokio::task::spawn_blocking(move || keys.for_verifier(state_config, expected))
-                .await
-                .wrap_err("key check task")??
-        }
+        Some(deployed) => tokio::task::spawn_blocking(move || keys.for_verifier(deployed))
+            .await
+            .wrap_err("key check task")??,
         None => {
             tracing::warn!(
                 "neither DEPLOYMENT_FILE nor PROVER_VERIFICATION_KEY_HASH: proofs are verified \

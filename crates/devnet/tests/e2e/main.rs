@@ -20,7 +20,11 @@
 //!   L2 fee balance, its transaction's fee is debited from it, and once the block is proven
 //!   the block's proposer and the epoch's prover are paid that fee out of the released
 //!   deposits (the traffic process pays its fees the same way, epoch after epoch); fees paid
-//!   never exceed the deposits released.
+//!   never exceed the deposits released;
+//! - (f) the provers prove blocks as chunk proofs (`PROVER_BLOCK_PROOFS=chunks`, chunks of 2
+//!   txs): every epoch proof lands through `submitSplitEpochProof`, and blocks of more than one
+//!   chunk are proven with their chunks chained on L1. (The fault-injection run proves whole
+//!   blocks, so both paths run end to end.)
 
 #[path = "../support/ports.rs"]
 mod ports;
@@ -30,14 +34,15 @@ use ports::{free_port_range, target_dir};
 use std::time::{Duration, Instant};
 
 use alloy::{
+    consensus::Transaction as _,
     primitives::{Address, U256},
     providers::Provider,
     rpc::types::Filter,
-    sol_types::SolEvent,
+    sol_types::{SolCall, SolEvent},
 };
 use eyre::{bail, ensure, eyre, WrapErr};
-use fernet_bindings::{DevnetToken, FeeInbox, IRewardPool, ProverEscrow, RewardPool};
-use fernet_devnet::{Devnet, DevnetOptions, History, ScaleRecorder, ScaleReport, L1};
+use fernet_bindings::{DevnetToken, FeeInbox, IRewardPool, IRollup, ProverEscrow, RewardPool};
+use fernet_devnet::{Devnet, DevnetOptions, History, Role, ScaleRecorder, ScaleReport, L1};
 use fernet_node::{
     deposit::{deposit, wait_for_balance},
     NodeClient, Stage, Tx,
@@ -89,6 +94,12 @@ async fn devnet_proves_epochs_survives_offline_sequencers_withheld_proofs_and_mi
         deploy_config: fernet_devnet::workspace_root().join("deployments/devnet.toml"),
         bin_dir: Some(target_dir().join("debug")),
         quote_provider_url: Some(quote_url),
+        // (f) Chunk proofs, chained on L1.
+        extra_env: [(
+            Role::Prover,
+            vec![("PROVER_BLOCK_PROOFS".to_owned(), "chunks".to_owned())],
+        )]
+        .into(),
         ..DevnetOptions::default()
     };
     let mut devnet = Devnet::start(options)
@@ -258,6 +269,53 @@ async fn run_scenarios(devnet: &mut Devnet, refusals: &Refusals) -> eyre::Result
     check_open_proving(&l1, &history, f + OPEN_OFFSET, &honest_provers).await?;
     check_fees_paid_from_deposits(&l1, &node, &history, user_tx_hash, queued.index).await?;
     check_scale_report(&report)?;
+    check_chunk_proofs(&l1, &history).await?;
+    Ok(())
+}
+
+/// (f) Every epoch proof of the run came through `submitSplitEpochProof` with the blocks in
+/// chunks (none proven whole), its roots between the chunks, one proof per chunk; some block
+/// was proven in more than one chunk.
+async fn check_chunk_proofs(l1: &L1, history: &History) -> eyre::Result<()> {
+    let mut proofs = 0;
+    let mut multi_chunk_blocks = 0;
+    for (epoch, proven) in history.proofs() {
+        let tx = l1
+            .provider()
+            .get_transaction_by_hash(proven.tx_hash)
+            .await?
+            .ok_or_else(|| eyre!("(f) no transaction {}", proven.tx_hash))?;
+        let input = tx.inner.input();
+        let call = IRollup::submitSplitEpochProofCall::abi_decode(input).map_err(|error| {
+            eyre!("(f) epoch {epoch} was not proven by submitSplitEpochProof: {error}")
+        })?;
+        let counts: Vec<u64> = call
+            .split
+            .chunkCounts
+            .iter()
+            .map(|c| c.saturating_to())
+            .collect();
+        ensure!(
+            counts.iter().all(|&count| count >= 1),
+            "(f) epoch {epoch}: a block proven whole ({counts:?})"
+        );
+        let chunks: u64 = counts.iter().sum();
+        ensure!(
+            call.split.intermediateRoots.len() as u64 == chunks - counts.len() as u64
+                && call.proofs.len() as u64 == chunks * 256,
+            "(f) epoch {epoch}: {chunks} chunks, {} roots, {} proof bytes",
+            call.split.intermediateRoots.len(),
+            call.proofs.len()
+        );
+        multi_chunk_blocks += counts.iter().filter(|&&count| count > 1).count();
+        proofs += 1;
+    }
+    ensure!(proofs > 0, "(f) no epoch proof");
+    ensure!(
+        multi_chunk_blocks > 0,
+        "(f) no block was proven in more than one chunk"
+    );
+    eprintln!("(f) {proofs} epoch proofs as chunks, {multi_chunk_blocks} blocks of several chunks");
     Ok(())
 }
 

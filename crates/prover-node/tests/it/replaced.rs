@@ -47,6 +47,14 @@ impl WitnessSource for CountingWitnesses {
             source: Box::new(fernet_node::Error::NoSuchBlock { number, tip: 0 }),
         })
     }
+
+    fn chunk_witnesses(
+        &self,
+        number: u64,
+        _chunk_txs: usize,
+    ) -> fernet_prover_node::Result<Vec<BlockWitness>> {
+        self.witness(number).map(|witness| vec![witness])
+    }
 }
 
 /// Funds `prover` and deposits `amount` into its escrow.
