@@ -50,7 +50,8 @@ pub struct DeployOptions {
     pub deployments_dir: PathBuf,
     /// Deploy to a chain id not in [`crate::chain::KNOWN_CHAINS`].
     pub allow_unknown_chain: bool,
-    /// Deploy a new suite even when the recorded one is live with other parameters.
+    /// Deploy a new suite even when the recorded one is live with other parameters, or its record
+    /// does not parse (an older format).
     pub redeploy: bool,
     /// Where the verifiers of a non-devnet state configuration come from.
     pub verifier_sources: VerifierSources,
@@ -112,7 +113,16 @@ pub async fn deploy(options: &DeployOptions) -> Result<DeployOutcome> {
         genesis_root,
         verifiers,
     };
-    if let Some(recorded) = Deployment::read(&path)? {
+    let recorded = match Deployment::read(&path) {
+        Ok(recorded) => recorded,
+        // A record of an older format cannot describe the suite this build deploys.
+        Err(error) if options.redeploy => {
+            warn!(%error, "--redeploy: the record does not parse (an older format?): replacing it");
+            None
+        }
+        Err(error) => return Err(error.into()),
+    };
+    if let Some(recorded) = recorded {
         if let Some(live) = check_recorded(&provider, recorded, chain_id).await? {
             let differences = compare(&provider, &live, &wanted).await?;
             if differences.is_empty() {

@@ -50,7 +50,8 @@ struct Args {
     /// Deploy to a chain id other than 31337 (anvil), 11155111 (Sepolia) or 17000 (Holesky).
     #[arg(long)]
     allow_unknown_chain: bool,
-    /// Deploy a new suite even if the recorded one is live with other parameters.
+    /// Deploy a new suite even if the recorded one is live with other parameters or its record does
+    /// not parse (an older format).
     #[arg(long)]
     redeploy: bool,
     /// Circuit key cache, for the verifiers of a non-devnet state configuration.

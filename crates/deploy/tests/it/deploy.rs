@@ -261,6 +261,22 @@ async fn redeploys_on_a_fresh_chain_and_on_request() -> eyre::Result<()> {
         U256::from(4000)
     );
     assert_eq!(third.deployment.parameters.rollup.max_prover_fee_bps, 4000);
+
+    // A record of an older format (here: without the chunk verifier) does not parse: refused,
+    // naming the file, unless asked to redeploy.
+    let mut old: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&third.path)?)?;
+    old.as_object_mut().unwrap().remove("chunkVerifier");
+    std::fs::write(&third.path, old.to_string())?;
+    options.redeploy = false;
+    let error = deploy(&options).await.unwrap_err();
+    assert!(
+        error.to_string().contains("is not a deployment record"),
+        "{error}"
+    );
+    options.redeploy = true;
+    let fourth = deploy(&options).await?;
+    assert_eq!(fourth.status, DeployStatus::Deployed);
+    assert_eq!(Deployment::read(&fourth.path)?, Some(fourth.deployment));
     Ok(())
 }
 
