@@ -327,7 +327,24 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
             blocks: blocks.len(),
             ..EpochStatus::default()
         };
+        // Taken out while the broker is called (enqueueing reads `self`), and put back whatever
+        // the calls return: a broker error keeps the jobs tracked.
         let mut jobs = self.epochs.remove(&epoch).unwrap_or_default();
+        let advanced = self
+            .advance_jobs(epoch, blocks, &mut jobs, &mut status)
+            .await;
+        self.epochs.insert(epoch, jobs);
+        advanced.map(|()| status)
+    }
+
+    /// [`Self::advance`] on `jobs`, the epoch's tracked jobs.
+    async fn advance_jobs(
+        &self,
+        epoch: u64,
+        blocks: &[ProvableBlock],
+        jobs: &mut BTreeMap<u64, BlockJob>,
+        status: &mut EpochStatus,
+    ) -> Result<()> {
         jobs.retain(|number, job| {
             blocks
                 .iter()
@@ -346,10 +363,7 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
                 Err(error @ (Error::Witness { .. } | Error::CommitmentMismatch { .. })) => {
                     status.problems.push(error)
                 }
-                Err(error) => {
-                    self.epochs.insert(epoch, jobs);
-                    return Err(error);
-                }
+                Err(error) => return Err(error),
             }
         }
         let mut lost = Vec::new();
@@ -404,8 +418,7 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
                 status.proven += 1;
             }
         }
-        self.epochs.insert(epoch, jobs);
-        Ok(status)
+        Ok(())
     }
 
     /// Enqueues the jobs of `block` after checking that its witness matches the L1 commitment
@@ -827,6 +840,25 @@ mod tests {
             let witness = BlockWitness::from_bytes(input).unwrap();
             assert_eq!(witness.public_inputs.payee(), PAYEE.into_array());
         }
+    }
+
+    /// A broker call that fails while jobs are polled leaves them tracked: the next call polls
+    /// them again instead of enqueueing the epoch anew.
+    #[tokio::test]
+    async fn a_broker_error_keeps_the_jobs_tracked() {
+        let chain = Chain::new(2);
+        let broker = FakeBroker::default();
+        let blocks: Vec<_> = (1..=2).map(|n| chain.block(n)).collect();
+        let mut orchestrator = Orchestrator::new(chain, &broker, PAYEE);
+        orchestrator.advance(1, &blocks).await.unwrap();
+        let jobs = std::mem::take(&mut *broker.jobs.lock().unwrap());
+        let error = orchestrator.advance(1, &blocks).await.unwrap_err();
+        assert!(matches!(error, Error::Broker { .. }), "{error}");
+        *broker.jobs.lock().unwrap() = jobs;
+        broker.prove_all();
+        let status = orchestrator.advance(1, &blocks).await.unwrap();
+        assert_eq!((status.newly_enqueued, status.proven), (0, 2));
+        assert_eq!(broker.enqueues.load(Ordering::Relaxed), 2);
     }
 
     #[tokio::test]
