@@ -211,8 +211,9 @@ fn send_signal(pgid: u32, signal: &str) {
     }
 }
 
-/// The last `lines` lines of the file at `path` (at most its last 64 KiB), or a note saying why
-/// there are none.
+/// The last `lines` lines of the file at `path` (at most its last 64 KiB) before a closing
+/// `Stack backtrace:` (a binary that failed prints its error, then the backtrace: the error is
+/// what explains the exit), or a note saying why there are none.
 pub fn log_tail(path: &Path, lines: usize) -> String {
     const MAX_BYTES: u64 = 64 * 1024;
     let read = || -> std::io::Result<String> {
@@ -226,7 +227,13 @@ pub fn log_tail(path: &Path, lines: usize) -> String {
     match read() {
         Ok(text) if text.trim().is_empty() => "  (the log is empty)".to_owned(),
         Ok(text) => {
-            let all: Vec<&str> = text.lines().collect();
+            let mut all: Vec<&str> = text.lines().collect();
+            if let Some(start) = all
+                .iter()
+                .rposition(|line| line.trim() == "Stack backtrace:")
+            {
+                all.truncate(start);
+            }
             all[all.len().saturating_sub(lines)..]
                 .iter()
                 .map(|line| format!("  {line}"))
@@ -290,5 +297,23 @@ mod tests {
             log_tail(&dir.path().join("missing.log"), 5).trim_start(),
             "(cannot read the log: No such file or directory (os error 2))"
         );
+    }
+
+    /// A service that fails at start-up ends its log with the error, then a long backtrace: the
+    /// tail shows the error, not the backtrace (an e2e failure once printed only backtrace).
+    #[test]
+    fn the_tail_leaves_out_a_closing_backtrace() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("service.log");
+        let backtrace: String = (0..40)
+            .map(|i| format!("  {i}: frame\n      at src/lib.rs:{i}\n"))
+            .collect();
+        let text = format!(
+            "INFO starting\nError: cannot bind 127.0.0.1:9000\n\nLocation:\n    src/main.rs:1\n\nStack backtrace:\n{backtrace}"
+        );
+        std::fs::write(&log, text).unwrap();
+        let tail = log_tail(&log, 5);
+        assert!(tail.contains("Error: cannot bind 127.0.0.1:9000"), "{tail}");
+        assert!(!tail.contains("frame"), "{tail}");
     }
 }
