@@ -58,7 +58,7 @@ abstract contract Base is Test {
     FeeInbox internal inbox;
     CommitmentVerifier internal verifier;
     CommitmentVerifier internal chunkVerifier;
-    Rollup internal rollup;
+    IRollup internal rollup;
     uint256 internal genesisTime;
 
     address[] internal sequencers;
@@ -76,7 +76,7 @@ abstract contract Base is Test {
         _fundRewardPool(POOL_FUNDING);
     }
 
-    function _deploySuite() internal {
+    function _deploySuite() internal virtual {
         _deploySuiteWith(_stakingConfig(), _rollupConfig());
     }
 
@@ -85,14 +85,23 @@ abstract contract Base is Test {
     function _deploySuiteWith(Staking.Config memory stakingConfig, IRollup.Config memory rollupConfig)
         internal
     {
+        address predictedRollup = _deploySatellites(stakingConfig);
+        rollup = new Rollup(staking, escrow, pool, verifier, chunkVerifier, rollupConfig, inbox);
+        assertEq(address(rollup), predictedRollup, "rollup address prediction");
+    }
+
+    /// @dev Deploys the staking, escrow, pool and inbox of a fresh suite for the rollup this test deploys next;
+    ///      returns that rollup's address.
+    function _deploySatellites(Staking.Config memory stakingConfig)
+        internal
+        returns (address predictedRollup)
+    {
         uint256 nonce = vm.getNonce(address(this));
-        address predictedRollup = vm.computeCreateAddress(address(this), nonce + 4);
+        predictedRollup = vm.computeCreateAddress(address(this), nonce + 4);
         staking = new Staking(token, predictedRollup, stakingConfig);
         escrow = new ProverEscrow(token, predictedRollup, ESCROW_WITHDRAWAL_DELAY);
         pool = new RewardPool(token, predictedRollup);
         inbox = new FeeInbox(token, predictedRollup, address(pool), INCLUSION_DELAY);
-        rollup = new Rollup(staking, escrow, pool, verifier, chunkVerifier, rollupConfig, inbox);
-        assertEq(address(rollup), predictedRollup, "rollup address prediction");
     }
 
     /// @dev Mints `amount` to this test and adds it to the pool.

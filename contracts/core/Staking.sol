@@ -49,6 +49,19 @@ contract Staking is IStaking, Clock {
     mapping(address staker => StakerInfo) private _stakers;
     address[] private _stakerList;
 
+    /// @dev How many stakers join (their activation epoch) and leave (their exit epoch) the set in one epoch;
+    ///      read together.
+    struct MemberChanges {
+        uint128 joining;
+        uint128 leaving;
+    }
+
+    /// @dev Joins and leaves by epoch: the member count of epoch e is the sum of joins minus leaves up to e.
+    mapping(uint256 epoch => MemberChanges) private _memberChanges;
+    /// @dev The member count's cursor: the count of `_countedEpoch`, from which reads walk the changes.
+    uint64 private _countedEpoch;
+    uint64 private _countedMembers;
+
     /// @dev The latest epoch of the exit queue and how many exits it already holds (read together).
     uint32 private _exitQueueEpoch;
     uint32 private _exitsInQueueEpoch;
@@ -91,6 +104,7 @@ contract Staking is IStaking, Clock {
         info.activationEpoch = Epoch.unwrap(activationEpoch).toUint32();
         info.exitEpoch = NOT_EXITING;
         _stakerList.push(msg.sender);
+        _memberChanges[Epoch.unwrap(activationEpoch)].joining += 1;
         _totalStaked += amount;
         emit Registered(msg.sender, amount, activationEpoch);
 
@@ -219,6 +233,23 @@ contract Staking is IStaking, Clock {
     }
 
     /// @inheritdoc IStaking
+    function memberCount(Epoch epoch) external view returns (uint256) {
+        return _memberCountFrom(_countedEpoch, _countedMembers, Epoch.unwrap(epoch));
+    }
+
+    /// @inheritdoc IStaking
+    function checkpointMemberCount() external returns (uint256 members) {
+        uint256 current = Epoch.unwrap(_currentEpoch());
+        uint256 counted = _countedEpoch;
+        // slither-disable-next-line incorrect-equality -- an epoch number, not a balance
+        if (counted == current) return _countedMembers;
+        members = _memberCountFrom(counted, _countedMembers, current);
+        _countedEpoch = current.toUint64();
+        _countedMembers = members.toUint64();
+        emit MemberCountCheckpointed(Epoch.wrap(current), members);
+    }
+
+    /// @inheritdoc IStaking
     function totalStaked() external view returns (uint256) {
         return _totalStaked;
     }
@@ -255,11 +286,28 @@ contract Staking is IStaking, Clock {
         }
 
         exitEpoch = Epoch.wrap(queueEpoch);
+        // A staker leaving before its activation leaves at its activation epoch: the join and leave cancel.
+        _memberChanges[queueEpoch].leaving += 1;
         uint256 withdrawableAt = _epochStart(exitEpoch) + EXIT_DELAY;
         info.exiting = true;
         info.exitEpoch = queueEpoch.toUint32();
         info.withdrawableAt = withdrawableAt.toUint64();
         emit ExitInitiated(staker, exitEpoch, withdrawableAt, forced);
+    }
+
+    /// @dev The member count of `target`, walking the joins and leaves from `from`, whose count is `members`.
+    function _memberCountFrom(uint256 from, uint256 members, uint256 target) private view returns (uint256) {
+        // Every count is of stakers that registered, and a leave follows its join: no step underflows.
+        for (uint256 e = from; e < target;) {
+            ++e;
+            MemberChanges memory changes = _memberChanges[e];
+            members = members + changes.joining - changes.leaving;
+        }
+        for (uint256 e = from; e > target; --e) {
+            MemberChanges memory changes = _memberChanges[e];
+            members = members + changes.leaving - changes.joining;
+        }
+        return members;
     }
 
     /// @dev Changes made now may only affect epochs from this one on.

@@ -22,7 +22,8 @@ import {IStaking} from "./IStaking.sol";
 ///         cheaper quote replaces the current claim. Unclaimed epochs are open: the first valid proof wins.
 ///         Epoch proofs may prove a prefix of the unproven blocks; every proof names its payee as its last
 ///         public input (the claimed prover, or the sender of an open proof), so a copied proof pays nobody
-///         but the prover that made it.
+///         but the prover that made it. This is the quote mode (Rollup); the committee mode (ICommitteeRollup)
+///         shares this surface but proves through a proving committee, and its quote entry points revert.
 interface IRollup is IClock {
     /// @notice Rollup parameters (every duration and amount is configurable; see docs/protocol.md).
     /// @param proposalWindow Seconds from a slot's start during which proposals are accepted.
@@ -42,16 +43,6 @@ interface IRollup is IClock {
     /// @param voteRoundSize Slots per upgrade-signalling round.
     /// @param voteQuorum Votes within one round that signal a payload.
     /// @param genesisStateRoot State root of block 0.
-    /// @notice How a split submission proves its blocks (see `submitSplitEpochProof`).
-    /// @param chunkCounts Per block row: 0 for a block proven whole, else its number of chunks (at most
-    ///        `Constants.MAX_CHUNKS_PER_BLOCK`).
-    /// @param intermediateRoots For each split block in order, the state roots after each of its chunks but the
-    ///        last (n - 1 roots for n chunks).
-    struct EpochSplit {
-        uint256[] chunkCounts;
-        uint256[] intermediateRoots;
-    }
-
     struct Config {
         uint256 proposalWindow;
         uint256 backupWindow;
@@ -67,6 +58,16 @@ interface IRollup is IClock {
         uint256 voteRoundSize;
         uint256 voteQuorum;
         bytes32 genesisStateRoot;
+    }
+
+    /// @notice How a split submission proves its blocks (see `submitSplitEpochProof`).
+    /// @param chunkCounts Per block row: 0 for a block proven whole, else its number of chunks (at most
+    ///        `Constants.MAX_CHUNKS_PER_BLOCK`).
+    /// @param intermediateRoots For each split block in order, the state roots after each of its chunks but the
+    ///        last (n - 1 roots for n chunks).
+    struct EpochSplit {
+        uint256[] chunkCounts;
+        uint256[] intermediateRoots;
     }
 
     /// @notice The header of a proposed block. All roots and the data hash are BN254 field elements.

@@ -39,6 +39,8 @@ interface IStaking is IClock {
     event Withdrawn(address indexed staker, address indexed recipient, uint256 amount);
     /// @notice Emitted when the rollup slashes `amount` of `staker`'s stake, sent to `recipient`.
     event Slashed(address indexed staker, uint256 amount, address indexed recipient);
+    /// @notice Emitted when `checkpointMemberCount` moves the member count's cursor to `epoch`.
+    event MemberCountCheckpointed(Epoch indexed epoch, uint256 members);
 
     /// @notice Registers the caller as a sequencer with `amount` of the staking token (pulled via transferFrom).
     /// @param amount Stake to lock, at least `minimumStake()`.
@@ -116,6 +118,18 @@ interface IStaking is IClock {
 
     /// @notice Number of addresses that ever registered.
     function stakerCount() external view returns (uint256);
+
+    /// @notice Number of members of `epoch`'s set (those for which `isMember(staker, epoch)` holds), from the
+    ///         per-epoch joins and leaves recorded at registration and exit: no scan of the set. Exact for any
+    ///         epoch; for epochs up to `currentEpoch() + snapshotLag` it can no longer change.
+    /// @dev Costs one storage read per epoch between `epoch` and the cursor `checkpointMemberCount` moves.
+    function memberCount(Epoch epoch) external view returns (uint256);
+
+    /// @notice Moves the member count's cursor to the current epoch and returns the current epoch's member
+    ///         count, so later reads near the current epoch stay cheap. Anyone may call it; the committee
+    ///         rollup calls it once per epoch. Costs one storage read per epoch since the last cursor move.
+    /// @return members `memberCount(currentEpoch())`.
+    function checkpointMemberCount() external returns (uint256 members);
 
     /// @notice Tokens held for stakers (active, exiting and not yet withdrawn).
     function totalStaked() external view returns (uint256);

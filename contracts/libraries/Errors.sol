@@ -143,4 +143,47 @@ library Errors {
     error Rollup__InvalidProof(uint256 fromBlock, uint256 toBlock);
     /// @notice Nothing can be pruned now.
     error Rollup__NothingToPrune(uint256 provenTip, uint256 pendingTip);
+
+    // ------------------------------------------------------------------ committee mode
+    /// @notice The entry point belongs to the quote mode; this rollup runs the committee mode.
+    error Rollup__QuoteModeOnly();
+    /// @notice In the committee mode a proposal needs its committee's sign-offs: `proposeWithSignoffs`.
+    error Rollup__SignoffsRequired();
+    /// @notice A proposal came with fewer sign-offs than the quorum.
+    error Rollup__TooFewSignoffs(uint256 blockNumber, uint256 quorum, uint256 signoffs);
+    /// @notice Sign-off `index` is not a valid ECDSA signature.
+    error Rollup__InvalidSignoff(uint256 blockNumber, uint256 index);
+    /// @notice Sign-off `index`'s signer does not score strictly above the previous signer's: the list must be
+    ///         sorted by ascending score (which also rules out a signer counted twice).
+    error Rollup__SignoffsNotAscending(
+        uint256 blockNumber, uint256 index, uint256 previousScore, uint256 score
+    );
+    /// @notice `staker` is not in `slot`'s committee: not a member of the slot's epoch, or its score is not
+    ///         below the epoch's committee threshold.
+    error Rollup__NotInCommittee(Slot slot, address staker, uint256 score, uint256 threshold);
+    /// @notice The proposer signed off its own block: the two roles never overlap in one slot.
+    error Rollup__ProposerSignedOff(uint256 blockNumber, address proposer);
+    /// @notice A committee proof proves a block whole; the committee mode proves every block in chunks.
+    error Rollup__WholeBlockInCommitteeMode(uint256 blockNumber);
+    /// @notice The committee proof has a signer count per block row.
+    error Rollup__InvalidSignerCountsLength(uint256 expected, uint256 actual);
+    /// @notice The committee proof's signers do not add up to the signer counts.
+    error Rollup__InvalidSignersLength(uint256 expected, uint256 actual);
+    /// @notice The committee proof has one prover index per chunk.
+    error Rollup__InvalidProversLength(uint256 expected, uint256 actual);
+    /// @notice A block's signers differ from its sign-off list (a backup block has none).
+    error Rollup__SignersMismatch(uint256 blockNumber, bytes32 expected, bytes32 actual);
+    /// @notice Chunk `chunk` of the block is assigned to signer `assigned` (and to any signer only from slot
+    ///         `takeoverSlot`), not to signer `prover`.
+    error Rollup__ChunkNotAssigned(
+        uint256 blockNumber, uint256 chunk, uint256 prover, uint256 assigned, Slot takeoverSlot
+    );
+    /// @notice An inactivity slash must name exactly `limit` missed blocks.
+    error Rollup__InvalidMissCount(uint256 limit, uint256 count);
+    /// @notice Missed blocks must be proven and strictly ascending: `blockNumber` follows `previous`, and the
+    ///         proven tip is `provenTip`.
+    error Rollup__InvalidMissedBlock(uint256 blockNumber, uint256 previous, uint256 provenTip);
+    /// @notice Block `blockNumber` is not a miss of `staker`: a backup block, its own block, a slot it was not
+    ///         elected in, or one at or before `settledSlot` (its latest sign-off or slashed miss).
+    error Rollup__NotAMiss(address staker, uint256 blockNumber, Slot settledSlot);
 }

@@ -144,7 +144,9 @@ contract GasTest is Base {
         vm.prank(newcomer);
         _startMeasure();
         staking.register(MINIMUM_STAKE);
-        _stopMeasure(100_000);
+        // The join recorded for the member count (Staking.memberCount) is a fresh storage slot for the first
+        // registration activating in an epoch: about 22k of this.
+        _stopMeasure(125_000);
         assertEq(staking.stakerInfo(newcomer).stake, MINIMUM_STAKE, "registered");
     }
 

@@ -79,9 +79,8 @@ abstract contract EpochProofs is RollupStorage {
         }
     }
 
-    /// @dev Verifies a split submission of blocks `first` onwards (see `IRollup.submitSplitEpochProof`): checks
-    ///      the split's lengths and bounds and the proofs' length, builds the rows, then verifies the whole
-    ///      blocks' proofs with the block verifier and the chunk proofs with the chunk verifier, one batch each.
+    /// @dev Verifies a split submission of blocks `first` onwards (see `IRollup.submitSplitEpochProof`): builds
+    ///      the rows for `payee` and verifies them.
     function _verifySplitProofs(
         uint256 first,
         uint256[] calldata committed,
@@ -89,20 +88,46 @@ abstract contract EpochProofs is RollupStorage {
         bytes calldata proofs,
         address payee
     ) internal view {
+        (uint256[] memory wholeRows, uint256[] memory chunkRows) = _splitRows(first, committed, split, payee);
+        _verifySplitRows(first, committed.length / COMMITTED_ROW, proofs, wholeRows, chunkRows);
+    }
+
+    /// @dev Checks the split's lengths and bounds, then builds the verifier rows of a split submission of blocks
+    ///      `first` onwards, every row naming `payee`: the whole blocks' rows and the chunks' rows, each in block
+    ///      order.
+    function _splitRows(uint256 first, uint256[] calldata committed, EpochSplit calldata split, address payee)
+        internal
+        pure
+        returns (uint256[] memory wholeRows, uint256[] memory chunkRows)
+    {
         (uint256 wholeBlocks, uint256 chunks) = _splitShape(first, committed.length / COMMITTED_ROW, split);
-        uint256 wholeBytes = wholeBlocks * Constants.PROOF_BYTES;
-        uint256 expected = wholeBytes + chunks * Constants.PROOF_BYTES;
-        require(proofs.length == expected, Errors.Rollup__InvalidProofsLength(expected, proofs.length));
-        uint256[] memory wholeRows = new uint256[](wholeBlocks * VERIFIER_ROW);
-        uint256[] memory chunkRows = new uint256[](chunks * VERIFIER_ROW);
+        wholeRows = new uint256[](wholeBlocks * VERIFIER_ROW);
+        chunkRows = new uint256[](chunks * VERIFIER_ROW);
         _writeSplitRows(committed, split, uint160(payee), wholeRows, chunkRows);
-        uint256 last = first + committed.length / COMMITTED_ROW - 1;
-        if (wholeBlocks != 0) {
+    }
+
+    /// @dev Checks that `proofs` holds one proof per row, then verifies the `blocks` blocks from `first`: the
+    ///      whole blocks' rows with the block verifier and the chunk rows with the chunk verifier, one batch each.
+    function _verifySplitRows(
+        uint256 first,
+        uint256 blocks,
+        bytes calldata proofs,
+        uint256[] memory wholeRows,
+        uint256[] memory chunkRows
+    ) internal view {
+        // Exact divisions: the rows are whole.
+        // slither-disable-next-line divide-before-multiply -- see above
+        uint256 wholeBytes = wholeRows.length / VERIFIER_ROW * Constants.PROOF_BYTES;
+        // slither-disable-next-line divide-before-multiply -- see above
+        uint256 expected = wholeBytes + chunkRows.length / VERIFIER_ROW * Constants.PROOF_BYTES;
+        require(proofs.length == expected, Errors.Rollup__InvalidProofsLength(expected, proofs.length));
+        uint256 last = first + blocks - 1;
+        if (wholeRows.length != 0) {
             require(
                 VERIFIER.verifyBatch(proofs[:wholeBytes], wholeRows), Errors.Rollup__InvalidProof(first, last)
             );
         }
-        if (chunks != 0) {
+        if (chunkRows.length != 0) {
             require(
                 CHUNK_VERIFIER.verifyBatch(proofs[wholeBytes:], chunkRows),
                 Errors.Rollup__InvalidProof(first, last)
@@ -289,11 +314,7 @@ abstract contract EpochProofs is RollupStorage {
         bool complete
     ) internal {
         uint256 count = committed.length / COMMITTED_ROW;
-        // The inbox has released up to the previous proven tip's cursor (only proofs release, always up to their
-        // last block's), so a proof whose blocks consumed no message skips the call. The inbox and the pool are
-        // trusted (deployed with the rollup).
-        uint256 cursor = _blocks[first + count - 1].inboxCursor;
-        if (cursor > _blocks[first - 1].inboxCursor) POOL.addFeeFunds(INBOX.release(cursor));
+        _releaseFees(first, first + count - 1);
 
         uint256 reward = BLOCK_REWARD;
         uint256 rewardCut = reward * basisPointFee / Constants.BASIS_POINTS;
@@ -309,6 +330,15 @@ abstract contract EpochProofs is RollupStorage {
         // slither-disable-next-line unused-return -- rewards are capped by the pool's funds by design
         POOL.credit(payee, payeeReward, payeeFees);
         _creditProposers(first, committed, reward - rewardCut, basisPointFee);
+    }
+
+    /// @dev Releases the FeeInbox deposits consumed by blocks `first..=last` into the pool's fee funds. The inbox
+    ///      has released up to the previous proven tip's cursor (only proofs release, always up to their last
+    ///      block's), so a proof whose blocks consumed no message skips the call. The inbox and the pool are
+    ///      trusted (deployed with the rollup).
+    function _releaseFees(uint256 first, uint256 last) internal {
+        uint256 cursor = _blocks[last].inboxCursor;
+        if (cursor > _blocks[first - 1].inboxCursor) POOL.addFeeFunds(INBOX.release(cursor));
     }
 
     /// @dev Credits the proposer of each block of `committed` (from `first`) `reward` plus the fees the prover

@@ -16,9 +16,14 @@ abstract contract Randomness is RollupStorage {
             _checkpointEpochs.push(epoch);
             _randao[epoch] = block.prevrandao;
             emit RandomnessCheckpointed(Epoch.wrap(epoch), block.prevrandao);
+            _onEpochCheckpoint(epoch);
             return true;
         }
     }
+
+    /// @dev Runs once per epoch, after the epoch's randomness checkpoint is written; a mode may record what it
+    ///      needs of the epoch there (the committee mode: the set size).
+    function _onEpochCheckpoint(uint256 epoch) internal virtual {}
 
     /// @dev Seed of `epoch`: the latest checkpoint written no later than epoch - lag, mixed with the epoch.
     ///      For the current epoch (and the next `lag - 1`) it can no longer change.

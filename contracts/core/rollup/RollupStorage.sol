@@ -13,8 +13,9 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 /// @title RollupStorage
 /// @notice The one storage layout of the Rollup: every state variable and immutable, declared once. The
-///         concerns (Proposals, Randomness, UpgradeVotes, ProofClaims, EpochProofs, Prunes) are abstract
-///         contracts over it, and Rollup inherits them all.
+///         concerns (Proposals, Randomness, UpgradeVotes, ProofClaims, EpochProofs, Prunes, Committee) are
+///         abstract contracts over it; RollupBase joins the shared ones, Rollup and CommitteeRollup add a mode's.
+///         Only Committee, the committee mode's concern, declares state of its own, after this layout.
 /// @dev Aztec splits its Rollup into libraries over one storage struct at a fixed slot; abstract contracts
 ///      split it the same way but keep the parameters immutable (in the code): libraries would need the
 ///      config in storage, a cold SLOAD (2,100 gas) per parameter per transaction. The concerns declare no
