@@ -36,6 +36,7 @@ use serde_json::{Map, Value};
 /// Every artifact `src/lib.rs` binds, as `<Source>.sol/<Contract>` (keep in sync).
 const ARTIFACTS: &[&str] = &[
     "Rollup.sol/Rollup",
+    "CommitteeRollup.sol/CommitteeRollup",
     "Staking.sol/Staking",
     "ProverEscrow.sol/ProverEscrow",
     "RewardPool.sol/RewardPool",
@@ -44,6 +45,7 @@ const ARTIFACTS: &[&str] = &[
     "BlockProofVerifier.sol/BlockProofVerifier",
     "ChunkProofVerifier.sol/ChunkProofVerifier",
     "IRollup.sol/IRollup",
+    "ICommitteeRollup.sol/ICommitteeRollup",
     "IStaking.sol/IStaking",
     "IProverEscrow.sol/IProverEscrow",
     "IRewardPool.sol/IRewardPool",

@@ -46,6 +46,13 @@ bind!(
     "Rollup.json"
 );
 bind!(
+    /// `CommitteeRollup`: the committee mode's rollup (seed 004), `Rollup`'s surface plus sign-offs,
+    /// committee epoch proofs and the inactivity slash (with bytecode).
+    committee_rollup,
+    CommitteeRollup,
+    "CommitteeRollup.json"
+);
+bind!(
     /// `Staking`: sequencer stakes, entry period, exit queue, slashing (with bytecode).
     staking,
     Staking,
@@ -102,6 +109,13 @@ bind!(
     "IRollup.json"
 );
 bind!(
+    /// `ICommitteeRollup`: the committee mode's interface (`CommitteeConfig`, `CommitteeProof`, its
+    /// events).
+    i_committee_rollup,
+    ICommitteeRollup,
+    "ICommitteeRollup.json"
+);
+bind!(
     /// `IStaking`: the staking interface.
     i_staking,
     IStaking,
@@ -139,10 +153,12 @@ bind!(
 );
 
 pub use chunk_verifier::ChunkProofVerifier;
+pub use committee_rollup::CommitteeRollup;
 pub use devnet_token::DevnetToken;
 pub use errors::Errors;
 pub use fee_inbox::FeeInbox;
 pub use i_clock::IClock;
+pub use i_committee_rollup::ICommitteeRollup;
 pub use i_fee_inbox::IFeeInbox;
 pub use i_proof_verifier::IProofVerifier;
 pub use i_prover_escrow::IProverEscrow;

@@ -10,7 +10,10 @@ use std::path::Path;
 
 use fernet_primitives::{
     block_data_capacity,
-    params::{FeeInboxParams, ProverEscrowParams, RollupParams, StakingParams, StatePreset},
+    params::{
+        CommitteeParams, FeeInboxParams, ProverEscrowParams, ProvingMode, RollupParams,
+        StakingParams, StatePreset,
+    },
     TokenAmount, BASIS_POINTS,
 };
 use fernet_state::StateConfig;
@@ -37,6 +40,7 @@ pub enum ValueKind {
 /// SCREAMING_SNAKE_CASE. Top-level keys have the empty section.
 pub const ENV_OVERRIDES: &[(&str, &str, ValueKind)] = &[
     ("", "stateConfig", ValueKind::Text),
+    ("", "provingMode", ValueKind::Text),
     ("staking", "genesisTime", ValueKind::Integer),
     ("staking", "slotDuration", ValueKind::Integer),
     ("staking", "epochDuration", ValueKind::Integer),
@@ -60,6 +64,13 @@ pub const ENV_OVERRIDES: &[(&str, &str, ValueKind)] = &[
     ("rollup", "unprovenBlockPenalty", ValueKind::Amount),
     ("rollup", "voteRoundSize", ValueKind::Integer),
     ("rollup", "voteQuorum", ValueKind::Integer),
+    ("committee", "committeeSize", ValueKind::Integer),
+    ("committee", "signoffQuorum", ValueKind::Integer),
+    ("committee", "sequencerBaseBps", ValueKind::Integer),
+    ("committee", "sequencerBonusBps", ValueKind::Integer),
+    ("committee", "takeoverSlots", ValueKind::Integer),
+    ("committee", "inactivityLimit", ValueKind::Integer),
+    ("committee", "inactivityPenalty", ValueKind::Amount),
     ("devnetToken", "tokenName", ValueKind::Text),
     ("devnetToken", "tokenSymbol", ValueKind::Text),
     ("devnetToken", "deployerMint", ValueKind::Amount),
@@ -107,6 +118,12 @@ pub struct DeployConfig {
     pub fee_inbox: FeeInboxParams,
     /// `Rollup` parameters.
     pub rollup: RollupParams,
+    /// How epochs are proven: `quote` (default, `Rollup`) or `committee` (`CommitteeRollup`).
+    #[serde(default)]
+    pub proving_mode: ProvingMode,
+    /// The committee parameters, used in the committee mode (default: the devnet values).
+    #[serde(default)]
+    pub committee: CommitteeParams,
     /// The devnet token and the reward pool's funding.
     pub devnet_token: DevnetTokenParams,
 }
@@ -154,6 +171,8 @@ impl DeployConfig {
                 vote_round_size: 16,
                 vote_quorum: 9,
             },
+            proving_mode: ProvingMode::Quote,
+            committee: CommitteeParams::devnet(),
             devnet_token: DevnetTokenParams {
                 token_name: "Fernet Staking Token".into(),
                 token_symbol: "FST".into(),
@@ -311,10 +330,51 @@ impl DeployConfig {
                 "must not be empty".into(),
             ),
         ];
-        match rules.into_iter().find(|(_, ok, _)| !ok) {
+        let committee_rules = match self.proving_mode {
+            ProvingMode::Quote => Vec::new(),
+            ProvingMode::Committee => self.committee_rules(),
+        };
+        match rules
+            .into_iter()
+            .chain(committee_rules)
+            .find(|(_, ok, _)| !ok)
+        {
             Some((parameter, _, reason)) => Err(Error::InvalidParameter { parameter, reason }),
             None => Ok(()),
         }
+    }
+
+    /// The rules `CommitteeRollup`'s constructor enforces on the committee parameters.
+    fn committee_rules(&self) -> Vec<(&'static str, bool, String)> {
+        let c = &self.committee;
+        let proposer_max = c
+            .sequencer_bonus_bps
+            .saturating_mul(c.committee_size)
+            .saturating_add(c.sequencer_base_bps);
+        vec![
+            ("committeeSize", c.committee_size > 0, "must be positive".into()),
+            (
+                "signoffQuorum",
+                c.signoff_quorum > 0 && c.signoff_quorum <= c.committee_size,
+                format!("must be in 1..={} (committeeSize)", c.committee_size),
+            ),
+            (
+                "sequencerBonusBps",
+                proposer_max <= BASIS_POINTS,
+                format!(
+                    "sequencerBaseBps + committeeSize * sequencerBonusBps is {proposer_max}: must be at most {BASIS_POINTS}"
+                ),
+            ),
+            (
+                "takeoverSlots",
+                c.takeover_slots < self.rollup.proof_window_slots,
+                format!(
+                    "must be below {} (proofWindowSlots): a silent signer must not stall the epoch past its window",
+                    self.rollup.proof_window_slots
+                ),
+            ),
+            ("inactivityLimit", c.inactivity_limit > 0, "must be positive".into()),
+        ]
     }
 }
 
@@ -404,7 +464,11 @@ mod tests {
         );
         // Each key is accepted where the table says it lives (unknown keys are rejected).
         for (section, key, _) in ENV_OVERRIDES {
-            let value = if *key == "stateConfig" { "devnet" } else { "1" };
+            let value = match *key {
+                "stateConfig" => "devnet",
+                "provingMode" => "committee",
+                _ => "1",
+            };
             let result = DeployConfig::from_toml(&committed_devnet_toml(), |name| {
                 (name == env_name(key)).then(|| value.to_owned())
             });
@@ -466,6 +530,64 @@ mod tests {
                 other => panic!("{parameter}: expected InvalidParameter, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn committee_rules_apply_in_the_committee_mode_only() {
+        type Breaker = fn(&mut CommitteeParams);
+        let cases: [(&str, Breaker); 6] = [
+            ("committeeSize", |c| {
+                c.committee_size = 0;
+                c.signoff_quorum = 0;
+            }),
+            ("signoffQuorum", |c| c.signoff_quorum = 0),
+            ("signoffQuorum", |c| c.signoff_quorum = 5),
+            // 4000 + 4 * 1501 > 10 000.
+            ("sequencerBonusBps", |c| c.sequencer_bonus_bps = 1501),
+            // The devnet proof window is 2 slots.
+            ("takeoverSlots", |c| c.takeover_slots = 2),
+            ("inactivityLimit", |c| c.inactivity_limit = 0),
+        ];
+        for (parameter, break_it) in cases {
+            let mut config = DeployConfig::devnet();
+            break_it(&mut config.committee);
+            config
+                .validate()
+                .expect("the quote mode ignores the committee section");
+            config.proving_mode = ProvingMode::Committee;
+            match config.validate() {
+                Err(Error::InvalidParameter { parameter: got, .. }) => assert_eq!(got, parameter),
+                other => panic!("{parameter}: expected InvalidParameter, got {other:?}"),
+            }
+        }
+        let mut config = DeployConfig::devnet();
+        config.proving_mode = ProvingMode::Committee;
+        config.committee.sequencer_bonus_bps = 1500;
+        config
+            .validate()
+            .expect("4000 + 4 * 1500 = 10 000 is allowed");
+    }
+
+    #[test]
+    fn the_proving_mode_comes_from_the_file_or_the_environment() {
+        let text = committed_devnet_toml()
+            .replace("provingMode = \"quote\"", "provingMode = \"committee\"");
+        let config = DeployConfig::from_toml(&text, no_env).unwrap();
+        assert_eq!(config.proving_mode, ProvingMode::Committee);
+        let env = |name: &str| match name {
+            "PROVING_MODE" => Some("committee".to_owned()),
+            "COMMITTEE_SIZE" => Some("6".to_owned()),
+            _ => None,
+        };
+        let config = DeployConfig::from_toml(&committed_devnet_toml(), env).unwrap();
+        assert_eq!(config.proving_mode, ProvingMode::Committee);
+        assert_eq!(config.committee.committee_size, 6);
+        assert_eq!(config.committee.signoff_quorum, 2, "the file's value");
+        let bad = |name: &str| (name == "PROVING_MODE").then(|| "quotes".to_owned());
+        assert!(matches!(
+            DeployConfig::from_toml(&committed_devnet_toml(), bad),
+            Err(Error::ParseConfig { .. })
+        ));
     }
 
     #[test]

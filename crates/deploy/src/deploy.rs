@@ -8,6 +8,7 @@
 
 use std::path::PathBuf;
 
+use alloy::sol_types::SolValue;
 use alloy::{
     contract::{CallBuilder, CallDecoder, RawCallBuilder},
     network::Ethereum,
@@ -17,14 +18,14 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 use fernet_bindings::{
-    rollup::IRollup, BlockProofVerifier, ContractResultExt, DevnetToken, FeeInbox, ProverEscrow,
-    RewardPool, Rollup, Staking,
+    committee_rollup, rollup::IRollup, BlockProofVerifier, CommitteeRollup, ContractResultExt,
+    DevnetToken, FeeInbox, ProverEscrow, RewardPool, Rollup, Staking,
 };
 use fernet_circuits::verifier_gen::VerifierKind;
 use fernet_state::{fr_to_be_bytes, StateConfig, WorldState};
 use tracing::{debug, info, warn};
 
-use fernet_primitives::{ContractRecord, Deployment, Parameters, TokenAmount};
+use fernet_primitives::{ContractRecord, Deployment, Parameters, ProvingMode, TokenAmount};
 
 use crate::{
     chain::{check_chain, deployer_signer},
@@ -196,6 +197,68 @@ impl Wanted<'_> {
             genesisStateRoot: self.genesis_root,
         }
     }
+
+    /// [`Self::rollup_config`] as `CommitteeRollup`'s binding types it (the same ABI tuple).
+    fn committee_rollup_config(&self) -> committee_rollup::IRollup::Config {
+        committee_rollup::IRollup::Config::abi_decode(&self.rollup_config().abi_encode())
+            .expect("both bindings encode IRollup.Config alike")
+    }
+
+    fn committee_config(&self) -> committee_rollup::ICommitteeRollup::CommitteeConfig {
+        let c = &self.config.committee;
+        committee_rollup::ICommitteeRollup::CommitteeConfig {
+            committeeSize: U256::from(c.committee_size),
+            signoffQuorum: U256::from(c.signoff_quorum),
+            sequencerBaseBps: U256::from(c.sequencer_base_bps),
+            sequencerBonusBps: U256::from(c.sequencer_bonus_bps),
+            takeoverSlots: U256::from(c.takeover_slots),
+            inactivityLimit: U256::from(c.inactivity_limit),
+            inactivityPenalty: c.inactivity_penalty.0,
+        }
+    }
+}
+
+/// Adds the differences of the live rollup's proving mode and committee parameters to `check`: a
+/// quote-mode `Rollup` has no `committeeConfig()`, so the call fails there.
+async fn compare_committee(
+    provider: &DynProvider,
+    live: &Deployment,
+    wanted: &Wanted<'_>,
+    check: &mut impl FnMut(&str, String, String),
+) -> Result<()> {
+    let rollup = CommitteeRollup::new(live.rollup.address, provider.clone());
+    let live_config = rollup.committeeConfig().call().await.ok();
+    let live_mode = match live_config {
+        Some(_) => ProvingMode::Committee,
+        None => ProvingMode::Quote,
+    };
+    check(
+        "rollup.provingMode",
+        live_mode.to_string(),
+        wanted.config.proving_mode.to_string(),
+    );
+    if let (Some(actual), ProvingMode::Committee) = (live_config, wanted.config.proving_mode) {
+        let expected = wanted.committee_config();
+        macro_rules! committee_fields {
+            ($($field:ident),*) => {$(
+                check(
+                    concat!("committee.", stringify!($field)),
+                    actual.$field.to_string(),
+                    expected.$field.to_string(),
+                );
+            )*};
+        }
+        committee_fields!(
+            committeeSize,
+            signoffQuorum,
+            sequencerBaseBps,
+            sequencerBonusBps,
+            takeoverSlots,
+            inactivityLimit,
+            inactivityPenalty
+        );
+    }
+    Ok(())
 }
 
 /// The recorded deployment if it is for this chain and its rollup has code there.
@@ -332,6 +395,8 @@ async fn compare(
             token.to_string(),
         );
     }
+
+    compare_committee(provider, live, wanted, &mut check).await?;
 
     let actual = rollup.config().call().await.decoded("Rollup.config()")?;
     let expected = wanted.rollup_config();
@@ -603,18 +668,37 @@ async fn deploy_suite(
         None => config.devnet_token.reward_pool_funding,
     };
     let mut round = Vec::new();
-    let call = Rollup::deploy_builder(
-        provider.clone(),
-        staking.address,
-        prover_escrow.address,
-        reward_pool.address,
-        verifier.address,
-        chunk_verifier.address,
-        wanted.rollup_config(),
-        fee_inbox.address,
-    )
-    .nonce(nonces.next());
-    round.push(send(call, "deploy Rollup").await?);
+    match config.proving_mode {
+        ProvingMode::Quote => {
+            let call = Rollup::deploy_builder(
+                provider.clone(),
+                staking.address,
+                prover_escrow.address,
+                reward_pool.address,
+                verifier.address,
+                chunk_verifier.address,
+                wanted.rollup_config(),
+                fee_inbox.address,
+            )
+            .nonce(nonces.next());
+            round.push(send(call, "deploy Rollup").await?);
+        }
+        ProvingMode::Committee => {
+            let call = CommitteeRollup::deploy_builder(
+                provider.clone(),
+                staking.address,
+                prover_escrow.address,
+                reward_pool.address,
+                verifier.address,
+                chunk_verifier.address,
+                wanted.committee_rollup_config(),
+                fee_inbox.address,
+                wanted.committee_config(),
+            )
+            .nonce(nonces.next());
+            round.push(send(call, "deploy CommitteeRollup").await?);
+        }
+    }
     let devnet_token = DevnetToken::new(token, provider.clone());
     let mint = config.devnet_token.deployer_mint;
     if wanted.token.is_none() && !mint.is_zero() {
@@ -657,6 +741,9 @@ async fn deploy_suite(
         prover_escrow: config.prover_escrow.clone(),
         fee_inbox: config.fee_inbox.clone(),
         rollup: config.rollup.clone(),
+        proving_mode: config.proving_mode,
+        committee: (config.proving_mode == ProvingMode::Committee)
+            .then(|| config.committee.clone()),
     };
     parameters.staking.genesis_time = genesis_time.saturating_to();
     parameters.rollup.max_data_bytes = Some(config.max_data_bytes());

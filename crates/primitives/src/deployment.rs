@@ -7,7 +7,10 @@ use fernet_state::StateConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    params::{FeeInboxParams, ProverEscrowParams, RollupParams, StakingParams, StatePreset},
+    params::{
+        CommitteeParams, FeeInboxParams, ProverEscrowParams, ProvingMode, RollupParams,
+        StakingParams, StatePreset,
+    },
     Clock, Error, Result, TokenAmount,
 };
 
@@ -33,6 +36,12 @@ pub struct Parameters {
     pub fee_inbox: FeeInboxParams,
     /// `Rollup` (with the actual `maxDataBytes`).
     pub rollup: RollupParams,
+    /// How epochs are proven (absent in records older than the committee mode: the quote mode).
+    #[serde(default)]
+    pub proving_mode: ProvingMode,
+    /// The committee parameters, in the committee mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub committee: Option<CommitteeParams>,
 }
 
 /// Everything about one deployment of the suite on one chain.

@@ -26,6 +26,9 @@ pub enum Error {
     /// `--state-config` names no preset.
     #[error("unknown state config {0:?}: expected devnet or production")]
     InvalidStatePreset(String),
+    /// `provingMode` names no mode.
+    #[error("unknown proving mode {0:?}: expected quote or committee")]
+    InvalidProvingMode(String),
     /// `LOG_LEVEL` is not a tracing filter directive.
     #[error("invalid LOG_LEVEL {level:?}")]
     InvalidLogLevel {

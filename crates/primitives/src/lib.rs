@@ -18,7 +18,7 @@ pub use clock::Clock;
 pub use deployment::{ContractRecord, Deployment, Parameters};
 pub use error::{Error, Result};
 pub use params::{
-    block_data_capacity, FeeInboxParams, ProverEscrowParams, RollupParams, StakingParams,
-    StatePreset, BASIS_POINTS,
+    block_data_capacity, CommitteeParams, FeeInboxParams, ProverEscrowParams, ProvingMode,
+    RollupParams, StakingParams, StatePreset, BASIS_POINTS,
 };
 pub use quote::{Quote, QuoteError, SignedQuote};

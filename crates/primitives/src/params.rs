@@ -133,3 +133,79 @@ pub struct RollupParams {
     /// Votes in a round that signal a payload (devnet 9).
     pub vote_quorum: u64,
 }
+
+/// How epochs are proven, chosen at deployment: which rollup contract is deployed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProvingMode {
+    /// `Rollup`: sequencers claim signed prover quotes, the claimed prover proves (Sidecar).
+    #[default]
+    Quote,
+    /// `CommitteeRollup`: a proving committee drawn from the stakers signs off and proves each
+    /// block (seed 004).
+    Committee,
+}
+
+impl FromStr for ProvingMode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "quote" => Ok(Self::Quote),
+            "committee" => Ok(Self::Committee),
+            other => Err(Error::InvalidProvingMode(other.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for ProvingMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Quote => "quote",
+            Self::Committee => "committee",
+        })
+    }
+}
+
+/// `CommitteeRollup`'s committee parameters (`ICommitteeRollup.CommitteeConfig`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CommitteeParams {
+    /// Expected committee members per slot (devnet 4); everyone while the set is no larger.
+    pub committee_size: u64,
+    /// Sign-offs a proposal needs, in 1..=committeeSize (devnet 2).
+    pub signoff_quorum: u64,
+    /// The proposer's share of its block's reward and fees, in basis points (devnet 4000).
+    pub sequencer_base_bps: u64,
+    /// What each signer adds to the proposer's share, for at most committeeSize signers
+    /// (devnet 1000; base + size * bonus <= 10 000).
+    pub sequencer_bonus_bps: u64,
+    /// Slots into the proof window from which any signer may prove any chunk of its block
+    /// (devnet 1; less than proofWindowSlots).
+    pub takeover_slots: u64,
+    /// Proven blocks a member may miss (elected, no sign-off) before it can be slashed (devnet 3).
+    pub inactivity_limit: u64,
+    /// Stake slashed for `inactivityLimit` misses (devnet 5 tokens).
+    pub inactivity_penalty: TokenAmount,
+}
+
+impl CommitteeParams {
+    /// The devnet values: a committee of 4 of the devnet's 8 stakers, 2 sign-offs.
+    pub fn devnet() -> Self {
+        Self {
+            committee_size: 4,
+            signoff_quorum: 2,
+            sequencer_base_bps: 4000,
+            sequencer_bonus_bps: 1000,
+            takeover_slots: 1,
+            inactivity_limit: 3,
+            inactivity_penalty: TokenAmount::tokens(5),
+        }
+    }
+}
+
+impl Default for CommitteeParams {
+    fn default() -> Self {
+        Self::devnet()
+    }
+}

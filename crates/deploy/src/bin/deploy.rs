@@ -8,7 +8,7 @@ use eyre::WrapErr;
 use fernet_deploy::{
     deploy, verifiers::VerifierSources, DeployConfig, DeployOptions, DeployStatus,
 };
-use fernet_primitives::StatePreset;
+use fernet_primitives::{ProvingMode, StatePreset};
 
 /// Deploys DevnetToken (unless --token), BlockProofVerifier, ChunkProofVerifier, Staking,
 /// ProverEscrow, RewardPool, FeeInbox and Rollup, funds the reward pool (with a DevnetToken) and writes deployments/<chain-id>.json with
@@ -41,6 +41,10 @@ struct Args {
     /// Circuit state sizes (genesis root, block capacity); overrides the file's stateConfig.
     #[arg(long, value_parser = ["devnet", "production"])]
     state_config: Option<String>,
+    /// How epochs are proven (quote: Rollup; committee: CommitteeRollup); overrides the file's
+    /// provingMode.
+    #[arg(long, value_parser = ["quote", "committee"])]
+    proving_mode: Option<String>,
     /// Use this staking token instead of deploying a DevnetToken (the pool is then not funded).
     #[arg(long)]
     token: Option<Address>,
@@ -66,6 +70,9 @@ async fn main() -> eyre::Result<()> {
     let mut config = DeployConfig::load(&args.config)?;
     if let Some(preset) = &args.state_config {
         config.state_config = preset.parse::<StatePreset>()?;
+    }
+    if let Some(mode) = &args.proving_mode {
+        config.proving_mode = mode.parse::<ProvingMode>()?;
     }
     let options = DeployOptions {
         rpc_url: args.rpc_url,

@@ -8,8 +8,8 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
 };
 use fernet_bindings::{
-    errors::Errors, BlockProofVerifier, ChunkProofVerifier, ContractResultExt, DevnetToken,
-    FeeInbox, ProverEscrow, RewardPool, Rollup, Staking,
+    errors::Errors, BlockProofVerifier, ChunkProofVerifier, CommitteeRollup, ContractResultExt,
+    DevnetToken, FeeInbox, ProverEscrow, RewardPool, Rollup, Staking,
 };
 use fernet_circuits::{
     block::{prover::default_key_cache_dir, prover::devnet_keys, tools::proof_txs},
@@ -20,7 +20,7 @@ use fernet_circuits::{
 use fernet_deploy::{
     chain::ANVIL_DEFAULT_PRIVATE_KEY, deploy, DeployConfig, DeployOptions, DeployStatus, Error,
 };
-use fernet_primitives::{Deployment, StatePreset, TokenAmount};
+use fernet_primitives::{CommitteeParams, Deployment, ProvingMode, StatePreset, TokenAmount};
 use fernet_state::{fr_to_be_bytes, StateConfig, WorldState};
 
 /// The pinned anvil that `script/setup.sh` installs.
@@ -277,6 +277,59 @@ async fn redeploys_on_a_fresh_chain_and_on_request() -> eyre::Result<()> {
     let fourth = deploy(&options).await?;
     assert_eq!(fourth.status, DeployStatus::Deployed);
     assert_eq!(Deployment::read(&fourth.path)?, Some(fourth.deployment));
+    Ok(())
+}
+
+#[tokio::test]
+async fn deploys_the_committee_mode_and_tells_the_modes_apart() -> eyre::Result<()> {
+    let anvil = spawn_anvil(&[]);
+    let dir = tempfile::tempdir()?;
+    let mut options = options(&anvil, dir.path());
+    options.config.proving_mode = ProvingMode::Committee;
+    let outcome = deploy(&options).await?;
+    let deployment = &outcome.deployment;
+    assert_eq!(deployment.parameters.proving_mode, ProvingMode::Committee);
+    assert_eq!(
+        deployment.parameters.committee,
+        Some(CommitteeParams::devnet())
+    );
+    assert_eq!(Deployment::read(&outcome.path)?.as_ref(), Some(deployment));
+
+    // The CommitteeRollup holds the committee parameters and is wired like the quote mode's.
+    let rollup = CommitteeRollup::new(deployment.rollup.address, reader(&anvil));
+    let config = rollup.committeeConfig().call().await?;
+    assert_eq!(config.committeeSize, U256::from(4));
+    assert_eq!(config.signoffQuorum, U256::from(2));
+    assert_eq!(config.inactivityPenalty, TokenAmount::tokens(5).0);
+    assert_eq!(rollup.staking().call().await?, deployment.staking.address);
+    assert_eq!(
+        rollup.chunkVerifier().call().await?,
+        deployment.chunk_verifier.address
+    );
+
+    // The same parameters again: nothing to do. The quote mode wanted instead: a difference.
+    assert_eq!(
+        deploy(&options).await?.status,
+        DeployStatus::AlreadyDeployed
+    );
+    options.config.proving_mode = ProvingMode::Quote;
+    match deploy(&options).await {
+        Err(Error::DeploymentMismatch { differences, .. }) => assert_eq!(
+            differences,
+            ["rollup.provingMode: committee on chain, wanted quote"],
+        ),
+        other => panic!("expected DeploymentMismatch, got {other:?}"),
+    }
+    // Another committee parameter: named.
+    options.config.proving_mode = ProvingMode::Committee;
+    options.config.committee.signoff_quorum = 3;
+    match deploy(&options).await {
+        Err(Error::DeploymentMismatch { differences, .. }) => assert_eq!(
+            differences,
+            ["committee.signoffQuorum: 2 on chain, wanted 3"],
+        ),
+        other => panic!("expected DeploymentMismatch, got {other:?}"),
+    }
     Ok(())
 }
 
