@@ -65,6 +65,45 @@ pub struct Params {
     pub pool_funding: u128,
     /// Seconds after a fee deposit from which a block with a free message slot must include it.
     pub inclusion_delay: u64,
+    /// The committee mode's parameters: `Some` deploys `CommitteeRollup` (the proving committee),
+    /// `None` the quote mode's `Rollup`.
+    pub committee: Option<CommitteeParams>,
+}
+
+/// The committee mode's parameters (`ICommitteeRollup.CommitteeConfig`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitteeParams {
+    /// Expected committee members per slot; every member while the set is no larger.
+    pub committee_size: u64,
+    /// Sign-offs a proposal needs.
+    pub signoff_quorum: u64,
+    /// The proposer's share of its block's reward and fees, in basis points.
+    pub sequencer_base_bps: u128,
+    /// What each signer (at most `committee_size`) adds to the proposer's share.
+    pub sequencer_bonus_bps: u128,
+    /// Slots into an epoch's proof window from which any signer may prove any chunk of its block.
+    pub takeover_slots: u64,
+    /// Proven misses after which a member can be slashed.
+    pub inactivity_limit: u64,
+    /// Stake slashed for `inactivity_limit` misses.
+    pub inactivity_penalty: u128,
+}
+
+impl Default for CommitteeParams {
+    /// A committee of 3 (of the harness's 4 to 6 members: a share of the set, so members outside
+    /// a slot's committee exist), 2 sign-offs, a takeover 2 slots into the 6-slot proof window,
+    /// a slash after 2 misses that takes a minimum stake below the minimum (a forced exit).
+    fn default() -> Self {
+        Self {
+            committee_size: 3,
+            signoff_quorum: 2,
+            sequencer_base_bps: 4000,
+            sequencer_bonus_bps: 1000,
+            takeover_slots: 2,
+            inactivity_limit: 2,
+            inactivity_penalty: 7 * ETHER,
+        }
+    }
 }
 
 impl Default for Params {
@@ -101,11 +140,20 @@ impl Default for Params {
             // Two slots, as on the devnet: a deposit made early in a slot falls due inside the
             // proposal window two slots later, so proposals meet it on both sides of `includeBy`.
             inclusion_delay: 24,
+            committee: None,
         }
     }
 }
 
 impl Params {
+    /// The committee mode with `committee`'s parameters, the rest as [`Params::default`].
+    pub fn committee_mode(committee: CommitteeParams) -> Self {
+        Self {
+            committee: Some(committee),
+            ..Self::default()
+        }
+    }
+
     /// The slot at `timestamp` (slot 0 before genesis).
     pub fn slot_at(&self, timestamp: u64) -> u64 {
         timestamp.saturating_sub(self.genesis_time) / self.slot_duration

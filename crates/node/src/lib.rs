@@ -13,6 +13,7 @@
 mod blocking;
 pub mod chain;
 pub mod client;
+pub mod committee;
 pub mod deposit;
 mod error;
 pub mod follower;

@@ -22,6 +22,10 @@ use tracing::{debug, warn};
 
 use crate::{
     chain::ChainHandle,
+    committee::{
+        ChunkProofMessage, CommitteeFeed, CommitteeMessage, CommitteeMessageError, SignedSignoff,
+        SignoffRequest,
+    },
     hint::ProposalHint,
     pool::{PoolError, PoolHandle},
     tx::Tx,
@@ -105,11 +109,40 @@ impl P2pArgs {
 #[derive(Debug, Clone, Default)]
 pub struct Network {
     p2p: Option<P2pHandle>,
+    committee: CommitteeFeed,
 }
 
 impl Network {
-    pub(crate) fn new(p2p: Option<P2pHandle>) -> Self {
-        Self { p2p }
+    pub(crate) fn new(p2p: Option<P2pHandle>, committee: CommitteeFeed) -> Self {
+        Self { p2p, committee }
+    }
+
+    /// The committee messages received from peers and published by this process.
+    pub fn committee(&self) -> &CommitteeFeed {
+        &self.committee
+    }
+
+    /// Publishes a sign-off request (a proposer in the committee mode) and hands it to this
+    /// process's own members.
+    pub fn signoff_request(&self, request: &SignoffRequest) {
+        let key = SignoffRequest::digest(&request.block, 0, Address::ZERO);
+        self.publish(Topic::SignoffRequests, key, request);
+        self.committee
+            .deliver(CommitteeMessage::Request(request.clone()));
+    }
+
+    /// Publishes a member's sign-off and hands it to this process's own proposers.
+    pub fn signoff(&self, signoff: &SignedSignoff) {
+        self.publish(Topic::Signoffs, signoff.public_inputs_hash, signoff);
+        self.committee
+            .deliver(CommitteeMessage::Signoff(signoff.clone()));
+    }
+
+    /// Publishes a member's chunk proof and hands it to this process's own assembler.
+    pub fn chunk_proof(&self, proof: &ChunkProofMessage) {
+        self.publish(Topic::ChunkProofs, proof.commitment, proof);
+        self.committee
+            .deliver(CommitteeMessage::ChunkProof(proof.clone()));
     }
 
     /// The p2p handle (peers, scores, counters), when p2p is enabled.
@@ -152,6 +185,8 @@ pub(crate) struct Validator {
     pub(crate) chain: ChainHandle,
     /// Woken by a valid proposal hint.
     pub(crate) wake: Arc<Notify>,
+    /// Receives the committee messages that pass the gossip checks.
+    pub(crate) committee: CommitteeFeed,
 }
 
 impl Validator {
@@ -195,6 +230,63 @@ impl Validator {
                 Ok(hint) => self.hint_verdict(&hint),
                 Err(_) => MessageAcceptance::Reject,
             },
+            Topic::SignoffRequests => {
+                match serde_json::from_slice::<SignoffRequest>(&message.data) {
+                    Ok(request) => {
+                        let checked = request.verify(
+                            self.l1.chain_id,
+                            self.l1.deployment.rollup.address,
+                            self.current_slot(),
+                        );
+                        self.committee_verdict(checked, CommitteeMessage::Request(request))
+                    }
+                    Err(_) => MessageAcceptance::Reject,
+                }
+            }
+            Topic::Signoffs => match serde_json::from_slice::<SignedSignoff>(&message.data) {
+                Ok(signoff) => {
+                    let checked = signoff.verify(
+                        self.l1.chain_id,
+                        self.l1.deployment.rollup.address,
+                        self.current_slot(),
+                    );
+                    self.committee_verdict(checked, CommitteeMessage::Signoff(signoff))
+                }
+                Err(_) => MessageAcceptance::Reject,
+            },
+            Topic::ChunkProofs => {
+                match serde_json::from_slice::<ChunkProofMessage>(&message.data) {
+                    Ok(proof) => {
+                        let checked = proof.check_shape();
+                        self.committee_verdict(checked, CommitteeMessage::ChunkProof(proof))
+                    }
+                    Err(_) => MessageAcceptance::Reject,
+                }
+            }
+        }
+    }
+
+    /// The slot of the node's L1 time.
+    fn current_slot(&self) -> u64 {
+        let chain = self.chain.read();
+        chain.clock().slot_at(chain.l1_timestamp())
+    }
+
+    /// Accepts and delivers a committee message whose gossip checks passed; rejects the others.
+    fn committee_verdict(
+        &self,
+        checked: Result<(), CommitteeMessageError>,
+        message: CommitteeMessage,
+    ) -> MessageAcceptance {
+        match checked {
+            Ok(()) => {
+                self.committee.deliver(message);
+                MessageAcceptance::Accept
+            }
+            Err(error) => {
+                debug!(%error, "committee message refused");
+                MessageAcceptance::Reject
+            }
         }
     }
 

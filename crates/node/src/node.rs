@@ -22,6 +22,7 @@ use tracing::{error, info};
 use crate::{
     blocking,
     chain::ChainHandle,
+    committee::CommitteeFeed,
     follower::{rebuild, Follower},
     metrics::Metrics,
     network::{self, Network, P2pArgs, P2pSettings, Validator},
@@ -199,6 +200,7 @@ impl Node {
         let metrics = Arc::new(Metrics::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let wake = Arc::new(Notify::new());
+        let committee = CommitteeFeed::default();
         let mut tasks = Vec::new();
         let (p2p, network) = match &config.p2p {
             Some(settings) => {
@@ -210,15 +212,16 @@ impl Node {
                     pool: pool.clone(),
                     chain: chain.clone(),
                     wake: wake.clone(),
+                    committee: committee.clone(),
                 };
                 tasks.push((
                     "p2p-validator",
                     tokio::spawn(validator.run(service.handle(), messages, shutdown_rx.clone())),
                 ));
-                let network = Network::new(Some(service.handle()));
+                let network = Network::new(Some(service.handle()), committee);
                 (Some(service), network)
             }
-            None => (None, Network::default()),
+            None => (None, Network::new(None, committee)),
         };
         let time = L1Time::start(l1.provider.clone(), config.polling_interval).await?;
         let follower = Follower::new(

@@ -11,11 +11,24 @@ pub enum Topic {
     Quotes,
     /// Block proposal hints (L1 stays the source of truth).
     Proposals,
+    /// Committee mode: a proposer's block, sent to its committee for sign-off.
+    SignoffRequests,
+    /// Committee mode: the members' sign-offs.
+    Signoffs,
+    /// Committee mode: the members' chunk proofs.
+    ChunkProofs,
 }
 
 impl Topic {
     /// Every topic; a node subscribes to all of them.
-    pub const ALL: [Topic; 3] = [Topic::Transactions, Topic::Quotes, Topic::Proposals];
+    pub const ALL: [Topic; 6] = [
+        Topic::Transactions,
+        Topic::Quotes,
+        Topic::Proposals,
+        Topic::SignoffRequests,
+        Topic::Signoffs,
+        Topic::ChunkProofs,
+    ];
 
     /// The topic's short name.
     pub fn name(self) -> &'static str {
@@ -23,6 +36,9 @@ impl Topic {
             Topic::Transactions => "txs",
             Topic::Quotes => "quotes",
             Topic::Proposals => "proposals",
+            Topic::SignoffRequests => "signoff-requests",
+            Topic::Signoffs => "signoffs",
+            Topic::ChunkProofs => "chunk-proofs",
         }
     }
 

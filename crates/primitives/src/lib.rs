@@ -12,6 +12,7 @@ mod error;
 pub mod logging;
 pub mod params;
 pub mod quote;
+pub mod signoff;
 
 pub use amount::TokenAmount;
 pub use clock::Clock;

@@ -306,6 +306,21 @@ async fn deploys_the_committee_mode_and_tells_the_modes_apart() -> eyre::Result<
         rollup.chunkVerifier().call().await?,
         deployment.chunk_verifier.address
     );
+    // The sign-off digest members sign off chain is the one the rollup recovers.
+    let hash = B256::repeat_byte(0x42);
+    assert_eq!(
+        rollup
+            .signoffDigest(U256::from(7), U256::from(42), hash)
+            .call()
+            .await?,
+        fernet_primitives::signoff::signoff_digest(
+            deployment.chain_id,
+            deployment.rollup.address,
+            7,
+            42,
+            hash
+        )
+    );
 
     // The same parameters again: nothing to do. The quote mode wanted instead: a difference.
     assert_eq!(

@@ -3,6 +3,7 @@
 //! Each public method is one transaction. It returns the revert the contracts must produce, and
 //! on a revert leaves the model exactly as it was (like the EVM, it works on a copy).
 
+mod committee;
 mod escrow;
 mod inbox;
 mod pool;
@@ -12,6 +13,7 @@ mod token;
 
 use alloy::primitives::{Address, U256};
 
+pub use committee::{signers_hash, Committee, CommitteeProof};
 pub use escrow::{Account, Escrow};
 pub use inbox::{message_word, Inbox, Message, MAX_DEPOSIT};
 pub use pool::Pool;
@@ -21,7 +23,7 @@ pub use rollup::{
     VERIFIER_INPUTS,
 };
 pub(crate) use rollup::{MESSAGES_START, MESSAGE_COUNT_OFFSET, TX_WORDS};
-pub use staking::{Staker, Staking, NOT_EXITING};
+pub use staking::{MemberChanges, Staker, Staking, NOT_EXITING};
 pub use token::Token;
 
 use crate::{params::Params, reverts::Outcome};
@@ -69,6 +71,8 @@ pub struct Model {
     pub inbox: Inbox,
     /// The rollup.
     pub rollup: Rollup,
+    /// The committee mode's state (empty in the quote mode).
+    pub committee: Committee,
 }
 
 impl Model {
@@ -93,6 +97,7 @@ impl Model {
             pool: Pool::default(),
             inbox: Inbox::default(),
             rollup,
+            committee: Committee::default(),
         }
     }
 
@@ -170,6 +175,11 @@ impl Model {
             let this = m.addresses.pool;
             m.pool.claim(&mut m.token, account, recipient, this)
         })
+    }
+
+    /// `staking.checkpointMemberCount()` by anyone: the current epoch's member count.
+    pub fn checkpoint_member_count(&mut self) -> Outcome<u64> {
+        self.transaction(|m| Ok(m.staking.checkpoint_member_count(&m.params, m.now)))
     }
 
     /// `inbox.deposit(recipient, amount)` paid by `payer`: the message's index.

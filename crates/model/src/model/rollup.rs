@@ -211,7 +211,7 @@ pub fn split_rows(
 
 /// Whether `circuit`'s verifier accepts the batch: one 256-byte proof per row, each valid (an
 /// empty batch is not checked).
-fn batch_accepted(
+pub(super) fn batch_accepted(
     oracle: &dyn ProofOracle,
     circuit: Circuit,
     proofs: &[u8],
@@ -224,7 +224,7 @@ fn batch_accepted(
 }
 
 /// `Rollup__InvalidProof(first, to)`.
-fn invalid_proof(first: u64, to: u64) -> Revert {
+pub(super) fn invalid_proof(first: u64, to: u64) -> Revert {
     Revert::of(Errors::Rollup__InvalidProof {
         fromBlock: u(first),
         toBlock: u(to),
@@ -233,7 +233,7 @@ fn invalid_proof(first: u64, to: u64) -> Revert {
 
 /// The split's shape checks of `submitSplitEpochProof`, in its order: one count per block, each
 /// count bounded, `count - 1` roots per split block.
-fn check_split_shape(first: u64, blocks: usize, split: &EpochSplit) -> Outcome {
+pub(super) fn check_split_shape(first: u64, blocks: usize, split: &EpochSplit) -> Outcome {
     if split.chunk_counts.len() != blocks {
         return Err(Revert::of(Errors::Rollup__InvalidChunkCountsLength {
             expected: U256::from(blocks),
@@ -420,18 +420,23 @@ fn fr_to_u256(x: Fr) -> U256 {
     U256::from_be_bytes(fr_to_be_bytes(&x))
 }
 
-fn u(value: u64) -> U256 {
+pub(super) fn u(value: u64) -> U256 {
     U256::from(value)
 }
 
 impl Model {
-    /// The first call of each epoch stores that block's prevrandao; returns whether it did.
-    fn write_checkpoint(&mut self) -> bool {
+    /// The first call of each epoch stores that block's prevrandao; returns whether it did. The
+    /// committee mode also records the epoch's set size then (`staking.checkpointMemberCount()`).
+    pub(super) fn write_checkpoint(&mut self) -> bool {
         let epoch = self.current_epoch();
         let written = *self.rollup.checkpoints.last().expect("genesis checkpoint") < epoch;
         if written {
             self.rollup.checkpoints.push(epoch);
             self.rollup.randao.insert(epoch, self.prevrandao);
+            if self.params.committee.is_some() {
+                let members = self.staking.checkpoint_member_count(&self.params, self.now);
+                self.committee.set_sizes.insert(epoch, members);
+            }
         }
         written
     }
@@ -446,54 +451,64 @@ impl Model {
         self.rollup.seed(epoch, self.params.snapshot_lag)
     }
 
-    /// `rollup.propose(args)` by `sender`.
+    /// `rollup.propose(args)` by `sender` (the committee mode wants sign-offs: it reverts).
     pub fn propose(&mut self, sender: Address, args: &ProposeArgs) -> Outcome {
-        self.transaction(|m| {
-            m.write_checkpoint();
-            m.prune_if_expired()?;
-            let slot = m.current_slot();
-            if args.header.slot != u(slot) {
-                return Err(Revert::of(Errors::Rollup__InvalidSlot {
-                    expected: u(slot),
-                    actual: args.header.slot,
-                }));
-            }
-            let window_end = m.params.slot_start(slot) + m.params.proposal_window;
-            if m.now >= window_end {
-                return Err(Revert::of(Errors::Rollup__ProposalWindowClosed {
+        if self.params.committee.is_some() {
+            return Err(Revert::of(Errors::Rollup__SignoffsRequired {}));
+        }
+        self.transaction(|m| m.propose_block(sender, args).map(|_| ()))
+    }
+
+    /// The proposal path both modes share (`_propose`): checks, appends or replaces the block,
+    /// holds its vote; returns its number.
+    pub(super) fn propose_block(&mut self, sender: Address, args: &ProposeArgs) -> Outcome<u64> {
+        let m = self;
+        m.write_checkpoint();
+        m.prune_if_expired()?;
+        let slot = m.current_slot();
+        if args.header.slot != u(slot) {
+            return Err(Revert::of(Errors::Rollup__InvalidSlot {
+                expected: u(slot),
+                actual: args.header.slot,
+            }));
+        }
+        let window_end = m.params.slot_start(slot) + m.params.proposal_window;
+        if m.now >= window_end {
+            return Err(Revert::of(Errors::Rollup__ProposalWindowClosed {
+                slot: u(slot),
+                windowEnd: u(window_end),
+                now_: u(m.now),
+            }));
+        }
+        let epoch = m.params.epoch_of(slot);
+        if !m.staking.can_propose(sender, epoch) {
+            return Err(Revert::of(Errors::Rollup__ProposerNotEligible {
+                proposer: sender,
+                epoch: u(epoch),
+            }));
+        }
+        let tip = m.rollup.pending_tip;
+        let tip_log = m.rollup.block(tip);
+        if tip != 0 && tip_log.slot == slot {
+            let seed = m.seed(epoch);
+            let current = score(seed, slot, tip_log.proposer);
+            let proposed = score(seed, slot, sender);
+            if proposed <= current {
+                return Err(Revert::of(Errors::Rollup__ScoreTooLow {
                     slot: u(slot),
-                    windowEnd: u(window_end),
-                    now_: u(m.now),
+                    currentScore: current,
+                    proposedScore: proposed,
                 }));
             }
-            let epoch = m.params.epoch_of(slot);
-            if !m.staking.can_propose(sender, epoch) {
-                return Err(Revert::of(Errors::Rollup__ProposerNotEligible {
-                    proposer: sender,
-                    epoch: u(epoch),
-                }));
-            }
-            let tip = m.rollup.pending_tip;
-            let tip_log = m.rollup.block(tip);
-            if tip != 0 && tip_log.slot == slot {
-                let seed = m.seed(epoch);
-                let current = score(seed, slot, tip_log.proposer);
-                let proposed = score(seed, slot, sender);
-                if proposed <= current {
-                    return Err(Revert::of(Errors::Rollup__ScoreTooLow {
-                        slot: u(slot),
-                        currentScore: current,
-                        proposedScore: proposed,
-                    }));
-                }
-                m.append_block(sender, args, tip, false)?;
-            } else {
-                m.settle_pending_vote();
-                m.append_block(sender, args, tip + 1, false)?;
-            }
+            m.append_block(sender, args, tip, false)?;
             m.rollup.pending_vote = Some((args.upgradePayload, slot));
-            Ok(())
-        })
+            Ok(tip)
+        } else {
+            m.settle_pending_vote();
+            m.append_block(sender, args, tip + 1, false)?;
+            m.rollup.pending_vote = Some((args.upgradePayload, slot));
+            Ok(tip + 1)
+        }
     }
 
     /// `rollup.proposeWithProof(args, proof)` by `sender`.
@@ -544,6 +559,9 @@ impl Model {
         sender: Address,
         signed: &SignedEpochProofQuote,
     ) -> Outcome {
+        if self.params.committee.is_some() {
+            return Err(Revert::of(Errors::Rollup__QuoteModeOnly {}));
+        }
         self.transaction(|m| {
             m.write_checkpoint();
             m.prune_if_expired()?;
@@ -646,6 +664,9 @@ impl Model {
         proofs: &Bytes,
         oracle: &dyn ProofOracle,
     ) -> Outcome {
+        if self.params.committee.is_some() {
+            return Err(Revert::of(Errors::Rollup__QuoteModeOnly {}));
+        }
         self.transaction(|m| {
             m.write_checkpoint();
             let (first, to, last) = m.check_epoch_inputs(epoch, inputs)?;
@@ -674,6 +695,9 @@ impl Model {
         proofs: &Bytes,
         oracle: &dyn ProofOracle,
     ) -> Outcome {
+        if self.params.committee.is_some() {
+            return Err(Revert::of(Errors::Rollup__QuoteModeOnly {}));
+        }
         self.transaction(|m| {
             m.write_checkpoint();
             let (first, to, last) = m.check_epoch_inputs(epoch, inputs)?;
@@ -925,13 +949,9 @@ impl Model {
         first: u64,
         inputs: &[U256],
     ) -> Outcome {
-        let (pool, inbox) = (self.addresses.pool, self.addresses.inbox);
+        let pool = self.addresses.pool;
         let count = (inputs.len() / K) as u64;
-        let cursor = self.rollup.block(first + count - 1).inbox_cursor;
-        if cursor > self.rollup.block(first - 1).inbox_cursor {
-            let released = self.inbox.release(&mut self.token, cursor, inbox, pool)?;
-            self.pool.add_fee_funds(released);
-        }
+        self.release_fees(first, first + count - 1)?;
         let reward = self.params.block_reward;
         let reward_cut = reward * bps / u128::from(BASIS_POINTS);
         let submission = match complete {
@@ -958,9 +978,25 @@ impl Model {
         Ok(())
     }
 
+    /// Releases the inbox deposits consumed by blocks `first..=last` into the pool's fee funds
+    /// (`_releaseFees`: when they consumed any).
+    pub(super) fn release_fees(&mut self, first: u64, last: u64) -> Outcome {
+        let (pool, inbox) = (self.addresses.pool, self.addresses.inbox);
+        let cursor = self.rollup.block(last).inbox_cursor;
+        if cursor > self.rollup.block(first - 1).inbox_cursor {
+            let released = self.inbox.release(&mut self.token, cursor, inbox, pool)?;
+            self.pool.add_fee_funds(released);
+        }
+        Ok(())
+    }
+
     /// Checks a submission's rows; returns the first block, the last one they prove, and the
     /// epoch's last block.
-    fn check_epoch_inputs(&self, epoch: u64, inputs: &[U256]) -> Outcome<(u64, u64, u64)> {
+    pub(super) fn check_epoch_inputs(
+        &self,
+        epoch: u64,
+        inputs: &[U256],
+    ) -> Outcome<(u64, u64, u64)> {
         let first = self.rollup.proven_tip + 1;
         if first > self.rollup.pending_tip {
             return Err(Revert::of(Errors::Rollup__NothingToProve {
@@ -1052,18 +1088,25 @@ impl Model {
     /// What OpenZeppelin's `ECDSA.tryRecover` returns: the signer, or zero for a malformed or
     /// malleable signature.
     fn recover_quote_signer(&self, signed: &SignedEpochProofQuote) -> Address {
-        let bytes = &signed.signature;
-        if bytes.len() != 65 {
-            return Address::ZERO;
-        }
-        let r = U256::from_be_slice(&bytes[..32]);
-        let s = U256::from_be_slice(&bytes[32..64]);
-        let v = bytes[64];
-        if s > SECP256K1_HALF_ORDER || (v != 27 && v != 28) {
-            return Address::ZERO;
-        }
-        Signature::new(r, s, v == 28)
-            .recover_address_from_prehash(&self.quote_digest(signed))
-            .unwrap_or(Address::ZERO)
+        try_recover(self.quote_digest(signed), &signed.signature).unwrap_or(Address::ZERO)
     }
+}
+
+/// OpenZeppelin's `ECDSA.tryRecover(digest, signature)`: the signer, or `None` for a signature
+/// that is not 65 bytes, has a malleable `s`, or does not recover (`ecrecover` returns zero, as
+/// for a `v` other than 27 or 28).
+pub(crate) fn try_recover(digest: B256, bytes: &[u8]) -> Option<Address> {
+    if bytes.len() != 65 {
+        return None;
+    }
+    let r = U256::from_be_slice(&bytes[..32]);
+    let s = U256::from_be_slice(&bytes[32..64]);
+    let v = bytes[64];
+    if s > SECP256K1_HALF_ORDER || (v != 27 && v != 28) {
+        return None;
+    }
+    Signature::new(r, s, v == 28)
+        .recover_address_from_prehash(&digest)
+        .ok()
+        .filter(|signer| *signer != Address::ZERO)
 }

@@ -46,6 +46,21 @@ pub struct Staking {
     pub total_staked: u128,
     /// Tokens ever slashed.
     pub total_slashed: u128,
+    /// Joins (activation epochs) and leaves (exit epochs) per epoch (`_memberChanges`).
+    pub member_changes: BTreeMap<u64, MemberChanges>,
+    /// The member count's cursor: the epoch `checkpointMemberCount` last moved it to.
+    pub counted_epoch: u64,
+    /// The member count of `counted_epoch`.
+    pub counted_members: u64,
+}
+
+/// How many stakers join and leave the set in one epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemberChanges {
+    /// Stakers whose activation epoch it is.
+    pub joining: u64,
+    /// Stakers whose exit epoch it is.
+    pub leaving: u64,
 }
 
 impl Staking {
@@ -60,6 +75,46 @@ impl Staking {
         info.activation_epoch != 0
             && u64::from(info.activation_epoch) <= epoch
             && epoch < u64::from(info.exit_epoch)
+    }
+
+    /// The members of `epoch`, counted by a scan of every staker (what `memberCount` must equal).
+    pub fn members_scanned(&self, epoch: u64) -> u64 {
+        self.order
+            .iter()
+            .filter(|staker| self.is_member(**staker, epoch))
+            .count() as u64
+    }
+
+    /// `memberCount(epoch)`: the joins and leaves walked from the cursor, as the contract reads
+    /// them.
+    pub fn member_count(&self, epoch: u64) -> u64 {
+        self.count_from(self.counted_epoch, self.counted_members, epoch)
+    }
+
+    /// `checkpointMemberCount()` at `now` (by anyone; the committee rollup's randomness
+    /// checkpoint calls it): moves the cursor to the current epoch and returns its count.
+    pub fn checkpoint_member_count(&mut self, p: &Params, now: u64) -> u64 {
+        let current = p.epoch_at(now);
+        if self.counted_epoch == current {
+            return self.counted_members;
+        }
+        let members = self.member_count(current);
+        self.counted_epoch = current;
+        self.counted_members = members;
+        members
+    }
+
+    fn count_from(&self, from: u64, mut members: u64, target: u64) -> u64 {
+        let changes = |e: u64| self.member_changes.get(&e).copied().unwrap_or_default();
+        for e in from + 1..=target {
+            let c = changes(e);
+            members = members + c.joining - c.leaving;
+        }
+        for e in (target + 1..=from).rev() {
+            let c = changes(e);
+            members = members + c.leaving - c.joining;
+        }
+        members
     }
 
     /// Whether `staker` may propose or claim in `epoch`.
@@ -132,6 +187,7 @@ impl Staking {
             },
         );
         self.order.push(staker);
+        self.member_changes.entry(activation).or_default().joining += 1;
         self.total_staked += amount;
         token.transfer(staker, this, amount)
     }
@@ -234,6 +290,8 @@ impl Staking {
             self.exits_in_queue_epoch = in_queue + 1;
             queue_epoch
         };
+        // A staker leaving before its activation leaves at its activation epoch: they cancel.
+        self.member_changes.entry(queue_epoch).or_default().leaving += 1;
         let record = self.stakers.get_mut(&staker).expect("registered");
         record.exiting = true;
         record.exit_epoch = u32::try_from(queue_epoch).expect("small epochs");
