@@ -12,11 +12,14 @@
 //! [`Error`] carries it, so a failure says which protocol rule it broke.
 //!
 //! [`ranking`] computes slot rankings off chain (the rollup only exposes `scoreOf`): the one
-//! definition the sequencer and the devnet share.
+//! definition the sequencer and the devnet share. [`committee`] computes the committee mode's
+//! slot committees the same way.
 
+pub mod committee;
 pub mod ranking;
 mod revert;
 
+pub use committee::{Committees, EpochCommittee};
 pub use ranking::{score, EpochProposers, Rankings};
 pub use revert::{
     decode_revert, decode_revert_data, ContractResultExt, DecodedRevert, Error, Result,

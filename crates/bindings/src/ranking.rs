@@ -32,6 +32,56 @@ pub fn score(seed: U256, slot: u64, proposer: Address) -> U256 {
     U256::from_be_bytes(keccak256(encoded).0)
 }
 
+/// Which of an epoch's stakers [`read_set`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SetKind {
+    /// `Staking.proposersAt`: the members that can propose (not exiting).
+    Proposers,
+    /// `Staking.membersAt`: every member (exiting ones included).
+    Members,
+}
+
+/// Every staker of `epoch` of `kind`, in registration order, paging through the staking contract
+/// with `page` registration indices per call.
+pub(crate) async fn read_set<P: Provider>(
+    staking: &IStaking::IStakingInstance<P>,
+    epoch: u64,
+    page: u64,
+    kind: SetKind,
+) -> Result<Vec<Address>> {
+    let page = page.max(1);
+    let mut set = Vec::new();
+    let mut start = 0u64;
+    loop {
+        let (found, next) = match kind {
+            SetKind::Proposers => {
+                let scanned = staking
+                    .proposersAt(U256::from(epoch), U256::from(start), U256::from(page))
+                    .call()
+                    .await
+                    .decoded(format!("Staking.proposersAt({epoch}, {start}, {page})"))?;
+                (scanned.proposers, scanned.next)
+            }
+            SetKind::Members => {
+                let scanned = staking
+                    .membersAt(U256::from(epoch), U256::from(start), U256::from(page))
+                    .call()
+                    .await
+                    .decoded(format!("Staking.membersAt({epoch}, {start}, {page})"))?;
+                (scanned.members, scanned.next)
+            }
+        };
+        set.extend(found);
+        let next = next.saturating_to::<u64>();
+        // `next` is min(start + limit, stakerCount()): a short page was the last one.
+        if next < start.saturating_add(page) || next <= start {
+            break;
+        }
+        start = next;
+    }
+    Ok(set)
+}
+
 /// What every ranking of one epoch's slots needs: the epoch's seed and its proposers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EpochProposers {
@@ -52,28 +102,12 @@ impl EpochProposers {
         epoch: u64,
         page: u64,
     ) -> Result<Self> {
-        let page = page.max(1);
         let seed = rollup
             .seedOf(U256::from(epoch))
             .call()
             .await
             .decoded(format!("Rollup.seedOf({epoch})"))?;
-        let mut proposers = Vec::new();
-        let mut start = 0u64;
-        loop {
-            let scanned = staking
-                .proposersAt(U256::from(epoch), U256::from(start), U256::from(page))
-                .call()
-                .await
-                .decoded(format!("Staking.proposersAt({epoch}, {start}, {page})"))?;
-            proposers.extend(scanned.proposers);
-            let next = scanned.next.saturating_to::<u64>();
-            // `next` is min(start + limit, stakerCount()): a short page was the last one.
-            if next < start.saturating_add(page) || next <= start {
-                break;
-            }
-            start = next;
-        }
+        let proposers = read_set(staking, epoch, page, SetKind::Proposers).await?;
         Ok(Self {
             epoch,
             seed,

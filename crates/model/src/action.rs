@@ -155,6 +155,79 @@ pub enum SplitChoice {
     OtherPayee,
 }
 
+/// What sign-offs a committee proposal (`proposeWithSignoffs`) carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignoffChoice {
+    /// Sign-offs of a subset of the slot's committee without the proposer (`pick`'s bits, topped
+    /// up to the quorum), by ascending score: the members left out miss the block.
+    Valid,
+    /// Sign-offs of the slot's whole committee without the proposer.
+    Everyone,
+    /// One sign-off fewer than the quorum.
+    TooFew,
+    /// The first two sign-offs swapped (descending scores).
+    Unsorted,
+    /// The first signer's sign-off twice.
+    Duplicate,
+    /// With a prover's sign-off (a key that is no member), in score order.
+    NonMember,
+    /// With the sign-off of a member outside the slot's committee (a non-member's when every
+    /// member is in it), in score order.
+    OutsideCommittee,
+    /// With the proposer's own sign-off, in score order.
+    ByProposer,
+    /// Signed over other public inputs (each recovers to an unrelated address).
+    OtherData,
+    /// One signature cut to 64 bytes (`pick` chooses which).
+    Malformed,
+}
+
+/// What a committee epoch proof (`submitCommitteeEpochProof`) carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitteeProofChoice {
+    /// Every chunk proven by its assigned signer (chunk j of k signers: signer j mod k), a
+    /// backup block's by the sender.
+    Valid,
+    /// Chunks proven by other signers than the assigned ones (`pick` shifts the index): valid
+    /// from the takeover slot, `Rollup__ChunkNotAssigned` before it (unless a block has one
+    /// signer).
+    Takeover,
+    /// One prover index past its block's signers.
+    ProverPastSigners,
+    /// One block's signers altered (swapped, replaced, or one added to a backup block).
+    WrongSigners,
+    /// One block proven whole (chunk count 0).
+    WholeBlock,
+    /// The first chunk's proof made for another payee (copied from someone else).
+    CopiedProof,
+    /// One length off (`pick`: signer counts, signers or provers).
+    WrongLengths,
+    /// One public input changed.
+    TamperedInputs,
+    /// Valid proofs for an epoch that is not the oldest unproven one.
+    WrongEpoch,
+    /// One intermediate root missing (or one extra when there is none).
+    MissingRoot,
+    /// The last chunk proof left out.
+    MissingProof,
+}
+
+/// What an inactivity report (`slashInactive`) names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MissReport {
+    /// The first `inactivityLimit` proven misses of the first sequencer (from `staker` on) the
+    /// model knows that many of (else `staker`'s misses, topped up with blocks that are not).
+    Valid,
+    /// One block fewer than the limit.
+    TooFew,
+    /// One proven block that is no miss of the staker in place of a miss, in order.
+    NotAMiss,
+    /// The last block one past the proven tip.
+    Unproven,
+    /// The blocks in descending order.
+    NotAscending,
+}
+
 /// One step of a schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -258,6 +331,53 @@ pub enum Action {
         shape: u8,
         /// What the submission carries.
         proof: SplitChoice,
+    },
+    /// The committee mode: a sequencer proposes in the current slot with sign-offs of the slot's
+    /// committee (`proposeWithSignoffs`): with `ranked`, the one ranked `who` among this slot's
+    /// eligible proposers (0: the top score); otherwise sequencer `who`.
+    ProposeSigned {
+        /// Rank or sequencer index.
+        who: u8,
+        /// Whether `who` is a rank.
+        ranked: bool,
+        /// Which block.
+        block: BlockChoice,
+        /// Seed of the block's data.
+        data: u16,
+        /// Upgrade payload voted for (0: none, else payload 1 or 2).
+        vote: u8,
+        /// What sign-offs it carries.
+        signoffs: SignoffChoice,
+        /// Which signers (see [`SignoffChoice`]).
+        pick: u8,
+    },
+    /// The committee mode: actor `who` submits a committee proof of a prefix of the oldest
+    /// unproven epoch's blocks (`submitCommitteeEpochProof`), or a flawed one.
+    ProveCommittee {
+        /// Submitter (actor index: sequencers, then provers).
+        who: u8,
+        /// Blocks proven: 0 for every unproven block of the epoch, else at most `rows`.
+        rows: u8,
+        /// Chunk counts: block `i` of the submission takes `1 + (shape >> 2 (i mod 4)) & 3`.
+        shape: u8,
+        /// What the submission carries.
+        proof: CommitteeProofChoice,
+        /// Which block, index or length a flaw touches, or the takeover's shift.
+        pick: u8,
+    },
+    /// The committee mode: actor `who` reports a sequencer's misses (`slashInactive`).
+    SlashInactive {
+        /// Reporter (actor index: sequencers, then provers).
+        who: u8,
+        /// Sequencer index the report starts looking from.
+        staker: u8,
+        /// What the report names.
+        report: MissReport,
+    },
+    /// Actor `who` calls `staking.checkpointMemberCount()`.
+    CheckpointMemberCount {
+        /// Actor index (sequencers, then provers: anyone may call).
+        who: u8,
     },
     /// Actor `who` calls `checkpointRandomness()`.
     CheckpointRandomness {
@@ -364,6 +484,39 @@ impl fmt::Display for Action {
                 f,
                 "actor{who} submitSplitEpochProof(<= {rows} blocks (0: all), shape {shape:#010b}, {proof:?})"
             ),
+            Self::ProposeSigned {
+                who,
+                ranked,
+                block,
+                data,
+                vote,
+                signoffs,
+                pick,
+            } => write!(
+                f,
+                "{}{who} proposeWithSignoffs({block:?}, data #{data}, vote {vote}, {signoffs:?} \
+                 sign-offs, pick {pick:#010b})",
+                if ranked { "rank" } else { "seq" }
+            ),
+            Self::ProveCommittee {
+                who,
+                rows,
+                shape,
+                proof,
+                pick,
+            } => write!(
+                f,
+                "actor{who} submitCommitteeEpochProof(<= {rows} blocks (0: all), shape \
+                 {shape:#010b}, {proof:?}, pick {pick})"
+            ),
+            Self::SlashInactive {
+                who,
+                staker,
+                report,
+            } => write!(f, "actor{who} slashInactive(from seq{staker}, {report:?})"),
+            Self::CheckpointMemberCount { who } => {
+                write!(f, "actor{who} staking.checkpointMemberCount()")
+            }
             Self::CheckpointRandomness { who } => write!(f, "actor{who} checkpointRandomness()"),
             Self::Prune { who } => write!(f, "seq{who} prune()"),
             Self::Deposit { prover, tens } => write!(f, "prover{prover} deposit({}0)", tens),
@@ -528,6 +681,106 @@ pub fn action(sequencers: u8, provers: u8) -> impl Strategy<Value = Action> {
                 who, account, deposit, amount,
             }),
     ]
+}
+
+fn signoff_choice() -> impl Strategy<Value = SignoffChoice> {
+    prop_oneof![
+        16 => Just(SignoffChoice::Valid),
+        4 => Just(SignoffChoice::Everyone),
+        1 => Just(SignoffChoice::TooFew),
+        1 => Just(SignoffChoice::Unsorted),
+        1 => Just(SignoffChoice::Duplicate),
+        1 => Just(SignoffChoice::NonMember),
+        1 => Just(SignoffChoice::OutsideCommittee),
+        1 => Just(SignoffChoice::ByProposer),
+        1 => Just(SignoffChoice::OtherData),
+        1 => Just(SignoffChoice::Malformed),
+    ]
+}
+
+fn committee_proof_choice() -> impl Strategy<Value = CommitteeProofChoice> {
+    prop_oneof![
+        14 => Just(CommitteeProofChoice::Valid),
+        4 => Just(CommitteeProofChoice::Takeover),
+        1 => Just(CommitteeProofChoice::ProverPastSigners),
+        1 => Just(CommitteeProofChoice::WrongSigners),
+        1 => Just(CommitteeProofChoice::WholeBlock),
+        1 => Just(CommitteeProofChoice::CopiedProof),
+        1 => Just(CommitteeProofChoice::WrongLengths),
+        1 => Just(CommitteeProofChoice::TamperedInputs),
+        1 => Just(CommitteeProofChoice::WrongEpoch),
+        1 => Just(CommitteeProofChoice::MissingRoot),
+        1 => Just(CommitteeProofChoice::MissingProof),
+    ]
+}
+
+fn miss_report() -> impl Strategy<Value = MissReport> {
+    prop_oneof![
+        8 => Just(MissReport::Valid),
+        1 => Just(MissReport::TooFew),
+        2 => Just(MissReport::NotAMiss),
+        1 => Just(MissReport::Unproven),
+        1 => Just(MissReport::NotAscending),
+    ]
+}
+
+/// One action of the committee mode over `sequencers` sequencers and `provers` provers: the
+/// committee's entry points, the shared ones (time, staking, backup blocks, prunes, rewards, fee
+/// deposits), and now and then a quote-mode entry point (which reverts).
+pub fn committee_action(sequencers: u8, provers: u8) -> impl Strategy<Value = Action> {
+    let seq = 0..sequencers;
+    let actor = 0..sequencers + provers;
+    prop_oneof![
+        6 => prop_oneof![1u16..=6, 6u16..=14, 40u16..=60].prop_map(|seconds| Action::Warp { seconds }),
+        6 => (0u8..8).prop_map(|offset| Action::NextSlot { offset }),
+        2 => any::<bool>().prop_map(|early| Action::WarpToDue { early }),
+        1 => (seq.clone(), stake()).prop_map(|(who, stake)| Action::Register { who, stake }),
+        1 => seq.clone().prop_map(|who| Action::Exit { who }),
+        1 => seq.clone().prop_map(|who| Action::Withdraw { who }),
+        14 => (seq.clone(), proptest::bool::weighted(0.85), block_choice(), any::<u16>(), 0u8..3, signoff_choice(), any::<u8>())
+            .prop_map(|(who, ranked, block, data, vote, signoffs, pick)| Action::ProposeSigned {
+                who, ranked, block, data, vote, signoffs, pick,
+            }),
+        2 => (actor.clone(), 0u8..3, block_choice(), any::<u16>(), backup_proof())
+            .prop_map(|(who, slots_back, block, data, proof)| Action::ProposeBackup {
+                who, slots_back, block, data, proof,
+            }),
+        7 => (actor.clone(), proof_rows(), any::<u8>(), committee_proof_choice(), any::<u8>())
+            .prop_map(|(who, rows, shape, proof, pick)| Action::ProveCommittee {
+                who, rows, shape, proof, pick,
+            }),
+        4 => (actor.clone(), seq.clone(), miss_report())
+            .prop_map(|(who, staker, report)| Action::SlashInactive { who, staker, report }),
+        1 => actor.clone().prop_map(|who| Action::CheckpointRandomness { who }),
+        1 => actor.clone().prop_map(|who| Action::CheckpointMemberCount { who }),
+        1 => seq.clone().prop_map(|who| Action::Prune { who }),
+        1 => actor.clone().prop_map(|who| Action::ClaimRewards { who }),
+        2 => (actor.clone(), 0u8..3, deposit_choice(), any::<u16>())
+            .prop_map(|(who, account, deposit, amount)| Action::DepositFees {
+                who, account, deposit, amount,
+            }),
+        1 => prop_oneof![
+            (seq.clone(), block_choice(), any::<u16>()).prop_map(|(who, block, data)| Action::Propose {
+                who, ranked: true, block, data, vote: 0,
+            }),
+            (seq, 0..provers).prop_map(|(who, prover)| Action::Claim {
+                who, ranked: true, prover, quote: QuoteChoice::Valid, bond: 0, fee: 0,
+            }),
+            actor.clone().prop_map(|who| Action::Prove { who, rows: 0, proof: ProofChoice::Valid }),
+            (actor, any::<u8>()).prop_map(|(who, shape)| Action::ProveSplit {
+                who, rows: 0, shape, proof: SplitChoice::Valid,
+            }),
+        ],
+    ]
+}
+
+/// A committee-mode schedule of `len` actions.
+pub fn committee_schedule(
+    sequencers: u8,
+    provers: u8,
+    len: impl Into<proptest::collection::SizeRange>,
+) -> impl Strategy<Value = Vec<Action>> {
+    proptest::collection::vec(committee_action(sequencers, provers), len)
 }
 
 /// A schedule of `len` actions.

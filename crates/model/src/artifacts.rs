@@ -84,6 +84,13 @@ impl Artifacts {
     }
 }
 
+impl Artifacts {
+    /// `CommitteeRollup`'s init code, read from `out/` (run `forge build` first).
+    pub fn committee_rollup() -> Result<Bytes> {
+        read_bytecode(&workspace_root().join("out/CommitteeRollup.sol/CommitteeRollup.json"))
+    }
+}
+
 /// The `bytecode.object` of a forge artifact.
 fn read_bytecode(path: &Path) -> Result<Bytes> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Artifact {

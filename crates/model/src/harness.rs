@@ -1,5 +1,7 @@
 //! The harness: the compiled contracts in revm and the model, driven by the same actions.
 
+mod committee;
+
 use std::collections::BTreeMap;
 
 use alloy::{
@@ -8,9 +10,10 @@ use alloy::{
     sol_types::{SolCall, SolConstructor, SolError, SolValue},
 };
 use fernet_bindings::{
+    committee_rollup,
     errors::Errors,
     rollup::IRollup::Config,
-    DevnetToken, FeeInbox, IRollup,
+    CommitteeRollup, DevnetToken, FeeInbox, ICommitteeRollup, IRollup,
     IRollup::{BlockHeader, ProposeArgs, SignedEpochProofQuote},
     ProverEscrow, RewardPool, Rollup, Staking,
 };
@@ -28,13 +31,14 @@ use crate::{
     error::{Divergence, Error, Result},
     evm::{CallOutcome, Evm},
     invariants,
+    invariants::Transition,
     model::{
-        message_word, public_inputs, split_rows, Addresses, ClaimStatus, EpochSplit, Model,
-        FIELD_MODULUS, K, MAX_CHUNKS_PER_BLOCK, MAX_DEPOSIT, MESSAGES_START, MESSAGE_COUNT_OFFSET,
-        TX_WORDS,
+        message_word, public_inputs, split_rows, Addresses, ClaimStatus, CommitteeProof,
+        EpochSplit, Model, FIELD_MODULUS, K, MAX_CHUNKS_PER_BLOCK, MAX_DEPOSIT, MESSAGES_START,
+        MESSAGE_COUNT_OFFSET, TX_WORDS,
     },
     observe::Snapshot,
-    params::Params,
+    params::{CommitteeParams, Params},
     proofs::Proofs,
     quote,
     reverts::{Outcome, Revert},
@@ -202,9 +206,8 @@ impl Harness {
                 },
             ),
         )?;
-        let rollup = evm.deploy(
-            deployer,
-            init(
+        let rollup_init = match &params.committee {
+            None => init(
                 &artifacts.rollup,
                 Rollup::constructorCall {
                     staking_: staking,
@@ -216,7 +219,21 @@ impl Harness {
                     inbox_: inbox,
                 },
             ),
-        )?;
+            Some(committee) => init(
+                &Artifacts::committee_rollup()?,
+                CommitteeRollup::constructorCall {
+                    staking_: staking,
+                    escrow_: escrow,
+                    pool_: pool,
+                    verifier_: verifier,
+                    chunkVerifier_: chunk_verifier,
+                    config_: retype(&rollup_config(&params)),
+                    inbox_: inbox,
+                    committee_: committee_config(committee),
+                },
+            ),
+        };
+        let rollup = evm.deploy(deployer, rollup_init)?;
         if rollup != predicted_rollup {
             return Err(Error::Deploy(format!(
                 "rollup at {rollup}, satellites point at {predicted_rollup}"
@@ -473,10 +490,25 @@ impl Harness {
                 .is_ok_and(|e| e.includeBy == U256::from(before.now))
         });
         let submitter = (report.succeeded
-            && matches!(call, Call::Prove(..) | Call::ProveSplit(..)))
+            && matches!(
+                call,
+                Call::Prove(..) | Call::ProveSplit(..) | Call::ProveCommittee(..)
+            ))
         .then_some(sender);
-        invariants::check_transition(&before, &self.model, submitter)?;
+        let transition = match (call, submitter) {
+            (_, Some(submitter)) => Transition::Proof(submitter),
+            (Call::SlashInactive(staker, _), None) if report.succeeded => {
+                Transition::InactivitySlash(*staker)
+            }
+            _ => Transition::Other,
+        };
+        invariants::check_step(&before, &self.model, transition)?;
         report.notes = notes(&before, &self.model, submitter);
+        if report.succeeded {
+            report
+                .notes
+                .extend(committee::notes(&before, &self.model, sender, call));
+        }
         if refused_on_time {
             report
                 .notes
@@ -526,7 +558,7 @@ impl Harness {
     }
 
     fn record_inputs(&mut self, call: &Call) {
-        if let Call::Propose(args) | Call::Backup(args, _) = call {
+        if let Call::Propose(args) | Call::Backup(args, _) | Call::ProposeSigned(args, _) = call {
             if let Some(inputs) = public_inputs(args) {
                 self.inputs
                     .insert(args.header.blockNumber.saturating_to(), inputs);
@@ -636,6 +668,55 @@ impl Harness {
                 let (epoch, inputs, split, proofs) = self.split_proof(sender, rows, shape, proof);
                 (sender, Call::ProveSplit(epoch, inputs, split, proofs))
             }
+            Action::ProposeSigned {
+                who,
+                ranked,
+                block,
+                data,
+                vote,
+                signoffs,
+                pick,
+            } => {
+                let sender = if ranked {
+                    self.ranked_proposer(who).unwrap_or_else(|| seq(who))
+                } else {
+                    seq(who)
+                };
+                let slot = m.current_slot();
+                let tip = self.tip_after_prune();
+                let (number, parent) = if tip != 0 && m.rollup.block(tip).slot == slot {
+                    (tip, m.rollup.block(tip - 1).state_root)
+                } else {
+                    (tip + 1, m.rollup.block(tip).state_root)
+                };
+                let mut args = self.block_args(block, data, number, slot, parent);
+                args.upgradePayload = match vote {
+                    0 => Address::ZERO,
+                    v => PAYLOADS[usize::from(v - 1) % PAYLOADS.len()],
+                };
+                let signoffs = self.signoffs(sender, &args, number, signoffs, pick);
+                (sender, Call::ProposeSigned(args, signoffs))
+            }
+            Action::ProveCommittee {
+                who,
+                rows,
+                shape,
+                proof,
+                pick,
+            } => {
+                let sender = self.actor(who);
+                let (epoch, inputs, proof) = self.committee_proof(sender, rows, shape, proof, pick);
+                (sender, Call::ProveCommittee(epoch, inputs, proof))
+            }
+            Action::SlashInactive {
+                who,
+                staker,
+                report,
+            } => {
+                let (staker, blocks) = self.inactivity_report(staker, report);
+                (self.actor(who), Call::SlashInactive(staker, blocks))
+            }
+            Action::CheckpointMemberCount { who } => (self.actor(who), Call::CheckpointMemberCount),
             Action::CheckpointRandomness { who } => (self.actor(who), Call::CheckpointRandomness),
             Action::Prune { who } => (seq(who), Call::Prune),
             Action::Deposit { prover, tens } => {
@@ -1118,6 +1199,26 @@ fn init(bytecode: &Bytes, constructor: impl SolConstructor) -> Bytes {
         .into()
 }
 
+/// `value` as another binding's type of the same ABI (each `sol!` module has its own copy of the
+/// interface structs).
+fn retype<A: SolValue, B: SolValue + From<<B::SolType as alloy::sol_types::SolType>::RustType>>(
+    value: &A,
+) -> B {
+    B::abi_decode(&value.abi_encode()).expect("the same ABI type")
+}
+
+fn committee_config(c: &CommitteeParams) -> committee_rollup::ICommitteeRollup::CommitteeConfig {
+    committee_rollup::ICommitteeRollup::CommitteeConfig {
+        committeeSize: U256::from(c.committee_size),
+        signoffQuorum: U256::from(c.signoff_quorum),
+        sequencerBaseBps: U256::from(c.sequencer_base_bps),
+        sequencerBonusBps: U256::from(c.sequencer_bonus_bps),
+        takeoverSlots: U256::from(c.takeover_slots),
+        inactivityLimit: U256::from(c.inactivity_limit),
+        inactivityPenalty: U256::from(c.inactivity_penalty),
+    }
+}
+
 fn rollup_config(p: &Params) -> Config {
     Config {
         proposalWindow: U256::from(p.proposal_window),
@@ -1244,6 +1345,10 @@ enum Call {
     Claim(SignedEpochProofQuote),
     Prove(u64, Vec<U256>, Bytes),
     ProveSplit(u64, Vec<U256>, EpochSplit, Bytes),
+    ProposeSigned(ProposeArgs, Vec<Bytes>),
+    ProveCommittee(u64, Vec<U256>, CommitteeProof),
+    SlashInactive(Address, Vec<U256>),
+    CheckpointMemberCount,
     Prune,
     CheckpointRandomness,
     Deposit(Address, u128),
@@ -1312,6 +1417,44 @@ impl Call {
                 }
                 .abi_encode(),
             ),
+            Self::ProposeSigned(args, signoffs) => (
+                a.rollup,
+                ICommitteeRollup::proposeWithSignoffsCall {
+                    args: retype(args),
+                    signoffs: signoffs.clone(),
+                }
+                .abi_encode(),
+            ),
+            Self::ProveCommittee(epoch, inputs, proof) => (
+                a.rollup,
+                ICommitteeRollup::submitCommitteeEpochProofCall {
+                    epoch: U256::from(*epoch),
+                    publicInputs: inputs.clone(),
+                    proof: fernet_bindings::i_committee_rollup::ICommitteeRollup::CommitteeProof {
+                        split: fernet_bindings::i_committee_rollup::IRollup::EpochSplit {
+                            chunkCounts: proof.split.chunk_counts.clone(),
+                            intermediateRoots: proof.split.intermediate_roots.clone(),
+                        },
+                        signers: proof.signers.clone(),
+                        signerCounts: proof.signer_counts.clone(),
+                        provers: proof.provers.clone(),
+                        proofs: proof.proofs.clone(),
+                    },
+                }
+                .abi_encode(),
+            ),
+            Self::SlashInactive(staker, blocks) => (
+                a.rollup,
+                ICommitteeRollup::slashInactiveCall {
+                    staker: *staker,
+                    blockNumbers: blocks.clone(),
+                }
+                .abi_encode(),
+            ),
+            Self::CheckpointMemberCount => (
+                a.staking,
+                Staking::checkpointMemberCountCall {}.abi_encode(),
+            ),
             Self::Prune => (a.rollup, IRollup::pruneCall {}.abi_encode()),
             Self::CheckpointRandomness => {
                 (a.rollup, IRollup::checkpointRandomnessCall {}.abi_encode())
@@ -1371,6 +1514,15 @@ impl Call {
             }
             Self::ProveSplit(epoch, inputs, split, bytes) => {
                 m.submit_split_epoch_proof(sender, *epoch, inputs, split, bytes, proofs)
+            }
+            Self::ProposeSigned(args, signoffs) => m.propose_with_signoffs(sender, args, signoffs),
+            Self::ProveCommittee(epoch, inputs, proof) => {
+                m.submit_committee_epoch_proof(sender, *epoch, inputs, proof, proofs)
+            }
+            Self::SlashInactive(staker, blocks) => m.slash_inactive(*staker, blocks),
+            Self::CheckpointMemberCount => {
+                let members = m.checkpoint_member_count()?;
+                return Ok(Some(U256::from(members).abi_encode().into()));
             }
             Self::Prune => m.prune(),
             Self::CheckpointRandomness => {

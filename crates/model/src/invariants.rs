@@ -1,15 +1,27 @@
 //! Invariants of the protocol, checked after every step on the model's state, which the step
 //! has just found equal to every value the contracts expose: [`check`] on the state itself,
-//! [`check_transition`] on what the step changed.
+//! [`check_step`] on what the step changed (both with the committee mode's own ones when the
+//! model runs it).
 
 use std::collections::BTreeSet;
 
-use alloy::primitives::Address;
+use alloy::primitives::{Address, B256};
 
 use crate::{
     error::Divergence,
-    model::{ClaimStatus, Model},
+    model::{signers_hash, ClaimStatus, Model},
 };
+
+/// What a step was, for the invariants of its transition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transition {
+    /// A successful epoch proof (any kind) sent by this submitter.
+    Proof(Address),
+    /// A successful inactivity slash of this staker.
+    InactivitySlash(Address),
+    /// Anything else.
+    Other,
+}
 
 fn broken(name: &'static str, detail: String) -> Divergence {
     Divergence::Invariant { name, detail }
@@ -121,6 +133,94 @@ pub fn check(m: &Model) -> Result<(), Divergence> {
             ));
         }
     }
+    if m.params.committee.is_some() {
+        check_committee(m)?;
+    }
+    Ok(())
+}
+
+/// The committee mode's state invariants.
+///
+/// - The member counts are exact: every recorded set size, and `memberCount` around the current
+///   epoch, equal a scan of `isMember`.
+/// - Every pending block but a backup block carries a nonzero signers hash of at least the quorum
+///   of distinct signers, none its proposer, each in its slot's committee (now, as when it signed:
+///   the committee of a past slot never changes), in strictly ascending score.
+/// - No duty is settled past the current slot, and nobody is a member of an epoch with no
+///   recorded or counted members.
+fn check_committee(m: &Model) -> Result<(), Divergence> {
+    let c = m.params.committee.as_ref().expect("the committee mode");
+    for (&epoch, &recorded) in &m.committee.set_sizes {
+        let scanned = m.staking.members_scanned(epoch);
+        if recorded != scanned {
+            return Err(broken(
+                "a recorded set size is the epoch's member count",
+                format!("epoch {epoch}: recorded {recorded}, {scanned} members"),
+            ));
+        }
+    }
+    let current = m.current_epoch();
+    for epoch in current.saturating_sub(3)..=current + m.params.snapshot_lag + 2 {
+        let (counted, scanned) = (
+            m.staking.member_count(epoch),
+            m.staking.members_scanned(epoch),
+        );
+        if counted != scanned || m.committee_set_size(epoch) != scanned {
+            return Err(broken(
+                "memberCount counts exactly the members",
+                format!(
+                    "epoch {epoch}: memberCount {counted}, committeeSetSize {}, {scanned} members",
+                    m.committee_set_size(epoch)
+                ),
+            ));
+        }
+    }
+    let r = &m.rollup;
+    for n in 1..=r.pending_tip {
+        let block = r.block(n);
+        if block.backup {
+            continue;
+        }
+        let signers = m.committee.signers.get(&n).cloned().unwrap_or_default();
+        let hash = m.signers_hash_of(n);
+        let mut previous = None;
+        for signer in &signers {
+            let score = m.score_of(block.slot, *signer);
+            let ascending = previous.is_none_or(|p| score > p);
+            if *signer == block.proposer
+                || !ascending
+                || !m.is_committee_member(block.slot, *signer)
+            {
+                return Err(broken(
+                    "a signed block's signers are its slot's committee, ascending, not its \
+                     proposer",
+                    format!("block {n} at slot {}: signer {signer}", block.slot),
+                ));
+            }
+            previous = Some(score);
+        }
+        if (signers.len() as u64) < c.signoff_quorum
+            || hash == B256::ZERO
+            || hash != signers_hash(&signers)
+        {
+            return Err(broken(
+                "a pending block that is not a backup block has a nonzero signers hash of a \
+                 quorum",
+                format!("block {n}: {} signers, hash {hash}", signers.len()),
+            ));
+        }
+    }
+    for (staker, slot) in &m.committee.settled {
+        if *slot > m.current_slot() {
+            return Err(broken(
+                "no duty is settled past the current slot",
+                format!(
+                    "{staker} settled to slot {slot} in slot {}",
+                    m.current_slot()
+                ),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -175,7 +275,48 @@ pub fn check_transition(
     after: &Model,
     submitter: Option<Address>,
 ) -> Result<(), Divergence> {
-    if let Some(submitter) = submitter {
+    check_step(
+        before,
+        after,
+        submitter.map_or(Transition::Other, Transition::Proof),
+    )
+}
+
+/// Checks the invariants of one transaction, from the state before it to the state after it
+/// (see [`check_transition`]), and in the committee mode its own:
+///
+/// - A committee proof pays only the sender, the proven blocks' proposers and their signers.
+/// - A committee proof pays every proven block's reward once, and the submission reward when it
+///   completes the epoch: the rewards it credits plus those the pool could not cover are
+///   exactly `blocks * blockReward (+ proofSubmissionReward)`.
+/// - Settled duty slots never move back.
+/// - A stake falls only by the unproven-block penalty of [`check_transition`] or by the
+///   inactivity slash of the staker it names, by at most the penalty.
+pub fn check_step(before: &Model, after: &Model, step: Transition) -> Result<(), Divergence> {
+    let committee = after.params.committee.as_ref();
+    if let (Transition::Proof(submitter), Some(_)) = (step, committee) {
+        check_rewards_conserved(before, after)?;
+        let first = before.rollup.proven_tip + 1;
+        let mut paid = BTreeSet::from([submitter]);
+        for n in first..=after.rollup.proven_tip {
+            let block = after.rollup.block(n);
+            paid.insert(block.proposer);
+            if !block.backup {
+                paid.extend(after.committee.signers.get(&n).into_iter().flatten());
+            }
+        }
+        for (account, owed) in &after.pool.owed {
+            if *owed > before.pool.owed_to(*account) && !paid.contains(account) {
+                return Err(broken(
+                    "a committee proof pays only the sender, the proposers and the signers",
+                    format!(
+                        "{account} credited by a proof of blocks {first}..={}",
+                        after.rollup.proven_tip
+                    ),
+                ));
+            }
+        }
+    } else if let Transition::Proof(submitter) = step {
         let first = before.rollup.proven_tip + 1;
         let epoch = before.params.epoch_of(before.rollup.block(first).slot);
         let claim = before.rollup.claim(epoch);
@@ -199,10 +340,26 @@ pub fn check_transition(
             }
         }
     }
+    for (staker, slot) in &before.committee.settled {
+        if after.settled_duty_slot(*staker) < *slot {
+            return Err(broken(
+                "settled duty slots never move back",
+                format!(
+                    "{staker}: from slot {slot} to slot {}",
+                    after.settled_duty_slot(*staker)
+                ),
+            ));
+        }
+    }
     for (staker, info) in &after.staking.stakers {
         let old = before.staking.info(*staker);
         if info.stake >= old.stake || info.withdrawn {
             continue;
+        }
+        if let (Transition::InactivitySlash(slashed), Some(c)) = (step, committee) {
+            if slashed == *staker && old.stake - info.stake <= c.inactivity_penalty {
+                continue;
+            }
         }
         let first = before.rollup.proven_tip + 1;
         let block = before.rollup.block(first);
@@ -217,6 +374,36 @@ pub fn check_transition(
                 ),
             ));
         }
+    }
+    Ok(())
+}
+
+/// A proof's rewards: what it credited beyond fees, plus what the pool could not cover, is one
+/// block reward per proven block and the submission reward if it completed its epoch.
+fn check_rewards_conserved(before: &Model, after: &Model) -> Result<(), Divergence> {
+    let first = before.rollup.proven_tip + 1;
+    let to = after.rollup.proven_tip;
+    let epoch = before.params.epoch_of(before.rollup.block(first).slot);
+    let log = before.rollup.epoch_log(epoch);
+    let complete = to + 1 == log.first_block + u64::from(log.block_count);
+    let p = &after.params;
+    let submission = if complete {
+        p.proof_submission_reward
+    } else {
+        0
+    };
+    let expected = u128::from(to + 1 - first) * p.block_reward + submission;
+    let credited = (after.pool.total_owed - before.pool.total_owed)
+        - (after.pool.fees_credited - before.pool.fees_credited);
+    let unpaid = after.pool.unpaid - before.pool.unpaid;
+    if credited + unpaid != expected {
+        return Err(broken(
+            "a proof pays each proven block's reward once, and the submission reward once",
+            format!(
+                "blocks {first}..={to} (epoch complete: {complete}): credited {credited} + \
+                 unpaid {unpaid}, expected {expected}"
+            ),
+        ));
     }
     Ok(())
 }

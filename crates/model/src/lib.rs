@@ -38,6 +38,6 @@ pub use evm::{CallOutcome, Evm};
 pub use harness::{Harness, StepReport};
 pub use model::Model;
 pub use observe::Snapshot;
-pub use params::{Params, SMALL_POOL_FUNDING};
+pub use params::{CommitteeParams, Params, SMALL_POOL_FUNDING};
 pub use proofs::{FixtureBlock, FixtureChain, FixtureChunk, Proofs};
 pub use reverts::{Outcome, Revert};

@@ -8,7 +8,7 @@ use alloy::{
     sol_types::SolCall,
 };
 use fernet_bindings::{
-    DevnetToken, FeeInbox, IRollup as Rollup, ProverEscrow, RewardPool, Staking,
+    DevnetToken, FeeInbox, ICommitteeRollup, IRollup as Rollup, ProverEscrow, RewardPool, Staking,
 };
 
 use crate::{
@@ -72,6 +72,17 @@ fn latest_message(model: &Model) -> Option<u64> {
     model.inbox.count().checked_sub(1)
 }
 
+/// The committee mode's sign-off digest compared once: (block number, slot, public inputs hash).
+const DIGEST_SAMPLE: (u64, u64, [u8; 32]) = (7, 42, [0x11; 32]);
+
+/// The epochs whose `memberCount` the committee mode compares: from two before the current one
+/// (behind the cursor the randomness checkpoints move) to the first epoch a registration now
+/// could join and one past it.
+fn member_count_range(model: &Model) -> std::ops::RangeInclusive<u64> {
+    let current = model.current_epoch();
+    current.saturating_sub(2)..=current + model.params.snapshot_lag + 2
+}
+
 fn epoch_range(model: &Model) -> std::ops::RangeInclusive<u64> {
     let current = model.current_epoch();
     current.saturating_sub(EPOCH_WINDOW)..=current + 1
@@ -115,6 +126,33 @@ impl Snapshot {
         );
         s.put("inbox.pool".into(), call!(a.inbox, FeeInbox::poolCall {}));
         s.put("rollup.inbox".into(), call!(a.rollup, Rollup::inboxCall {}));
+        if model.params.committee.is_some() {
+            let c = call!(a.rollup, ICommitteeRollup::committeeConfigCall {});
+            s.put(
+                "rollup.committeeConfig".into(),
+                committee_config_line(
+                    c.committeeSize,
+                    c.signoffQuorum,
+                    c.sequencerBaseBps,
+                    c.sequencerBonusBps,
+                    c.takeoverSlots,
+                    c.inactivityLimit,
+                    c.inactivityPenalty,
+                ),
+            );
+            let (number, slot, hash) = DIGEST_SAMPLE;
+            s.put(
+                "rollup.signoffDigest(sample)".into(),
+                call!(
+                    a.rollup,
+                    ICommitteeRollup::signoffDigestCall {
+                        blockNumber: U256::from(number),
+                        slot: U256::from(slot),
+                        publicInputsHash: hash.into(),
+                    }
+                ),
+            );
+        }
         Ok(s)
     }
 
@@ -127,6 +165,25 @@ impl Snapshot {
         s.put("inbox.rollup".into(), a.rollup);
         s.put("inbox.pool".into(), a.pool);
         s.put("rollup.inbox".into(), a.inbox);
+        if let Some(c) = &model.params.committee {
+            s.put(
+                "rollup.committeeConfig".into(),
+                committee_config_line(
+                    c.committee_size,
+                    c.signoff_quorum,
+                    c.sequencer_base_bps,
+                    c.sequencer_bonus_bps,
+                    c.takeover_slots,
+                    c.inactivity_limit,
+                    c.inactivity_penalty,
+                ),
+            );
+            let (number, slot, hash) = DIGEST_SAMPLE;
+            s.put(
+                "rollup.signoffDigest(sample)".into(),
+                model.signoff_digest(number, slot, hash.into()),
+            );
+        }
         s
     }
 
@@ -359,6 +416,68 @@ impl Snapshot {
             "pool.totalOwed".into(),
             call!(a.pool, RewardPool::totalOwedCall {}),
         );
+        if model.params.committee.is_some() {
+            for e in member_count_range(model) {
+                s.put(
+                    format!("staking.memberCount({e})"),
+                    call!(
+                        a.staking,
+                        Staking::memberCountCall {
+                            epoch: U256::from(e)
+                        }
+                    ),
+                );
+            }
+            for e in epoch_range(model) {
+                s.put(
+                    format!("rollup.committeeSetSize({e})"),
+                    call!(
+                        a.rollup,
+                        ICommitteeRollup::committeeSetSizeCall {
+                            epoch: U256::from(e)
+                        }
+                    ),
+                );
+            }
+            s.put(
+                "rollup.committeeThreshold(current)".into(),
+                call!(
+                    a.rollup,
+                    ICommitteeRollup::committeeThresholdCall { epoch: current }
+                ),
+            );
+            for n in block_range(model) {
+                s.put(
+                    format!("rollup.signersHashOf({n})"),
+                    call!(
+                        a.rollup,
+                        ICommitteeRollup::signersHashOfCall {
+                            blockNumber: U256::from(n)
+                        }
+                    ),
+                );
+            }
+            let slot = U256::from(model.current_slot());
+            for &account in accounts {
+                s.put(
+                    format!("rollup.isCommitteeMember(current, {account})"),
+                    call!(
+                        a.rollup,
+                        ICommitteeRollup::isCommitteeMemberCall {
+                            slot,
+                            staker: account
+                        }
+                    ),
+                );
+                s.put(
+                    format!("rollup.settledDutySlot({account})"),
+                    call!(
+                        a.rollup,
+                        ICommitteeRollup::settledDutySlotCall { staker: account }
+                    ),
+                );
+            }
+        }
         Ok(s)
     }
 
@@ -488,6 +607,41 @@ impl Snapshot {
         s.put("escrow.totalDeposits".into(), model.escrow.total_deposits);
         s.put("escrow.totalSlashed".into(), model.escrow.total_slashed);
         s.put("pool.totalOwed".into(), model.pool.total_owed);
+        if model.params.committee.is_some() {
+            for e in member_count_range(model) {
+                s.put(
+                    format!("staking.memberCount({e})"),
+                    model.staking.member_count(e),
+                );
+            }
+            for e in epoch_range(model) {
+                s.put(
+                    format!("rollup.committeeSetSize({e})"),
+                    model.committee_set_size(e),
+                );
+            }
+            s.put(
+                "rollup.committeeThreshold(current)".into(),
+                model.committee_threshold(current),
+            );
+            for n in block_range(model) {
+                s.put(
+                    format!("rollup.signersHashOf({n})"),
+                    model.signers_hash_of(n),
+                );
+            }
+            let slot = model.current_slot();
+            for &account in accounts {
+                s.put(
+                    format!("rollup.isCommitteeMember(current, {account})"),
+                    model.is_committee_member(slot, account),
+                );
+                s.put(
+                    format!("rollup.settledDutySlot({account})"),
+                    model.settled_duty_slot(account),
+                );
+            }
+        }
         s
     }
 
@@ -560,6 +714,21 @@ fn staker_line(
     format!(
         "stake {stake} activation {activation} exit {exit} exiting {exiting} withdrawn {withdrawn} \
          withdrawableAt {withdrawable_at}"
+    )
+}
+
+fn committee_config_line(
+    size: impl Display,
+    quorum: impl Display,
+    base: impl Display,
+    bonus: impl Display,
+    takeover: impl Display,
+    limit: impl Display,
+    penalty: impl Display,
+) -> String {
+    format!(
+        "size {size} quorum {quorum} base {base} bonus {bonus} takeover {takeover} limit \
+         {limit} penalty {penalty}"
     )
 }
 

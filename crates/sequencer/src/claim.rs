@@ -27,7 +27,8 @@ impl Sequencer {
     /// cheaper quote, if this slot is in its claim window. Failures are logged: another
     /// sequencer may have claimed first.
     pub(crate) async fn claim_duty(&self, view: &SlotView, key: usize) {
-        if view.epoch == 0 {
+        // The committee mode has no quotes: the committee proves.
+        if view.epoch == 0 || self.committee.is_some() {
             return;
         }
         if let Err(error) = self.try_claim(view, view.epoch - 1, key).await {

@@ -56,6 +56,15 @@ pub struct SequencerArgs {
     #[arg(long, env = "SEQ_BACKUP_ONLY", default_value_t = false, action = clap::ArgAction::Set,
           num_args = 0..=1, default_missing_value = "true")]
     pub backup_only: bool,
+    /// Committee mode fault injection: never sign off (the keys get slashed for inactivity).
+    #[arg(long, env = "SEQ_COMMITTEE_SILENT", default_value_t = false, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub committee_silent: bool,
+    /// Committee mode fault injection: never send a proposal to its committee (no sign-offs: its
+    /// slots go to backup mode).
+    #[arg(long, env = "SEQ_WITHHOLD_DATA", default_value_t = false, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub withhold_data: bool,
 }
 
 impl SequencerArgs {

@@ -67,6 +67,37 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The committee mode: fewer sign-offs than the quorum came back before the proposal window
+    /// closed (or the slot's committee is too small): the block cannot land, the slot goes to
+    /// backup mode.
+    #[error("block {block} of slot {slot}: {signoffs} sign-offs of a committee of {committee}, {quorum} needed")]
+    TooFewSignoffs {
+        /// The block.
+        block: u64,
+        /// Its slot.
+        slot: u64,
+        /// Sign-offs received.
+        signoffs: usize,
+        /// Members of the slot's committee (the proposer left out).
+        committee: usize,
+        /// `signoffQuorum`.
+        quorum: usize,
+    },
+    /// The committee mode: a block asked to be signed off re-executes to another header.
+    #[error("block {block}: its {field} is {proposed}, re-executing it gives {executed}")]
+    BlockMismatch {
+        /// The block.
+        block: u64,
+        /// The header field that differs.
+        field: &'static str,
+        /// The proposer's value.
+        proposed: alloy::primitives::B256,
+        /// The member's.
+        executed: alloy::primitives::B256,
+    },
+    /// A key could not sign.
+    #[error("signing: {0}")]
+    Sign(#[source] alloy::signers::Error),
     /// Backup-only mode without a broker: backup blocks carry their own proof.
     #[error("SEQ_BACKUP_ONLY (--backup-only) needs SEQ_BACKUP_BROKER_HOST (--backup-broker): backup blocks carry their own proof")]
     BackupOnlyWithoutBroker,

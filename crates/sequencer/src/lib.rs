@@ -17,6 +17,8 @@
 //!   the claim window, and claimed again when a strictly cheaper one arrives (the claim auction);
 //! - [`backup`]: when a slot stays empty, a block with its own proof (from a broker); a
 //!   sequencer started with `--backup-only` has no stake and does only this;
+//! - [`committee`]: in the committee mode (seed 004), proposals carry the sign-offs of the slot's
+//!   committee, and the keys in a committee re-execute and sign off the blocks they are sent;
 //! - [`sequencer`]: the slot loop that runs them, each slot's duties as a task of their own,
 //!   voting for the configured upgrade payload in every proposal and writing the epoch's
 //!   randomness checkpoint when nobody has; [`metrics`] counts them.
@@ -24,6 +26,7 @@
 pub mod backup;
 pub mod builder;
 mod claim;
+pub mod committee;
 pub mod config;
 mod error;
 pub mod keys;

@@ -11,6 +11,7 @@ use tracing::{debug, info, warn};
 use crate::{
     backup::BackupProver,
     builder::{build_block, BuiltBlock},
+    committee::commitment_of,
     error::{Error, Result},
     l1tx::send,
     schedule::RankedKey,
@@ -50,12 +51,28 @@ impl Sequencer {
         let txs = built.tx_hashes.len();
         let args = built.propose_args(self.config.upgrade_payload);
         let state_root = args.header.newStateRoot;
-        let receipt = send(
-            self.sender(key.key),
-            self.rollup().propose(args),
-            "Rollup.propose",
-        )
-        .await?;
+        let receipt = match &self.committee {
+            None => {
+                send(
+                    self.sender(key.key),
+                    self.rollup().propose(args),
+                    "Rollup.propose",
+                )
+                .await?
+            }
+            Some(mode) => {
+                let commitment = commitment_of(&built.witness);
+                let (args, signoffs) = self
+                    .signed_proposal(mode, view, key.key, &args, commitment)
+                    .await?;
+                send(
+                    self.sender(key.key),
+                    self.committee_rollup().proposeWithSignoffs(args, signoffs),
+                    "CommitteeRollup.proposeWithSignoffs",
+                )
+                .await?
+            }
+        };
         let latency = self.now().saturating_sub(Duration::from_secs(view.start));
         self.metrics.proposed(latency);
         self.announce(

@@ -21,13 +21,15 @@ use alloy::{
     providers::DynProvider,
     signers::local::PrivateKeySigner,
 };
-use fernet_bindings::{ContractResultExt, IFeeInbox, IRollup, Rankings};
+use fernet_bindings::{Committees, ContractResultExt, IFeeInbox, IRollup, Rankings};
 use fernet_l1::TxSender;
 use fernet_node::Node;
+use fernet_primitives::ProvingMode;
 use tracing::{debug, info, warn};
 
 use crate::{
     backup::BackupProver,
+    committee::CommitteeMode,
     error::Result,
     l1tx::send,
     metrics::SequencerMetrics,
@@ -52,6 +54,11 @@ pub struct SequencerConfig {
     /// Only fill empty slots in backup mode, with the first key (an unstaked sequencer: no
     /// ranked proposals, no claims).
     pub backup_only: bool,
+    /// Committee mode fault injection: the keys never sign off (they are slashed for inactivity).
+    pub silent_member: bool,
+    /// Committee mode fault injection: a proposal is never sent to its committee (it gets no
+    /// sign-off, and its slot goes to backup mode).
+    pub withhold_data: bool,
 }
 
 /// One staker key of the process and the sender of its transactions.
@@ -85,6 +92,8 @@ pub struct Sequencer {
     pub(crate) metrics: SequencerMetrics,
     /// One past the highest epoch whose randomness checkpoint is known written (0: none).
     checkpointed_epoch: AtomicU64,
+    /// The committee mode's settings, when the rollup runs it.
+    pub(crate) committee: Option<CommitteeMode>,
 }
 
 /// The L1 view of one slot that the duties act on.
@@ -148,6 +157,21 @@ impl Sequencer {
             .enumerate()
             .map(|(i, v)| (v.signer.address(), i))
             .collect();
+        let committee = match (
+            l1.deployment.parameters.proving_mode,
+            &l1.deployment.parameters.committee,
+        ) {
+            (ProvingMode::Committee, Some(params)) => Some(CommitteeMode {
+                committees: Committees::new(
+                    l1.provider.clone(),
+                    l1.deployment.rollup.address,
+                    l1.deployment.staking.address,
+                    l1.clock.epoch_duration,
+                ),
+                quorum: usize::try_from(params.signoff_quorum).unwrap_or(usize::MAX),
+            }),
+            _ => None,
+        };
         Ok(Self {
             node,
             validators,
@@ -160,6 +184,7 @@ impl Sequencer {
             rules,
             metrics,
             checkpointed_epoch: AtomicU64::new(0),
+            committee,
         })
     }
 
@@ -196,17 +221,34 @@ impl Sequencer {
         self.timeline.now()
     }
 
+    /// The timeline the duties read the time from.
+    pub(crate) fn timeline(&self) -> &dyn Timeline {
+        self.timeline.as_ref()
+    }
+
+    /// The rollup's proposal window.
+    pub(crate) fn proposal_window(&self) -> Duration {
+        self.schedule.proposal_window
+    }
+
     /// Sleeps until `offset` after the slot that started at UNIX second `start`.
     pub(crate) async fn sleep_until_offset(&self, start: u64, offset: Duration) {
         sleep_until(self.timeline.as_ref(), Duration::from_secs(start) + offset).await;
     }
 
     /// Runs the slot loop forever (until the future is dropped): each slot's duties run as a
-    /// task of their own ([`run_slots`]); their errors are logged.
+    /// task of their own ([`run_slots`]); their errors are logged. In the committee mode the
+    /// process's keys also sign off the blocks they are asked to.
     pub async fn run(self: Arc<Self>) -> Result<()> {
         let clock = self.node.l1.clock;
         let timeline = Arc::clone(&self.timeline);
-        run_slots(clock, timeline, |slot| Arc::clone(&self).on_slot(slot)).await;
+        let slots = run_slots(clock, timeline, |slot| Arc::clone(&self).on_slot(slot));
+        match &self.committee {
+            Some(mode) => {
+                tokio::join!(slots, self.run_member(mode));
+            }
+            None => slots.await,
+        }
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! The compiled contracts against the reference model, in revm.
 
+mod committee;
 mod fixture;
 mod harness;
 mod schedules;

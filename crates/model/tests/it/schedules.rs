@@ -5,7 +5,7 @@
 use std::{collections::BTreeMap, sync::Mutex, time::Instant};
 
 use fernet_model::{
-    action::{describe, schedule, BackupProof, ProofChoice, SplitChoice},
+    action::{describe, schedule, BackupProof, CommitteeProofChoice, ProofChoice, SplitChoice},
     Action, Harness, Params, Proofs, SMALL_POOL_FUNDING,
 };
 use proptest::{
@@ -17,7 +17,7 @@ const SEQUENCERS: u8 = 6;
 const ACTIVE: usize = 4;
 const PROVERS: u8 = 3;
 
-fn env_or(name: &str, default: usize) -> usize {
+pub(crate) fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -27,12 +27,12 @@ fn env_or(name: &str, default: usize) -> usize {
 /// Counts of what the schedules did: the run fails if some part of the protocol was never
 /// reached (a strategy that stopped exploring would otherwise pass silently).
 #[derive(Default)]
-struct Coverage {
-    steps: usize,
-    outcomes: BTreeMap<String, usize>,
+pub(crate) struct Coverage {
+    pub(crate) steps: usize,
+    pub(crate) outcomes: BTreeMap<String, usize>,
 }
 
-fn label(action: &Action) -> &'static str {
+pub(crate) fn label(action: &Action) -> &'static str {
     match action {
         Action::ProposeBackup {
             proof: BackupProof::OtherPayee,
@@ -46,7 +46,15 @@ fn label(action: &Action) -> &'static str {
             proof: SplitChoice::OtherPayee,
             ..
         } => "submitSplitEpochProof(copied proof)",
+        Action::ProveCommittee {
+            proof: CommitteeProofChoice::CopiedProof,
+            ..
+        } => "submitCommitteeEpochProof(copied proof)",
         Action::Warp { .. } | Action::NextSlot { .. } | Action::WarpToDue { .. } => "warp",
+        Action::ProposeSigned { .. } => "proposeWithSignoffs",
+        Action::ProveCommittee { .. } => "submitCommitteeEpochProof",
+        Action::SlashInactive { .. } => "slashInactive",
+        Action::CheckpointMemberCount { .. } => "checkpointMemberCount",
         Action::Register { .. } => "register",
         Action::Exit { .. } => "exit",
         Action::Withdraw { .. } => "withdraw",

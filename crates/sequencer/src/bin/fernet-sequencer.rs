@@ -50,6 +50,8 @@ async fn main() -> eyre::Result<()> {
             })
             .transpose()?,
         backup_only: args.backup_only,
+        silent_member: args.committee_silent,
+        withhold_data: args.withhold_data,
     };
     // Slot time is L1 time, from the node's head poller (`NODE_POLLING_INTERVAL_MS`).
     let timeline = node.time.clone();
