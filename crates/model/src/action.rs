@@ -158,8 +158,9 @@ pub enum SplitChoice {
 /// What sign-offs a committee proposal (`proposeWithSignoffs`) carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignoffChoice {
-    /// Sign-offs of a subset of the slot's committee without the proposer (`pick`'s bits, topped
-    /// up to the quorum), by ascending score: the members left out miss the block.
+    /// Sign-offs of the slot's committee without the proposer, by ascending score, leaving out
+    /// sequencer `pick mod 8` (a silent member), and with `pick`'s high bit all but a quorum:
+    /// the members left out miss the block (topped up to the quorum when it falls short).
     Valid,
     /// Sign-offs of the slot's whole committee without the proposer.
     Everyone,
@@ -178,7 +179,8 @@ pub enum SignoffChoice {
     ByProposer,
     /// Signed over other public inputs (each recovers to an unrelated address).
     OtherData,
-    /// One signature cut to 64 bytes (`pick` chooses which).
+    /// One signature (`pick` chooses which) cut to 64 bytes, or with `pick`'s bit 6 made
+    /// malleable (`s` above half the order, as `ecrecover` would still accept).
     Malformed,
 }
 
@@ -192,7 +194,7 @@ pub enum CommitteeProofChoice {
     /// from the takeover slot, `Rollup__ChunkNotAssigned` before it (unless a block has one
     /// signer).
     Takeover,
-    /// One prover index past its block's signers.
+    /// One prover index past its block's signers (`k`, or with an odd `pick` the largest word).
     ProverPastSigners,
     /// One block's signers altered (swapped, replaced, or one added to a backup block).
     WrongSigners,
@@ -200,7 +202,8 @@ pub enum CommitteeProofChoice {
     WholeBlock,
     /// The first chunk's proof made for another payee (copied from someone else).
     CopiedProof,
-    /// One length off (`pick`: signer counts, signers or provers).
+    /// One length off (`pick mod 4`: signer counts, signers or provers), or the first signer
+    /// count the largest word (their sum overflows when a later block has signers).
     WrongLengths,
     /// One public input changed.
     TamperedInputs,
@@ -685,8 +688,8 @@ pub fn action(sequencers: u8, provers: u8) -> impl Strategy<Value = Action> {
 
 fn signoff_choice() -> impl Strategy<Value = SignoffChoice> {
     prop_oneof![
-        16 => Just(SignoffChoice::Valid),
-        4 => Just(SignoffChoice::Everyone),
+        18 => Just(SignoffChoice::Valid),
+        2 => Just(SignoffChoice::Everyone),
         1 => Just(SignoffChoice::TooFew),
         1 => Just(SignoffChoice::Unsorted),
         1 => Just(SignoffChoice::Duplicate),
@@ -698,15 +701,24 @@ fn signoff_choice() -> impl Strategy<Value = SignoffChoice> {
     ]
 }
 
+/// Mostly sequencer 0 silent (the same one across a schedule's proposals, so that its misses
+/// add up to an inactivity slash), half of those with only a quorum signing; else any pick.
+fn signoff_pick() -> impl Strategy<Value = u8> {
+    prop_oneof![
+        5 => any::<bool>().prop_map(|quorum| u8::from(quorum) << 7),
+        1 => any::<u8>(),
+    ]
+}
+
 fn committee_proof_choice() -> impl Strategy<Value = CommitteeProofChoice> {
     prop_oneof![
         14 => Just(CommitteeProofChoice::Valid),
-        4 => Just(CommitteeProofChoice::Takeover),
+        5 => Just(CommitteeProofChoice::Takeover),
         1 => Just(CommitteeProofChoice::ProverPastSigners),
         1 => Just(CommitteeProofChoice::WrongSigners),
         1 => Just(CommitteeProofChoice::WholeBlock),
         1 => Just(CommitteeProofChoice::CopiedProof),
-        1 => Just(CommitteeProofChoice::WrongLengths),
+        3 => Just(CommitteeProofChoice::WrongLengths),
         1 => Just(CommitteeProofChoice::TamperedInputs),
         1 => Just(CommitteeProofChoice::WrongEpoch),
         1 => Just(CommitteeProofChoice::MissingRoot),
@@ -737,11 +749,11 @@ pub fn committee_action(sequencers: u8, provers: u8) -> impl Strategy<Value = Ac
         1 => (seq.clone(), stake()).prop_map(|(who, stake)| Action::Register { who, stake }),
         1 => seq.clone().prop_map(|who| Action::Exit { who }),
         1 => seq.clone().prop_map(|who| Action::Withdraw { who }),
-        14 => (seq.clone(), proptest::bool::weighted(0.85), block_choice(), any::<u16>(), 0u8..3, signoff_choice(), any::<u8>())
+        14 => (seq.clone(), proptest::bool::weighted(0.85), block_choice(), any::<u16>(), 0u8..3, signoff_choice(), signoff_pick())
             .prop_map(|(who, ranked, block, data, vote, signoffs, pick)| Action::ProposeSigned {
                 who, ranked, block, data, vote, signoffs, pick,
             }),
-        2 => (actor.clone(), 0u8..3, block_choice(), any::<u16>(), backup_proof())
+        3 => (actor.clone(), prop_oneof![3 => Just(0u8), 1 => 1u8..3], block_choice(), any::<u16>(), backup_proof())
             .prop_map(|(who, slots_back, block, data, proof)| Action::ProposeBackup {
                 who, slots_back, block, data, proof,
             }),

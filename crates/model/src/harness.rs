@@ -117,7 +117,9 @@ impl Harness {
         Self::with_params(Params::default(), proofs, sequencers, active, provers)
     }
 
-    /// [`Harness::new`] with other parameters.
+    /// [`Harness::new`] with other parameters: with [`Params::committee`] set, the rollup is
+    /// `CommitteeRollup` (its init code read from `out/`) with those committee parameters, and the
+    /// committee mode's actions apply (the committee's views are compared after every step).
     pub fn with_params(
         mut params: Params,
         proofs: Proofs,
@@ -507,7 +509,7 @@ impl Harness {
         if report.succeeded {
             report
                 .notes
-                .extend(committee::notes(&before, &self.model, sender, call));
+                .extend(committee::notes(&before, &self.model, call));
         }
         if refused_on_time {
             report

@@ -7,16 +7,25 @@
 //! and the rollup (RANDAO checkpoints, scores, proposals and replacements with their data
 //! encoding and inbox checks, backup blocks, the quote auction, partial epoch proofs that
 //! release consumed deposits and pay their payee, fees only out of those deposits, prunes with
-//! pro-rata bond slashes and penalties, rewards, upgrade votes). [`Harness`] deploys the forge
-//! artifacts from `out/` into an in-memory revm, and [`Harness::step`] runs one [`Action`] on
-//! both: the call must succeed on both or revert on both with the same custom error and
-//! arguments, and afterwards every value the contracts expose must equal the model's and the
-//! [invariants] must hold.
+//! pro-rata bond slashes and penalties, rewards, upgrade votes). With [`Params::committee`] set
+//! it models the second proving mode, the proving committee of seed 004 (`CommitteeRollup`):
+//! staking's member counts and each epoch's set size recorded with its checkpoint, slot
+//! committees below the epoch's threshold, proposals with the committee's EIP-712 sign-offs,
+//! committee epoch proofs whose chunks pay their assigned signers (any signer from the takeover
+//! slot, the sender for a backup block), the proposer's bonus per signer, and the inactivity
+//! slash. [`Harness`] deploys the forge artifacts from `out/` into an in-memory revm (the quote
+//! mode's `Rollup` or `CommitteeRollup`), and [`Harness::step`] runs one [`Action`] on both: the
+//! call must succeed on both or revert on both with the same custom error and arguments, and
+//! afterwards every value the contracts expose must equal the model's and the [invariants] must
+//! hold.
 //!
 //! The proptest strategies of [`action`] generate schedules of actions over a fixed cast of
 //! sequencers and provers, honest and hostile (late, ineligible, lower-scoring, forged, replayed,
-//! copied, over-bonded, over-priced, invalid, censoring deposits, declaring unbacked fees). A
-//! failing schedule shrinks to a short list printed one action per line.
+//! copied, over-bonded, over-priced, invalid, censoring deposits, declaring unbacked fees; in the
+//! committee mode also short, unsorted, duplicated, outside, self-signed, malformed and
+//! misdirected sign-offs, misassigned, mis-signed and whole-block chunk proofs, and false
+//! inactivity reports, with a member that stays silent until it is slashed). A failing schedule
+//! shrinks to a short list printed one action per line.
 
 pub mod action;
 mod artifacts;

@@ -22,6 +22,23 @@ fn sign(key: &PrivateKeySigner, digest: B256) -> Bytes {
     Bytes::from(signature.as_bytes().to_vec())
 }
 
+/// The other signature of the same key and digest (`s` replaced by `n - s`, the parity
+/// flipped): `ecrecover` accepts it, OpenZeppelin's `tryRecover` rejects its high `s`.
+fn malleable(signature: &Bytes) -> Bytes {
+    let order = U256::from_be_bytes(SECP256K1_ORDER);
+    let s = U256::from_be_slice(&signature[32..64]);
+    let mut bytes = signature.to_vec();
+    bytes[32..64].copy_from_slice(&(order - s).to_be_bytes::<32>());
+    bytes[64] = if bytes[64] == 27 { 28 } else { 27 };
+    bytes.into()
+}
+
+/// The secp256k1 group order `n`.
+const SECP256K1_ORDER: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+    0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+];
+
 impl Harness {
     /// The proven blocks that are misses of `staker` now, ascending (what a reporter finds in
     /// the L1 history: in the slot's committee, not a backup block, not its own, after its
@@ -34,7 +51,7 @@ impl Harness {
     }
 
     /// `keys` sorted by ascending score in `slot` (stable: a key listed twice stays adjacent).
-    fn by_score<'a>(&self, slot: u64, keys: &mut [&'a PrivateKeySigner]) {
+    fn by_score(&self, slot: u64, keys: &mut [&PrivateKeySigner]) {
         keys.sort_by_cached_key(|key| self.model.score_of(slot, key.address()));
     }
 
@@ -59,12 +76,21 @@ impl Harness {
             .filter(|key| key.address() != proposer && m.is_committee_member(slot, key.address()))
             .collect();
         self.by_score(slot, &mut committee);
+        // Sequencer `pick mod 8` stays silent (if there is one of that index), and with the
+        // high bit of `pick` only a quorum signs (the lowest scores): both leave misses. The
+        // silent member signs after all when the others fall short of the quorum.
+        let silent = self
+            .sequencers
+            .get(usize::from(pick & 7))
+            .map(PrivateKeySigner::address);
         let mut chosen: Vec<&PrivateKeySigner> = committee
             .iter()
-            .enumerate()
-            .filter(|(i, _)| pick >> (i % 8) & 1 == 1)
-            .map(|(_, key)| *key)
+            .filter(|key| Some(key.address()) != silent)
+            .copied()
             .collect();
+        if pick & 0x80 != 0 {
+            chosen.truncate(quorum);
+        }
         for key in &committee {
             if chosen.len() >= quorum {
                 break;
@@ -134,7 +160,10 @@ impl Harness {
         let mut signoffs: Vec<Bytes> = keys.iter().map(|key| sign(key, digest)).collect();
         if choice == SignoffChoice::Malformed && !signoffs.is_empty() {
             let i = usize::from(pick) % signoffs.len();
-            signoffs[i] = signoffs[i].slice(..64);
+            signoffs[i] = match pick & 0x40 {
+                0 => signoffs[i].slice(..64),
+                _ => malleable(&signoffs[i]),
+            };
         }
         signoffs
     }
@@ -214,7 +243,10 @@ impl Harness {
                 let mut chunk_at = 0;
                 for (i, signers) in block_signers.iter().enumerate() {
                     if !signers.is_empty() {
-                        proof.provers[chunk_at] = U256::from(signers.len());
+                        proof.provers[chunk_at] = match pick & 1 {
+                            0 => U256::from(signers.len()),
+                            _ => U256::MAX,
+                        };
                         break;
                     }
                     chunk_at += proof.split.chunk_counts[i].saturating_to::<usize>();
@@ -237,13 +269,19 @@ impl Harness {
                     *count = U256::ZERO;
                 }
             }
-            CommitteeProofChoice::WrongLengths => match pick % 3 {
+            CommitteeProofChoice::WrongLengths => match pick % 4 {
                 0 => {
                     proof.signer_counts.pop();
                 }
                 1 => proof.signers.push(sender),
-                _ => {
+                2 => {
                     proof.provers.pop();
+                }
+                // The signer counts' sum overflows with a second block that has signers.
+                _ => {
+                    if let Some(count) = proof.signer_counts.first_mut() {
+                        *count = U256::MAX;
+                    }
                 }
             },
             CommitteeProofChoice::MissingRoot => {
@@ -317,12 +355,7 @@ impl Harness {
 
 /// What a successful committee-mode step did beyond its outcome, read from the model before and
 /// after it.
-pub(super) fn notes(
-    before: &Model,
-    after: &Model,
-    sender: Address,
-    call: &Call,
-) -> Vec<&'static str> {
+pub(super) fn notes(before: &Model, after: &Model, call: &Call) -> Vec<&'static str> {
     let mut notes = Vec::new();
     let Some(c) = after.committee_params() else {
         return notes;
@@ -373,9 +406,6 @@ pub(super) fn notes(
             debug_assert_eq!(signer_at, proof.signers.len());
             if taken_over {
                 notes.push("a chunk proven by another signer after the takeover slot");
-            }
-            if after.pool.owed_to(sender) == before.pool.owed_to(sender) {
-                notes.push("the sender earned nothing");
             }
         }
         Call::SlashInactive(staker, _) => {

@@ -117,9 +117,12 @@ impl Model {
     }
 
     /// `committeeThreshold(epoch)`: `type(uint256).max / setSize * committeeSize`, the maximum
-    /// while the set is no larger than the committee, 0 for an empty set.
+    /// while the set is no larger than the committee, 0 for an empty set (and in the quote mode,
+    /// which has no committees).
     pub fn committee_threshold(&self, epoch: u64) -> U256 {
-        let size = self.committee_config().committee_size;
+        let Some(size) = self.committee_params().map(|c| c.committee_size) else {
+            return U256::ZERO;
+        };
         match self.committee_set_size(epoch) {
             0 => U256::ZERO,
             members if members <= size => U256::MAX,

@@ -462,35 +462,34 @@ impl Model {
     /// The proposal path both modes share (`_propose`): checks, appends or replaces the block,
     /// holds its vote; returns its number.
     pub(super) fn propose_block(&mut self, sender: Address, args: &ProposeArgs) -> Outcome<u64> {
-        let m = self;
-        m.write_checkpoint();
-        m.prune_if_expired()?;
-        let slot = m.current_slot();
+        self.write_checkpoint();
+        self.prune_if_expired()?;
+        let slot = self.current_slot();
         if args.header.slot != u(slot) {
             return Err(Revert::of(Errors::Rollup__InvalidSlot {
                 expected: u(slot),
                 actual: args.header.slot,
             }));
         }
-        let window_end = m.params.slot_start(slot) + m.params.proposal_window;
-        if m.now >= window_end {
+        let window_end = self.params.slot_start(slot) + self.params.proposal_window;
+        if self.now >= window_end {
             return Err(Revert::of(Errors::Rollup__ProposalWindowClosed {
                 slot: u(slot),
                 windowEnd: u(window_end),
-                now_: u(m.now),
+                now_: u(self.now),
             }));
         }
-        let epoch = m.params.epoch_of(slot);
-        if !m.staking.can_propose(sender, epoch) {
+        let epoch = self.params.epoch_of(slot);
+        if !self.staking.can_propose(sender, epoch) {
             return Err(Revert::of(Errors::Rollup__ProposerNotEligible {
                 proposer: sender,
                 epoch: u(epoch),
             }));
         }
-        let tip = m.rollup.pending_tip;
-        let tip_log = m.rollup.block(tip);
+        let tip = self.rollup.pending_tip;
+        let tip_log = self.rollup.block(tip);
         if tip != 0 && tip_log.slot == slot {
-            let seed = m.seed(epoch);
+            let seed = self.seed(epoch);
             let current = score(seed, slot, tip_log.proposer);
             let proposed = score(seed, slot, sender);
             if proposed <= current {
@@ -500,13 +499,13 @@ impl Model {
                     proposedScore: proposed,
                 }));
             }
-            m.append_block(sender, args, tip, false)?;
-            m.rollup.pending_vote = Some((args.upgradePayload, slot));
+            self.append_block(sender, args, tip, false)?;
+            self.rollup.pending_vote = Some((args.upgradePayload, slot));
             Ok(tip)
         } else {
-            m.settle_pending_vote();
-            m.append_block(sender, args, tip + 1, false)?;
-            m.rollup.pending_vote = Some((args.upgradePayload, slot));
+            self.settle_pending_vote();
+            self.append_block(sender, args, tip + 1, false)?;
+            self.rollup.pending_vote = Some((args.upgradePayload, slot));
             Ok(tip + 1)
         }
     }

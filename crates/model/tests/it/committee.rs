@@ -7,24 +7,33 @@ use std::{sync::Mutex, time::Instant};
 
 use fernet_model::{
     action::{committee_schedule, describe, CommitteeProofChoice, MissReport, SignoffChoice},
-    Action, CommitteeParams, Harness, Params, Proofs, StepReport,
+    invariants::{self, Transition},
+    Action, CommitteeParams, Divergence, Error, Harness, Params, Proofs, StepReport,
 };
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 use crate::schedules::{env_or, label, Coverage};
 
 const SEQUENCERS: u8 = 6;
-const ACTIVE: usize = 4;
+const ACTIVE: usize = 5;
 const PROVERS: u8 = 3;
 
-/// The committee parameters of a schedule: a committee of 3 (a share of the 4 to 6 members: some
+/// The committee parameters of a schedule: a committee of 4 (a share of the 5 or 6 members: some
 /// members are outside a slot's committee), or of 6 (the whole set, the threshold the maximum).
 fn params(whole_set: bool) -> Params {
     let committee = CommitteeParams {
-        committee_size: if whole_set { 6 } else { 3 },
+        committee_size: if whole_set { 6 } else { 4 },
         ..CommitteeParams::default()
     };
     Params::committee_mode(committee)
+}
+
+/// What a schedule runs with: the whole set as every committee, and a small reward pool (so
+/// that it runs dry in the middle of a proof's payments).
+#[derive(Clone, Copy, Debug)]
+struct Variant {
+    whole_set: bool,
+    small_pool: bool,
 }
 
 fn harness(whole_set: bool) -> Harness {
@@ -39,12 +48,17 @@ fn harness(whole_set: bool) -> Harness {
 }
 
 fn run(
-    whole_set: bool,
+    variant: Variant,
     schedule: &[Action],
     coverage: &Mutex<Coverage>,
 ) -> Result<(), TestCaseError> {
+    let mut params = params(variant.whole_set);
+    if variant.small_pool {
+        // Three blocks' rewards: a proof or two use it up.
+        params.pool_funding = 3 * params.block_reward;
+    }
     let mut harness = Harness::with_params(
-        params(whole_set),
+        params,
         Proofs::Commitment,
         SEQUENCERS.into(),
         ACTIVE,
@@ -55,8 +69,7 @@ fn run(
     for (i, action) in schedule.iter().enumerate() {
         let report = harness.step(action).map_err(|e| {
             TestCaseError::fail(format!(
-                "step {i} ({action}): {e}\nschedule up to the failure (whole set: \
-                 {whole_set}):\n{}",
+                "step {i} ({action}): {e}\nschedule up to the failure ({variant:?}):\n{}",
                 describe(&schedule[..=i])
             ))
         })?;
@@ -81,8 +94,8 @@ fn run(
 
 #[test]
 fn random_committee_schedules_keep_contracts_and_model_equal() {
-    let cases = env_or("FERNET_COMMITTEE_CASES", 48);
-    let steps = env_or("FERNET_COMMITTEE_STEPS", 160);
+    let cases = env_or("FERNET_COMMITTEE_CASES", 100);
+    let steps = env_or("FERNET_COMMITTEE_STEPS", 200);
     let coverage = Mutex::new(Coverage::default());
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
@@ -99,12 +112,20 @@ fn random_committee_schedules_keep_contracts_and_model_equal() {
                         failure_persistence: None,
                         ..Config::default()
                     });
-                    // A quarter of the schedules put the whole set in every committee.
+                    // A quarter of the schedules put the whole set in every committee, a quarter
+                    // fund the pool with little.
                     let strategy = (
+                        proptest::bool::weighted(0.25),
                         proptest::bool::weighted(0.25),
                         committee_schedule(SEQUENCERS, PROVERS, steps..=steps),
                     );
-                    runner.run(&strategy, |(whole_set, s)| run(whole_set, &s, coverage))
+                    runner.run(&strategy, |(whole_set, small_pool, s)| {
+                        let variant = Variant {
+                            whole_set,
+                            small_pool,
+                        };
+                        run(variant, &s, coverage)
+                    })
                 })
             })
             .collect();
@@ -178,6 +199,7 @@ fn random_committee_schedules_keep_contracts_and_model_equal() {
         "(a chunk proven by another signer after the takeover slot)",
         "(an inactivity slash forced an exit)",
         "(deposits released)",
+        "(pool ran dry)",
         "(fees paid from deposits)",
     ] {
         assert!(
@@ -194,19 +216,19 @@ fn step(harness: &mut Harness, action: Action) -> StepReport {
 }
 
 /// One committee epoch: the top-ranked sequencer proposes in each slot with the sign-offs of a
-/// quorum of its committee (leaving the others out), the epoch is proven in chunks by its
+/// quorum of its committee (the whole set of five: the proposer and the quorum of two leave two
+/// members out of each block, sequencer 0 among them), the epoch is proven in chunks by its
 /// signers, and a member left out of `inactivityLimit` proven blocks is slashed.
 #[test]
 fn a_committee_epoch_from_signoff_to_proof_to_an_inactivity_slash() {
-    let mut harness = harness(false);
+    let mut harness = harness(true);
     let limit = harness
         .model()
         .committee_params()
         .expect("committee")
         .inactivity_limit;
     let epoch = harness.model().current_epoch();
-    // Sign-offs of exactly the quorum (`pick` 0 selects nobody; the quorum is topped up in
-    // ascending score), one proposal per slot of the epoch.
+    // Sign-offs of exactly the quorum, sequencer 0 silent (`pick` 0x80), one proposal per slot.
     let mut proposed = 0;
     for slot in 0..harness.model().params.epoch_duration {
         if slot > 0 {
@@ -221,7 +243,7 @@ fn a_committee_epoch_from_signoff_to_proof_to_an_inactivity_slash() {
                 data: slot as u16,
                 vote: 0,
                 signoffs: SignoffChoice::Valid,
-                pick: 0,
+                pick: 0x80,
             },
         );
         assert!(report.succeeded, "slot {slot}: {report:?}");
@@ -368,4 +390,133 @@ fn a_committee_epoch_from_signoff_to_proof_to_an_inactivity_slash() {
         },
     );
     assert!(!again.succeeded, "{again:?}");
+}
+
+/// A committee harness with block 1 signed off by a quorum in the first slot whose committee
+/// reaches it; returns its signers.
+fn harness_with_a_signed_block() -> (Harness, Vec<alloy::primitives::Address>) {
+    let mut harness = harness(true);
+    let report = step(
+        &mut harness,
+        Action::ProposeSigned {
+            who: 0,
+            ranked: true,
+            block: fernet_model::action::BlockChoice::Honest,
+            data: 1,
+            vote: 0,
+            signoffs: SignoffChoice::Valid,
+            pick: 0x80,
+        },
+    );
+    assert!(report.succeeded, "{report:?}");
+    let signers = harness.model().committee.signers[&1].clone();
+    (harness, signers)
+}
+
+#[test]
+fn a_corrupted_settled_slot_is_reported_as_a_state_divergence() {
+    let (mut harness, signers) = harness_with_a_signed_block();
+    harness.model_mut().committee.settled.insert(signers[0], 0);
+    let error = harness
+        .step(&Action::Warp { seconds: 1 })
+        .expect_err("the settled slots differ");
+    match error {
+        Error::Divergence(Divergence::State { path, .. }) => {
+            assert!(path.starts_with("rollup.settledDutySlot"), "{path}")
+        }
+        other => panic!("expected a state divergence, got {other}"),
+    }
+}
+
+#[test]
+fn a_signed_block_below_the_quorum_breaks_the_invariant() {
+    let (harness, signers) = harness_with_a_signed_block();
+    let mut model = harness.model().clone();
+    invariants::check(&model).expect("the committee invariants hold");
+    model.committee.signers.insert(1, signers[..1].to_vec());
+    match invariants::check(&model) {
+        Err(Divergence::Invariant { name, .. }) => assert_eq!(
+            name,
+            "a pending block that is not a backup block has a nonzero signers hash of a quorum"
+        ),
+        other => panic!("expected a broken invariant, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_settled_slot_moving_back_or_a_slash_of_someone_else_breaks_the_step_invariants() {
+    let (harness, signers) = harness_with_a_signed_block();
+    let before = harness.model().clone();
+    let mut after = before.clone();
+    after.committee.settled.insert(signers[0], 0);
+    let error = invariants::check_step(&before, &after, Transition::Other)
+        .expect_err("a settled slot moved back");
+    assert!(
+        matches!(
+            error,
+            Divergence::Invariant {
+                name: "settled duty slots never move back",
+                ..
+            }
+        ),
+        "got {error}"
+    );
+    let penalty = before
+        .committee_params()
+        .expect("committee")
+        .inactivity_penalty;
+    let mut after = before.clone();
+    after
+        .staking
+        .stakers
+        .get_mut(&signers[1])
+        .expect("a staker")
+        .stake -= penalty;
+    invariants::check_step(&before, &after, Transition::InactivitySlash(signers[1]))
+        .expect("the slashed staker loses the penalty");
+    let error = invariants::check_step(&before, &after, Transition::InactivitySlash(signers[0]))
+        .expect_err("the stake of another staker fell");
+    assert!(
+        matches!(
+            error,
+            Divergence::Invariant {
+                name: "no stake penalty falls on a proposer whose block was proven",
+                ..
+            }
+        ),
+        "got {error}"
+    );
+}
+
+#[test]
+fn the_committee_entry_points_revert_without_data_on_the_quote_modes_rollup() {
+    let mut harness = Harness::new(Proofs::Commitment, 4, 3, 2).expect("the quote suite deploys");
+    for action in [
+        Action::ProposeSigned {
+            who: 0,
+            ranked: true,
+            block: fernet_model::action::BlockChoice::Honest,
+            data: 1,
+            vote: 0,
+            signoffs: SignoffChoice::Everyone,
+            pick: 0,
+        },
+        Action::ProveCommittee {
+            who: 4,
+            rows: 0,
+            shape: 0,
+            proof: CommitteeProofChoice::Valid,
+            pick: 0,
+        },
+        Action::SlashInactive {
+            who: 4,
+            staker: 0,
+            report: MissReport::Valid,
+        },
+    ] {
+        let report = step(&mut harness, action);
+        assert!(!report.succeeded, "{action}: {report:?}");
+    }
+    // Staking's member count is the same contract in both modes.
+    assert!(step(&mut harness, Action::CheckpointMemberCount { who: 0 }).succeeded);
 }
