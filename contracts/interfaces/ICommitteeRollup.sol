@@ -31,7 +31,8 @@ interface ICommitteeRollup is IRollup {
     ///        (base + n * bonus <= 10,000).
     /// @param takeoverSlots Slots into an epoch's proof window from which any signer of a block may prove any
     ///        of its chunks (less than `proofWindowSlots`), so one silent signer cannot stall the epoch.
-    /// @param inactivityLimit Proven blocks a member may miss (elected, no sign-off) before it can be slashed.
+    /// @param inactivityLimit Misses (proven blocks it was elected in and did not sign off) that make a member
+    ///        slashable.
     /// @param inactivityPenalty Stake slashed, to the reward pool, for `inactivityLimit` misses.
     struct CommitteeConfig {
         uint256 committeeSize;

@@ -281,6 +281,18 @@ impl Devnet {
         self.process_keys.get(index).map_or(&[], Vec::as_slice)
     }
 
+    /// Prints the last `lines` lines of every process's log to stderr (a failed test's context).
+    pub fn print_log_tails(&self, lines: usize) {
+        for name in self.process_names() {
+            let log = std::fs::read_to_string(self.log_path(name)).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(lines).collect();
+            eprintln!("--- {name} (last lines)");
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+
     /// The keystore file of sequencer process `index` (from 0): one hex key per line.
     pub fn keystore_path(&self, index: usize) -> PathBuf {
         self.data_dir
@@ -589,6 +601,19 @@ impl Devnet {
                     ("BROKER_AUTH_TOKEN", self.broker_auth_token.clone()),
                 ];
                 env.extend(p2p(self.options.prover_p2p_port(i)?));
+                // The committee mode: prover node i proves the chunks of the live stakers
+                // i, i + provers, ... (ignored in the quote mode).
+                let members: Vec<String> = self
+                    .process_keys
+                    .iter()
+                    .flatten()
+                    .enumerate()
+                    .filter(|(j, _)| j % self.options.provers == i)
+                    .map(|(_, account)| account.address.to_string())
+                    .collect();
+                if !members.is_empty() {
+                    env.push(("PROVER_COMMITTEE_MEMBERS", members.join(",")));
+                }
                 if let Some(url) = &self.options.quote_provider_url {
                     env.push(("QUOTE_PROVIDER_URL", url.clone()));
                 }

@@ -20,7 +20,7 @@ use fernet_bindings::{
     prover_escrow::ProverEscrow::ProverEscrowInstance,
     rollup::{IRollup, Rollup::RollupInstance},
     staking::Staking::StakingInstance,
-    ContractResultExt, DevnetToken, ProverEscrow, Rankings, Rollup, Staking,
+    CommitteeRollup, ContractResultExt, DevnetToken, ProverEscrow, Rankings, Rollup, Staking,
 };
 use fernet_primitives::{Clock, Deployment};
 use futures::{stream, StreamExt, TryStreamExt};
@@ -278,7 +278,8 @@ impl L1 {
     }
 
     /// The number of transactions in the block data of the proposal sent in `tx_hash`; `None`
-    /// when the transaction is not a direct `propose` / `proposeWithProof` call or its data does
+    /// when the transaction is not a direct `propose` / `proposeWithProof` /
+    /// `proposeWithSignoffs` call or its data does
     /// not decode.
     pub async fn proposal_tx_count(&self, tx_hash: TxHash) -> Result<Option<usize>> {
         let Some(tx) = self
@@ -293,6 +294,8 @@ impl L1 {
         let data = if let Ok(call) = Rollup::proposeCall::abi_decode(input) {
             call.args.data
         } else if let Ok(call) = Rollup::proposeWithProofCall::abi_decode(input) {
+            call.args.data
+        } else if let Ok(call) = CommitteeRollup::proposeWithSignoffsCall::abi_decode(input) {
             call.args.data
         } else {
             return Ok(None);

@@ -20,6 +20,7 @@ pub mod monitor;
 mod options;
 pub mod process;
 pub mod scale;
+mod spread;
 
 pub use accounts::{Account, Accounts, DEVNET_MNEMONIC};
 pub use devnet::{
@@ -36,3 +37,4 @@ pub use options::{
     BACKUP_PROPOSER,
 };
 pub use scale::{run_scale_report, ScaleRecorder, ScaleReport};
+pub use spread::RewardSpread;

@@ -103,7 +103,7 @@ pub enum Error {
     },
     /// The block's transaction on L1 could not be decoded as a proposal.
     #[error(
-        "L1 transaction {tx} of block {number} is not a direct call to propose/proposeWithProof"
+        "L1 transaction {tx} of block {number} is not a direct call to propose/proposeWithProof/proposeWithSignoffs"
     )]
     UndecodableProposal {
         /// The L1 transaction.

@@ -44,7 +44,10 @@ use alloy::{
     rpc::types::{Filter, Log},
     sol_types::{SolEventInterface, SolInterface},
 };
-use fernet_bindings::IRollup::{IRollupCalls, IRollupEvents};
+use fernet_bindings::{
+    ICommitteeRollup::ICommitteeRollupCalls,
+    IRollup::{IRollupCalls, IRollupEvents},
+};
 use fernet_l1::{Head, L1Time};
 use fernet_state::{TxEffect, WorldState};
 use tokio::sync::watch;
@@ -636,20 +639,28 @@ impl Follower {
             error!(%error, "block data unavailable");
             return Ok(None);
         }
-        let args = match IRollupCalls::abi_decode(tx.input()) {
-            Ok(IRollupCalls::propose(call)) => call.args,
-            Ok(IRollupCalls::proposeWithProof(call)) => call.args,
-            _ => {
-                let error = Error::UndecodableProposal { tx: l1_tx, number };
-                error!(%error, "block data unavailable");
-                return Ok(None);
+        let (proposed, data) = match IRollupCalls::abi_decode(tx.input()) {
+            Ok(IRollupCalls::propose(call)) => (call.args.header.blockNumber, call.args.data),
+            Ok(IRollupCalls::proposeWithProof(call)) => {
+                (call.args.header.blockNumber, call.args.data)
             }
+            // The committee mode's proposals (ICommitteeRollup extends IRollup).
+            _ => match ICommitteeRollupCalls::abi_decode(tx.input()) {
+                Ok(ICommitteeRollupCalls::proposeWithSignoffs(call)) => {
+                    (call.args.header.blockNumber, call.args.data)
+                }
+                _ => {
+                    let error = Error::UndecodableProposal { tx: l1_tx, number };
+                    error!(%error, "block data unavailable");
+                    return Ok(None);
+                }
+            },
         };
-        if args.header.blockNumber != U256::from(number) {
-            error!(%l1_tx, number, header = %args.header.blockNumber, "calldata proposes another block number");
+        if proposed != U256::from(number) {
+            error!(%l1_tx, number, header = %proposed, "calldata proposes another block number");
             return Ok(None);
         }
-        Ok(Some(args.data))
+        Ok(Some(data))
     }
 }
 

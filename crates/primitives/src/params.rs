@@ -183,7 +183,8 @@ pub struct CommitteeParams {
     /// Slots into the proof window from which any signer may prove any chunk of its block
     /// (devnet 1; less than proofWindowSlots).
     pub takeover_slots: u64,
-    /// Proven blocks a member may miss (elected, no sign-off) before it can be slashed (devnet 3).
+    /// Misses (proven blocks it was elected in and did not sign off) that make a member
+    /// slashable (devnet 3).
     pub inactivity_limit: u64,
     /// Stake slashed for `inactivityLimit` misses (devnet 5 tokens).
     pub inactivity_penalty: TokenAmount,

@@ -108,6 +108,10 @@ pub struct ProverNodeArgs {
     /// Port of `/metrics` and `/health`.
     #[arg(long, env = "AZTEC_PORT", default_value_t = 8080)]
     pub port: u16,
+    /// The committee mode: the committee members (staker addresses, comma-separated) whose
+    /// assigned chunks this node proves, each proof paying its member.
+    #[arg(long, env = "PROVER_COMMITTEE_MEMBERS", value_delimiter = ',')]
+    pub committee_members: Vec<Address>,
 }
 
 /// How the prover node proves a block (`PROVER_BLOCK_PROOFS`).

@@ -13,10 +13,14 @@
 //! - [`submit`]: `submitEpochProof` (`submitSplitEpochProof` for chunks), never twice and
 //!   never late.
 //! - [`monitor`]: the main loop that ties them together; [`l1`] the rollup reads it acts on.
+//! - [`committee`]: in the committee mode (seed 004) the loop instead: the chunks assigned to
+//!   this node's committee members, peers' chunk proofs, committee epoch proofs, inactivity
+//!   reports.
 //! - [`metrics`]: counters on `/metrics`, and `/health`.
 //! - [`service`]: all of it around an embedded follower node, as the binary runs it.
 
 pub mod bond;
+pub mod committee;
 pub mod config;
 pub mod delivery;
 mod error;

@@ -168,6 +168,34 @@ pub fn commitment_of(words: &[[u8; 32]; COMMITTED_PUBLIC_INPUTS]) -> B256 {
     keccak256(words.concat())
 }
 
+/// The six words L1 committed to for `block`, from the witnesses of its parts (in order): the
+/// first part's first root and the last part's last root, and the block's globals and data words,
+/// which every part carries; [`Error::CommitmentMismatch`] unless they hash to the block's L1
+/// commitment.
+pub(crate) fn checked_committed_words(
+    block: &ProvableBlock,
+    witnesses: &[BlockWitness],
+) -> Result<[[u8; 32]; COMMITTED_PUBLIC_INPUTS]> {
+    let (Some(first), Some(last)) = (witnesses.first(), witnesses.last()) else {
+        return Err(Error::CommitmentMismatch {
+            block: block.number,
+            expected: block.commitment,
+            actual: B256::ZERO,
+        });
+    };
+    let mut committed = first.public_inputs.committed_u256_be_words();
+    committed[1] = last.public_inputs.committed_u256_be_words()[1];
+    let actual = commitment_of(&committed);
+    if actual != block.commitment {
+        return Err(Error::CommitmentMismatch {
+            block: block.number,
+            expected: block.commitment,
+            actual,
+        });
+    }
+    Ok(committed)
+}
+
 /// How an epoch proof's blocks are split, as `submitSplitEpochProof` takes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProofSplit {
@@ -428,19 +456,7 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
         let Some(first) = witnesses.first() else {
             return Ok(None);
         };
-        let last = witnesses.last().unwrap_or(first);
-        // The committed words of the block: the chunks' first root and last root, and the
-        // block's globals and data words, which every chunk carries.
-        let mut committed = first.public_inputs.committed_u256_be_words();
-        committed[1] = last.public_inputs.committed_u256_be_words()[1];
-        let actual = commitment_of(&committed);
-        if actual != block.commitment {
-            return Err(Error::CommitmentMismatch {
-                block: block.number,
-                expected: block.commitment,
-                actual,
-            });
-        }
+        let committed = checked_committed_words(block, &witnesses)?;
         let mut parts = Vec::with_capacity(witnesses.len());
         for witness in &witnesses {
             let job = self.broker.enqueue_block(epoch, witness.to_bytes()).await?;

@@ -6,12 +6,13 @@ use std::{net::SocketAddr, sync::Arc};
 use alloy::primitives::Address;
 use fernet_broker::{Agent, AgentConfig, BlockKeys, DeployedVerifiers};
 use fernet_node::{Node, NodeConfig};
-use fernet_primitives::Deployment;
+use fernet_primitives::{Deployment, ProvingMode};
 use tokio::{sync::watch, task::JoinHandle};
 use tracing::{error, info, warn};
 
 use crate::{
     bond::BondManager,
+    committee::{CommitteeParts, CommitteeProver},
     config::{BlockProofs, ProverNodeArgs},
     delivery::QuoteDelivery,
     l1::RollupView,
@@ -107,34 +108,69 @@ impl ProverNode {
         .await?;
         let mut tasks = vec![("metrics-server", server)];
 
-        let monitor = EpochMonitor::new(MonitorParts {
-            view,
-            quotes,
-            signer: QuoteSigner::new(
-                args.publisher_private_key.clone(),
-                l1.chain_id,
-                deployment.rollup.address,
-            ),
-            delivery,
-            bonds: BondManager::new(
-                sender.clone(),
-                deployment.prover_escrow.address,
-                deployment.token.address,
-                settings.minimum_escrow,
-                settings.target_escrow,
-            ),
-            submitter: ProofSubmitter::new(deployment.rollup.address, sender),
-            orchestrator: Orchestrator::new(node.chain.clone(), broker.clone(), settings.prover)
-                .with_split(block_split(args.block_proofs, deployment)?),
-            settings: MonitorSettings {
-                prover: settings.prover,
-                startup_bond: settings.bond_amount,
-                open_proving: settings.open_proving,
-                polling_interval: settings.polling_interval,
-            },
-            metrics: metrics.clone(),
-        });
-        tasks.push(("epoch-monitor", tokio::spawn(monitor.run(stop.clone()))));
+        match (
+            deployment.parameters.proving_mode,
+            &deployment.parameters.committee,
+        ) {
+            (ProvingMode::Committee, Some(params)) => {
+                let prover = CommitteeProver::new(CommitteeParts {
+                    view,
+                    witnesses: node.chain.clone(),
+                    broker: broker.clone(),
+                    sender,
+                    members: args.committee_members.clone(),
+                    chunk_txs: chunk_txs(deployment, "PROVER_COMMITTEE_MEMBERS")?,
+                    chunk_verifier: deployment.chunk_verifier.address,
+                    staking: deployment.staking.address,
+                    deploy_block: deployment.deploy_block,
+                    network: node.network.clone(),
+                    takeover_slots: params.takeover_slots,
+                    inactivity_limit: usize::try_from(params.inactivity_limit)
+                        .unwrap_or(usize::MAX),
+                    polling_interval: settings.polling_interval,
+                });
+                let feed = node.network.committee().subscribe();
+                info!(members = ?args.committee_members, "committee mode: proving the members' chunks");
+                tasks.push((
+                    "committee-prover",
+                    tokio::spawn(prover.run(feed, stop.clone())),
+                ));
+            }
+            _ => {
+                let monitor = EpochMonitor::new(MonitorParts {
+                    view,
+                    quotes,
+                    signer: QuoteSigner::new(
+                        args.publisher_private_key.clone(),
+                        l1.chain_id,
+                        deployment.rollup.address,
+                    ),
+                    delivery,
+                    bonds: BondManager::new(
+                        sender.clone(),
+                        deployment.prover_escrow.address,
+                        deployment.token.address,
+                        settings.minimum_escrow,
+                        settings.target_escrow,
+                    ),
+                    submitter: ProofSubmitter::new(deployment.rollup.address, sender),
+                    orchestrator: Orchestrator::new(
+                        node.chain.clone(),
+                        broker.clone(),
+                        settings.prover,
+                    )
+                    .with_split(block_split(args.block_proofs, deployment)?),
+                    settings: MonitorSettings {
+                        prover: settings.prover,
+                        startup_bond: settings.bond_amount,
+                        open_proving: settings.open_proving,
+                        polling_interval: settings.polling_interval,
+                    },
+                    metrics: metrics.clone(),
+                });
+                tasks.push(("epoch-monitor", tokio::spawn(monitor.run(stop.clone()))));
+            }
+        }
 
         if let Some(keys) = agent_keys {
             let agent = Agent::new(
@@ -219,13 +255,18 @@ fn block_split(proofs: BlockProofs, deployment: &Deployment) -> Result<BlockSpli
     Ok(match proofs {
         BlockProofs::Whole => BlockSplit::Whole,
         BlockProofs::Chunks => BlockSplit::Chunks {
-            chunk_txs: deployment
-                .state_config
-                .chunk_txs()
-                .map_err(|error| Error::Config {
-                    name: "PROVER_BLOCK_PROOFS",
-                    reason: format!("the deployment's circuit has no chunk size: {error}"),
-                })?,
+            chunk_txs: chunk_txs(deployment, "PROVER_BLOCK_PROOFS")?,
         },
     })
+}
+
+/// The chunk size of `deployment`'s state configuration (`setting` is what needs it).
+fn chunk_txs(deployment: &Deployment, setting: &'static str) -> Result<usize> {
+    deployment
+        .state_config
+        .chunk_txs()
+        .map_err(|error| Error::Config {
+            name: setting,
+            reason: format!("the deployment's circuit has no chunk size: {error}"),
+        })
 }

@@ -4,9 +4,9 @@
 //! member, a key re-executes every block it is asked to sign off on its own state and signs off
 //! only a block whose header matches what it computed.
 //!
-//! Two switches inject the faults the devnet tests: a silent process never signs off (its keys
-//! are slashed for inactivity), and a withholding proposer never sends its block (it never gets
-//! a sign-off).
+//! Two lists of keys inject the faults the devnet tests: silent members never sign off (they are
+//! slashed for inactivity), and withholding proposers never send their blocks (they never get a
+//! sign-off).
 
 use std::{collections::BTreeMap, time::Duration};
 
@@ -18,6 +18,7 @@ use alloy::{
 use fernet_bindings::{i_committee_rollup, Committees, ICommitteeRollup, IRollup};
 use fernet_node::committee::{BlockProposal, CommitteeMessage, SignedSignoff, SignoffRequest};
 use fernet_state::{apply_block, decode_block_data, Block, BlockWitness};
+use futures::StreamExt;
 use tokio::sync::broadcast::error::RecvError;
 use tracing::{debug, info, warn};
 
@@ -29,6 +30,10 @@ use crate::{
 
 /// How long a member waits for its node to sync a requested block's parent.
 const PARENT_SYNC_WAIT: Duration = Duration::from_secs(3);
+/// How long a proposer that holds the quorum still waits for the rest of its committee.
+const SIGNOFF_GRACE: Duration = Duration::from_secs(1);
+/// Sign-off requests a member handles at once.
+const CONCURRENT_REQUESTS: usize = 8;
 
 /// The committee mode's settings of a sequencer.
 #[derive(Debug)]
@@ -89,7 +94,11 @@ impl Sequencer {
         }
         let mut feed = self.node.network.committee().subscribe();
         let l1 = &self.node.l1;
-        if self.config.withhold_data {
+        if self
+            .config
+            .withholding_proposers
+            .contains(&signer.address())
+        {
             warn!(
                 block = number,
                 slot = view.slot,
@@ -105,8 +114,11 @@ impl Sequencer {
             .map_err(Error::Sign)?;
             self.node.network.signoff_request(&request);
         }
-        let deadline = Duration::from_secs(view.start) + self.proposal_window()
-            - self.config.inclusion_margin.min(self.proposal_window());
+        // The transaction must still land inside the proposal window: stop collecting one
+        // inclusion margin before the margin the send itself needs.
+        let margin = 2 * self.config.inclusion_margin;
+        let window_end = Duration::from_secs(view.start) + self.proposal_window();
+        let mut deadline = window_end.saturating_sub(margin);
         let mut signoffs: BTreeMap<Address, Bytes> = BTreeMap::new();
         let wanted = |signoff: &SignedSignoff| {
             signoff.block_number == number
@@ -121,6 +133,11 @@ impl Sequencer {
                 received = feed.recv() => match received {
                     Ok(CommitteeMessage::Signoff(signoff)) if wanted(&signoff) => {
                         signoffs.insert(signoff.signer, signoff.signature);
+                        // With the quorum in hand, the others get a short grace: a silent member
+                        // must not hold the block until the window closes.
+                        if signoffs.len() == mode.quorum {
+                            deadline = deadline.min(self.now() + SIGNOFF_GRACE);
+                        }
                     }
                     Ok(_) => {}
                     Err(RecvError::Lagged(missed)) => warn!(missed, "committee feed lagged"),
@@ -156,19 +173,26 @@ impl Sequencer {
     /// Signs off the blocks this process's committee members are asked to, until the feed
     /// closes; each request's errors are logged.
     pub(crate) async fn run_member(&self, mode: &CommitteeMode) {
-        let mut feed = self.node.network.committee().subscribe();
-        loop {
-            match feed.recv().await {
-                Ok(CommitteeMessage::Request(request)) => {
-                    if let Err(error) = self.sign_off(mode, &request).await {
-                        warn!(block = request.block.block_number, slot = request.block.slot, %error, "no sign-off");
-                    }
+        let feed = self.node.network.committee().subscribe();
+        let requests = futures::stream::unfold(feed, |mut feed| async move {
+            loop {
+                match feed.recv().await {
+                    Ok(CommitteeMessage::Request(request)) => return Some((request, feed)),
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(missed)) => warn!(missed, "committee feed lagged"),
+                    Err(RecvError::Closed) => return None,
                 }
-                Ok(_) => {}
-                Err(RecvError::Lagged(missed)) => warn!(missed, "committee feed lagged"),
-                Err(RecvError::Closed) => return,
             }
-        }
+        });
+        // Requests are handled side by side: one waiting for its parent to sync must not hold
+        // up the next slot's.
+        requests
+            .for_each_concurrent(CONCURRENT_REQUESTS, |request| async move {
+                if let Err(error) = self.sign_off(mode, &request).await {
+                    warn!(block = request.block.block_number, slot = request.block.slot, %error, "no sign-off");
+                }
+            })
+            .await;
     }
 
     /// Signs off `request`'s block with every key of this process in its slot's committee (but
@@ -176,6 +200,16 @@ impl Sequencer {
     async fn sign_off(&self, mode: &CommitteeMode, request: &SignoffRequest) -> Result<()> {
         let block = &request.block;
         let clock = self.node.l1.clock;
+        let current = clock.slot_at(self.now().as_secs());
+        if block.slot < current {
+            debug!(
+                block = block.block_number,
+                slot = block.slot,
+                current,
+                "stale sign-off request"
+            );
+            return Ok(());
+        }
         let committee = mode.committees.epoch(clock.epoch_of(block.slot)).await?;
         let members: Vec<usize> = self
             .validators
@@ -185,17 +219,16 @@ impl Sequencer {
                 let address = v.signer.address();
                 address != request.proposer && committee.is_member(block.slot, address)
             })
+            .filter(|(_, v)| {
+                let silent = self.config.silent_members.contains(&v.signer.address());
+                if silent {
+                    debug!(block = block.block_number, member = %v.signer.address(), "silent: not signing off (fault injection)");
+                }
+                !silent
+            })
             .map(|(key, _)| key)
             .collect();
         if members.is_empty() {
-            return Ok(());
-        }
-        if self.config.silent_member {
-            debug!(
-                block = block.block_number,
-                slot = block.slot,
-                "silent: not signing off (fault injection)"
-            );
             return Ok(());
         }
         let commitment = self.reexecute(block).await?;

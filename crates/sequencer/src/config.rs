@@ -56,15 +56,14 @@ pub struct SequencerArgs {
     #[arg(long, env = "SEQ_BACKUP_ONLY", default_value_t = false, action = clap::ArgAction::Set,
           num_args = 0..=1, default_missing_value = "true")]
     pub backup_only: bool,
-    /// Committee mode fault injection: never sign off (the keys get slashed for inactivity).
-    #[arg(long, env = "SEQ_COMMITTEE_SILENT", default_value_t = false, action = clap::ArgAction::Set,
-          num_args = 0..=1, default_missing_value = "true")]
-    pub committee_silent: bool,
-    /// Committee mode fault injection: never send a proposal to its committee (no sign-offs: its
-    /// slots go to backup mode).
-    #[arg(long, env = "SEQ_WITHHOLD_DATA", default_value_t = false, action = clap::ArgAction::Set,
-          num_args = 0..=1, default_missing_value = "true")]
-    pub withhold_data: bool,
+    /// Committee mode fault injection: these keys (addresses, comma-separated) never sign off
+    /// (they get slashed for inactivity). Keys the process does not hold are ignored.
+    #[arg(long, env = "SEQ_SILENT_MEMBERS", value_delimiter = ',')]
+    pub silent_members: Vec<Address>,
+    /// Committee mode fault injection: these keys never send their proposals to the committee
+    /// (no sign-offs: the slot goes to the next rank or to backup mode).
+    #[arg(long, env = "SEQ_WITHHOLDING_PROPOSERS", value_delimiter = ',')]
+    pub withholding_proposers: Vec<Address>,
 }
 
 impl SequencerArgs {

@@ -54,11 +54,12 @@ pub struct SequencerConfig {
     /// Only fill empty slots in backup mode, with the first key (an unstaked sequencer: no
     /// ranked proposals, no claims).
     pub backup_only: bool,
-    /// Committee mode fault injection: the keys never sign off (they are slashed for inactivity).
-    pub silent_member: bool,
-    /// Committee mode fault injection: a proposal is never sent to its committee (it gets no
-    /// sign-off, and its slot goes to backup mode).
-    pub withhold_data: bool,
+    /// Committee mode fault injection: these keys never sign off (they are slashed for
+    /// inactivity).
+    pub silent_members: Vec<Address>,
+    /// Committee mode fault injection: these keys never send their proposals to the committee
+    /// (they get no sign-off; the slot goes to the next rank or to backup mode).
+    pub withholding_proposers: Vec<Address>,
 }
 
 /// One staker key of the process and the sender of its transactions.

@@ -108,14 +108,7 @@ async fn devnet_proves_epochs_survives_offline_sequencers_withheld_proofs_and_mi
     let result = run_scenarios(&mut devnet, &refusals).await;
     if result.is_err() {
         eprintln!("logs are in {}", devnet.data_dir().display());
-        for name in devnet.process_names() {
-            let log = std::fs::read_to_string(devnet.log_path(name)).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(15).collect();
-            eprintln!("--- {name} (last lines)");
-            for line in tail.into_iter().rev() {
-                eprintln!("{line}");
-            }
-        }
+        devnet.print_log_tails(15);
     }
     devnet.stop();
     result
@@ -270,6 +263,20 @@ async fn run_scenarios(devnet: &mut Devnet, refusals: &Refusals) -> eyre::Result
     check_fees_paid_from_deposits(&l1, &node, &history, user_tx_hash, queued.index).await?;
     check_scale_report(&report)?;
     check_chunk_proofs(&l1, &history).await?;
+    // How the rewards spread over the stakers (compared with the committee mode's run in
+    // docs/protocol.md).
+    let stakers: Vec<Address> = devnet
+        .accounts()
+        .sequencers
+        .iter()
+        .chain(&devnet.accounts().offline_sequencers)
+        .map(|a| a.address)
+        .collect();
+    let spread = fernet_devnet::RewardSpread::read(&l1, &stakers).await?;
+    eprintln!(
+        "quote mode, rewards after {} proven epochs: {spread}",
+        history.proven_epochs().count()
+    );
     Ok(())
 }
 

@@ -80,14 +80,7 @@ async fn devnet_survives_crashes_restarts_an_l1_reorg_and_an_l1_outage() -> eyre
     );
     let result = run_scenarios(&mut devnet).await;
     if result.is_err() {
-        for name in devnet.process_names() {
-            let log = std::fs::read_to_string(devnet.log_path(name)).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(25).collect();
-            eprintln!("--- {name} (last lines)");
-            for line in tail.into_iter().rev() {
-                eprintln!("{line}");
-            }
-        }
+        devnet.print_log_tails(25);
     }
     devnet.stop();
     if result.is_err() {

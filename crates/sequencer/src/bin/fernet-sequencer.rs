@@ -50,8 +50,8 @@ async fn main() -> eyre::Result<()> {
             })
             .transpose()?,
         backup_only: args.backup_only,
-        silent_member: args.committee_silent,
-        withhold_data: args.withhold_data,
+        silent_members: args.silent_members.clone(),
+        withholding_proposers: args.withholding_proposers.clone(),
     };
     // Slot time is L1 time, from the node's head poller (`NODE_POLLING_INTERVAL_MS`).
     let timeline = node.time.clone();
