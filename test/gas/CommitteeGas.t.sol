@@ -10,7 +10,7 @@ import {CoolCheatcode} from "./Gas.t.sol";
 /// @notice Gas of the committee mode's write paths, recorded in `.gas-snapshot` with the quote mode's
 ///         (`forge snapshot --match-path 'test/gas/*'`). As in GasTest, metering is paused while the state is
 ///         built and each test asserts a budget of about 1.3x the measured call. Each sign-off is a signer's
-///         first (its settled slot written from zero: the worst case, about 17k more than later ones). The
+///         first (its settled slot written from zero: the worst case). The
 ///         state is measured as GasTest measures the quote mode's (the inbox cooled), so the two compare. Proofs are
 ///         checked by the CommitmentVerifier test double: the figures are the rollup's own cost.
 contract CommitteeGasTest is CommitteeBase {
