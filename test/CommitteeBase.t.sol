@@ -8,6 +8,7 @@ import {IRollup} from "../contracts/interfaces/IRollup.sol";
 import {Constants} from "../contracts/libraries/Constants.sol";
 import {Epoch, Slot} from "../contracts/libraries/TimeLib.sol";
 import {Base} from "./Base.t.sol";
+import {BlockDataBuilder} from "./helpers/BlockDataBuilder.sol";
 
 /// @notice Shared fixture of the committee mode: deploys the suite with a CommitteeRollup, registers members
 ///         with signing keys, computes committees off chain (as the Rust side does), signs off proposals and
@@ -16,6 +17,7 @@ abstract contract CommitteeBase is Base {
     uint256 internal constant MEMBERS = 8;
     uint256 internal constant COMMITTEE_SIZE = 4;
     uint256 internal constant SIGNOFF_QUORUM = 2;
+    uint256 internal constant CHUNK_TXS = 2;
     uint256 internal constant SEQUENCER_BASE_BPS = 4000;
     uint256 internal constant SEQUENCER_BONUS_BPS = 1000;
     uint256 internal constant TAKEOVER_SLOTS = 2;
@@ -27,6 +29,11 @@ abstract contract CommitteeBase is Base {
     mapping(address member => uint256 key) internal keyOf;
     /// @dev The signers of every block proposed through `_proposeSigned`, by block number.
     mapping(uint256 blockNumber => address[]) internal signersOf;
+    /// @dev The chunk count of every block proposed through `_proposeSigned` (or set by a test for a backup
+    ///      block), by block number.
+    mapping(uint256 blockNumber => uint256) internal chunksOf;
+    /// @dev The txs of each block `_proposeTopSignedWithout` proposes.
+    uint256 internal txsPerBlock = 1;
 
     function _deploySuite() internal virtual override {
         _deployCommitteeSuiteWith(_stakingConfig(), _rollupConfig(), _committeeConfig());
@@ -50,6 +57,7 @@ abstract contract CommitteeBase is Base {
         return ICommitteeRollup.CommitteeConfig({
             committeeSize: COMMITTEE_SIZE,
             signoffQuorum: SIGNOFF_QUORUM,
+            chunkTxs: CHUNK_TXS,
             sequencerBaseBps: SEQUENCER_BASE_BPS,
             sequencerBonusBps: SEQUENCER_BONUS_BPS,
             takeoverSlots: TAKEOVER_SLOTS,
@@ -141,7 +149,8 @@ abstract contract CommitteeBase is Base {
         }
     }
 
-    /// @dev Proposes `args` as `proposer` with the sign-offs of `signers`; records its inputs and signers.
+    /// @dev Proposes `args` as `proposer` with the sign-offs of `signers`; records its inputs, signers and chunk
+    ///      count.
     function _proposeSigned(address proposer, IRollup.ProposeArgs memory args, address[] memory signers)
         internal
     {
@@ -151,6 +160,18 @@ abstract contract CommitteeBase is Base {
         (uint256[] memory inputs,) = rollup.publicInputsOf(args);
         inputsOf[args.header.blockNumber] = inputs;
         signersOf[args.header.blockNumber] = signers;
+        chunksOf[args.header.blockNumber] = _chunkCount(args.data);
+    }
+
+    /// @dev The chunks a block of `data` is proven in: `max(1, ceil(txCount / CHUNK_TXS))`.
+    function _chunkCount(bytes memory data) internal pure returns (uint256) {
+        uint256 txCount = (data.length - Constants.DATA_HEADER_BYTES) / Constants.TX_EFFECT_BYTES;
+        return txCount == 0 ? 1 : (txCount + CHUNK_TXS - 1) / CHUNK_TXS;
+    }
+
+    /// @dev The sign-off hash the rollup records for `signers` and `chunkCount`.
+    function _signersHash(address[] memory signers, uint256 chunkCount) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(signers, chunkCount));
     }
 
     /// @dev The top proposer proposes in the current slot with its whole committee's sign-offs but `silent`'s
@@ -160,7 +181,10 @@ abstract contract CommitteeBase is Base {
         address proposer = _topProposer(slot);
         address[] memory signers = _without(_committeeOf(slot, proposer), silent);
         if (signers.length < SIGNOFF_QUORUM) return false;
-        _proposeSigned(proposer, _proposeArgs(abi.encodePacked("tx-data-", vm.toString(slot))), signers);
+        bytes memory data = BlockDataBuilder.build(
+            txsPerBlock, uint256(keccak256(abi.encodePacked("tx-data-", vm.toString(slot))))
+        );
+        _proposeSigned(proposer, _proposeArgsWithData(rollup.pendingTip() + 1, data), signers);
         return true;
     }
 
@@ -187,34 +211,50 @@ abstract contract CommitteeBase is Base {
         return uint256(keccak256(abi.encode("root", blockNumber, j))) % Constants.FIELD_MODULUS;
     }
 
-    /// @dev The committee proof of blocks `from..to`, each in `chunks` chunks, every chunk proven by its assigned
-    ///      signer (a backup block's by `submitter`).
-    function _committeeProof(uint256 from, uint256 to, uint256 chunks, address submitter)
+    /// @dev The committee proof of blocks `from..to`, each in its recorded chunk count (`chunksOf`), every chunk
+    ///      proven by its assigned signer (a backup block's by `submitter`).
+    function _committeeProof(uint256 from, uint256 to, address submitter)
+        internal
+        view
+        returns (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof)
+    {
+        uint256[] memory counts = new uint256[](to - from + 1);
+        for (uint256 b; b < counts.length; ++b) {
+            counts[b] = chunksOf[from + b];
+        }
+        return _committeeProofWithCounts(from, to, counts, submitter);
+    }
+
+    /// @dev The committee proof of blocks `from..to`, block `from + b` in `counts[b]` chunks, every chunk proven
+    ///      by its assigned signer (a backup block's by `submitter`).
+    function _committeeProofWithCounts(uint256 from, uint256 to, uint256[] memory counts, address submitter)
         internal
         view
         returns (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof)
     {
         (inputs,) = _epochProof(from, to, submitter);
         uint256 blocks = to - from + 1;
-        proof.split.chunkCounts = new uint256[](blocks);
-        proof.split.intermediateRoots = new uint256[](blocks * (chunks - 1));
+        proof.split.chunkCounts = counts;
         proof.signerCounts = new uint256[](blocks);
-        proof.provers = new uint256[](blocks * chunks);
         uint256 signerTotal;
+        uint256 chunkTotal;
         for (uint256 b; b < blocks; ++b) {
-            proof.split.chunkCounts[b] = chunks;
             proof.signerCounts[b] = signersOf[from + b].length;
             signerTotal += proof.signerCounts[b];
+            chunkTotal += counts[b];
         }
+        proof.split.intermediateRoots = new uint256[](chunkTotal - blocks);
+        proof.provers = new uint256[](chunkTotal);
         proof.signers = new address[](signerTotal);
         uint256 at;
+        uint256 chunkAt;
         for (uint256 b; b < blocks; ++b) {
             address[] storage signers = signersOf[from + b];
             for (uint256 i; i < signers.length; ++i) {
                 proof.signers[at++] = signers[i];
             }
-            for (uint256 j; j < chunks; ++j) {
-                proof.provers[b * chunks + j] = signers.length == 0 ? 0 : j % signers.length;
+            for (uint256 j; j < counts[b]; ++j) {
+                proof.provers[chunkAt++] = signers.length == 0 ? 0 : j % signers.length;
             }
         }
         proof.proofs = _chunkProofs(from, proof, submitter);
@@ -275,13 +315,13 @@ abstract contract CommitteeBase is Base {
         committee.submitCommitteeEpochProof(Epoch.wrap(epoch), inputs, proof);
     }
 
-    /// @dev Proves the oldest unproven epoch's remaining blocks in `chunks` chunks each, as `submitter`.
-    function _proveOldestCommittee(address submitter, uint256 chunks) internal returns (uint256 epoch) {
+    /// @dev Proves the oldest unproven epoch's remaining blocks, each in its chunk count, as `submitter`.
+    function _proveOldestCommittee(address submitter) internal returns (uint256 epoch) {
         uint256 first = rollup.provenTip() + 1;
         epoch = _epochOfBlock(first);
         IRollup.EpochLog memory log = rollup.epochLog(Epoch.wrap(epoch));
         (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) =
-            _committeeProof(first, log.firstBlock + log.blockCount - 1, chunks, submitter);
+            _committeeProof(first, log.firstBlock + log.blockCount - 1, submitter);
         _submitCommittee(submitter, epoch, inputs, proof);
     }
 }

@@ -42,7 +42,7 @@ contract CommitteeRollup is RollupBase, Committee {
         IFeeInbox inbox_,
         CommitteeConfig memory committee_
     ) RollupBase(staking_, escrow_, pool_, verifier_, chunkVerifier_, config_, inbox_) Committee(committee_) {
-        _checkCommitteeConfig(committee_, config_.proofWindowSlots);
+        _checkCommitteeConfig(committee_, config_.proofWindowSlots, config_.maxDataBytes);
     }
 
     // ================================================================== committee mode
@@ -52,7 +52,8 @@ contract CommitteeRollup is RollupBase, Committee {
         // The proposal path calls the trusted satellites first (see docs/security.md, reentrancy).
         // slither-disable-next-line reentrancy-benign,reentrancy-events
         uint256 blockNumber = _propose(args);
-        _checkSignoffs(blockNumber, args.header.slot, signoffs);
+        address[] memory signers = _checkSignoffs(blockNumber, args.header.slot, signoffs);
+        _recordSignoffs(blockNumber, args.header.slot, signers, args.data.length);
     }
 
     /// @inheritdoc ICommitteeRollup
@@ -122,6 +123,7 @@ contract CommitteeRollup is RollupBase, Committee {
         return CommitteeConfig({
             committeeSize: COMMITTEE_SIZE,
             signoffQuorum: SIGNOFF_QUORUM,
+            chunkTxs: CHUNK_TXS,
             sequencerBaseBps: SEQUENCER_BASE_BPS,
             sequencerBonusBps: SEQUENCER_BONUS_BPS,
             takeoverSlots: TAKEOVER_SLOTS,
@@ -171,11 +173,22 @@ contract CommitteeRollup is RollupBase, Committee {
         Committee._onEpochCheckpoint(epoch);
     }
 
-    function _checkCommitteeConfig(CommitteeConfig memory c, uint256 proofWindowSlots) private pure {
+    function _checkCommitteeConfig(CommitteeConfig memory c, uint256 proofWindowSlots, uint256 maxDataBytes)
+        private
+        pure
+    {
         require(c.committeeSize > 0, Errors.Config__Invalid("committeeSize", 0));
         require(
             c.signoffQuorum > 0 && c.signoffQuorum <= c.committeeSize,
             Errors.Config__Invalid("signoffQuorum", c.signoffQuorum)
+        );
+        // Every block that fits in maxDataBytes must be provable: at most MAX_CHUNKS_PER_BLOCK chunks.
+        uint256 maxTxs = maxDataBytes > Constants.DATA_HEADER_BYTES
+            ? (maxDataBytes - Constants.DATA_HEADER_BYTES) / Constants.TX_EFFECT_BYTES
+            : 0;
+        require(
+            c.chunkTxs > 0 && (maxTxs == 0 || (maxTxs - 1) / c.chunkTxs < Constants.MAX_CHUNKS_PER_BLOCK),
+            Errors.Config__Invalid("chunkTxs", c.chunkTxs)
         );
         require(
             c.sequencerBaseBps + c.sequencerBonusBps * c.committeeSize <= Constants.BASIS_POINTS,

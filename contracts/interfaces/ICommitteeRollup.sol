@@ -11,7 +11,9 @@ import {IRollup} from "./IRollup.sol";
 ///         threshold `2^256 / setSize * committeeSize` (an expected `committeeSize` members, checked in O(1)).
 ///         A block is appended only with the sign-offs of at least `signoffQuorum` committee members, sorted by
 ///         ascending score: a proposer that withholds its data gets none, and its slot goes to backup mode.
-///         Every block is proven in chunks; chunk j of a block with k signers is assigned to signer j mod k
+///         Every block is proven in chunks, as many as its txs fill (`max(1, ceil(txCount / chunkTxs))`,
+///         fixed when it is signed off, so a submitter cannot pad a block with chunks paying the signers of its
+///         choice); chunk j of a block with k signers is assigned to signer j mod k
 ///         (the signers sorted by their VRF score, seed 004's option 2), and from `takeoverSlots` into the
 ///         proof window to any of its signers. Each chunk proof names its prover as payee, so a copied proof
 ///         pays the prover that made it. Anyone assembles the chunk proofs and submits them. Each block's reward
@@ -26,6 +28,8 @@ interface ICommitteeRollup is IRollup {
     /// @param committeeSize Expected committee members per slot (n >= 1); every member is in the committee
     ///        while the set has at most n members.
     /// @param signoffQuorum Sign-offs a proposal needs (1 <= M <= n).
+    /// @param chunkTxs Tx slots per chunk proof: the chunk circuit's size, the one the chunk verifier was
+    ///        generated for (>= 1). A signed block of t txs is proven as `max(1, ceil(t / chunkTxs))` chunks.
     /// @param sequencerBaseBps The proposer's share of its block's reward and fees, in basis points.
     /// @param sequencerBonusBps What each signer adds to the proposer's share, for at most n signers
     ///        (base + n * bonus <= 10,000).
@@ -37,6 +41,7 @@ interface ICommitteeRollup is IRollup {
     struct CommitteeConfig {
         uint256 committeeSize;
         uint256 signoffQuorum;
+        uint256 chunkTxs;
         uint256 sequencerBaseBps;
         uint256 sequencerBonusBps;
         uint256 takeoverSlots;
@@ -45,8 +50,8 @@ interface ICommitteeRollup is IRollup {
     }
 
     /// @notice A committee epoch proof: every block in chunks, with the sign-off lists that assign them.
-    /// @param split Each block's chunk count (at least 1) and the roots between its chunks, as for
-    ///        `submitSplitEpochProof`.
+    /// @param split Each block's chunk count and the roots between its chunks, as for `submitSplitEpochProof`:
+    ///        a signed block's count as fixed at its sign-off (`BlockSignedOff`), a backup block's at least 1.
     /// @param signers Each block's signers in its sign-off order (ascending score), concatenated in block
     ///        order; none for a backup block.
     /// @param signerCounts Per block, how many of `signers` are its own.
@@ -61,15 +66,19 @@ interface ICommitteeRollup is IRollup {
         bytes proofs;
     }
 
-    /// @notice Emitted when block `blockNumber` of `slot` is appended with the sign-offs of `signers`.
-    event BlockSignedOff(uint256 indexed blockNumber, Slot indexed slot, address[] signers);
+    /// @notice Emitted when block `blockNumber` of `slot` is appended with the sign-offs of `signers`, to be
+    ///         proven as `chunkCount` chunks.
+    event BlockSignedOff(
+        uint256 indexed blockNumber, Slot indexed slot, address[] signers, uint256 chunkCount
+    );
     /// @notice Emitted when `staker` is slashed `amount` for missing blocks `fromBlock..toBlock` (the
     ///         `inactivityLimit` misses named, first and last).
     event CommitteeMemberSlashed(address indexed staker, uint256 fromBlock, uint256 toBlock, uint256 amount);
 
     /// @notice `propose` with the committee's sign-offs: the same checks, then at least `signoffQuorum`
     ///         EIP-712 signatures (`signoffDigest`) of distinct members of this slot's committee over the block,
-    ///         sorted by ascending score, none by the proposer. The block records the hash of its signers.
+    ///         sorted by ascending score, none by the proposer. The block records the hash of its signers and its
+    ///         chunk count (`signersHashOf`).
     /// @param args The proposal.
     /// @param signoffs 65-byte ECDSA signatures, sorted by their signers' ascending scores.
     function proposeWithSignoffs(ProposeArgs calldata args, bytes[] calldata signoffs) external;
@@ -114,7 +123,8 @@ interface ICommitteeRollup is IRollup {
         view
         returns (bytes32);
 
-    /// @notice keccak256 of block `blockNumber`'s signers as 32-byte words (0 for a backup block).
+    /// @notice keccak256 of block `blockNumber`'s signers as 32-byte words followed by its chunk count
+    ///         (`abi.encodePacked(signers, chunkCount)`; 0 for a backup block).
     function signersHashOf(uint256 blockNumber) external view returns (bytes32);
 
     /// @notice The latest slot up to which `staker`'s committee duty is settled: its latest sign-off, or the

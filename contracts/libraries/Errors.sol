@@ -171,7 +171,8 @@ library Errors {
     error Rollup__InvalidSignersLength(uint256 expected, uint256 actual);
     /// @notice The committee proof has one prover index per chunk.
     error Rollup__InvalidProversLength(uint256 expected, uint256 actual);
-    /// @notice A block's signers differ from its sign-off list (a backup block has none).
+    /// @notice A block's signers or chunk count differ from those fixed at its sign-off (hashes of
+    ///         `abi.encodePacked(signers, chunkCount)`; a backup block has none: 0).
     error Rollup__SignersMismatch(uint256 blockNumber, bytes32 expected, bytes32 actual);
     /// @notice Chunk `chunk` of the block is assigned to signer `assigned` (and to any signer only from slot
     ///         `takeoverSlot`), not to signer `prover`.

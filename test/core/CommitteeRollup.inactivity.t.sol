@@ -27,7 +27,7 @@ contract CommitteeRollupInactivityTest is CommitteeBase {
         while (misses.length < INACTIVITY_LIMIT + 1) {
             _fillEpochSignedWithout(silent);
             _warpToEpoch(++epoch);
-            _proveOldestCommittee(reporter, 1);
+            _proveOldestCommittee(reporter);
             _recordMisses();
         }
     }

@@ -21,17 +21,19 @@ contract CommitteeRollupProveTest is CommitteeBase {
         super.setUp();
         _registerMembers(MEMBERS);
         epoch = _currentEpoch();
+        // Five txs per block: three chunks of CHUNK_TXS = 2.
+        txsPerBlock = 5;
         blocks = _fillEpochSigned();
         assertGe(blocks, 2, "the epoch has blocks");
         _warpToEpoch(epoch + 1);
     }
 
-    function _proof(uint256 chunks)
+    function _proof()
         internal
         view
         returns (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof)
     {
-        return _committeeProof(1, blocks, chunks, submitter);
+        return _committeeProof(1, blocks, submitter);
     }
 
     function _expectSubmitRevert(
@@ -43,13 +45,13 @@ contract CommitteeRollupProveTest is CommitteeBase {
         _submitCommittee(submitter, epoch, inputs, proof);
     }
 
-    /// @dev What block `n`'s proposer and each of its chunks are paid, of `amount` (reward or fees), with
-    ///      `chunks` chunks.
-    function _split(uint256 n, uint256 amount, uint256 chunks)
+    /// @dev What block `n`'s proposer and each of its chunks are paid, of `amount` (reward or fees).
+    function _split(uint256 n, uint256 amount)
         internal
         view
         returns (uint256 proposerShare, uint256 chunkShare)
     {
+        uint256 chunks = chunksOf[n];
         uint256 k = signersOf[n].length;
         uint256 bonused = k < COMMITTEE_SIZE ? k : COMMITTEE_SIZE;
         uint256 bps = SEQUENCER_BASE_BPS + SEQUENCER_BONUS_BPS * bonused;
@@ -60,8 +62,7 @@ contract CommitteeRollupProveTest is CommitteeBase {
     // ------------------------------------------------------------------ valid proofs
 
     function test_submitCommitteeEpochProof_provesTheEpochAndPaysEachChunkItsSigner() public {
-        uint256 chunks = 3;
-        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof(chunks);
+        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof();
         vm.expectEmit(address(rollup));
         emit IRollup.EpochProven(Epoch.wrap(epoch), 1, blocks, submitter, submitter);
         _submitCommittee(submitter, epoch, inputs, proof);
@@ -76,10 +77,11 @@ contract CommitteeRollupProveTest is CommitteeBase {
         paid[sequencers.length] = submitter;
         expected[sequencers.length] = PROOF_SUBMISSION_REWARD;
         for (uint256 n = 1; n <= blocks; ++n) {
-            (uint256 proposerShare, uint256 chunkShare) = _split(n, BLOCK_REWARD, chunks);
+            (uint256 proposerShare, uint256 chunkShare) = _split(n, BLOCK_REWARD);
             expected[_indexOf(paid, rollup.blockLog(n).proposer)] += proposerShare;
             address[] storage signers = signersOf[n];
-            for (uint256 j; j < chunks; ++j) {
+            assertEq(chunksOf[n], 3, "five txs in chunks of two");
+            for (uint256 j; j < 3; ++j) {
                 expected[_indexOf(paid, signers[j % signers.length])] += chunkShare;
             }
         }
@@ -93,19 +95,19 @@ contract CommitteeRollupProveTest is CommitteeBase {
 
     function test_submitCommitteeEpochProof_aPrefixThenTheRestPaysTheSubmissionRewardOnce() public {
         (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) =
-            _committeeProof(1, 1, 1, submitter);
+            _committeeProof(1, 1, submitter);
         _submitCommittee(submitter, epoch, inputs, proof);
         assertEq(rollup.provenTip(), 1, "a prefix");
         assertEq(pool.owed(submitter), 0, "no submission reward for a prefix");
-        (inputs, proof) = _committeeProof(2, blocks, 1, submitter);
+        (inputs, proof) = _committeeProof(2, blocks, submitter);
         _submitCommittee(submitter, epoch, inputs, proof);
         assertEq(rollup.provenTip(), blocks, "the rest");
         assertEq(pool.owed(submitter), PROOF_SUBMISSION_REWARD, "once, for the proof completing the epoch");
     }
 
     function test_submitCommitteeEpochProof_anySignerMayProveAnyChunkFromTheTakeoverSlot() public {
-        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof(1);
-        // Block 1's only chunk goes to its last signer instead of its first.
+        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof();
+        // Block 1's first chunk goes to its last signer instead of its first.
         uint256 last = signersOf[1].length - 1;
         proof.provers[0] = last;
         proof.proofs = _chunkProofs(1, proof, submitter);
@@ -122,7 +124,7 @@ contract CommitteeRollupProveTest is CommitteeBase {
 
     function test_submitCommitteeEpochProof_aBackupBlocksChunksPayTheSender() public {
         // Epoch epoch + 1: a signed block, then a backup block in the next slot.
-        _proveOldestCommittee(submitter, 1);
+        _proveOldestCommittee(submitter);
         uint256 slot = _currentSlot();
         assertTrue(_proposeTopSignedWithout(address(0)), "a signed block");
         _warpToSlot(slot + 1);
@@ -134,13 +136,15 @@ contract CommitteeRollupProveTest is CommitteeBase {
         rollup.proposeWithProof(args, backupProof);
         (uint256[] memory row,) = rollup.publicInputsOf(args);
         inputsOf[blocks + 2] = row;
+        // A backup block's chunk count is the submitter's choice: its chunks all pay the sender.
+        chunksOf[blocks + 2] = 2;
         _warpToEpoch(epoch + 2);
 
         uint256 before = pool.owed(submitter);
         (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) =
-            _committeeProof(blocks + 1, blocks + 2, 2, submitter);
+            _committeeProof(blocks + 1, blocks + 2, submitter);
         _submitCommittee(submitter, epoch + 1, inputs, proof);
-        (uint256 proposerShare, uint256 chunkShare) = _split(blocks + 2, BLOCK_REWARD, 2);
+        (uint256 proposerShare, uint256 chunkShare) = _split(blocks + 2, BLOCK_REWARD);
         assertEq(proposerShare, BLOCK_REWARD * SEQUENCER_BASE_BPS / 10_000, "no bonus without signers");
         assertEq(pool.owed(backupProposer), proposerShare, "the backup proposer's base share");
         assertEq(
@@ -153,19 +157,46 @@ contract CommitteeRollupProveTest is CommitteeBase {
     // ------------------------------------------------------------------ rejected proofs
 
     function test_submitCommitteeEpochProof_revertsForAWholeBlock() public {
-        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof(1);
+        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof();
         proof.split.chunkCounts[1] = 0;
         _expectSubmitRevert(
             inputs, proof, abi.encodeWithSelector(Errors.Rollup__WholeBlockInCommitteeMode.selector, 2)
         );
     }
 
+    /// @dev Regression: the submitter picked each block's chunk count, so it could pad a block with empty
+    ///      chunks paying the signers of its choice. A block's count is fixed when it is signed off, by its txs.
+    function test_submitCommitteeEpochProof_revertsForAChunkCountOtherThanTheBlocks() public {
+        // Block 1 has five txs: three chunks. Padded with a fourth, empty chunk paying its signer 3 mod k, or
+        // cut short (which its last chunk's proof could not satisfy anyway).
+        uint256[2] memory wrongCounts = [uint256(4), 2];
+        for (uint256 i; i < wrongCounts.length; ++i) {
+            uint256[] memory counts = new uint256[](blocks);
+            for (uint256 b; b < blocks; ++b) {
+                counts[b] = chunksOf[b + 1];
+            }
+            counts[0] = wrongCounts[i];
+            (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) =
+                _committeeProofWithCounts(1, blocks, counts, submitter);
+            _expectSubmitRevert(
+                inputs,
+                proof,
+                abi.encodeWithSelector(
+                    Errors.Rollup__SignersMismatch.selector,
+                    1,
+                    _signersHash(signersOf[1], 3),
+                    _signersHash(signersOf[1], wrongCounts[i])
+                )
+            );
+        }
+    }
+
     function test_submitCommitteeEpochProof_revertsForACopiedChunkProof() public {
         // The submitter proves block 1's chunk itself but keeps the assigned signer's index: the proof names the
         // submitter while L1 builds the row for the signer.
-        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof(1);
+        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof();
         bytes memory own =
-            chunkVerifier.proofFor(_chunkRow(1, inputsOf[1][0], inputsOf[1][1], submitter, 0, true));
+            chunkVerifier.proofFor(_chunkRow(1, inputsOf[1][0], _root(1, 0), submitter, 0, false));
         bytes memory proofs = proof.proofs;
         for (uint256 i; i < 256; ++i) {
             proofs[i] = own[i];
@@ -176,9 +207,9 @@ contract CommitteeRollupProveTest is CommitteeBase {
     }
 
     function test_submitCommitteeEpochProof_revertsForOtherSigners() public {
-        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof(1);
+        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof();
         address[] storage signers = signersOf[1];
-        bytes32 expected = keccak256(abi.encodePacked(signers));
+        bytes32 expected = _signersHash(signers, chunksOf[1]);
         // Block 1's signers in another order.
         (proof.signers[0], proof.signers[1]) = (proof.signers[1], proof.signers[0]);
         address[] memory swapped = new address[](signers.length);
@@ -189,13 +220,13 @@ contract CommitteeRollupProveTest is CommitteeBase {
             inputs,
             proof,
             abi.encodeWithSelector(
-                Errors.Rollup__SignersMismatch.selector, 1, expected, keccak256(abi.encodePacked(swapped))
+                Errors.Rollup__SignersMismatch.selector, 1, expected, _signersHash(swapped, chunksOf[1])
             )
         );
     }
 
     function test_submitCommitteeEpochProof_revertsForAProverIndexPastTheSigners() public {
-        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof(1);
+        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof();
         uint256 k = signersOf[1].length;
         proof.provers[0] = k;
         _warpToSlot((epoch + 1) * EPOCH_DURATION + TAKEOVER_SLOTS);
@@ -214,7 +245,7 @@ contract CommitteeRollupProveTest is CommitteeBase {
     }
 
     function test_submitCommitteeEpochProof_revertsOnMismatchedLengths() public {
-        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof(2);
+        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof();
         uint256[] memory counts = proof.signerCounts;
         proof.signerCounts = new uint256[](blocks - 1);
         _expectSubmitRevert(
@@ -235,16 +266,17 @@ contract CommitteeRollupProveTest is CommitteeBase {
         );
         proof.signers = signers;
 
-        proof.provers = new uint256[](2 * blocks - 1);
+        uint256 chunks = proof.provers.length;
+        proof.provers = new uint256[](chunks - 1);
         _expectSubmitRevert(
             inputs,
             proof,
-            abi.encodeWithSelector(Errors.Rollup__InvalidProversLength.selector, 2 * blocks, 2 * blocks - 1)
+            abi.encodeWithSelector(Errors.Rollup__InvalidProversLength.selector, chunks, chunks - 1)
         );
     }
 
     function test_submitCommitteeEpochProof_revertsForTheWrongRows() public {
-        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof(1);
+        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof();
         inputs[3] ^= 1;
         bytes32 expected = rollup.blockLog(1).publicInputsHash;
         uint256[] memory row = new uint256[](6);
@@ -262,21 +294,27 @@ contract CommitteeRollupProveTest is CommitteeBase {
 
     // ------------------------------------------------------------------ fuzz
 
-    /// @dev Any chunk counts settle exactly every block's reward plus the submission reward.
-    function testFuzz_submitCommitteeEpochProof_paysExactlyTheRewards(uint256 chunks) public {
-        chunks = bound(chunks, 1, 9);
-        _assertPaysExactlyTheRewards(chunks);
+    /// @dev Blocks of any size (0 to 17 txs: 1 to 9 chunks) settle exactly every block's reward plus the
+    ///      submission reward.
+    function testFuzz_submitCommitteeEpochProof_paysExactlyTheRewards(uint256 txs) public {
+        _assertPaysExactlyTheRewards(bound(txs, 0, 17));
     }
 
     function test_submitCommitteeEpochProof_paysExactlyTheRewardsInSevenChunks() public {
-        _assertPaysExactlyTheRewards(7);
+        _assertPaysExactlyTheRewards(13);
     }
 
-    function _assertPaysExactlyTheRewards(uint256 chunks) internal {
+    /// @dev Proves the set-up epoch, fills the next with blocks of `txs` txs and checks that their proof pays
+    ///      exactly their rewards and the submission reward.
+    function _assertPaysExactlyTheRewards(uint256 txs) internal {
+        _proveOldestCommittee(submitter);
+        txsPerBlock = txs;
+        uint256 filled = _fillEpochSigned();
+        _warpToEpoch(epoch + 2);
         uint256 before = pool.totalOwed();
-        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) = _proof(chunks);
-        _submitCommittee(submitter, epoch, inputs, proof);
-        assertEq(pool.totalOwed() - before, blocks * BLOCK_REWARD + PROOF_SUBMISSION_REWARD, "conserved");
+        _proveOldestCommittee(submitter);
+        assertEq(rollup.provenTip(), blocks + filled, "proven");
+        assertEq(pool.totalOwed() - before, filled * BLOCK_REWARD + PROOF_SUBMISSION_REWARD, "conserved");
     }
 
     function _indexOf(address[] memory accounts, address account) internal pure returns (uint256) {

@@ -7,6 +7,7 @@ import {Errors} from "../../contracts/libraries/Errors.sol";
 import {EpochProofQuote, SignedEpochProofQuote} from "../../contracts/libraries/QuoteLib.sol";
 import {Epoch, Slot} from "../../contracts/libraries/TimeLib.sol";
 import {CommitteeBase} from "../CommitteeBase.t.sol";
+import {BlockDataBuilder} from "../helpers/BlockDataBuilder.sol";
 
 /// @notice The committee mode's proposals: who is in a slot's committee (an O(1) check against the epoch's
 ///         threshold), the sign-offs a block needs (quorum, signatures, ascending scores, no proposer), what a
@@ -77,12 +78,12 @@ contract CommitteeRollupSignoffTest is CommitteeBase {
     function test_proposeWithSignoffs_appendsTheBlockAndRecordsItsSigners() public {
         bytes[] memory signoffs = _signoffs(args, members);
         vm.expectEmit(address(rollup));
-        emit ICommitteeRollup.BlockSignedOff(1, Slot.wrap(slot), members);
+        emit ICommitteeRollup.BlockSignedOff(1, Slot.wrap(slot), members, 1);
         _propose(signoffs);
 
         assertEq(rollup.pendingTip(), 1, "appended");
         assertEq(rollup.blockLog(1).proposer, proposer, "proposer");
-        assertEq(committee.signersHashOf(1), keccak256(abi.encodePacked(members)), "signers recorded");
+        assertEq(committee.signersHashOf(1), _signersHash(members, 1), "signers recorded");
         for (uint256 i; i < members.length; ++i) {
             assertEq(Slot.unwrap(committee.settledDutySlot(members[i])), slot, "duty settled by the sign-off");
         }
@@ -95,7 +96,7 @@ contract CommitteeRollupSignoffTest is CommitteeBase {
             quorum[i] = members[i];
         }
         _propose(_signoffs(args, quorum));
-        assertEq(committee.signersHashOf(1), keccak256(abi.encodePacked(quorum)), "quorum recorded");
+        assertEq(committee.signersHashOf(1), _signersHash(quorum, 1), "quorum recorded");
     }
 
     function test_proposeWithSignoffs_aHigherScoreReplacesTheBlockAndItsSigners() public {
@@ -107,7 +108,23 @@ contract CommitteeRollupSignoffTest is CommitteeBase {
         _proposeSigned(low, _proposeArgs("low"), lowSigners);
         _proposeSigned(proposer, _proposeArgsAt(1, "high"), members);
         assertEq(rollup.blockLog(1).proposer, proposer, "replaced");
-        assertEq(committee.signersHashOf(1), keccak256(abi.encodePacked(members)), "the new signers");
+        assertEq(committee.signersHashOf(1), _signersHash(members, 1), "the new signers");
+    }
+
+    function test_proposeWithSignoffs_fixesTheChunkCountByTheBlocksTxs() public {
+        // Tx counts and the chunks of CHUNK_TXS = 2 they make: at least one, for an empty block too.
+        uint256[6] memory txCounts = [uint256(0), 1, 2, 3, 4, 17];
+        uint256[6] memory chunks = [uint256(1), 1, 1, 2, 2, 9];
+        for (uint256 i; i < txCounts.length; ++i) {
+            uint256 snapshot = vm.snapshotState();
+            IRollup.ProposeArgs memory proposal =
+                _proposeArgsWithData(1, BlockDataBuilder.build(txCounts[i], i));
+            vm.expectEmit(address(rollup));
+            emit ICommitteeRollup.BlockSignedOff(1, Slot.wrap(slot), members, chunks[i]);
+            _proposeSigned(proposer, proposal, members);
+            assertEq(committee.signersHashOf(1), _signersHash(members, chunks[i]), "signers and chunk count");
+            vm.revertToState(snapshot);
+        }
     }
 
     // ------------------------------------------------------------------ rejected sign-offs

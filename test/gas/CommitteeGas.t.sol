@@ -56,9 +56,7 @@ contract CommitteeGasTest is CommitteeBase {
         _startMeasure();
         committee.proposeWithSignoffs(args, signoffs);
         _stopMeasure(budget);
-        assertEq(
-            committee.signersHashOf(args.header.blockNumber), keccak256(abi.encodePacked(chosen)), "signed"
-        );
+        assertEq(committee.signersHashOf(args.header.blockNumber), _signersHash(chosen, 1), "signed");
     }
 
     function test_gas_proposeWithSignoffs_twoSigners() public {
@@ -71,6 +69,7 @@ contract CommitteeGasTest is CommitteeBase {
 
     function test_gas_submitCommitteeEpochProof_twoChunksPerBlock() public {
         vm.pauseGasMetering();
+        txsPerBlock = 2 * CHUNK_TXS;
         uint256 epoch = _currentEpoch();
         uint256 blocks = _fillEpochSigned();
         assertGt(blocks, 1, "blocks to prove");
@@ -78,7 +77,7 @@ contract CommitteeGasTest is CommitteeBase {
         rollup.checkpointRandomness();
         address submitter = makeAddr("submitter");
         (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) =
-            _committeeProof(1, blocks, 2, submitter);
+            _committeeProof(1, blocks, submitter);
         vm.prank(submitter);
         _startMeasure();
         committee.submitCommitteeEpochProof(Epoch.wrap(epoch), inputs, proof);

@@ -83,7 +83,8 @@ contract CommitteeInvariantTest is CommitteeBase {
 
     // ------------------------------------------------------------------ 3. sign-offs
 
-    /// @dev Every block of the chain records the hash of the signers the handler saw it accept, each of them
+    /// @dev Every block of the chain records the hash of the signers the handler saw it accept and of its chunk
+    ///      count (`max(1, ceil(txs / chunkTxs))`), each signer
     ///      in the committee of the block's slot and none its proposer; a backup block has none.
     function invariant_signersAreCommitteeMembers() public view {
         uint256 pending = rollup.pendingTip();
@@ -95,7 +96,11 @@ contract CommitteeInvariantTest is CommitteeBase {
                 assertEq(committee.signersHashOf(n), bytes32(0), "a backup block has no signers");
                 continue;
             }
-            assertEq(committee.signersHashOf(n), keccak256(abi.encodePacked(signers)), "signers hash");
+            assertEq(
+                committee.signersHashOf(n),
+                keccak256(abi.encodePacked(signers, handler.chunksOfBlock(n))),
+                "signers and chunk count hash"
+            );
             for (uint256 i; i < signers.length; ++i) {
                 assertTrue(
                     committee.isCommitteeMember(Slot.wrap(log.slot), signers[i]), "signer in committee"

@@ -10,18 +10,19 @@ import {IStaking} from "../../contracts/interfaces/IStaking.sol";
 import {Constants} from "../../contracts/libraries/Constants.sol";
 import {Epoch, Slot} from "../../contracts/libraries/TimeLib.sol";
 import {CommitteeBase} from "../CommitteeBase.t.sol";
+import {BlockDataBuilder} from "../helpers/BlockDataBuilder.sol";
 import {CommitmentVerifier} from "../helpers/CommitmentVerifier.sol";
 import {Vm} from "forge-std/Vm.sol";
 
 /// @notice Drives the committee mode for the invariant suite with bounded actions: the clock, signed
 ///         proposals (a random eligible proposer, a random subset of at least the quorum of its slot's
 ///         committee, sometimes replacing the slot's block), backup blocks, committee epoch proofs of the
-///         oldest epoch or a prefix (1 to 4 chunks per block, from the takeover slot sometimes paying
-///         non-assigned signers), prunes, inactivity slashes and new members. Every action returns early when
+///         oldest epoch or a prefix (each signed block of 0 to 7 txs in the chunk count its sign-off fixed, a
+///         backup block in 1 to 4 chunks; from the takeover slot sometimes paying non-assigned signers), prunes, inactivity slashes and new members. Every action returns early when
 ///         it cannot be valid; a valid action the rollup refuses is counted (`ghost_unexpectedReverts`),
 ///         never reverted. Sometimes an action first tries what the rules forbid (a sign-off by the proposer
 ///         or by a non-member of the committee; a slash for misses already slashed or forgiven, or for blocks
-///         that are no misses); if the rollup accepts it, the ghosts record it as it happened, so the
+///         that are no misses; a proof padding a signed block with one more chunk); if the rollup accepts it, the ghosts record it as it happened, so the
 ///         invariants fail. Every fourth actor signs off only when a quorum needs it, so misses pile up
 ///         within a run.
 /// @dev Inherits the committee fixture for its helpers (`_committeeOf`, `_signoffs`, `_chunkProofs`, ...) and
@@ -31,6 +32,8 @@ contract CommitteeHandler is CommitteeBase {
     uint256 internal constant EXTRA_COUNT = 3;
     uint256 internal constant OUTSIDER_COUNT = 2;
     uint256 internal constant MAX_CHUNKS = 4;
+    /// @dev Most txs in a signed block: MAX_CHUNKS chunks of CHUNK_TXS.
+    uint256 internal constant MAX_TXS = MAX_CHUNKS * CHUNK_TXS - 1;
 
     /// @dev The registered members (the fixture's), then the members the run may register, then outsiders
     ///      (submitters and backup proposers only); every one has a signing key in `keyOf`.
@@ -146,6 +149,11 @@ contract CommitteeHandler is CommitteeBase {
         return signersOf[blockNumber];
     }
 
+    /// @notice The chunk count the handler computed for signed block `blockNumber` from its txs.
+    function chunksOfBlock(uint256 blockNumber) external view returns (uint256) {
+        return chunksOf[blockNumber];
+    }
+
     function openMisses(address member) external view returns (uint256[] memory) {
         return _openMisses[member];
     }
@@ -209,7 +217,10 @@ contract CommitteeHandler is CommitteeBase {
             return;
         }
         address[] memory signers = _subset(members, subsetSeed);
-        IRollup.ProposeArgs memory args = _proposeArgsAt(number, abi.encode("block", slot, dataSeed));
+        bytes memory data = BlockDataBuilder.build(
+            _draw(dataSeed, "txs", MAX_TXS + 1), uint256(keccak256(abi.encode("block", slot, dataSeed)))
+        );
+        IRollup.ProposeArgs memory args = _proposeArgsWithData(number, data);
 
         bool tryForbidden = _draw(subsetSeed, "forbidden", 8) == 0;
         if (tryForbidden && _tryForbiddenSignoff(proposer, args, signers, dataSeed)) return;
@@ -340,12 +351,13 @@ contract CommitteeHandler is CommitteeBase {
         return true;
     }
 
-    /// @dev Records an accepted signed block: its inputs and signers, and each signer's sign-off, which
-    ///      forgives its open misses.
+    /// @dev Records an accepted signed block: its inputs, signers and chunk count, and each signer's sign-off,
+    ///      which forgives its open misses.
     function _recordSigned(IRollup.ProposeArgs memory args, address[] memory signers) internal {
         uint256 number = args.header.blockNumber;
         (inputsOf[number],) = rollup.publicInputsOf(args);
         signersOf[number] = signers;
+        chunksOf[number] = _chunkCount(args.data);
         uint256 slot = Slot.unwrap(args.header.slot);
         for (uint256 i; i < signers.length; ++i) {
             address signer = signers[i];
@@ -387,8 +399,8 @@ contract CommitteeHandler is CommitteeBase {
 
     // ------------------------------------------------------------------ proofs
 
-    /// @notice Anyone proves the oldest unproven epoch's remaining blocks, or a prefix, each block in 1 to 4
-    ///         chunks paying its assigned signers; one time in three from the takeover slot, where some
+    /// @notice Anyone proves the oldest unproven epoch's remaining blocks, or a prefix, each signed block in
+    ///         its chunk count and each backup block in 1 to 4 chunks, paying its assigned signers; one time in three from the takeover slot, where some
     ///         chunks pay other signers. Waits for the epoch to end (and for the takeover slot) first.
     function prove(uint256 submitterSeed, uint256 countSeed, uint256 chunkSeed, uint256 takeoverSeed)
         external
@@ -429,6 +441,9 @@ contract CommitteeHandler is CommitteeBase {
         uint256 remaining = uint256(log.firstBlock) + log.blockCount - first;
         uint256 count = _draw(countSeed, "complete", 3) != 0 ? remaining : 1 + (countSeed >> 8) % remaining;
         bool complete = count == remaining;
+        if (_draw(chunkSeed, "pad", 8) == 0 && _tryPaddedProof(epoch, first, count, submitter, chunkSeed)) {
+            return;
+        }
         (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) =
             _buildProof(first, count, chunkSeed, reassign, submitter);
         if (_submitChecked(epoch, first, count, complete, submitter, inputs, proof)) {
@@ -475,34 +490,94 @@ contract CommitteeHandler is CommitteeBase {
         return true;
     }
 
-    /// @dev The committee proof of blocks `first..first + count - 1`: per block 1 to MAX_CHUNKS chunks, chunk
-    ///      j of k signers paying signer j mod k, or (`reassign`) one time in two a random signer.
+    /// @dev Tries the proof of blocks `first..first + count - 1` with the first signed block padded by one more
+    ///      chunk (paying its signer `count mod k`); returns whether the rollup accepted it (a forbidden action).
+    function _tryPaddedProof(uint256 epoch, uint256 first, uint256 count, address submitter, uint256 seed)
+        internal
+        returns (bool accepted)
+    {
+        uint256 padded = type(uint256).max;
+        for (uint256 b; b < count && padded == type(uint256).max; ++b) {
+            if (signersOf[first + b].length != 0) padded = b;
+        }
+        if (padded == type(uint256).max) return false;
+        (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) =
+            _buildProofWithCounts(first, _chunkCounts(first, count, seed, padded), seed, false, submitter);
+        vm.recordLogs();
+        vm.prank(submitter);
+        try committee.submitCommitteeEpochProof(Epoch.wrap(epoch), inputs, proof) {}
+        catch {
+            calls["paddedProofRefused"]++;
+            return false;
+        }
+        ghost_forbiddenAccepted++;
+        _processLogs();
+        return true;
+    }
+
+    /// @dev The committee proof of blocks `first..first + count - 1`: each signed block in its chunk count and
+    ///      each backup block in 1 to MAX_CHUNKS, chunk j of k signers paying signer j mod k, or (`reassign`)
+    ///      one time in two a random signer.
     function _buildProof(uint256 first, uint256 count, uint256 seed, bool reassign, address submitter)
         internal
         view
         returns (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof)
     {
-        proof.split.chunkCounts = new uint256[](count);
-        proof.signerCounts = new uint256[](count);
-        inputs = new uint256[](count * Constants.COMMITTED_INPUTS_PER_BLOCK);
-        uint256 chunks;
-        uint256 signerTotal;
+        return _buildProofWithCounts(
+            first, _chunkCounts(first, count, seed, type(uint256).max), seed, reassign, submitter
+        );
+    }
+
+    /// @dev The chunk counts of blocks `first..first + count - 1`: each signed block's own (block `first + padded`
+    ///      one more), each backup block's 1 to MAX_CHUNKS.
+    function _chunkCounts(uint256 first, uint256 count, uint256 seed, uint256 padded)
+        internal
+        view
+        returns (uint256[] memory counts)
+    {
+        counts = new uint256[](count);
         for (uint256 b; b < count; ++b) {
-            proof.split.chunkCounts[b] = 1 + _draw(seed, bytes32(b), MAX_CHUNKS);
-            proof.signerCounts[b] = signersOf[first + b].length;
-            chunks += proof.split.chunkCounts[b];
-            signerTotal += proof.signerCounts[b];
+            counts[b] = signersOf[first + b].length == 0
+                ? 1 + _draw(seed, bytes32(b), MAX_CHUNKS)
+                : chunksOf[first + b] + (b == padded ? 1 : 0);
+        }
+    }
+
+    /// @dev The committed words of blocks `first..first + count - 1`, as the handler recorded them.
+    function _committedInputs(uint256 first, uint256 count) internal view returns (uint256[] memory inputs) {
+        inputs = new uint256[](count * Constants.COMMITTED_INPUTS_PER_BLOCK);
+        for (uint256 b; b < count; ++b) {
             uint256[] storage row = inputsOf[first + b];
             for (uint256 w; w < Constants.COMMITTED_INPUTS_PER_BLOCK; ++w) {
                 inputs[b * Constants.COMMITTED_INPUTS_PER_BLOCK + w] = row[w];
             }
         }
-        proof.split.intermediateRoots = new uint256[](chunks - count);
+    }
+
+    /// @dev `_buildProof` with block `first + b` in `counts[b]` chunks.
+    function _buildProofWithCounts(
+        uint256 first,
+        uint256[] memory counts,
+        uint256 seed,
+        bool reassign,
+        address submitter
+    ) internal view returns (uint256[] memory inputs, ICommitteeRollup.CommitteeProof memory proof) {
+        inputs = _committedInputs(first, counts.length);
+        proof.split.chunkCounts = counts;
+        proof.signerCounts = new uint256[](counts.length);
+        uint256 chunks;
+        uint256 signerTotal;
+        for (uint256 b; b < counts.length; ++b) {
+            proof.signerCounts[b] = signersOf[first + b].length;
+            chunks += counts[b];
+            signerTotal += proof.signerCounts[b];
+        }
+        proof.split.intermediateRoots = new uint256[](chunks - counts.length);
         proof.signers = new address[](signerTotal);
         proof.provers = new uint256[](chunks);
         uint256 signerAt;
         uint256 chunkAt;
-        for (uint256 b; b < count; ++b) {
+        for (uint256 b; b < counts.length; ++b) {
             address[] storage signers = signersOf[first + b];
             uint256 k = signers.length;
             for (uint256 i; i < k; ++i) {

@@ -22,6 +22,7 @@ abstract contract Committee is ICommitteeRollup, Randomness, EpochProofs {
 
     uint256 internal immutable COMMITTEE_SIZE;
     uint256 internal immutable SIGNOFF_QUORUM;
+    uint256 internal immutable CHUNK_TXS;
     uint256 internal immutable SEQUENCER_BASE_BPS;
     uint256 internal immutable SEQUENCER_BONUS_BPS;
     uint256 internal immutable TAKEOVER_SLOTS;
@@ -30,7 +31,8 @@ abstract contract Committee is ICommitteeRollup, Randomness, EpochProofs {
 
     /// @dev Each epoch's member count, written with its randomness checkpoint.
     mapping(uint256 epoch => uint256 members) internal _committeeSetSize;
-    /// @dev keccak256 of each block's sign-off list (stale for a backup block that reused a pruned number).
+    /// @dev keccak256 of each block's sign-off list and chunk count (stale for a backup block that reused a
+    ///      pruned number).
     mapping(uint256 blockNumber => bytes32 signersHash) internal _signersHash;
     /// @dev The slot up to which each staker's committee duty is settled: its latest sign-off or slashed miss.
     mapping(address staker => uint256 slot) internal _settledSlot;
@@ -39,6 +41,7 @@ abstract contract Committee is ICommitteeRollup, Randomness, EpochProofs {
     constructor(CommitteeConfig memory config_) {
         COMMITTEE_SIZE = config_.committeeSize;
         SIGNOFF_QUORUM = config_.signoffQuorum;
+        CHUNK_TXS = config_.chunkTxs;
         SEQUENCER_BASE_BPS = config_.sequencerBaseBps;
         SEQUENCER_BONUS_BPS = config_.sequencerBonusBps;
         TAKEOVER_SLOTS = config_.takeoverSlots;
@@ -99,15 +102,18 @@ abstract contract Committee is ICommitteeRollup, Randomness, EpochProofs {
 
     /// @dev Checks the sign-offs of block `blockNumber` of `slot` just appended by the sender: at least the
     ///      quorum, valid signatures by distinct committee members other than the proposer, in ascending score.
-    ///      Records the signers' hash and settles each signer's duty up to `slot`.
-    function _checkSignoffs(uint256 blockNumber, Slot slot, bytes[] calldata signoffs) internal {
+    ///      Settles each signer's duty up to `slot`; returns the signers.
+    function _checkSignoffs(uint256 blockNumber, Slot slot, bytes[] calldata signoffs)
+        internal
+        returns (address[] memory signers)
+    {
         uint256 count = signoffs.length;
         require(count >= SIGNOFF_QUORUM, Errors.Rollup__TooFewSignoffs(blockNumber, SIGNOFF_QUORUM, count));
         Epoch epoch = _epochOf(slot);
         uint256 seed = _seed(epoch);
         uint256 threshold = _committeeThreshold(epoch);
         bytes32 digest = _signoffDigest(blockNumber, slot, _blocks[blockNumber].publicInputsHash);
-        address[] memory signers = new address[](count);
+        signers = new address[](count);
         // slither-disable-next-line uninitialized-local -- read only after the first signer wrote it
         uint256 previousScore;
         for (uint256 i; i < count; ++i) {
@@ -129,8 +135,24 @@ abstract contract Committee is ICommitteeRollup, Randomness, EpochProofs {
             signers[i] = signer;
             _settledSlot[signer] = Slot.unwrap(slot);
         }
-        _signersHash[blockNumber] = keccak256(abi.encodePacked(signers));
-        emit BlockSignedOff(blockNumber, slot, signers);
+    }
+
+    /// @dev Records the hash of block `blockNumber`'s `signers` and of its chunk count, from its checked
+    ///      `dataLength`.
+    function _recordSignoffs(uint256 blockNumber, Slot slot, address[] memory signers, uint256 dataLength)
+        internal
+    {
+        uint256 chunkCount = _chunkCount(dataLength);
+        _signersHash[blockNumber] = keccak256(abi.encodePacked(signers, chunkCount));
+        emit BlockSignedOff(blockNumber, slot, signers, chunkCount);
+    }
+
+    /// @dev The chunks a block of canonical data of `dataLength` bytes is proven in: its tx slots in chunks of
+    ///      CHUNK_TXS, at least one (an empty block still proves its state transition).
+    function _chunkCount(uint256 dataLength) internal view returns (uint256) {
+        uint256 txCount = (dataLength - Constants.DATA_HEADER_BYTES) / Constants.TX_EFFECT_BYTES;
+        if (txCount == 0) return 1;
+        return (txCount + CHUNK_TXS - 1) / CHUNK_TXS;
     }
 
     // ================================================================== committee proofs
@@ -182,6 +204,7 @@ abstract contract Committee is ICommitteeRollup, Randomness, EpochProofs {
             uint256 chunkEnd = chunkAt + proof.split.chunkCounts[i];
             _blockPayees(
                 first + i,
+                proof.split.chunkCounts[i],
                 proof.signers[signerAt:signerEnd],
                 proof.provers[chunkAt:chunkEnd],
                 takeoverSlot,
@@ -217,16 +240,17 @@ abstract contract Committee is ICommitteeRollup, Randomness, EpochProofs {
     }
 
     /// @dev Writes the payees of block `blockNumber`'s chunks to `payees` from `at`, after checking its signers
-    ///      and its chunks' prover indices.
+    ///      and chunk count and its chunks' prover indices.
     function _blockPayees(
         uint256 blockNumber,
+        uint256 chunkCount,
         address[] calldata signers,
         uint256[] calldata provers,
         Slot takeoverSlot,
         address[] memory payees,
         uint256 at
     ) private view {
-        _checkSigners(blockNumber, signers);
+        _checkSigners(blockNumber, signers, chunkCount);
         uint256 k = signers.length;
         bool takeover = _currentSlot() >= takeoverSlot;
         for (uint256 j; j < provers.length; ++j) {
@@ -243,18 +267,20 @@ abstract contract Committee is ICommitteeRollup, Randomness, EpochProofs {
         }
     }
 
-    /// @dev Checks `signers` against block `blockNumber`'s sign-off hash (none for a backup block, whose stored
-    ///      hash may be a pruned block's).
-    function _checkSigners(uint256 blockNumber, address[] calldata signers) private view {
+    /// @dev Checks `signers` and `chunkCount` against block `blockNumber`'s sign-off hash (none for a backup
+    ///      block, whose stored hash may be a pruned block's, and whose chunk count is free: its chunks all pay
+    ///      the sender).
+    function _checkSigners(uint256 blockNumber, address[] calldata signers, uint256 chunkCount) private view {
         bytes32 expected = _blocks[blockNumber].backup ? bytes32(0) : _signersHash[blockNumber];
         bytes32 actual;
         if (signers.length != 0) {
-            // slither-disable-next-line assembly -- hashes the calldata words in place, as abi.encodePacked would
+            // slither-disable-next-line assembly -- hashes the calldata words and the count, as abi.encodePacked
             assembly ("memory-safe") {
                 let scratch := mload(0x40)
                 let size := shl(5, signers.length)
                 calldatacopy(scratch, signers.offset, size)
-                actual := keccak256(scratch, size)
+                mstore(add(scratch, size), chunkCount)
+                actual := keccak256(scratch, add(size, 0x20))
             }
         }
         require(actual == expected, Errors.Rollup__SignersMismatch(blockNumber, expected, actual));

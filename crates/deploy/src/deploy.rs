@@ -209,6 +209,8 @@ impl Wanted<'_> {
         committee_rollup::ICommitteeRollup::CommitteeConfig {
             committeeSize: U256::from(c.committee_size),
             signoffQuorum: U256::from(c.signoff_quorum),
+            // The deployed chunk verifier's size: blocks are signed off in its chunks.
+            chunkTxs: U256::from(self.verifiers[1].txs),
             sequencerBaseBps: U256::from(c.sequencer_base_bps),
             sequencerBonusBps: U256::from(c.sequencer_bonus_bps),
             takeoverSlots: U256::from(c.takeover_slots),
@@ -251,6 +253,7 @@ async fn compare_committee(
         committee_fields!(
             committeeSize,
             signoffQuorum,
+            chunkTxs,
             sequencerBaseBps,
             sequencerBonusBps,
             takeoverSlots,

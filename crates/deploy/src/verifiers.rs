@@ -47,6 +47,9 @@ impl Default for VerifierSources {
 pub struct VerifierCode {
     /// Which verifier.
     pub kind: VerifierKind,
+    /// The tx slots each of its proofs covers: the block's, or a chunk's (the committee mode's
+    /// `chunkTxs`).
+    pub txs: usize,
     /// Its creation code.
     pub init_code: Bytes,
     /// The key hash it reports, when deploy generated it (the committed devnet verifiers report
@@ -57,9 +60,19 @@ pub struct VerifierCode {
 /// The block and chunk verifiers of `config`, in that order.
 pub fn verifier_code(config: StateConfig, sources: &VerifierSources) -> Result<[VerifierCode; 2]> {
     if config == StateConfig::devnet() {
+        let txs =
+            |kind| proof_txs(&config, kind).map_err(|source| Error::Verifier { kind, source });
         return Ok([
-            committed(VerifierKind::Block, BlockProofVerifier::BYTECODE.clone()),
-            committed(VerifierKind::Chunk, ChunkProofVerifier::BYTECODE.clone()),
+            committed(
+                VerifierKind::Block,
+                txs(VerifierKind::Block)?,
+                BlockProofVerifier::BYTECODE.clone(),
+            ),
+            committed(
+                VerifierKind::Chunk,
+                txs(VerifierKind::Chunk)?,
+                ChunkProofVerifier::BYTECODE.clone(),
+            ),
         ]);
     }
     let cache = KeyCache::new(&sources.key_cache);
@@ -70,9 +83,10 @@ pub fn verifier_code(config: StateConfig, sources: &VerifierSources) -> Result<[
     ])
 }
 
-fn committed(kind: VerifierKind, init_code: Bytes) -> VerifierCode {
+fn committed(kind: VerifierKind, txs: usize, init_code: Bytes) -> VerifierCode {
     VerifierCode {
         kind,
+        txs,
         init_code,
         key_hash: None,
     }
@@ -95,6 +109,7 @@ fn generated(
     let init_code = compile_verifier(&source, kind, shim).map_err(circuit)?;
     Ok(VerifierCode {
         kind,
+        txs,
         init_code: init_code.into(),
         key_hash: Some(B256::from(evm::verifying_key_hash(&keys.verifying_key))),
     })

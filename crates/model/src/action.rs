@@ -213,6 +213,9 @@ pub enum CommitteeProofChoice {
     MissingRoot,
     /// The last chunk proof left out.
     MissingProof,
+    /// The first signed block padded with one chunk more than its sign-off fixed
+    /// (`Rollup__SignersMismatch`).
+    PaddedChunks,
 }
 
 /// What an inactivity report (`slashInactive`) names.
@@ -723,6 +726,7 @@ fn committee_proof_choice() -> impl Strategy<Value = CommitteeProofChoice> {
         1 => Just(CommitteeProofChoice::WrongEpoch),
         1 => Just(CommitteeProofChoice::MissingRoot),
         1 => Just(CommitteeProofChoice::MissingProof),
+        1 => Just(CommitteeProofChoice::PaddedChunks),
     ]
 }
 

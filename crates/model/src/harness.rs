@@ -1213,6 +1213,7 @@ fn committee_config(c: &CommitteeParams) -> committee_rollup::ICommitteeRollup::
     committee_rollup::ICommitteeRollup::CommitteeConfig {
         committeeSize: U256::from(c.committee_size),
         signoffQuorum: U256::from(c.signoff_quorum),
+        chunkTxs: U256::from(c.chunk_txs),
         sequencerBaseBps: U256::from(c.sequencer_base_bps),
         sequencerBonusBps: U256::from(c.sequencer_bonus_bps),
         takeoverSlots: U256::from(c.takeover_slots),

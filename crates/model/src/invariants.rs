@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, B256, U256};
 
 use crate::{
     error::Divergence,
@@ -182,6 +182,12 @@ fn check_committee(m: &Model) -> Result<(), Divergence> {
             continue;
         }
         let signers = m.committee.signers.get(&n).cloned().unwrap_or_default();
+        let chunks = m
+            .committee
+            .chunk_counts
+            .get(&n)
+            .copied()
+            .unwrap_or_default();
         let hash = m.signers_hash_of(n);
         let mut previous = None;
         for signer in &signers {
@@ -201,7 +207,7 @@ fn check_committee(m: &Model) -> Result<(), Divergence> {
         }
         if (signers.len() as u64) < c.signoff_quorum
             || hash == B256::ZERO
-            || hash != signers_hash(&signers)
+            || hash != signers_hash(&signers, U256::from(chunks))
         {
             return Err(broken(
                 "a pending block that is not a backup block has a nonzero signers hash of a \

@@ -130,15 +130,16 @@ impl Snapshot {
             let c = call!(a.rollup, ICommitteeRollup::committeeConfigCall {});
             s.put(
                 "rollup.committeeConfig".into(),
-                committee_config_line(
-                    c.committeeSize,
-                    c.signoffQuorum,
-                    c.sequencerBaseBps,
-                    c.sequencerBonusBps,
-                    c.takeoverSlots,
-                    c.inactivityLimit,
-                    c.inactivityPenalty,
-                ),
+                committee_config_line([
+                    &c.committeeSize,
+                    &c.signoffQuorum,
+                    &c.chunkTxs,
+                    &c.sequencerBaseBps,
+                    &c.sequencerBonusBps,
+                    &c.takeoverSlots,
+                    &c.inactivityLimit,
+                    &c.inactivityPenalty,
+                ]),
             );
             let (number, slot, hash) = DIGEST_SAMPLE;
             s.put(
@@ -168,15 +169,16 @@ impl Snapshot {
         if let Some(c) = &model.params.committee {
             s.put(
                 "rollup.committeeConfig".into(),
-                committee_config_line(
-                    c.committee_size,
-                    c.signoff_quorum,
-                    c.sequencer_base_bps,
-                    c.sequencer_bonus_bps,
-                    c.takeover_slots,
-                    c.inactivity_limit,
-                    c.inactivity_penalty,
-                ),
+                committee_config_line([
+                    &c.committee_size,
+                    &c.signoff_quorum,
+                    &c.chunk_txs,
+                    &c.sequencer_base_bps,
+                    &c.sequencer_bonus_bps,
+                    &c.takeover_slots,
+                    &c.inactivity_limit,
+                    &c.inactivity_penalty,
+                ]),
             );
             let (number, slot, hash) = DIGEST_SAMPLE;
             s.put(
@@ -717,18 +719,12 @@ fn staker_line(
     )
 }
 
-fn committee_config_line(
-    size: impl Display,
-    quorum: impl Display,
-    base: impl Display,
-    bonus: impl Display,
-    takeover: impl Display,
-    limit: impl Display,
-    penalty: impl Display,
-) -> String {
+/// `CommitteeConfig`'s fields in declaration order, as one line.
+fn committee_config_line(fields: [&dyn Display; 8]) -> String {
+    let [size, quorum, chunk_txs, base, bonus, takeover, limit, penalty] = fields;
     format!(
-        "size {size} quorum {quorum} base {base} bonus {bonus} takeover {takeover} limit \
-         {limit} penalty {penalty}"
+        "size {size} quorum {quorum} chunkTxs {chunk_txs} base {base} bonus {bonus} takeover \
+         {takeover} limit {limit} penalty {penalty}"
     )
 }
 

@@ -77,6 +77,8 @@ pub struct CommitteeParams {
     pub committee_size: u64,
     /// Sign-offs a proposal needs.
     pub signoff_quorum: u64,
+    /// Tx slots per chunk: a signed block of t txs is proven in `max(1, ceil(t / chunk_txs))`.
+    pub chunk_txs: u64,
     /// The proposer's share of its block's reward and fees, in basis points.
     pub sequencer_base_bps: u128,
     /// What each signer (at most `committee_size`) adds to the proposer's share.
@@ -91,12 +93,14 @@ pub struct CommitteeParams {
 
 impl Default for CommitteeParams {
     /// A committee of 3 (of the harness's 4 to 6 members: a share of the set, so members outside
-    /// a slot's committee exist), 2 sign-offs, a takeover 2 slots into the 6-slot proof window,
+    /// a slot's committee exist), 2 sign-offs, one tx per chunk (the harness's blocks of 0 to 4
+    /// txs are 1 to 4 chunks), a takeover 2 slots into the 6-slot proof window,
     /// a slash after 2 misses that takes a minimum stake below the minimum (a forced exit).
     fn default() -> Self {
         Self {
             committee_size: 3,
             signoff_quorum: 2,
+            chunk_txs: 1,
             sequencer_base_bps: 4000,
             sequencer_bonus_bps: 1000,
             takeover_slots: 2,

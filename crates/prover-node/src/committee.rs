@@ -255,10 +255,11 @@ impl<W: WitnessSource, B: ProvingBroker> CommitteeProver<W, B> {
                 .call()
                 .await
                 .decoded("CommitteeRollup.blockLog")?;
-            let signers = if log.backup {
-                Vec::new()
+            let (signers, fixed_chunks) = if log.backup {
+                (Vec::new(), None)
             } else {
-                self.signers_of(block.number).await?
+                let (signers, chunks) = self.signers_of(block.number).await?;
+                (signers, Some(chunks))
             };
             let witnesses = match self
                 .parts
@@ -273,6 +274,17 @@ impl<W: WitnessSource, B: ProvingBroker> CommitteeProver<W, B> {
             };
             if witnesses.is_empty() {
                 continue;
+            }
+            if let Some(fixed) = fixed_chunks.filter(|fixed| *fixed != witnesses.len() as u64) {
+                return Err(Error::Config {
+                    name: "chunk_txs",
+                    reason: format!(
+                        "block {} was signed off as {fixed} chunks; chunks of {} txs make {}",
+                        block.number,
+                        self.parts.chunk_txs,
+                        witnesses.len()
+                    ),
+                });
             }
             let committed = checked_committed_words(block, &witnesses)?;
             debug!(
@@ -306,9 +318,9 @@ impl<W: WitnessSource, B: ProvingBroker> CommitteeProver<W, B> {
         Ok(())
     }
 
-    /// The signers of block `number`: the `BlockSignedOff` event whose list hashes to what L1
-    /// recorded (a replaced or re-proposed block emitted others).
-    async fn signers_of(&self, number: u64) -> Result<Vec<Address>> {
+    /// The signers and chunk count of block `number`: those of the `BlockSignedOff` event that
+    /// hash to what L1 recorded (a replaced or re-proposed block emitted others).
+    async fn signers_of(&self, number: u64) -> Result<(Vec<Address>, u64)> {
         let recorded = self
             .rollup
             .signersHashOf(U256::from(number))
@@ -328,9 +340,9 @@ impl<W: WitnessSource, B: ProvingBroker> CommitteeProver<W, B> {
             })?;
         events
             .into_iter()
-            .map(|(event, _)| event.signers)
+            .map(|(event, _)| (event.signers, event.chunkCount.saturating_to::<u64>()))
             .rev()
-            .find(|signers| signers_hash(signers) == recorded)
+            .find(|(signers, chunks)| signers_hash(signers, *chunks) == recorded)
             .ok_or_else(|| Error::Config {
                 name: "signers",
                 reason: format!("no BlockSignedOff event of block {number} hashes to {recorded}"),
@@ -627,11 +639,13 @@ impl<W: WitnessSource, B: ProvingBroker> CommitteeProver<W, B> {
     }
 }
 
-/// `keccak256` of `signers` as 32-byte words, as the rollup records them.
-fn signers_hash(signers: &[Address]) -> B256 {
+/// `keccak256` of `signers` as 32-byte words followed by `chunk_count`, as the rollup records
+/// them (`abi.encodePacked(signers, chunkCount)`).
+fn signers_hash(signers: &[Address], chunk_count: u64) -> B256 {
     let words: Vec<u8> = signers
         .iter()
         .flat_map(|signer| B256::left_padding_from(signer.as_slice()).0)
+        .chain(U256::from(chunk_count).to_be_bytes::<32>())
         .collect();
     keccak256(words)
 }
@@ -665,12 +679,13 @@ mod tests {
     }
 
     #[test]
-    fn the_signers_hash_is_keccak_of_their_words() {
+    fn the_signers_hash_is_keccak_of_their_words_and_the_chunk_count() {
         let signers = [Address::repeat_byte(1), Address::repeat_byte(2)];
-        let mut words = [0u8; 64];
+        let mut words = [0u8; 96];
         words[12..32].copy_from_slice(signers[0].as_slice());
         words[44..64].copy_from_slice(signers[1].as_slice());
-        assert_eq!(signers_hash(&signers), keccak256(words));
-        assert_eq!(signers_hash(&[]), keccak256([]));
+        words[95] = 3;
+        assert_eq!(signers_hash(&signers, 3), keccak256(words));
+        assert_ne!(signers_hash(&signers, 4), keccak256(words));
     }
 }

@@ -300,6 +300,8 @@ async fn deploys_the_committee_mode_and_tells_the_modes_apart() -> eyre::Result<
     let config = rollup.committeeConfig().call().await?;
     assert_eq!(config.committeeSize, U256::from(4));
     assert_eq!(config.signoffQuorum, U256::from(2));
+    // The devnet chunk verifier's size: 2 of the block's 4 tx slots.
+    assert_eq!(config.chunkTxs, U256::from(2));
     assert_eq!(config.inactivityPenalty, TokenAmount::tokens(5).0);
     assert_eq!(rollup.staking().call().await?, deployment.staking.address);
     assert_eq!(

@@ -169,8 +169,8 @@ impl Harness {
     }
 
     /// The epoch, inputs and committee proof a submission by `sender` carries: the oldest
-    /// unproven epoch's first `rows` unproven blocks (all for 0), block `i` in
-    /// `1 + (shape >> 2 (i mod 4)) & 3` chunks, each chunk proven for the signer it pays (its
+    /// unproven epoch's first `rows` unproven blocks (all for 0), each signed block in the chunk
+    /// count its sign-off fixed, backup block `i` in `1 + (shape >> 2 (i mod 4)) & 3`, each chunk proven for the signer it pays (its
     /// assigned one, or shifted by `pick` for a takeover; the sender for a backup block's),
     /// altered as `choice` says.
     pub(super) fn committee_proof(
@@ -192,18 +192,25 @@ impl Harness {
         let mut proof = CommitteeProof::default();
         let mut payees = Vec::new();
         let mut block_signers = Vec::new();
+        let mut padded = choice != CommitteeProofChoice::PaddedChunks;
         for (i, block) in inputs.chunks(K).enumerate() {
             let n = first + i as u64;
-            let count = 1 + u64::from(shape >> (2 * (i % 4)) & 3);
+            let signers = match m.rollup.block(n).backup {
+                true => Vec::new(),
+                false => m.committee.signers.get(&n).cloned().unwrap_or_default(),
+            };
+            let count = match signers.is_empty() {
+                true => 1 + u64::from(shape >> (2 * (i % 4)) & 3),
+                false => {
+                    let fixed = m.committee.chunk_counts.get(&n).copied().unwrap_or(1);
+                    fixed + u64::from(!std::mem::replace(&mut padded, true))
+                }
+            };
             proof.split.chunk_counts.push(U256::from(count));
             for j in 0..count - 1 {
                 let root = self.proofs.intermediate_root(block, j);
                 proof.split.intermediate_roots.push(root);
             }
-            let signers = match m.rollup.block(n).backup {
-                true => Vec::new(),
-                false => m.committee.signers.get(&n).cloned().unwrap_or_default(),
-            };
             let k = signers.len();
             for j in 0..count as usize {
                 let index = match (k, choice) {
@@ -238,7 +245,8 @@ impl Harness {
             | CommitteeProofChoice::Takeover
             | CommitteeProofChoice::CopiedProof
             | CommitteeProofChoice::TamperedInputs
-            | CommitteeProofChoice::WrongEpoch => {}
+            | CommitteeProofChoice::WrongEpoch
+            | CommitteeProofChoice::PaddedChunks => {}
             CommitteeProofChoice::ProverPastSigners => {
                 let mut chunk_at = 0;
                 for (i, signers) in block_signers.iter().enumerate() {

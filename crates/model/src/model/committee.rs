@@ -16,7 +16,7 @@ use alloy::{
 };
 use fernet_bindings::{errors::Errors, IRollup::ProposeArgs};
 use fernet_primitives::BASIS_POINTS;
-use fernet_state::PROOF_BYTES;
+use fernet_state::{BLOCK_DATA_HEADER_BYTES, PROOF_BYTES, TX_EFFECT_BYTES};
 
 use super::{
     rollup::{
@@ -48,6 +48,8 @@ pub struct Committee {
     /// Each block's signers in sign-off order, as last written (stale for a pruned number that a
     /// backup block reused, as the contract's hash is).
     pub signers: BTreeMap<u64, Vec<Address>>,
+    /// Each signed block's chunk count, fixed at its sign-off (stale like `signers`).
+    pub chunk_counts: BTreeMap<u64, u64>,
     /// The slot up to which each staker's duty is settled (`_settledSlot`).
     pub settled: BTreeMap<Address, u64>,
 }
@@ -67,16 +69,23 @@ pub struct CommitteeProof {
     pub proofs: Bytes,
 }
 
-/// keccak256 of `signers` as 32-byte words (`abi.encodePacked(address[])`), zero for none.
-pub fn signers_hash(signers: &[Address]) -> B256 {
+/// keccak256 of `signers` as 32-byte words followed by `chunk_count`
+/// (`abi.encodePacked(address[], uint256)`), zero for no signers.
+pub fn signers_hash(signers: &[Address], chunk_count: U256) -> B256 {
     if signers.is_empty() {
         return B256::ZERO;
     }
-    let mut packed = Vec::with_capacity(32 * signers.len());
+    let mut packed = Vec::with_capacity(32 * (signers.len() + 1));
     for signer in signers {
         packed.extend_from_slice(B256::left_padding_from(signer.as_slice()).as_slice());
     }
+    packed.extend_from_slice(&chunk_count.to_be_bytes::<32>());
     keccak256(packed)
+}
+
+/// `_chunkCount`: the chunks of a block of `tx_count` txs, `max(1, ceil(tx_count / chunk_txs))`.
+fn chunk_count(tx_count: u64, chunk_txs: u64) -> u64 {
+    tx_count.div_ceil(chunk_txs).max(1)
 }
 
 /// What a call of a committee entry point on the quote mode's `Rollup` returns: it has no such
@@ -160,15 +169,19 @@ impl Model {
         .eip712_signing_hash(&domain)
     }
 
-    /// `signersHashOf(blockNumber)`: the hash of the block's signers, zero for a backup block.
+    /// `signersHashOf(blockNumber)`: the hash of the block's signers and chunk count, zero for a
+    /// backup block.
     pub fn signers_hash_of(&self, block_number: u64) -> B256 {
         if self.rollup.block(block_number).backup {
             return B256::ZERO;
         }
+        let count = self.committee.chunk_counts.get(&block_number).copied();
         self.committee
             .signers
             .get(&block_number)
-            .map_or(B256::ZERO, |signers| signers_hash(signers))
+            .map_or(B256::ZERO, |signers| {
+                signers_hash(signers, U256::from(count.unwrap_or_default()))
+            })
     }
 
     /// `settledDutySlot(staker)`.
@@ -198,7 +211,11 @@ impl Model {
         }
         self.transaction(|m| {
             let number = m.propose_block(sender, args)?;
-            m.check_signoffs(sender, number, args.header.slot.saturating_to(), signoffs)
+            m.check_signoffs(sender, number, args.header.slot.saturating_to(), signoffs)?;
+            let txs = (args.data.len() - BLOCK_DATA_HEADER_BYTES) / TX_EFFECT_BYTES;
+            let count = chunk_count(txs as u64, m.committee_config().chunk_txs);
+            m.committee.chunk_counts.insert(number, count);
+            Ok(())
         })
     }
 
@@ -370,7 +387,7 @@ impl Model {
             let chunk_end = chunk_at + count.saturating_to::<usize>();
             let signers = &proof.signers[signer_at..signer_end];
             let expected = self.signers_hash_of(n);
-            let actual = signers_hash(signers);
+            let actual = signers_hash(signers, *count);
             if actual != expected {
                 return Err(Revert::of(Errors::Rollup__SignersMismatch {
                     blockNumber: u(n),

@@ -174,6 +174,7 @@ fn random_committee_schedules_keep_contracts_and_model_equal() {
         "submitCommitteeEpochProof reverted Rollup__InvalidEpochToProve",
         "submitCommitteeEpochProof reverted Rollup__ProofWindowClosed",
         "submitCommitteeEpochProof(copied proof) reverted Rollup__InvalidProof",
+        "submitCommitteeEpochProof(padded chunks) reverted Rollup__SignersMismatch",
         "slashInactive ok",
         "slashInactive reverted Rollup__InvalidMissCount",
         "slashInactive reverted Rollup__InvalidMissedBlock",

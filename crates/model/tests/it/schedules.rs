@@ -50,6 +50,10 @@ pub(crate) fn label(action: &Action) -> &'static str {
             proof: CommitteeProofChoice::CopiedProof,
             ..
         } => "submitCommitteeEpochProof(copied proof)",
+        Action::ProveCommittee {
+            proof: CommitteeProofChoice::PaddedChunks,
+            ..
+        } => "submitCommitteeEpochProof(padded chunks)",
         Action::Warp { .. } | Action::NextSlot { .. } | Action::WarpToDue { .. } => "warp",
         Action::ProposeSigned { .. } => "proposeWithSignoffs",
         Action::ProveCommittee { .. } => "submitCommitteeEpochProof",
