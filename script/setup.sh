@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned toolchain into this checkout: forge / anvil / cast 1.7.1 and solc 0.8.30 (npm),
-# forge-std and OpenZeppelin (npm, via remappings). Idempotent and near-instant when already done.
+# forge-std and OpenZeppelin (npm, via remappings), and PostgreSQL (Debian) for the broker's tests.
+# Idempotent and near-instant when already done.
 # Source script/env.sh afterwards (or let the other scripts do it) to put the tools on PATH.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,3 +29,18 @@ for tool in forge anvil cast; do
   "$tool" --version >/dev/null || { echo "setup: $tool from npm does not run" >&2; exit 1; }
 done
 "$root/script/solc" --version | grep -q "0.8.30" || { echo "setup: solc shim broken" >&2; exit 1; }
+
+# PostgreSQL, for the broker's PostgreSQL store and its tests (script/postgres.sh starts a cluster
+# of this checkout from it; nothing else uses the package's own cluster). From Debian's package:
+# CI runs this as root on a fresh Debian machine.
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing PostgreSQL (apt-get install postgresql)..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "setup: PostgreSQL is required by the broker's tests: sudo apt-get install postgresql" >&2
+    exit 1
+  fi
+fi

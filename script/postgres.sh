@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A PostgreSQL cluster of this checkout for the tests of the broker's PostgreSQL store: created and
+# started on first use (on 127.0.0.1, a port derived from the checkout's path), then reused.
+# Prints the URL of its `postgres` database (superuser `fernet`, no password: trust on loopback).
+# The broker's tests run it themselves and make a database of their own per test.
+#
+# Usage: script/postgres.sh [start|stop]    (start is the default; both are idempotent)
+# Environment: FERNET_PG_DIR (cluster directory, default /tmp/fernet-postgres-<key>),
+#              FERNET_PG_PORT (default 20000 + key % 20000).
+# Needs Debian's `postgresql` package (script/setup.sh installs it when run as root). As root, the
+# server runs as the `postgres` user (PostgreSQL refuses to run as root).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+action="${1:-start}"
+
+bindir="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)"
+if [[ -z "$bindir" || ! -x "$bindir/initdb" ]]; then
+  echo "postgres: PostgreSQL is not installed: run script/setup.sh as root, or apt-get install postgresql" >&2
+  exit 1
+fi
+
+key="$(printf '%s' "$root" | cksum | cut -d' ' -f1)"
+dir="${FERNET_PG_DIR:-${TMPDIR:-/tmp}/fernet-postgres-$key}"
+port="${FERNET_PG_PORT:-$((20000 + key % 20000))}"
+data="$dir/data"
+
+# Runs a PostgreSQL program as the cluster's owner.
+as_owner() {
+  if [[ "$(id -u)" == 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+mkdir -p "$dir"
+if [[ "$(id -u)" == 0 ]]; then
+  id postgres >/dev/null 2>&1 || { echo "postgres: no 'postgres' user to run the server as" >&2; exit 1; }
+  chown postgres: "$dir"
+fi
+# One caller at a time (test binaries may start together).
+exec 9>"$dir/.lock"
+flock 9
+
+running() { as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+
+case "$action" in
+  start)
+    if ! running; then
+      if [[ ! -f "$data/PG_VERSION" ]]; then
+        as_owner "$bindir/initdb" -D "$data" -U fernet --auth=trust -E UTF8 --no-instructions \
+          >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+      fi
+      # A test cluster: durability of the server itself is not under test, so no fsync.
+      if ! as_owner "$bindir/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null 9>&-; then
+        echo "postgres: the server did not start; its log ($dir/postgres.log) ends with:" >&2
+        tail -n 20 "$dir/postgres.log" >&2
+        exit 1
+      fi
+    fi
+    echo "postgres://fernet@127.0.0.1:$port/postgres"
+    ;;
+  stop)
+    if running; then
+      as_owner "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+    fi
+    ;;
+  *)
+    echo "usage: script/postgres.sh [start|stop]" >&2
+    exit 2
+    ;;
+esac
