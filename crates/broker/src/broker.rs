@@ -1,5 +1,7 @@
-//! The broker's rules over the [`JobStore`]: idempotent enqueue, priorities, leases,
-//! heartbeats, completion and retries. Every method is one store transaction.
+//! The broker's rules over a [`JobStore`] (the embedded redb store or PostgreSQL): idempotent
+//! enqueue, priorities, leases, heartbeats, completion, retries and retention. Each change is
+//! one store transaction; the rules are the closures that compute a job's next record, the same
+//! for both stores.
 //!
 //! # Rules
 //!
@@ -26,8 +28,10 @@
 //! * **Retry** queues a `failed` job again with a new generation of `max_attempts` attempts,
 //!   so the epoch it belongs to never dead-ends; other jobs are left as they are.
 //! * `proven` is final; `failed` is final until a retry.
+//! * **Retention**: a job `proven` or `failed` longer than `retention` ago is deleted with its
+//!   input; enqueueing its input again makes a new job.
 
-use std::{path::Path, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use fernet_broker_api::{JobId, JobKind, JobStatus};
 use serde_json::Value;
@@ -38,8 +42,14 @@ use crate::{
     job::{JobRecord, Lease},
     keys::VerifyingKeys,
     metrics::{Event, Metrics},
-    store::{JobStore, StoreTx},
+    store::{self, JobStore, StoreConfig},
 };
+
+/// Most finished jobs deleted in one store transaction by [`Broker::purge_finished`].
+const PURGE_BATCH: u64 = 1_000;
+
+/// Default of [`JobPolicy::retention`]: 7 days.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// How the broker treats jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +63,10 @@ pub struct JobPolicy {
     /// Largest job input accepted, in bytes (default 8 MiB; a production block witness is a
     /// few hundred KiB).
     pub max_input_bytes: usize,
+    /// How long a `proven` or `failed` job (and its input) is kept after it finished
+    /// (`PROVER_BROKER_RETENTION_SECS`, default 7 days: far longer than a prover node polls
+    /// for a result).
+    pub retention: Duration,
 }
 
 impl Default for JobPolicy {
@@ -61,6 +75,7 @@ impl Default for JobPolicy {
             job_timeout: Duration::from_millis(60_000),
             max_attempts: 3,
             max_input_bytes: 8 << 20,
+            retention: DEFAULT_RETENTION,
         }
     }
 }
@@ -102,9 +117,10 @@ pub struct TakenJob {
     pub input: Vec<u8>,
 }
 
-/// The proving broker: rules over a durable job store, plus its metrics.
+/// The proving broker: rules over a durable job store, plus its metrics. Its methods block
+/// on the store (a disk sync, or a database round trip): call them from blocking threads.
 pub struct Broker {
-    store: JobStore,
+    store: Box<dyn JobStore>,
     policy: JobPolicy,
     keys: Arc<dyn VerifyingKeys>,
     clock: Clock,
@@ -114,34 +130,43 @@ pub struct Broker {
 impl std::fmt::Debug for Broker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Broker")
-            .field("store", &self.store.path())
+            .field("store", &self.store.location())
             .field("policy", &self.policy)
             .finish_non_exhaustive()
     }
 }
 
 impl Broker {
-    /// Opens the broker on the store in `data_dir` (created if needed), checking results
+    /// Opens the broker on the store `store` names (created if needed), checking results
     /// against `keys`.
-    pub fn open(data_dir: &Path, policy: JobPolicy, keys: Arc<dyn VerifyingKeys>) -> Result<Self> {
-        Self::with_clock(data_dir, policy, keys, Arc::new(system_now_ms))
+    pub fn open(
+        store: &StoreConfig,
+        policy: JobPolicy,
+        keys: Arc<dyn VerifyingKeys>,
+    ) -> Result<Self> {
+        Ok(Self::with_clock(
+            store::open(store)?,
+            policy,
+            keys,
+            Arc::new(system_now_ms),
+        ))
     }
 
-    /// As [`Broker::open`], with another clock (tests move time by hand).
+    /// As [`Broker::open`], on an open store and with another clock (tests move time by hand).
     fn with_clock(
-        data_dir: &Path,
+        store: Box<dyn JobStore>,
         mut policy: JobPolicy,
         keys: Arc<dyn VerifyingKeys>,
         clock: Clock,
-    ) -> Result<Self> {
+    ) -> Self {
         policy.max_attempts = policy.max_attempts.max(1);
-        Ok(Self {
-            store: JobStore::open(data_dir)?,
+        Self {
+            store,
             policy,
             keys,
             clock,
             metrics: Metrics::default(),
-        })
+        }
     }
 
     /// The policy in force.
@@ -149,9 +174,9 @@ impl Broker {
         &self.policy
     }
 
-    /// The store file.
-    pub fn store_path(&self) -> &Path {
-        self.store.path()
+    /// Where the jobs are (the redb file, or the database), for logs.
+    pub fn store_location(&self) -> String {
+        self.store.location()
     }
 
     /// Stores a new job (see the module docs: idempotent); checks the input decodes.
@@ -175,31 +200,21 @@ impl Broker {
             JobKind::Block => block_job::decode_input(input)?.public_inputs.payee(),
         };
         let now = self.now();
-        let enqueued = self.store.write(|tx| {
-            // Checked again inside the transaction: another request may have stored it.
-            if let Some(job) = tx.job(&id)? {
-                return Ok(Enqueued {
-                    job,
-                    created: false,
-                });
-            }
-            let job = JobRecord {
-                id,
-                kind,
-                epoch,
-                seq: tx.next_seq()?,
-                status: JobStatus::Queued,
-                attempts: 0,
-                generation: 0,
-                lease: None,
-                last_lease: None,
-                result: None,
-                error: None,
-                created_ms: now,
-            };
-            tx.put_input(&id, input)?;
-            tx.put(None, &job)?;
-            Ok(Enqueued { job, created: true })
+        // The store checks again: another request (or broker) may have stored it meanwhile.
+        let enqueued = self.store.insert(&id, input, &mut |seq| JobRecord {
+            id,
+            kind,
+            epoch,
+            seq,
+            status: JobStatus::Queued,
+            attempts: 0,
+            generation: 0,
+            lease: None,
+            last_lease: None,
+            result: None,
+            error: None,
+            created_ms: now,
+            finished_ms: None,
         })?;
         if enqueued.created {
             self.metrics.record(Event::Enqueued);
@@ -225,14 +240,11 @@ impl Broker {
     pub fn take(&self, agent_id: &str, kinds: &[JobKind]) -> Result<Option<TakenJob>> {
         let now = self.now();
         self.metrics.agent_seen(agent_id, now);
-        if !self.store.has_work(now)? {
+        self.expire_at(now)?;
+        if kinds.is_empty() {
             return Ok(None);
         }
-        let (taken, expired) = self.store.write(|tx| {
-            let expired = self.expire_in(tx, now)?;
-            let Some(previous) = tx.first_queued(|job| kinds.contains(&job.kind))? else {
-                return Ok((None, expired));
-            };
+        let taken = self.store.take(kinds, &|previous| {
             let mut job = previous.clone();
             job.status = JobStatus::Proving;
             job.attempts += 1;
@@ -243,11 +255,8 @@ impl Broker {
             };
             job.lease = Some(lease.clone());
             job.last_lease = Some(lease);
-            tx.put(Some(&previous), &job)?;
-            let input = tx.input(&job.id)?;
-            Ok((Some(TakenJob { job, input }), expired))
+            job
         })?;
-        self.record_expired(&expired);
         if let Some(taken) = &taken {
             self.metrics.record(Event::Taken);
             tracing::info!(id = %taken.job.id, agent = agent_id, attempt = taken.job.attempts, "job taken");
@@ -259,12 +268,11 @@ impl Broker {
     pub fn heartbeat(&self, agent_id: &str, id: &JobId) -> Result<Lease> {
         let now = self.now();
         self.metrics.agent_seen(agent_id, now);
-        self.store.write(|tx| {
-            let previous = tx.job(id)?.ok_or(Error::JobNotFound(*id))?;
-            let lease = held_lease(&previous, agent_id)?;
+        let updated = self.store.update(id, &mut |previous| {
+            let lease = held_lease(previous, agent_id)?;
             if lease.deadline_ms < now {
                 return Err(lease_lost(
-                    &previous,
+                    previous,
                     agent_id,
                     format!("the lease expired at {} ms", lease.deadline_ms),
                 ));
@@ -275,10 +283,13 @@ impl Broker {
                 ..lease.clone()
             };
             job.lease = Some(lease.clone());
-            job.last_lease = Some(lease.clone());
-            tx.put(Some(&previous), &job)?;
-            Ok(lease)
-        })
+            job.last_lease = Some(lease);
+            Ok(Some(job))
+        })?;
+        updated
+            .job
+            .and_then(|job| job.lease)
+            .ok_or(Error::JobNotFound(*id))
     }
 
     /// Records `result` for job `id` from `agent_id` (see the module docs for who may), once it
@@ -302,8 +313,8 @@ impl Broker {
             }
             return Err(refused);
         }
-        let proving_ms = self.store.write(|tx| {
-            let previous = tx.job(id)?.ok_or(Error::JobNotFound(*id))?;
+        let mut proving_ms = None;
+        self.store.update(id, &mut |previous| {
             let taken_ms = match previous.status {
                 JobStatus::Proven if previous.result.as_ref() == Some(&result) => return Ok(None),
                 JobStatus::Proven => return Err(Error::AlreadyProven(*id)),
@@ -313,12 +324,12 @@ impl Broker {
                         status: JobStatus::Failed,
                     })
                 }
-                JobStatus::Proving => held_lease(&previous, agent_id)?.taken_ms,
+                JobStatus::Proving => held_lease(previous, agent_id)?.taken_ms,
                 JobStatus::Queued => match &previous.last_lease {
                     Some(lease) if lease.agent_id == agent_id => lease.taken_ms,
                     _ => {
                         return Err(lease_lost(
-                            &previous,
+                            previous,
                             agent_id,
                             "the job is queued and its last lease was not this agent's".into(),
                         ))
@@ -329,8 +340,9 @@ impl Broker {
             job.status = JobStatus::Proven;
             job.lease = None;
             job.result = Some(result.clone());
-            tx.put(Some(&previous), &job)?;
-            Ok(Some(now.saturating_sub(taken_ms)))
+            job.finished_ms = Some(now);
+            proving_ms = Some(now.saturating_sub(taken_ms));
+            Ok(Some(job))
         })?;
         if let Some(proving_ms) = proving_ms {
             self.metrics.record(Event::Completed { proving_ms });
@@ -344,13 +356,12 @@ impl Broker {
     pub fn fail(&self, agent_id: &str, id: &JobId, error: &str) -> Result<JobRecord> {
         let now = self.now();
         self.metrics.agent_seen(agent_id, now);
-        let job = self.store.write(|tx| {
-            let previous = tx.job(id)?.ok_or(Error::JobNotFound(*id))?;
-            held_lease(&previous, agent_id)?;
-            let job = self.fail_attempt(&previous, format!("agent {agent_id}: {error}"));
-            tx.put(Some(&previous), &job)?;
-            Ok(job)
+        let updated = self.store.update(id, &mut |previous| {
+            held_lease(previous, agent_id)?;
+            let reason = format!("agent {agent_id}: {error}");
+            Ok(Some(self.fail_attempt(previous, reason, now)))
         })?;
+        let job = updated.job.ok_or(Error::JobNotFound(*id))?;
         self.metrics.record(Event::AttemptFailed {
             expired: false,
             final_: job.status == JobStatus::Failed,
@@ -362,19 +373,21 @@ impl Broker {
     /// After a refused result: when `agent_id` holds the job's lease, the job goes back to the
     /// queue at once and the attempt is given back, so a forged result never spends one.
     fn reject_result(&self, agent_id: &str, id: &JobId, refused: &Error) -> Result<()> {
-        let requeued = self.store.write(|tx| {
-            let previous = tx.job(id)?.ok_or(Error::JobNotFound(*id))?;
-            if held_lease(&previous, agent_id).is_err() {
-                return Ok(false);
-            }
-            let mut job = previous.clone();
-            job.status = JobStatus::Queued;
-            job.lease = None;
-            job.attempts = job.attempts.saturating_sub(1);
-            job.error = Some(format!("agent {agent_id}: {refused}"));
-            tx.put(Some(&previous), &job)?;
-            Ok(true)
-        })?;
+        let requeued = self
+            .store
+            .update(id, &mut |previous| {
+                if held_lease(previous, agent_id).is_err() {
+                    return Ok(None);
+                }
+                let mut job = previous.clone();
+                job.status = JobStatus::Queued;
+                job.lease = None;
+                job.attempts = job.attempts.saturating_sub(1);
+                job.error = Some(format!("agent {agent_id}: {refused}"));
+                Ok(Some(job))
+            })?
+            .job
+            .is_some();
         self.metrics.record(Event::ResultRejected);
         tracing::warn!(id = %id, agent = agent_id, requeued, error = %refused, "result rejected");
         Ok(())
@@ -383,19 +396,20 @@ impl Broker {
     /// Queues the `failed` job `id` again with a new generation of attempts (see the module
     /// docs); any other job is returned as it is.
     pub fn retry(&self, id: &JobId) -> Result<JobRecord> {
-        let (job, retried) = self.store.write(|tx| {
-            let previous = tx.job(id)?.ok_or(Error::JobNotFound(*id))?;
+        let updated = self.store.update(id, &mut |previous| {
             if previous.status != JobStatus::Failed {
-                return Ok((previous, false));
+                return Ok(None);
             }
             let mut job = previous.clone();
             job.status = JobStatus::Queued;
             job.attempts = 0;
             job.generation += 1;
             job.lease = None;
-            tx.put(Some(&previous), &job)?;
-            Ok((job, true))
+            job.finished_ms = None;
+            Ok(Some(job))
         })?;
+        let retried = updated.job.is_some();
+        let job = updated.job.unwrap_or(updated.previous);
         if retried {
             self.metrics.record(Event::Retried);
             tracing::info!(id = %id, generation = job.generation, "failed job queued again");
@@ -405,13 +419,27 @@ impl Broker {
 
     /// Sends every job whose lease ran out back to the queue (or to `failed`); returns them.
     pub fn expire_leases(&self) -> Result<Vec<JobRecord>> {
-        let now = self.now();
-        if !self.store.has_work(now)? {
-            return Ok(Vec::new());
+        self.expire_at(self.now())
+    }
+
+    /// Deletes the jobs (and inputs) that finished more than `retention` ago; returns how
+    /// many.
+    pub fn purge_finished(&self) -> Result<u64> {
+        let retention = u64::try_from(self.policy.retention.as_millis()).unwrap_or(u64::MAX);
+        let before = self.now().saturating_sub(retention);
+        let mut purged = 0;
+        loop {
+            let batch = self.store.purge(before, PURGE_BATCH)?;
+            purged += batch;
+            if batch < PURGE_BATCH {
+                break;
+            }
         }
-        let expired = self.store.write(|tx| self.expire_in(tx, now))?;
-        self.record_expired(&expired);
-        Ok(expired)
+        if purged > 0 {
+            self.metrics.record(Event::Purged { jobs: purged });
+            tracing::info!(jobs = purged, "finished jobs deleted");
+        }
+        Ok(purged)
     }
 
     /// The metrics in Prometheus text format.
@@ -421,11 +449,9 @@ impl Broker {
         Ok(self.metrics.render(counts, self.now(), timeout))
     }
 
-    /// Expires the overdue leases inside `tx`.
-    fn expire_in(&self, tx: &StoreTx, now: u64) -> Result<Vec<JobRecord>> {
-        let mut expired = Vec::new();
-        for id in tx.expired_leases(now)? {
-            let previous = tx.job(&id)?.ok_or(Error::JobNotFound(id))?;
+    /// Expires the leases overdue at `now`, then counts and logs them.
+    fn expire_at(&self, now: u64) -> Result<Vec<JobRecord>> {
+        let expired = self.store.expire(now, &|previous| {
             let reason = match &previous.lease {
                 Some(lease) => format!(
                     "lease of agent {} expired at {} ms without a heartbeat",
@@ -433,32 +459,28 @@ impl Broker {
                 ),
                 None => "proving without a lease".to_owned(),
             };
-            let job = self.fail_attempt(&previous, reason);
-            tx.put(Some(&previous), &job)?;
-            expired.push(job);
-        }
-        Ok(expired)
-    }
-
-    /// Counts and logs expired leases.
-    fn record_expired(&self, expired: &[JobRecord]) {
-        for job in expired {
+            self.fail_attempt(previous, reason, now)
+        })?;
+        for job in &expired {
             self.metrics.record(Event::AttemptFailed {
                 expired: true,
                 final_: job.status == JobStatus::Failed,
             });
             tracing::warn!(id = %job.id, attempts = job.attempts, status = %job.status, "lease expired");
         }
+        Ok(expired)
     }
 
-    /// `job` after a failed attempt: queued again, or failed when out of attempts.
-    fn fail_attempt(&self, job: &JobRecord, reason: String) -> JobRecord {
+    /// `job` after a failed attempt at `now`: queued again, or failed (finished) when out of
+    /// attempts.
+    fn fail_attempt(&self, job: &JobRecord, reason: String, now: u64) -> JobRecord {
         let mut job = job.clone();
-        job.status = if job.attempts >= self.policy.max_attempts {
-            JobStatus::Failed
+        if job.attempts >= self.policy.max_attempts {
+            job.status = JobStatus::Failed;
+            job.finished_ms = Some(now);
         } else {
-            JobStatus::Queued
-        };
+            job.status = JobStatus::Queued;
+        }
         job.lease = None;
         job.error = Some(reason);
         job
@@ -495,31 +517,107 @@ mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     use super::*;
-    use crate::testing::{fake_result, witness_bytes, TestKeys};
+    use crate::testing::{fake_result, postgres::TestDatabase, witness_bytes, TestKeys};
 
     const TIMEOUT_MS: u64 = 1_000;
+    const RETENTION_MS: u64 = 10_000;
+
+    /// Runs each named test (a function of a [`Backend`]) against both stores, as
+    /// `embedded::<name>` and `postgres::<name>`.
+    macro_rules! both_stores {
+        ($($name:ident),* $(,)?) => {
+            mod embedded {
+                $(#[test]
+                fn $name() {
+                    super::$name(super::Backend::Embedded);
+                })*
+            }
+            mod postgres {
+                $(#[test]
+                fn $name() {
+                    super::$name(super::Backend::Postgres);
+                })*
+            }
+        };
+    }
+
+    both_stores!(
+        enqueue_is_idempotent_and_never_resets_a_job,
+        enqueue_rejects_bad_and_oversized_inputs,
+        a_job_names_its_payee_and_each_payee_is_its_own_job,
+        takes_lowest_epoch_first_then_oldest,
+        a_requeued_job_keeps_its_place,
+        expired_lease_requeues_and_counts_the_attempt,
+        a_late_result_is_refused_once_another_agent_took_the_job,
+        max_attempts_then_failed_for_good,
+        a_proven_result_is_never_replaced,
+        results_must_prove_the_jobs_statement,
+        a_forged_proof_is_refused_and_spends_no_attempt,
+        a_failed_job_is_retried_with_a_new_generation,
+        reopening_the_store_keeps_every_job_and_lease,
+        finished_jobs_are_deleted_after_the_retention_period,
+        the_status_counts_follow_every_change,
+    );
+
+    /// Which store a test runs on.
+    #[derive(Debug, Clone, Copy)]
+    enum Backend {
+        Embedded,
+        Postgres,
+    }
+
+    /// A store of a test, kept while the test runs (and across a reopening).
+    enum Backing {
+        Embedded(tempfile::TempDir),
+        Postgres(TestDatabase),
+    }
+
+    impl Backing {
+        fn new(backend: Backend) -> Self {
+            match backend {
+                Backend::Embedded => Self::Embedded(tempfile::tempdir().unwrap()),
+                Backend::Postgres => Self::Postgres(TestDatabase::create()),
+            }
+        }
+
+        fn config(&self) -> StoreConfig {
+            match self {
+                Self::Embedded(dir) => StoreConfig::Embedded {
+                    data_dir: dir.path().to_path_buf(),
+                },
+                Self::Postgres(database) => StoreConfig::Postgres {
+                    url: database.url().to_owned(),
+                },
+            }
+        }
+    }
 
     /// A broker on a fresh store whose clock the test moves, checking results against
     /// [`TestKeys`].
     struct Fixture {
-        dir: tempfile::TempDir,
+        broker: Broker,
+        backing: Backing,
         now: Arc<AtomicU64>,
         keys: Arc<TestKeys>,
-        broker: Broker,
     }
 
     impl Fixture {
-        fn new(max_attempts: u32) -> Self {
-            let dir = tempfile::tempdir().unwrap();
+        fn new(backend: Backend, max_attempts: u32) -> Self {
+            let backing = Backing::new(backend);
             let now = Arc::new(AtomicU64::new(1_000_000));
             let keys = Arc::new(TestKeys::new());
-            let broker = open(dir.path(), max_attempts, &now, &keys);
+            let broker = open(&backing, max_attempts, &now, &keys);
             Self {
-                dir,
+                backing,
                 now,
                 keys,
                 broker,
             }
+        }
+
+        /// Another broker on the same store (and clock).
+        fn open_again(&self, max_attempts: u32) -> Broker {
+            open(&self.backing, max_attempts, &self.now, &self.keys)
         }
 
         fn set_time(&self, ms: u64) {
@@ -557,26 +655,30 @@ mod tests {
         }
     }
 
-    fn open(dir: &Path, max_attempts: u32, now: &Arc<AtomicU64>, keys: &Arc<TestKeys>) -> Broker {
+    fn open(
+        backing: &Backing,
+        max_attempts: u32,
+        now: &Arc<AtomicU64>,
+        keys: &Arc<TestKeys>,
+    ) -> Broker {
         let policy = JobPolicy {
             job_timeout: Duration::from_millis(TIMEOUT_MS),
             max_attempts,
+            retention: Duration::from_millis(RETENTION_MS),
             ..JobPolicy::default()
         };
         let now = Arc::clone(now);
         let keys: Arc<dyn VerifyingKeys> = keys.clone();
         Broker::with_clock(
-            dir,
+            store::open(&backing.config()).unwrap(),
             policy,
             keys,
             Arc::new(move || now.load(Ordering::SeqCst)),
         )
-        .unwrap()
     }
 
-    #[test]
-    fn enqueue_is_idempotent_and_never_resets_a_job() {
-        let f = Fixture::new(3);
+    fn enqueue_is_idempotent_and_never_resets_a_job(backend: Backend) {
+        let f = Fixture::new(backend, 3);
         let input = witness_bytes(1);
         let first = f.broker.enqueue(JobKind::Block, 5, &input).unwrap();
         assert!(first.created);
@@ -599,9 +701,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn enqueue_rejects_bad_and_oversized_inputs() {
-        let f = Fixture::new(3);
+    fn enqueue_rejects_bad_and_oversized_inputs(backend: Backend) {
+        let f = Fixture::new(backend, 3);
         assert!(matches!(
             f.broker.enqueue(JobKind::Block, 1, &[1, 2, 3]),
             Err(Error::InvalidInput { kind: "block", .. })
@@ -614,9 +715,8 @@ mod tests {
         assert_eq!(f.broker.store.status_counts().unwrap(), [0; 4]);
     }
 
-    #[test]
-    fn a_job_names_its_payee_and_each_payee_is_its_own_job() {
-        let f = Fixture::new(3);
+    fn a_job_names_its_payee_and_each_payee_is_its_own_job(backend: Backend) {
+        let f = Fixture::new(backend, 3);
         let witness = block_job::decode_input(&witness_bytes(1)).unwrap();
         let mine = witness.clone().with_payee([0xaa; 20]).to_bytes();
         let theirs = witness.clone().with_payee([0xbb; 20]).to_bytes();
@@ -641,9 +741,8 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn takes_lowest_epoch_first_then_oldest() {
-        let f = Fixture::new(3);
+    fn takes_lowest_epoch_first_then_oldest(backend: Backend) {
+        let f = Fixture::new(backend, 3);
         let late = f.enqueue(2, 1);
         let first_of_1 = f.enqueue(1, 2);
         let second_of_1 = f.enqueue(1, 3);
@@ -664,9 +763,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_requeued_job_keeps_its_place() {
-        let f = Fixture::new(3);
+    fn a_requeued_job_keeps_its_place(backend: Backend) {
+        let f = Fixture::new(backend, 3);
         let old = f.enqueue(1, 1);
         let young = f.enqueue(1, 2);
         assert_eq!(f.take("a").unwrap().id, old.id);
@@ -675,9 +773,8 @@ mod tests {
         assert_eq!(f.take("a").unwrap().id, young.id);
     }
 
-    #[test]
-    fn expired_lease_requeues_and_counts_the_attempt() {
-        let f = Fixture::new(3);
+    fn expired_lease_requeues_and_counts_the_attempt(backend: Backend) {
+        let f = Fixture::new(backend, 3);
         let job = f.enqueue(1, 1);
         f.take("a").unwrap();
         f.set_time(900);
@@ -711,9 +808,8 @@ mod tests {
         assert!(f.take("b").is_none());
     }
 
-    #[test]
-    fn a_late_result_is_refused_once_another_agent_took_the_job() {
-        let f = Fixture::new(3);
+    fn a_late_result_is_refused_once_another_agent_took_the_job(backend: Backend) {
+        let f = Fixture::new(backend, 3);
         let job = f.enqueue(1, 1);
         f.take("a").unwrap();
         f.set_time(TIMEOUT_MS + 1);
@@ -736,9 +832,8 @@ mod tests {
         assert_eq!((job.status, job.attempts), (JobStatus::Proven, 2));
     }
 
-    #[test]
-    fn max_attempts_then_failed_for_good() {
-        let f = Fixture::new(2);
+    fn max_attempts_then_failed_for_good(backend: Backend) {
+        let f = Fixture::new(backend, 2);
         let job = f.enqueue(1, 1);
         f.take("a").unwrap();
         let after_fail = f.broker.fail("a", &job.id, "prover crashed").unwrap();
@@ -767,9 +862,8 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn a_proven_result_is_never_replaced() {
-        let f = Fixture::new(3);
+    fn a_proven_result_is_never_replaced(backend: Backend) {
+        let f = Fixture::new(backend, 3);
         let job = f.enqueue(1, 1);
         f.take("a").unwrap();
         let first = f.result(&job.id, 1);
@@ -793,9 +887,8 @@ mod tests {
         assert_eq!((job.status, job.result), (JobStatus::Proven, Some(first)));
     }
 
-    #[test]
-    fn results_must_prove_the_jobs_statement() {
-        let f = Fixture::new(3);
+    fn results_must_prove_the_jobs_statement(backend: Backend) {
+        let f = Fixture::new(backend, 3);
         let job = f.enqueue(1, 1);
         let other = f.enqueue(1, 2);
         f.take("a").unwrap();
@@ -824,9 +917,8 @@ mod tests {
     /// stored as the job's result, and the prover node submitted it and lost its bond. Now the
     /// proof is verified first: refused with an error naming the job, and the job goes back to
     /// the queue without spending an attempt, for an honest agent to prove.
-    #[test]
-    fn a_forged_proof_is_refused_and_spends_no_attempt() {
-        let f = Fixture::new(1);
+    fn a_forged_proof_is_refused_and_spends_no_attempt(backend: Backend) {
+        let f = Fixture::new(backend, 1);
         let job = f.enqueue(1, 1);
         f.take("forger").unwrap();
         let forged = f.forged(&job.id, 3);
@@ -877,9 +969,8 @@ mod tests {
 
     /// Attack (issue 12, proof integrity): a job failed for good could never be retried, so
     /// its epoch became unprovable. `retry` starts a new generation of attempts.
-    #[test]
-    fn a_failed_job_is_retried_with_a_new_generation() {
-        let f = Fixture::new(1);
+    fn a_failed_job_is_retried_with_a_new_generation(backend: Backend) {
+        let f = Fixture::new(backend, 1);
         let job = f.enqueue(1, 1);
         assert_eq!(
             f.broker.retry(&job.id).unwrap(),
@@ -909,9 +1000,8 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn reopening_the_store_keeps_every_job_and_lease() {
-        let f = Fixture::new(3);
+    fn reopening_the_store_keeps_every_job_and_lease(backend: Backend) {
+        let f = Fixture::new(backend, 3);
         let queued = f.enqueue(3, 1);
         let proving = f.enqueue(1, 2);
         let proven = f.enqueue(2, 3);
@@ -924,14 +1014,14 @@ mod tests {
             .map(|id| f.job(id))
             .collect();
         let Fixture {
-            dir,
+            backing,
             now,
             keys,
             broker,
         } = f;
         drop(broker);
 
-        let broker = open(dir.path(), 3, &now, &keys);
+        let broker = open(&backing, 3, &now, &keys);
         for job in &before {
             assert_eq!(&broker.job(&job.id).unwrap().unwrap(), job);
         }
@@ -952,5 +1042,150 @@ mod tests {
             broker.job(&proven.id).unwrap().unwrap().result,
             Some(result)
         );
+    }
+
+    fn finished_jobs_are_deleted_after_the_retention_period(backend: Backend) {
+        let f = Fixture::new(backend, 1);
+        let proven = f.enqueue(1, 1);
+        let failed = f.enqueue(1, 2);
+        let retried = f.enqueue(1, 3);
+        let proving = f.enqueue(1, 4);
+        let queued = f.enqueue(2, 5);
+        assert_eq!(f.take("a").unwrap().id, proven.id);
+        let result = f.result(&proven.id, 1);
+        f.broker.complete("a", &proven.id, result).unwrap();
+        f.set_time(100);
+        for id in [failed.id, retried.id] {
+            assert_eq!(f.take("a").unwrap().id, id);
+            f.broker.fail("a", &id, "out of memory").unwrap();
+        }
+        assert_eq!(f.take("a").unwrap().id, proving.id);
+        f.broker.retry(&retried.id).unwrap();
+
+        f.set_time(RETENTION_MS);
+        assert_eq!(
+            f.broker.purge_finished().unwrap(),
+            0,
+            "kept for the whole period"
+        );
+        f.set_time(RETENTION_MS + 1);
+        assert_eq!(f.broker.purge_finished().unwrap(), 1);
+        assert_eq!(f.broker.job(&proven.id).unwrap(), None);
+        assert_eq!(f.broker.store.input(&proven.id).unwrap(), None, "input too");
+        assert_eq!(
+            f.job(&failed.id).status,
+            JobStatus::Failed,
+            "finished later"
+        );
+        f.set_time(RETENTION_MS + 101);
+        assert_eq!(f.broker.purge_finished().unwrap(), 1);
+        assert_eq!(f.broker.job(&failed.id).unwrap(), None);
+
+        // Unfinished jobs stay however old, a retried one included.
+        f.set_time(100 * RETENTION_MS);
+        assert_eq!(f.broker.purge_finished().unwrap(), 0);
+        for id in [retried.id, proving.id, queued.id] {
+            assert!(f.broker.job(&id).unwrap().is_some());
+        }
+        assert_eq!(f.broker.store.status_counts().unwrap(), [2, 1, 0, 0]);
+        let metrics = f.broker.render_metrics().unwrap();
+        assert!(
+            metrics
+                .lines()
+                .any(|line| line == "prover_broker_jobs_purged_total 2"),
+            "{metrics}"
+        );
+        // A deleted job is forgotten: its input makes a new job.
+        let again = f
+            .broker
+            .enqueue(JobKind::Block, 1, &witness_bytes(1))
+            .unwrap();
+        assert!(again.created);
+        assert_eq!(
+            (again.job.id, again.job.status),
+            (proven.id, JobStatus::Queued)
+        );
+    }
+
+    fn the_status_counts_follow_every_change(backend: Backend) {
+        let f = Fixture::new(backend, 2);
+        let ids: Vec<JobId> = (0..6).map(|seed| f.enqueue(seed % 3, seed).id).collect();
+        // The counters against the jobs themselves.
+        let check = |f: &Fixture| {
+            let mut expected = [0; 4];
+            for id in &ids {
+                if let Some(job) = f.broker.job(id).unwrap() {
+                    expected[store::status_index(job.status)] += 1;
+                }
+            }
+            let counts = f.broker.store.status_counts().unwrap();
+            assert_eq!(counts, expected);
+            counts
+        };
+        assert_eq!(check(&f), [6, 0, 0, 0]);
+        let [a, b, c] = [0, 1, 2].map(|_| f.take("a").unwrap().id);
+        assert_eq!(check(&f), [3, 3, 0, 0]);
+        f.broker.complete("a", &a, f.result(&a, 1)).unwrap();
+        f.broker.fail("a", &b, "crashed").unwrap();
+        assert_eq!(check(&f), [4, 1, 1, 0]);
+        f.set_time(TIMEOUT_MS + 1);
+        assert_eq!(f.broker.expire_leases().unwrap()[0].id, c);
+        assert_eq!(check(&f), [5, 0, 1, 0]);
+        assert_eq!(f.take("a").unwrap().id, b, "the only queued job of epoch 0");
+        f.broker.fail("a", &b, "crashed again").unwrap();
+        assert_eq!(check(&f), [4, 0, 1, 1]);
+        f.broker.retry(&b).unwrap();
+        assert_eq!(check(&f), [5, 0, 1, 0]);
+        f.set_time(TIMEOUT_MS + RETENTION_MS + 2);
+        assert_eq!(f.broker.purge_finished().unwrap(), 1);
+        assert_eq!(check(&f), [5, 0, 0, 0]);
+        let metrics = f.broker.render_metrics().unwrap();
+        assert!(
+            metrics
+                .lines()
+                .any(|line| line == "prover_broker_jobs{status=\"queued\"} 5"),
+            "{metrics}"
+        );
+    }
+
+    /// Two brokers on one database: a job enqueued on one is known to the other, leased by only
+    /// one of them, and its lease expires on the other (deadlines are in the database).
+    #[test]
+    fn two_brokers_on_one_database_share_jobs_and_leases() {
+        let f = Fixture::new(Backend::Postgres, 3);
+        let other = f.open_again(3);
+        let job = f.enqueue(1, 1);
+        let again = other.enqueue(JobKind::Block, 1, &witness_bytes(1)).unwrap();
+        assert!(!again.created, "enqueued once for both");
+        // A call that changes nothing, or is refused, leaves no row locked behind it: the
+        // other broker's take does not skip the job.
+        assert_eq!(f.broker.retry(&job.id).unwrap().status, JobStatus::Queued);
+        assert!(matches!(
+            f.broker.heartbeat("a", &job.id),
+            Err(Error::LeaseLost { .. })
+        ));
+        let taken = other.take("b", &JobKind::ALL).unwrap().unwrap();
+        assert_eq!(taken.job.id, job.id);
+        assert!(f.take("a").is_none(), "leased through the other broker");
+
+        f.set_time(TIMEOUT_MS + 1);
+        assert_eq!(f.broker.expire_leases().unwrap().len(), 1);
+        assert!(matches!(
+            other.heartbeat("b", &job.id),
+            Err(Error::LeaseLost { .. })
+        ));
+        assert_eq!(f.take("a").unwrap().id, job.id);
+        let result = f.result(&job.id, 1);
+        f.broker.complete("a", &job.id, result.clone()).unwrap();
+        assert!(matches!(
+            other.complete("b", &job.id, f.result(&job.id, 2)),
+            Err(Error::AlreadyProven(id)) if id == job.id
+        ));
+        let proven = other.job(&job.id).unwrap().unwrap();
+        assert_eq!(
+            (proven.status, proven.result),
+            (JobStatus::Proven, Some(result))
+        );
+        assert_eq!(other.store.status_counts().unwrap(), [0, 0, 1, 0]);
     }
 }

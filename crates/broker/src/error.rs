@@ -31,6 +31,18 @@ pub enum Error {
     /// A read or write of the job store failed (boxed: redb's error is large).
     #[error("job store: {0}")]
     Store(Box<redb::Error>),
+    /// A statement of the PostgreSQL job store failed (the database is unreachable, or refused
+    /// it).
+    #[error("job store (PostgreSQL) could not {action}: {source}")]
+    Postgres {
+        /// What the store was doing.
+        action: &'static str,
+        /// The underlying error.
+        source: sqlx::Error,
+    },
+    /// The runtime that drives the PostgreSQL store's connections could not start.
+    #[error("cannot start the PostgreSQL store's runtime: {0}")]
+    StoreRuntime(#[source] std::io::Error),
     /// A stored job record does not decode: the store is corrupt or from another version.
     #[error("job {id} has a corrupt record: {source}")]
     CorruptRecord {

@@ -46,6 +46,10 @@ pub struct JobRecord {
     pub error: Option<String>,
     /// When it was first enqueued.
     pub created_ms: u64,
+    /// When it became `proven` or `failed` (retention counts from here); `None` while it is
+    /// not finished.
+    #[serde(default)]
+    pub finished_ms: Option<u64>,
 }
 
 impl JobRecord {

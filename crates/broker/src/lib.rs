@@ -2,10 +2,11 @@
 //!
 //! The prover node's orchestrator enqueues one job per block proof; agents take them, prove
 //! them and deliver the results; the orchestrator polls for them. The broker ([`Broker`],
-//! served by [`BrokerServer`]) keeps every job in a redb file and commits each state change
-//! before it answers, so a `kill -9` loses no job and no result. Its rules (idempotent enqueue,
-//! lowest epoch first, leases with heartbeats, retries, a result is never replaced) are in
-//! [`broker`]'s docs; the JSON-RPC methods in `docs/services.md` and `fernet_broker_api`, which
+//! served by [`BrokerServer`]) keeps every job in a store ([`StoreConfig`]): a redb file by
+//! default, or a PostgreSQL database that several broker replicas share. It commits each state
+//! change before it answers, so a `kill -9` loses no job and no result. Its rules (idempotent
+//! enqueue, lowest epoch first, leases with heartbeats, retries, a result is never replaced,
+//! retention) are in [`broker`]'s docs; the JSON-RPC methods in `docs/services.md` and `fernet_broker_api`, which
 //! also holds the typed client the orchestrators and agents use.
 //!
 //! - [`rpc`]: the jsonrpsee server of the `broker_*` methods, behind a bearer token.
@@ -31,10 +32,11 @@ pub mod testing;
 
 pub use agent::{default_agent_id, prove_block_job, Agent, AgentConfig};
 pub use block_job::block_proof_result;
-pub use broker::{Broker, Enqueued, JobPolicy, TakenJob};
+pub use broker::{Broker, Enqueued, JobPolicy, TakenJob, DEFAULT_RETENTION};
 pub use error::{Error, Result};
 pub use job::{JobRecord, Lease};
 pub use keys::{deployed_verifier, BlockKeys, DeployedVerifiers, VerifyingKeys};
 pub use rpc::router;
 pub use server::{BrokerConfig, BrokerServer};
 pub use signal::shutdown_signal;
+pub use store::StoreConfig;

@@ -31,6 +31,7 @@ pub(crate) struct Metrics {
     expired: Counter,
     rejected: Counter,
     retried: Counter,
+    purged: Counter,
     proving_seconds: Histogram,
     jobs: [Gauge; 4],
     agents_active: Gauge,
@@ -80,13 +81,20 @@ impl Default for Metrics {
                         "prover_broker_jobs_retried_total",
                         "Failed jobs queued again with a new generation of attempts.",
                     ),
+                    counter(
+                        "prover_broker_jobs_purged_total",
+                        "Finished jobs deleted with their inputs after the retention period.",
+                    ),
                 ];
                 describe_histogram!(
                     "prover_broker_job_proving_seconds",
                     metrics::Unit::Seconds,
                     "From take to completion of proven jobs, since start."
                 );
-                describe_gauge!("prover_broker_jobs", "Jobs in the store by status.");
+                describe_gauge!(
+                    "prover_broker_jobs",
+                    "Jobs in the store by status (from counters the store keeps)."
+                );
                 describe_gauge!(
                     "prover_broker_agents_active",
                     "Agents heard from within one job timeout."
@@ -105,7 +113,7 @@ impl Default for Metrics {
                 )
             },
         );
-        let [enqueued, taken, completed, failed, attempts_failed, expired, rejected, retried] =
+        let [enqueued, taken, completed, failed, attempts_failed, expired, rejected, retried, purged] =
             counters;
         Self {
             recorder,
@@ -118,6 +126,7 @@ impl Default for Metrics {
             expired,
             rejected,
             retried,
+            purged,
             proving_seconds,
             jobs,
             agents_active,
@@ -150,6 +159,11 @@ pub(crate) enum Event {
     ResultRejected,
     /// A failed job was queued again.
     Retried,
+    /// Finished jobs were deleted after the retention period.
+    Purged {
+        /// How many.
+        jobs: u64,
+    },
 }
 
 impl Metrics {
@@ -173,6 +187,7 @@ impl Metrics {
             }
             Event::ResultRejected => self.rejected.increment(1),
             Event::Retried => self.retried.increment(1),
+            Event::Purged { jobs } => self.purged.increment(jobs),
         }
     }
 
@@ -229,6 +244,7 @@ mod tests {
     fn renders_counters_durations_and_agents() {
         let metrics = Metrics::default();
         metrics.record(Event::Enqueued);
+        metrics.record(Event::Purged { jobs: 3 });
         metrics.record(Event::Completed { proving_ms: 1500 });
         metrics.record(Event::AttemptFailed {
             expired: true,
@@ -241,6 +257,7 @@ mod tests {
             "prover_broker_jobs{status=\"proving\"} 2",
             "prover_broker_jobs_enqueued_total 1",
             "prover_broker_jobs_completed_total 1",
+            "prover_broker_jobs_purged_total 3",
             "prover_broker_leases_expired_total 1",
             "prover_broker_jobs_failed_total 0",
             "prover_broker_job_proving_seconds_sum 1.5",

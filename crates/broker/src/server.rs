@@ -1,6 +1,6 @@
 //! The broker service: the store, the HTTP server (jsonrpsee's JSON-RPC service behind a
-//! bearer token, `/health` and `/metrics` on one port) and the lease-expiry task, started and
-//! stopped together.
+//! bearer token, `/health` and `/metrics` on one port), the lease-expiry task and the retention
+//! task, started and stopped together.
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
@@ -13,6 +13,7 @@ use crate::{
     error::{Error, Result},
     keys::{BlockKeys, VerifyingKeys},
     rpc::router,
+    store::StoreConfig,
 };
 
 /// Where and how the broker runs.
@@ -22,8 +23,12 @@ pub struct BrokerConfig {
     pub host: String,
     /// Port (`PROVER_BROKER_PORT`, default 8090; 0 picks a free one).
     pub port: u16,
-    /// Directory of the job store (`DATA_DIRECTORY`, default `.fernet/broker`).
+    /// Directory of the embedded job store (`DATA_DIRECTORY`, default `.fernet/broker`);
+    /// unused with a `database_url`.
     pub data_dir: PathBuf,
+    /// The PostgreSQL database that keeps the jobs instead (`BROKER_DATABASE_URL`, default
+    /// none: the embedded store). Brokers on one database serve the same agents.
+    pub database_url: Option<String>,
     /// Leases, retries and size limits.
     pub policy: JobPolicy,
     /// The bearer token every JSON-RPC call must carry (`BROKER_AUTH_TOKEN`, at least
@@ -40,7 +45,7 @@ impl std::fmt::Debug for BrokerConfig {
         f.debug_struct("BrokerConfig")
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("data_dir", &self.data_dir)
+            .field("store", &self.store())
             .field("policy", &self.policy)
             .field("keys", &self.keys)
             .finish_non_exhaustive()
@@ -53,9 +58,22 @@ impl Default for BrokerConfig {
             host: "127.0.0.1".into(),
             port: 8090,
             data_dir: PathBuf::from(".fernet/broker"),
+            database_url: None,
             policy: JobPolicy::default(),
             auth_token: hex::encode(rand::random::<[u8; 32]>()),
             keys: Arc::new(BlockKeys::from_default_cache()),
+        }
+    }
+}
+
+impl BrokerConfig {
+    /// The store the jobs live in: the database if a URL is given, else the data directory.
+    pub fn store(&self) -> StoreConfig {
+        match &self.database_url {
+            Some(url) => StoreConfig::Postgres { url: url.clone() },
+            None => StoreConfig::Embedded {
+                data_dir: self.data_dir.clone(),
+            },
         }
     }
 }
@@ -68,6 +86,7 @@ pub struct BrokerServer {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<Result<()>>,
     expiry: JoinHandle<()>,
+    retention: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for BrokerServer {
@@ -80,10 +99,19 @@ impl std::fmt::Debug for BrokerServer {
 }
 
 impl BrokerServer {
-    /// Opens the store, listens and starts serving and expiring leases.
+    /// Opens the store, listens and starts serving, expiring leases and deleting old jobs.
     pub async fn start(config: BrokerConfig) -> Result<Self> {
         let token = AuthToken::new(&config.auth_token)?;
-        let broker = Arc::new(Broker::open(&config.data_dir, config.policy, config.keys)?);
+        let store = config.store();
+        let (policy, keys) = (config.policy, Arc::clone(&config.keys));
+        // Opening blocks (a file lock, or connecting to the database).
+        let broker = tokio::task::spawn_blocking(move || Broker::open(&store, policy, keys))
+            .await
+            .map_err(|error| Error::Task {
+                task: "broker-open",
+                reason: error.to_string(),
+            })??;
+        let broker = Arc::new(broker);
         let bind = format!("{}:{}", config.host, config.port);
         let listener = TcpListener::bind(&bind)
             .await
@@ -95,9 +123,10 @@ impl BrokerServer {
             .local_addr()
             .map_err(|source| Error::Bind { addr: bind, source })?;
         tracing::info!(
-            store = %broker.store_path().display(),
+            store = %broker.store_location(),
             job_timeout_ms = config.policy.job_timeout_ms(),
             max_attempts = broker.policy().max_attempts,
+            retention_secs = config.policy.retention.as_secs(),
             "broker listening on {addr}"
         );
         let (shutdown, stop) = watch::channel(false);
@@ -108,7 +137,22 @@ impl BrokerServer {
             addr,
             stop.clone(),
         ));
-        let expiry = tokio::spawn(expire_leases(Arc::clone(&broker), stop));
+        // Every quarter of the job timeout, so a job of a dead agent is back in the queue soon
+        // after its deadline even if no agent asks for work.
+        let expiry = tokio::spawn(every(
+            (policy.job_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1)),
+            "lease expiry",
+            Arc::clone(&broker),
+            stop.clone(),
+            |broker| broker.expire_leases().map(drop),
+        ));
+        let retention = tokio::spawn(every(
+            (policy.retention / 4).clamp(Duration::from_millis(50), Duration::from_secs(60)),
+            "retention",
+            Arc::clone(&broker),
+            stop,
+            |broker| broker.purge_finished().map(drop),
+        ));
         Ok(Self {
             broker,
             addr,
@@ -116,6 +160,7 @@ impl BrokerServer {
             shutdown,
             server,
             expiry,
+            retention,
         })
     }
 
@@ -150,6 +195,10 @@ impl BrokerServer {
             task: "broker-lease-expiry",
             reason: error.to_string(),
         })?;
+        self.retention.await.map_err(|error| Error::Task {
+            task: "broker-retention",
+            reason: error.to_string(),
+        })?;
         tracing::info!(addr = %self.addr, "broker stopped");
         served
     }
@@ -174,22 +223,25 @@ async fn serve(
         .map_err(|source| Error::Serve { addr, source })
 }
 
-/// The `broker-lease-expiry` task: expires overdue leases every quarter of the job timeout
-/// (between 50 ms and 1 s), so a job of a dead agent is back in the queue soon after its
-/// deadline even if no agent asks for work.
-async fn expire_leases(broker: Arc<Broker>, mut stop: watch::Receiver<bool>) {
-    let period =
-        (broker.policy().job_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+/// The `broker-lease-expiry` and `broker-retention` tasks: `work` on a blocking thread every
+/// `period` until `stop`; a failure is logged and tried again next time.
+async fn every(
+    period: Duration,
+    what: &'static str,
+    broker: Arc<Broker>,
+    mut stop: watch::Receiver<bool>,
+    work: fn(&Broker) -> Result<()>,
+) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(period) => {}
             _ = stop.wait_for(|stop| *stop) => return,
         }
         let broker = Arc::clone(&broker);
-        match tokio::task::spawn_blocking(move || broker.expire_leases()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => tracing::error!(%error, "lease expiry failed"),
-            Err(error) => tracing::error!(%error, "lease expiry task panicked"),
+        match tokio::task::spawn_blocking(move || work(&broker)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "{what} failed"),
+            Err(error) => tracing::error!(%error, "{what} task panicked"),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Test inputs (feature `testing`): real block witnesses, well-formed (not valid) results for
-//! them, and [`TestKeys`], whose real Groth16 proofs of a tiny circuit take milliseconds.
+//! them, [`TestKeys`], whose real Groth16 proofs of a tiny circuit take milliseconds, and a
+//! PostgreSQL database per test ([`postgres::TestDatabase`]).
 
 use std::{path::Path, sync::Arc};
 
@@ -14,6 +15,8 @@ use fernet_state::{
     NUM_PUBLIC_INPUTS,
 };
 use serde_json::Value;
+
+pub mod postgres;
 
 use crate::{
     block_job::{block_proof_result, decode_input},

@@ -6,12 +6,14 @@ use clap::Parser;
 use eyre::WrapErr;
 use fernet_broker::{
     deployed_verifier, shutdown_signal, BlockKeys, BrokerConfig, BrokerServer, JobPolicy,
+    DEFAULT_RETENTION,
 };
 use fernet_broker_api::AUTH_TOKEN_ENV;
 
-/// The proving broker: stores proving jobs in a redb file, leases them to agents, retries
-/// them when an agent fails or goes silent, verifies every delivered proof natively before it
-/// keeps it, and keeps every result. Jobs survive restarts and `kill -9`. Every JSON-RPC call
+/// The proving broker: stores proving jobs in a redb file (or in PostgreSQL, shared by several
+/// brokers, with BROKER_DATABASE_URL), leases them to agents, retries them when an agent fails
+/// or goes silent, verifies every delivered proof natively before it keeps it, and keeps every
+/// result until the retention period is over. Jobs survive restarts and `kill -9`. Every JSON-RPC call
 /// must carry `Authorization: Bearer $BROKER_AUTH_TOKEN` (`/health` and `/metrics` are open).
 #[derive(Debug, Parser)]
 #[command(name = "fernet-broker", version)]
@@ -22,9 +24,18 @@ struct Args {
     /// JSON-RPC port (0 picks a free one; the log says which).
     #[arg(long, env = "PROVER_BROKER_PORT", default_value_t = 8090)]
     port: u16,
-    /// Directory of the job store (`broker.redb`), created if missing.
+    /// Directory of the embedded job store (`broker.redb`), created if missing; unused with a
+    /// database URL.
     #[arg(long, env = "DATA_DIRECTORY", default_value = ".fernet/broker")]
     data_dir: PathBuf,
+    /// Keep the jobs in this PostgreSQL database instead
+    /// (`postgres://user:password@host:port/database`); its tables are created if missing.
+    /// Brokers on one database serve the same agents.
+    #[arg(long, env = "BROKER_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Seconds a proven or failed job (and its input) is kept after it finished.
+    #[arg(long, env = "PROVER_BROKER_RETENTION_SECS", default_value_t = DEFAULT_RETENTION.as_secs())]
+    retention_secs: u64,
     /// Lease length: a job without a heartbeat for this long goes back to the queue.
     #[arg(long, env = "PROVER_BROKER_JOB_TIMEOUT_MS", default_value_t = 60_000)]
     job_timeout_ms: u64,
@@ -80,9 +91,11 @@ async fn main() -> eyre::Result<()> {
         host: args.host,
         port: args.port,
         data_dir: args.data_dir,
+        database_url: args.database_url.filter(|url| !url.is_empty()),
         policy: JobPolicy {
             job_timeout: Duration::from_millis(args.job_timeout_ms),
             max_attempts: args.max_retries,
+            retention: Duration::from_secs(args.retention_secs),
             ..JobPolicy::default()
         },
         auth_token,

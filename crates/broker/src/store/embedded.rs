@@ -34,12 +34,7 @@ const NEXT_SEQ: &str = "next_seq";
 const SCHEMA: &str = "schema";
 const SCHEMA_VERSION: u64 = 1;
 /// `meta` keys of the job counts, in [`JobStatus::ALL`] order.
-const COUNTS: [&str; 4] = [
-    "jobs_queued",
-    "jobs_proving",
-    "jobs_proven",
-    "jobs_failed",
-];
+const COUNTS: [&str; 4] = ["jobs_queued", "jobs_proving", "jobs_proven", "jobs_failed"];
 
 /// The redb job store.
 #[derive(Debug)]
@@ -379,4 +374,78 @@ impl StoreTx {
 /// Decodes a stored record.
 fn decode(id: &JobId, bytes: &[u8]) -> Result<JobRecord> {
     serde_json::from_slice(bytes).map_err(|source| Error::CorruptRecord { id: *id, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use fernet_broker_api::JobKind;
+
+    use super::*;
+
+    fn record(seed: u8, status: JobStatus) -> JobRecord {
+        JobRecord {
+            id: JobId([seed; 32]),
+            kind: JobKind::Block,
+            epoch: 1,
+            seq: u64::from(seed),
+            status,
+            attempts: 1,
+            generation: 0,
+            lease: None,
+            last_lease: None,
+            result: None,
+            error: None,
+            created_ms: 1_000,
+            finished_ms: None,
+        }
+    }
+
+    /// A store written before retention (no schema version, counts or `finished` index; records
+    /// without a finish time) is brought up to date once, when opened.
+    #[test]
+    fn an_old_store_gets_counts_and_finish_times_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let proven = record(1, JobStatus::Proven);
+        let queued = record(2, JobStatus::Queued);
+        {
+            let db = Database::create(dir.path().join(STORE_FILE)).unwrap();
+            let tx = db.begin_write().unwrap();
+            {
+                let mut jobs = tx.open_table(JOBS).unwrap();
+                let mut inputs = tx.open_table(INPUTS).unwrap();
+                for job in [&proven, &queued] {
+                    let mut old = serde_json::to_value(job).unwrap();
+                    old.as_object_mut().unwrap().remove("finishedMs");
+                    let bytes = serde_json::to_vec(&old).unwrap();
+                    jobs.insert(&job.id.0, bytes.as_slice()).unwrap();
+                    inputs.insert(&job.id.0, &[7u8][..]).unwrap();
+                }
+                let mut queue = tx.open_table(QUEUE).unwrap();
+                queue
+                    .insert((queued.epoch, queued.seq), &queued.id.0)
+                    .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+
+        let opened_ms = system_now_ms();
+        let store = EmbeddedStore::open(dir.path()).unwrap();
+        assert_eq!(store.status_counts().unwrap(), [1, 0, 1, 0]);
+        let finished = store.job(&proven.id).unwrap().unwrap().finished_ms.unwrap();
+        assert!(finished >= opened_ms, "retention starts at the upgrade");
+        assert_eq!(store.job(&queued.id).unwrap().unwrap().finished_ms, None);
+        assert_eq!(store.purge(finished, 10).unwrap(), 0);
+        assert_eq!(store.purge(finished + 1, 10).unwrap(), 1);
+        assert_eq!(store.input(&proven.id).unwrap(), None);
+        assert_eq!(store.status_counts().unwrap(), [1, 0, 0, 0]);
+        drop(store);
+
+        // Up to date: opening it again changes nothing.
+        let store = EmbeddedStore::open(dir.path()).unwrap();
+        assert_eq!(store.status_counts().unwrap(), [1, 0, 0, 0]);
+        assert_eq!(
+            store.job(&queued.id).unwrap().unwrap().status,
+            JobStatus::Queued
+        );
+    }
 }

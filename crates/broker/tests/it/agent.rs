@@ -18,7 +18,7 @@ use fernet_circuits::{
 use fernet_state::{fr_from_be_bytes, StateConfig, COMMITTED_PUBLIC_INPUTS, NUM_PUBLIC_INPUTS};
 use tokio::sync::watch;
 
-use crate::support::{policy, start_broker, wait_until, PAYEE};
+use crate::support::{policy, start_broker, wait_until, TestStore, PAYEE};
 
 /// The cached devnet keys, for the devnet configuration only.
 fn devnet_keys() -> BlockKeys {
@@ -112,10 +112,10 @@ async fn an_agent_with_other_keys_than_the_verifier_refuses_to_start() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_proves_a_devnet_block_job_that_verifies() {
-    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::embedded();
     let keys = Arc::new(devnet_keys());
     // The broker checks every result against the same (real) keys.
-    let server = start_broker(dir.path(), policy(10_000, 2), keys.clone()).await;
+    let server = start_broker(&store, policy(10_000, 2), keys.clone()).await;
     let client = server.client();
     let witness = full_block_witness(StateConfig::devnet())
         .unwrap()

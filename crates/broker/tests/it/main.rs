@@ -1,7 +1,9 @@
-//! Integration tests of the broker: its JSON-RPC server, the real binary under `kill -9`, and
-//! a real agent proving a devnet block.
+//! Integration tests of the broker: its JSON-RPC server, the real binary under `kill -9` (on
+//! both stores), brokers sharing one PostgreSQL database, and a real agent proving a devnet
+//! block.
 
 mod agent;
+mod replicas;
 mod restart;
 mod rpc;
 mod support;

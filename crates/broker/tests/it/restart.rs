@@ -1,7 +1,7 @@
 //! The real `fernet-broker` binary: it refuses to start without a bearer token; killed with
-//! SIGKILL in the middle of its work and restarted on the same data directory, no acknowledged
-//! job is lost, a result is kept, and a lease that ran out while it was down sends its job back
-//! to the queue.
+//! SIGKILL in the middle of its work and restarted on the same store (data directory, or
+//! PostgreSQL database), no acknowledged job is lost, a result is kept, and a lease that ran out
+//! while it was down sends its job back to the queue.
 
 use std::{
     io::{BufRead, BufReader},
@@ -18,7 +18,7 @@ use fernet_broker::testing::TestKeys;
 use fernet_broker_api::{BrokerClient, JobId, JobKind, JobStatus};
 use fernet_state::StateConfig;
 
-use crate::support::{wait_until, witness, TOKEN};
+use crate::support::{wait_until, witness, TestStore, TOKEN};
 
 /// A `fernet-broker` process and its URL.
 struct BrokerProcess {
@@ -27,12 +27,17 @@ struct BrokerProcess {
 }
 
 impl BrokerProcess {
-    /// Starts the binary on a free port over `dir` with token [`TOKEN`] and the key cache
+    /// Starts the binary on a free port over `store` with token [`TOKEN`] and the key cache
     /// `keys`; waits for its "listening" line.
-    fn start(dir: &Path, keys: &Path, job_timeout_ms: u64) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fernet-broker"))
+    fn start(store: &TestStore, keys: &Path, job_timeout_ms: u64) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fernet-broker"));
+        match store.database_url() {
+            Some(url) => command.env("BROKER_DATABASE_URL", url),
+            None => command.env_remove("BROKER_DATABASE_URL"),
+        };
+        let mut child = command
             .args(["--port", "0", "--data-dir"])
-            .arg(dir)
+            .arg(store.dir())
             .args(["--job-timeout-ms", &job_timeout_ms.to_string()])
             .env("BROKER_AUTH_TOKEN", TOKEN)
             .env("FERNET_KEY_CACHE", keys)
@@ -110,7 +115,15 @@ fn refuses_to_start_without_a_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_loses_no_job_and_keeps_results() {
-    let dir = tempfile::tempdir().unwrap();
+    kill_9_loses_nothing(TestStore::embedded()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_loses_no_job_and_keeps_results_on_postgres() {
+    kill_9_loses_nothing(TestStore::postgres()).await;
+}
+
+async fn kill_9_loses_nothing(store: TestStore) {
     // The broker verifies results: it gets the test circuit's keys as the devnet keys.
     let key_cache = tempfile::tempdir().unwrap();
     let keys = TestKeys::new();
@@ -118,7 +131,7 @@ async fn kill_9_loses_no_job_and_keeps_results() {
     let inputs: Vec<Vec<u8>> = (0..4).map(|seed| witness(seed).to_bytes()).collect();
     const TIMEOUT_MS: u64 = 3_000;
 
-    let broker = BrokerProcess::start(dir.path(), key_cache.path(), TIMEOUT_MS);
+    let broker = BrokerProcess::start(&store, key_cache.path(), TIMEOUT_MS);
     let client = BrokerClient::new(broker.url.clone(), TOKEN);
     for (epoch, input) in inputs.iter().enumerate() {
         client
@@ -168,7 +181,7 @@ async fn kill_9_loses_no_job_and_keeps_results() {
         "the kill came after some enqueues"
     );
 
-    let broker = BrokerProcess::start(dir.path(), key_cache.path(), TIMEOUT_MS);
+    let broker = BrokerProcess::start(&store, key_cache.path(), TIMEOUT_MS);
     let client = BrokerClient::new(broker.url.clone(), TOKEN);
     let mut expected: Vec<JobId> = inputs
         .iter()

@@ -12,14 +12,22 @@ use fernet_rpc::codes::{
 use serde_json::json;
 
 use crate::support::{
-    fake_result, policy, post_raw, post_with, rpc_error, start_broker, witness, TOKEN,
+    fake_result, policy, post_raw, post_with, rpc_error, start_broker, witness, TestStore, TOKEN,
 };
 
 #[tokio::test]
 async fn a_job_goes_through_its_life_over_json_rpc() {
-    let dir = tempfile::tempdir().unwrap();
+    a_job_goes_through_its_life(TestStore::embedded()).await;
+}
+
+#[tokio::test]
+async fn a_job_goes_through_its_life_over_json_rpc_on_postgres() {
+    a_job_goes_through_its_life(TestStore::postgres()).await;
+}
+
+async fn a_job_goes_through_its_life(store: TestStore) {
     let keys = Arc::new(TestKeys::new());
-    let server = start_broker(dir.path(), policy(60_000, 3), keys.clone()).await;
+    let server = start_broker(&store, policy(60_000, 3), keys.clone()).await;
     let client = BrokerClient::new(server.url(), TOKEN);
     let input = witness(1).to_bytes();
 
@@ -106,12 +114,12 @@ async fn a_job_goes_through_its_life_over_json_rpc() {
 
 #[tokio::test]
 async fn bad_requests_get_clear_errors_and_the_server_keeps_answering() {
-    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::embedded();
     let policy = JobPolicy {
         max_input_bytes: 40_000, // above a devnet block witness (26.5 kB with the fee witnesses)
         ..policy(60_000, 3)
     };
-    let server = start_broker(dir.path(), policy, Arc::new(TestKeys::new())).await;
+    let server = start_broker(&store, policy, Arc::new(TestKeys::new())).await;
     let url = server.url();
     let input = format!("0x{}", hex::encode(witness(1).to_bytes()));
 
@@ -284,8 +292,8 @@ async fn bad_requests_get_clear_errors_and_the_server_keeps_answering() {
 /// and nothing changes; `/health` and `/metrics` stay open.
 #[tokio::test]
 async fn calls_without_the_bearer_token_get_a_clear_401() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start_broker(dir.path(), policy(60_000, 3), Arc::new(TestKeys::new())).await;
+    let store = TestStore::embedded();
+    let server = start_broker(&store, policy(60_000, 3), Arc::new(TestKeys::new())).await;
     let url = server.url();
     let client = server.client();
     let job = client
@@ -343,9 +351,17 @@ async fn calls_without_the_bearer_token_get_a_clear_401() {
 /// without spending an attempt, and an honest agent's proof completes it.
 #[tokio::test]
 async fn a_forged_result_is_refused_and_the_job_is_proven_by_an_honest_agent() {
-    let dir = tempfile::tempdir().unwrap();
+    a_forged_result_is_refused(TestStore::embedded()).await;
+}
+
+#[tokio::test]
+async fn a_forged_result_is_refused_and_the_job_is_proven_by_an_honest_agent_on_postgres() {
+    a_forged_result_is_refused(TestStore::postgres()).await;
+}
+
+async fn a_forged_result_is_refused(store: TestStore) {
     let keys = Arc::new(TestKeys::new());
-    let server = start_broker(dir.path(), policy(60_000, 1), keys.clone()).await;
+    let server = start_broker(&store, policy(60_000, 1), keys.clone()).await;
     let client = server.client();
     let input = witness(1).to_bytes();
     let job = client.enqueue_job(JobKind::Block, 1, &input).await.unwrap();
@@ -401,9 +417,9 @@ async fn a_forged_result_is_refused_and_the_job_is_proven_by_an_honest_agent() {
 /// generation of attempts.
 #[tokio::test]
 async fn a_failed_job_is_retried_over_json_rpc_and_proven() {
-    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::embedded();
     let keys = Arc::new(TestKeys::new());
-    let server = start_broker(dir.path(), policy(60_000, 1), keys.clone()).await;
+    let server = start_broker(&store, policy(60_000, 1), keys.clone()).await;
     let client = server.client();
     let input = witness(3).to_bytes();
     let job = client.enqueue_job(JobKind::Block, 2, &input).await.unwrap();

@@ -5,7 +5,10 @@ use std::{future::Future, sync::Arc, time::Duration};
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_groth16::Proof;
-use fernet_broker::{block_proof_result, BrokerConfig, BrokerServer, JobPolicy, VerifyingKeys};
+use fernet_broker::{
+    block_proof_result, testing::postgres::TestDatabase, BrokerConfig, BrokerServer, JobPolicy,
+    VerifyingKeys,
+};
 use fernet_state::{
     apply_block, Block, BlockBody, BlockWitness, L1ToL2Message, StateConfig, TxEffect, WorldState,
 };
@@ -49,16 +52,52 @@ pub(crate) fn fake_result(seed: u64) -> Value {
     block_proof_result(&proof, &inputs).to_json()
 }
 
-/// A broker on a free port over `dir`, with token [`TOKEN`], checking results against `keys`.
+/// The store of a test broker: a data directory, or a database of its own.
+pub(crate) struct TestStore {
+    dir: tempfile::TempDir,
+    database: Option<TestDatabase>,
+}
+
+impl TestStore {
+    /// The embedded store in a fresh directory.
+    pub(crate) fn embedded() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            database: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database (`script/postgres.sh`'s cluster).
+    pub(crate) fn postgres() -> Self {
+        Self {
+            database: Some(TestDatabase::create()),
+            ..Self::embedded()
+        }
+    }
+
+    /// The data directory (unused with a database).
+    pub(crate) fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// The database URL, if the store is PostgreSQL.
+    pub(crate) fn database_url(&self) -> Option<&str> {
+        self.database.as_ref().map(TestDatabase::url)
+    }
+}
+
+/// A broker on a free port over `store`, with token [`TOKEN`], checking results against
+/// `keys`.
 pub(crate) async fn start_broker(
-    dir: &std::path::Path,
+    store: &TestStore,
     policy: JobPolicy,
     keys: Arc<dyn VerifyingKeys>,
 ) -> BrokerServer {
     BrokerServer::start(BrokerConfig {
         host: "127.0.0.1".into(),
         port: 0,
-        data_dir: dir.to_path_buf(),
+        data_dir: store.dir().to_path_buf(),
+        database_url: store.database_url().map(str::to_owned),
         policy,
         auth_token: TOKEN.into(),
         keys,
