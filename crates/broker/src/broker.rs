@@ -1,7 +1,7 @@
-//! The broker's rules over a [`JobStore`] (the embedded redb store or PostgreSQL): idempotent
-//! enqueue, priorities, leases, heartbeats, completion, retries and retention. Each change is
-//! one store transaction; the rules are the closures that compute a job's next record, the same
-//! for both stores.
+//! The broker's rules over a job store ([`StoreConfig`]: the embedded redb store or PostgreSQL):
+//! idempotent enqueue, priorities, leases, heartbeats, completion, retries and retention. Each
+//! change is one store transaction; the rules are the closures that compute a job's next
+//! record, the same for both stores.
 //!
 //! # Rules
 //!
@@ -118,7 +118,8 @@ pub struct TakenJob {
 }
 
 /// The proving broker: rules over a durable job store, plus its metrics. Its methods block
-/// on the store (a disk sync, or a database round trip): call them from blocking threads.
+/// on the store (a disk sync, or a database round trip): call them from blocking threads (the
+/// PostgreSQL store waits on a runtime of its own, which panics inside async code).
 pub struct Broker {
     store: Box<dyn JobStore>,
     policy: JobPolicy,

@@ -179,7 +179,8 @@ impl BrokerServer {
         BrokerClient::new(self.url(), self.auth_token.clone())
     }
 
-    /// The broker behind the server.
+    /// The broker behind the server (its methods block: call them on a blocking thread, e.g.
+    /// `tokio::task::spawn_blocking`; with the PostgreSQL store they panic inside async code).
     pub fn broker(&self) -> &Arc<Broker> {
         &self.broker
     }

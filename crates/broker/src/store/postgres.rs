@@ -141,7 +141,11 @@ impl PostgresStore {
                     Ok(value)
                 }
                 Err(error) => {
-                    tx.rollback().await.map_err(postgres("roll back"))?;
+                    // The error that stopped the transaction is the one to report; a failed
+                    // rollback means a broken connection, which the pool closes.
+                    if let Err(rollback) = tx.rollback().await {
+                        tracing::warn!(%rollback, "rollback failed");
+                    }
                     Err(error)
                 }
             }
