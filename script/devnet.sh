@@ -6,7 +6,9 @@
 # slot; Ctrl-C stops everything. Logs: .devnet/logs/<name>.log and .devnet/anvil.log.
 #
 # Arguments are passed to the devnet binary (`script/devnet.sh --help` lists them, each with its
-# environment variable), e.g. `script/devnet.sh --sequencers 3 --offline-sequencers 1 --json`.
+# environment variable), e.g. `script/devnet.sh --sequencers 3 --offline-sequencers 1 --json`;
+# `script/devnet.sh --broker postgres` keeps the broker's jobs in PostgreSQL (a fresh database
+# `devnet` on the cluster of script/postgres.sh).
 # Deploy parameters can be overridden as for the deploy binary: SLOT_DURATION=30 script/devnet.sh.
 # See docs/devnet.md.
 set -euo pipefail

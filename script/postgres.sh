@@ -5,6 +5,9 @@
 # The broker's tests run it themselves and make a database of their own per test.
 #
 # Usage: script/postgres.sh [start|stop]    (start is the default; both are idempotent)
+#        script/postgres.sh database NAME      starts the cluster if needed, drops the database NAME
+#                                              (closing its connections) and creates it empty;
+#                                              prints its URL (`script/devnet.sh --broker postgres`)
 # Environment: FERNET_PG_DIR (cluster directory, default /tmp/fernet-postgres-<key>),
 #              FERNET_PG_PORT (default 20000 + key % 20000).
 # Needs Debian's `postgresql` package (script/setup.sh installs it when run as root). As root, the
@@ -44,23 +47,39 @@ flock 9
 
 running() { as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
+# Starts the cluster unless it runs.
+start() {
+  if ! running; then
+    if [[ ! -f "$data/PG_VERSION" ]]; then
+      as_owner "$bindir/initdb" -D "$data" -U fernet --auth=trust -E UTF8 --no-instructions \
+        >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    fi
+    # A test cluster: durability of the server itself is not under test, so no fsync.
+    if ! as_owner "$bindir/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      start >/dev/null 9>&-; then
+      echo "postgres: the server did not start; its log ($dir/postgres.log) ends with:" >&2
+      tail -n 20 "$dir/postgres.log" >&2
+      exit 1
+    fi
+  fi
+}
+
 case "$action" in
   start)
-    if ! running; then
-      if [[ ! -f "$data/PG_VERSION" ]]; then
-        as_owner "$bindir/initdb" -D "$data" -U fernet --auth=trust -E UTF8 --no-instructions \
-          >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-      fi
-      # A test cluster: durability of the server itself is not under test, so no fsync.
-      if ! as_owner "$bindir/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-        start >/dev/null 9>&-; then
-        echo "postgres: the server did not start; its log ($dir/postgres.log) ends with:" >&2
-        tail -n 20 "$dir/postgres.log" >&2
-        exit 1
-      fi
-    fi
+    start
     echo "postgres://fernet@127.0.0.1:$port/postgres"
+    ;;
+  database)
+    name="${2:-}"
+    if [[ ! "$name" =~ ^[a-z_][a-z0-9_]*$ ]]; then
+      echo "usage: script/postgres.sh database NAME (lowercase letters, digits and _)" >&2
+      exit 2
+    fi
+    start
+    "$bindir/dropdb" -h 127.0.0.1 -p "$port" -U fernet --if-exists --force "$name" 9>&-
+    "$bindir/createdb" -h 127.0.0.1 -p "$port" -U fernet "$name" 9>&-
+    echo "postgres://fernet@127.0.0.1:$port/$name"
     ;;
   stop)
     if running; then
@@ -68,7 +87,7 @@ case "$action" in
     fi
     ;;
   *)
-    echo "usage: script/postgres.sh [start|stop]" >&2
+    echo "usage: script/postgres.sh [start|stop|database NAME]" >&2
     exit 2
     ;;
 esac

@@ -24,7 +24,8 @@ use crate::{
     l1::{L1State, L1},
     monitor::Monitor,
     options::{
-        agent_name, offset_port, prover_name, sequencer_name, DevnetOptions, Role, BACKUP_PROPOSER,
+        agent_name, offset_port, prover_name, sequencer_name, workspace_root, BrokerStore,
+        DevnetOptions, Role, BACKUP_PROPOSER, DEVNET_DATABASE,
     },
     process::{stop_all, ChildProcess, ProcessSpec},
     Error, Result,
@@ -70,6 +71,7 @@ const MANAGED_ENV: &[&str] = &[
     "PROVER_AGENT_ID",
     "PROVER_VERIFICATION_KEY_HASH",
     "BROKER_AUTH_TOKEN",
+    "BROKER_DATABASE_URL",
     "FERNET_KEY_CACHE",
     "AZTEC_NODE_URL",
 ];
@@ -109,6 +111,8 @@ pub struct Devnet {
     process_keys: Vec<Vec<Account>>,
     /// The broker's bearer token of this run (also in `<data dir>/broker-auth-token`).
     broker_auth_token: String,
+    /// The broker's PostgreSQL database, with [`BrokerStore::Postgres`].
+    broker_database_url: Option<String>,
     urls: Urls,
     http: reqwest::Client,
 }
@@ -163,6 +167,10 @@ impl Devnet {
         let accounts = Accounts::derive(live, offline, options.provers)?;
         let process_keys = spread(&accounts.sequencers, options.sequencers);
         let broker_auth_token = new_auth_token(&data_dir)?;
+        let broker_database_url = match options.broker_store {
+            BrokerStore::Postgres if !options.l1_only => Some(create_database().await?),
+            _ => None,
+        };
 
         let anvil = start_anvil(&options, &data_dir, accounts.count()).await?;
         let l1_url: Url = format!("http://127.0.0.1:{}", options.anvil_port)
@@ -252,6 +260,7 @@ impl Devnet {
             accounts,
             process_keys,
             broker_auth_token,
+            broker_database_url,
             urls,
             http,
         };
@@ -495,11 +504,12 @@ impl Devnet {
             "broker",
             bin_dir.join("fernet-broker"),
             Role::Broker,
-            vec![
-                ("PROVER_BROKER_PORT", self.options.broker_port.to_string()),
-                ("DATA_DIRECTORY", self.store("broker")),
-                ("BROKER_AUTH_TOKEN", self.broker_auth_token.clone()),
-            ],
+            broker_env(
+                self.options.broker_port,
+                self.store("broker"),
+                &self.broker_auth_token,
+                self.broker_database_url.as_deref(),
+            ),
         );
         self.spawn_all(vec![with_url(broker, &self.urls.broker)])
             .await?;
@@ -828,6 +838,51 @@ async fn generate_keys(options: &DevnetOptions, config: &DeployConfig) -> Result
     result
 }
 
+/// The broker's own environment: its port, its store (the data directory `store`, or the
+/// PostgreSQL database `database_url`) and the run's bearer token.
+fn broker_env(
+    port: u16,
+    store: String,
+    auth_token: &str,
+    database_url: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("PROVER_BROKER_PORT", port.to_string()),
+        ("DATA_DIRECTORY", store),
+        ("BROKER_AUTH_TOKEN", auth_token.to_owned()),
+    ];
+    if let Some(url) = database_url {
+        env.push(("BROKER_DATABASE_URL", url.to_owned()));
+    }
+    env
+}
+
+/// Starts this checkout's PostgreSQL cluster if needed and creates the database
+/// [`DEVNET_DATABASE`] on it, empty (the chain is new), through `script/postgres.sh database`;
+/// returns its URL.
+async fn create_database() -> Result<String> {
+    let script = workspace_root().join("script/postgres.sh");
+    let output = tokio::process::Command::new("bash")
+        .arg(&script)
+        .args(["database", DEVNET_DATABASE])
+        .output()
+        .await
+        .map_err(|source| Error::Spawn {
+            name: "postgres".into(),
+            program: script.clone(),
+            source,
+        })?;
+    let url = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() || url.is_empty() {
+        return Err(Error::Database {
+            script,
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        });
+    }
+    info!(database = DEVNET_DATABASE, "broker database created");
+    Ok(url)
+}
+
 /// Creates the data directory and removes the stores, keystores and logs of a previous run.
 fn prepare_data_dir(data_dir: &Path) -> Result<()> {
     for stale in ["data", "logs", "keys"] {
@@ -1031,4 +1086,28 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 fn with_url(mut spec: ProcessSpec, url: &str) -> ProcessSpec {
     spec.url = Some(url.to_owned());
     spec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_broker_gets_its_database_url_only_with_postgres() {
+        let embedded = broker_env(8090, "/d/data/broker".into(), "token", None);
+        assert_eq!(
+            embedded,
+            vec![
+                ("PROVER_BROKER_PORT", "8090".to_owned()),
+                ("DATA_DIRECTORY", "/d/data/broker".to_owned()),
+                ("BROKER_AUTH_TOKEN", "token".to_owned()),
+            ]
+        );
+        let url = "postgres://fernet@127.0.0.1:20001/devnet";
+        let postgres = broker_env(8090, "/d/data/broker".into(), "token", Some(url));
+        assert_eq!(postgres[..3], embedded[..]);
+        assert_eq!(postgres[3], ("BROKER_DATABASE_URL", url.to_owned()));
+        // A value in the user's shell never reaches a devnet service.
+        assert!(MANAGED_ENV.contains(&"BROKER_DATABASE_URL"));
+    }
 }

@@ -51,6 +51,17 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The broker's PostgreSQL database could not be created.
+    #[error(
+        "cannot create the broker's PostgreSQL database with {}: {stderr}",
+        script.display()
+    )]
+    Database {
+        /// `script/postgres.sh`.
+        script: PathBuf,
+        /// What it printed on stderr (it says how to install PostgreSQL if missing).
+        stderr: String,
+    },
     /// A process exited while the devnet expected it to run.
     #[error("{name} exited ({status}); last lines of {}:\n{tail}", log.display())]
     ChildExited {

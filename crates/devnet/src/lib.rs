@@ -33,8 +33,8 @@ pub use history::History;
 pub use l1::{L1Event, L1Log, L1State, L1};
 pub use monitor::{Monitor, SlotReport};
 pub use options::{
-    agent_name, prover_name, sequencer_name, workspace_root, DevnetOptions, Preset, Role,
-    BACKUP_PROPOSER,
+    agent_name, prover_name, sequencer_name, workspace_root, BrokerStore, DevnetOptions, Preset,
+    Role, BACKUP_PROPOSER, DEVNET_DATABASE,
 };
 pub use scale::{run_scale_report, ScaleRecorder, ScaleReport};
 pub use spread::RewardSpread;

@@ -98,6 +98,21 @@ impl Preset {
     }
 }
 
+/// Where the devnet's broker keeps its jobs (`--broker`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum BrokerStore {
+    /// The embedded redb store, in `<data dir>/data/broker`.
+    #[default]
+    Embedded,
+    /// The database [`DEVNET_DATABASE`] on this checkout's PostgreSQL cluster
+    /// (`script/postgres.sh`), created empty at every start and given to the broker as
+    /// `BROKER_DATABASE_URL`.
+    Postgres,
+}
+
+/// The devnet's database on the PostgreSQL cluster, with [`BrokerStore::Postgres`].
+pub const DEVNET_DATABASE: &str = "devnet";
+
 /// Everything [`crate::Devnet::start`] needs. [`Default`] gives the documented defaults.
 ///
 /// The staker keys: [`DevnetOptions::stakers`] keys in all (default: one per sequencer process
@@ -133,6 +148,8 @@ pub struct DevnetOptions {
     pub node_port: u16,
     /// The broker's JSON-RPC port (default 8090).
     pub broker_port: u16,
+    /// Where the broker keeps its jobs (default [`BrokerStore::Embedded`]).
+    pub broker_store: BrokerStore,
     /// Sequencer `i` (from 0) listens on `sequencer_base_port + i` (default 8100).
     pub sequencer_base_port: u16,
     /// Prover node `i` (from 0) listens on `prover_base_port + i` (default 8200).
@@ -198,6 +215,7 @@ impl Default for DevnetOptions {
             anvil_port: 8545,
             node_port: 8080,
             broker_port: 8090,
+            broker_store: BrokerStore::Embedded,
             sequencer_base_port: 8100,
             prover_base_port: 8200,
             backup_proposer: true,

@@ -6,7 +6,7 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 use clap::Parser;
 use eyre::WrapErr;
 use fernet_deploy::config::{env_name, ENV_OVERRIDES};
-use fernet_devnet::{Devnet, DevnetOptions, Monitor, Preset, Role};
+use fernet_devnet::{BrokerStore, Devnet, DevnetOptions, Monitor, Preset, Role};
 use indicatif::MultiProgress;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
@@ -67,6 +67,11 @@ struct Args {
     /// The broker's JSON-RPC port.
     #[arg(long, env = "DEVNET_BROKER_PORT", default_value_t = 8090)]
     broker_port: u16,
+    /// Where the broker keeps its jobs: `embedded` (a redb file in <data-dir>/data/broker) or
+    /// `postgres` (the database `devnet` on this checkout's PostgreSQL cluster, started by
+    /// script/postgres.sh and created empty at each start; needs Debian's postgresql package).
+    #[arg(long, env = "DEVNET_BROKER", value_enum, default_value_t = BrokerStore::Embedded)]
+    broker: BrokerStore,
     /// Sequencer i (from 0) listens on this port + i.
     #[arg(long, env = "DEVNET_SEQUENCER_BASE_PORT", default_value_t = 8100)]
     sequencer_base_port: u16,
@@ -163,6 +168,7 @@ impl Args {
             anvil_port: self.anvil_port,
             node_port: self.node_port,
             broker_port: self.broker_port,
+            broker_store: self.broker,
             sequencer_base_port: self.sequencer_base_port,
             prover_base_port: self.prover_base_port,
             backup_proposer: self.backup_proposer && !self.l1_only,
@@ -404,4 +410,28 @@ fn print_summary(devnet: &Devnet) {
         params.staking.snapshot_lag + 1
     );
     eprintln!();
+}
+
+#[cfg(test)]
+mod tests {
+    use indicatif::ProgressDrawTarget;
+
+    use super::*;
+
+    fn options(args: &[&str]) -> DevnetOptions {
+        let args =
+            Args::try_parse_from(std::iter::once("devnet").chain(args.iter().copied())).unwrap();
+        args.options(MultiProgress::with_draw_target(ProgressDrawTarget::hidden()))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_broker_store_is_embedded_unless_postgres_is_asked_for() {
+        assert_eq!(options(&[]).broker_store, BrokerStore::Embedded);
+        assert_eq!(
+            options(&["--broker", "postgres"]).broker_store,
+            BrokerStore::Postgres
+        );
+        assert!(Args::try_parse_from(["devnet", "--broker", "mysql"]).is_err());
+    }
 }
