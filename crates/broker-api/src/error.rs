@@ -11,6 +11,14 @@ use crate::job::JobId;
 /// A failed call of [`crate::BrokerClient`].
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// The broker's URL list (replicas, comma-separated) is empty or has an empty item.
+    #[error(
+        "broker URL list {urls:?} has an empty item: expected one or more comma-separated URLs"
+    )]
+    EmptyUrl {
+        /// The list as given.
+        urls: String,
+    },
     /// No client can be built for the broker's URL.
     #[error("no JSON-RPC client for {url}")]
     ClientUrl {
@@ -20,12 +28,13 @@ pub enum ClientError {
         #[source]
         source: Arc<jsonrpsee::core::ClientError>,
     },
-    /// A request to the broker got no JSON-RPC answer (unreachable, timeout, not JSON-RPC).
+    /// A request to the broker got no JSON-RPC answer (unreachable, timeout, not JSON-RPC); with
+    /// several replicas, none answered and this is the last one's error.
     #[error("{method} to {url} failed: {}", error_chain(source.as_ref()))]
     Http {
         /// The JSON-RPC method.
         method: &'static str,
-        /// The broker's URL.
+        /// The URL of the replica that did not answer.
         url: String,
         /// The transport error (boxed: it is large).
         #[source]
@@ -53,7 +62,7 @@ pub enum ClientError {
     /// No token to authenticate with: `BROKER_AUTH_TOKEN` is unset or empty.
     #[error("BROKER_AUTH_TOKEN is not set: the broker at {url} requires its bearer token")]
     MissingAuthToken {
-        /// The broker's URL.
+        /// The broker's URL (or list of replicas).
         url: String,
     },
     /// The broker does not know the job (its store was reset).
@@ -84,7 +93,8 @@ impl ClientError {
         match self {
             Self::Http { .. } => true,
             Self::Rpc { source, .. } => source.code() == INTERNAL_ERROR,
-            Self::ClientUrl { .. }
+            Self::EmptyUrl { .. }
+            | Self::ClientUrl { .. }
             | Self::Unauthorized { .. }
             | Self::MissingAuthToken { .. }
             | Self::JobNotFound(_)

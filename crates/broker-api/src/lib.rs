@@ -2,8 +2,9 @@
 //! the `broker_*` JSON-RPC methods as a jsonrpsee trait ([`rpc::BrokerApi`]), their answers
 //! ([`api`]), the job identity ([`JobId`], [`JobKind`], [`JobStatus`]), the result of a block
 //! job ([`BlockProofResult`]) and the typed client [`BrokerClient`] with its
-//! [`ClientError`], which sends the broker's bearer token ([`AUTH_TOKEN_ENV`]). No proof system: the sequencer and the prover node link this crate, the
-//! broker and the agent (`fernet-broker`) link the circuits.
+//! [`ClientError`], which sends the broker's bearer token ([`AUTH_TOKEN_ENV`]) and fails over
+//! between the broker's replicas. No proof system: the sequencer and the prover node link this
+//! crate, the broker and the agent (`fernet-broker`) link the circuits.
 
 pub mod api;
 mod client;

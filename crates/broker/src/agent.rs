@@ -8,6 +8,7 @@ use fernet_circuits::block::prover::{prove_block, verify_block};
 use tokio::sync::watch;
 
 use fernet_broker_api::{AssignedJob, BlockProofResult, BrokerClient, ClientError, JobId, JobKind};
+use fernet_rpc::codes::REJECTED;
 
 use crate::{
     block_job,
@@ -79,7 +80,7 @@ impl Agent {
         let concurrency = self.config.concurrency.max(1);
         tracing::info!(
             agent = %self.config.agent_id,
-            broker = self.broker.url(),
+            broker = %self.broker.urls().join(","),
             concurrency,
             "agent started"
         );
@@ -153,7 +154,7 @@ impl Agent {
                 _ = heartbeat.tick(), if lease_held => {
                     match self.broker.heartbeat(agent, id).await {
                         Ok(_) => {}
-                        Err(error @ ClientError::Rpc { .. }) => {
+                        Err(error) if lease_lost(&error) => {
                             tracing::warn!(id = %id, %error, "lease lost; finishing the proof anyway");
                             lease_held = false;
                         }
@@ -209,6 +210,14 @@ impl Agent {
     }
 }
 
+/// Whether a heartbeat's `error` means the lease is lost: a rule of the broker refused it
+/// (`-32000`: expired, handed to another agent, the job finished or unknown). Anything else, a
+/// transient error above all (unreachable, or `-32603` while the broker's store fails), leaves
+/// the lease held as far as the agent knows, so it keeps heartbeating.
+fn lease_lost(error: &ClientError) -> bool {
+    error.rpc_code() == Some(REJECTED)
+}
+
 /// Resolves once `shutdown` is true (or its sender is gone).
 async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
@@ -224,4 +233,34 @@ pub fn prove_block_job(keys: &BlockKeys, id: JobId, input: &[u8]) -> Result<Bloc
         return Err(Error::ProofDoesNotVerify(id));
     }
     Ok(block_job::block_proof_result(&proof, &inputs))
+}
+
+#[cfg(test)]
+mod tests {
+    use fernet_rpc::codes::INTERNAL_ERROR;
+    use jsonrpsee::{core::ClientError as JsonRpcError, types::ErrorObjectOwned};
+
+    use super::*;
+
+    fn rpc_error(code: i32) -> ClientError {
+        ClientError::Rpc {
+            method: fernet_broker_api::api::HEARTBEAT,
+            source: ErrorObjectOwned::owned(code, "refused", None::<()>),
+        }
+    }
+
+    /// A broker whose store fails (PostgreSQL restarting) answers `-32603`: the lease is still
+    /// the agent's and it must keep heartbeating, or the lease expires and the job is proven
+    /// twice. Only a rule's refusal (`-32000`) means the lease is lost.
+    #[test]
+    fn only_a_refusal_of_the_rules_loses_the_lease() {
+        assert!(lease_lost(&rpc_error(REJECTED)));
+        assert!(!lease_lost(&rpc_error(INTERNAL_ERROR)));
+        let unreachable = ClientError::Http {
+            method: fernet_broker_api::api::HEARTBEAT,
+            url: "http://127.0.0.1:1".into(),
+            source: Box::new(JsonRpcError::RequestTimeout),
+        };
+        assert!(!lease_lost(&unreachable));
+    }
 }

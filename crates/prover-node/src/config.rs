@@ -48,13 +48,15 @@ pub struct ProverNodeArgs {
     /// (`P2P_ENABLED=false`: no quotes, open proving only).
     #[command(flatten)]
     pub p2p: P2pArgs,
-    /// The proving broker.
+    /// The proving broker: its URL, or the URLs of its replicas on one database separated by
+    /// commas (a call that a replica does not answer goes to the next one).
     #[arg(
         long,
         env = "PROVER_BROKER_HOST",
-        default_value = "http://127.0.0.1:8090"
+        default_value = "http://127.0.0.1:8090",
+        value_delimiter = ','
     )]
-    pub broker_host: Url,
+    pub broker_host: Vec<Url>,
     /// The broker's bearer token (required: the broker refuses calls without it).
     #[arg(long, env = AUTH_TOKEN_ENV, hide_env_values = true)]
     pub broker_auth_token: Option<String>,
@@ -209,20 +211,29 @@ impl ProverNodeArgs {
         })
     }
 
-    /// A client of the broker with its token; [`Error::Config`] without `BROKER_AUTH_TOKEN`.
+    /// A client of the broker's replicas with its token; [`Error::Config`] without
+    /// `BROKER_AUTH_TOKEN` or without a URL a client can be built for.
     pub fn broker_client(&self) -> Result<BrokerClient> {
         match &self.broker_auth_token {
-            Some(token) if !token.is_empty() => {
-                Ok(BrokerClient::new(self.broker_host.as_str(), token.clone()))
-            }
+            Some(token) if !token.is_empty() => BrokerClient::from_urls(&self.broker_host, token)
+                .map_err(|error| Error::Config {
+                    name: "PROVER_BROKER_HOST",
+                    reason: error.to_string(),
+                }),
             _ => Err(Error::Config {
                 name: AUTH_TOKEN_ENV,
                 reason: format!(
                     "required: the broker at {} refuses calls without its bearer token",
-                    self.broker_host
+                    self.broker_urls()
                 ),
             }),
         }
+    }
+
+    /// The broker's replicas as a comma-separated list, for logs.
+    pub fn broker_urls(&self) -> String {
+        let urls: Vec<&str> = self.broker_host.iter().map(Url::as_str).collect();
+        urls.join(",")
     }
 
     /// The remote quote provider's timeout.
@@ -304,6 +315,33 @@ mod tests {
             .broker_client()
             .unwrap();
         assert_eq!(client.url(), "http://127.0.0.1:8090/");
+    }
+
+    #[test]
+    fn the_broker_host_is_a_list_of_replicas() {
+        let args = parse(&[
+            "--broker-host",
+            "http://10.0.0.2:8090, http://10.0.0.3:8090",
+            "--broker-auth-token",
+            "0123456789abcdef",
+        ])
+        .unwrap();
+        assert_eq!(
+            args.broker_urls(),
+            "http://10.0.0.2:8090/,http://10.0.0.3:8090/"
+        );
+        let client = args.broker_client().unwrap();
+        assert_eq!(
+            client.urls(),
+            ["http://10.0.0.2:8090/", "http://10.0.0.3:8090/"]
+        );
+        assert_eq!(client.url(), "http://10.0.0.2:8090/", "the first is in use");
+        let error = parse(&[
+            "--broker-host",
+            "http://10.0.0.2:8090,,http://10.0.0.3:8090",
+        ])
+        .unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
     }
 
     #[test]

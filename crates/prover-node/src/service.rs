@@ -194,7 +194,7 @@ impl ProverNode {
         info!(
             prover = %settings.prover,
             rollup = %deployment.rollup.address,
-            broker = %args.broker_host,
+            broker = %args.broker_urls(),
             metrics = %metrics_addr,
             open_proving = settings.open_proving,
             agent = args.agent_enabled,

@@ -45,9 +45,11 @@ pub struct SequencerArgs {
     /// Time an L1 transaction needs to land, in milliseconds (anvil with 1 s blocks: 1500).
     #[arg(long, env = "SEQ_INCLUSION_MARGIN_MS", default_value_t = 1500)]
     pub inclusion_margin_ms: u64,
-    /// Broker that proves backup blocks; without it the sequencer never uses backup mode.
-    #[arg(long, env = "SEQ_BACKUP_BROKER_HOST")]
-    pub backup_broker: Option<reqwest::Url>,
+    /// Broker that proves backup blocks: its URL, or the URLs of its replicas on one database
+    /// separated by commas (a call that a replica does not answer goes to the next one); without
+    /// it the sequencer never uses backup mode.
+    #[arg(long, env = "SEQ_BACKUP_BROKER_HOST", value_delimiter = ',')]
+    pub backup_broker: Vec<reqwest::Url>,
     /// How long a backup proof may take, in seconds.
     #[arg(long, env = "SEQ_BACKUP_PROOF_TIMEOUT_SECS", default_value_t = 30)]
     pub backup_proof_timeout_secs: u64,
@@ -80,10 +82,17 @@ impl SequencerArgs {
 
     /// Checks the combinations clap cannot: backup-only mode needs a broker.
     pub fn validate(&self) -> crate::Result<()> {
-        if self.backup_only && self.backup_broker.is_none() {
+        if self.backup_only && self.backup_broker.is_empty() {
             return Err(crate::Error::BackupOnlyWithoutBroker);
         }
         Ok(())
+    }
+
+    /// The backup broker's replicas as one comma-separated list, as `BrokerClient::from_env`
+    /// takes them.
+    pub fn backup_broker_urls(&self) -> String {
+        let urls: Vec<&str> = self.backup_broker.iter().map(|url| url.as_str()).collect();
+        urls.join(",")
     }
 
     /// Delay between ranks.
@@ -136,7 +145,7 @@ mod tests {
     fn stakes_and_proposes_by_default() {
         let args = parse(&[]).unwrap();
         assert!(!args.backup_only);
-        assert!(args.backup_broker.is_none());
+        assert!(args.backup_broker.is_empty());
     }
 
     #[test]
@@ -149,6 +158,18 @@ mod tests {
         let args = parse(&["--backup-only", "--backup-broker", "http://127.0.0.1:8090"]).unwrap();
         assert!(args.backup_only);
         args.validate().unwrap();
+        let args = parse(&[
+            "--backup-only",
+            "--backup-broker",
+            "http://10.0.0.2:8090, http://10.0.0.3:8090",
+        ])
+        .unwrap();
+        assert_eq!(
+            args.backup_broker_urls(),
+            "http://10.0.0.2:8090/,http://10.0.0.3:8090/"
+        );
+        args.validate().unwrap();
+        assert!(parse(&["--backup-broker", "http://10.0.0.2:8090,"]).is_err());
         let args = parse(&["--backup-only=false"]).unwrap();
         assert!(!args.backup_only);
         args.validate().unwrap();

@@ -19,7 +19,9 @@ use tokio::sync::watch;
 #[derive(Debug, Parser)]
 #[command(name = "fernet-agent", version)]
 struct Args {
-    /// The broker's URL.
+    /// The broker: its URL, or the URLs of its replicas on one database separated by commas
+    /// (`http://10.0.0.2:8090,http://10.0.0.3:8090`). A call that a replica does not answer goes
+    /// to the next one at once, which the agent then keeps using.
     #[arg(
         long,
         env = "PROVER_BROKER_HOST",
@@ -70,6 +72,8 @@ async fn run(args: Args) -> eyre::Result<()> {
         .ok_or_else(|| {
             eyre!("{AUTH_TOKEN_ENV} is required: the broker refuses calls without it")
         })?;
+    let broker = BrokerClient::from_urls(args.broker.split(','), token)
+        .wrap_err("PROVER_BROKER_HOST (--broker)")?;
     let deployed = deployed_verifier(
         args.deployment_file.as_deref(),
         args.verification_key_hash.as_deref(),
@@ -90,11 +94,7 @@ async fn run(args: Args) -> eyre::Result<()> {
         poll_interval: Duration::from_millis(args.poll_interval_ms),
         kinds: JobKind::ALL.to_vec(),
     };
-    let agent = Agent::new(
-        BrokerClient::new(args.broker, token),
-        config,
-        Arc::new(keys),
-    );
+    let agent = Agent::new(broker, config, Arc::new(keys));
     let (stop, shutdown) = watch::channel(false);
     let running = tokio::spawn(agent.run(shutdown));
     shutdown_signal()

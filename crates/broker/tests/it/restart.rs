@@ -4,12 +4,10 @@
 //! while it was down sends its job back to the queue.
 
 use std::{
-    io::{BufRead, BufReader},
-    path::Path,
-    process::{Child, Command, Stdio},
+    process::Command,
     sync::{
         atomic::{AtomicUsize, Ordering},
-        mpsc, Arc,
+        Arc,
     },
     time::{Duration, Instant},
 };
@@ -18,72 +16,7 @@ use fernet_broker::testing::TestKeys;
 use fernet_broker_api::{BrokerClient, JobId, JobKind, JobStatus};
 use fernet_state::StateConfig;
 
-use crate::support::{wait_until, witness, TestStore, TOKEN};
-
-/// A `fernet-broker` process and its URL.
-struct BrokerProcess {
-    child: Child,
-    url: String,
-}
-
-impl BrokerProcess {
-    /// Starts the binary on a free port over `store` with token [`TOKEN`] and the key cache
-    /// `keys`; waits for its "listening" line.
-    fn start(store: &TestStore, keys: &Path, job_timeout_ms: u64) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_fernet-broker"));
-        match store.database_url() {
-            Some(url) => command.env("BROKER_DATABASE_URL", url),
-            None => command.env_remove("BROKER_DATABASE_URL"),
-        };
-        let mut child = command
-            .args(["--port", "0", "--data-dir"])
-            .arg(store.dir())
-            .args(["--job-timeout-ms", &job_timeout_ms.to_string()])
-            .env("BROKER_AUTH_TOKEN", TOKEN)
-            .env("FERNET_KEY_CACHE", keys)
-            .env("NO_COLOR", "1")
-            .env("LOG_LEVEL", "info")
-            .env_remove("LOG_JSON")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (address, received) = mpsc::channel();
-        // Reads the log to the end, so the pipe never fills up.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("broker listening on ").nth(1) {
-                    let addr = rest
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
-                    let _ = address.send(addr);
-                }
-            }
-        });
-        let addr = received
-            .recv_timeout(Duration::from_secs(20))
-            .expect("fernet-broker logs its address");
-        Self {
-            child,
-            url: format!("http://{addr}"),
-        }
-    }
-
-    /// SIGKILL, and reap.
-    fn kill_9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for BrokerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::support::{wait_until, witness, BrokerProcess, TestStore, TOKEN};
 
 #[test]
 fn refuses_to_start_without_a_token() {

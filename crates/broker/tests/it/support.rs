@@ -1,6 +1,14 @@
-//! Shared helpers: real witnesses, valid and forged results, servers and raw requests.
+//! Shared helpers: real witnesses, valid and forged results, servers (in-process and the real
+//! binary) and raw requests.
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::{mpsc, Arc},
+    time::Duration,
+};
 
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
@@ -166,4 +174,70 @@ pub(crate) async fn rpc_error(url: &str, method: &str, params: Value) -> (i32, S
         i32::try_from(error["code"].as_i64().unwrap()).unwrap(),
         error["message"].as_str().unwrap().to_owned(),
     )
+}
+
+/// A `fernet-broker` process and its URL.
+pub(crate) struct BrokerProcess {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub(crate) url: String,
+}
+
+impl BrokerProcess {
+    /// Starts the binary on a free port over `store` with token [`TOKEN`] and the key cache
+    /// `keys`; waits for its "listening" line.
+    pub(crate) fn start(store: &TestStore, keys: &Path, job_timeout_ms: u64) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fernet-broker"));
+        match store.database_url() {
+            Some(url) => command.env("BROKER_DATABASE_URL", url),
+            None => command.env_remove("BROKER_DATABASE_URL"),
+        };
+        let mut child = command
+            .args(["--port", "0", "--data-dir"])
+            .arg(store.dir())
+            .args(["--job-timeout-ms", &job_timeout_ms.to_string()])
+            .env("BROKER_AUTH_TOKEN", TOKEN)
+            .env("FERNET_KEY_CACHE", keys)
+            .env("NO_COLOR", "1")
+            .env("LOG_LEVEL", "info")
+            .env_remove("LOG_JSON")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (address, received) = mpsc::channel();
+        // Reads the log to the end, so the pipe never fills up.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("broker listening on ").nth(1) {
+                    let addr = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let _ = address.send(addr);
+                }
+            }
+        });
+        let addr = received
+            .recv_timeout(Duration::from_secs(20))
+            .expect("fernet-broker logs its address");
+        Self {
+            child,
+            url: format!("http://{addr}"),
+        }
+    }
+
+    /// SIGKILL, and reap.
+    pub(crate) fn kill_9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for BrokerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

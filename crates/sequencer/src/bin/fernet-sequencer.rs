@@ -39,12 +39,10 @@ async fn main() -> eyre::Result<()> {
             .claim_quote_provider_url
             .clone()
             .map(QuoteProviderClient::new),
-        backup: args
-            .backup_broker
-            .clone()
-            .map(|url| -> eyre::Result<_> {
+        backup: (!args.backup_broker.is_empty())
+            .then(|| -> eyre::Result<_> {
                 Ok(BackupProver::new(
-                    BrokerClient::from_env(url.to_string())?,
+                    BrokerClient::from_env(args.backup_broker_urls())?,
                     Duration::from_secs(args.backup_proof_timeout_secs),
                 ))
             })
