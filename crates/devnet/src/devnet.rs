@@ -21,11 +21,12 @@ use tracing::{info, warn};
 use crate::{
     accounts::{Account, Accounts, DEVNET_MNEMONIC},
     gate::L1Gate,
+    hosts::Hosts,
     l1::{L1State, L1},
     monitor::Monitor,
     options::{
-        agent_name, offset_port, prover_name, sequencer_name, workspace_root, BrokerStore,
-        DevnetOptions, Role, BACKUP_PROPOSER, DEVNET_DATABASE,
+        agent_name, broker_name, offset_port, prover_name, sequencer_name, workspace_root,
+        BrokerStore, DevnetOptions, Role, BACKUP_PROPOSER, DEVNET_DATABASE,
     },
     process::{stop_all, ChildProcess, ProcessSpec},
     Error, Result,
@@ -67,6 +68,7 @@ const MANAGED_ENV: &[&str] = &[
     "QUOTE_PROVIDER_URL",
     "PROVER_BROKER_HOST",
     "PROVER_BROKER_PORT",
+    "PROVER_BROKER_LISTEN_HOST",
     "PROVER_AGENT_CONCURRENCY",
     "PROVER_AGENT_ID",
     "PROVER_VERIFICATION_KEY_HASH",
@@ -86,14 +88,22 @@ pub struct Urls {
     pub services_l1: Url,
     /// The user-facing node (`AZTEC_NODE_URL` of `fernet`).
     pub node: String,
-    /// The broker.
-    pub broker: String,
+    /// Each broker replica (one unless [`DevnetOptions::broker_replicas`]).
+    pub brokers: Vec<String>,
     /// Each online sequencer's node.
     pub sequencers: Vec<String>,
     /// Each prover node.
     pub provers: Vec<String>,
     /// The backup proposer's node, when it runs.
     pub backup_proposer: Option<String>,
+}
+
+impl Urls {
+    /// The broker replicas as their clients take them (`PROVER_BROKER_HOST`): a comma-separated
+    /// list, failed over in order.
+    pub fn broker_hosts(&self) -> String {
+        self.brokers.join(",")
+    }
 }
 
 /// A running devnet. Dropping it stops every process.
@@ -104,6 +114,8 @@ pub struct Devnet {
     anvil: ChildProcess,
     children: Vec<ChildProcess>,
     gate: Option<L1Gate>,
+    /// The network namespaces of the brokers and agents, with [`DevnetOptions::network_namespaces`].
+    hosts: Option<Hosts>,
     l1: L1,
     deployment_path: PathBuf,
     accounts: Accounts,
@@ -125,6 +137,7 @@ impl Devnet {
     /// `--skip-registration`), prover nodes and traffic, each once the services it talks to
     /// answer `GET /health`.
     pub async fn start(options: DevnetOptions) -> Result<Self> {
+        options.check_broker_replicas()?;
         if options.agent_concurrency == 0 {
             return Err(Error::InvalidOption {
                 option: "agent-concurrency",
@@ -167,8 +180,19 @@ impl Devnet {
         let accounts = Accounts::derive(live, offline, options.provers)?;
         let process_keys = spread(&accounts.sequencers, options.sequencers);
         let broker_auth_token = new_auth_token(&data_dir)?;
+        let hosts = if options.network_namespaces && !options.l1_only {
+            let names: Vec<String> = (0..options.broker_replicas)
+                .map(|i| broker_name(i, options.broker_replicas))
+                .chain((0..options.agents).map(agent_name))
+                .collect();
+            Some(Hosts::create(&names)?)
+        } else {
+            None
+        };
         let broker_database_url = match options.broker_store {
-            BrokerStore::Postgres if !options.l1_only => Some(create_database().await?),
+            BrokerStore::Postgres if !options.l1_only => {
+                Some(create_database(hosts.as_ref()).await?)
+            }
             _ => None,
         };
 
@@ -231,7 +255,20 @@ impl Devnet {
                 .map_or_else(|| l1_url.clone(), |gate| gate.url().clone()),
             l1: l1_url,
             node: local_url(options.node_port),
-            broker: local_url(options.broker_port),
+            brokers: (0..options.broker_replicas)
+                .map(|i| {
+                    let port = offset_port(options.broker_port, i)?;
+                    Ok(match &hosts {
+                        Some(hosts) => format!(
+                            "http://{}:{port}",
+                            hosts
+                                .host(&broker_name(i, options.broker_replicas))?
+                                .address
+                        ),
+                        None => local_url(port),
+                    })
+                })
+                .collect::<Result<_>>()?,
             sequencers: (0..options.sequencers)
                 .map(|i| offset_port(options.sequencer_base_port, i).map(local_url))
                 .collect::<Result<_>>()?,
@@ -255,6 +292,7 @@ impl Devnet {
             anvil,
             children: Vec::new(),
             gate,
+            hosts,
             l1,
             deployment_path: outcome.path,
             accounts,
@@ -333,6 +371,26 @@ impl Devnet {
     /// [`DevnetOptions::l1_gate`].
     pub fn l1_gate(&self) -> Option<&L1Gate> {
         self.gate.as_ref()
+    }
+
+    /// The network namespaces the brokers and agents run in, with
+    /// [`DevnetOptions::network_namespaces`].
+    pub fn hosts(&self) -> Option<&Hosts> {
+        self.hosts.as_ref()
+    }
+
+    /// Restarts the brokers' PostgreSQL server (`script/postgres.sh restart`): every connection
+    /// is dropped, as in an operator's restart or a failover of the database.
+    pub async fn restart_database(&self) -> Result<()> {
+        if self.broker_database_url.is_none() {
+            return Err(Error::InvalidOption {
+                option: "broker",
+                reason: "the brokers have no PostgreSQL database to restart".into(),
+            });
+        }
+        postgres_script(&["restart"], None).await?;
+        info!("PostgreSQL restarted");
+        Ok(())
     }
 
     /// The data directory (absolute).
@@ -481,6 +539,7 @@ impl Devnet {
     pub fn stop(&mut self) {
         stop_all(&mut self.children);
         self.anvil.stop();
+        self.hosts = None;
     }
 
     fn child_mut(&mut self, name: &str) -> Result<&mut ChildProcess> {
@@ -500,19 +559,23 @@ impl Devnet {
                 ("BOOTSTRAP_NODES", bootnode.clone()),
             ]
         };
-        let broker = self.spec(
-            "broker",
-            bin_dir.join("fernet-broker"),
-            Role::Broker,
-            broker_env(
-                self.options.broker_port,
-                self.store("broker"),
-                &self.broker_auth_token,
-                self.broker_database_url.as_deref(),
-            ),
-        );
-        self.spawn_all(vec![with_url(broker, &self.urls.broker)])
-            .await?;
+        let replicas = self.options.broker_replicas;
+        let brokers = (0..replicas)
+            .map(|i| {
+                let name = broker_name(i, replicas);
+                let url = &self.urls.brokers[i];
+                let env = broker_env(
+                    host_of(url),
+                    offset_port(self.options.broker_port, i)?,
+                    self.store(&name),
+                    &self.broker_auth_token,
+                    self.broker_database_url.as_deref(),
+                );
+                let spec = self.spec(&name, bin_dir.join("fernet-broker"), Role::Broker, env);
+                Ok(with_url(spec, url))
+            })
+            .collect::<Result<_>>()?;
+        self.spawn_all(brokers).await?;
 
         let agents = (0..self.options.agents)
             .map(|i| {
@@ -521,7 +584,7 @@ impl Devnet {
                     bin_dir.join("fernet-agent"),
                     Role::Agent,
                     vec![
-                        ("PROVER_BROKER_HOST", self.urls.broker.clone()),
+                        ("PROVER_BROKER_HOST", self.urls.broker_hosts()),
                         ("BROKER_AUTH_TOKEN", self.broker_auth_token.clone()),
                         ("PROVER_AGENT_ID", agent_name(i)),
                         (
@@ -584,7 +647,7 @@ impl Devnet {
                 ),
                 ("SEQ_SKIP_REGISTRATION", "true".to_owned()),
                 ("SEQ_BACKUP_ONLY", "true".to_owned()),
-                ("SEQ_BACKUP_BROKER_HOST", self.urls.broker.clone()),
+                ("SEQ_BACKUP_BROKER_HOST", self.urls.broker_hosts()),
                 ("BROKER_AUTH_TOKEN", self.broker_auth_token.clone()),
             ];
             env.extend(p2p(self.options.backup_proposer_p2p_port()?));
@@ -607,7 +670,7 @@ impl Devnet {
                         "PROVER_PUBLISHER_PRIVATE_KEY",
                         self.accounts.provers[i].private_key_hex(),
                     ),
-                    ("PROVER_BROKER_HOST", self.urls.broker.clone()),
+                    ("PROVER_BROKER_HOST", self.urls.broker_hosts()),
                     ("BROKER_AUTH_TOKEN", self.broker_auth_token.clone()),
                 ];
                 env.extend(p2p(self.options.prover_p2p_port(i)?));
@@ -650,7 +713,8 @@ impl Devnet {
     }
 
     /// The spec of a service: the common L1 environment, then `env`, then its role's extra
-    /// environment (last, so it can override), with its log under `logs/`.
+    /// environment (last, so it can override), with its log under `logs/`; in its own network
+    /// namespace if the devnet made a host of its name.
     fn spec(
         &self,
         name: &str,
@@ -685,6 +749,11 @@ impl Devnet {
             env_remove: MANAGED_ENV.iter().map(|name| (*name).to_owned()).collect(),
             log: self.log_path(name),
             url: None,
+            namespace: self
+                .hosts
+                .as_ref()
+                .and_then(|hosts| hosts.host(name).ok())
+                .map(|host| host.namespace.clone()),
         }
     }
 
@@ -838,15 +907,17 @@ async fn generate_keys(options: &DevnetOptions, config: &DeployConfig) -> Result
     result
 }
 
-/// The broker's own environment: its port, its store (the data directory `store`, or the
-/// PostgreSQL database `database_url`) and the run's bearer token.
+/// The broker's own environment: its address and port, its store (the data directory `store`,
+/// or the PostgreSQL database `database_url`) and the run's bearer token.
 fn broker_env(
+    host: &str,
     port: u16,
     store: String,
     auth_token: &str,
     database_url: Option<&str>,
 ) -> Vec<(&'static str, String)> {
     let mut env = vec![
+        ("PROVER_BROKER_LISTEN_HOST", host.to_owned()),
         ("PROVER_BROKER_PORT", port.to_string()),
         ("DATA_DIRECTORY", store),
         ("BROKER_AUTH_TOKEN", auth_token.to_owned()),
@@ -859,28 +930,55 @@ fn broker_env(
 
 /// Starts this checkout's PostgreSQL cluster if needed and creates the database
 /// [`DEVNET_DATABASE`] on it, empty (the chain is new), through `script/postgres.sh database`;
-/// returns its URL.
-async fn create_database() -> Result<String> {
-    let script = workspace_root().join("script/postgres.sh");
-    let output = tokio::process::Command::new("bash")
-        .arg(&script)
-        .args(["database", DEVNET_DATABASE])
-        .output()
-        .await
-        .map_err(|source| Error::Spawn {
-            name: "postgres".into(),
-            program: script.clone(),
-            source,
+/// returns its URL. With `hosts`, the server also listens on their gateway and trusts their
+/// network, and the URL names the gateway: the brokers reach it from their namespaces.
+async fn create_database(hosts: Option<&Hosts>) -> Result<String> {
+    let url = postgres_script(&["database", DEVNET_DATABASE], hosts).await?;
+    info!(database = DEVNET_DATABASE, "broker database created");
+    let Some(hosts) = hosts else {
+        return Ok(url);
+    };
+    let mut parsed = Url::parse(&url).map_err(|error| Error::Database {
+        script: postgres_script_path(),
+        stderr: format!("it printed {url:?}, not a URL: {error}"),
+    })?;
+    parsed
+        .set_host(Some(&hosts.gateway().to_string()))
+        .map_err(|error| Error::Database {
+            script: postgres_script_path(),
+            stderr: format!("cannot point {url} at {}: {error}", hosts.gateway()),
         })?;
-    let url = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    if !output.status.success() || url.is_empty() {
+    Ok(parsed.to_string())
+}
+
+/// `script/postgres.sh` of this checkout.
+fn postgres_script_path() -> PathBuf {
+    workspace_root().join("script/postgres.sh")
+}
+
+/// Runs `script/postgres.sh <args>` (listening on the gateway of `hosts` and trusting their
+/// network, if given); returns what it printed.
+async fn postgres_script(args: &[&str], hosts: Option<&Hosts>) -> Result<String> {
+    let script = postgres_script_path();
+    let mut command = tokio::process::Command::new("bash");
+    command.arg(&script).args(args);
+    if let Some(hosts) = hosts {
+        command
+            .env("FERNET_PG_LISTEN", hosts.gateway().to_string())
+            .env("FERNET_PG_CLIENTS", hosts.network());
+    }
+    let output = command.output().await.map_err(|source| Error::Spawn {
+        name: "postgres".into(),
+        program: script.clone(),
+        source,
+    })?;
+    if !output.status.success() {
         return Err(Error::Database {
             script,
             stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
         });
     }
-    info!(database = DEVNET_DATABASE, "broker database created");
-    Ok(url)
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
 /// Creates the data directory and removes the stores, keystores and logs of a previous run.
@@ -934,6 +1032,7 @@ async fn start_anvil(
         env_remove: Vec::new(),
         log: data_dir.join("anvil.log"),
         url: None,
+        namespace: None,
     };
     let mut anvil = ChildProcess::spawn(spec)?;
     let url = local_url(options.anvil_port);
@@ -1074,6 +1173,14 @@ fn port_of(url: &str) -> String {
     url.rsplit(':').next().unwrap_or_default().to_owned()
 }
 
+/// The host of an `http://<host>:<port>` URL.
+fn host_of(url: &str) -> &str {
+    let authority = url.strip_prefix("http://").unwrap_or(url);
+    authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, _)| host)
+}
+
 /// `path` made absolute against the current directory.
 fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).map_err(|source| Error::Io {
@@ -1094,20 +1201,33 @@ mod tests {
 
     #[test]
     fn the_broker_gets_its_database_url_only_with_postgres() {
-        let embedded = broker_env(8090, "/d/data/broker".into(), "token", None);
+        let embedded = broker_env("127.0.0.1", 8090, "/d/data/broker".into(), "token", None);
         assert_eq!(
             embedded,
             vec![
+                ("PROVER_BROKER_LISTEN_HOST", "127.0.0.1".to_owned()),
                 ("PROVER_BROKER_PORT", "8090".to_owned()),
                 ("DATA_DIRECTORY", "/d/data/broker".to_owned()),
                 ("BROKER_AUTH_TOKEN", "token".to_owned()),
             ]
         );
         let url = "postgres://fernet@127.0.0.1:20001/devnet";
-        let postgres = broker_env(8090, "/d/data/broker".into(), "token", Some(url));
-        assert_eq!(postgres[..3], embedded[..]);
-        assert_eq!(postgres[3], ("BROKER_DATABASE_URL", url.to_owned()));
+        let postgres = broker_env(
+            "127.0.0.1",
+            8090,
+            "/d/data/broker".into(),
+            "token",
+            Some(url),
+        );
+        assert_eq!(postgres[..4], embedded[..]);
+        assert_eq!(postgres[4], ("BROKER_DATABASE_URL", url.to_owned()));
         // A value in the user's shell never reaches a devnet service.
         assert!(MANAGED_ENV.contains(&"BROKER_DATABASE_URL"));
+    }
+
+    #[test]
+    fn a_brokers_host_is_read_from_its_url() {
+        assert_eq!(host_of("http://10.213.4.2:8090"), "10.213.4.2");
+        assert_eq!(host_of("http://127.0.0.1:8091"), "127.0.0.1");
     }
 }

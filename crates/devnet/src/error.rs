@@ -89,6 +89,14 @@ pub enum Error {
     /// No process of the devnet has this name.
     #[error("no devnet process is named {0:?}")]
     UnknownChild(String),
+    /// A network namespace, veth pair or bridge could not be made (`--netns` needs root).
+    #[error("`{command}` failed (network namespaces need root): {stderr}")]
+    Netns {
+        /// The `ip` command.
+        command: String,
+        /// Its error output.
+        stderr: String,
+    },
     /// A deploy override is not `KEY=VALUE` with a known key.
     #[error("invalid deploy override {0:?}: expected KEY=VALUE with KEY one of the deploy variables (SLOT_DURATION, ...)")]
     InvalidOverride(String),

@@ -15,6 +15,7 @@ mod devnet;
 mod error;
 mod gate;
 pub mod history;
+pub mod hosts;
 pub mod l1;
 pub mod monitor;
 mod options;
@@ -33,8 +34,8 @@ pub use history::History;
 pub use l1::{L1Event, L1Log, L1State, L1};
 pub use monitor::{Monitor, SlotReport};
 pub use options::{
-    agent_name, prover_name, sequencer_name, workspace_root, BrokerStore, DevnetOptions, Preset,
-    Role, BACKUP_PROPOSER, DEVNET_DATABASE,
+    agent_name, broker_name, prover_name, sequencer_name, workspace_root, BrokerStore,
+    DevnetOptions, Preset, Role, BACKUP_PROPOSER, DEVNET_DATABASE,
 };
 pub use scale::{run_scale_report, ScaleRecorder, ScaleReport};
 pub use spread::RewardSpread;

@@ -150,6 +150,14 @@ pub struct DevnetOptions {
     pub broker_port: u16,
     /// Where the broker keeps its jobs (default [`BrokerStore::Embedded`]).
     pub broker_store: BrokerStore,
+    /// Broker processes serving the same jobs (default 1); more than one needs
+    /// [`BrokerStore::Postgres`]. Replica `i` (from 0) listens on `broker_port + i`; every
+    /// client gets the whole list and fails over in order.
+    pub broker_replicas: usize,
+    /// Runs each broker replica and each agent on a host of its own: a network namespace joined
+    /// to the root namespace by a veth pair and a bridge ([`crate::hosts`]; needs root; default
+    /// false).
+    pub network_namespaces: bool,
     /// Sequencer `i` (from 0) listens on `sequencer_base_port + i` (default 8100).
     pub sequencer_base_port: u16,
     /// Prover node `i` (from 0) listens on `prover_base_port + i` (default 8200).
@@ -216,6 +224,8 @@ impl Default for DevnetOptions {
             node_port: 8080,
             broker_port: 8090,
             broker_store: BrokerStore::Embedded,
+            broker_replicas: 1,
+            network_namespaces: false,
             sequencer_base_port: 8100,
             prover_base_port: 8200,
             backup_proposer: true,
@@ -317,6 +327,27 @@ impl DevnetOptions {
         Ok((live, offline))
     }
 
+    /// Fails unless there is at least one broker replica, and one store all replicas share.
+    pub(crate) fn check_broker_replicas(&self) -> Result<()> {
+        if self.broker_replicas == 0 {
+            return Err(Error::InvalidOption {
+                option: "broker-replicas",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.broker_replicas > 1 && self.broker_store != BrokerStore::Postgres {
+            return Err(Error::InvalidOption {
+                option: "broker-replicas",
+                reason: format!(
+                    "{} replicas must share one PostgreSQL database (--broker postgres): the \
+                     embedded store belongs to one process",
+                    self.broker_replicas
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// The p2p port of the user-facing node.
     pub(crate) fn node_p2p_port(&self) -> Result<u16> {
         offset_port(self.p2p_base_port, 0)
@@ -342,7 +373,12 @@ impl DevnetOptions {
         let mut ports = vec![("anvil".to_owned(), self.anvil_port)];
         if !self.l1_only {
             ports.push(("node".into(), self.node_port));
-            ports.push(("broker".into(), self.broker_port));
+            for i in 0..self.broker_replicas {
+                ports.push((
+                    broker_name(i, self.broker_replicas),
+                    offset_port(self.broker_port, i)?,
+                ));
+            }
             for i in 0..self.sequencers {
                 ports.push((sequencer_name(i), offset_port(self.sequencer_base_port, i)?));
             }
@@ -406,6 +442,16 @@ pub fn prover_name(index: usize) -> String {
     format!("prover-{}", index + 1)
 }
 
+/// The devnet's name of broker replica `i` (from 0) of `replicas`: `broker` when it is the only
+/// one, else `broker-1`, `broker-2`, ...
+pub fn broker_name(index: usize, replicas: usize) -> String {
+    if replicas == 1 {
+        "broker".to_owned()
+    } else {
+        format!("broker-{}", index + 1)
+    }
+}
+
 /// The devnet's name of agent `i` (from 0): `agent-1`, ...
 pub fn agent_name(index: usize) -> String {
     format!("agent-{}", index + 1)
@@ -437,6 +483,37 @@ mod tests {
         );
         assert!(DevnetOptions::parse_role_env("miner:A=1").is_err());
         assert!(DevnetOptions::parse_role_env("node:=1").is_err());
+    }
+
+    #[test]
+    fn broker_replicas_share_a_postgres_database_and_get_their_own_ports() {
+        let one = DevnetOptions::default();
+        one.check_broker_replicas().unwrap();
+        assert_eq!(broker_name(0, 1), "broker");
+        let embedded = DevnetOptions {
+            broker_replicas: 2,
+            ..DevnetOptions::default()
+        };
+        assert!(matches!(
+            embedded.check_broker_replicas(),
+            Err(Error::InvalidOption { option: "broker-replicas", reason }) if reason.contains("PostgreSQL")
+        ));
+        let none = DevnetOptions {
+            broker_replicas: 0,
+            ..DevnetOptions::default()
+        };
+        assert!(none.check_broker_replicas().is_err());
+        let two = DevnetOptions {
+            broker_replicas: 2,
+            broker_store: BrokerStore::Postgres,
+            ..DevnetOptions::default()
+        };
+        two.check_broker_replicas().unwrap();
+        let ports = two.ports().unwrap();
+        let port = |name: &str| ports.iter().find(|(n, _)| n == name).map(|(_, p)| *p);
+        assert_eq!(port("broker-1"), Some(8090));
+        assert_eq!(port("broker-2"), Some(8091));
+        assert_eq!(port("broker"), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::{
 
 use tracing::{debug, warn};
 
-use crate::{Error, Result};
+use crate::{hosts::in_namespace, Error, Result};
 
 /// How long a process may take to exit after SIGTERM before it gets SIGKILL.
 pub const STOP_GRACE: Duration = Duration::from_secs(5);
@@ -34,6 +34,8 @@ pub struct ProcessSpec {
     pub log: PathBuf,
     /// Its JSON-RPC URL, if it serves one (`GET /health` is polled there).
     pub url: Option<String>,
+    /// The network namespace it runs in (`ip netns exec`), `None` for the root namespace.
+    pub namespace: Option<String>,
 }
 
 /// A running (or exited) child of the devnet.
@@ -70,7 +72,14 @@ impl ChildProcess {
             .open(&spec.log)
             .map_err(io_error)?;
         let stderr = log.try_clone().map_err(io_error)?;
-        let mut command = Command::new(&spec.program);
+        let mut command = match &spec.namespace {
+            Some(namespace) => {
+                let mut command = Command::new("ip");
+                command.args(in_namespace(namespace)).arg(&spec.program);
+                command
+            }
+            None => Command::new(&spec.program),
+        };
         command
             .args(&spec.args)
             .stdin(Stdio::null())
@@ -257,6 +266,7 @@ mod tests {
             env_remove: vec![],
             log: dir.join("logs/test.log"),
             url: None,
+            namespace: None,
         }
     }
 

@@ -52,7 +52,7 @@ struct Args {
     /// Prover nodes.
     #[arg(long, env = "DEVNET_PROVERS", default_value_t = 2)]
     provers: usize,
-    /// Proving agents (all share the one broker).
+    /// Proving agents (all share the brokers).
     #[arg(long, env = "DEVNET_AGENTS", default_value_t = 1)]
     agents: usize,
     /// Jobs each agent proves at once.
@@ -64,9 +64,17 @@ struct Args {
     /// The user-facing node's JSON-RPC port.
     #[arg(long, env = "DEVNET_NODE_PORT", default_value_t = 8080)]
     node_port: u16,
-    /// The broker's JSON-RPC port.
+    /// The broker's JSON-RPC port (replica i, from 0, listens on this port + i).
     #[arg(long, env = "DEVNET_BROKER_PORT", default_value_t = 8090)]
     broker_port: u16,
+    /// Broker replicas on the one PostgreSQL database (more than 1 needs --broker postgres);
+    /// every client fails over between them.
+    #[arg(long, env = "DEVNET_BROKER_REPLICAS", default_value_t = 1)]
+    broker_replicas: usize,
+    /// Run each broker replica and each agent on a host of its own: a network namespace with a
+    /// veth pair to a bridge, on 10.213.<n>.0/24 (needs root).
+    #[arg(long, env = "DEVNET_NETNS")]
+    netns: bool,
     /// Where the broker keeps its jobs: `embedded` (a redb file in <data-dir>/data/broker) or
     /// `postgres` (the database `devnet` on this checkout's PostgreSQL cluster, started by
     /// script/postgres.sh and created empty at each start; needs Debian's postgresql package).
@@ -169,6 +177,8 @@ impl Args {
             node_port: self.node_port,
             broker_port: self.broker_port,
             broker_store: self.broker,
+            broker_replicas: self.broker_replicas,
+            network_namespaces: self.netns,
             sequencer_base_port: self.sequencer_base_port,
             prover_base_port: self.prover_base_port,
             backup_proposer: self.backup_proposer && !self.l1_only,
@@ -342,10 +352,13 @@ fn print_summary(devnet: &Devnet) {
             "  node RPC     {}  (AZTEC_NODE_URL for `fernet send` / `fernet status`)",
             urls.node
         );
-        eprintln!(
-            "  metrics      {}/metrics, broker {}/metrics",
-            urls.node, urls.broker
-        );
+        eprintln!("  metrics      {}/metrics", urls.node);
+        for (i, url) in urls.brokers.iter().enumerate() {
+            eprintln!(
+                "  {}  {url}  (/metrics)",
+                fernet_devnet::broker_name(i, urls.brokers.len())
+            );
+        }
     }
     let not_started = "(funded, not started)".to_owned();
     for i in 0..options.sequencers {

@@ -1,7 +1,7 @@
-//! Scenario 2: the agent is killed with SIGKILL in the middle of a job of epoch `F+1` (it holds
-//! the lease) and restarted at once. The broker must take the job back when its lease runs out
-//! (the lease is shortened for the devnet, see `LEASE`) and hand it out again: the job is
-//! proven on its second attempt and the epoch inside its proof window.
+//! Scenario 2: the first agent is killed with SIGKILL in the middle of a job of epoch `F+1` (it
+//! holds the lease) and restarted at once. The brokers must take the job back when its lease
+//! runs out (the lease is shortened for the devnet, see `LEASE`) and hand it out again, to any
+//! agent: the job is proven on its second attempt and the epoch inside its proof window.
 
 use std::time::{Duration, Instant};
 
@@ -30,7 +30,7 @@ pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<AgentK
     let agent = agent_name(0);
     let mut seen: Option<(String, Instant)> = None;
     let job = loop {
-        if let Some(id) = run.broker.started(epoch).last().cloned() {
+        if let Some(id) = run.broker.started_by(0, epoch).last().cloned() {
             let proving = run
                 .broker
                 .job(&id)
@@ -62,14 +62,7 @@ pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<AgentK
 
 /// Ticks until the killed job was handed out again; prints after how long.
 pub(crate) async fn wait_for_retry(run: &mut Run<'_>, kill: &AgentKill) -> eyre::Result<()> {
-    while run
-        .broker
-        .started(kill.epoch)
-        .iter()
-        .filter(|id| **id == kill.job)
-        .count()
-        < 2
-    {
+    while run.broker.times_started(kill.epoch, &kill.job) < 2 {
         run.tick(&format!("S2: job {} to be retried", kill.job))
             .await?;
     }
@@ -116,6 +109,12 @@ pub(crate) async fn check(run: &Run<'_>, kill: &AgentKill) -> eyre::Result<()> {
             *id == kill.job || job.attempts == 1,
             "S2: job {id} of epoch {epoch} was handed out {} times",
             job.attempts
+        );
+        eyre::ensure!(
+            run.broker.times_proven_by_agents(id) == 1,
+            "S2: the agents finished {} proofs of job {id} of epoch {epoch} (expected 1: the \
+             killed attempt never finished)",
+            run.broker.times_proven_by_agents(id)
         );
     }
     run.say(format!(

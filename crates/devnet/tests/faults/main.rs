@@ -1,10 +1,12 @@
-//! Fault injection with real processes: one devnet run (real anvil, real proofs) in which five
+//! Fault injection with real processes: one devnet run (real anvil, real proofs) in which six
 //! faults hit the services one after the other, each on its own epochs (`F`: the first epoch
-//! with blocks):
+//! with blocks). The proving pool runs across hosts: two broker replicas on one PostgreSQL
+//! database and four agents, each in a network namespace of its own (the test needs root).
 //!
-//! 1. `F`: the broker is killed (SIGKILL) mid-job and restarted: the epoch is proven in its
-//!    window and no job is lost, stored twice or proven twice ([`broker_kill`]);
-//! 2. `F+1`: the agent is killed mid-job and restarted: the job is retried once its lease
+//! 1. `F`: a broker replica is killed (SIGKILL) mid-job, PostgreSQL is restarted and an agent's
+//!    host is cut off the network for 20 s: the epoch is proven in its window and no job is lost,
+//!    stored twice, accepted twice or held by two agents at once ([`pool`]);
+//! 2. `F+1`: an agent is killed mid-job and restarted: the job is retried once its lease
 //!    expires and the epoch is proven in its window ([`agent_kill`]);
 //! 3. `F+2`: a prover node (claimed for the epoch while it is down) and a sequencer are killed
 //!    and restarted: the prover proves its epoch, the sequencer proposes again ([`restarts`]);
@@ -24,9 +26,9 @@
 mod agent_kill;
 mod backup;
 mod broker;
-mod broker_kill;
 mod logs;
 mod outage;
+mod pool;
 #[path = "../support/ports.rs"]
 mod ports;
 mod reorg;
@@ -38,22 +40,26 @@ use ports::{free_port_range, target_dir};
 use std::{collections::BTreeMap, time::Instant};
 
 use eyre::{bail, ensure, WrapErr};
-use fernet_devnet::{Devnet, DevnetOptions, Role};
+use fernet_devnet::{BrokerStore, Devnet, DevnetOptions, Role};
 use run::Run;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devnet_survives_crashes_restarts_an_l1_reorg_and_an_l1_outage() -> eyre::Result<()> {
     let started = Instant::now();
-    let base = free_port_range(16)?;
+    let base = free_port_range(18)?;
     let data = tempfile::tempdir()?;
     let lease_ms = agent_kill::LEASE.as_millis().to_string();
     let options = DevnetOptions {
         sequencers: 2,
         provers: 2,
-        agents: 1,
+        agents: 4,
         anvil_port: base,
         node_port: base + 1,
-        broker_port: base + 2,
+        // The replicas at base + 16 and base + 17 (each on a host of its own).
+        broker_port: base + 16,
+        broker_store: BrokerStore::Postgres,
+        broker_replicas: 2,
+        network_namespaces: true,
         sequencer_base_port: base + 4,
         prover_base_port: base + 8,
         // The p2p ports: the node at base + 10, then the sequencers, backup proposer, provers.
@@ -103,7 +109,7 @@ async fn run_scenarios(devnet: &mut Devnet) -> eyre::Result<()> {
     };
     run.say(format!("first epoch with blocks: {f}"));
 
-    let s1 = broker_kill::inject(&mut run, f).await?;
+    let s1 = pool::inject(&mut run, f).await?;
     let s2 = agent_kill::inject(&mut run, f + 1).await?;
     agent_kill::wait_for_retry(&mut run, &s2).await?;
     let s3 = restarts::inject(&mut run, f + 2).await?;
@@ -172,7 +178,7 @@ async fn run_scenarios(devnet: &mut Devnet) -> eyre::Result<()> {
 
     print_proof_timings(&run);
     print_slots(&run, run.first_slot(f)).await?;
-    broker_kill::check(&run, &s1).await?;
+    pool::check(&run, &s1).await?;
     agent_kill::check(&run, &s2).await?;
     restarts::check(&run, &s3).await?;
     reorg::check(&run, &s4).await?;

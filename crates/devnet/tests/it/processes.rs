@@ -170,7 +170,7 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
     let backup = log_with(&devnet, "backup-proposer", "SEQ_BACKUP_ONLY").await;
     for expected in [
         "SEQ_BACKUP_ONLY=true".to_owned(),
-        format!("SEQ_BACKUP_BROKER_HOST={}", urls.broker),
+        format!("SEQ_BACKUP_BROKER_HOST={}", urls.broker_hosts()),
         format!(
             "VALIDATOR_PRIVATE_KEYS={}",
             accounts.backup_proposer.private_key_hex()
@@ -188,7 +188,7 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
     for expected in [
         bootnode.trim_end().to_owned(),
         format!("P2P_TCP_LISTEN_ADDR=127.0.0.1:{}", p2p_base + 4),
-        format!("PROVER_BROKER_HOST={}", urls.broker),
+        format!("PROVER_BROKER_HOST={}", urls.broker_hosts()),
         format!("BROKER_AUTH_TOKEN={token}"),
         "QUOTE_PROVIDER_URL=http://127.0.0.1:1/quote".to_owned(),
         "EXTRA=1".to_owned(),
