@@ -30,17 +30,21 @@ for tool in forge anvil cast; do
 done
 "$root/script/solc" --version | grep -q "0.8.30" || { echo "setup: solc shim broken" >&2; exit 1; }
 
-# PostgreSQL, for the broker's PostgreSQL store and its tests (script/postgres.sh starts a cluster
-# of this checkout from it; nothing else uses the package's own cluster). From Debian's package:
-# CI runs this as root on a fresh Debian machine.
-if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+# Debian packages: PostgreSQL, for the broker's PostgreSQL store and its tests (script/postgres.sh
+# starts a cluster of this checkout from it; nothing else uses the package's own cluster), and
+# iproute2's `ip`, for the network namespaces of the fault-injection run (devnet --netns). CI runs
+# this as root on a fresh Debian machine.
+packages=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
+command -v ip >/dev/null 2>&1 || [[ -x /usr/sbin/ip || -x /sbin/ip ]] || packages+=(iproute2)
+if (( ${#packages[@]} > 0 )); then
   if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing PostgreSQL (apt-get install postgresql)..."
+    echo "setup: installing ${packages[*]} (apt-get install)..."
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq postgresql >/dev/null
+    apt-get install -y -qq "${packages[@]}" >/dev/null
   else
-    echo "setup: PostgreSQL is required by the broker's tests: sudo apt-get install postgresql" >&2
+    echo "setup: the tests need ${packages[*]}: sudo apt-get install ${packages[*]}" >&2
     exit 1
   fi
 fi
