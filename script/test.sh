@@ -58,26 +58,33 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo build --all-targets (the end-to-end tests run the services as processes)"
 cargo build --workspace --all-targets --locked
 
-step "cargo test (the e2e devnet run alongside the other test binaries)"
-# The end-to-end devnet run (tests/e2e: about 10 minutes, mostly waiting for slots, about a third of
-# the two cores) runs alongside the other test binaries, which run one after the other as usual.
-# The other devnet runs stay in that sequence: the fault-injection run restarts the PostgreSQL
-# server the broker tests share, and two devnets at once would share the cores more than proving
-# inside the proof windows should have to. The e2e test is skipped by name in the sequence only,
-# so it runs exactly once. Both logs are printed and counted.
-e2e_test=devnet_proves_epochs_survives_offline_sequencers_withheld_proofs_and_missing_quotes
+step "cargo test (the e2e and committee devnet runs alongside the other test binaries)"
+# Two devnet runs, tests/e2e then tests/committee (about 10 and 6 minutes, mostly waiting for
+# slots: about a third of the two cores each), run alongside the other test binaries, which run
+# one after the other as usual. The fault-injection run stays in that sequence: it restarts the
+# PostgreSQL server the broker tests share. Both devnet tests are skipped by name in the sequence
+# only, so each runs exactly once. Both logs are printed and counted.
+alongside=(
+    devnet_proves_epochs_survives_offline_sequencers_withheld_proofs_and_missing_quotes
+    committee_devnet_signs_off_proves_epochs_and_slashes_a_silent_member
+)
+skips=()
+for name in "${alongside[@]}"; do
+    skips+=(--skip "$name")
+done
 # setsid: its own process group, so a failure of the sequence stops it too.
-setsid cargo test --workspace --locked --test e2e >"$logs/e2e.txt" 2>&1 &
-e2e_pid=$!
-trap 'kill -- -"$e2e_pid" 2>/dev/null || true; rm -rf "$logs"' EXIT
+setsid bash -c 'cargo test --workspace --locked --test e2e && cargo test --workspace --locked --test committee' \
+    >"$logs/alongside.txt" 2>&1 &
+alongside_pid=$!
+trap 'kill -- -"$alongside_pid" 2>/dev/null || true; rm -rf "$logs"' EXIT
 sequence_status=0
-cargo test --workspace --locked -- --skip "$e2e_test" 2>&1 | tee "$logs/cargo.txt" || sequence_status=$?
-e2e_status=0
-wait "$e2e_pid" || e2e_status=$?
-printf '\n==> the e2e devnet run (it ran alongside the sequence above)\n'
-cat "$logs/e2e.txt"
-if [[ "$sequence_status" != 0 || "$e2e_status" != 0 ]]; then
-    echo "cargo test failed (the sequence: exit $sequence_status; the e2e run: exit $e2e_status)" >&2
+cargo test --workspace --locked -- "${skips[@]}" 2>&1 | tee "$logs/cargo.txt" || sequence_status=$?
+alongside_status=0
+wait "$alongside_pid" || alongside_status=$?
+printf '\n==> the e2e and committee devnet runs (they ran alongside the sequence above)\n'
+cat "$logs/alongside.txt"
+if [[ "$sequence_status" != 0 || "$alongside_status" != 0 ]]; then
+    echo "cargo test failed (the sequence: exit $sequence_status; the devnet runs alongside: exit $alongside_status)" >&2
     exit 1
 fi
 
@@ -88,14 +95,14 @@ printf '%6ds  total\n' "$SECONDS"
 printf '\nslowest test binaries (their own "finished in" time):\n'
 # A package's unit tests run first and name it (target/debug/deps/<crate>-<hash>); its other test
 # binaries follow.
-awk 'FNR == 1 && FILENAME ~ /e2e.txt$/ {crate = "fernet_devnet"}
+awk 'FNR == 1 && FILENAME ~ /alongside.txt$/ {crate = "fernet_devnet"}
     /^ *Running unittests src\/lib.rs/{crate=$NF; sub(/^.*deps\//, "", crate); sub(/-[0-9a-f]+\)$/, "", crate)}
     /^ *Running /{name=crate " " $2}
-    /^test result:/{sub(/s$/, "", $NF); printf "%8.1fs  %s\n", $NF, name}' "$logs/cargo.txt" "$logs/e2e.txt" |
+    /^test result:/{sub(/s$/, "", $NF); printf "%8.1fs  %s\n", $NF, name}' "$logs/cargo.txt" "$logs/alongside.txt" |
     sort -rn | head -n 8
 
 forge_passed=$(grep -Eo '[0-9]+ tests passed' "$logs/forge.txt" | tail -n 1 | grep -Eo '^[0-9]+')
 forge_failed=$(grep -Eo '[0-9]+ failed, [0-9]+ skipped \([0-9]+ total tests\)' "$logs/forge.txt" | tail -n 1 | grep -Eo '^[0-9]+')
-cargo_passed=$(cat "$logs/cargo.txt" "$logs/e2e.txt" | grep -Eo 'test result: ok\. [0-9]+ passed' | awk '{ sum += $4 } END { print sum + 0 }')
+cargo_passed=$(cat "$logs/cargo.txt" "$logs/alongside.txt" | grep -Eo 'test result: ok\. [0-9]+ passed' | awk '{ sum += $4 } END { print sum + 0 }')
 printf '\nforge: %s passed, %s failed; cargo: %s passed, 0 failed\n' "$forge_passed" "$forge_failed" "$cargo_passed"
 printf 'tests: %s passed, %s failed\n' "$((forge_passed + cargo_passed))" "$forge_failed"
