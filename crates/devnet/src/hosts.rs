@@ -48,9 +48,9 @@ impl Hosts {
     /// Fails with [`Error::Netns`] (the command and its stderr) when `ip` refuses, e.g. when not
     /// run as root; whatever was created is removed again.
     pub fn create(names: &[String]) -> Result<Self> {
-        let first = (std::process::id() % u32::from(SUBNETS)) as u8;
-        let subnet = (0..SUBNETS)
-            .map(|offset| (first + offset) % SUBNETS + 1)
+        let first = std::process::id();
+        let subnet = (0..u32::from(SUBNETS))
+            .map(|offset| subnet_number(first, offset))
             .find(|subnet| !link_exists(&bridge_name(*subnet)))
             .ok_or_else(|| Error::Netns {
                 command: format!("{IP} link show"),
@@ -186,6 +186,12 @@ impl Drop for Hosts {
     }
 }
 
+/// The `offset`-th subnet number tried from `start` (a process id): 1 to [`SUBNETS`], wrapping.
+fn subnet_number(start: u32, offset: u32) -> u8 {
+    let number = (start % u32::from(SUBNETS) + offset) % u32::from(SUBNETS) + 1;
+    u8::try_from(number).unwrap_or(SUBNETS)
+}
+
 /// The bridge of subnet `n`.
 fn bridge_name(subnet: u8) -> String {
     format!("fnb-{subnet}")
@@ -246,6 +252,24 @@ mod tests {
             .unwrap()
             .status
             .success()
+    }
+
+    #[test]
+    fn subnet_numbers_wrap_within_the_range_from_any_process_id() {
+        for start in [0, 1, 249, 250, 4_194_303, u32::MAX] {
+            let numbers: Vec<u8> = (0..u32::from(SUBNETS))
+                .map(|offset| subnet_number(start, offset))
+                .collect();
+            assert!(numbers.iter().all(|n| (1..=SUBNETS).contains(n)), "{start}");
+            let mut distinct = numbers.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(
+                distinct.len(),
+                usize::from(SUBNETS),
+                "{start}: each tried once"
+            );
+        }
     }
 
     #[test]
