@@ -91,11 +91,6 @@ impl Hosts {
             .ok_or_else(|| Error::UnknownChild(name.to_owned()))
     }
 
-    /// Every host, in creation order.
-    pub fn hosts(&self) -> &[Host] {
-        &self.hosts
-    }
-
     /// Cuts host `name` off the network (its veth goes down): its connections stall, new ones
     /// time out.
     pub fn disconnect(&self, name: &str) -> Result<()> {
