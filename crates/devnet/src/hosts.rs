@@ -220,10 +220,12 @@ fn run(args: &[&str]) -> Result<()> {
     }
 }
 
-/// The command line that runs `program` inside `namespace`: `ip netns exec <namespace> <program>`
+/// The command that runs `program` inside `namespace`: `ip netns exec <namespace> <program>`
 /// (`ip` execs the program, so it keeps the process id and group of the spawned child).
-pub(crate) fn in_namespace(namespace: &str) -> [String; 3] {
-    ["netns".into(), "exec".into(), namespace.to_owned()]
+pub(crate) fn in_namespace(namespace: &str, program: &std::path::Path) -> Command {
+    let mut command = Command::new(IP);
+    command.args(["netns", "exec", namespace]).arg(program);
+    command
 }
 
 #[cfg(test)]
@@ -289,6 +291,39 @@ mod tests {
         assert!(connects(&a, root), "a still reaches the root");
         hosts.connect("b").unwrap();
         assert!(connects(&b, root), "b is back");
+        // A devnet process placed on a host runs in its namespace: cut off, it cannot connect.
+        let dir = tempfile::tempdir().unwrap();
+        let on = |host: &Host| {
+            let mut child = crate::process::ChildProcess::spawn(crate::process::ProcessSpec {
+                name: format!("on-{}", host.name),
+                program: "/usr/bin/timeout".into(),
+                args: vec![
+                    "2".into(),
+                    "bash".into(),
+                    "-c".into(),
+                    format!("exec 3<>/dev/tcp/{}/{}", root.ip(), root.port()),
+                ],
+                env: Vec::new(),
+                env_remove: Vec::new(),
+                log: dir.path().join(format!("on-{}.log", host.name)),
+                url: None,
+                namespace: Some(host.namespace.clone()),
+            })
+            .unwrap();
+            loop {
+                if let Some(status) = child.try_exit_status().unwrap() {
+                    break status.success();
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        };
+        hosts.disconnect("b").unwrap();
+        assert!(on(&a), "a process on a reaches the root");
+        assert!(
+            !on(&b),
+            "a process on b runs in b's namespace, which is cut off"
+        );
+        hosts.connect("b").unwrap();
         let namespace = a.namespace.clone();
         drop(hosts);
         let listed = Command::new(IP).args(["netns", "list"]).output().unwrap();

@@ -73,11 +73,7 @@ impl ChildProcess {
             .map_err(io_error)?;
         let stderr = log.try_clone().map_err(io_error)?;
         let mut command = match &spec.namespace {
-            Some(namespace) => {
-                let mut command = Command::new("ip");
-                command.args(in_namespace(namespace)).arg(&spec.program);
-                command
-            }
+            Some(namespace) => in_namespace(namespace, &spec.program),
             None => Command::new(&spec.program),
         };
         command
