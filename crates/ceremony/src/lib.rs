@@ -1,0 +1,20 @@
+//! The trusted setup ceremony of the Fernet circuits.
+//!
+//! Groth16 keys hide a trapdoor (the setup's "toxic waste"): whoever knows it can prove anything.
+//! The devnet keys come from a public seed ([`fernet_circuits::keys::insecure_devnet_setup`]), so
+//! on a shared network they must be replaced by keys from a multi-party ceremony, in which one
+//! honest participant who forgets their secret is enough. A ceremony has two phases:
+//!
+//! - **Phase 1, powers of tau**, universal: `[τ^i]₁`, `[τ^i]₂`, `[ατ^i]₁`, `[βτ^i]₁`. It is read
+//!   from (and written as) a snarkjs `.ptau` file, so the public Perpetual Powers of Tau and Hermez
+//!   files can be used, and a local phase 1 serves the tests.
+//! - **Phase 2**, one per circuit (Bowe-Gabizon-Miers): each participant multiplies `δ` by a
+//!   secret and proves knowledge of it; the transcript chains every contribution.
+//!
+//! The exported keys are the project's key files, from which the Solidity verifiers are
+//! generated; the transcript hash identifies them in the deployment record.
+
+pub mod error;
+pub mod powers;
+
+pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! Integration tests of the ceremony: phase 1, snarkjs interop, phase 2, tampering, export.
