@@ -84,6 +84,18 @@ wait "$alongside_pid" || alongside_status=$?
 printf '\n==> the e2e and committee devnet runs (they ran alongside the sequence above)\n'
 cat "$logs/alongside.txt"
 if [[ "$sequence_status" != 0 || "$alongside_status" != 0 ]]; then
+    # A devnet test's captured output (service logs, backtraces) buries its panic message: print each
+    # failed test's last progress lines and its panic message again, at the very end.
+    printf '\n==> failed tests: their last progress lines and panic messages\n'
+    awk '/^---- .* stdout ----$/ { name = $2; kept = 0; in_test = 1; next }
+        in_test && /^\[ *[0-9.]+ s\]/ { lines[kept++ % 12] = $0; next }
+        in_test && /^thread .* panicked at / {
+            printf "\n---- %s\n", name
+            for (i = (kept > 12 ? kept - 12 : 0); i < kept; i++) print lines[i % 12]
+            in_panic = 1; printed = 0; in_test = 0
+        }
+        in_panic && (/^stack backtrace:/ || /^note: run with/ || printed >= 40) { in_panic = 0 }
+        in_panic { print; printed++ }' "$logs/cargo.txt" "$logs/alongside.txt"
     echo "cargo test failed (the sequence: exit $sequence_status; the devnet runs alongside: exit $alongside_status)" >&2
     exit 1
 fi
