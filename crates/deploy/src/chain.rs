@@ -1,6 +1,7 @@
 //! Which chains `deploy` accepts, and the deployer key.
 
 use alloy::signers::local::PrivateKeySigner;
+use fernet_primitives::CircuitKeys;
 
 use crate::{Error, Result};
 
@@ -35,6 +36,17 @@ pub fn check_chain(
         Some((_, name)) => Ok(name),
         None if allow_unknown => Ok("unknown"),
         None => Err(Error::UnknownChain { chain_id }),
+    }
+}
+
+/// Refuses verifiers of the insecure devnet keys on any chain but anvil's, unless
+/// `allow_insecure` (`--insecure-devnet-keys`, for a throwaway testnet).
+pub fn check_circuit_keys(chain_id: u64, keys: &CircuitKeys, allow_insecure: bool) -> Result<()> {
+    match keys {
+        CircuitKeys::InsecureDevnet if chain_id != ANVIL_CHAIN_ID && !allow_insecure => {
+            Err(Error::InsecureDevnetKeys { chain_id })
+        }
+        CircuitKeys::InsecureDevnet | CircuitKeys::Ceremony { .. } => Ok(()),
     }
 }
 
@@ -83,6 +95,23 @@ mod tests {
                 actual: 31_337
             })
         ));
+    }
+
+    #[test]
+    fn insecure_devnet_keys_only_on_anvil_unless_allowed() {
+        let insecure = CircuitKeys::InsecureDevnet;
+        assert!(check_circuit_keys(ANVIL_CHAIN_ID, &insecure, false).is_ok());
+        assert!(matches!(
+            check_circuit_keys(11_155_111, &insecure, false),
+            Err(Error::InsecureDevnetKeys {
+                chain_id: 11_155_111
+            })
+        ));
+        assert!(check_circuit_keys(11_155_111, &insecure, true).is_ok());
+        let ceremony = CircuitKeys::Ceremony {
+            transcript_hash: alloy::primitives::B256::repeat_byte(7),
+        };
+        assert!(check_circuit_keys(11_155_111, &ceremony, false).is_ok());
     }
 
     #[test]

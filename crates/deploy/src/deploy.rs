@@ -25,10 +25,12 @@ use fernet_circuits::verifier_gen::VerifierKind;
 use fernet_state::{fr_to_be_bytes, StateConfig, WorldState};
 use tracing::{debug, info, warn};
 
-use fernet_primitives::{ContractRecord, Deployment, Parameters, ProvingMode, TokenAmount};
+use fernet_primitives::{
+    CircuitKeys, ContractRecord, Deployment, Parameters, ProvingMode, TokenAmount,
+};
 
 use crate::{
-    chain::{check_chain, deployer_signer},
+    chain::{check_chain, check_circuit_keys, deployer_signer},
     config::DeployConfig,
     verifiers::{verifier_code, VerifierCode, VerifierSources},
     Error, Result,
@@ -51,6 +53,9 @@ pub struct DeployOptions {
     pub deployments_dir: PathBuf,
     /// Deploy to a chain id not in [`crate::chain::KNOWN_CHAINS`].
     pub allow_unknown_chain: bool,
+    /// Deploy verifiers of the insecure devnet keys on a chain other than anvil (a throwaway
+    /// testnet): anyone can forge proofs for them.
+    pub insecure_devnet_keys: bool,
     /// Deploy a new suite even when the recorded one is live with other parameters, or its record
     /// does not parse (an older format).
     pub redeploy: bool,
@@ -98,6 +103,10 @@ pub async fn deploy(options: &DeployOptions) -> Result<DeployOutcome> {
         options.expected_chain_id,
         options.allow_unknown_chain,
     )?;
+    // Every verifier deploy makes today is generated from the insecure devnet setup (see
+    // `verifiers`): only anvil takes them unless the operator says otherwise.
+    let circuit_keys = CircuitKeys::InsecureDevnet;
+    check_circuit_keys(chain_id, &circuit_keys, options.insecure_devnet_keys)?;
     let signer = deployer_signer(options.private_key.as_deref(), chain_id)?;
     let deployer = signer.address();
     info!(chain_id, chain, %deployer, rpc = %options.rpc_url, "connected");
@@ -113,6 +122,7 @@ pub async fn deploy(options: &DeployOptions) -> Result<DeployOutcome> {
         token: options.token,
         genesis_root,
         verifiers,
+        circuit_keys,
     };
     let recorded = match Deployment::read(&path) {
         Ok(recorded) => recorded,
@@ -161,6 +171,8 @@ struct Wanted<'a> {
     genesis_root: B256,
     /// The block verifier, then the chunk verifier.
     verifiers: [VerifierCode; 2],
+    /// Where their keys come from.
+    circuit_keys: CircuitKeys,
 }
 
 impl Wanted<'_> {
@@ -308,6 +320,11 @@ async fn compare(
     let staking = Staking::new(live.staking.address, provider.clone());
     let escrow = ProverEscrow::new(live.prover_escrow.address, provider.clone());
 
+    check(
+        "circuitKeys",
+        live.circuit_keys.to_string(),
+        wanted.circuit_keys.to_string(),
+    );
     check(
         "rollup.staking",
         rollup
@@ -764,6 +781,7 @@ async fn deploy_suite(
         rollup,
         verification_key_hash,
         chunk_verification_key_hash,
+        circuit_keys: wanted.circuit_keys,
         genesis_state_root: wanted.genesis_root,
         state_preset: config.state_config,
         state_config: config.state(),

@@ -42,6 +42,17 @@ pub enum Error {
         /// The RPC's chain id.
         chain_id: u64,
     },
+    /// The verifiers would check proofs of the insecure devnet keys on a chain other than anvil,
+    /// and `--insecure-devnet-keys` was not given.
+    #[error(
+        "chain {chain_id} is not anvil, and the circuit keys are the insecure devnet setup's, whose \
+         toxic waste is public (anyone could forge proofs): deploy keys from a ceremony \
+         (docs/ceremony.md), or pass --insecure-devnet-keys for a throwaway testnet"
+    )]
+    InsecureDevnetKeys {
+        /// The RPC's chain id.
+        chain_id: u64,
+    },
     /// The RPC serves another chain than `L1_CHAIN_ID` says.
     #[error("the RPC serves chain {actual}, but L1_CHAIN_ID is {expected}")]
     ChainIdMismatch {

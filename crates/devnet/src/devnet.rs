@@ -213,6 +213,7 @@ impl Devnet {
             token: None,
             deployments_dir,
             allow_unknown_chain: false,
+            insecure_devnet_keys: false,
             redeploy: true,
             verifier_sources: VerifierSources {
                 key_cache: options.key_cache_dir.clone(),

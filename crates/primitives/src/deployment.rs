@@ -44,6 +44,35 @@ pub struct Parameters {
     pub committee: Option<CommitteeParams>,
 }
 
+/// Where the circuit keys behind a deployment's verifiers come from.
+///
+/// Records written before this field existed parse as [`CircuitKeys::InsecureDevnet`], which is
+/// what every deployment used then.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "camelCase")]
+pub enum CircuitKeys {
+    /// The deterministic devnet setup, whose toxic waste is public: anyone can forge proofs.
+    #[default]
+    InsecureDevnet,
+    /// A trusted setup ceremony, identified by the hash of its transcript.
+    #[serde(rename_all = "camelCase")]
+    Ceremony {
+        /// The transcript hash `fernet-ceremony export` printed.
+        transcript_hash: B256,
+    },
+}
+
+impl std::fmt::Display for CircuitKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::InsecureDevnet => f.write_str("the insecure devnet keys"),
+            Self::Ceremony { transcript_hash } => {
+                write!(f, "the keys of ceremony {transcript_hash}")
+            }
+        }
+    }
+}
+
 /// Everything about one deployment of the suite on one chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -74,6 +103,9 @@ pub struct Deployment {
     pub verification_key_hash: B256,
     /// `verificationKeyHash()` of the chunk verifier: which circuit keys prove chunks.
     pub chunk_verification_key_hash: B256,
+    /// Where those circuit keys come from: provers refuse keys of another origin.
+    #[serde(default)]
+    pub circuit_keys: CircuitKeys,
     /// State root of block 0 (the empty state of `stateConfig`).
     pub genesis_state_root: B256,
     /// The state sizes preset of the circuit.
@@ -139,5 +171,32 @@ impl Deployment {
             std::fs::create_dir_all(dir).map_err(io_error)?;
         }
         std::fs::write(path, self.to_json()).map_err(io_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn circuit_keys_are_tagged_by_their_source_and_default_to_the_insecure_setup() {
+        let hash = B256::repeat_byte(0xab);
+        let ceremony = CircuitKeys::Ceremony {
+            transcript_hash: hash,
+        };
+        let json = serde_json::to_value(ceremony).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({ "source": "ceremony", "transcriptHash": hash.to_string() })
+        );
+        assert_eq!(
+            serde_json::from_value::<CircuitKeys>(json).unwrap(),
+            ceremony
+        );
+        assert_eq!(
+            serde_json::to_value(CircuitKeys::InsecureDevnet).unwrap(),
+            serde_json::json!({ "source": "insecureDevnet" })
+        );
+        assert_eq!(CircuitKeys::default(), CircuitKeys::InsecureDevnet);
     }
 }

@@ -16,7 +16,7 @@ pub mod signoff;
 
 pub use amount::TokenAmount;
 pub use clock::Clock;
-pub use deployment::{ContractRecord, Deployment, Parameters};
+pub use deployment::{CircuitKeys, ContractRecord, Deployment, Parameters};
 pub use error::{Error, Result};
 pub use params::{
     block_data_capacity, CommitteeParams, FeeInboxParams, ProverEscrowParams, ProvingMode,

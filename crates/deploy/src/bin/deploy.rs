@@ -54,6 +54,10 @@ struct Args {
     /// Deploy to a chain id other than 31337 (anvil), 11155111 (Sepolia) or 17000 (Holesky).
     #[arg(long)]
     allow_unknown_chain: bool,
+    /// Deploy verifiers of the insecure devnet keys (public toxic waste: anyone can forge proofs)
+    /// on a chain other than anvil, for a throwaway testnet.
+    #[arg(long)]
+    insecure_devnet_keys: bool,
     /// Deploy a new suite even if the recorded one is live with other parameters or its record does
     /// not parse (an older format).
     #[arg(long)]
@@ -82,6 +86,7 @@ async fn main() -> eyre::Result<()> {
         token: args.token,
         deployments_dir: args.deployments_dir,
         allow_unknown_chain: args.allow_unknown_chain,
+        insecure_devnet_keys: args.insecure_devnet_keys,
         redeploy: args.redeploy,
         verifier_sources: VerifierSources {
             key_cache: args

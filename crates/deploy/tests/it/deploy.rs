@@ -49,6 +49,7 @@ fn options(anvil: &AnvilInstance, dir: &Path) -> DeployOptions {
         token: None,
         deployments_dir: dir.to_owned(),
         allow_unknown_chain: false,
+        insecure_devnet_keys: false,
         redeploy: false,
         verifier_sources: fernet_deploy::verifiers::VerifierSources::default(),
     }
@@ -484,6 +485,12 @@ async fn refuses_unknown_chains_and_missing_keys() -> eyre::Result<()> {
         Err(Error::UnknownChain { chain_id: 999 })
     ));
     options.allow_unknown_chain = true;
+    // Not anvil: the insecure devnet keys need the operator's explicit consent.
+    assert!(matches!(
+        deploy(&options).await,
+        Err(Error::InsecureDevnetKeys { chain_id: 999 })
+    ));
+    options.insecure_devnet_keys = true;
     assert!(matches!(
         deploy(&options).await,
         Err(Error::MissingPrivateKey { chain_id: 999 })
@@ -500,6 +507,10 @@ async fn refuses_unknown_chains_and_missing_keys() -> eyre::Result<()> {
     options.private_key = Some(ANVIL_DEFAULT_PRIVATE_KEY.into());
     let outcome = deploy(&options).await?;
     assert_eq!(outcome.path, dir.path().join("999.json"));
+    assert_eq!(
+        outcome.deployment.circuit_keys,
+        fernet_primitives::CircuitKeys::InsecureDevnet
+    );
     assert!(Address::ZERO != outcome.deployment.rollup.address);
     Ok(())
 }

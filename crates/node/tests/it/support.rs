@@ -62,6 +62,7 @@ impl Env {
             token: None,
             deployments_dir: dir.path().join("deployments"),
             allow_unknown_chain: false,
+            insecure_devnet_keys: false,
             redeploy: false,
             verifier_sources: fernet_deploy::verifiers::VerifierSources::default(),
         })

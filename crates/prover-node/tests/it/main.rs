@@ -65,6 +65,7 @@ impl Suite {
             token: None,
             deployments_dir: dir.path().to_owned(),
             allow_unknown_chain: false,
+            insecure_devnet_keys: false,
             redeploy: false,
             verifier_sources: fernet_deploy::verifiers::VerifierSources::default(),
         })
