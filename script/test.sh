@@ -58,17 +58,21 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo build --all-targets (the end-to-end tests run the services as processes)"
 cargo build --workspace --all-targets --locked
 
-step "cargo test (the e2e and committee devnet runs alongside the other test binaries)"
-# Two devnet runs, tests/e2e then tests/committee (about 10 and 6 minutes, mostly waiting for
-# slots: about a third of the two cores each), run alongside the other test binaries, which run
-# one after the other as usual. The fault-injection run stays in that sequence: it restarts the
-# PostgreSQL server the broker tests share. Both devnet tests are skipped by name in the sequence
-# only, so each runs exactly once. Both logs are printed and counted.
+step "cargo test (the e2e and committee devnet runs alongside the other test binaries, then the fault run)"
+# Three devnet runs: tests/e2e then tests/committee (about 10 and 5 minutes, mostly waiting for
+# slots) run alongside the other test binaries, which run one after the other as usual; the
+# fault-injection run (about 8 minutes) comes once both are done. Two devnets never run at once:
+# each proves its epochs on the same two cores, and a devnet whose agent falls behind misses
+# proof deadlines (the e2e and fault runs both failed in CI when they overlapped). The fault run
+# also restarts the PostgreSQL server the broker tests share, so it waits for the sequence too.
+# Each devnet test is skipped by name in the sequence only, so each runs exactly once; every log
+# is printed and counted.
 alongside=(
     devnet_proves_epochs_survives_offline_sequencers_withheld_proofs_and_missing_quotes
     committee_devnet_signs_off_proves_epochs_and_slashes_a_silent_member
 )
-skips=()
+faults=devnet_survives_crashes_restarts_an_l1_reorg_and_an_l1_outage
+skips=(--skip "$faults")
 for name in "${alongside[@]}"; do
     skips+=(--skip "$name")
 done
@@ -83,6 +87,11 @@ alongside_status=0
 wait "$alongside_pid" || alongside_status=$?
 printf '\n==> the e2e and committee devnet runs (they ran alongside the sequence above)\n'
 cat "$logs/alongside.txt"
+if [[ "$sequence_status" == 0 && "$alongside_status" == 0 ]]; then
+    printf '\n==> the fault-injection devnet run\n'
+    cargo test --workspace --locked --test faults -- --exact "$faults" 2>&1 | tee "$logs/faults.txt" ||
+        sequence_status=$?
+fi
 if [[ "$sequence_status" != 0 || "$alongside_status" != 0 ]]; then
     # A devnet test's captured output (service logs, backtraces) buries its panic message: print each
     # failed test's last progress lines and its panic message again, at the very end.
@@ -95,8 +104,8 @@ if [[ "$sequence_status" != 0 || "$alongside_status" != 0 ]]; then
             in_panic = 1; printed = 0; in_test = 0
         }
         in_panic && (/^stack backtrace:/ || /^note: run with/ || printed >= 40) { in_panic = 0 }
-        in_panic { print; printed++ }' "$logs/cargo.txt" "$logs/alongside.txt"
-    echo "cargo test failed (the sequence: exit $sequence_status; the devnet runs alongside: exit $alongside_status)" >&2
+        in_panic { print; printed++ }' "$logs"/*.txt
+    echo "cargo test failed (the sequence or the fault run: exit $sequence_status; the devnet runs alongside: exit $alongside_status)" >&2
     exit 1
 fi
 
@@ -107,14 +116,14 @@ printf '%6ds  total\n' "$SECONDS"
 printf '\nslowest test binaries (their own "finished in" time):\n'
 # A package's unit tests run first and name it (target/debug/deps/<crate>-<hash>); its other test
 # binaries follow.
-awk 'FNR == 1 && FILENAME ~ /alongside.txt$/ {crate = "fernet_devnet"}
+awk 'FNR == 1 && FILENAME ~ /(alongside|faults).txt$/ {crate = "fernet_devnet"}
     /^ *Running unittests src\/lib.rs/{crate=$NF; sub(/^.*deps\//, "", crate); sub(/-[0-9a-f]+\)$/, "", crate)}
     /^ *Running /{name=crate " " $2}
-    /^test result:/{sub(/s$/, "", $NF); printf "%8.1fs  %s\n", $NF, name}' "$logs/cargo.txt" "$logs/alongside.txt" |
+    /^test result:/{sub(/s$/, "", $NF); printf "%8.1fs  %s\n", $NF, name}' "$logs/cargo.txt" "$logs/alongside.txt" "$logs/faults.txt" |
     sort -rn | head -n 8
 
 forge_passed=$(grep -Eo '[0-9]+ tests passed' "$logs/forge.txt" | tail -n 1 | grep -Eo '^[0-9]+')
 forge_failed=$(grep -Eo '[0-9]+ failed, [0-9]+ skipped \([0-9]+ total tests\)' "$logs/forge.txt" | tail -n 1 | grep -Eo '^[0-9]+')
-cargo_passed=$(cat "$logs/cargo.txt" "$logs/alongside.txt" | grep -Eo 'test result: ok\. [0-9]+ passed' | awk '{ sum += $4 } END { print sum + 0 }')
+cargo_passed=$(cat "$logs/cargo.txt" "$logs/alongside.txt" "$logs/faults.txt" | grep -Eo 'test result: ok\. [0-9]+ passed' | awk '{ sum += $4 } END { print sum + 0 }')
 printf '\nforge: %s passed, %s failed; cargo: %s passed, 0 failed\n' "$forge_passed" "$forge_failed" "$cargo_passed"
 printf 'tests: %s passed, %s failed\n' "$((forge_passed + cargo_passed))" "$forge_failed"
