@@ -41,6 +41,102 @@ pub enum Error {
         /// What is wrong with it.
         reason: ContributionFault,
     },
+    /// The powers of tau cover another domain than the circuit's (Lagrange points are per domain).
+    #[error("circuit {circuit} needs powers of tau for a domain of 2^{needed}, these are for 2^{available}")]
+    DomainMismatch {
+        /// The circuit.
+        circuit: String,
+        /// The log2 of the domain the circuit needs.
+        needed: u32,
+        /// The log2 of the domain of the powers.
+        available: u32,
+    },
+    /// A ceremony file is malformed: bad magic or version, truncated, trailing bytes.
+    #[error("{}: {reason}", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A phase 2 contribution does not follow from the one before it.
+    #[error("contribution {index} rejected for circuit {circuit}: {reason}")]
+    Contribution {
+        /// Its index (1-based; 0 is `new`).
+        index: usize,
+        /// The circuit whose record is faulty (its key-file id).
+        circuit: String,
+        /// What is wrong.
+        reason: ContributionFault,
+    },
+    /// The latest params of a circuit are not the initial ones with δ changed.
+    #[error("params of contribution {index} for circuit {circuit}: {what} does not follow from the initial params")]
+    ParamsMismatch {
+        /// The contribution that produced the params.
+        index: usize,
+        /// The circuit.
+        circuit: String,
+        /// What differs: "L", "H", "delta", "fixed part", "initial params", "size".
+        what: &'static str,
+    },
+    /// A file's hash is not the one the transcript records.
+    #[error("{} hashes to {actual}, the transcript records {expected}", path.display())]
+    FileHash {
+        /// The file.
+        path: PathBuf,
+        /// The hash the transcript records.
+        expected: String,
+        /// The file's hash.
+        actual: String,
+    },
+    /// The transcript's recorded hash is not its last link.
+    #[error("the transcript hash is {recorded}, its last link is {computed}")]
+    TranscriptHash {
+        /// The `transcriptHash` field.
+        recorded: String,
+        /// The last link.
+        computed: String,
+    },
+    /// The transcript is malformed (version, a field that does not decode, missing circuits).
+    #[error("transcript: {reason}")]
+    Transcript {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A circuit's constraints differ from the ones the ceremony was run for.
+    #[error("circuit {circuit} has digest {actual}, the ceremony was run for {expected}")]
+    CircuitMismatch {
+        /// The circuit.
+        circuit: String,
+        /// The digest the transcript records.
+        expected: String,
+        /// The digest of the circuit built now.
+        actual: String,
+    },
+    /// The transcript's circuits are not a known circuit set.
+    #[error("the transcript's circuits {ids:?} are not the devnet, production or test circuits")]
+    UnknownCircuits {
+        /// The ids the transcript lists.
+        ids: Vec<String>,
+    },
+    /// A beacon contribution was asked with an iteration exponent out of range.
+    #[error("beacon iteration exponent {exp} is out of range 0..={max}")]
+    BeaconIterations {
+        /// The exponent asked.
+        exp: u32,
+        /// The largest accepted.
+        max: u32,
+    },
+    /// Export was pointed at the repository's committed verifiers (they belong to the insecure
+    /// devnet keys and are pinned by a test).
+    #[error("refusing to write {}: the committed verifiers are not the ceremony's; export elsewhere", path.display())]
+    ProtectedPath {
+        /// The refused directory.
+        path: PathBuf,
+    },
+    /// The transcript JSON could not be (de)serialized.
+    #[error("transcript JSON: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
 /// Why one contribution of a chain (phase 1 or phase 2) is rejected.

@@ -14,10 +14,16 @@
 //! The exported keys are the project's key files, from which the Solidity verifiers are
 //! generated; the transcript hash identifies them in the deployment record.
 
+pub mod ceremony_dir;
+pub mod circuit;
 pub mod encoding;
+pub mod entropy;
 pub mod error;
+pub mod export;
 pub mod ffjs;
 pub mod pairing;
+pub mod phase2;
 pub mod powers;
+pub mod transcript;
 
-pub use error::{Error, Result};
+pub use error::{ContributionFault, Error, Result};
