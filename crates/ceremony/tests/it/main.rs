@@ -1,4 +1,12 @@
 //! Integration tests of the ceremony: phase 1, snarkjs interop, phase 2, tampering, export.
 
+mod anvil;
+mod export;
 mod phase2;
 mod tamper;
+
+/// The anvil and JSON-RPC helpers of fernet-circuits' tests, shared rather than copied; this
+/// binary uses only part of them.
+#[allow(dead_code)]
+#[path = "../../../circuits/tests/support/chain.rs"]
+mod chain;
