@@ -1,6 +1,7 @@
 //! Integration tests of the ceremony: phase 1, snarkjs interop, phase 2, tampering, export.
 
 mod anvil;
+mod cli;
 mod export;
 mod phase2;
 mod tamper;
