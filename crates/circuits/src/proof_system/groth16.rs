@@ -411,6 +411,26 @@ mod tests {
         assert!(Groth16Bn254::verify(&vk, &inputs, &new).unwrap());
     }
 
+    /// The digest is a function of the matrices: stable across builds, changed by any
+    /// coefficient, variable index or count.
+    #[test]
+    fn matrices_digest_covers_coefficients_indices_and_counts() {
+        let matrices = Groth16Bn254::constraints(blank()).unwrap();
+        let digest = matrices.digest();
+        assert_eq!(Groth16Bn254::constraints(blank()).unwrap().digest(), digest);
+        assert_eq!(matrices.matrices().len(), 3);
+
+        let mut coefficient = Groth16Bn254::constraints(blank()).unwrap();
+        coefficient.matrices[2][0][0].0 += Fr::from(1u64);
+        let mut index = Groth16Bn254::constraints(blank()).unwrap();
+        index.matrices[0][0][0].1 += 1;
+        let mut count = Groth16Bn254::constraints(blank()).unwrap();
+        count.num_witness_variables += 1;
+        for other in [coefficient, index, count] {
+            assert_ne!(other.digest(), digest);
+        }
+    }
+
     /// A witness that breaks one constraint is a typed error naming it, not a panic nor an
     /// invalid proof.
     #[test]
