@@ -23,11 +23,70 @@ pub enum Error {
     #[error(transparent)]
     Circuits(#[from] fernet_circuits::Error),
     /// The powers of tau cover a smaller domain than the circuit needs.
-    #[error("the circuit needs powers of tau for a domain of 2^{needed}, these cover 2^{available}")]
+    #[error(
+        "the circuit needs powers of tau for a domain of 2^{needed}, these cover 2^{available}"
+    )]
     PowerTooSmall {
         /// The log2 of the domain the circuit needs.
         needed: u32,
         /// The log2 of the domain the powers cover.
         available: u32,
+    },
+    /// A phase 1 contribution record of a `.ptau` file is wrong (1-based index, as snarkjs
+    /// numbers them).
+    #[error("phase 1 contribution {index} rejected: {reason}")]
+    Phase1Contribution {
+        /// The 1-based index of the contribution.
+        index: usize,
+        /// What is wrong with it.
+        reason: ContributionFault,
+    },
+}
+
+/// Why one contribution of a chain (phase 1 or phase 2) is rejected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ContributionFault {
+    /// The record sits at another position than the one it was made for.
+    #[error("it was recorded as contribution {recorded}")]
+    OutOfOrder {
+        /// The position the record claims.
+        recorded: usize,
+    },
+    /// The contribution was applied to other parameters than those of the previous one.
+    #[error("it is built on {found}, but the previous contribution produced {expected}")]
+    WrongBase {
+        /// The hash of the parameters the previous contribution produced.
+        expected: String,
+        /// The hash of the parameters this contribution was applied to.
+        found: String,
+    },
+    /// The record's link does not hash from the previous link and its content.
+    #[error("its link does not follow from the previous link and its content")]
+    BrokenLink,
+    /// The proof of knowledge of one secret does not verify.
+    #[error("the proof of knowledge of {key} does not verify")]
+    ProofOfKnowledge {
+        /// The secret: "tau", "alpha", "beta" or "delta".
+        key: &'static str,
+    },
+    /// A published point is not the previous one times the proven secret.
+    #[error("{what} is not the previous {what} times the proven secret")]
+    NotChained {
+        /// The point, e.g. "tauG1" or "deltaG2".
+        what: &'static str,
+    },
+    /// A beacon's key is not the one derived from the beacon value.
+    #[error("{what} is not derived from the beacon value")]
+    Beacon {
+        /// The mismatching part of the key.
+        what: &'static str,
+    },
+    /// A point of the record is not a valid group element.
+    #[error("{what} is not a valid point: {fault}")]
+    InvalidPoint {
+        /// The point.
+        what: &'static str,
+        /// Why it is invalid.
+        fault: crate::encoding::PointFault,
     },
 }

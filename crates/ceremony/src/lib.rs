@@ -14,7 +14,10 @@
 //! The exported keys are the project's key files, from which the Solidity verifiers are
 //! generated; the transcript hash identifies them in the deployment record.
 
+pub mod encoding;
 pub mod error;
+pub mod ffjs;
+pub mod pairing;
 pub mod powers;
 
 pub use error::{Error, Result};
