@@ -14,6 +14,7 @@
 //! The exported keys are the project's key files, from which the Solidity verifiers are
 //! generated; the transcript hash identifies them in the deployment record.
 
+pub mod blake2b;
 pub mod encoding;
 pub mod error;
 pub mod ffjs;
