@@ -73,7 +73,12 @@ impl Blake2b {
     pub fn new() -> Self {
         let mut h = IV;
         h[0] ^= 0x0101_0000 ^ DIGEST_BYTES as u64;
-        Self { h, compressed: 0, block: [0; BLOCK], pending: 0 }
+        Self {
+            h,
+            compressed: 0,
+            block: [0; BLOCK],
+            pending: 0,
+        }
     }
 
     /// The BLAKE2b-512 digest of `data`.
@@ -144,7 +149,12 @@ impl Blake2b {
         }
         let mut block = [0u8; BLOCK];
         block.copy_from_slice(&state[..BLOCK]);
-        Ok(Self { h, compressed: word(192), block, pending: pending as usize })
+        Ok(Self {
+            h,
+            compressed: word(192),
+            block,
+            pending: pending as usize,
+        })
     }
 
     /// The compression function `F` over one block; `self.compressed` already counts it.
@@ -194,7 +204,7 @@ fn mix(v: &mut [u64; 16], a: usize, b: usize, c: usize, d: usize, x: u64, y: u64
 mod tests {
     use super::*;
     use blake2::{Blake2b512, Digest};
-    use rand::{Rng, RngCore, SeedableRng, rngs::StdRng};
+    use rand::{rngs::StdRng, Rng, RngCore, SeedableRng};
 
     #[test]
     fn matches_rustcrypto_on_random_inputs() {
@@ -218,7 +228,13 @@ mod tests {
     #[test]
     fn resumes_from_an_exported_state() {
         let mut rng = StdRng::seed_from_u64(8);
-        for (head, tail) in [(0usize, 768usize), (128, 768), (200, 5), (256, 0), (1000, 768)] {
+        for (head, tail) in [
+            (0usize, 768usize),
+            (128, 768),
+            (200, 5),
+            (256, 0),
+            (1000, 768),
+        ] {
             let mut data = vec![0u8; head + tail];
             rng.fill_bytes(&mut data);
             let mut hasher = Blake2b::new();
@@ -235,6 +251,9 @@ mod tests {
         }
         let mut bad = Blake2b::new().export();
         bad[200] = 129;
-        assert!(matches!(Blake2b::resume(&bad), Err(PartialStateError::Pending(129))));
+        assert!(matches!(
+            Blake2b::resume(&bad),
+            Err(PartialStateError::Pending(129))
+        ));
     }
 }

@@ -18,7 +18,9 @@ pub mod blake2b;
 pub mod encoding;
 pub mod error;
 pub mod ffjs;
+pub mod lagrange;
 pub mod pairing;
 pub mod powers;
+pub mod ptau;
 
 pub use error::{Error, Result};

@@ -1,1 +1,3 @@
 //! Integration tests of the ceremony: phase 1, snarkjs interop, phase 2, tampering, export.
+
+mod phase1;
