@@ -468,10 +468,10 @@ fn read_tail(reader: &mut Reader<'_>) -> std::result::Result<Tail, String> {
     }
     let beacon = match (kind, iterations_exp, beacon_hash) {
         (0, None, None) => None,
-        (1, Some(iterations_exp), Some(hash)) => Some(BeaconParams {
-            hash,
-            iterations_exp,
-        }),
+        // The limits of snarkjs' `beacon`, which also keep the SHA-256 loop countable.
+        (1, Some(iterations_exp), Some(hash)) => {
+            Some(BeaconParams::new(hash, iterations_exp).map_err(|err| err.to_string())?)
+        }
         (kind, ..) => return Err(format!("type {kind} does not match its parameters")),
     };
     Ok((partial_hash, next_challenge, name, beacon))
@@ -506,6 +506,16 @@ pub fn first_challenge_hash(ceremony_power: u32) -> Hash64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `snarkjs powersoftau new bn128 10 p0.ptau -v` logs it as "First Contribution Hash".
+    #[test]
+    fn first_challenge_of_power_10_matches_snarkjs() {
+        assert_eq!(
+            hex::encode(first_challenge_hash(10)),
+            "95f0b4499e50f8da383b0d74c174c1698bdffe1b35066754005889a147849bbf\
+             8d64ff6c989bd89a4736b569a99a1c83a50dc181e9fe1d4d23d1888a98b3157e"
+        );
+    }
 
     #[test]
     fn names_are_cut_like_snarkjs() {
