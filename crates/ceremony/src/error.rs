@@ -32,6 +32,67 @@ pub enum Error {
         /// The log2 of the domain the powers cover.
         available: u32,
     },
+    /// A file is not in the expected format (magic, version, section table, sizes).
+    #[error("{}: {reason}", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A `.ptau` file is well formed but not one this crate handles (another curve, a reduced
+    /// file to contribute to...).
+    #[error("unsupported .ptau file: {reason}")]
+    UnsupportedPtau {
+        /// Why, with the offending values.
+        reason: String,
+    },
+    /// A point of a file is not a valid group element.
+    #[error("point {index} of {section} is invalid: {fault}")]
+    InvalidPoint {
+        /// The section (or record part) holding the point.
+        section: &'static str,
+        /// Its index in the section.
+        index: u64,
+        /// Why it is invalid.
+        fault: crate::encoding::PointFault,
+    },
+    /// A `.ptau` file has no contribution: its powers are the generators, known to everyone.
+    #[error("{} has no contribution: its powers of tau are public", path.display())]
+    NoContributions {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The powers of a phase 1 section do not match its last contribution record.
+    #[error("phase 1 section {section} rejected: {reason}")]
+    Phase1Data {
+        /// The section, e.g. "tauG1".
+        section: &'static str,
+        /// What does not match.
+        reason: &'static str,
+    },
+    /// A Lagrange section (12-15) does not hold the Lagrange basis of the powers.
+    #[error(
+        "Lagrange section {section} does not match the powers of tau for the domain 2^{domain_log}"
+    )]
+    Lagrange {
+        /// The section, e.g. "lagrangeTauG1".
+        section: &'static str,
+        /// The log2 of the domain whose block is wrong.
+        domain_log: u32,
+    },
+    /// The powers of a powers file do not hang together.
+    #[error("the powers of tau are inconsistent: {what} does not match")]
+    PowersMismatch {
+        /// The part that does not match, e.g. "lagrangeG2".
+        what: &'static str,
+    },
+    /// Beacon parameters snarkjs would refuse.
+    #[error("invalid beacon: {reason}")]
+    BeaconParams {
+        /// Why, with the offending values.
+        reason: String,
+    },
     /// A phase 1 contribution record of a `.ptau` file is wrong (1-based index, as snarkjs
     /// numbers them).
     #[error("phase 1 contribution {index} rejected: {reason}")]
@@ -50,14 +111,6 @@ pub enum Error {
         needed: u32,
         /// The log2 of the domain of the powers.
         available: u32,
-    },
-    /// A ceremony file is malformed: bad magic or version, truncated, trailing bytes.
-    #[error("{}: {reason}", path.display())]
-    Format {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it.
-        reason: String,
     },
     /// A phase 2 contribution does not follow from the one before it.
     #[error("contribution {index} rejected for circuit {circuit}: {reason}")]
@@ -177,6 +230,9 @@ pub enum ContributionFault {
         /// The mismatching part of the key.
         what: &'static str,
     },
+    /// The record's partial hash state cannot be resumed.
+    #[error("its partial hash state cannot be resumed: {0}")]
+    PartialHash(crate::blake2b::PartialStateError),
     /// A point of the record is not a valid group element.
     #[error("{what} is not a valid point: {fault}")]
     InvalidPoint {

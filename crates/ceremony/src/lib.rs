@@ -14,6 +14,7 @@
 //! The exported keys are the project's key files, from which the Solidity verifiers are
 //! generated; the transcript hash identifies them in the deployment record.
 
+pub mod blake2b;
 pub mod ceremony_dir;
 pub mod circuit;
 pub mod encoding;
@@ -21,9 +22,11 @@ pub mod entropy;
 pub mod error;
 pub mod export;
 pub mod ffjs;
+pub mod lagrange;
 pub mod pairing;
 pub mod phase2;
 pub mod powers;
+pub mod ptau;
 pub mod transcript;
 
 pub use error::{ContributionFault, Error, Result};

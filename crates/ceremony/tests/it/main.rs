@@ -3,7 +3,9 @@
 mod anvil;
 mod cli;
 mod export;
+mod phase1;
 mod phase2;
+mod snarkjs;
 mod tamper;
 
 /// The anvil and JSON-RPC helpers of fernet-circuits' tests, shared rather than copied; this
