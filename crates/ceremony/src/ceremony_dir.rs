@@ -18,10 +18,14 @@ use crate::{
         params::{CeremonyFile, FixedPart, Params},
         verify::{verify_chain, verify_params},
     },
-    powers::Phase1Powers,
+    powers::{Phase1Powers, PowersFile},
     transcript::{BeaconValue, CircuitEntry, Hash32, Record, Transcript, TRANSCRIPT_FILE},
     Error, Result,
 };
+
+/// Gives the powers of tau for a domain of `2^domain_log` (from powers files, or known secrets
+/// in tests).
+pub type PowersFn<'a> = dyn FnMut(u32) -> Result<Phase1Powers> + 'a;
 
 /// A ceremony directory.
 #[derive(Clone, Debug)]
@@ -194,7 +198,7 @@ impl CeremonyDir {
     /// fixed parts and initial params are what it makes. Returns each circuit's final state.
     pub fn verify(
         &self,
-        powers: Option<&mut dyn FnMut(u32) -> Result<Phase1Powers>>,
+        powers: Option<&mut PowersFn<'_>>,
     ) -> Result<(Transcript, Vec<FinalCircuit>)> {
         let transcript = self.transcript()?;
         verify_chain(&transcript)?;
@@ -241,7 +245,7 @@ fn check_new(
     entry: &CircuitEntry,
     fixed: &FixedPart,
     initial: &Params,
-    powers: &mut dyn FnMut(u32) -> Result<Phase1Powers>,
+    powers: &mut PowersFn<'_>,
 ) -> Result<()> {
     let matrices = circuit.matrices()?;
     let digest = Hash32(matrices.digest());
@@ -265,4 +269,39 @@ fn check_new(
         return Err(mismatch("initial params"));
     }
     Ok(())
+}
+
+/// The powers of tau of several domains, read from powers files (`import-ptau`'s output), for
+/// `new` and `verify` to pick the one of each circuit's domain.
+#[derive(Clone, Debug, Default)]
+pub struct PowersFiles {
+    files: Vec<PowersFile>,
+}
+
+impl PowersFiles {
+    /// Reads (and checks, [`PowersFile::read`]) every file.
+    pub fn read(paths: &[PathBuf]) -> Result<Self> {
+        let files = paths
+            .iter()
+            .map(|path| PowersFile::read(path))
+            .collect::<Result<_>>()?;
+        Ok(Self { files })
+    }
+
+    /// The powers for a domain of `2^domain_log`.
+    pub fn for_domain(&self, domain_log: u32) -> Result<Phase1Powers> {
+        self.files
+            .iter()
+            .find(|file| file.powers.domain_log == domain_log)
+            .map(|file| file.powers.clone())
+            .ok_or_else(|| Error::PowerTooSmall {
+                needed: domain_log,
+                available: self
+                    .files
+                    .iter()
+                    .map(|file| file.powers.domain_log)
+                    .max()
+                    .unwrap_or(0),
+            })
+    }
 }

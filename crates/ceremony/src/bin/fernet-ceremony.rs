@@ -10,7 +10,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 use eyre::{bail, Result, WrapErr};
 use fernet_ceremony::{
-    ceremony_dir::CeremonyDir,
+    ceremony_dir::{CeremonyDir, PowersFiles, PowersFn},
     circuit::CircuitSet,
     entropy::contribution_rng,
     export::export,
@@ -45,10 +45,8 @@ enum Command {
         /// The ceremony directory (created; must not hold a ceremony).
         #[arg(long)]
         dir: PathBuf,
-        /// Build the powers of tau from a PUBLIC seed instead of a phase 1: anyone can forge
-        /// proofs for the resulting keys. For tests and rehearsals only.
-        #[arg(long)]
-        insecure_test_powers: bool,
+        #[command(flatten)]
+        powers: PowersArgs,
     },
     /// Phase 2: add your contribution (verifies the ceremony so far first). Keep the printed
     /// link hash: it proves your contribution is in the final transcript.
@@ -81,9 +79,9 @@ enum Command {
         /// The ceremony directory.
         #[arg(long)]
         dir: PathBuf,
-        /// Also recompute `new` with the insecure test powers and compare.
-        #[arg(long)]
-        insecure_test_powers: bool,
+        /// With powers, also recompute `new` from the circuits and compare.
+        #[command(flatten)]
+        powers: PowersArgs,
     },
     /// Phase 2: verify, then write the key files, `ceremony.json` and the Solidity verifiers;
     /// prints the transcript hash that names the keys.
@@ -95,6 +93,35 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// Where the powers of tau come from.
+#[derive(Debug, clap::Args)]
+struct PowersArgs {
+    /// Powers files (`import-ptau` output), one per circuit domain.
+    #[arg(long, num_args = 1.., conflicts_with = "insecure_test_powers")]
+    powers: Vec<PathBuf>,
+    /// Build the powers of tau from a PUBLIC seed instead of a phase 1: anyone can forge
+    /// proofs for the resulting keys. For tests and rehearsals only.
+    #[arg(long)]
+    insecure_test_powers: bool,
+}
+
+impl PowersArgs {
+    /// The powers, if any were given.
+    fn source(&self) -> Result<Option<Box<PowersFn<'static>>>> {
+        if self.insecure_test_powers {
+            eprintln!("WARNING: insecure test powers of tau; keys built from them can be forged");
+            return Ok(Some(Box::new(insecure_test_powers)));
+        }
+        if self.powers.is_empty() {
+            return Ok(None);
+        }
+        let files = PowersFiles::read(&self.powers)?;
+        Ok(Some(Box::new(move |domain_log| {
+            files.for_domain(domain_log)
+        })))
+    }
 }
 
 /// The circuit sets of [`CircuitSet`], as the CLI names them.
@@ -136,15 +163,16 @@ fn main() -> Result<()> {
         Command::New {
             circuits,
             dir,
-            insecure_test_powers: insecure,
+            powers,
         } => {
-            if !insecure {
-                bail!("no powers of tau given: pass --insecure-test-powers (tests only)");
-            }
-            eprintln!("WARNING: insecure test powers of tau; these keys can be forged");
+            let Some(powers) = powers.source()? else {
+                bail!(
+                    "no powers of tau given: pass --powers (or --insecure-test-powers for tests)"
+                );
+            };
             let circuits = CircuitSet::from(circuits).circuits()?;
             let transcript = CeremonyDir::new(&dir)
-                .create(&circuits, insecure_test_powers)
+                .create(&circuits, powers)
                 .wrap_err("new")?;
             for circuit in &transcript.circuits {
                 println!(
@@ -184,13 +212,11 @@ fn main() -> Result<()> {
                 record.index, record.link
             );
         }
-        Command::Verify {
-            dir,
-            insecure_test_powers: insecure,
-        } => {
-            let mut powers = insecure_test_powers;
-            let powers: Option<&mut dyn FnMut(u32) -> _> = insecure.then_some(&mut powers);
-            let (transcript, _) = CeremonyDir::new(&dir).verify(powers).wrap_err("verify")?;
+        Command::Verify { dir, powers } => {
+            let mut powers = powers.source()?;
+            let (transcript, _) = CeremonyDir::new(&dir)
+                .verify(powers.as_deref_mut().map(|p| p as _))
+                .wrap_err("verify")?;
             println!(
                 "ceremony OK: {} contributions, transcript hash {}",
                 transcript.contributions.len(),

@@ -7,9 +7,8 @@
 //! with δ changed: same δ as the last record, and `L`, `H` divided by it, by a random linear
 //! combination and one pairing each (intermediate params are not needed).
 
-use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
+use ark_bn254::{G1Affine, G1Projective, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use rand::{rngs::OsRng, Rng};
 
 use super::{
     contribute::{beacon_hash, beacon_secrets, challenge},
@@ -18,7 +17,7 @@ use super::{
 use crate::{
     error::ContributionFault,
     ffjs::hash_to_g2,
-    pairing::same_ratio,
+    pairing::{random_scalars, same_ratio},
     transcript::{CircuitRecord, Hash32, Record, Transcript},
     Error, Result,
 };
@@ -203,9 +202,7 @@ fn divided_by_delta(initial: &[G1Affine], latest: &[G1Affine], delta_g2: G2Affin
     if initial.len() != latest.len() {
         return false;
     }
-    let r: Vec<Fr> = (0..initial.len())
-        .map(|_| Fr::from(OsRng.gen::<u128>()))
-        .collect();
+    let r = random_scalars(initial.len());
     let (Ok(latest), Ok(initial)) = (
         G1Projective::msm(latest, &r),
         G1Projective::msm(initial, &r),

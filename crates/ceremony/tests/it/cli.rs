@@ -3,7 +3,14 @@
 use std::path::Path;
 use std::process::Command;
 
-use fernet_ceremony::transcript::Transcript;
+use fernet_ceremony::{
+    circuit::CeremonyCircuit, phase2::init::domain_log, powers::import_ptau, transcript::Transcript,
+};
+use fernet_circuits::{
+    ceremony_manifest::CeremonyManifest, keys::load_key_pair, Groth16Bn254, ProofSystem,
+};
+
+use crate::{export::prove, phase1::local_ceremony};
 
 /// Runs the binary with `args`; returns its stdout, failing the test on a non-zero exit.
 fn run(args: &[&str]) -> String {
@@ -24,9 +31,21 @@ fn path(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// Phase 1 (a local `.ptau` ceremony, imported for the test circuit's domain), then phase 2
+/// through the binary: new, three contributions, the beacon, verify (recomputing `new`), export;
+/// the exported keys prove and verify.
 #[test]
 fn cli_runs_a_ceremony_end_to_end() {
-    let (work, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (phase1, work, out) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let log = domain_log(&CeremonyCircuit::Test.matrices().unwrap()).unwrap();
+    let ptau = local_ceremony(phase1.path(), log).unwrap();
+    let powers = phase1.path().join(format!("phase1-2^{log}.powers"));
+    import_ptau(&ptau.prepared, log, &powers).unwrap();
+
     let dir = path(work.path());
     run(&[
         "new",
@@ -34,7 +53,8 @@ fn cli_runs_a_ceremony_end_to_end() {
         "test",
         "--dir",
         dir,
-        "--insecure-test-powers",
+        "--powers",
+        path(&powers),
     ]);
     let mut links = Vec::new();
     for name in ["alice", "bob", "carol"] {
@@ -59,7 +79,7 @@ fn cli_runs_a_ceremony_end_to_end() {
         "--iterations-exp",
         "8",
     ]);
-    let verified = run(&["verify", "--dir", dir, "--insecure-test-powers"]);
+    let verified = run(&["verify", "--dir", dir, "--powers", path(&powers)]);
     let exported = run(&["export", "--dir", dir, "--out", path(out.path())]);
 
     let transcript = Transcript::load(&work.path().join("transcript.json")).unwrap();
@@ -76,7 +96,12 @@ fn cli_runs_a_ceremony_end_to_end() {
         .collect();
     assert_eq!(links, recorded);
     assert_eq!(transcript.contributions[2].name, "carol");
-    assert!(out.path().join("ceremony.json").is_file());
+    let manifest = CeremonyManifest::read(&out.path().join("ceremony.json")).unwrap();
+    assert_eq!(manifest.transcript_hash, transcript.transcript_hash.0);
+    let keys =
+        load_key_pair::<Groth16Bn254>(&out.path().join(&manifest.circuits[0].key_file)).unwrap();
+    let (proof, inputs) = prove(&keys, 2, 9);
+    assert!(Groth16Bn254::verify(&keys.verifying_key, &inputs, &proof).unwrap());
 
     // A second `new` in the same directory is refused; so is a malformed beacon value.
     let refused = Command::new(env!("CARGO_BIN_EXE_fernet-ceremony"))
