@@ -94,11 +94,18 @@ impl CeremonyDir {
             source,
         })?;
         let mut entries = Vec::with_capacity(circuits.len());
+        // A block circuit and its chunk circuit often share a domain: get its powers once.
+        let mut cached: Option<Phase1Powers> = None;
         for circuit in circuits {
             let id = circuit.id()?.cache_key();
             let matrices = circuit.matrices()?;
             let domain_log = init::domain_log(&matrices)?;
-            let initial = init::new(&id, &matrices, &powers(domain_log)?)?;
+            let domain_powers = match cached.take() {
+                Some(p) if p.domain_log == domain_log => p,
+                _ => powers(domain_log)?,
+            };
+            let initial = init::new(&id, &matrices, &domain_powers)?;
+            cached = Some(domain_powers);
             let fixed_hash = initial.fixed.write(&self.fixed_path(&id))?;
             let params_hash = initial.params.write(&self.params_path(&id, 0))?;
             entries.push(CircuitEntry {

@@ -1,8 +1,6 @@
 //! The circuits a ceremony covers: the block circuit and its chunk circuit of a state
 //! configuration, or a small test circuit for CI.
 
-use std::fmt;
-
 use ark_bn254::Fr;
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
@@ -74,15 +72,6 @@ impl CeremonyCircuit {
             }
             Self::Test => R1csMatrices::build(TestCircuit::blank())?,
         })
-    }
-}
-
-impl fmt::Display for CeremonyCircuit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.id() {
-            Ok(id) => f.write_str(&id.cache_key()),
-            Err(_) => write!(f, "{self:?}"),
-        }
     }
 }
 

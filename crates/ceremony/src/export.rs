@@ -126,3 +126,19 @@ fn refuse_committed_verifiers(verifier_dir: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_verifiers_are_never_overwritten() {
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts/verifier");
+        assert!(matches!(
+            refuse_committed_verifiers(&committed),
+            Err(Error::ProtectedPath { .. })
+        ));
+        let elsewhere = tempfile::tempdir().unwrap();
+        refuse_committed_verifiers(&elsewhere.path().join(VERIFIER_DIR)).unwrap();
+    }
+}

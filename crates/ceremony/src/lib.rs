@@ -13,6 +13,12 @@
 //!
 //! The exported keys are the project's key files, from which the Solidity verifiers are
 //! generated; the transcript hash identifies them in the deployment record.
+//!
+//! Phase 2 modules: [`circuit`] (the circuits a ceremony covers), [`phase2`] (`new`,
+//! contributions, the beacon, verification, the fixed/params files), [`transcript`] (the JSON
+//! hash chain), [`entropy`] (a contribution's RNG), [`ceremony_dir`] (a ceremony on disk and its
+//! operations), [`export`] (key files, `ceremony.json`, Solidity verifiers). The binary
+//! `fernet-ceremony` is a thin CLI over them.
 
 pub mod blake2b;
 pub mod ceremony_dir;

@@ -38,7 +38,8 @@ pub const MAX_BEACON_ITERATIONS_EXP: u32 = 40;
 /// Points rescaled per step of the progress bar (and per parallel batch normalization).
 const CHUNK: usize = 4096;
 
-/// The secrets of one circuit's contribution, wiped when dropped.
+/// The secrets of one circuit's contribution, wiped when dropped (best effort: arithmetic on
+/// them makes temporary copies the compiler may leave on the stack).
 pub struct Secrets {
     /// δ is multiplied by `s`.
     pub s: Zeroizing<Fr>,
@@ -120,12 +121,11 @@ fn contribute_circuit(
     secrets: &Secrets,
     bar: Option<&ProgressBar>,
 ) -> (CircuitRecord, Params) {
-    let (s, x) = (*secrets.s, *secrets.x);
-    let x_g1 = (G1Affine::generator() * x).into_affine();
-    let xs_g1 = (x_g1 * s).into_affine();
+    let x_g1 = (G1Affine::generator() * *secrets.x).into_affine();
+    let xs_g1 = (x_g1 * *secrets.s).into_affine();
     let r_g2 = hash_to_g2(&challenge(prev_link, circuit, &x_g1, &xs_g1));
-    let rs_g2 = (r_g2 * s).into_affine();
-    let after = apply(params, s, index as u32, bar);
+    let rs_g2 = (r_g2 * *secrets.s).into_affine();
+    let after = apply(params, *secrets.s, index as u32, bar);
     let record = CircuitRecord {
         params_before: Hash32(params_hash),
         params_after: Hash32(after.hash()),

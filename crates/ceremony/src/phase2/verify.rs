@@ -22,6 +22,9 @@ use crate::{
     Error, Result,
 };
 
+/// The circuit named by a fault of a whole record (its position or its links).
+pub const EVERY_CIRCUIT: &str = "(every circuit)";
+
 /// Checks every record of `transcript` (see the module docs); the first fault found is named
 /// by its contribution index and circuit.
 pub fn verify_chain(transcript: &Transcript) -> Result<()> {
@@ -29,16 +32,17 @@ pub fn verify_chain(transcript: &Transcript) -> Result<()> {
     let mut prev: Option<&Record> = None;
     for (position, record) in transcript.contributions.iter().enumerate() {
         let index = position + 1;
-        let fault = |circuit: usize, reason| Error::Contribution {
+        // Record-level faults (position, links) concern every circuit of the record.
+        let fault = |circuit: Option<usize>, reason| Error::Contribution {
             index,
-            circuit: circuits
-                .get(circuit)
-                .map_or_else(String::new, |c| c.id.clone()),
+            circuit: circuit
+                .and_then(|c| circuits.get(c))
+                .map_or_else(|| EVERY_CIRCUIT.to_owned(), |c| c.id.clone()),
             reason,
         };
         if record.index != index {
             return Err(fault(
-                0,
+                None,
                 ContributionFault::OutOfOrder {
                     recorded: record.index,
                 },
@@ -46,7 +50,7 @@ pub fn verify_chain(transcript: &Transcript) -> Result<()> {
         }
         let prev_link = prev.map_or(transcript.genesis, |p| p.link);
         if record.prev_link != prev_link {
-            return Err(fault(0, ContributionFault::BrokenLink));
+            return Err(fault(None, ContributionFault::BrokenLink));
         }
         if record.circuits.len() != circuits.len() {
             return Err(Error::Transcript {
@@ -63,10 +67,10 @@ pub fn verify_chain(transcript: &Transcript) -> Result<()> {
             let delta_before =
                 prev.map_or(G1Affine::generator(), |p| p.circuits[c].delta_after_g1.0);
             check_part(part, before, delta_before, &prev_link, c, beacon.as_ref())
-                .map_err(|reason| fault(c, reason))?;
+                .map_err(|reason| fault(Some(c), reason))?;
         }
         if record.compute_link() != record.link {
-            return Err(fault(0, ContributionFault::BrokenLink));
+            return Err(fault(None, ContributionFault::BrokenLink));
         }
         prev = Some(record);
     }

@@ -9,7 +9,7 @@ use fernet_ceremony::{
     phase2::{
         contribute::contribute,
         params::{CeremonyFile, Params},
-        verify::verify_chain,
+        verify::{verify_chain, EVERY_CIRCUIT},
     },
     transcript::{Hash32, Point, Transcript},
     ContributionFault, Error,
@@ -19,10 +19,18 @@ use rand_chacha::ChaCha20Rng;
 
 use crate::phase2::{copy_dir, test_ceremony};
 
-/// The contribution index and fault of a rejection.
-fn rejection(result: fernet_ceremony::Result<()>) -> (usize, ContributionFault) {
+/// The contribution index and fault of a rejection, checking it names `circuit` (the test
+/// circuit's id, or [`EVERY_CIRCUIT`] for a fault of the whole record).
+fn rejection(result: fernet_ceremony::Result<()>, circuit: &str) -> (usize, ContributionFault) {
     match result {
-        Err(Error::Contribution { index, reason, .. }) => (index, reason),
+        Err(Error::Contribution {
+            index,
+            circuit: named,
+            reason,
+        }) => {
+            assert_eq!(named, circuit, "{reason}");
+            (index, reason)
+        }
         other => panic!("expected a rejected contribution, got {other:?}"),
     }
 }
@@ -64,13 +72,14 @@ fn tampered_transcripts_are_rejected() {
     let ceremony = test_ceremony(base.path(), 3);
     let transcript = ceremony.transcript().unwrap();
     verify_chain(&transcript).unwrap();
+    let id = transcript.circuits[0].id.clone();
 
     // A forged proof of knowledge in record 2.
     let mut forged = transcript.clone();
     let part = &mut forged.contributions[1].circuits[0];
     part.xs_g1 = Point(doubled(part.xs_g1.0));
     assert_eq!(
-        rejection(verify_chain(&forged)),
+        rejection(verify_chain(&forged), &id),
         (2, ContributionFault::ProofOfKnowledge { key: "delta" })
     );
 
@@ -79,7 +88,7 @@ fn tampered_transcripts_are_rejected() {
     let part = &mut forged.contributions[1].circuits[0];
     part.delta_after_g1 = Point(doubled(part.delta_after_g1.0));
     assert_eq!(
-        rejection(verify_chain(&forged)),
+        rejection(verify_chain(&forged), &id),
         (2, ContributionFault::NotChained { what: "deltaG1" })
     );
 
@@ -87,7 +96,7 @@ fn tampered_transcripts_are_rejected() {
     let mut swapped = transcript.clone();
     swapped.contributions.swap(1, 2);
     assert_eq!(
-        rejection(verify_chain(&swapped)),
+        rejection(verify_chain(&swapped), EVERY_CIRCUIT),
         (2, ContributionFault::OutOfOrder { recorded: 3 })
     );
 
@@ -95,12 +104,12 @@ fn tampered_transcripts_are_rejected() {
     let mut dropped = transcript.clone();
     dropped.contributions.remove(1);
     assert_eq!(
-        rejection(verify_chain(&dropped)),
+        rejection(verify_chain(&dropped), EVERY_CIRCUIT),
         (2, ContributionFault::OutOfOrder { recorded: 3 })
     );
     dropped.contributions[1].index = 2;
     assert_eq!(
-        rejection(verify_chain(&dropped)),
+        rejection(verify_chain(&dropped), EVERY_CIRCUIT),
         (2, ContributionFault::BrokenLink)
     );
 
@@ -108,7 +117,7 @@ fn tampered_transcripts_are_rejected() {
     let mut renamed = transcript.clone();
     renamed.contributions[2].name = "someone else".into();
     assert_eq!(
-        rejection(verify_chain(&renamed)),
+        rejection(verify_chain(&renamed), EVERY_CIRCUIT),
         (3, ContributionFault::BrokenLink)
     );
 
@@ -136,7 +145,7 @@ fn tampered_transcripts_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     test_ceremony(dir.path(), 2);
     let stale = append_edited(dir.path(), Some(1), |_| {});
-    match rejection(verify_chain(&stale)) {
+    match rejection(verify_chain(&stale), &id) {
         (3, ContributionFault::WrongBase { expected, found }) => {
             assert_eq!(
                 expected,
@@ -172,7 +181,7 @@ fn edited_files_are_rejected_by_their_hash() {
     let mut transcript = ceremony.transcript().unwrap();
     transcript.contributions[0].circuits[0].delta_after_g1 = Point(G1Affine::zero());
     assert_eq!(
-        rejection(verify_chain(&transcript)),
+        rejection(verify_chain(&transcript), &id),
         (1, ContributionFault::NotChained { what: "deltaG1" })
     );
 }
