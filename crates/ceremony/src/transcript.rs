@@ -7,9 +7,10 @@
 //! [`CircuitEntry::encode`] and [`Record::compute_link`]), never the JSON text, so formatting
 //! does not matter. Hashes are `0x`-prefixed hex, points compressed arkworks bytes in hex.
 //!
-//! Loading checks the version and that `transcriptHash` is the last recorded link; recomputing
-//! every link is part of verification ([`crate::phase2::verify::verify_chain`]), which checks a
-//! record's proofs before its link so a forged record is named by what it forged.
+//! Loading checks the version and recomputes every link: a record edited without recomputing
+//! the links after it is refused as a broken link. A forger who also recomputes the links is
+//! caught by [`crate::phase2::verify::verify_chain`], which checks each record's proofs before
+//! its link, so the fault names what was forged.
 
 use std::{fmt, fs, path::Path, str::FromStr};
 
@@ -18,7 +19,10 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha3::{Digest, Keccak256};
 
-use crate::{phase2::params::write_atomically, Error, Result};
+use crate::{
+    phase2::{params::write_atomically, verify::EVERY_CIRCUIT},
+    ContributionFault, Error, Result,
+};
 
 /// The transcript format version this build reads and writes.
 pub const TRANSCRIPT_VERSION: u32 = 1;
@@ -305,7 +309,7 @@ impl Transcript {
         self.contributions.last().expect("just pushed")
     }
 
-    /// Parses a transcript; checks its version and that its hash is its last link.
+    /// Parses a transcript; checks its version and every link ([`Transcript::check_links`]).
     pub fn from_json(text: &str) -> Result<Self> {
         let transcript: Self = serde_json::from_str(text)?;
         if transcript.version != TRANSCRIPT_VERSION {
@@ -316,13 +320,40 @@ impl Transcript {
                 ),
             });
         }
-        if transcript.transcript_hash != transcript.head() {
-            return Err(Error::TranscriptHash {
-                recorded: transcript.transcript_hash.to_string(),
-                computed: transcript.head().to_string(),
+        transcript.check_links()?;
+        Ok(transcript)
+    }
+
+    /// Recomputes the genesis link and every record's link and compares them with the recorded
+    /// ones, then the transcript hash with the last link.
+    pub fn check_links(&self) -> Result<()> {
+        let genesis = genesis_link(&self.circuits);
+        if genesis != self.genesis {
+            return Err(Error::Transcript {
+                reason: format!(
+                    "the genesis link is {}, the circuits hash to {genesis}",
+                    self.genesis
+                ),
             });
         }
-        Ok(transcript)
+        let mut prev = genesis;
+        for (position, record) in self.contributions.iter().enumerate() {
+            if record.prev_link != prev || record.compute_link() != record.link {
+                return Err(Error::Contribution {
+                    index: position + 1,
+                    circuit: EVERY_CIRCUIT.to_owned(),
+                    reason: ContributionFault::BrokenLink,
+                });
+            }
+            prev = record.link;
+        }
+        if self.transcript_hash != prev {
+            return Err(Error::TranscriptHash {
+                recorded: self.transcript_hash.to_string(),
+                computed: prev.to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// The transcript as pretty JSON.
@@ -412,6 +443,22 @@ mod tests {
         assert!(matches!(
             Transcript::from_json(&edited.to_json()),
             Err(Error::TranscriptHash { .. })
+        ));
+        let mut renamed = transcript.clone();
+        renamed.contributions[0].name = "mallory".into();
+        assert!(matches!(
+            Transcript::from_json(&renamed.to_json()),
+            Err(Error::Contribution {
+                index: 1,
+                reason: ContributionFault::BrokenLink,
+                ..
+            })
+        ));
+        let mut other_circuits = transcript.clone();
+        other_circuits.circuits[0].num_witness += 1;
+        assert!(matches!(
+            Transcript::from_json(&other_circuits.to_json()),
+            Err(Error::Transcript { .. })
         ));
         let mut newer = transcript;
         newer.version = 2;

@@ -18,7 +18,7 @@ use crate::{
     error::ContributionFault,
     ffjs::hash_to_g2,
     pairing::{random_scalars, same_ratio},
-    transcript::{CircuitRecord, Hash32, Record, Transcript},
+    transcript::{genesis_link, CircuitRecord, Hash32, Record, Transcript},
     Error, Result,
 };
 
@@ -29,6 +29,15 @@ pub const EVERY_CIRCUIT: &str = "(every circuit)";
 /// by its contribution index and circuit.
 pub fn verify_chain(transcript: &Transcript) -> Result<()> {
     let circuits = &transcript.circuits;
+    let genesis = genesis_link(circuits);
+    if transcript.genesis != genesis {
+        return Err(Error::Transcript {
+            reason: format!(
+                "the genesis link is {}, the circuits hash to {genesis}",
+                transcript.genesis
+            ),
+        });
+    }
     let mut prev: Option<&Record> = None;
     for (position, record) in transcript.contributions.iter().enumerate() {
         let index = position + 1;

@@ -177,8 +177,22 @@ fn edited_files_are_rejected_by_their_hash() {
     params.write(&path).unwrap();
     assert!(matches!(ceremony.verify(None), Err(Error::FileHash { path: p, .. }) if p == path));
 
+    // A record edited on disk without recomputing the links is refused when it is read.
+    let original = ceremony.transcript().unwrap();
+    let mut renamed = original.clone();
+    renamed.contributions[0].name = "mallory".into();
+    renamed.save(&ceremony.transcript_path()).unwrap();
+    assert!(matches!(
+        ceremony.verify(None),
+        Err(Error::Contribution {
+            index: 1,
+            reason: ContributionFault::BrokenLink,
+            ..
+        })
+    ));
+
     // The identity as δ (which would make the keys trivial) is refused by the chain check.
-    let mut transcript = ceremony.transcript().unwrap();
+    let mut transcript = original;
     transcript.contributions[0].circuits[0].delta_after_g1 = Point(G1Affine::zero());
     assert_eq!(
         rejection(verify_chain(&transcript), &id),
