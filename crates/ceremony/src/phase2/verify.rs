@@ -18,7 +18,7 @@ use crate::{
     error::ContributionFault,
     ffjs::hash_to_g2,
     pairing::{random_scalars, same_ratio},
-    transcript::{genesis_link, CircuitRecord, Hash32, Record, Transcript},
+    transcript::{genesis_link, CircuitRecord, Hash32, Record, RecordKind, Transcript},
     Error, Result,
 };
 
@@ -69,6 +69,9 @@ pub fn verify_chain(transcript: &Transcript) -> Result<()> {
                     circuits.len()
                 ),
             });
+        }
+        if (record.kind == RecordKind::Beacon) != record.beacon.is_some() {
+            return Err(fault(None, ContributionFault::Beacon { what: "kind" }));
         }
         let beacon = record.beacon.as_ref().map(beacon_hash).transpose()?;
         for (c, part) in record.circuits.iter().enumerate() {

@@ -11,13 +11,13 @@ use fernet_ceremony::{
         params::{CeremonyFile, Params},
         verify::{verify_chain, EVERY_CIRCUIT},
     },
-    transcript::{Hash32, Point, Transcript},
+    transcript::{Hash32, Point, RecordKind, Transcript},
     ContributionFault, Error,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
-use crate::phase2::{copy_dir, test_ceremony};
+use crate::phase2::{beacon_value, copy_dir, test_ceremony};
 
 /// The contribution index and fault of a rejection, checking it names `circuit` (the test
 /// circuit's id, or [`EVERY_CIRCUIT`] for a fault of the whole record).
@@ -113,6 +113,14 @@ fn tampered_transcripts_are_rejected() {
         (2, ContributionFault::BrokenLink)
     );
 
+    // A participant's record relabelled as the beacon (without a beacon value).
+    let mut relabelled = transcript.clone();
+    relabelled.contributions[2].kind = RecordKind::Beacon;
+    assert_eq!(
+        rejection(verify_chain(&relabelled), EVERY_CIRCUIT),
+        (3, ContributionFault::Beacon { what: "kind" })
+    );
+
     // A name changed after the fact: every proof holds, the link does not.
     let mut renamed = transcript.clone();
     renamed.contributions[2].name = "someone else".into();
@@ -197,5 +205,20 @@ fn edited_files_are_rejected_by_their_hash() {
     assert_eq!(
         rejection(verify_chain(&transcript), &id),
         (1, ContributionFault::NotChained { what: "deltaG1" })
+    );
+}
+
+#[test]
+fn a_beacon_record_of_another_value_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let ceremony = test_ceremony(dir.path(), 1);
+    ceremony.beacon(beacon_value(0x42), None).unwrap();
+    let mut transcript = ceremony.transcript().unwrap();
+    let id = transcript.circuits[0].id.clone();
+    verify_chain(&transcript).unwrap();
+    transcript.contributions[1].beacon = Some(beacon_value(0x43));
+    assert_eq!(
+        rejection(verify_chain(&transcript), &id),
+        (2, ContributionFault::Beacon { what: "xG1" })
     );
 }
