@@ -13,8 +13,26 @@
 //!
 //! The exported keys are the project's key files, from which the Solidity verifiers are
 //! generated; the transcript hash identifies them in the deployment record.
+//!
+//! Phase 2 modules: [`circuit`] (the circuits a ceremony covers), [`phase2`] (`new`,
+//! contributions, the beacon, verification, the fixed/params files), [`transcript`] (the JSON
+//! hash chain), [`entropy`] (a contribution's RNG), [`ceremony_dir`] (a ceremony on disk and its
+//! operations), [`export`] (key files, `ceremony.json`, Solidity verifiers). The binary
+//! `fernet-ceremony` is a thin CLI over them.
 
+pub mod blake2b;
+pub mod ceremony_dir;
+pub mod circuit;
+pub mod encoding;
+pub mod entropy;
 pub mod error;
+pub mod export;
+pub mod ffjs;
+pub mod lagrange;
+pub mod pairing;
+pub mod phase2;
 pub mod powers;
+pub mod ptau;
+pub mod transcript;
 
-pub use error::{Error, Result};
+pub use error::{ContributionFault, Error, Result};

@@ -28,6 +28,14 @@ pub enum Error {
     /// A fixture could not be encoded as JSON.
     #[error("json encoding failed: {0}")]
     Json(#[from] serde_json::Error),
+    /// A ceremony manifest (`ceremony.json`) is malformed or of another version.
+    #[error("ceremony manifest {}: {reason}", path.display())]
+    CeremonyManifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A circuit name is not usable as a cache directory name.
     #[error("invalid circuit name {0:?}: use 1-64 characters of [a-z0-9_-]")]
     InvalidCircuitName(String),

@@ -7,7 +7,8 @@
 //! - [`proof_system`]: the trait, its Groth16 implementation, compressed (disk) and EVM word
 //!   encodings of proofs and verifying keys.
 //! - [`keys`]: the deterministic, **insecure** devnet setup with an on-disk cache, and a loader
-//!   for keys produced elsewhere (a real ceremony).
+//!   for keys produced elsewhere (a real ceremony); [`ceremony_manifest`]: the manifest of a
+//!   ceremony's exported keys.
 //! - [`verifier_gen`]: the Solidity verifier generated from a verifying key (single and batched
 //!   verification; the L1 contracts never carry a hand-written verifier).
 //! - [`fixture`]: JSON fixtures of real proofs for the forge tests of a generated verifier.
@@ -16,6 +17,7 @@
 //!   and integer gadgets it is built from.
 
 pub mod block;
+pub mod ceremony_manifest;
 pub mod error;
 pub mod fixture;
 pub mod gadgets;

@@ -4,7 +4,7 @@ use std::fmt;
 
 use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{PrimeField, UniformRand, Zero};
+use ark_ff::{BigInteger, PrimeField, UniformRand, Zero};
 use ark_groth16::{
     prepare_verifying_key,
     r1cs_to_qap::{LibsnarkReduction, R1CSToQAP},
@@ -17,6 +17,7 @@ use ark_relations::gr1cs::{
 };
 use ark_snark::SNARK;
 use rand::{CryptoRng, RngCore};
+use sha3::{Digest, Keccak256};
 
 use super::ProofSystem;
 use crate::{Error, Result};
@@ -75,6 +76,34 @@ impl R1csMatrices {
     /// The number of witness variables.
     pub fn num_witness_variables(&self) -> usize {
         self.num_witness_variables
+    }
+
+    /// `[A, B, C]`, one row per constraint, each row `(coefficient, variable index)` with the
+    /// instance variables (the constant one first) before the witness variables.
+    pub fn matrices(&self) -> &[Matrix<Fr>] {
+        &self.matrices
+    }
+
+    /// A digest identifying the constraint system: keccak256 over the counts then the rows.
+    ///
+    /// Encoding: `u64` number of instance variables, `u64` number of witness variables, `u64`
+    /// number of constraints, `u32` number of matrices; then for each matrix and each of its
+    /// rows, the `u32` number of entries followed by each entry as `u64` variable index and the
+    /// 32-byte big-endian canonical coefficient. All integers big-endian.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut hasher = Keccak256::new();
+        hasher.update((self.num_instance_variables as u64).to_be_bytes());
+        hasher.update((self.num_witness_variables as u64).to_be_bytes());
+        hasher.update((self.num_constraints as u64).to_be_bytes());
+        hasher.update((self.matrices.len() as u32).to_be_bytes());
+        for row in self.matrices.iter().flatten() {
+            hasher.update((row.len() as u32).to_be_bytes());
+            for (coeff, index) in row {
+                hasher.update((*index as u64).to_be_bytes());
+                hasher.update(coeff.into_bigint().to_bytes_be());
+            }
+        }
+        hasher.finalize().into()
     }
 
     /// The number of non-zero entries of `A`, `B` and `C` together: what evaluating the
@@ -380,6 +409,26 @@ mod tests {
         .unwrap();
         assert_eq!(old, new);
         assert!(Groth16Bn254::verify(&vk, &inputs, &new).unwrap());
+    }
+
+    /// The digest is a function of the matrices: stable across builds, changed by any
+    /// coefficient, variable index or count.
+    #[test]
+    fn matrices_digest_covers_coefficients_indices_and_counts() {
+        let matrices = Groth16Bn254::constraints(blank()).unwrap();
+        let digest = matrices.digest();
+        assert_eq!(Groth16Bn254::constraints(blank()).unwrap().digest(), digest);
+        assert_eq!(matrices.matrices().len(), 3);
+
+        let mut coefficient = Groth16Bn254::constraints(blank()).unwrap();
+        coefficient.matrices[2][0][0].0 += Fr::from(1u64);
+        let mut index = Groth16Bn254::constraints(blank()).unwrap();
+        index.matrices[0][0][0].1 += 1;
+        let mut count = Groth16Bn254::constraints(blank()).unwrap();
+        count.num_witness_variables += 1;
+        for other in [coefficient, index, count] {
+            assert_ne!(other.digest(), digest);
+        }
     }
 
     /// A witness that breaks one constraint is a typed error naming it, not a panic nor an

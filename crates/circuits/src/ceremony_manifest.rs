@@ -1,0 +1,148 @@
+//! The manifest of keys exported by a trusted setup ceremony (`fernet-ceremony export`), read
+//! by whoever loads those keys (broker, agents, deploy) without depending on the ceremony crate.
+//!
+//! A ceremony export directory holds `ceremony.json` ([`CEREMONY_MANIFEST_FILE`]) and one key
+//! file per circuit (the format of [`crate::keys::write_key_pair`]), at the path the manifest
+//! gives relative to the directory. The manifest names the ceremony by its transcript hash and
+//! pins each key file by its keccak256, so a key file swapped after the export is refused.
+
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{Error, Result};
+
+/// The manifest's file name in an export directory.
+pub const CEREMONY_MANIFEST_FILE: &str = "ceremony.json";
+
+/// The key file's name inside its circuit's directory (`<cache key>/ceremony-keys.bin`).
+pub const CEREMONY_KEY_FILE: &str = "ceremony-keys.bin";
+
+/// The manifest format version this build reads and writes.
+pub const CEREMONY_MANIFEST_VERSION: u32 = 1;
+
+/// `ceremony.json`: which ceremony made the keys, and one entry per circuit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CeremonyManifest {
+    /// [`CEREMONY_MANIFEST_VERSION`].
+    pub version: u32,
+    /// The last link of the ceremony's transcript: what names these keys.
+    #[serde(with = "hex32")]
+    pub transcript_hash: [u8; 32],
+    /// The circuits' keys.
+    pub circuits: Vec<ManifestCircuit>,
+}
+
+/// The keys of one circuit in a [`CeremonyManifest`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestCircuit {
+    /// The circuit's [`crate::keys::CircuitId::cache_key`].
+    pub id: String,
+    /// [`crate::proof_system::R1csMatrices::digest`] of the circuit the keys were made for.
+    #[serde(with = "hex32")]
+    pub digest: [u8; 32],
+    /// [`crate::proof_system::evm::verifying_key_hash`] of its verifying key, as the generated
+    /// verifier reports it.
+    #[serde(with = "hex32")]
+    pub verification_key_hash: [u8; 32],
+    /// The key file, relative to the manifest's directory.
+    pub key_file: String,
+    /// keccak256 of the key file.
+    #[serde(with = "hex32")]
+    pub key_file_keccak: [u8; 32],
+}
+
+impl CeremonyManifest {
+    /// Reads and parses a manifest, checking its version.
+    pub fn read(path: &Path) -> Result<Self> {
+        let invalid = |reason: String| Error::CeremonyManifest {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let manifest: Self = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        if manifest.version != CEREMONY_MANIFEST_VERSION {
+            return Err(invalid(format!(
+                "version {}, this build reads {CEREMONY_MANIFEST_VERSION}",
+                manifest.version
+            )));
+        }
+        Ok(manifest)
+    }
+
+    /// Writes the manifest as pretty JSON.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self)?;
+        std::fs::write(path, text).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// The entry of the circuit with this cache key.
+    pub fn circuit(&self, id: &str) -> Option<&ManifestCircuit> {
+        self.circuits.iter().find(|c| c.id == id)
+    }
+}
+
+/// `[u8; 32]` as `0x`-prefixed hex.
+mod hex32 {
+    use super::*;
+
+    pub(super) fn serialize<S: Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("0x{}", hex::encode(bytes)))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let text = String::deserialize(d)?;
+        let digits = text
+            .strip_prefix("0x")
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} does not start with 0x")))?;
+        hex::decode(digits)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not 32 bytes of hex")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifests_round_trip_and_other_versions_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CEREMONY_MANIFEST_FILE);
+        let manifest = CeremonyManifest {
+            version: CEREMONY_MANIFEST_VERSION,
+            transcript_hash: [0xab; 32],
+            circuits: vec![ManifestCircuit {
+                id: "block-0123456789abcdef".into(),
+                digest: [1; 32],
+                verification_key_hash: [2; 32],
+                key_file: format!("block-0123456789abcdef/{CEREMONY_KEY_FILE}"),
+                key_file_keccak: [3; 32],
+            }],
+        };
+        manifest.write(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(&format!("\"transcriptHash\": \"0x{}\"", "ab".repeat(32))));
+        assert_eq!(CeremonyManifest::read(&path).unwrap(), manifest);
+        assert!(manifest.circuit("block-0123456789abcdef").is_some());
+
+        let newer = CeremonyManifest {
+            version: 2,
+            ..manifest
+        };
+        newer.write(&path).unwrap();
+        assert!(matches!(
+            CeremonyManifest::read(&path),
+            Err(Error::CeremonyManifest { .. })
+        ));
+    }
+}
