@@ -58,7 +58,7 @@ pub struct PublicKey {
 pub(crate) const KEYS: [&str; 3] = ["tau", "alpha", "beta"];
 
 impl PublicKey {
-    /// The proofs in the order of [`KEYS`].
+    /// The proofs of τ, α and β, in record order.
     pub fn proofs(&self) -> [&KeyProof; 3] {
         [&self.tau, &self.alpha, &self.beta]
     }
