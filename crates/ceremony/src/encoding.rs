@@ -294,14 +294,6 @@ pub fn to_u<P: FfjsPoint>(point: &P) -> Vec<u8> {
     out
 }
 
-/// Converts a run of LEM-encoded points to their U encoding (for hashing), checking each point.
-pub fn lem_to_u<P: FfjsPoint>(lem: &[u8], out: &mut Vec<u8>) -> Result<(), PointFault> {
-    for chunk in lem.chunks_exact(P::BYTES) {
-        P::read_lem(chunk)?.write_u(out);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,9 +386,6 @@ mod tests {
             assert_eq!(G2Affine::read_c(&c2), Ok(p2));
             assert_eq!(G1Affine::read_lem(&to_lem(&p1)), Ok(p1));
             assert_eq!(G2Affine::read_u(&to_u(&p2)), Ok(p2));
-            let mut u = Vec::new();
-            lem_to_u::<G2Affine>(&to_lem(&p2), &mut u).unwrap();
-            assert_eq!(u, to_u(&p2));
         }
     }
 

@@ -120,8 +120,12 @@ impl<P: GLVConfig> MulAssign<P::ScalarField> for Glv<P> {
     }
 }
 
-/// Whether `lagrange` (`2^domain_log` points) is the Lagrange form of the monomial powers
-/// (missing monomials count as zero), up to probability 2^-128.
+/// Whether `lagrange` (`2^domain_log` points) is the Lagrange form of the monomial powers, up to
+/// probability 2^-128.
+///
+/// With fewer monomials than points (the top block of `[τ^i]₁`), only the given ones are
+/// constrained, as snarkjs checks it: that block is the IFFT with the missing power taken as zero
+/// in a prepared file, but with its true value in a file truncated from a bigger one.
 pub fn is_lagrange_of<G: AffineRepr<ScalarField = Fr>>(
     monomial: &[G],
     lagrange: &[G],
@@ -131,7 +135,8 @@ pub fn is_lagrange_of<G: AffineRepr<ScalarField = Fr>>(
     if lagrange.len() != size || monomial.len() > size {
         return false;
     }
-    let scalars = random_scalars(size);
+    let mut scalars = random_scalars(monomial.len());
+    scalars.resize(size, Fr::zero());
     let evaluations = domain(domain_log).fft(&scalars);
     let lhs = G::Group::msm_unchecked(monomial, &scalars[..monomial.len()]);
     let rhs = G::Group::msm_unchecked(lagrange, &evaluations);

@@ -135,6 +135,23 @@ fn snarkjs_ptau_is_imported_and_verified() -> eyre::Result<()> {
     assert_eq!(by_ifft.lagrange, LagrangeSource::Ifft);
     assert_eq!(imported.file.powers, by_ifft.file.powers);
 
+    // A file truncated to 2^8 (as the Hermez files are cut from 2^28) verifies without its next
+    // challenge, imports the same powers, and is refused as a base to contribute to.
+    powersoftau(d, &["truncate", "final.ptau"]);
+    let truncated = ptau::verify(&d.join("final_08.ptau"))?;
+    assert_eq!(
+        (truncated.header.power, truncated.header.ceremony_power),
+        (8, 10)
+    );
+    assert_eq!(truncated.next_challenge, None);
+    assert!(truncated.prepared);
+    let from_truncated = import_ptau(&d.join("final_08.ptau"), 8, &d.join("t.powers"))?;
+    let from_full = import_ptau(&d.join("final.ptau"), 8, &d.join("f.powers"))?;
+    assert_eq!(from_truncated.file.powers, from_full.file.powers);
+    let err =
+        ptau::contribute(&d.join("final_08.ptau"), &d.join("c.ptau"), "x", b"x", None).unwrap_err();
+    assert!(matches!(err, Error::UnsupportedPtau { .. }), "{err}");
+
     // A flipped byte in snarkjs' section 12 is caught.
     let mut bytes = std::fs::read(d.join("final.ptau"))?;
     let offset = BinFile::open(&d.join("final.ptau"), MAGIC)?
