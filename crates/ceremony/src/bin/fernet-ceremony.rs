@@ -1,8 +1,11 @@
 //! `fernet-ceremony`: run the trusted setup of the Fernet circuits.
 //!
-//! Phase 2 (per circuit): the coordinator runs `new` once, each participant `contribute`s in
-//! turn, the coordinator applies the `beacon`, anyone can `verify`, and `export` writes the
-//! project's key files, their manifest and the Solidity verifiers.
+//! Phase 1 (`phase1 …`, universal): powers of tau in snarkjs' `.ptau` format, made locally or
+//! taken from a public ceremony (Perpetual Powers of Tau, Hermez); `import-ptau` verifies one and
+//! writes the powers a circuit domain needs. Phase 2 (per circuit): the coordinator runs `new`
+//! once, each participant `contribute`s in turn, the coordinator applies the `beacon`, anyone can
+//! `verify`, and `export` writes the project's key files, their manifest and the Solidity
+//! verifiers. docs/ceremony.md is the runbook.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -14,15 +17,11 @@ use fernet_ceremony::{
     circuit::CircuitSet,
     entropy::contribution_rng,
     export::export,
-    powers::Phase1Powers,
+    powers::{import_ptau, LagrangeSource},
+    ptau,
     transcript::{BeaconValue, Hash32},
 };
 use indicatif::MultiProgress;
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
-
-/// The public seed of `--insecure-test-powers`. **INSECURE**: it makes the toxic waste public.
-const INSECURE_TEST_POWERS_SEED: [u8; 32] = *b"fernet-ceremony INSECURE powers!";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +36,24 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Phase 1: powers of tau in snarkjs' `.ptau` format.
+    Phase1 {
+        #[command(subcommand)]
+        command: Phase1Command,
+    },
+    /// Phase 1: verify a `.ptau` file (snarkjs, Hermez, Perpetual Powers of Tau or ours) and
+    /// write the powers of tau a circuit domain of 2^N points needs.
+    ImportPtau {
+        /// The `.ptau` file.
+        #[arg(long)]
+        ptau: PathBuf,
+        /// log2 of the circuit's domain (`new` prints it; 18 for the devnet circuits).
+        #[arg(long)]
+        domain_log: u32,
+        /// The powers file to write (`phase1-2^N.powers`).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Phase 2: start a ceremony for a set of circuits in a new directory (coordinator, once).
     New {
         /// Which circuits the ceremony covers.
@@ -95,25 +112,78 @@ enum Command {
     },
 }
 
+/// The phase 1 commands: a local powers of tau ceremony, snarkjs-compatible.
+#[derive(Debug, Subcommand)]
+enum Phase1Command {
+    /// Start a ceremony of 2^N powers (every point a generator: nobody has contributed yet).
+    New {
+        /// log2 of the number of powers; a circuit of domain 2^k needs N >= k.
+        #[arg(long)]
+        power: u32,
+        /// The `.ptau` file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Add your contribution to a `.ptau` file.
+    Contribute {
+        /// The latest `.ptau` file.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// The `.ptau` file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Your name, recorded in the file.
+        #[arg(long)]
+        name: String,
+        /// Extra entropy mixed into the operating system's randomness (type anything).
+        #[arg(long, default_value = "")]
+        entropy: String,
+    },
+    /// Apply the random beacon, a value nobody could know in advance.
+    Beacon {
+        /// The latest `.ptau` file.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// The `.ptau` file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The beacon value in hex: the hash of an L1 block whose number was announced.
+        #[arg(long)]
+        value: String,
+        /// SHA-256 is iterated 2^N times over the value (snarkjs accepts 10 to 63).
+        #[arg(long, default_value_t = 20)]
+        iterations_exp: u8,
+        /// The name recorded for the beacon.
+        #[arg(long, default_value = "beacon")]
+        name: String,
+    },
+    /// Add the Lagrange sections phase 2 reads (snarkjs' `prepare phase2`).
+    Prepare {
+        /// The last `.ptau` file of the ceremony.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// The prepared `.ptau` file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify every contribution and every power of a `.ptau` file.
+    Verify {
+        /// The `.ptau` file.
+        ptau: PathBuf,
+    },
+}
+
 /// Where the powers of tau come from.
 #[derive(Debug, clap::Args)]
 struct PowersArgs {
     /// Powers files (`import-ptau` output), one per circuit domain.
-    #[arg(long, num_args = 1.., conflicts_with = "insecure_test_powers")]
+    #[arg(long, num_args = 1..)]
     powers: Vec<PathBuf>,
-    /// Build the powers of tau from a PUBLIC seed instead of a phase 1: anyone can forge
-    /// proofs for the resulting keys. For tests and rehearsals only.
-    #[arg(long)]
-    insecure_test_powers: bool,
 }
 
 impl PowersArgs {
     /// The powers, if any were given.
     fn source(&self) -> Result<Option<Box<PowersFn<'static>>>> {
-        if self.insecure_test_powers {
-            eprintln!("WARNING: insecure test powers of tau; keys built from them can be forged");
-            return Ok(Some(Box::new(insecure_test_powers)));
-        }
         if self.powers.is_empty() {
             return Ok(None);
         }
@@ -145,30 +215,43 @@ impl From<Circuits> for CircuitSet {
     }
 }
 
-/// Powers of tau from [`INSECURE_TEST_POWERS_SEED`]. **INSECURE**.
-fn insecure_test_powers(domain_log: u32) -> fernet_ceremony::Result<Phase1Powers> {
-    use ark_ff::UniformRand;
-    let mut rng = ChaCha20Rng::from_seed(INSECURE_TEST_POWERS_SEED);
-    let [tau, alpha, beta] = std::array::from_fn(|_| ark_bn254::Fr::rand(&mut rng));
-    Ok(Phase1Powers::from_known_secrets(
-        domain_log, tau, alpha, beta,
-    ))
-}
-
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let started = Instant::now();
     let progress = MultiProgress::new();
     match cli.command {
+        Command::Phase1 { command } => phase1(command, &progress)?,
+        Command::ImportPtau {
+            ptau,
+            domain_log,
+            out,
+        } => {
+            let imported = import_ptau(&ptau, domain_log, &out).wrap_err("import-ptau")?;
+            let verified = &imported.ptau;
+            println!(
+                "{}: power {} (of a 2^{} ceremony), {} contributions, blake2b {}",
+                ptau.display(),
+                verified.header.power,
+                verified.header.ceremony_power,
+                verified.contributions.len(),
+                hex::encode(verified.file_blake2b)
+            );
+            println!(
+                "powers for a domain of 2^{domain_log} written to {} (Lagrange points from {})",
+                out.display(),
+                match imported.lagrange {
+                    LagrangeSource::PtauSections => "the file's sections 12-15",
+                    LagrangeSource::Ifft => "a group IFFT of the powers",
+                }
+            );
+        }
         Command::New {
             circuits,
             dir,
             powers,
         } => {
             let Some(powers) = powers.source()? else {
-                bail!(
-                    "no powers of tau given: pass --powers (or --insecure-test-powers for tests)"
-                );
+                bail!("no powers of tau given: pass --powers (import-ptau writes them)");
             };
             let circuits = CircuitSet::from(circuits).circuits()?;
             let transcript = CeremonyDir::new(&dir)
@@ -232,5 +315,74 @@ fn main() -> Result<()> {
         }
     }
     eprintln!("done in {:.1?}", started.elapsed());
+    Ok(())
+}
+
+/// Runs a phase 1 command.
+fn phase1(command: Phase1Command, progress: &MultiProgress) -> Result<()> {
+    match command {
+        Phase1Command::New { power, out } => {
+            ptau::new_ptau(&out, power).wrap_err("phase1 new")?;
+            println!("{}: 2^{power} powers, no contribution yet", out.display());
+        }
+        Phase1Command::Contribute {
+            input,
+            out,
+            name,
+            entropy,
+        } => {
+            let bar = progress.add(indicatif::ProgressBar::no_length());
+            let response = ptau::contribute(&input, &out, &name, entropy.as_bytes(), Some(&bar))
+                .wrap_err("phase1 contribute")?;
+            bar.finish_and_clear();
+            println!(
+                "contribution by {name} written to {}: response hash {}",
+                out.display(),
+                hex::encode(response)
+            );
+        }
+        Phase1Command::Beacon {
+            input,
+            out,
+            value,
+            iterations_exp,
+            name,
+        } => {
+            let value =
+                hex::decode(value.trim_start_matches("0x")).wrap_err("--value is not hex")?;
+            let response = ptau::beacon(&input, &out, &value, iterations_exp, &name)
+                .wrap_err("phase1 beacon")?;
+            println!(
+                "beacon written to {}: response hash {}",
+                out.display(),
+                hex::encode(response)
+            );
+        }
+        Phase1Command::Prepare { input, out } => {
+            ptau::prepare_phase2(&input, &out).wrap_err("phase1 prepare")?;
+            println!("{} prepared for phase 2", out.display());
+        }
+        Phase1Command::Verify { ptau: path } => {
+            let verified = ptau::verify(&path).wrap_err("phase1 verify")?;
+            for (index, record) in verified.contributions.iter().enumerate() {
+                println!(
+                    "contribution {}: {}{}",
+                    index + 1,
+                    record.name.as_deref().unwrap_or("(unnamed)"),
+                    if record.beacon.is_some() {
+                        " (beacon)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            println!(
+                "powers of tau OK: power {}, {} contributions, blake2b {}",
+                verified.header.power,
+                verified.contributions.len(),
+                hex::encode(verified.file_blake2b)
+            );
+        }
+    }
     Ok(())
 }

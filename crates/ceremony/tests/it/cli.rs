@@ -3,14 +3,12 @@
 use std::path::Path;
 use std::process::Command;
 
-use fernet_ceremony::{
-    circuit::CeremonyCircuit, phase2::init::domain_log, powers::import_ptau, transcript::Transcript,
-};
+use fernet_ceremony::{circuit::CeremonyCircuit, phase2::init::domain_log, transcript::Transcript};
 use fernet_circuits::{
     ceremony_manifest::CeremonyManifest, keys::load_key_pair, Groth16Bn254, ProofSystem,
 };
 
-use crate::{export::prove, phase1::local_ceremony};
+use crate::export::prove;
 
 /// Runs the binary with `args`; returns its stdout, failing the test on a non-zero exit.
 fn run(args: &[&str]) -> String {
@@ -31,9 +29,10 @@ fn path(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-/// Phase 1 (a local `.ptau` ceremony, imported for the test circuit's domain), then phase 2
-/// through the binary: new, three contributions, the beacon, verify (recomputing `new`), export;
-/// the exported keys prove and verify.
+/// Phase 1 through the binary (a local `.ptau` ceremony: new, two contributions, the beacon,
+/// prepare, verify, then import-ptau for the test circuit's domain), then phase 2: new, three
+/// contributions, the beacon, verify (recomputing `new`), export; the exported keys prove and
+/// verify.
 #[test]
 fn cli_runs_a_ceremony_end_to_end() {
     let (phase1, work, out) = (
@@ -42,9 +41,83 @@ fn cli_runs_a_ceremony_end_to_end() {
         tempfile::tempdir().unwrap(),
     );
     let log = domain_log(&CeremonyCircuit::Test.matrices().unwrap()).unwrap();
-    let ptau = local_ceremony(phase1.path(), log).unwrap();
+    let pot = |name: &str| phase1.path().join(format!("pot_{name}.ptau"));
+    run(&[
+        "phase1",
+        "new",
+        "--power",
+        &log.to_string(),
+        "--out",
+        path(&pot("0")),
+    ]);
+    for (from, to, name) in [("0", "1", "alice"), ("1", "2", "bob")] {
+        let printed = run(&[
+            "phase1",
+            "contribute",
+            "--in",
+            path(&pot(from)),
+            "--out",
+            path(&pot(to)),
+            "--name",
+            name,
+            "--entropy",
+            "keyboard mash",
+        ]);
+        assert!(
+            printed.contains(&format!("contribution by {name}")),
+            "{printed}"
+        );
+    }
+    run(&[
+        "phase1",
+        "beacon",
+        "--in",
+        path(&pot("2")),
+        "--out",
+        path(&pot("3")),
+        "--value",
+        "0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20",
+        "--iterations-exp",
+        "10",
+    ]);
+    run(&[
+        "phase1",
+        "prepare",
+        "--in",
+        path(&pot("3")),
+        "--out",
+        path(&pot("final")),
+    ]);
+    let verified = run(&["phase1", "verify", path(&pot("final"))]);
+    assert!(
+        verified.contains("contribution 3: beacon (beacon)")
+            && verified.contains("powers of tau OK: power 9, 3 contributions"),
+        "{verified}"
+    );
     let powers = phase1.path().join(format!("phase1-2^{log}.powers"));
-    import_ptau(&ptau.prepared, log, &powers).unwrap();
+    let imported = run(&[
+        "import-ptau",
+        "--ptau",
+        path(&pot("final")),
+        "--domain-log",
+        &log.to_string(),
+        "--out",
+        path(&powers),
+    ]);
+    assert!(
+        imported.contains("3 contributions") && imported.contains("sections 12-15"),
+        "{imported}"
+    );
+    // A contribution to a file with a flipped byte in its last record is refused by verify.
+    let mut tampered = std::fs::read(pot("3")).unwrap();
+    let last = tampered.len() - 100;
+    tampered[last] ^= 1;
+    std::fs::write(pot("tampered"), tampered).unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_fernet-ceremony"))
+        .args(["phase1", "verify", path(&pot("tampered"))])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
 
     let dir = path(work.path());
     run(&[
@@ -111,7 +184,8 @@ fn cli_runs_a_ceremony_end_to_end() {
             "test",
             "--dir",
             dir,
-            "--insecure-test-powers",
+            "--powers",
+            path(&powers),
         ])
         .output()
         .unwrap();
