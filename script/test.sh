@@ -93,17 +93,18 @@ if [[ "$sequence_status" == 0 && "$alongside_status" == 0 ]]; then
         sequence_status=$?
 fi
 if [[ "$sequence_status" != 0 || "$alongside_status" != 0 ]]; then
-    # A devnet test's captured output (service logs, backtraces) buries its panic message: print each
-    # failed test's last progress lines and its panic message again, at the very end.
+    # A devnet test's captured output (service logs, backtraces) buries its panic message: print
+    # each failed test's last progress lines and its panic message (or the error it returned)
+    # again, at the very end.
     printf '\n==> failed tests: their last progress lines and panic messages\n'
     awk '/^---- .* stdout ----$/ { name = $2; kept = 0; in_test = 1; next }
         in_test && /^\[ *[0-9.]+ s\]/ { lines[kept++ % 12] = $0; next }
-        in_test && /^thread .* panicked at / {
+        in_test && (/^thread .* panicked at / || /^Error: /) {
             printf "\n---- %s\n", name
             for (i = (kept > 12 ? kept - 12 : 0); i < kept; i++) print lines[i % 12]
             in_panic = 1; printed = 0; in_test = 0
         }
-        in_panic && (/^stack backtrace:/ || /^note: run with/ || printed >= 40) { in_panic = 0 }
+        in_panic && (/^[Ss]tack backtrace:/ || /^note: run with/ || /^failures:$/ || printed >= 60) { in_panic = 0 }
         in_panic { print; printed++ }' "$logs"/*.txt
     echo "cargo test failed (the sequence or the fault run: exit $sequence_status; the devnet runs alongside: exit $alongside_status)" >&2
     exit 1

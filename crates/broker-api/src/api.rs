@@ -26,6 +26,8 @@ pub const COMPLETE_JOB: &str = "broker_completeJob";
 pub const FAIL_JOB: &str = "broker_failJob";
 /// `broker_retryJob`: give a failed job a new generation of attempts.
 pub const RETRY_JOB: &str = "broker_retryJob";
+/// `broker_cancelJob`: withdraw a queued job its enqueuer no longer needs.
+pub const CANCEL_JOB: &str = "broker_cancelJob";
 
 /// The environment variable holding the token that the broker requires and its clients send
 /// (`Authorization: Bearer <token>`).

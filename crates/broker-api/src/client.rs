@@ -269,6 +269,13 @@ impl BrokerClient {
             .await
     }
 
+    /// Withdraws the `queued` job `id` (it becomes `failed`, error `cancelled`); any other job
+    /// is returned as it is, `None` for an unknown id.
+    pub async fn cancel_job(&self, id: JobId) -> Result<Option<JobView>> {
+        self.call(api::CANCEL_JOB, |rpc| rpc.cancel_job(id.into()))
+            .await
+    }
+
     /// Polls job `id` every `poll` until it is `proven` or `failed` (transport errors are
     /// retried; an unknown id is an error).
     pub async fn wait_for_job(&self, id: JobId, poll: Duration) -> Result<JobView> {

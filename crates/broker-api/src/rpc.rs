@@ -131,6 +131,12 @@ pub trait BrokerApi {
     /// answered as it is.
     #[method(name = "retryJob", param_kind = map, blocking)]
     fn retry_job(&self, id: Field<JobId>) -> RpcResult<JobView>;
+
+    /// Withdraws a `queued` job its enqueuer no longer needs: it becomes `failed` (error
+    /// `cancelled`) and is never handed out; any other job is answered as it is, `null` for an
+    /// unknown id.
+    #[method(name = "cancelJob", param_kind = map, blocking)]
+    fn cancel_job(&self, id: Field<JobId>) -> RpcResult<Option<JobView>>;
 }
 
 /// At most 40 characters of `text`, for error messages.

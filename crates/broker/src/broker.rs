@@ -27,6 +27,10 @@
 //! * **Fail** is accepted from the lease holder and uses up the attempt.
 //! * **Retry** queues a `failed` job again with a new generation of `max_attempts` attempts,
 //!   so the epoch it belongs to never dead-ends; other jobs are left as they are.
+//! * **Cancel** withdraws a `queued` job its enqueuer no longer needs (another prover's claim,
+//!   a proven or pruned epoch): it becomes `failed` with the error [`CANCELLED`], so a stale
+//!   epoch's jobs never hold up a live one's; a retry queues it again. A job being proven or
+//!   finished is left as it is.
 //! * `proven` is final; `failed` is final until a retry.
 //! * **Retention**: a job `proven` or `failed` longer than `retention` ago is deleted with its
 //!   input; enqueueing its input again makes a new job.
@@ -47,6 +51,9 @@ use crate::{
 
 /// Most finished jobs deleted in one store transaction by [`Broker::purge_finished`].
 const PURGE_BATCH: u64 = 1_000;
+
+/// The error of a job withdrawn by [`Broker::cancel`].
+pub const CANCELLED: &str = "cancelled by its enqueuer";
 
 /// Default of [`JobPolicy::retention`]: 7 days.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
@@ -418,6 +425,36 @@ impl Broker {
         Ok(job)
     }
 
+    /// Withdraws the `queued` job `id`, which its enqueuer no longer needs (its epoch was
+    /// claimed by another prover, proven, or pruned): it becomes `failed` with the error
+    /// [`CANCELLED`] and is never handed out; retention deletes it like any finished job, and
+    /// [`Self::retry`] queues it again should it be wanted after all. A job being proven or
+    /// finished is returned as it is (its agent is not interrupted); `None` for an unknown id.
+    pub fn cancel(&self, id: &JobId) -> Result<Option<JobRecord>> {
+        let now = self.now();
+        let updated = match self.store.update(id, &mut |previous| {
+            if previous.status != JobStatus::Queued {
+                return Ok(None);
+            }
+            let mut job = previous.clone();
+            job.status = JobStatus::Failed;
+            job.error = Some(CANCELLED.to_owned());
+            job.finished_ms = Some(now);
+            Ok(Some(job))
+        }) {
+            Ok(updated) => updated,
+            Err(Error::JobNotFound(_)) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let cancelled = updated.job.is_some();
+        let job = updated.job.unwrap_or(updated.previous);
+        if cancelled {
+            self.metrics.record(Event::Cancelled);
+            tracing::info!(id = %id, epoch = job.epoch, "queued job cancelled");
+        }
+        Ok(Some(job))
+    }
+
     /// Sends every job whose lease ran out back to the queue (or to `failed`); returns them.
     pub fn expire_leases(&self) -> Result<Vec<JobRecord>> {
         self.expire_at(self.now())
@@ -555,6 +592,7 @@ mod tests {
         results_must_prove_the_jobs_statement,
         a_forged_proof_is_refused_and_spends_no_attempt,
         a_failed_job_is_retried_with_a_new_generation,
+        a_cancelled_job_is_never_handed_out_and_a_retry_revives_it,
         reopening_the_store_keeps_every_job_and_lease,
         finished_jobs_are_deleted_after_the_retention_period,
         the_status_counts_follow_every_change,
@@ -970,6 +1008,51 @@ mod tests {
 
     /// Attack (issue 12, proof integrity): a job failed for good could never be retried, so
     /// its epoch became unprovable. `retry` starts a new generation of attempts.
+    /// The CI failure of issue 15's run: a prover node stopped wanting an epoch (another
+    /// prover's claim) but its queued jobs stayed in the queue, and being of a lower epoch,
+    /// were handed out before the live epoch's, so a lone agent fell behind for good.
+    fn a_cancelled_job_is_never_handed_out_and_a_retry_revives_it(backend: Backend) {
+        let f = Fixture::new(backend, 3);
+        let running = f.enqueue(1, 1);
+        let stale = f.enqueue(1, 2);
+        let live = f.enqueue(2, 3);
+        assert_eq!(f.take("a").unwrap().id, running.id);
+
+        let cancelled = f.broker.cancel(&stale.id).unwrap().unwrap();
+        assert_eq!(
+            (cancelled.status, cancelled.error.as_deref()),
+            (JobStatus::Failed, Some(CANCELLED))
+        );
+        assert_eq!(f.job(&stale.id), cancelled);
+        assert_eq!(
+            f.broker.cancel(&running.id).unwrap().unwrap(),
+            f.job(&running.id),
+            "a job being proven is left as it is"
+        );
+        assert_eq!(f.job(&running.id).status, JobStatus::Proving);
+        assert_eq!(
+            f.take("b").unwrap().id,
+            live.id,
+            "the cancelled job is skipped"
+        );
+        assert!(f.take("b").is_none());
+        f.broker
+            .complete("a", &running.id, f.result(&running.id, 1))
+            .unwrap();
+        assert_eq!(f.job(&running.id).status, JobStatus::Proven);
+        assert_eq!(
+            f.broker.cancel(&running.id).unwrap().unwrap().status,
+            JobStatus::Proven,
+            "a proven job stays proven"
+        );
+        assert_eq!(f.broker.cancel(&JobId([9; 32])).unwrap(), None);
+        assert_eq!(f.broker.store.status_counts().unwrap(), [0, 1, 1, 1]);
+
+        let revived = f.broker.retry(&stale.id).unwrap();
+        assert_eq!((revived.status, revived.generation), (JobStatus::Queued, 1));
+        assert_eq!(f.take("c").unwrap().id, stale.id);
+    }
+
     fn a_failed_job_is_retried_with_a_new_generation(backend: Backend) {
         let f = Fixture::new(backend, 1);
         let job = f.enqueue(1, 1);

@@ -31,6 +31,7 @@ pub(crate) struct Metrics {
     expired: Counter,
     rejected: Counter,
     retried: Counter,
+    cancelled: Counter,
     purged: Counter,
     proving_seconds: Histogram,
     jobs: [Gauge; 4],
@@ -82,6 +83,10 @@ impl Default for Metrics {
                         "Failed jobs queued again with a new generation of attempts.",
                     ),
                     counter(
+                        "prover_broker_jobs_cancelled_total",
+                        "Queued jobs withdrawn by their enqueuer.",
+                    ),
+                    counter(
                         "prover_broker_jobs_purged_total",
                         "Finished jobs deleted with their inputs after the retention period.",
                     ),
@@ -113,7 +118,7 @@ impl Default for Metrics {
                 )
             },
         );
-        let [enqueued, taken, completed, failed, attempts_failed, expired, rejected, retried, purged] =
+        let [enqueued, taken, completed, failed, attempts_failed, expired, rejected, retried, cancelled, purged] =
             counters;
         Self {
             recorder,
@@ -126,6 +131,7 @@ impl Default for Metrics {
             expired,
             rejected,
             retried,
+            cancelled,
             purged,
             proving_seconds,
             jobs,
@@ -159,6 +165,8 @@ pub(crate) enum Event {
     ResultRejected,
     /// A failed job was queued again.
     Retried,
+    /// A queued job was withdrawn by its enqueuer.
+    Cancelled,
     /// Finished jobs were deleted after the retention period.
     Purged {
         /// How many.
@@ -187,6 +195,7 @@ impl Metrics {
             }
             Event::ResultRejected => self.rejected.increment(1),
             Event::Retried => self.retried.increment(1),
+            Event::Cancelled => self.cancelled.increment(1),
             Event::Purged { jobs } => self.purged.increment(jobs),
         }
     }

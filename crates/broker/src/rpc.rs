@@ -187,6 +187,13 @@ impl BrokerApiServer for Handler {
         let id = id.required("id")?;
         self.retry(&id).map(|job| job.view()).map_err(rpc_error)
     }
+
+    fn cancel_job(&self, id: Field<JobId>) -> RpcResult<Option<JobView>> {
+        let id = id.required("id")?;
+        self.cancel(&id)
+            .map(|job| job.map(|job| job.view()))
+            .map_err(rpc_error)
+    }
 }
 
 /// The broker's check of each call: params are by name, an object; an array holding one

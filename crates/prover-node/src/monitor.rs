@@ -7,7 +7,9 @@
 //!   the monitor drop the epoch, also when it replaced ours with a cheaper quote during the claim
 //!   window (the claim auction: our bond is free again, and proofs made for us as payee could not
 //!   be submitted for that claim); an epoch whose claim window passed unclaimed is proven when
-//!   `PROVER_OPEN_PROVING` is on (the first valid proof wins);
+//!   `PROVER_OPEN_PROVING` is on (the first valid proof wins); the queued jobs of a dropped
+//!   epoch (claimed by another, proven, pruned) are withdrawn from the broker at the end of the
+//!   tick (`broker_cancelJob`), so agents spend no proof on them;
 //! - **proving** starts speculatively, as soon as a block can no longer be replaced (its slot's
 //!   proposal window closed), for every epoch the prover might prove: one job per block on the
 //!   broker, through the [`Orchestrator`];
@@ -185,6 +187,13 @@ where
             if let Err(error) = result {
                 warn!(epoch, %error, "epoch step failed");
             }
+        }
+        let withdrawn = self.parts.orchestrator.cancel_abandoned().await;
+        if withdrawn > 0 {
+            info!(
+                jobs = withdrawn,
+                "queued jobs of dropped epochs withdrawn from the broker"
+            );
         }
         Ok(())
     }

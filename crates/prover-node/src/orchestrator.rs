@@ -13,6 +13,9 @@
 //! after a prune, is a new job.
 //! A job that failed for good (its attempts used up) is reported and queued again on the broker
 //! with a new generation of attempts (`broker_retryJob`), so an epoch never dead-ends on it.
+//! The pending jobs of an epoch the prover no longer proves, or of a replaced block, are
+//! withdrawn from the broker's queue (`broker_cancelJob`): the broker hands out the lowest epoch
+//! first, so they would otherwise come before every live epoch's jobs.
 
 use std::{collections::BTreeMap, future::Future};
 
@@ -108,6 +111,10 @@ pub trait ProvingBroker: Send + Sync {
 
     /// Queues the failed job `id` again with a new generation of attempts.
     fn retry(&self, id: B256) -> impl Future<Output = Result<()>> + Send;
+
+    /// Withdraws job `id` if it is still queued (nobody needs its proof any more); a job being
+    /// proven, finished or unknown is left as it is.
+    fn cancel(&self, id: B256) -> impl Future<Output = Result<()>> + Send;
 }
 
 impl ProvingBroker for BrokerClient {
@@ -158,6 +165,18 @@ impl ProvingBroker for BrokerClient {
                 source,
             })?;
         debug!(%id, generation = job.generation, status = %job.status, "job retried");
+        Ok(())
+    }
+
+    async fn cancel(&self, id: B256) -> Result<()> {
+        let job = self
+            .cancel_job(JobId(id.0))
+            .await
+            .map_err(|source| Error::Broker {
+                context: format!("broker_cancelJob({id})"),
+                source,
+            })?;
+        debug!(%id, status = ?job.map(|job| job.status), "job cancelled");
         Ok(())
     }
 }
@@ -308,6 +327,9 @@ pub struct Orchestrator<W, B> {
     payee: Address,
     split: BlockSplit,
     epochs: BTreeMap<u64, BTreeMap<u64, BlockJob>>,
+    /// Pending jobs nobody needs any more (their epoch was dropped, their block replaced), to
+    /// withdraw from the broker's queue ([`Self::cancel_abandoned`]).
+    abandoned: Vec<B256>,
 }
 
 impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
@@ -321,6 +343,7 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
             payee,
             split: BlockSplit::Whole,
             epochs: BTreeMap::new(),
+            abandoned: Vec::new(),
         }
     }
 
@@ -358,6 +381,20 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
         // Taken out while the broker is called (enqueueing reads `self`), and put back whatever
         // the calls return: a broker error keeps the jobs tracked.
         let mut jobs = self.epochs.remove(&epoch).unwrap_or_default();
+        let replaced: Vec<u64> = jobs
+            .iter()
+            .filter(|(number, job)| {
+                !blocks
+                    .iter()
+                    .any(|block| block.number == **number && block.commitment == job.commitment)
+            })
+            .map(|(number, _)| *number)
+            .collect();
+        for number in replaced {
+            if let Some(job) = jobs.remove(&number) {
+                self.abandon(&job);
+            }
+        }
         let advanced = self
             .advance_jobs(epoch, blocks, &mut jobs, &mut status)
             .await;
@@ -373,11 +410,6 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
         jobs: &mut BTreeMap<u64, BlockJob>,
         status: &mut EpochStatus,
     ) -> Result<()> {
-        jobs.retain(|number, job| {
-            blocks
-                .iter()
-                .any(|block| block.number == *number && block.commitment == job.commitment)
-        });
         for block in blocks {
             if jobs.contains_key(&block.number) {
                 continue;
@@ -541,14 +573,55 @@ impl<W: WitnessSource, B: ProvingBroker> Orchestrator<W, B> {
         })
     }
 
-    /// Forgets the jobs of `epoch` (another prover claimed it, or it is proven or pruned).
+    /// Forgets the jobs of `epoch` (another prover claimed it, or it is proven or pruned); its
+    /// pending jobs are withdrawn by the next [`Self::cancel_abandoned`].
     pub fn forget(&mut self, epoch: u64) {
-        self.epochs.remove(&epoch);
+        for job in self
+            .epochs
+            .remove(&epoch)
+            .into_iter()
+            .flat_map(BTreeMap::into_values)
+        {
+            self.abandon(&job);
+        }
     }
 
-    /// Keeps only the epochs for which `keep` holds.
+    /// Keeps only the epochs for which `keep` holds (see [`Self::forget`]).
     pub fn retain(&mut self, mut keep: impl FnMut(u64) -> bool) {
-        self.epochs.retain(|epoch, _| keep(*epoch));
+        let dropped: Vec<u64> = self.epochs().filter(|epoch| !keep(*epoch)).collect();
+        for epoch in dropped {
+            self.forget(epoch);
+        }
+    }
+
+    /// Notes the pending parts of a block nobody needs a proof of any more.
+    fn abandon(&mut self, job: &BlockJob) {
+        self.abandoned.extend(
+            job.parts
+                .iter()
+                .filter(|part| matches!(part.state, JobState::Pending))
+                .map(|part| part.job),
+        );
+    }
+
+    /// Withdraws the abandoned jobs from the broker's queue, so that no agent spends a proof on
+    /// them (in take order, a stale epoch's jobs would come before a live one's). Returns how
+    /// many were withdrawn; those the broker could not be asked about are kept for the next
+    /// call.
+    pub async fn cancel_abandoned(&mut self) -> usize {
+        let mut withdrawn = 0;
+        let mut kept = Vec::new();
+        for id in std::mem::take(&mut self.abandoned) {
+            match self.broker.cancel(id).await {
+                Ok(()) => withdrawn += 1,
+                Err(error) => {
+                    debug!(%id, %error, "cannot cancel an abandoned job: retried next tick");
+                    kept.push(id);
+                }
+            }
+        }
+        self.abandoned = kept;
+        withdrawn
     }
 
     /// The epochs with tracked jobs.
@@ -683,6 +756,7 @@ mod tests {
         jobs: Mutex<BTreeMap<B256, (Vec<u8>, JobOutcome)>>,
         enqueues: AtomicUsize,
         retries: AtomicUsize,
+        cancels: AtomicUsize,
     }
 
     impl FakeBroker {
@@ -738,6 +812,16 @@ mod tests {
             if let Some((_, status)) = self.jobs.lock().unwrap().get_mut(&id) {
                 if matches!(status, JobOutcome::Failed(_)) {
                     *status = JobOutcome::Pending;
+                }
+            }
+            Ok(())
+        }
+
+        async fn cancel(&self, id: B256) -> Result<()> {
+            self.cancels.fetch_add(1, Ordering::Relaxed);
+            if let Some((_, status)) = self.jobs.lock().unwrap().get_mut(&id) {
+                if *status == JobOutcome::Pending {
+                    *status = JobOutcome::Failed("cancelled".into());
                 }
             }
             Ok(())
@@ -1050,6 +1134,44 @@ mod tests {
         assert_eq!((status.failed, status.retried), (2, 0));
         orchestrator.forget(1);
         assert_eq!(orchestrator.epochs().count(), 0);
+    }
+
+    /// Issue 15's CI failure: an epoch the prover dropped (claimed by another prover) kept its
+    /// queued jobs on the broker, which a lone agent then proved before the live epoch's. Its
+    /// pending jobs are now withdrawn; proven ones and other epochs' are left alone.
+    #[tokio::test]
+    async fn a_dropped_epoch_withdraws_its_pending_jobs_from_the_broker() {
+        let chain = Chain::new(4);
+        let broker = FakeBroker::default();
+        let blocks: Vec<_> = (1..=4).map(|n| chain.block(n)).collect();
+        let mut orchestrator = Orchestrator::new(chain, &broker, PAYEE);
+        orchestrator.advance(1, &blocks[..2]).await.unwrap();
+        broker.prove_all();
+        orchestrator.advance(1, &blocks[..3]).await.unwrap();
+        orchestrator.advance(2, &blocks[3..]).await.unwrap();
+        let outcome = |n: u64| {
+            let jobs = broker.jobs.lock().unwrap();
+            let (_, outcome) = jobs
+                .values()
+                .find(|(input, _)| BlockWitness::from_bytes(input).unwrap().block_number == n)
+                .unwrap();
+            outcome.clone()
+        };
+
+        orchestrator.retain(|epoch| epoch != 1);
+        assert_eq!(orchestrator.cancel_abandoned().await, 1, "block 3's job");
+        assert_eq!(outcome(3), JobOutcome::Failed("cancelled".into()));
+        assert!(
+            matches!(outcome(1), JobOutcome::Proven(_)),
+            "proven: left alone"
+        );
+        assert_eq!(outcome(4), JobOutcome::Pending, "another epoch: left alone");
+        assert_eq!(orchestrator.cancel_abandoned().await, 0, "withdrawn once");
+
+        orchestrator.forget(2);
+        assert_eq!(orchestrator.cancel_abandoned().await, 1);
+        assert_eq!(outcome(4), JobOutcome::Failed("cancelled".into()));
+        assert_eq!(broker.cancels.load(Ordering::Relaxed), 2);
     }
 
     /// Attack (issue 12, proof integrity): a job that used up its attempts stayed failed, so
