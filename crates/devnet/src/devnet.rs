@@ -742,13 +742,7 @@ impl Devnet {
                 self.options.key_cache_dir.display().to_string(),
             ),
         ];
-        // The key users load the ceremony's keys.
-        let ceremony_keys = self
-            .options
-            .ceremony_keys
-            .as_ref()
-            .filter(|_| matches!(role, Role::Broker | Role::Agent | Role::Prover))
-            .map(|dir| (CEREMONY_KEYS_ENV, dir.display().to_string()));
+        let ceremony_keys = ceremony_env(role, self.options.ceremony_keys.as_deref());
         let extra = self.options.extra_env.get(&role).into_iter().flatten();
         let env = common
             .into_iter()
@@ -921,6 +915,14 @@ async fn generate_keys(options: &DevnetOptions, config: &DeployConfig) -> Result
     .await
     .map_err(|_| Error::Task("circuit key generation"))?;
     result
+}
+
+/// `FERNET_CEREMONY_KEYS` for the roles that load circuit keys (broker, agent, prover node),
+/// when the devnet runs on a ceremony's keys.
+fn ceremony_env(role: Role, ceremony_keys: Option<&Path>) -> Option<(&'static str, String)> {
+    ceremony_keys
+        .filter(|_| matches!(role, Role::Broker | Role::Agent | Role::Prover))
+        .map(|dir| (CEREMONY_KEYS_ENV, dir.display().to_string()))
 }
 
 /// The broker's own environment: its address and port, its store (the data directory `store`,
@@ -1214,6 +1216,18 @@ fn with_url(mut spec: ProcessSpec, url: &str) -> ProcessSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_key_users_get_the_ceremony_keys() {
+        let dir = Path::new("/keys");
+        for role in Role::ALL {
+            let expected = matches!(role, Role::Broker | Role::Agent | Role::Prover)
+                .then(|| (CEREMONY_KEYS_ENV, "/keys".to_owned()));
+            assert_eq!(ceremony_env(role, Some(dir)), expected, "{role}");
+            assert_eq!(ceremony_env(role, None), None, "{role}");
+        }
+        assert!(MANAGED_ENV.contains(&CEREMONY_KEYS_ENV));
+    }
 
     #[test]
     fn the_broker_gets_its_database_url_only_with_postgres() {
