@@ -2,6 +2,7 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
+use fernet_primitives::CircuitKeys;
 use fernet_state::StateConfig;
 
 use fernet_broker_api::{JobId, JobStatus};
@@ -129,6 +130,19 @@ pub enum Error {
         expected: String,
         /// The hash of the local verifying key(s).
         actual: String,
+    },
+    /// The keys come from another setup than the deployment's (another ceremony, or the
+    /// insecure devnet setup against a ceremony's verifiers, or the reverse).
+    #[error(
+        "the deployment's verifiers check proofs of {expected}, but these are {actual}: set \
+         FERNET_CEREMONY_KEYS to the deployment's ceremony export (unset for the insecure devnet \
+         keys)"
+    )]
+    KeyOriginMismatch {
+        /// The origin the deployment records.
+        expected: CircuitKeys,
+        /// The origin of the local keys.
+        actual: CircuitKeys,
     },
     /// Where the deployed verifier's key hash comes from is unusable.
     #[error("{name}: {reason}")]

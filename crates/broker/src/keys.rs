@@ -1,8 +1,9 @@
 //! The block circuit keys an agent proves with: one key pair per state configuration and
 //! proof size (the witness says which: a whole block, or a chunk of the configuration's chunk
-//! size), loaded from the key cache the first time a job needs it; the verifying keys the
-//! broker checks every delivered proof against ([`VerifyingKeys`]); and the check that they are
-//! the keys of the deployed verifiers ([`BlockKeys::for_verifier`]).
+//! size), loaded from their [`BlockKeySource`] (a ceremony's export, or the insecure devnet key
+//! cache) the first time a job needs it; the verifying keys the broker checks every delivered
+//! proof against ([`VerifyingKeys`]); and the check that they are the keys of the deployed
+//! verifiers, from the setup the deployment records ([`BlockKeys::for_verifier`]).
 
 use std::{
     path::Path,
@@ -12,19 +13,23 @@ use std::{
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
 use fernet_circuits::{
-    block::prover::{default_key_cache_dir, devnet_keys},
+    block::prover::{default_key_cache_dir, BlockKeySource},
     keys::{KeyCache, KeyPair},
     proof_system::evm::verifying_key_hash,
     Groth16Bn254,
 };
-use fernet_primitives::Deployment;
+use fernet_primitives::{CircuitKeys, Deployment};
 use fernet_state::StateConfig;
 
 use crate::error::{Error, Result};
 
-/// The key hashes of a deployment's two verifiers, and its state configuration when known.
+/// The key hashes of a deployment's two verifiers, and its state configuration and the origin
+/// of its keys when known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeployedVerifiers {
+    /// The setup the deployment's keys come from (`None`: unknown, only the hashes are
+    /// checked).
+    pub circuit_keys: Option<CircuitKeys>,
     /// The deployment's state configuration (`None`: found from the block key hash).
     pub config: Option<StateConfig>,
     /// `verificationKeyHash()` of the block verifier.
@@ -40,7 +45,7 @@ type LoadedKeys = Vec<((StateConfig, usize), Arc<KeyPair<Groth16Bn254>>)>;
 /// Key pairs by configuration and proof size, limited to the configurations the agent accepts
 /// (a witness of any other one is refused instead of starting a setup of unknown size).
 pub struct BlockKeys {
-    cache: KeyCache,
+    source: BlockKeySource,
     accepted: Vec<StateConfig>,
     /// The deployed chunk verifier's key hash, checked when chunk keys are first loaded.
     chunk_hash: Option<[u8; 32]>,
@@ -50,37 +55,51 @@ pub struct BlockKeys {
 impl std::fmt::Debug for BlockKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BlockKeys")
-            .field("cache", &self.cache)
+            .field("source", &self.source)
             .field("accepted", &self.accepted)
             .finish_non_exhaustive()
     }
 }
 
 impl BlockKeys {
-    /// Keys from `cache` for the `accepted` configurations.
-    pub fn new(cache: KeyCache, accepted: Vec<StateConfig>) -> Self {
+    /// Keys from `source` for the `accepted` configurations.
+    pub fn new(source: BlockKeySource, accepted: Vec<StateConfig>) -> Self {
         Self {
-            cache,
+            source,
             accepted,
             chunk_hash: None,
             loaded: Mutex::new(Vec::new()),
         }
     }
 
-    /// Keys from the default cache (`$FERNET_KEY_CACHE`, else `target/fernet-keys`) for the
-    /// devnet and production configurations.
+    /// The **INSECURE** devnet keys of the default cache (`$FERNET_KEY_CACHE`, else
+    /// `target/fernet-keys`) for the devnet and production configurations.
     pub fn from_default_cache() -> Self {
         Self::new(
-            KeyCache::new(default_key_cache_dir()),
-            vec![StateConfig::devnet(), StateConfig::production()],
+            BlockKeySource::InsecureDevnet(KeyCache::new(default_key_cache_dir())),
+            Self::default_accepted(),
         )
     }
 
-    /// The **INSECURE** devnet keys of `config` for proofs of `txs` tx slots (see
-    /// `fernet_circuits::keys`): the whole block (`max_txs_per_block`) or a chunk of
-    /// [`StateConfig::chunk_txs`]. Loaded from the cache, or set up and cached, on first use;
-    /// chunk keys are checked against the deployed chunk verifier's hash then. Blocking: call
-    /// it off the async runtime. Concurrent callers wait for one load.
+    /// The keys of the ceremony export in `$FERNET_CEREMONY_KEYS` when set, else those of
+    /// [`Self::from_default_cache`] ([`BlockKeySource::from_env`]), for the devnet and
+    /// production configurations. Fails when the export's manifest cannot be read.
+    pub fn from_env() -> Result<Self> {
+        let source = BlockKeySource::from_env()?;
+        tracing::info!(keys = %source, "block circuit key source");
+        Ok(Self::new(source, Self::default_accepted()))
+    }
+
+    /// The configurations [`Self::from_env`] accepts: the devnet's and the production's.
+    fn default_accepted() -> Vec<StateConfig> {
+        vec![StateConfig::devnet(), StateConfig::production()]
+    }
+
+    /// The keys of `config` for proofs of `txs` tx slots: the whole block
+    /// (`max_txs_per_block`) or a chunk of [`StateConfig::chunk_txs`]. Loaded from the source
+    /// (for the **INSECURE** devnet keys: set up and cached when missing) on first use; chunk
+    /// keys are checked against the deployed chunk verifier's hash then. Blocking: call it off
+    /// the async runtime. Concurrent callers wait for one load.
     pub fn get(&self, config: &StateConfig, txs: usize) -> Result<Arc<KeyPair<Groth16Bn254>>> {
         let whole = txs == config.max_txs_per_block;
         if !self.accepted.contains(config) || !(whole || config.chunk_txs().ok() == Some(txs)) {
@@ -97,12 +116,12 @@ impl BlockKeys {
             return Ok(Arc::clone(keys));
         }
         let started = std::time::Instant::now();
-        let keys = Arc::new(devnet_keys(&self.cache, *config, txs, None)?);
+        let keys = Arc::new(self.source.keys(*config, txs)?);
         if let (false, Some(expected)) = (whole, self.chunk_hash) {
             check_hash(config, txs, &keys, expected, "chunkVerificationKeyHash")?;
         }
         tracing::info!(
-            cache = %self.cache.dir().display(),
+            source = %self.source,
             txs,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "block circuit keys loaded for {config:?}"
@@ -111,13 +130,22 @@ impl BlockKeys {
         Ok(keys)
     }
 
-    /// These keys restricted to those of the deployed verifiers: the keys of the deployment's
+    /// These keys restricted to those of the deployed verifiers. First their origin: keys of
+    /// another setup than the one the deployment records (another ceremony's transcript hash,
+    /// or insecure keys against a ceremony's verifiers, or the reverse) are refused with
+    /// [`Error::KeyOriginMismatch`] before any key is loaded. Then the keys of the deployment's
     /// state configuration when known, else of the accepted configuration whose block key has
     /// the block verifier's hash (refused with [`Error::VerifyingKeyMismatch`], both hashes
     /// named, when none matches: proofs made with other keys could never be used on L1). The
     /// chunk keys are checked against the chunk verifier's hash when first loaded. Blocking
     /// (loads or sets up the block keys).
     pub fn for_verifier(mut self, deployed: DeployedVerifiers) -> Result<Self> {
+        if let Some(expected) = deployed.circuit_keys {
+            let actual = CircuitKeys::of_transcript(self.source.transcript_hash());
+            if actual != expected {
+                return Err(Error::KeyOriginMismatch { expected, actual });
+            }
+        }
         self.chunk_hash = deployed.chunk;
         let config = match deployed.config {
             Some(config) => {
@@ -178,7 +206,7 @@ impl BlockKeys {
             .unwrap_or_else(|poison| poison.into_inner());
         loaded.retain(|((known, _), _)| *known == config);
         Self {
-            cache: self.cache,
+            source: self.source,
             accepted: vec![config],
             chunk_hash: self.chunk_hash,
             loaded: Mutex::new(loaded),
@@ -250,6 +278,7 @@ pub fn deployed_verifier(
         .transpose()
         .map(|hash| {
             hash.map(|block| DeployedVerifiers {
+                circuit_keys: None,
                 config: None,
                 block,
                 chunk: None,
@@ -261,6 +290,7 @@ impl DeployedVerifiers {
     /// The verifiers of `deployment`.
     pub fn of(deployment: &Deployment) -> Self {
         Self {
+            circuit_keys: Some(deployment.circuit_keys),
             config: Some(deployment.state_config),
             block: deployment.verification_key_hash.0,
             chunk: Some(deployment.chunk_verification_key_hash.0),
@@ -279,6 +309,7 @@ mod tests {
         assert_eq!(
             deployed_verifier(None, Some(&hash)).unwrap(),
             Some(DeployedVerifiers {
+                circuit_keys: None,
                 config: None,
                 block: [0xab; 32],
                 chunk: None
@@ -301,5 +332,56 @@ mod tests {
             error.to_string(),
             "DEPLOYMENT_FILE: /nonexistent/31337.json: no such file"
         );
+    }
+
+    #[test]
+    fn keys_of_another_origin_than_the_deployments_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let ceremony = |hash: [u8; 32]| BlockKeySource::Ceremony {
+            dir: dir.path().to_path_buf(),
+            manifest: fernet_circuits::ceremony_manifest::CeremonyManifest {
+                version: fernet_circuits::ceremony_manifest::CEREMONY_MANIFEST_VERSION,
+                transcript_hash: hash,
+                circuits: Vec::new(),
+            },
+        };
+        let insecure = || BlockKeySource::InsecureDevnet(KeyCache::new(dir.path()));
+        let deployed = |circuit_keys| DeployedVerifiers {
+            circuit_keys: Some(circuit_keys),
+            config: Some(StateConfig::devnet()),
+            block: [0; 32],
+            chunk: None,
+        };
+        let of_ceremony = |hash: [u8; 32]| CircuitKeys::Ceremony {
+            transcript_hash: hash.into(),
+        };
+        // Refused before any key is loaded: the directories hold no keys at all.
+        for (source, origin) in [
+            (ceremony([2; 32]), of_ceremony([1; 32])),
+            (insecure(), of_ceremony([1; 32])),
+            (ceremony([1; 32]), CircuitKeys::InsecureDevnet),
+        ] {
+            let actual = CircuitKeys::of_transcript(source.transcript_hash());
+            let keys = BlockKeys::new(source, vec![StateConfig::devnet()]);
+            match keys.for_verifier(deployed(origin)) {
+                Err(Error::KeyOriginMismatch {
+                    expected,
+                    actual: found,
+                }) => {
+                    assert_eq!(expected, origin);
+                    assert_eq!(found, actual);
+                }
+                other => panic!("expected KeyOriginMismatch, got {other:?}"),
+            }
+        }
+        // The deployment's own ceremony passes the origin check and goes on to the keys (none
+        // here: the manifest lists no circuit).
+        let keys = BlockKeys::new(ceremony([1; 32]), vec![StateConfig::devnet()]);
+        assert!(matches!(
+            keys.for_verifier(deployed(of_ceremony([1; 32]))),
+            Err(Error::Circuits(
+                fernet_circuits::Error::CeremonyKeysMissing { .. }
+            ))
+        ));
     }
 }

@@ -1,8 +1,8 @@
 //! Export: a verified ceremony's keys as the project's key files, their manifest, and the
 //! Solidity verifiers generated from them.
 //!
-//! Output layout: `<out>/<circuit id>/ceremony-keys.bin` ([`write_key_pair`], compressed,
-//! validated on load), `<out>/ceremony.json` ([`CeremonyManifest`]) and
+//! Output layout: `<out>/<circuit id>/ceremony-keys.bin` and `<out>/ceremony.json`, written by
+//! [`CeremonyManifest::export`] (keys compressed, validated on load), and
 //! `<out>/verifier/{Block,Chunk}ProofVerifier.sol`. The committed `contracts/verifier/` (pinned
 //! to the insecure devnet keys) is never written.
 
@@ -11,19 +11,15 @@ use std::path::{Path, PathBuf};
 use ark_bn254::Bn254;
 use ark_groth16::{ProvingKey, VerifyingKey};
 use fernet_circuits::{
-    ceremony_manifest::{
-        CeremonyManifest, ManifestCircuit, CEREMONY_KEY_FILE, CEREMONY_MANIFEST_FILE,
-        CEREMONY_MANIFEST_VERSION,
-    },
-    keys::{write_key_pair, KeyPair},
-    proof_system::evm::verifying_key_hash,
+    ceremony_manifest::{CeremonyManifest, ExportedCircuit},
+    keys::KeyPair,
     verifier_gen::generate_solidity_verifier,
     Groth16Bn254,
 };
 
 use crate::{
     ceremony_dir::CeremonyDir,
-    phase2::params::{keccak, write_atomically, FixedPart, Params},
+    phase2::params::{write_atomically, FixedPart, Params},
     transcript::Hash32,
     Error, Result,
 };
@@ -67,43 +63,36 @@ pub fn export(ceremony: &CeremonyDir, out: &Path) -> Result<Exported> {
     let verifier_dir = out.join(VERIFIER_DIR);
     refuse_committed_verifiers(&verifier_dir)?;
     let (transcript, finals) = ceremony.verify(None)?;
-    let mut circuits = Vec::with_capacity(finals.len());
+    let keys: Vec<KeyPair<Groth16Bn254>> = finals
+        .iter()
+        .map(|final_circuit| {
+            let proving_key = proving_key(&final_circuit.fixed, &final_circuit.params);
+            let verifying_key = proving_key.vk.clone();
+            KeyPair::new(proving_key, verifying_key)
+        })
+        .collect();
+    let circuits: Vec<ExportedCircuit<'_>> = finals
+        .iter()
+        .zip(&keys)
+        .map(|(final_circuit, keys)| ExportedCircuit {
+            id: &final_circuit.entry.id,
+            digest: final_circuit.entry.digest.0,
+            keys,
+        })
+        .collect();
+    let manifest = CeremonyManifest::export(out, transcript.transcript_hash.0, &circuits)?;
+    std::fs::create_dir_all(&verifier_dir).map_err(|source| Error::Io {
+        path: verifier_dir.clone(),
+        source,
+    })?;
     let mut verifiers = Vec::with_capacity(finals.len());
-    for final_circuit in &finals {
-        let id = &final_circuit.entry.id;
-        let proving_key = proving_key(&final_circuit.fixed, &final_circuit.params);
-        let verifying_key = proving_key.vk.clone();
-        let keys = KeyPair::<Groth16Bn254>::new(proving_key, verifying_key);
-        let key_file = format!("{id}/{CEREMONY_KEY_FILE}");
-        let key_path = out.join(&key_file);
-        write_key_pair(&key_path, &keys)?;
-        let key_bytes = std::fs::read(&key_path).map_err(|source| Error::Io {
-            path: key_path.clone(),
-            source,
-        })?;
+    for (final_circuit, keys) in finals.iter().zip(&keys) {
         let kind = final_circuit.circuit.verifier_kind();
         let source = generate_solidity_verifier(&keys.verifying_key, kind);
         let verifier_path = verifier_dir.join(format!("{}.sol", kind.contract_name()));
-        std::fs::create_dir_all(&verifier_dir).map_err(|source| Error::Io {
-            path: verifier_dir.clone(),
-            source,
-        })?;
         write_atomically(&verifier_path, source.as_bytes())?;
         verifiers.push(verifier_path);
-        circuits.push(ManifestCircuit {
-            id: id.clone(),
-            digest: final_circuit.entry.digest.0,
-            verification_key_hash: verifying_key_hash(&keys.verifying_key),
-            key_file,
-            key_file_keccak: keccak(&key_bytes),
-        });
     }
-    let manifest = CeremonyManifest {
-        version: CEREMONY_MANIFEST_VERSION,
-        transcript_hash: transcript.transcript_hash.0,
-        circuits,
-    };
-    manifest.write(&out.join(CEREMONY_MANIFEST_FILE))?;
     Ok(Exported {
         manifest,
         transcript_hash: transcript.transcript_hash,

@@ -9,8 +9,13 @@
 use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha3::{Digest, Keccak256};
 
-use crate::{Error, Result};
+use crate::{
+    keys::{write_key_pair, KeyPair},
+    proof_system::evm::verifying_key_hash,
+    Error, Groth16Bn254, ProofSystem, Result,
+};
 
 /// The manifest's file name in an export directory.
 pub const CEREMONY_MANIFEST_FILE: &str = "ceremony.json";
@@ -54,7 +59,77 @@ pub struct ManifestCircuit {
     pub key_file_keccak: [u8; 32],
 }
 
+/// One circuit's keys handed to [`CeremonyManifest::export`].
+#[derive(Clone, Copy)]
+pub struct ExportedCircuit<'a> {
+    /// The circuit's [`crate::keys::CircuitId::cache_key`].
+    pub id: &'a str,
+    /// [`crate::proof_system::R1csMatrices::digest`] of the circuit the keys were made for.
+    pub digest: [u8; 32],
+    /// The keys.
+    pub keys: &'a KeyPair<Groth16Bn254>,
+}
+
 impl CeremonyManifest {
+    /// Writes the keys of `circuits` into the export directory `dir` (`<id>/ceremony-keys.bin`,
+    /// compressed) and the manifest naming them by `transcript_hash` (`ceremony.json`), and
+    /// returns the manifest. The one writer of export directories: `fernet-ceremony export`
+    /// calls it with a verified ceremony's keys.
+    pub fn export(
+        dir: &Path,
+        transcript_hash: [u8; 32],
+        circuits: &[ExportedCircuit<'_>],
+    ) -> Result<Self> {
+        let mut entries = Vec::with_capacity(circuits.len());
+        for circuit in circuits {
+            let key_file = format!("{}/{CEREMONY_KEY_FILE}", circuit.id);
+            let path = dir.join(&key_file);
+            write_key_pair(&path, circuit.keys)?;
+            entries.push(ManifestCircuit {
+                id: circuit.id.to_owned(),
+                digest: circuit.digest,
+                verification_key_hash: verifying_key_hash(&circuit.keys.verifying_key),
+                key_file,
+                key_file_keccak: Keccak256::digest(read(&path)?).into(),
+            });
+        }
+        let manifest = Self {
+            version: CEREMONY_MANIFEST_VERSION,
+            transcript_hash,
+            circuits: entries,
+        };
+        manifest.write(&dir.join(CEREMONY_MANIFEST_FILE))?;
+        Ok(manifest)
+    }
+
+    /// Reads the manifest of the export directory `dir` (its `ceremony.json`).
+    pub fn read_dir(dir: &Path) -> Result<Self> {
+        Self::read(&dir.join(CEREMONY_MANIFEST_FILE))
+    }
+
+    /// Loads the keys of the circuit with cache key `id` from the export directory `dir` this
+    /// manifest describes: refused with [`Error::CeremonyKeysMissing`] when the manifest has
+    /// no such circuit, and [`Error::KeyFileHash`] when the key file's keccak256 is not the
+    /// pinned one; every point is validated.
+    pub fn load_key_pair(&self, dir: &Path, id: &str) -> Result<KeyPair<Groth16Bn254>> {
+        let circuit = self.circuit(id).ok_or_else(|| Error::CeremonyKeysMissing {
+            dir: dir.to_path_buf(),
+            circuit: id.to_owned(),
+        })?;
+        let path = dir.join(&circuit.key_file);
+        let bytes = read(&path)?;
+        let actual: [u8; 32] = Keccak256::digest(&bytes).into();
+        if actual != circuit.key_file_keccak {
+            return Err(Error::KeyFileHash {
+                path,
+                expected: format!("0x{}", hex::encode(circuit.key_file_keccak)),
+                actual: format!("0x{}", hex::encode(actual)),
+            });
+        }
+        let (proving_key, verifying_key) = Groth16Bn254::read_key_pair(bytes.as_slice())?;
+        Ok(KeyPair::new(proving_key, verifying_key))
+    }
+
     /// Reads and parses a manifest, checking its version.
     pub fn read(path: &Path) -> Result<Self> {
         let invalid = |reason: String| Error::CeremonyManifest {
@@ -88,6 +163,14 @@ impl CeremonyManifest {
     pub fn circuit(&self, id: &str) -> Option<&ManifestCircuit> {
         self.circuits.iter().find(|c| c.id == id)
     }
+}
+
+/// The bytes of the file at `path`.
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// `[u8; 32]` as `0x`-prefixed hex.

@@ -36,6 +36,25 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A ceremony export directory has no keys for a circuit.
+    #[error("the ceremony keys in {} have no keys for circuit {circuit}", dir.display())]
+    CeremonyKeysMissing {
+        /// The export directory.
+        dir: PathBuf,
+        /// The circuit's [`crate::keys::CircuitId::cache_key`].
+        circuit: String,
+    },
+    /// A ceremony key file is not the one its manifest pins (replaced or damaged after the
+    /// export).
+    #[error("{} hashes to {actual}, the ceremony manifest pins {expected}", path.display())]
+    KeyFileHash {
+        /// The key file.
+        path: PathBuf,
+        /// The keccak256 the manifest records, `0x` hex.
+        expected: String,
+        /// The file's keccak256, `0x` hex.
+        actual: String,
+    },
     /// A circuit name is not usable as a cache directory name.
     #[error("invalid circuit name {0:?}: use 1-64 characters of [a-z0-9_-]")]
     InvalidCircuitName(String),

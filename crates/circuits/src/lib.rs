@@ -15,6 +15,7 @@
 //! - [`block`]: the block circuit over the native state of `fernet-state`, its keys, proving,
 //!   and the devnet epoch fixture; [`gadgets`]: the in-circuit Poseidon, Merkle, indexed-tree
 //!   and integer gadgets it is built from.
+//! - `testing` (feature `testing`): tiny keys filed as a ceremony export, for tests.
 
 pub mod block;
 pub mod ceremony_manifest;
@@ -23,6 +24,8 @@ pub mod fixture;
 pub mod gadgets;
 pub mod keys;
 pub mod proof_system;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod verifier_build;
 pub mod verifier_gen;
 

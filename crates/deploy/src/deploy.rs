@@ -59,7 +59,7 @@ pub struct DeployOptions {
     /// Deploy a new suite even when the recorded one is live with other parameters, or its record
     /// does not parse (an older format).
     pub redeploy: bool,
-    /// Where the verifiers of a non-devnet state configuration come from.
+    /// Where the verifiers' keys come from (a ceremony's export, or the insecure devnet keys).
     pub verifier_sources: VerifierSources,
 }
 
@@ -103,9 +103,10 @@ pub async fn deploy(options: &DeployOptions) -> Result<DeployOutcome> {
         options.expected_chain_id,
         options.allow_unknown_chain,
     )?;
-    // Every verifier deploy makes today is generated from the insecure devnet setup (see
-    // `verifiers`): only anvil takes them unless the operator says otherwise.
-    let circuit_keys = CircuitKeys::InsecureDevnet;
+    // Verifiers of the insecure devnet setup: only anvil takes them unless the operator says
+    // otherwise. A ceremony's are named by its transcript hash.
+    let key_source = options.verifier_sources.key_source()?;
+    let circuit_keys = CircuitKeys::of_transcript(key_source.transcript_hash());
     check_circuit_keys(chain_id, &circuit_keys, options.insecure_devnet_keys)?;
     let signer = deployer_signer(options.private_key.as_deref(), chain_id)?;
     let deployer = signer.address();
@@ -116,7 +117,11 @@ pub async fn deploy(options: &DeployOptions) -> Result<DeployOutcome> {
         .erased();
 
     let path = Deployment::path(&options.deployments_dir, chain_id);
-    let verifiers = verifier_code(config.state(), &options.verifier_sources)?;
+    let verifiers = verifier_code(
+        config.state(),
+        &key_source,
+        &options.verifier_sources.solc_shim,
+    )?;
     let wanted = Wanted {
         config,
         token: options.token,

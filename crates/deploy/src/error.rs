@@ -88,6 +88,14 @@ pub enum Error {
         #[source]
         source: fernet_circuits::Error,
     },
+    /// The ceremony export given as the verifiers' keys (`--ceremony-keys`) is unusable: no
+    /// readable manifest.
+    #[error("cannot use the ceremony keys")]
+    CeremonyKeys {
+        /// Why (names the file).
+        #[source]
+        source: fernet_circuits::Error,
+    },
     /// A deployed verifier reports another key hash than the keys it was generated from.
     #[error("the deployed {verifier} reports key hash {actual}, generated for {expected}")]
     VerifierKeyMismatch {

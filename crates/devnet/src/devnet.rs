@@ -12,7 +12,10 @@ use alloy::{
     providers::Provider,
     transports::http::reqwest::Url,
 };
-use fernet_circuits::{block::prover::devnet_keys, keys::KeyCache};
+use fernet_circuits::{
+    block::prover::{devnet_keys, CEREMONY_KEYS_ENV},
+    keys::KeyCache,
+};
 use fernet_deploy::verifiers::VerifierSources;
 use fernet_deploy::{DeployConfig, DeployOptions};
 use fernet_primitives::{Deployment, TokenAmount};
@@ -75,6 +78,7 @@ const MANAGED_ENV: &[&str] = &[
     "BROKER_AUTH_TOKEN",
     "BROKER_DATABASE_URL",
     "FERNET_KEY_CACHE",
+    CEREMONY_KEYS_ENV,
     "AZTEC_NODE_URL",
 ];
 
@@ -136,8 +140,10 @@ impl Devnet {
     /// broker's token of the run, then spawns broker, agents, node, sequencers (with
     /// `--skip-registration`), prover nodes and traffic, each once the services it talks to
     /// answer `GET /health`.
-    pub async fn start(options: DevnetOptions) -> Result<Self> {
+    pub async fn start(mut options: DevnetOptions) -> Result<Self> {
         options.check_broker_replicas()?;
+        // The services get it in their environment: absolute, whatever their directory.
+        options.ceremony_keys = options.ceremony_keys.as_deref().map(absolute).transpose()?;
         if options.agent_concurrency == 0 {
             return Err(Error::InvalidOption {
                 option: "agent-concurrency",
@@ -164,7 +170,7 @@ impl Devnet {
         let config = load_config(&options)?;
         config.validate()?;
 
-        if !options.l1_only && options.agents > 0 {
+        if !options.l1_only && options.agents > 0 && options.ceremony_keys.is_none() {
             generate_keys(&options, &config).await?;
         }
 
@@ -217,6 +223,7 @@ impl Devnet {
             redeploy: true,
             verifier_sources: VerifierSources {
                 key_cache: options.key_cache_dir.clone(),
+                ceremony_keys: options.ceremony_keys.clone(),
                 ..VerifierSources::default()
             },
         })
@@ -735,9 +742,11 @@ impl Devnet {
                 self.options.key_cache_dir.display().to_string(),
             ),
         ];
+        let ceremony_keys = ceremony_env(role, self.options.ceremony_keys.as_deref());
         let extra = self.options.extra_env.get(&role).into_iter().flatten();
         let env = common
             .into_iter()
+            .chain(ceremony_keys)
             .chain(env)
             .map(|(key, value)| (key.to_owned(), value))
             .chain(extra.cloned())
@@ -906,6 +915,14 @@ async fn generate_keys(options: &DevnetOptions, config: &DeployConfig) -> Result
     .await
     .map_err(|_| Error::Task("circuit key generation"))?;
     result
+}
+
+/// `FERNET_CEREMONY_KEYS` for the roles that load circuit keys (broker, agent, prover node),
+/// when the devnet runs on a ceremony's keys.
+fn ceremony_env(role: Role, ceremony_keys: Option<&Path>) -> Option<(&'static str, String)> {
+    ceremony_keys
+        .filter(|_| matches!(role, Role::Broker | Role::Agent | Role::Prover))
+        .map(|dir| (CEREMONY_KEYS_ENV, dir.display().to_string()))
 }
 
 /// The broker's own environment: its address and port, its store (the data directory `store`,
@@ -1199,6 +1216,18 @@ fn with_url(mut spec: ProcessSpec, url: &str) -> ProcessSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_key_users_get_the_ceremony_keys() {
+        let dir = Path::new("/keys");
+        for role in Role::ALL {
+            let expected = matches!(role, Role::Broker | Role::Agent | Role::Prover)
+                .then(|| (CEREMONY_KEYS_ENV, "/keys".to_owned()));
+            assert_eq!(ceremony_env(role, Some(dir)), expected, "{role}");
+            assert_eq!(ceremony_env(role, None), None, "{role}");
+        }
+        assert!(MANAGED_ENV.contains(&CEREMONY_KEYS_ENV));
+    }
 
     #[test]
     fn the_broker_gets_its_database_url_only_with_postgres() {

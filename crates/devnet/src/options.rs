@@ -191,6 +191,10 @@ pub struct DevnetOptions {
     pub anvil_binary: PathBuf,
     /// The circuit key cache (default [`fernet_circuits::block::prover::default_key_cache_dir`]).
     pub key_cache_dir: PathBuf,
+    /// A ceremony's export directory (`fernet-ceremony export`; default none: the insecure
+    /// devnet keys). When set, the deploy generates the verifiers from its keys, the broker,
+    /// agents and prover nodes get it as `FERNET_CEREMONY_KEYS`, and no devnet key is set up.
+    pub ceremony_keys: Option<PathBuf>,
     /// Passed to every prover node as `QUOTE_PROVIDER_URL` (default none: fixed quotes).
     pub quote_provider_url: Option<String>,
     /// Extra environment per role, applied last (so it can override what the devnet sets).
@@ -239,6 +243,7 @@ impl Default for DevnetOptions {
             bin_dir: None,
             anvil_binary: root.join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"),
             key_cache_dir: fernet_circuits::block::prover::default_key_cache_dir(),
+            ceremony_keys: None,
             quote_provider_url: None,
             extra_env: BTreeMap::new(),
             l1_only: false,

@@ -62,6 +62,19 @@ pub enum CircuitKeys {
     },
 }
 
+impl CircuitKeys {
+    /// The origin of keys named by `transcript_hash`: a ceremony's, or the insecure devnet
+    /// setup's when there is none.
+    pub fn of_transcript(transcript_hash: Option<[u8; 32]>) -> Self {
+        match transcript_hash {
+            Some(hash) => Self::Ceremony {
+                transcript_hash: B256::from(hash),
+            },
+            None => Self::InsecureDevnet,
+        }
+    }
+}
+
 impl std::fmt::Display for CircuitKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -198,5 +211,15 @@ mod tests {
             serde_json::json!({ "source": "insecureDevnet" })
         );
         assert_eq!(CircuitKeys::default(), CircuitKeys::InsecureDevnet);
+        assert_eq!(
+            CircuitKeys::of_transcript(None),
+            CircuitKeys::InsecureDevnet
+        );
+        assert_eq!(
+            CircuitKeys::of_transcript(Some([0xab; 32])),
+            CircuitKeys::Ceremony {
+                transcript_hash: B256::from([0xab; 32])
+            }
+        );
     }
 }

@@ -64,18 +64,17 @@ impl ProverNode {
         // keys would waste the epoch.
         let agent_keys = if args.agent_enabled {
             let deployed = DeployedVerifiers::of(deployment);
-            let keys = tokio::task::spawn_blocking(move || {
-                BlockKeys::from_default_cache().for_verifier(deployed)
-            })
-            .await
-            .map_err(|join| Error::Task {
-                task: "agent-key-check",
-                message: join.to_string(),
-            })?
-            .map_err(|error| Error::Config {
-                name: "PROVER_AGENT_ENABLED",
-                reason: error.to_string(),
-            })?;
+            let keys =
+                tokio::task::spawn_blocking(move || BlockKeys::from_env()?.for_verifier(deployed))
+                    .await
+                    .map_err(|join| Error::Task {
+                        task: "agent-key-check",
+                        message: join.to_string(),
+                    })?
+                    .map_err(|error| Error::Config {
+                        name: "PROVER_AGENT_ENABLED",
+                        reason: error.to_string(),
+                    })?;
             Some(keys)
         } else {
             None

@@ -11,10 +11,11 @@ use fernet_broker_api::{BrokerClient, JobKind, AUTH_TOKEN_ENV};
 use tokio::sync::watch;
 
 /// A prover agent: takes block proving jobs from the broker, proves them with the block
-/// circuit's (INSECURE devnet) keys from the key cache (`FERNET_KEY_CACHE`, default
-/// `target/fernet-keys`), checks each proof and delivers it. It refuses to start when its
-/// verifying key is not the deployed verifier's (`DEPLOYMENT_FILE` or
-/// `PROVER_VERIFICATION_KEY_HASH`, one is required). Ctrl-C or SIGTERM reports the jobs in
+/// circuit's keys (a ceremony's export in `FERNET_CEREMONY_KEYS`; unset, the INSECURE devnet
+/// keys from the key cache `FERNET_KEY_CACHE`, default `target/fernet-keys`), checks each proof
+/// and delivers it. It refuses to start when its keys are not the deployed verifier's
+/// (`DEPLOYMENT_FILE` or `PROVER_VERIFICATION_KEY_HASH`, one is required): another key hash, or,
+/// with `DEPLOYMENT_FILE`, keys of another setup than the deployment records. Ctrl-C or SIGTERM reports the jobs in
 /// flight as failed so the broker hands them to another agent.
 #[derive(Debug, Parser)]
 #[command(name = "fernet-agent", version)]
@@ -84,10 +85,10 @@ async fn run(args: Args) -> eyre::Result<()> {
              its keys are the deployed verifier's before proving"
         )
     })?;
-    let keys =
-        tokio::task::spawn_blocking(move || BlockKeys::from_default_cache().for_verifier(deployed))
-            .await
-            .wrap_err("key check task")??;
+    let keys = BlockKeys::from_env()?;
+    let keys = tokio::task::spawn_blocking(move || keys.for_verifier(deployed))
+        .await
+        .wrap_err("key check task")??;
     let config = AgentConfig {
         agent_id: args.agent_id.unwrap_or_else(default_agent_id),
         concurrency: usize::from(args.concurrency),

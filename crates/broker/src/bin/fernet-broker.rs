@@ -13,7 +13,9 @@ use fernet_broker_api::AUTH_TOKEN_ENV;
 /// The proving broker: stores proving jobs in a redb file (or in PostgreSQL, shared by several
 /// brokers, with BROKER_DATABASE_URL), leases them to agents, retries them when an agent fails
 /// or goes silent, verifies every delivered proof natively before it keeps it, and keeps every
-/// result until the retention period is over. Jobs survive restarts and `kill -9`. Every JSON-RPC call
+/// result until the retention period is over. Proofs are checked with the verifying keys of a
+/// ceremony's export in `FERNET_CEREMONY_KEYS` (unset: the INSECURE devnet keys of the key
+/// cache `FERNET_KEY_CACHE`). Jobs survive restarts and `kill -9`. Every JSON-RPC call
 /// must carry `Authorization: Bearer $BROKER_AUTH_TOKEN` (`/health` and `/metrics` are open).
 #[derive(Debug, Parser)]
 #[command(name = "fernet-broker", version)]
@@ -70,7 +72,7 @@ async fn main() -> eyre::Result<()> {
              unauthenticated callers"
             )
         })?;
-    let keys = BlockKeys::from_default_cache();
+    let keys = BlockKeys::from_env()?;
     // With the deployed verifier's hash, refuse keys that would reject every honest proof.
     let keys = match deployed_verifier(
         args.deployment_file.as_deref(),
@@ -82,7 +84,7 @@ async fn main() -> eyre::Result<()> {
         None => {
             tracing::warn!(
                 "neither DEPLOYMENT_FILE nor PROVER_VERIFICATION_KEY_HASH: proofs are verified \
-                 with the key cache's keys, unchecked against the deployed verifier"
+                 with the local keys, unchecked against the deployed verifier"
             );
             keys
         }

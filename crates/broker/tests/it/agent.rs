@@ -9,12 +9,13 @@ use fernet_broker::{Agent, AgentConfig, BlockKeys, DeployedVerifiers, Error};
 use fernet_broker_api::{hex, JobKind, JobStatus};
 use fernet_circuits::{
     block::{
-        prover::{default_key_cache_dir, verify_block},
+        prover::{default_key_cache_dir, verify_block, BlockKeySource},
         sizing::{full_block_chunks, full_block_witness},
     },
     keys::KeyCache,
     proof_system::evm::{proof_from_bytes, verifying_key_hash},
 };
+use fernet_primitives::CircuitKeys;
 use fernet_state::{fr_from_be_bytes, StateConfig, COMMITTED_PUBLIC_INPUTS, NUM_PUBLIC_INPUTS};
 use tokio::sync::watch;
 
@@ -23,7 +24,7 @@ use crate::support::{policy, start_broker, wait_until, TestStore, PAYEE};
 /// The cached devnet keys, for the devnet configuration only.
 fn devnet_keys() -> BlockKeys {
     BlockKeys::new(
-        KeyCache::new(default_key_cache_dir()),
+        BlockKeySource::InsecureDevnet(KeyCache::new(default_key_cache_dir())),
         vec![StateConfig::devnet()],
     )
 }
@@ -46,6 +47,7 @@ async fn an_agent_with_other_keys_than_the_verifier_refuses_to_start() {
     .unwrap();
     let other = [0x42; 32];
     let verifiers = |config, block, chunk| DeployedVerifiers {
+        circuit_keys: Some(CircuitKeys::InsecureDevnet),
         config,
         block,
         chunk: Some(chunk),

@@ -19,9 +19,12 @@ use fernet_primitives::{ProvingMode, StatePreset};
 /// after it in SCREAMING_SNAKE_CASE (slotDuration -> SLOT_DURATION). Logs go to stderr (LOG_LEVEL,
 /// LOG_JSON=true); the deployment JSON goes to stdout.
 ///
-/// The devnet state configuration deploys the committed verifiers; any other generates both from
-/// the configuration's circuit keys (loaded from --key-cache, set up there when missing) and
-/// compiles them with the repository's pinned solc (`script/solc-shim.js`, run by node).
+/// With --ceremony-keys, both verifiers are generated from a ceremony's keys and the record names
+/// the ceremony by its transcript hash. Without, the keys are the INSECURE devnet setup's (refused
+/// off anvil unless --insecure-devnet-keys): the devnet state configuration deploys the committed
+/// verifiers; any other generates both from the configuration's circuit keys (loaded from
+/// --key-cache, set up there when missing). Generated verifiers are compiled with the
+/// repository's pinned solc (`script/solc-shim.js`, run by node).
 #[derive(Debug, Parser)]
 #[command(name = "deploy", version)]
 struct Args {
@@ -65,6 +68,10 @@ struct Args {
     /// Circuit key cache, for the verifiers of a non-devnet state configuration.
     #[arg(long, env = "FERNET_KEY_CACHE")]
     key_cache: Option<PathBuf>,
+    /// Deploy verifiers of a ceremony's keys: the directory `fernet-ceremony export` wrote. The
+    /// deployment then records the ceremony's transcript hash. Unset: the insecure devnet keys.
+    #[arg(long, env = "FERNET_CEREMONY_KEYS")]
+    ceremony_keys: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -92,6 +99,7 @@ async fn main() -> eyre::Result<()> {
             key_cache: args
                 .key_cache
                 .unwrap_or_else(fernet_circuits::block::prover::default_key_cache_dir),
+            ceremony_keys: args.ceremony_keys,
             ..VerifierSources::default()
         },
     };

@@ -15,12 +15,15 @@ use fernet_circuits::{
     block::{prover::default_key_cache_dir, prover::devnet_keys, tools::proof_txs},
     keys::KeyCache,
     proof_system::evm,
+    testing::export_tiny_ceremony_keys,
     verifier_gen::VerifierKind,
 };
 use fernet_deploy::{
     chain::ANVIL_DEFAULT_PRIVATE_KEY, deploy, DeployConfig, DeployOptions, DeployStatus, Error,
 };
-use fernet_primitives::{CommitteeParams, Deployment, ProvingMode, StatePreset, TokenAmount};
+use fernet_primitives::{
+    CircuitKeys, CommitteeParams, Deployment, ProvingMode, StatePreset, TokenAmount,
+};
 use fernet_state::{fr_to_be_bytes, StateConfig, WorldState};
 
 /// The pinned anvil that `script/setup.sh` installs.
@@ -507,10 +510,81 @@ async fn refuses_unknown_chains_and_missing_keys() -> eyre::Result<()> {
     options.private_key = Some(ANVIL_DEFAULT_PRIVATE_KEY.into());
     let outcome = deploy(&options).await?;
     assert_eq!(outcome.path, dir.path().join("999.json"));
-    assert_eq!(
-        outcome.deployment.circuit_keys,
-        fernet_primitives::CircuitKeys::InsecureDevnet
-    );
+    assert_eq!(outcome.deployment.circuit_keys, CircuitKeys::InsecureDevnet);
     assert!(Address::ZERO != outcome.deployment.rollup.address);
+    Ok(())
+}
+
+#[tokio::test]
+async fn deploys_the_verifiers_of_ceremony_keys_and_records_the_transcript_hash() -> eyre::Result<()>
+{
+    // Not anvil, without --insecure-devnet-keys: ceremony keys need no consent.
+    let anvil = spawn_anvil(&["--chain-id", "999"]);
+    let dir = tempfile::tempdir()?;
+    let keys = tempfile::tempdir()?;
+    let transcript_hash = [0xc3; 32];
+    let manifest = export_tiny_ceremony_keys(keys.path(), transcript_hash, StateConfig::devnet())?;
+    let mut options = options(&anvil, dir.path());
+    options.allow_unknown_chain = true;
+    options.private_key = Some(ANVIL_DEFAULT_PRIVATE_KEY.into());
+
+    // An export directory without a manifest is refused, typed.
+    let empty = tempfile::tempdir()?;
+    options.verifier_sources.ceremony_keys = Some(empty.path().to_owned());
+    let error = deploy(&options).await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::CeremonyKeys {
+                source: fernet_circuits::Error::Io { .. }
+            }
+        ),
+        "{error:?}"
+    );
+
+    options.verifier_sources.ceremony_keys = Some(keys.path().to_owned());
+    let outcome = deploy(&options).await?;
+    assert_eq!(outcome.status, DeployStatus::Deployed);
+    let d = &outcome.deployment;
+    let expected = CircuitKeys::Ceremony {
+        transcript_hash: B256::from(transcript_hash),
+    };
+    assert_eq!(d.circuit_keys, expected);
+    assert_eq!(
+        Deployment::read(&outcome.path)?.map(|d| d.circuit_keys),
+        Some(expected)
+    );
+
+    // Both verifiers are generated from the ceremony's verifying keys.
+    let provider = reader(&anvil);
+    let devnet = StateConfig::devnet();
+    for (kind, record, recorded) in [
+        (VerifierKind::Block, &d.verifier, d.verification_key_hash),
+        (
+            VerifierKind::Chunk,
+            &d.chunk_verifier,
+            d.chunk_verification_key_hash,
+        ),
+    ] {
+        let id = fernet_circuits::block::prover::circuit_id(&devnet, proof_txs(&devnet, kind)?)?;
+        let pinned = B256::from(
+            manifest
+                .circuit(&id.cache_key())
+                .expect("the export covers both circuits")
+                .verification_key_hash,
+        );
+        assert_eq!(recorded, pinned, "{kind:?}");
+        let on_chain = BlockProofVerifier::new(record.address, provider.clone())
+            .verificationKeyHash()
+            .call()
+            .await?;
+        assert_eq!(on_chain, pinned, "{kind:?}");
+    }
+
+    // The same keys again: nothing to do.
+    assert_eq!(
+        deploy(&options).await?.status,
+        DeployStatus::AlreadyDeployed
+    );
     Ok(())
 }

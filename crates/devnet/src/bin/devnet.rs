@@ -122,6 +122,10 @@ struct Args {
     /// The circuit key cache [default: $FERNET_KEY_CACHE or target/fernet-keys].
     #[arg(long)]
     key_cache: Option<PathBuf>,
+    /// Run on a ceremony's keys: the directory `fernet-ceremony export` wrote (see
+    /// script/ceremony-devnet.sh) [default: the INSECURE devnet keys of the key cache].
+    #[arg(long)]
+    ceremony_keys: Option<PathBuf>,
     /// Passed to every prover node as QUOTE_PROVIDER_URL [default: fixed quotes].
     #[arg(long, env = "QUOTE_PROVIDER_URL")]
     quote_provider_url: Option<String>,
@@ -192,6 +196,7 @@ impl Args {
             bin_dir: self.bin_dir.clone(),
             anvil_binary: self.anvil.clone().unwrap_or(defaults.anvil_binary),
             key_cache_dir: self.key_cache.clone().unwrap_or(defaults.key_cache_dir),
+            ceremony_keys: self.ceremony_keys.clone(),
             quote_provider_url: self.quote_provider_url.clone(),
             extra_env,
             l1_only: self.l1_only,
