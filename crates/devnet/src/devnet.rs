@@ -150,11 +150,8 @@ impl Devnet {
                 reason: "must be at least 1".into(),
             });
         }
-        for (name, port) in options.ports()? {
-            if TcpListener::bind(("127.0.0.1", port)).is_err() {
-                return Err(Error::PortInUse { port, what: name });
-            }
-        }
+        // The installation first, then the ports: a missing binary is the same error whatever
+        // else runs on the machine.
         let bin_dir = resolve_bin_dir(options.bin_dir.as_deref())?;
         if !options.l1_only {
             for name in required_binaries(&options) {
@@ -165,6 +162,11 @@ impl Devnet {
                         path,
                     });
                 }
+            }
+        }
+        for (name, port) in options.ports()? {
+            if TcpListener::bind(("127.0.0.1", port)).is_err() {
+                return Err(Error::PortInUse { port, what: name });
             }
         }
         let config = load_config(&options)?;

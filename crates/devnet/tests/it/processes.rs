@@ -246,14 +246,18 @@ async fn spawns_wires_kills_restarts_and_stops_the_services() -> eyre::Result<()
     Ok(())
 }
 
+/// A missing binary is reported as such whatever else runs on the machine: CI once got
+/// `PortInUse` here, a devnet port being held by the devnet test running alongside (the port
+/// is held on purpose below).
 #[tokio::test]
 async fn refuses_to_start_without_the_service_binaries() -> eyre::Result<()> {
     let dir = tempfile::tempdir()?;
+    let held = std::net::TcpListener::bind(("127.0.0.1", 0))?;
     let options = DevnetOptions {
         bin_dir: Some(dir.path().to_owned()),
         l1_only: false,
         provers: 1,
-        ..DevnetOptions::l1_only(dir.path().join("devnet"), free_port())
+        ..DevnetOptions::l1_only(dir.path().join("devnet"), held.local_addr()?.port())
     };
     match Devnet::start(options).await {
         Err(Error::MissingBinary { name, path }) => {
