@@ -28,6 +28,8 @@ pub const FAIL_JOB: &str = "broker_failJob";
 pub const RETRY_JOB: &str = "broker_retryJob";
 /// `broker_cancelJob`: withdraw a queued job its enqueuer no longer needs.
 pub const CANCEL_JOB: &str = "broker_cancelJob";
+/// The error a job withdrawn by `broker_cancelJob` is `failed` with.
+pub const CANCELLED: &str = "cancelled by its enqueuer";
 
 /// The environment variable holding the token that the broker requires and its clients send
 /// (`Authorization: Bearer <token>`).

@@ -15,7 +15,8 @@ mod result;
 pub mod rpc;
 
 pub use api::{
-    AssignedJob, EnqueueJobResult, HeartbeatResult, JobView, AUTH_TOKEN_ENV, MAX_AGENT_ID_CHARS,
+    AssignedJob, EnqueueJobResult, HeartbeatResult, JobView, AUTH_TOKEN_ENV, CANCELLED,
+    MAX_AGENT_ID_CHARS,
 };
 pub use client::BrokerClient;
 pub use error::ClientError;

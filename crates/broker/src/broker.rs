@@ -37,7 +37,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use fernet_broker_api::{JobId, JobKind, JobStatus};
+use fernet_broker_api::{JobId, JobKind, JobStatus, CANCELLED};
 use serde_json::Value;
 
 use crate::{
@@ -51,9 +51,6 @@ use crate::{
 
 /// Most finished jobs deleted in one store transaction by [`Broker::purge_finished`].
 const PURGE_BATCH: u64 = 1_000;
-
-/// The error of a job withdrawn by [`Broker::cancel`].
-pub const CANCELLED: &str = "cancelled by its enqueuer";
 
 /// Default of [`JobPolicy::retention`]: 7 days.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);

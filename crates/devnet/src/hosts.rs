@@ -7,7 +7,11 @@
 //! Needs root (`ip netns`). Everything is created with names holding the subnet's number and
 //! deleted again on drop.
 
-use std::{net::Ipv4Addr, process::Command};
+use std::{
+    net::Ipv4Addr,
+    process::Command,
+    time::{Duration, Instant},
+};
 
 use tracing::{info, warn};
 
@@ -21,6 +25,9 @@ const SUBNETS: u8 = 250;
 
 /// The `ip` binary (iproute2).
 const IP: &str = "ip";
+
+/// How long [`Hosts::connect`] waits for a host's link to come up.
+pub const LINK_UP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One host: its namespace, the root side of its veth pair, and its address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,10 +107,31 @@ impl Hosts {
         Ok(())
     }
 
-    /// Puts host `name` back on the network.
+    /// Puts host `name` back on the network, and returns once both ends of its veth report
+    /// the link up (the kernel applies a carrier change asynchronously, later under load; until
+    /// then the host's packets are dropped); [`Error::Netns`] if that takes over
+    /// [`LINK_UP_TIMEOUT`].
     pub fn connect(&self, name: &str) -> Result<()> {
         let host = self.host(name)?;
         run(&["link", "set", &host.link, "up"])?;
+        let started = Instant::now();
+        loop {
+            let root_end = link_state(&[], &host.link)?;
+            let host_end = link_state(&["-n", &host.namespace], "eth0")?;
+            if root_end == "UP" && host_end == "UP" {
+                break;
+            }
+            if started.elapsed() > LINK_UP_TIMEOUT {
+                return Err(Error::Netns {
+                    command: format!("{IP} link set {} up", host.link),
+                    stderr: format!(
+                        "after {LINK_UP_TIMEOUT:?} the root end is {root_end} and host {name}'s \
+                         end is {host_end}"
+                    ),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         info!(name, "host back on the network");
         Ok(())
     }
@@ -202,6 +230,26 @@ fn link_exists(name: &str) -> bool {
 
 /// Runs `ip <args>`, failing with its stderr.
 fn run(args: &[&str]) -> Result<()> {
+    output(args).map(drop)
+}
+
+/// The operational state `ip` reports for link `name` (`UP`, `DOWN`, `LOWERLAYERDOWN`...),
+/// in the namespace `namespace_args` names (`["-n", <namespace>]`, or none for the root).
+fn link_state(namespace_args: &[&str], name: &str) -> Result<String> {
+    let mut args = namespace_args.to_vec();
+    args.extend_from_slice(&["-o", "link", "show", name]);
+    let shown = output(&args)?;
+    let mut words = shown.split_whitespace();
+    Ok(words
+        .by_ref()
+        .find(|word| *word == "state")
+        .and_then(|_| words.next())
+        .unwrap_or("UNKNOWN")
+        .to_owned())
+}
+
+/// Runs `ip <args>` and returns its standard output, failing with its stderr.
+fn output(args: &[&str]) -> Result<String> {
     let command = format!("{IP} {}", args.join(" "));
     let output = Command::new(IP)
         .args(args)
@@ -211,7 +259,7 @@ fn run(args: &[&str]) -> Result<()> {
             stderr: source.to_string(),
         })?;
     if output.status.success() {
-        Ok(())
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     } else {
         Err(Error::Netns {
             command,
@@ -290,6 +338,7 @@ mod tests {
         assert!(!connects(&b, root), "b is cut off");
         assert!(connects(&a, root), "a still reaches the root");
         hosts.connect("b").unwrap();
+        assert_eq!(link_state(&["-n", &b.namespace], "eth0").unwrap(), "UP");
         assert!(connects(&b, root), "b is back");
         // A devnet process placed on a host runs in its namespace: cut off, it cannot connect.
         let dir = tempfile::tempdir().unwrap();

@@ -5,9 +5,10 @@
 
 use std::time::{Duration, Instant};
 
+use fernet_broker_api::CANCELLED;
 use fernet_devnet::agent_name;
 
-use crate::run::Run;
+use crate::{broker::Job, run::Run};
 
 /// The broker's lease (`PROVER_BROKER_JOB_TIMEOUT_MS`): the default 60 s would push the retried
 /// job past the 40 s proof window; 12 s still leaves three heartbeats (every lease / 3) per lease.
@@ -60,9 +61,30 @@ pub(crate) async fn inject(run: &mut Run<'_>, epoch: u64) -> eyre::Result<AgentK
     Ok(AgentKill { epoch, job, killed })
 }
 
-/// Ticks until the killed job was handed out again; prints after how long.
+/// Whether the killed job was withdrawn by its prover node (the job of the prover that lost the
+/// epoch's claim, cancelled between its lease's expiry and its next take).
+fn withdrawn(job: &Job) -> bool {
+    job.status == "failed" && job.error.as_deref() == Some(CANCELLED)
+}
+
+/// Ticks until the killed job was handed out again (or withdrawn: see [`withdrawn`]); prints
+/// after how long.
 pub(crate) async fn wait_for_retry(run: &mut Run<'_>, kill: &AgentKill) -> eyre::Result<()> {
     while run.broker.times_started(kill.epoch, &kill.job) < 2 {
+        if run
+            .broker
+            .job(&kill.job)
+            .await?
+            .as_ref()
+            .is_some_and(withdrawn)
+        {
+            run.say(format!(
+                "S2: job {} withdrawn by its prover node after its lease expired (the other \
+                 prover claimed epoch {})",
+                kill.job, kill.epoch
+            ));
+            return Ok(());
+        }
         run.tick(&format!("S2: job {} to be retried", kill.job))
             .await?;
     }
@@ -91,13 +113,21 @@ pub(crate) async fn check(run: &Run<'_>, kill: &AgentKill) -> eyre::Result<()> {
         .job(&kill.job)
         .await?
         .ok_or_else(|| eyre::eyre!("S2: the broker lost job {} of epoch {epoch}", kill.job))?;
-    eyre::ensure!(
-        killed.attempts == 2,
-        "S2: the killed job {} was handed out {} times (expected 2: the killed attempt, then the \
-         retry)",
-        kill.job,
-        killed.attempts
-    );
+    if withdrawn(&killed) {
+        eyre::ensure!(
+            jobs.iter().all(|(id, _)| *id != kill.job),
+            "S2: the killed job {} of the prover whose proof landed was withdrawn",
+            kill.job
+        );
+    } else {
+        eyre::ensure!(
+            killed.attempts == 2,
+            "S2: the killed job {} was handed out {} times (expected 2: the killed attempt, then \
+             the retry)",
+            kill.job,
+            killed.attempts
+        );
+    }
     eyre::ensure!(
         run.broker.times_expired(&kill.job) == 1,
         "S2: the broker logged {} lease expiries for job {} (expected 1)",
@@ -117,9 +147,14 @@ pub(crate) async fn check(run: &Run<'_>, kill: &AgentKill) -> eyre::Result<()> {
             run.broker.times_proven_by_agents(id)
         );
     }
+    let outcome = if withdrawn(&killed) {
+        "withdrawn by the prover that lost the claim"
+    } else {
+        "retried and proven on attempt 2"
+    };
     run.say(format!(
-        "S2: ok: job {} retried after its lease expired and proven on attempt 2; epoch {epoch} \
-         proven {} s after its end",
+        "S2: ok: job {} {outcome} after its lease expired; epoch {epoch} proven {} s after its \
+         end",
         kill.job,
         run.proof_delay(epoch, &proven)
     ));

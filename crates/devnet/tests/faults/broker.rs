@@ -15,6 +15,8 @@ use crate::logs;
 pub(crate) struct Job {
     pub(crate) status: String,
     pub(crate) attempts: u64,
+    /// Why its latest attempt failed, or why it was withdrawn.
+    pub(crate) error: Option<String>,
 }
 
 /// The broker replicas and the agents, seen from the test.
@@ -56,6 +58,7 @@ impl Broker {
         Ok(view.map(|view| Job {
             status: view.status.to_string(),
             attempts: u64::from(view.attempts),
+            error: view.error,
         }))
     }
 
